@@ -1,0 +1,134 @@
+// Starts the cognito-local emulator and creates, idempotently, the user pool and app client the API
+// needs. Used by `npm run dev`, the test setup and CI's smoke test.
+import { spawn } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const START_SCRIPT = require.resolve("cognito-local/lib/bin/start.js");
+const HOST = "127.0.0.1";
+
+/** Cognito's default policy: 8+ characters with upper, lower, number and symbol. */
+const PASSWORD_POLICY = {
+  MinimumLength: 8,
+  RequireUppercase: true,
+  RequireLowercase: true,
+  RequireNumbers: true,
+  RequireSymbols: true,
+};
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs the emulator with `dir` as its working folder (its data goes to `dir/.cognito`).
+ * `code` fixes the confirmation and reset codes it would otherwise print.
+ */
+export async function startCognitoLocal({ dir, port, code, quiet = true }) {
+  await mkdir(path.join(dir, ".cognito"), { recursive: true });
+  // A config.json in the folder wins over HOST/PORT, so write ours.
+  await writeFile(
+    path.join(dir, ".cognito", "config.json"),
+    JSON.stringify({ ServerConfig: { hostname: HOST, port }, TokenConfig: { IssuerDomain: `http://${HOST}:${port}` } }, null, 2),
+  );
+  const child = spawn(process.execPath, [START_SCRIPT], {
+    cwd: dir,
+    env: { ...process.env, HOST, PORT: String(port), ...(code ? { CODE: code } : {}) },
+    stdio: quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
+  });
+  const endpoint = `http://${HOST}:${port}/`;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  try {
+    await waitForHealth(endpoint, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, port, pid: child.pid, stop };
+}
+
+async function waitForHealth(endpoint, child) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`cognito-local exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(new URL("health", endpoint), { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("cognito-local did not become healthy within 30 s");
+}
+
+export async function cognitoCall(endpoint, action, input) {
+  const res = await fetch(endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${action}` },
+    body: JSON.stringify(input),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${action} failed: ${res.status} ${body.__type ?? ""}`);
+  return body;
+}
+
+/**
+ * Reuses the pool and client recorded in `stateFile` when the emulator still has them, otherwise
+ * creates both and records their ids, so a restart keeps the same users.
+ */
+export async function ensurePoolAndClient(endpoint, stateFile) {
+  const saved = await readFile(stateFile, "utf8").then(JSON.parse, () => undefined);
+  if (saved?.userPoolId && saved?.clientId) {
+    try {
+      await cognitoCall(endpoint, "DescribeUserPoolClient", { UserPoolId: saved.userPoolId, ClientId: saved.clientId });
+      return saved;
+    } catch {
+      // gone (emulator data removed): create anew
+    }
+  }
+  const { UserPool } = await cognitoCall(endpoint, "CreateUserPool", {
+    PoolName: "edge-auth-local",
+    UsernameAttributes: ["email"],
+    AutoVerifiedAttributes: ["email"],
+    Policies: { PasswordPolicy: PASSWORD_POLICY },
+  });
+  const { UserPoolClient } = await cognitoCall(endpoint, "CreateUserPoolClient", {
+    UserPoolId: UserPool.Id,
+    ClientName: "edge-auth-api",
+    ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+  });
+  const state = { userPoolId: UserPool.Id, clientId: UserPoolClient.ClientId };
+  await mkdir(path.dirname(stateFile), { recursive: true });
+  await writeFile(stateFile, JSON.stringify(state, null, 2) + "\n");
+  return state;
+}
+
+/** The Worker variables that point the API at an emulator. */
+export function emulatorVars(endpoint, { userPoolId, clientId }) {
+  return {
+    COGNITO_ENDPOINT: endpoint,
+    COGNITO_REGION_NAME: "us-east-1",
+    USER_POOL_ID: userPoolId,
+    COGNITO_USER_CLIENT_ID: clientId,
+    COGNITO_ISSUER: `${endpoint}${userPoolId}`,
+    // The emulator does not check SigV4; the signer still needs a key pair.
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+  };
+}

@@ -1,0 +1,158 @@
+import { AwsClient } from "aws4fetch";
+import { CognitoError, UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+
+/** One upstream call, as the request log reports it. */
+export interface UpstreamCall {
+  action: string;
+  status: number | "timeout" | "unreachable";
+  errorType?: string;
+  ms: number;
+}
+
+/** What one incoming request lends to its upstream calls: its deadline and its call log. */
+export interface UpstreamContext {
+  /** Aborts when the request's time budget is spent. */
+  deadline: AbortSignal;
+  calls: UpstreamCall[];
+}
+
+export interface CognitoClientOptions {
+  endpoint: string;
+  region: string;
+  timeoutMs: number;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+export interface CallOptions {
+  /** SigV4-sign the call (Admin* actions). */
+  signed?: boolean;
+  /** Safe to send again after throttling or a 5xx: never for SignUp, which is not idempotent. */
+  retry?: boolean;
+}
+
+const MAX_ATTEMPTS = 3;
+const BACKOFF_BASE_MS = 100;
+
+/** The Cognito user pools JSON API: POST {endpoint} with X-Amz-Target. */
+export class CognitoClient {
+  readonly #options: CognitoClientOptions;
+  readonly #signer?: AwsClient;
+
+  constructor(options: CognitoClientOptions) {
+    this.#options = options;
+    if (options.credentials) {
+      // retries: 0 because aws4fetch would otherwise retry every call, SignUp included.
+      this.#signer = new AwsClient({ ...options.credentials, service: "cognito-idp", region: options.region, retries: 0 });
+    }
+  }
+
+  async call<T extends object>(ctx: UpstreamContext, action: string, input: object, options: CallOptions = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#send<T>(ctx, action, input, options.signed ?? false);
+      } catch (error) {
+        if (!options.retry || attempt >= MAX_ATTEMPTS || !isTransient(error) || ctx.deadline.aborted) throw error;
+        await sleep(jitteredBackoff(attempt), ctx.deadline);
+      }
+    }
+  }
+
+  async #send<T extends object>(ctx: UpstreamContext, action: string, input: object, signed: boolean): Promise<T> {
+    const started = Date.now();
+    const record = (status: UpstreamCall["status"], errorType?: string) =>
+      ctx.calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
+
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    const init: RequestInit = {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `AWSCognitoIdentityProviderService.${action}`,
+      },
+      body: JSON.stringify(input),
+    };
+
+    let response: Response;
+    let text: string;
+    try {
+      if (ctx.deadline.aborted) throw new UpstreamTimeoutError(`no time left for ${action}`);
+      const request = signed ? await this.#signedRequest(init) : new Request(this.#options.endpoint, init);
+      response = await fetch(request, { signal: AbortSignal.any([timeout, ctx.deadline]) });
+      text = await response.text();
+    } catch (error) {
+      if (error instanceof UpstreamTimeoutError || timeout.aborted || ctx.deadline.aborted) {
+        record("timeout");
+        throw new UpstreamTimeoutError(`${action} timed out`, { cause: error });
+      }
+      record("unreachable");
+      throw new UpstreamUnavailableError(`${action} could not reach Cognito`, { cause: error });
+    }
+
+    const body = parseJson(text);
+    if (!response.ok) {
+      const type = errorType(response, body);
+      record(response.status, type ?? "unknown");
+      if (type) throw new CognitoError(type, messageOf(body), response.status);
+      throw new UpstreamBadResponseError(`${action} answered HTTP ${response.status} without a Cognito error`);
+    }
+    record(response.status);
+    if (body === undefined || typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new UpstreamBadResponseError(`${action} answered HTTP ${response.status} with a body that is not a JSON object`);
+    }
+    return body as T;
+  }
+
+  async #signedRequest(init: RequestInit): Promise<Request> {
+    if (!this.#signer) throw new CognitoError("MissingCredentials", "AWS credentials are not configured", 0);
+    return this.#signer.sign(this.#options.endpoint, init);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "com.amazonaws...#NotAuthorizedException" -> "NotAuthorizedException"; the header wins when present. */
+function errorType(response: Response, body: unknown): string | undefined {
+  const raw = response.headers.get("x-amzn-errortype") ?? (isRecord(body) && typeof body.__type === "string" ? body.__type : undefined);
+  const type = raw?.split(":")[0]?.split("#").pop()?.trim();
+  return type && /^\w{1,100}$/.test(type) ? type : undefined;
+}
+
+function messageOf(body: unknown): string {
+  if (!isRecord(body)) return "";
+  const message = body.message ?? body.Message;
+  return typeof message === "string" ? message : "";
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+const TRANSIENT_TYPES = new Set(["TooManyRequestsException", "InternalErrorException", "ThrottlingException", "ServiceUnavailable"]);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof UpstreamUnavailableError || error instanceof UpstreamBadResponseError) return true;
+  return error instanceof CognitoError && (TRANSIENT_TYPES.has(error.type) || error.httpStatus >= 500);
+}
+
+/** Full jitter: spreads retries of many clients so they do not arrive together. */
+function jitteredBackoff(attempt: number): number {
+  return Math.random() * BACKOFF_BASE_MS * 2 ** attempt;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,116 @@
+import * as z from "zod/mini";
+
+/** Settings read from the Worker's environment: [vars], secrets and .dev.vars. */
+export interface Config {
+  clientId: string;
+  clientSecret?: string;
+  region: string;
+  userPoolId: string;
+  endpoint: string;
+  issuer: string;
+  jwksUrl: string;
+  /** Inline JWKS JSON: removes even the first JWKS fetch. */
+  jwks?: string;
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Confirm sign-ups with AdminConfirmSignUp (the tutorial's flow) instead of an emailed code. */
+  autoConfirm: boolean;
+  /** Limit for one upstream call. */
+  upstreamTimeoutMs: number;
+  /** Limit for all upstream work of one request, retries included. */
+  requestBudgetMs: number;
+  corsOrigins: string[];
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; invalid: string[] };
+
+const nonEmpty = z.string().check(z.trim(), z.minLength(1));
+const optional = <T extends z.ZodMiniType>(schema: T) => z.optional(schema);
+const httpUrl = z.pipe(nonEmpty, z.url({ protocol: /^https?$/ }));
+const millis = (fallback: number) =>
+  z._default(z.pipe(z.string(), z.transform(Number)).check(z.int(), z.minimum(100), z.maximum(60_000)), fallback);
+
+const EnvSchema = z.object({
+  COGNITO_USER_CLIENT_ID: z.string().check(z.regex(/^[\w+]{1,128}$/)),
+  COGNITO_USER_CLIENT_SECRET: optional(nonEmpty),
+  COGNITO_REGION_NAME: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/)),
+  USER_POOL_ID: z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/)),
+  COGNITO_ENDPOINT: optional(httpUrl),
+  COGNITO_ISSUER: optional(httpUrl),
+  COGNITO_JWKS_PATH: optional(nonEmpty),
+  COGNITO_JWKS: optional(nonEmpty),
+  AWS_ACCESS_KEY_ID: optional(nonEmpty),
+  AWS_SECRET_ACCESS_KEY: optional(nonEmpty),
+  AWS_SESSION_TOKEN: optional(nonEmpty),
+  AUTO_CONFIRM: z._default(z.stringbool(), true),
+  UPSTREAM_TIMEOUT_MS: millis(5_000),
+  REQUEST_BUDGET_MS: millis(8_000),
+  CORS_ORIGINS: optional(z.string()),
+});
+
+/** Wrangler gives unset optional vars as "", which means "not set" here. */
+function presentValues(env: object): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === "string" && value.trim() !== "") values[name] = value;
+  }
+  return values;
+}
+
+export function parseConfig(env: object): ConfigResult {
+  const parsed = EnvSchema.safeParse(presentValues(env));
+  if (!parsed.success) {
+    const invalid = parsed.error.issues.map((issue) => String(issue.path[0]));
+    return { ok: false, invalid: [...new Set(invalid)].sort() };
+  }
+  const vars = parsed.data;
+  const needsKeys = vars.AUTO_CONFIRM && !(vars.AWS_ACCESS_KEY_ID && vars.AWS_SECRET_ACCESS_KEY);
+  if (needsKeys) {
+    const missing = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => !(name in vars && vars[name as keyof typeof vars]));
+    return { ok: false, invalid: missing };
+  }
+  const issuer = trimSlash(vars.COGNITO_ISSUER ?? `https://cognito-idp.${vars.COGNITO_REGION_NAME}.amazonaws.com/${vars.USER_POOL_ID}`);
+  return {
+    ok: true,
+    config: {
+      clientId: vars.COGNITO_USER_CLIENT_ID,
+      clientSecret: vars.COGNITO_USER_CLIENT_SECRET,
+      region: vars.COGNITO_REGION_NAME,
+      userPoolId: vars.USER_POOL_ID,
+      endpoint: vars.COGNITO_ENDPOINT ?? `https://cognito-idp.${vars.COGNITO_REGION_NAME}.amazonaws.com/`,
+      issuer,
+      jwksUrl: jwksUrl(issuer, vars.COGNITO_JWKS_PATH),
+      jwks: vars.COGNITO_JWKS,
+      awsCredentials:
+        vars.AWS_ACCESS_KEY_ID && vars.AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY, sessionToken: vars.AWS_SESSION_TOKEN }
+          : undefined,
+      autoConfirm: vars.AUTO_CONFIRM,
+      upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+      requestBudgetMs: vars.REQUEST_BUDGET_MS,
+      corsOrigins: (vars.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
+    },
+  };
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/** The tutorial's COGNITO_JWKS_PATH may be a full URL or a path below the issuer. */
+function jwksUrl(issuer: string, path: string | undefined): string {
+  if (!path) return `${issuer}/.well-known/jwks.json`;
+  if (/^https?:\/\//.test(path)) return path;
+  return `${issuer}/${path.replace(/^\/+/, "")}`;
+}
+
+const parsedByEnv = new WeakMap<object, ConfigResult>();
+
+/** Parses once per env object, which workerd keeps for the isolate's lifetime. */
+export function loadConfig(env: object): ConfigResult {
+  let result = parsedByEnv.get(env);
+  if (!result) {
+    result = parseConfig(env);
+    parsedByEnv.set(env, result);
+  }
+  return result;
+}

@@ -1,0 +1,95 @@
+// A scriptable stand-in for Cognito and its JWKS endpoint, run in Node by the global setup.
+// Tests create a scenario (replies per action), point the Worker at /s/{id}/, then read the calls made.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface Reply {
+  status?: number;
+  /** An object is sent as JSON, a string as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Never answer (until the client gives up). */
+  hang?: boolean;
+  /** Close the connection without an answer. */
+  destroy?: boolean;
+}
+
+export interface RecordedCall {
+  action: string;
+  signed: boolean;
+  body: unknown;
+}
+
+interface Scenario {
+  /** Replies per action (X-Amz-Target action name, or "JWKS"); the last one repeats. */
+  replies: Record<string, Reply[]>;
+  calls: RecordedCall[];
+}
+
+const scenarios = new Map<string, Scenario>();
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+async function reply(res: ServerResponse, replies: Reply[] | undefined, callIndex: number) {
+  const next = replies?.[Math.min(callIndex, replies.length - 1)];
+  if (!next) return sendJson(res, 400, { __type: "UnknownOperationException", message: "not scripted" });
+  if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
+  if (next.hang) return; // the socket stays open until the client aborts
+  if (next.destroy) return res.socket?.destroy();
+  const isText = typeof next.body === "string";
+  res.writeHead(next.status ?? 200, {
+    "content-type": isText ? "text/html" : "application/x-amz-json-1.1",
+    ...next.headers,
+  });
+  res.end(isText ? (next.body as string) : JSON.stringify(next.body ?? {}));
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? "/", "http://fake");
+  const text = await readBody(req);
+  if (req.method === "POST" && url.pathname === "/__scenarios") {
+    const id = crypto.randomUUID();
+    scenarios.set(id, { replies: JSON.parse(text).replies ?? {}, calls: [] });
+    return sendJson(res, 201, { id });
+  }
+  const callsMatch = /^\/__calls\/([\w-]+)$/.exec(url.pathname);
+  if (callsMatch) return sendJson(res, 200, scenarios.get(callsMatch[1]!)?.calls ?? []);
+
+  const match = /^\/s\/([\w-]+)(\/.*)$/.exec(url.pathname);
+  const scenario = match && scenarios.get(match[1]!);
+  if (!scenario) return sendJson(res, 404, { error: "unknown scenario" });
+  const rest = match[2]!;
+  const action = rest.endsWith("/.well-known/jwks.json")
+    ? "JWKS"
+    : (String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "");
+  const callIndex = scenario.calls.filter((call) => call.action === action).length;
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: kept as text
+  }
+  scenario.calls.push({ action, signed: typeof req.headers.authorization === "string", body });
+  return reply(res, scenario.replies[action], callIndex);
+}
+
+export async function startFakeUpstream(): Promise<{ port: number; server: Server }> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.address() as AddressInfo).port, server };
+}

@@ -1,0 +1,62 @@
+// Helpers for tests running inside workerd: call the Worker, script the fake upstream, make users.
+import { env, exports } from "cloudflare:workers";
+import { inject } from "vitest";
+import app from "../../src/index";
+import type { Reply, RecordedCall } from "./fake-upstream";
+
+export const BASE = "http://api.test";
+/** Meets Cognito's default policy: upper, lower, number, symbol, 8+. */
+export const STRONG_PASSWORD = "Corr3ct-Horse!";
+
+const vars = env as unknown as Record<string, string>;
+
+export function uniqueEmail(tag = "user"): string {
+  return `${tag}-${crypto.randomUUID().slice(0, 12)}@example.com`;
+}
+
+/** Through the Worker's real fetch handler, with the bindings from wrangler.toml and the emulator. */
+export function api(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(BASE + path, init));
+}
+
+export function jsonInit(body: unknown, init: RequestInit = {}): RequestInit {
+  return { method: "POST", ...init, headers: { "content-type": "application/json", ...init.headers }, body: JSON.stringify(body) };
+}
+
+export function postJson(path: string, body: unknown, init?: RequestInit): Promise<Response> {
+  return api(path, jsonInit(body, init));
+}
+
+/** Through the same app with some variables replaced, e.g. Cognito pointed at a fake. */
+export async function apiWith(overrides: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
+  const merged: Record<string, unknown> = { ...vars, ...overrides };
+  for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete merged[name];
+  return app.request(BASE + path, init, merged);
+}
+
+export interface Scenario {
+  /** Worker variables that send Cognito calls (and the JWKS fetch) to this scenario. */
+  vars: Record<string, string>;
+  calls(): Promise<RecordedCall[]>;
+}
+
+/** Cognito (and JWKS) replies scripted per action; the last reply of a list repeats. */
+export async function scenario(replies: Record<string, Reply[]>): Promise<Scenario> {
+  const fake = inject("fakeUpstreamUrl");
+  const res = await fetch(`${fake}/__scenarios`, { method: "POST", body: JSON.stringify({ replies }) });
+  const { id } = (await res.json()) as { id: string };
+  const endpoint = `${fake}/s/${id}/`;
+  return {
+    vars: { COGNITO_ENDPOINT: endpoint, COGNITO_ISSUER: `${fake}/s/${id}` },
+    async calls() {
+      return (await (await fetch(`${fake}/__calls/${id}`)).json()) as RecordedCall[];
+    },
+  };
+}
+
+export async function problemOf(res: Response): Promise<Record<string, unknown>> {
+  if (res.headers.get("content-type") !== "application/problem+json") {
+    throw new Error(`expected problem+json, got ${res.status} ${res.headers.get("content-type")}: ${await res.text()}`);
+  }
+  return (await res.json()) as Record<string, unknown>;
+}
