@@ -56,18 +56,19 @@ function presentValues(env: object): Record<string, string> {
   return values;
 }
 
+/** AdminConfirmSignUp is SigV4-signed, so auto-confirmation needs an IAM key pair. */
+function missingAwsKeys(values: Record<string, string>): string[] {
+  const autoConfirm = z.stringbool().safeParse(values.AUTO_CONFIRM ?? "true");
+  if (autoConfirm.success && !autoConfirm.data) return [];
+  return ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => !values[name]);
+}
+
 export function parseConfig(env: object): ConfigResult {
-  const parsed = EnvSchema.safeParse(presentValues(env));
-  if (!parsed.success) {
-    const invalid = parsed.error.issues.map((issue) => String(issue.path[0]));
-    return { ok: false, invalid: [...new Set(invalid)].sort() };
-  }
+  const values = presentValues(env);
+  const parsed = EnvSchema.safeParse(values);
+  const invalid = new Set([...(parsed.error?.issues.map((issue) => String(issue.path[0])) ?? []), ...missingAwsKeys(values)]);
+  if (!parsed.success || invalid.size > 0) return { ok: false, invalid: [...invalid].sort() };
   const vars = parsed.data;
-  const needsKeys = vars.AUTO_CONFIRM && !(vars.AWS_ACCESS_KEY_ID && vars.AWS_SECRET_ACCESS_KEY);
-  if (needsKeys) {
-    const missing = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => !(name in vars && vars[name as keyof typeof vars]));
-    return { ok: false, invalid: missing };
-  }
   const issuer = trimSlash(vars.COGNITO_ISSUER ?? `https://cognito-idp.${vars.COGNITO_REGION_NAME}.amazonaws.com/${vars.USER_POOL_ID}`);
   return {
     ok: true,

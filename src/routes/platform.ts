@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { noStore } from "../middleware/no-store";
 import { jsonBody } from "../middleware/validate";
 import { withUserPool } from "../middleware/user-pool";
 import { Credentials } from "../schemas/auth";
@@ -7,7 +8,7 @@ import type { AppEnv } from "../types";
 
 /** Sign-up and log-in: the tutorial's two credential routes. */
 export const platform = new Hono<AppEnv>()
-  .use(withUserPool)
+  .use(noStore, withUserPool)
   .post("/signup", jsonBody(Credentials), async (c) => {
     const { email, password } = c.req.valid("json");
     const outcome = await signUp(c.var.pool, c.var.upstream, email, password, c.var.config.autoConfirm);

@@ -60,3 +60,15 @@ export async function problemOf(res: Response): Promise<Record<string, unknown>>
   }
   return (await res.json()) as Record<string, unknown>;
 }
+
+/** A direct call to the emulator, bypassing the API: to set up states such as a half-finished sign-up. */
+export async function emulatorCall(action: string, input: object): Promise<Record<string, unknown>> {
+  const res = await fetch(vars.COGNITO_ENDPOINT!, {
+    method: "POST",
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${action}` },
+    body: JSON.stringify(input),
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${action} failed: ${res.status} ${String(body.__type)}`);
+  return body;
+}
