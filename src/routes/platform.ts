@@ -1,27 +1,12 @@
 import { Hono } from "hono";
 import { noStore } from "../middleware/no-store";
-import { jsonBody } from "../middleware/validate";
 import { withUserPool } from "../middleware/user-pool";
-import { Credentials } from "../schemas/auth";
-import { signIn, signUp } from "../services/account";
 import type { AppEnv } from "../types";
+import { credentials } from "./credentials";
+import { recovery } from "./recovery";
 
-/** Sign-up and log-in: the tutorial's two credential routes. */
+/** Everything under /platform talks to Cognito and may carry tokens: configured pool, never cached. */
 export const platform = new Hono<AppEnv>()
   .use(noStore, withUserPool)
-  .post("/signup", jsonBody(Credentials), async (c) => {
-    const { email, password } = c.req.valid("json");
-    const outcome = await signUp(c.var.pool, c.var.upstream, email, password, c.var.config.autoConfirm);
-    if (outcome.kind === "code_sent") {
-      return c.json({ status: "confirmation_required" as const, code_delivery: deliveryOf(outcome.delivery) }, 202);
-    }
-    return c.json(outcome.tokens, 201);
-  })
-  .post("/login", jsonBody(Credentials), async (c) => {
-    const { email, password } = c.req.valid("json");
-    return c.json(await signIn(c.var.pool, c.var.upstream, email, password), 200);
-  });
-
-function deliveryOf(delivery: { Destination?: string; DeliveryMedium?: string } | undefined) {
-  return { medium: delivery?.DeliveryMedium ?? "EMAIL", destination: delivery?.Destination ?? null };
-}
+  .route("/", credentials)
+  .route("/", recovery);

@@ -24,3 +24,59 @@ export const TokensResponse = z.object({
   cognito_user_id: z.string(),
 });
 export type TokensResponse = z.infer<typeof TokensResponse>;
+
+/** Cognito's codes are 6 digits; its model allows any non-space string, so only the shape is checked. */
+export const Code = z.string({ error: "code must be a string" }).check(
+  z.trim(),
+  z.regex(/^\S{1,64}$/, { error: "code must be 1 to 64 characters without spaces" }),
+);
+
+/** Cognito's refresh tokens are opaque JWEs of about 1.8 KB. */
+export const RefreshToken = z.string({ error: "refresh_token must be a string" }).check(
+  z.regex(/^[\w.=+/-]{20,8192}$/, { error: "refresh_token is not a refresh token" }),
+);
+
+export const UserId = z.string({ error: "cognito_user_id must be a string" }).check(
+  z.regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, { error: "cognito_user_id is not a user id" }),
+);
+
+export const EmailOnly = z.object({ email: Email });
+export type EmailOnly = z.infer<typeof EmailOnly>;
+
+export const ConfirmSignUp = z.object({ email: Email, code: Code });
+
+export const ResetPassword = z.object({ email: Email, code: Code, password: Password });
+
+export const Refresh = z.object({ refresh_token: RefreshToken, cognito_user_id: z.optional(UserId) });
+
+export const Logout = z.object({ refresh_token: z.optional(RefreshToken) });
+
+export const MeQuery = z.object({
+  fresh: z.optional(z.enum(["true", "false"], { error: "fresh must be true or false" })),
+});
+
+export const RefreshedTokensResponse = z.object({
+  access_token: z.string(),
+  id_token: z.string(),
+  refresh_token: z.optional(z.string()),
+  expires_in: z.number(),
+  token_type: z.string(),
+  cognito_user_id: z.string(),
+});
+
+export const ProfileResponse = z.object({
+  sub: z.string(),
+  email: z.nullable(z.string()),
+  email_verified: z.boolean(),
+  username: z.string(),
+  groups: z.array(z.string()),
+  token_expires_at: z.string(),
+});
+export type ProfileResponse = z.infer<typeof ProfileResponse>;
+
+export const AcceptedResponse = z.object({ message: z.string() });
+
+export const ConfirmationRequiredResponse = z.object({
+  status: z.literal("confirmation_required"),
+  code_delivery: z.object({ medium: z.string(), destination: z.nullable(z.string()) }),
+});

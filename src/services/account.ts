@@ -3,7 +3,7 @@ import { isCognitoError } from "../cognito/errors";
 import { invalidCredentials, upstreamProblem } from "../cognito/problems";
 import { ChallengeRequiredError, type CodeDelivery, type UserPool } from "../cognito/user-pool";
 import { Problem } from "../errors";
-import { tokensFrom, type Tokens } from "./tokens";
+import { sessionTokens, type Tokens } from "./tokens";
 
 /** What a failed password check looks like: real Cognito says NotAuthorized/UserNotFound, cognito-local InvalidPassword. */
 const BAD_CREDENTIALS = ["NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException"];
@@ -73,7 +73,7 @@ async function confirm(pool: UserPool, ctx: UpstreamContext, email: string): Pro
 /** USER_PASSWORD_AUTH; wrong password and unknown email give the identical 401. */
 export async function signIn(pool: UserPool, ctx: UpstreamContext, email: string, password: string): Promise<Tokens> {
   try {
-    return tokensFrom(await pool.passwordAuth(ctx, email, password));
+    return sessionTokens(await pool.passwordAuth(ctx, email, password));
   } catch (error) {
     throw upstreamProblem(error, Object.fromEntries(BAD_CREDENTIALS.map((type) => [type, invalidCredentials])));
   }

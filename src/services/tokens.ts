@@ -2,36 +2,46 @@ import { decodeJwt } from "jose";
 import { UpstreamBadResponseError } from "../cognito/errors";
 import type { AuthenticationResult } from "../cognito/user-pool";
 
-export interface Tokens {
+export interface RefreshedTokens {
   access_token: string;
   id_token: string;
-  refresh_token: string;
+  /** Only when the app client rotates refresh tokens. */
+  refresh_token?: string;
   expires_in: number;
   token_type: string;
   cognito_user_id: string;
+}
+
+export interface Tokens extends RefreshedTokens {
+  refresh_token: string;
 }
 
 /**
  * Shapes Cognito's AuthenticationResult for clients. The token came straight from Cognito over TLS,
  * so reading `sub` and `exp` without verifying the signature is safe here.
  */
-export function tokensFrom(result: AuthenticationResult, refreshToken = result.RefreshToken): Tokens {
+export function refreshedTokens(result: AuthenticationResult): RefreshedTokens {
   let claims: { sub?: unknown; exp?: unknown };
   try {
     claims = decodeJwt(result.AccessToken);
   } catch (error) {
     throw new UpstreamBadResponseError("Cognito returned an access token that is not a JWT", { cause: error });
   }
-  if (typeof claims.sub !== "string" || !refreshToken) {
-    throw new UpstreamBadResponseError("Cognito returned tokens without a subject or refresh token");
-  }
-  const expiresIn = result.ExpiresIn ?? (typeof claims.exp === "number" ? Math.max(0, claims.exp - Math.floor(Date.now() / 1000)) : 3600);
+  if (typeof claims.sub !== "string") throw new UpstreamBadResponseError("Cognito returned an access token without a subject");
+  const secondsLeft = typeof claims.exp === "number" ? Math.max(0, claims.exp - Math.floor(Date.now() / 1000)) : 3600;
   return {
     access_token: result.AccessToken,
     id_token: result.IdToken,
-    refresh_token: refreshToken,
-    expires_in: expiresIn,
+    ...(result.RefreshToken ? { refresh_token: result.RefreshToken } : {}),
+    expires_in: result.ExpiresIn ?? secondsLeft,
     token_type: result.TokenType ?? "Bearer",
     cognito_user_id: claims.sub,
   };
+}
+
+/** A new session: Cognito always issues a refresh token with it. */
+export function sessionTokens(result: AuthenticationResult): Tokens {
+  const tokens = refreshedTokens(result);
+  if (!tokens.refresh_token) throw new UpstreamBadResponseError("Cognito started a session without a refresh token");
+  return { ...tokens, refresh_token: tokens.refresh_token };
 }

@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import { maskEmail } from "../log";
+import { jsonBody } from "../middleware/validate";
+import { Credentials } from "../schemas/auth";
+import { signIn, signUp } from "../services/account";
+import type { AppEnv } from "../types";
+
+/** Sign-up and log-in: the tutorial's two credential routes. */
+export const credentials = new Hono<AppEnv>()
+  .post("/signup", jsonBody(Credentials), async (c) => {
+    const { email, password } = c.req.valid("json");
+    const outcome = await signUp(c.var.pool, c.var.upstream, email, password, c.var.config.autoConfirm);
+    if (outcome.kind === "code_sent") {
+      return c.json({ status: "confirmation_required" as const, code_delivery: deliveryOf(outcome.delivery) }, 202);
+    }
+    return c.json(outcome.tokens, 201);
+  })
+  .post("/login", jsonBody(Credentials), async (c) => {
+    const { email, password } = c.req.valid("json");
+    return c.json(await signIn(c.var.pool, c.var.upstream, email, password), 200);
+  });
+
+/** Real Cognito already masks the destination; the emulator does not, so mask it here too. */
+function deliveryOf(delivery: { Destination?: string; DeliveryMedium?: string } | undefined) {
+  return { medium: delivery?.DeliveryMedium ?? "EMAIL", destination: delivery?.Destination ? maskEmail(delivery.Destination) : null };
+}

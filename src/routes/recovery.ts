@@ -1,0 +1,28 @@
+import { Hono } from "hono";
+import { jsonBody } from "../middleware/validate";
+import { ConfirmSignUp, EmailOnly, ResetPassword } from "../schemas/auth";
+import { confirmSignUp, requestPasswordReset, resendConfirmationCode, resetPassword } from "../services/recovery";
+import type { AppEnv } from "../types";
+
+const CODE_SENT = "If an account exists for this email, a code has been sent to it.";
+
+/** Emailed codes: password reset and sign-up confirmation. Answers never tell whether an email has an account. */
+export const recovery = new Hono<AppEnv>()
+  .post("/password/forgot", jsonBody(EmailOnly), async (c) => {
+    await requestPasswordReset(c.var.pool, c.var.upstream, c.req.valid("json").email);
+    return c.json({ message: CODE_SENT }, 202);
+  })
+  .post("/password/reset", jsonBody(ResetPassword), async (c) => {
+    const { email, code, password } = c.req.valid("json");
+    await resetPassword(c.var.pool, c.var.upstream, email, code, password);
+    return c.body(null, 204);
+  })
+  .post("/confirm", jsonBody(ConfirmSignUp), async (c) => {
+    const { email, code } = c.req.valid("json");
+    await confirmSignUp(c.var.pool, c.var.upstream, email, code);
+    return c.body(null, 204);
+  })
+  .post("/confirm/resend", jsonBody(EmailOnly), async (c) => {
+    await resendConfirmationCode(c.var.pool, c.var.upstream, c.req.valid("json").email);
+    return c.json({ message: CODE_SENT }, 202);
+  });
