@@ -102,3 +102,11 @@ export function rateLimited(retryAfterSeconds: number, detail = "Too many reques
 export function internalError(cause?: unknown): Problem {
   return new Problem(500, "internal_error", { detail: "The server could not complete the request.", cause });
 }
+
+/** Configuration missing or malformed: names the variables to set, never their values. */
+export function notConfigured(invalid: string[]): Problem {
+  return new Problem(503, "not_configured", {
+    detail: `The service is not configured: set ${invalid.join(", ")}.`,
+    headers: { "retry-after": "60" },
+  });
+}

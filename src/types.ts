@@ -1,3 +1,4 @@
+import type { AccessTokenClaims } from "./auth/verifier";
 import type { UpstreamContext } from "./cognito/client";
 import type { UserPool } from "./cognito/user-pool";
 import type { Config } from "./config";
@@ -10,5 +11,12 @@ export interface AppEnv {
     config: Config;
     pool: UserPool;
     upstream: UpstreamContext;
+    /** The normalised email a credential route acts on: rate-limit key, and (masked) in the log. */
+    email: string;
+    /** Why the request failed, for the access log: problem code and its cause. */
+    failure: Record<string, string>;
+    /** Set by requireAuth: the verified access token's claims, and the token itself. */
+    auth: AccessTokenClaims;
+    accessToken: string;
   };
 }

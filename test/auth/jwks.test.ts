@@ -1,0 +1,221 @@
+import { exports } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { JwksUnavailableError } from "../../src/auth/errors";
+import { verifyAccessToken, type VerifierConfig } from "../../src/auth/verifier";
+import app from "../../src/index";
+import type { Reply } from "../support/fake-upstream";
+import { accessClaims, jwksOf, makeKey, sign, verifierConfig, type TestKey } from "../support/keys";
+import { scenario, type Scenario } from "../support/worker";
+
+let key: TestKey;
+let rotatedKey: TestKey;
+
+beforeAll(async () => {
+  [key, rotatedKey] = await Promise.all([makeKey(), makeKey()]);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** A fresh JWKS endpoint (the cache is keyed by URL, so nothing leaks between tests) and a config for it. */
+async function jwksEndpoint(replies: Reply[]): Promise<{ config: VerifierConfig; fetches: () => Promise<number> }> {
+  const jwks: Scenario = await scenario({ JWKS: replies });
+  return {
+    config: verifierConfig(jwks.vars),
+    fetches: async () => (await jwks.calls()).filter((call) => call.action === "JWKS").length,
+  };
+}
+
+const ok = (...keys: TestKey[]): Reply => ({ status: 200, body: jwksOf(...keys) });
+
+function tokenFor(config: VerifierConfig, signer: TestKey = key, kid = signer.kid): Promise<string> {
+  return sign(signer, accessClaims(config), { kid });
+}
+
+function verdict(config: VerifierConfig, token: string): Promise<string> {
+  return verifyAccessToken(config, token).then(
+    () => "valid",
+    (error: unknown) => (error as Error).name,
+  );
+}
+
+/** Moves the clock the verifier and jose read; timers stay real. */
+function advanceClock(ms: number): void {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(Date.now() + ms);
+}
+
+/**
+ * Routes the Worker's fetch handler to `handler`, so that `exports.default.fetch` runs each call in
+ * its own request context, as production does: what one request shares with another must then
+ * survive workerd's cross-request checks.
+ */
+function serveInOwnRequests(handler: () => Promise<Response>): void {
+  vi.spyOn(app, "fetch").mockImplementation(handler);
+}
+
+describe("JWKS cache", () => {
+  it("fetches the JWKS once, then verifies without a network call", async () => {
+    const { config, fetches } = await jwksEndpoint([ok(key)]);
+    for (let i = 0; i < 20; i++) expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await fetches()).toBe(1);
+  });
+
+  it("picks up a rotated key with exactly one extra fetch", async () => {
+    const { config, fetches } = await jwksEndpoint([ok(key), ok(key, rotatedKey)]);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("valid");
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("valid");
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await fetches()).toBe(2);
+  });
+
+  // The figure is attached as an annotation: `npx vitest run test/auth --reporter=verbose` prints it.
+  it("shares one fetch among 100 concurrent cold requests, each in its own request context", async ({ annotate }) => {
+    const { config, fetches } = await jwksEndpoint([{ ...ok(key), delayMs: 50 }]);
+    const token = await tokenFor(config);
+    serveInOwnRequests(async () => new Response(await verdict(config, token)));
+    const answers = await Promise.all(Array.from({ length: 100 }, () => exports.default.fetch("http://api.test/").then((res) => res.text())));
+    expect(answers).toEqual(Array(100).fill("valid"));
+    const count = await fetches();
+    await annotate(`100 concurrent cold requests in separate request contexts: ${count} JWKS fetch(es)`);
+    expect(count).toBeLessThanOrEqual(3);
+  });
+
+  it("fetches for itself when the request that started the shared fetch is cancelled", async () => {
+    const { config, fetches } = await jwksEndpoint([{ ...ok(key), delayMs: 1_000 }, ok(key)]);
+    const token = await tokenFor(config);
+    serveInOwnRequests(async () => new Response(await verdict(config, token)));
+    const starter = new AbortController();
+    const cancelled = exports.default.fetch("http://api.test/", { signal: starter.signal }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const joiner = exports.default.fetch("http://api.test/");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    starter.abort();
+    expect(await cancelled).toBeInstanceOf(Error);
+    // The shared promise never settles; the joiner waits out the starter's 3 s timeout, then fetches.
+    expect(await (await joiner).text()).toBe("valid");
+    expect(await fetches()).toBe(2);
+  });
+
+  it("costs at most one extra fetch for 1,000 tokens with forged kids", async ({ annotate }) => {
+    const { config, fetches } = await jwksEndpoint([ok(key)]);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    const forged = await Promise.all(Array.from({ length: 1_000 }, () => tokenFor(config, key, `forged-${crypto.randomUUID()}`)));
+    const concurrent = await Promise.all(forged.slice(0, 500).map((token) => verdict(config, token)));
+    const sequential = [];
+    for (const token of forged.slice(500)) sequential.push(await verdict(config, token));
+    expect(new Set([...concurrent, ...sequential])).toEqual(new Set(["JwtUnknownKeyError"]));
+    const count = await fetches();
+    await annotate(`1 valid token, then 1,000 forged kids (500 concurrent, 500 one by one): ${count} JWKS fetches`);
+    expect(count).toBe(2);
+    // The real key still verifies from the cache.
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+  });
+
+  it("refetches for an unknown kid again only after the 30 s cooldown", async () => {
+    const { config, fetches } = await jwksEndpoint([ok(key), ok(key), ok(key, rotatedKey)]);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("JwtUnknownKeyError");
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("JwtUnknownKeyError");
+    expect(await fetches()).toBe(2);
+    advanceClock(31_000);
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("valid");
+    expect(await fetches()).toBe(3);
+  });
+
+  it("inline COGNITO_JWKS: no fetch at all, and an unknown kid is refused", async () => {
+    const jwks = await scenario({ JWKS: [ok(key)] });
+    const config = verifierConfig({ ...jwks.vars, COGNITO_JWKS: JSON.stringify(jwksOf(key)) });
+    for (let i = 0; i < 5; i++) expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("JwtUnknownKeyError");
+    expect(await jwks.calls()).toEqual([]);
+  });
+
+  it("refuses to work with an inline COGNITO_JWKS that holds no usable key", async () => {
+    const jwks = await scenario({ JWKS: [ok(key)] });
+    const config = verifierConfig({ ...jwks.vars, COGNITO_JWKS: '{"keys": "none"}' });
+    const error = await verifyAccessToken(config, await tokenFor(config)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect(await jwks.calls()).toEqual([]);
+  });
+
+  it("skips JWKS entries it cannot use and keeps the rest", async () => {
+    const weak = (await crypto.subtle.generateKey(
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true,
+      ["sign", "verify"],
+    )) as CryptoKeyPair;
+    const weakJwk = { ...((await crypto.subtle.exportKey("jwk", weak.publicKey)) as object), kid: "weak" };
+    const body = {
+      keys: [
+        weakJwk,
+        { kty: "EC", kid: "ec", crv: "P-256", x: "x", y: "y" },
+        { ...key.jwk, kid: "encryption", use: "enc" },
+        { ...key.jwk, kid: "broken", n: "AQAB" },
+        key.jwk,
+      ],
+    };
+    const { config } = await jwksEndpoint([{ status: 200, body }]);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    for (const kid of ["weak", "ec", "encryption", "broken"]) {
+      expect(await verdict(config, await tokenFor(config, key, kid))).toBe("JwtUnknownKeyError");
+    }
+  });
+});
+
+describe("JWKS endpoint failing", () => {
+  it.each<[string, Reply, string]>([
+    ["answers 500", { status: 500, body: "<h1>Internal Server Error</h1>" }, "answered HTTP 500"],
+    ["answers 404", { status: 404, body: { message: "not found" } }, "answered HTTP 404"],
+    ["redirects", { status: 302, headers: { location: "https://evil.example/jwks.json" } }, "answered HTTP 302"],
+    ["closes the connection", { destroy: true }, "could not be reached"],
+    ["answers junk", { status: 200, body: "<html>maintenance</html>" }, "is not JSON"],
+    ["answers JSON that is not a JWKS", { status: 200, body: { keys: "none" } }, "has no RS256 signing key"],
+    ["answers a JWKS without RS256 keys", { status: 200, body: { keys: [{ kty: "EC", kid: "ec", crv: "P-256", x: "x", y: "y" }] } }, "has no RS256 signing key"],
+    ["is slower than the 3 s timeout", { status: 200, body: { keys: [] }, delayMs: 4_000 }, "did not answer within 3000 ms"],
+  ])("when it %s and nothing is cached, says the keys are unavailable", async (_case, reply, failure) => {
+    const { config } = await jwksEndpoint([reply]);
+    const error = await verifyAccessToken(config, await tokenFor(config)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect(error).toMatchObject({ message: expect.stringContaining(failure), retryAfterSeconds: 5 });
+  });
+
+  it("does not fetch again for 5 s after a failure, then recovers", async () => {
+    const { config, fetches } = await jwksEndpoint([{ status: 503, body: "busy" }, ok(key)]);
+    for (let i = 0; i < 10; i++) expect(await verdict(config, await tokenFor(config))).toBe("JwksUnavailableError");
+    expect(await fetches()).toBe(1);
+    advanceClock(6_000);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await fetches()).toBe(2);
+  });
+
+  it("does not disturb tokens whose key is cached", async () => {
+    const { config, fetches } = await jwksEndpoint([ok(key), { status: 500, body: "down" }]);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    // A new kid makes the verifier ask the failing endpoint; it cannot tell whether that kid is real.
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("JwksUnavailableError");
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await fetches()).toBe(2);
+  });
+
+  it("keeps using a key past its 1 h max age while the refetch fails", async () => {
+    const { config, fetches } = await jwksEndpoint([ok(key), { status: 500, body: "down" }]);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    advanceClock(61 * 60_000);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    expect(await fetches()).toBe(2);
+  });
+
+  it("drops a key the pool withdrew once the set is refetched after its max age", async () => {
+    const { config, fetches } = await jwksEndpoint([ok(key), ok(rotatedKey)]);
+    expect(await verdict(config, await tokenFor(config))).toBe("valid");
+    advanceClock(61 * 60_000);
+    expect(await verdict(config, await tokenFor(config))).toBe("JwtUnknownKeyError");
+    expect(await verdict(config, await tokenFor(config, rotatedKey))).toBe("valid");
+    expect(await fetches()).toBe(2);
+  });
+});
