@@ -17,5 +17,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
+    // The Worker logs a JSON line per request: shown only for failing tests.
+    silent: "passed-only",
   },
 });

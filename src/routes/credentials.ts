@@ -1,5 +1,6 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { maskEmail } from "../log";
+import { limitPerEmail, limitPerIp } from "../middleware/rate-limit";
 import { jsonBody } from "../middleware/validate";
 import { Credentials } from "../schemas/auth";
 import { signIn, signUp } from "../services/account";
@@ -7,15 +8,16 @@ import type { AppEnv } from "../types";
 
 /** Sign-up and log-in: the tutorial's two credential routes. */
 export const credentials = new Hono<AppEnv>()
-  .post("/signup", jsonBody(Credentials), async (c) => {
+  .post("/signup", limitPerIp, jsonBody(Credentials), async (c) => {
     const { email, password } = c.req.valid("json");
+    c.set("email", email);
     const outcome = await signUp(c.var.pool, c.var.upstream, email, password, c.var.config.autoConfirm);
     if (outcome.kind === "code_sent") {
       return c.json({ status: "confirmation_required" as const, code_delivery: deliveryOf(outcome.delivery) }, 202);
     }
     return c.json(outcome.tokens, 201);
   })
-  .post("/login", jsonBody(Credentials), async (c) => {
+  .post("/login", limitPerIp, jsonBody(Credentials), limitPerEmail, async (c) => {
     const { email, password } = c.req.valid("json");
     return c.json(await signIn(c.var.pool, c.var.upstream, email, password), 200);
   });

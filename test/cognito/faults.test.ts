@@ -3,14 +3,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { authenticationResult } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD } from "../support/worker";
+import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
 
-const login = jsonInit({ email: "ann@example.com", password: STRONG_PASSWORD });
+const login = () => jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD });
+
 
 async function loginWith(replies: Reply[], vars: Record<string, string> = {}) {
   const upstream = await scenario({ InitiateAuth: replies });
   const started = Date.now();
-  const res = await apiWith({ ...upstream.vars, ...vars }, "/platform/login", login);
+  const res = await apiWith({ ...upstream.vars, ...vars }, "/platform/login", login());
   return { res, ms: Date.now() - started, calls: await upstream.calls() };
 }
 
@@ -34,7 +35,7 @@ describe("upstream faults", () => {
 
   it("a refused connection -> 503 with Retry-After", async () => {
     const unused = (env as unknown as Record<string, string>).UNUSED_PORT;
-    const res = await apiWith({ COGNITO_ENDPOINT: `http://127.0.0.1:${unused}/` }, "/platform/login", login);
+    const res = await apiWith({ COGNITO_ENDPOINT: `http://127.0.0.1:${unused}/` }, "/platform/login", login());
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBeTruthy();
     expect((await problemOf(res)).code).toBe("upstream_unavailable");

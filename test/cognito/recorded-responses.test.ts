@@ -2,14 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { authenticationResult, emptyResult, RECORDED, signUpResult, USER_SUB } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD } from "../support/worker";
-
-const CREDENTIALS = { email: "ann@example.com", password: STRONG_PASSWORD };
+import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
 
 async function call(path: string, replies: Record<string, Reply[]>, vars: Record<string, string> = {}) {
   const upstream = await scenario(replies);
-  const res = await apiWith({ ...upstream.vars, ...vars }, path, jsonInit(CREDENTIALS));
-  return { res, calls: await upstream.calls() };
+  // A new email each time keeps clear of the per-email rate limit.
+  const email = uniqueEmail();
+  const res = await apiWith({ ...upstream.vars, ...vars }, path, jsonInit({ email, password: STRONG_PASSWORD }));
+  return { res, email, calls: await upstream.calls() };
 }
 
 /** The answer must never carry what Cognito said: its type names, messages, ARNs. */
@@ -53,14 +53,14 @@ describe("log-in against real Cognito's answers", () => {
   });
 
   it("returns the tokens with expires_in and token_type from Cognito", async () => {
-    const { res, calls } = await call("/platform/login", { InitiateAuth: [authenticationResult()] });
+    const { res, email, calls } = await call("/platform/login", { InitiateAuth: [authenticationResult()] });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ cognito_user_id: USER_SUB, expires_in: 3600, token_type: "Bearer" });
     expect(calls).toEqual([
       {
         action: "InitiateAuth",
         signed: false,
-        body: { AuthFlow: "USER_PASSWORD_AUTH", ClientId: expect.any(String), AuthParameters: { USERNAME: CREDENTIALS.email, PASSWORD: STRONG_PASSWORD } },
+        body: { AuthFlow: "USER_PASSWORD_AUTH", ClientId: expect.any(String), AuthParameters: { USERNAME: email, PASSWORD: STRONG_PASSWORD } },
       },
     ]);
   });
@@ -95,17 +95,17 @@ describe("log-in against real Cognito's answers", () => {
   });
 
   it("adds SECRET_HASH when the app client has a secret", async () => {
-    const { res, calls } = await call("/platform/login", { InitiateAuth: [authenticationResult()] }, { COGNITO_USER_CLIENT_SECRET: "s3cr3t-value" });
+    const { res, email, calls } = await call("/platform/login", { InitiateAuth: [authenticationResult()] }, { COGNITO_USER_CLIENT_SECRET: "s3cr3t-value" });
     expect(res.status).toBe(200);
     const params = (calls[0]!.body as { AuthParameters: Record<string, string>; ClientId: string }).AuthParameters;
     const clientId = (calls[0]!.body as { ClientId: string }).ClientId;
-    expect(params.SECRET_HASH).toBe(await hmacBase64("s3cr3t-value", CREDENTIALS.email + clientId));
+    expect(params.SECRET_HASH).toBe(await hmacBase64("s3cr3t-value", email + clientId));
   });
 });
 
 describe("sign-up against real Cognito's answers", () => {
   it("signs the admin confirmation with SigV4 and sends the password only to SignUp and InitiateAuth", async () => {
-    const { res, calls } = await call("/platform/signup", {
+    const { res, email, calls } = await call("/platform/signup", {
       SignUp: [signUpResult()],
       AdminConfirmSignUp: [emptyResult()],
       InitiateAuth: [authenticationResult()],
@@ -116,7 +116,7 @@ describe("sign-up against real Cognito's answers", () => {
       ["AdminConfirmSignUp", true],
       ["InitiateAuth", false],
     ]);
-    expect(calls[1]!.body).toEqual({ UserPoolId: expect.any(String), Username: CREDENTIALS.email });
+    expect(calls[1]!.body).toEqual({ UserPoolId: expect.any(String), Username: email });
   });
 
   it("passes on the pool's password policy message with 400", async () => {

@@ -55,7 +55,7 @@ describe("password reset", () => {
         cognitoError("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number"),
       ],
     });
-    const res = await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: "ann@example.com" }));
+    const res = await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: uniqueEmail() }));
     expect(res.status).toBe(202);
   });
 
@@ -68,14 +68,14 @@ describe("password reset", () => {
   for (const [name, reply, status, code] of recorded) {
     it(`reset: ${name} -> ${status} ${code}`, async () => {
       const upstream = await scenario({ ConfirmForgotPassword: [RECORDED[reply]] });
-      const res = await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email: "ann@example.com", code: CODE, password: NEW_PASSWORD }));
+      const res = await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email: uniqueEmail(), code: CODE, password: NEW_PASSWORD }));
       expect(res.status).toBe(status);
       expect((await problemOf(res)).code).toBe(code);
     });
   }
 
   it("validates the reset body", async () => {
-    const res = await postJson("/platform/password/reset", { email: "ann@example.com", code: "12 34" });
+    const res = await postJson("/platform/password/reset", { email: uniqueEmail(), code: "12 34" });
     expect(res.status).toBe(400);
     expect(((await problemOf(res)).errors as { field: string }[]).map((error) => error.field)).toEqual(["code", "password"]);
   });
@@ -106,7 +106,7 @@ describe("sign-up with an emailed code (AUTO_CONFIRM=false)", () => {
       InitiateAuth: [RECORDED.unconfirmed],
       ResendConfirmationCode: [codeSent()],
     });
-    const again = await apiWith({ ...noAutoConfirm, ...upstream.vars }, "/platform/signup", jsonInit({ email: "ann@example.com", password: STRONG_PASSWORD }));
+    const again = await apiWith({ ...noAutoConfirm, ...upstream.vars }, "/platform/signup", jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }));
     expect(again.status).toBe(202);
     expect((await upstream.calls()).map((call) => call.action)).toEqual(["SignUp", "InitiateAuth", "ResendConfirmationCode"]);
   });
@@ -115,7 +115,7 @@ describe("sign-up with an emailed code (AUTO_CONFIRM=false)", () => {
     const bodies = [];
     for (const reply of [codeSent(), RECORDED.unknownUser, cognitoError("InvalidParameterException", "User is already confirmed.")]) {
       const upstream = await scenario({ ResendConfirmationCode: [reply] });
-      const res = await apiWith(upstream.vars, "/platform/confirm/resend", jsonInit({ email: "ann@example.com" }));
+      const res = await apiWith(upstream.vars, "/platform/confirm/resend", jsonInit({ email: uniqueEmail() }));
       expect(res.status).toBe(202);
       bodies.push(await res.json());
     }
@@ -125,13 +125,13 @@ describe("sign-up with an emailed code (AUTO_CONFIRM=false)", () => {
 
   it("confirming an account that is already confirmed is not an error", async () => {
     const upstream = await scenario({ ConfirmSignUp: [RECORDED.alreadyConfirmed] });
-    const res = await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email: "ann@example.com", code: CODE }));
+    const res = await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email: uniqueEmail(), code: CODE }));
     expect(res.status).toBe(204);
   });
 
   it("needs no IAM key when sign-ups are confirmed by code", async () => {
     const upstream = await scenario({ ConfirmSignUp: [emptyResult()] });
-    const res = await apiWith({ ...noAutoConfirm, ...upstream.vars }, "/platform/confirm", jsonInit({ email: "ann@example.com", code: CODE }));
+    const res = await apiWith({ ...noAutoConfirm, ...upstream.vars }, "/platform/confirm", jsonInit({ email: uniqueEmail(), code: CODE }));
     expect(res.status).toBe(204);
     expect(await upstream.calls()).toHaveLength(1);
   });

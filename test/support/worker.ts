@@ -14,9 +14,21 @@ export function uniqueEmail(tag = "user"): string {
   return `${tag}-${crypto.randomUUID().slice(0, 12)}@example.com`;
 }
 
+/** A fresh client address per request, so the per-IP rate limit only bites in the tests about it. */
+function withClientIp(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
+  return { ...init, headers };
+}
+
+export function randomIp(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${bytes[0]}.${bytes[1]}.${bytes[2]}`;
+}
+
 /** Through the Worker's real fetch handler, with the bindings from wrangler.toml and the emulator. */
 export function api(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(BASE + path, init));
+  return exports.default.fetch(new Request(BASE + path, withClientIp(init)));
 }
 
 export function jsonInit(body: unknown, init: RequestInit = {}): RequestInit {
@@ -31,7 +43,7 @@ export function postJson(path: string, body: unknown, init?: RequestInit): Promi
 export async function apiWith(overrides: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
   const merged: Record<string, unknown> = { ...vars, ...overrides };
   for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete merged[name];
-  return app.request(BASE + path, init, merged);
+  return app.request(BASE + path, withClientIp(init), merged);
 }
 
 export interface Scenario {

@@ -1,0 +1,18 @@
+import { cors } from "hono/cors";
+import { loadConfig } from "../config";
+
+/**
+ * CORS for the origins in CORS_ORIGINS only: no wildcard, no credentials (clients send bearer
+ * tokens, not cookies). Other origins, or none configured, get no Access-Control-Allow-Origin.
+ */
+export const corsFromConfig = cors({
+  origin: (origin, c) => {
+    const result = loadConfig(c.env);
+    return result.ok && result.config.corsOrigins.includes(origin) ? origin : null;
+  },
+  allowMethods: ["GET", "POST", "OPTIONS"],
+  allowHeaders: ["authorization", "content-type", "x-request-id"],
+  exposeHeaders: ["retry-after", "x-request-id", "www-authenticate"],
+  maxAge: 600,
+  credentials: false,
+});

@@ -1,0 +1,54 @@
+// HTTP hygiene: CORS allow-list, request ids, security headers.
+import { describe, expect, it } from "vitest";
+import { api, apiWith, jsonInit, problemOf } from "../support/worker";
+
+describe("CORS", () => {
+  const vars = { CORS_ORIGINS: "https://app.example.com, https://admin.example.com" };
+
+  it("allows only the configured origins, never with credentials", async () => {
+    const allowed = await apiWith(vars, "/", { headers: { origin: "https://app.example.com" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(allowed.headers.get("access-control-allow-credentials")).toBeNull();
+    const other = await apiWith(vars, "/", { headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("answers a preflight from an allowed origin", async () => {
+    const res = await apiWith(vars, "/platform/login", {
+      method: "OPTIONS",
+      headers: { origin: "https://admin.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://admin.example.com");
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(res.headers.get("access-control-allow-headers")).toContain("authorization");
+  });
+
+  it("sends no CORS headers when no origin is configured", async () => {
+    const res = await api("/", { headers: { origin: "https://app.example.com" } });
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("request ids", () => {
+  it("keeps a well-formed incoming X-Request-Id and puts it in problem bodies", async () => {
+    const res = await api("/platform/login", jsonInit({}, { headers: { "x-request-id": "trace-abc-123" } }));
+    expect(res.headers.get("x-request-id")).toBe("trace-abc-123");
+    expect((await problemOf(res)).request_id).toBe("trace-abc-123");
+  });
+
+  it("replaces one that could inject into logs or headers", async () => {
+    const res = await api("/", { headers: { "x-request-id": 'bad id"\u0007' } });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("security headers", () => {
+  it("marks token responses no-store and forbids framing and sniffing", async () => {
+    const res = await api("/platform/login", jsonInit({}));
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+  });
+});
