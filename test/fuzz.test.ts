@@ -1,0 +1,127 @@
+// Property-based: thousands of generated requests at every route. Whatever arrives, the answer is a
+// clear problem (or success), never an unexpected 5xx, never an echo of a secret.
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { authenticationResult, RECORDED } from "./fixtures/cognito";
+import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./support/keys";
+import { apiWith, STRONG_PASSWORD } from "./support/worker";
+
+const RUNS = 10_000;
+const CLIENT_SECRET = "fuzz-client-secret-value";
+const AWS_SECRET = "fuzz-aws-secret-access-key";
+/** 5xx answers that are correct for an upstream fault; anything else 5xx is a bug. */
+const UPSTREAM_FAULT_CODES = new Set(["upstream_error", "upstream_unavailable", "upstream_timeout", "jwks_unavailable"]);
+
+const ROUTES: [string, string][] = [
+  ["GET", "/"],
+  ["POST", "/platform/signup"],
+  ["POST", "/platform/login"],
+  ["POST", "/platform/refresh"],
+  ["POST", "/platform/logout"],
+  ["GET", "/platform/me"],
+  ["POST", "/platform/password/forgot"],
+  ["POST", "/platform/password/reset"],
+  ["POST", "/platform/confirm"],
+  ["POST", "/platform/confirm/resend"],
+  ["PUT", "/platform/login"],
+  ["GET", "/platform/../platform/me"],
+];
+
+let vars: Record<string, string>;
+let validToken: string;
+
+beforeAll(async () => {
+  const key = await makeKey();
+  // Cognito answers each action with something plausible, a mix of successes and errors.
+  const { scenario } = await import("./support/worker");
+  const upstream = await scenario({
+    JWKS: [{ status: 200, body: jwksOf(key) }],
+    SignUp: [RECORDED.usernameExists],
+    InitiateAuth: [RECORDED.wrongPassword, authenticationResult(), RECORDED.unconfirmed],
+    AdminConfirmSignUp: [{ status: 200, body: {} }],
+    GetUser: [{ status: 200, body: { Username: "u", UserAttributes: [] } }],
+    GlobalSignOut: [{ status: 200, body: {} }],
+    RevokeToken: [{ status: 200, body: {} }],
+    ForgotPassword: [RECORDED.unknownUser],
+    ConfirmForgotPassword: [RECORDED.codeMismatch],
+    ConfirmSignUp: [RECORDED.expiredCode],
+    ResendConfirmationCode: [RECORDED.unknownUser],
+  });
+  vars = { ...upstream.vars, COGNITO_USER_CLIENT_SECRET: CLIENT_SECRET, AWS_SECRET_ACCESS_KEY: AWS_SECRET };
+  validToken = await sign(key, accessClaims(verifierConfig(vars)));
+});
+
+const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }), fc.constantFrom("", " ", "null", "🙂", "\u0000", "a".repeat(300)));
+const email = fc.oneof(
+  { arbitrary: fc.emailAddress(), weight: 4 },
+  { arbitrary: text, weight: 1 },
+  { arbitrary: fc.constantFrom(" Ann@Example.COM ", "a@b", "@example.com"), weight: 1 },
+);
+const password = fc.oneof(fc.constant(STRONG_PASSWORD), text, fc.string({ minLength: 250, maxLength: 260 }));
+const fieldValue = fc.oneof(email, password, fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
+const body = fc.oneof(
+  fc.record({ email, password }, { requiredKeys: [] }),
+  fc.record({ email, code: fc.oneof(fc.constant("123456"), text), password }, { requiredKeys: [] }),
+  fc.record({ refresh_token: fc.oneof(fc.constant("r".repeat(64)), text), cognito_user_id: fc.oneof(fc.uuid(), text) }, { requiredKeys: [] }),
+  fc.dictionary(fc.string({ maxLength: 10 }), fieldValue, { maxKeys: 4 }),
+  fc.jsonValue({ maxDepth: 2 }),
+);
+const rawBody = fc.oneof(
+  { arbitrary: body.map((value) => JSON.stringify(value)), weight: 6 },
+  { arbitrary: fc.oneof(text, fc.constantFrom('{"email":', "[1,2", "{}".repeat(20))), weight: 1 },
+);
+const contentType = fc.oneof(
+  { arbitrary: fc.constantFrom("application/json", "application/json; charset=utf-8"), weight: 6 },
+  { arbitrary: fc.constantFrom("text/plain", "application/x-www-form-urlencoded", "application/problem+json", undefined), weight: 1 },
+);
+/** Header values as clients can send them: printable ASCII. */
+const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 80 });
+const authorization = fc.oneof(
+  fc.constant(undefined),
+  fc.constant("valid"),
+  headerText.map((token) => `Bearer ${token}`),
+  fc.base64String({ maxLength: 60 }).map((token) => `Bearer ${token}.${token}.${token}`),
+  headerText,
+);
+
+const request = fc.record({
+  route: fc.constantFrom(...ROUTES),
+  query: fc.oneof(fc.constant(""), fc.constantFrom("?fresh=true", "?fresh=maybe", "?a=1&a=2", "?%zz")),
+  body: rawBody,
+  contentType,
+  authorization,
+  requestId: fc.oneof(fc.constant(undefined), headerText),
+  ip: fc.ipV4(),
+});
+
+describe("fuzzing every route", () => {
+  it(`answers ${RUNS} generated requests with no unexpected 5xx and no leak`, { timeout: 600_000 }, async () => {
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(request, async (req) => {
+        const [method, path] = req.route;
+        const headers = new Headers({ "cf-connecting-ip": req.ip });
+        if (req.contentType) headers.set("content-type", req.contentType);
+        if (req.authorization) headers.set("authorization", req.authorization === "valid" ? `Bearer ${validToken}` : req.authorization);
+        if (req.requestId) headers.set("x-request-id", req.requestId);
+        const hasBody = method !== "GET";
+        const res = await apiWith(vars, path + req.query, { method, headers, body: hasBody ? req.body : undefined });
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const answer = await res.text();
+
+        if (res.status >= 400) {
+          expect(res.headers.get("content-type")).toBe("application/problem+json");
+          const problem = JSON.parse(answer) as { status: number; code: string; title: string; detail: string };
+          expect(problem.status).toBe(res.status);
+          expect(problem.title && problem.detail && problem.code).toBeTruthy();
+          if (res.status >= 500) expect(UPSTREAM_FAULT_CODES).toContain(problem.code);
+        }
+        for (const secret of [CLIENT_SECRET, AWS_SECRET, "Exception", "stack"]) expect(answer).not.toContain(secret);
+        if (req.body.length >= 8 && res.status >= 400) expect(answer).not.toContain(req.body);
+      }),
+      { numRuns: RUNS },
+    );
+    console.info("fuzz statuses", Object.fromEntries(statuses));
+    expect([...statuses.values()].reduce((sum, count) => sum + count, 0)).toBe(RUNS);
+  });
+});
