@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../types";
 
 /** Liveness: answers even when the Cognito configuration is missing. */
