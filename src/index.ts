@@ -31,7 +31,17 @@ const app = new Hono<AppEnv>()
   .route("/", root)
   .route("/platform", platform);
 
-app.notFound((c) => problemResponse(c, new Problem(404, "not_found", { detail: `No route for ${c.req.method} ${c.req.path}.` })));
+app.notFound((c) => {
+  // Every route path is static, so the methods a path allows are a plain lookup.
+  const allowed = [...new Set(app.routes.filter((route) => route.path === c.req.path && route.method !== "ALL").map((route) => route.method))];
+  if (allowed.length > 0) {
+    return problemResponse(
+      c,
+      new Problem(405, "method_not_allowed", { detail: `${c.req.path} allows ${allowed.join(", ")}.`, headers: { allow: allowed.join(", ") } }),
+    );
+  }
+  return problemResponse(c, new Problem(404, "not_found", { detail: `No route for ${c.req.method} ${c.req.path}.` }));
+});
 
 app.onError((error, c) => {
   const problem = toProblem(error);

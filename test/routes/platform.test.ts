@@ -66,6 +66,14 @@ describe("POST /platform/signup", () => {
     await expectTokens(await postJson("/platform/login", { email, password: STRONG_PASSWORD }), 200);
   });
 
+  it("loses nothing when many people sign up at once", async () => {
+    const emails = Array.from({ length: 20 }, () => uniqueEmail("crowd"));
+    const signUps = await Promise.all(emails.map((email) => postJson("/platform/signup", { email, password: STRONG_PASSWORD })));
+    expect(signUps.map((res) => res.status)).toEqual(emails.map(() => 201));
+    const logins = await Promise.all(emails.map((email) => postJson("/platform/login", { email, password: STRONG_PASSWORD })));
+    expect(logins.map((res) => res.status)).toEqual(emails.map(() => 200));
+  });
+
   it("lets only the first caller's password in when concurrent sign-ups use different passwords", async () => {
     const email = uniqueEmail("race");
     const passwords = Array.from({ length: 8 }, (_, i) => `Racer-${i}-Passw0rd!`);
@@ -145,10 +153,11 @@ describe("request validation", () => {
     });
   }
 
-  it("answers a wrong method with a problem", async () => {
+  it("answers a wrong method with 405 and the allowed ones", async () => {
     const res = await api("/platform/login");
-    expect(res.status).toBe(404);
-    await problemOf(res);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    expect((await problemOf(res)).code).toBe("method_not_allowed");
   });
 });
 
