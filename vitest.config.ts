@@ -8,6 +8,9 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ...inject("emulatorVars"),
+          // The emulator does not check SigV4; distinctive values let tests prove no response carries them.
+          AWS_ACCESS_KEY_ID: "AKIATESTKEYNEVERSHOWN",
+          AWS_SECRET_ACCESS_KEY: "test-secret-access-key-never-in-a-response",
           FAKE_UPSTREAM_URL: inject("fakeUpstreamUrl"),
           UNUSED_PORT: String(inject("unusedPort")),
         },

@@ -26,9 +26,33 @@ export function randomIp(): string {
   return `10.${bytes[0]}.${bytes[1]}.${bytes[2]}`;
 }
 
+/**
+ * Checked on every response a test gets: no AWS key, no password the request carried, no Cognito
+ * exception name. Holds for the whole test run, whatever a test itself asserts.
+ */
+async function neverLeaks(res: Response, init: RequestInit | undefined): Promise<Response> {
+  const text = await res.clone().text();
+  const forbidden = [vars.AWS_ACCESS_KEY_ID, vars.AWS_SECRET_ACCESS_KEY, passwordIn(init?.body)].filter(
+    (value): value is string => typeof value === "string" && value.length >= 8,
+  );
+  for (const value of forbidden) if (text.includes(value)) throw new Error(`response leaks a secret: ${res.status} ${text.slice(0, 200)}`);
+  if (/[A-Z]\w+Exception/.test(text)) throw new Error(`response names a Cognito exception: ${res.status} ${text.slice(0, 200)}`);
+  return res;
+}
+
+function passwordIn(body: unknown): string | undefined {
+  if (typeof body !== "string") return undefined;
+  try {
+    const password = (JSON.parse(body) as { password?: unknown }).password;
+    return typeof password === "string" ? password : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Through the Worker's real fetch handler, with the bindings from wrangler.toml and the emulator. */
-export function api(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(BASE + path, withClientIp(init)));
+export async function api(path: string, init?: RequestInit): Promise<Response> {
+  return neverLeaks(await exports.default.fetch(new Request(BASE + path, withClientIp(init))), init);
 }
 
 export function jsonInit(body: unknown, init: RequestInit = {}): RequestInit {
@@ -43,7 +67,7 @@ export function postJson(path: string, body: unknown, init?: RequestInit): Promi
 export async function apiWith(overrides: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
   const merged: Record<string, unknown> = { ...vars, ...overrides };
   for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete merged[name];
-  return app.request(BASE + path, withClientIp(init), merged);
+  return neverLeaks(await app.request(BASE + path, withClientIp(init), merged), init);
 }
 
 export interface Scenario {
