@@ -24,6 +24,12 @@ describe("upstream faults", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("with the default limits, a hung Cognito is answered well within 10 s", { timeout: 15_000 }, async () => {
+    const { res, ms } = await loginWith([{ hang: true }]);
+    expect(res.status).toBe(504);
+    expect(ms).toBeLessThan(9_000);
+  });
+
   it("slow answers stop at the request's total budget, retries included", async () => {
     const { res, ms } = await loginWith([{ status: 500, body: "<html>busy</html>", delayMs: 400 }], {
       UPSTREAM_TIMEOUT_MS: "1000",
