@@ -48,6 +48,10 @@ export async function startCognitoLocal({ dir, port, code, quiet = true }) {
   });
   const endpoint = `http://${HOST}:${port}/`;
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  // If whoever started it exits without stopping it (a crash, a test run cut short), it goes too.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
