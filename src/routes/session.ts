@@ -1,6 +1,7 @@
 import { Hono } from "hono/tiny";
 import { requireAuth } from "../auth/require-auth";
 import { Problem } from "../errors";
+import { limitPerIp } from "../middleware/rate-limit";
 import { jsonBody, queryParams } from "../middleware/validate";
 import { Logout, MeQuery, Refresh } from "../schemas/auth";
 import { contactOf, forgetContact, logout, refresh } from "../services/session";
@@ -23,7 +24,7 @@ export const session = new Hono<AppEnv>()
       200,
     );
   })
-  .post("/refresh", jsonBody(Refresh), async (c) => {
+  .post("/refresh", limitPerIp, jsonBody(Refresh), async (c) => {
     const body = c.req.valid("json");
     if (c.var.config.clientSecret && !body.cognito_user_id) {
       throw new Problem(400, "validation_failed", {
