@@ -29,3 +29,8 @@ export class UpstreamBadResponseError extends Error {
 export function isCognitoError(error: unknown, ...types: string[]): error is CognitoError {
   return error instanceof CognitoError && (types.length === 0 || types.includes(error.type));
 }
+
+/** Cognito's own lockout after repeated wrong passwords, sent as NotAuthorized "Password attempts exceeded". */
+export function isLockout(error: unknown): boolean {
+  return isCognitoError(error, "NotAuthorizedException") && /attempts exceeded/i.test(error.message);
+}

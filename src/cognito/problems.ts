@@ -1,6 +1,6 @@
 import { Problem, rateLimited } from "../errors";
 import { ChallengeRequiredError } from "./user-pool";
-import { CognitoError, UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
+import { CognitoError, isLockout, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
 
 /** Cognito sends no Retry-After; one second lets its token bucket refill a little. */
 const THROTTLE_RETRY_AFTER_SECONDS = 1;
@@ -59,10 +59,7 @@ export function upstreamProblem(error: unknown, overrides: ProblemOverrides = {}
     return new Problem(502, "upstream_error", { detail: "The identity provider gave an unusable answer.", cause: error });
   }
   if (MISCONFIGURATION.has(error.type) || MISCONFIGURATION_MESSAGE.test(error.message)) return misconfigured(error);
-  if (error.type === "NotAuthorizedException" && /attempts exceeded/i.test(error.message)) {
-    // Cognito's own lockout after repeated wrong passwords.
-    return withCause(rateLimited(60, "Too many failed sign-in attempts; retry later."), error);
-  }
+  if (isLockout(error)) return withCause(rateLimited(60, "Too many failed sign-in attempts; retry later."), error);
   const override = overrides[error.type];
   if (override) return withCause(override(), error);
   return withCause(defaultProblem(error), error);

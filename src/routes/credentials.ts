@@ -5,6 +5,7 @@ import { jsonBody } from "../middleware/validate";
 import { Credentials } from "../schemas/auth";
 import { signIn, signUp } from "../services/account";
 import type { AppEnv } from "../types";
+import type { CodeDelivery } from "../cognito/user-pool";
 
 /** Sign-up and log-in: the tutorial's two credential routes. */
 export const credentials = new Hono<AppEnv>()
@@ -23,6 +24,6 @@ export const credentials = new Hono<AppEnv>()
   });
 
 /** Real Cognito already masks the destination; the emulator does not, so mask it here too. */
-function deliveryOf(delivery: { Destination?: string; DeliveryMedium?: string } | undefined) {
+function deliveryOf(delivery: CodeDelivery | undefined) {
   return { medium: delivery?.DeliveryMedium ?? "EMAIL", destination: delivery?.Destination ? maskEmail(delivery.Destination) : null };
 }

@@ -1,5 +1,5 @@
 import type { UpstreamContext } from "../cognito/client";
-import { isCognitoError } from "../cognito/errors";
+import { isCognitoError, isLockout } from "../cognito/errors";
 import { upstreamProblem } from "../cognito/problems";
 import type { UserPool } from "../cognito/user-pool";
 import { Problem } from "../errors";
@@ -12,14 +12,19 @@ const invalidCode = () => new Problem(400, "invalid_code", { detail: "The code i
  */
 const REVEALS_ACCOUNT = ["UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"];
 
-/** ForgotPassword: resolves the same way whether or not the email has an account. */
-export async function requestPasswordReset(pool: UserPool, ctx: UpstreamContext, email: string): Promise<void> {
+/** Runs a call whose errors could tell whether the email has an account: those count as done. */
+async function withoutRevealingAccount(call: Promise<unknown>): Promise<void> {
   try {
-    await pool.forgotPassword(ctx, email);
+    await call;
   } catch (error) {
-    if (isCognitoError(error, ...REVEALS_ACCOUNT) && !/attempts exceeded/i.test(error.message)) return;
+    if (isCognitoError(error, ...REVEALS_ACCOUNT) && !isLockout(error)) return;
     throw upstreamProblem(error);
   }
+}
+
+/** ForgotPassword: resolves the same way whether or not the email has an account. */
+export function requestPasswordReset(pool: UserPool, ctx: UpstreamContext, email: string): Promise<void> {
+  return withoutRevealingAccount(pool.forgotPassword(ctx, email));
 }
 
 /** ConfirmForgotPassword: an unknown email is just an invalid code. */
@@ -42,11 +47,6 @@ export async function confirmSignUp(pool: UserPool, ctx: UpstreamContext, email:
 }
 
 /** ResendConfirmationCode: resolves the same way for unknown and already-confirmed emails. */
-export async function resendConfirmationCode(pool: UserPool, ctx: UpstreamContext, email: string): Promise<void> {
-  try {
-    await pool.resendConfirmationCode(ctx, email);
-  } catch (error) {
-    if (isCognitoError(error, ...REVEALS_ACCOUNT) && !/attempts exceeded/i.test(error.message)) return;
-    throw upstreamProblem(error);
-  }
+export function resendConfirmationCode(pool: UserPool, ctx: UpstreamContext, email: string): Promise<void> {
+  return withoutRevealingAccount(pool.resendConfirmationCode(ctx, email));
 }

@@ -1,5 +1,5 @@
 import type { UpstreamContext } from "../cognito/client";
-import { isCognitoError } from "../cognito/errors";
+import { isCognitoError, isLockout } from "../cognito/errors";
 import { upstreamProblem } from "../cognito/problems";
 import type { UserPool } from "../cognito/user-pool";
 import { Problem } from "../errors";
@@ -33,7 +33,7 @@ export async function logout(pool: UserPool, ctx: UpstreamContext, accessToken: 
     if (refreshToken) await pool.revokeToken(ctx, refreshToken);
     await pool.globalSignOut(ctx, accessToken);
   } catch (error) {
-    if (isCognitoError(error, "NotAuthorizedException") && !/attempts exceeded/i.test(error.message)) return;
+    if (isCognitoError(error, "NotAuthorizedException") && !isLockout(error)) return;
     throw upstreamProblem(error);
   }
 }

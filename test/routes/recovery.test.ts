@@ -59,6 +59,13 @@ describe("password reset", () => {
     expect(res.status).toBe(202);
   });
 
+  it("passes on Cognito's lockout as 429 rather than hiding it", async () => {
+    const upstream = await scenario({ ForgotPassword: [RECORDED.attemptsExceeded] });
+    const res = await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: uniqueEmail() }));
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBeTruthy();
+  });
+
   const recorded: [string, keyof typeof RECORDED, number, string][] = [
     ["an expired code", "expiredCode", 400, "expired_code"],
     ["a mismatched code", "codeMismatch", 400, "invalid_code"],
