@@ -39,6 +39,9 @@ const TITLES = {
 
 export type ProblemCode = keyof typeof TITLES;
 
+/** For the documented Problem schema; pure, so the Worker bundle drops it. */
+export const PROBLEM_CODES = /* @__PURE__ */ Object.keys(TITLES) as ProblemCode[];
+
 export interface ProblemInit {
   detail: string;
   errors?: FieldError[];
@@ -109,4 +112,9 @@ export function notConfigured(invalid: string[]): Problem {
     detail: `The service is not configured: set ${invalid.join(", ")}.`,
     headers: { "retry-after": "60" },
   });
+}
+
+/** 400 listing every field at fault. */
+export function invalidFields(errors: FieldError[]): Problem {
+  return new Problem(400, "validation_failed", { detail: "The request has invalid or missing fields.", errors });
 }

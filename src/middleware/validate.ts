@@ -1,7 +1,7 @@
 import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler } from "hono";
 import type * as z from "zod/mini";
-import { Problem, type FieldError } from "../errors";
+import { invalidFields, Problem, type FieldError } from "../errors";
 
 type Issue = { path: PropertyKey[]; message: string; code?: string };
 
@@ -12,20 +12,17 @@ function fieldErrors(issues: readonly Issue[]): FieldError[] {
   }));
 }
 
-function validationProblem(issues: readonly Issue[]): Problem {
-  return new Problem(400, "validation_failed", { detail: "The request has invalid or missing fields.", errors: fieldErrors(issues) });
-}
 
 /** Validates the JSON body; a failure is a 400 problem listing every field at fault. */
 export function jsonBody<T extends z.ZodMiniType>(schema: T) {
   return zValidator("json", schema, (result) => {
-    if (!result.success) throw validationProblem(result.error.issues);
+    if (!result.success) throw invalidFields(fieldErrors(result.error.issues));
   });
 }
 
 export function queryParams<T extends z.ZodMiniType>(schema: T) {
   return zValidator("query", schema, (result) => {
-    if (!result.success) throw validationProblem(result.error.issues);
+    if (!result.success) throw invalidFields(fieldErrors(result.error.issues));
   });
 }
 

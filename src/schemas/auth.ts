@@ -13,17 +13,6 @@ export const Password = z.string({ error: "password must be a string" }).check(
 );
 
 export const Credentials = z.object({ email: Email, password: Password });
-export type Credentials = z.infer<typeof Credentials>;
-
-export const TokensResponse = z.object({
-  access_token: z.string(),
-  id_token: z.string(),
-  refresh_token: z.string(),
-  expires_in: z.number(),
-  token_type: z.string(),
-  cognito_user_id: z.string(),
-});
-export type TokensResponse = z.infer<typeof TokensResponse>;
 
 /** Cognito's codes are 6 digits; its model allows any non-space string, so only the shape is checked. */
 export const Code = z.string({ error: "code must be a string" }).check(
@@ -41,7 +30,6 @@ export const UserId = z.string({ error: "cognito_user_id must be a string" }).ch
 );
 
 export const EmailOnly = z.object({ email: Email });
-export type EmailOnly = z.infer<typeof EmailOnly>;
 
 export const ConfirmSignUp = z.object({ email: Email, code: Code });
 
@@ -53,30 +41,4 @@ export const Logout = z.object({ refresh_token: z.optional(RefreshToken) });
 
 export const MeQuery = z.object({
   fresh: z.optional(z.enum(["true", "false"], { error: "fresh must be true or false" })),
-});
-
-export const RefreshedTokensResponse = z.object({
-  access_token: z.string(),
-  id_token: z.string(),
-  refresh_token: z.optional(z.string()),
-  expires_in: z.number(),
-  token_type: z.string(),
-  cognito_user_id: z.string(),
-});
-
-export const ProfileResponse = z.object({
-  sub: z.string(),
-  email: z.nullable(z.string()),
-  email_verified: z.boolean(),
-  username: z.string(),
-  groups: z.array(z.string()),
-  token_expires_at: z.string(),
-});
-export type ProfileResponse = z.infer<typeof ProfileResponse>;
-
-export const AcceptedResponse = z.object({ message: z.string() });
-
-export const ConfirmationRequiredResponse = z.object({
-  status: z.literal("confirmation_required"),
-  code_delivery: z.object({ medium: z.string(), destination: z.nullable(z.string()) }),
 });

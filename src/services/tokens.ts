@@ -1,20 +1,12 @@
 import { decodeJwt } from "jose";
 import { UpstreamBadResponseError } from "../cognito/errors";
 import type { AuthenticationResult } from "../cognito/user-pool";
+import type { RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
+import type * as z from "zod/mini";
 
-export interface RefreshedTokens {
-  access_token: string;
-  id_token: string;
-  /** Only when the app client rotates refresh tokens. */
-  refresh_token?: string;
-  expires_in: number;
-  token_type: string;
-  cognito_user_id: string;
-}
-
-export interface Tokens extends RefreshedTokens {
-  refresh_token: string;
-}
+/** refresh_token only when the app client rotates refresh tokens. */
+export type RefreshedTokens = z.infer<typeof RefreshedTokensResponse>;
+export type Tokens = z.infer<typeof TokensResponse>;
 
 /**
  * Shapes Cognito's AuthenticationResult for clients. The token came straight from Cognito over TLS,

@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { inject } from "vitest";
 import app from "../../src/index";
+import { ProblemResponse } from "../../src/schemas/responses";
 import type { Reply, RecordedCall } from "./fake-upstream";
 
 export const BASE = "http://api.test";
@@ -90,11 +91,14 @@ export async function scenario(replies: Record<string, Reply[]>): Promise<Scenar
   };
 }
 
+/** The problem body, checked against the documented Problem schema and the response's status. */
 export async function problemOf(res: Response): Promise<Record<string, unknown>> {
   if (res.headers.get("content-type") !== "application/problem+json") {
     throw new Error(`expected problem+json, got ${res.status} ${res.headers.get("content-type")}: ${await res.text()}`);
   }
-  return (await res.json()) as Record<string, unknown>;
+  const body = ProblemResponse.parse(await res.json());
+  if (body.status !== res.status) throw new Error(`problem status ${body.status} differs from HTTP ${res.status}`);
+  return body;
 }
 
 /** A direct call to the emulator, bypassing the API: to set up states such as a half-finished sign-up. */

@@ -1,0 +1,44 @@
+// Response shapes: for the OpenAPI document and the route handlers' types. Imported as types only by
+// the Worker, so they cost nothing in its bundle.
+import * as z from "zod/mini";
+import { PROBLEM_CODES } from "../errors";
+
+/** New tokens from a refresh: a new refresh token only when the app client rotates them. */
+export const RefreshedTokensResponse = z.object({
+  access_token: z.string(),
+  id_token: z.string(),
+  refresh_token: z.optional(z.string()),
+  expires_in: z.number(),
+  token_type: z.string(),
+  cognito_user_id: z.string(),
+});
+
+/** A new session, from sign-up or log-in: always with a refresh token. */
+export const TokensResponse = z.extend(RefreshedTokensResponse, { refresh_token: z.string() });
+
+export const ProfileResponse = z.object({
+  sub: z.string(),
+  email: z.nullable(z.string()),
+  email_verified: z.boolean(),
+  username: z.string(),
+  groups: z.array(z.string()),
+  token_expires_at: z.string(),
+});
+
+export const AcceptedResponse = z.object({ message: z.string() });
+
+export const ConfirmationRequiredResponse = z.object({
+  status: z.literal("confirmation_required"),
+  code_delivery: z.object({ medium: z.string(), destination: z.nullable(z.string()) }),
+});
+
+/** RFC 9457 problem details, as every error of this API is answered (see src/errors.ts). */
+export const ProblemResponse = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  code: z.enum(PROBLEM_CODES as [string, ...string[]]),
+  request_id: z.optional(z.string()),
+  errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
+});
