@@ -12,19 +12,16 @@ function fieldErrors(issues: readonly Issue[]): FieldError[] {
   }));
 }
 
-
-/** Validates the JSON body; a failure is a 400 problem listing every field at fault. */
-export function jsonBody<T extends z.ZodMiniType>(schema: T) {
-  return zValidator("json", schema, (result) => {
-    if (!result.success) throw invalidFields(fieldErrors(result.error.issues));
-  });
+/** A failed validation is a 400 problem listing every field at fault. */
+function validator<Target extends "json" | "query">(target: Target) {
+  return <T extends z.ZodMiniType>(schema: T) =>
+    zValidator(target, schema, (result) => {
+      if (!result.success) throw invalidFields(fieldErrors(result.error.issues));
+    });
 }
 
-export function queryParams<T extends z.ZodMiniType>(schema: T) {
-  return zValidator("query", schema, (result) => {
-    if (!result.success) throw invalidFields(fieldErrors(result.error.issues));
-  });
-}
+export const jsonBody = validator("json");
+export const queryParams = validator("query");
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
@@ -38,7 +35,7 @@ export const requireJsonBody: MiddlewareHandler = async (c, next) => {
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
     throw new Problem(415, "unsupported_media_type", {
       detail: "Send the body as application/json.",
-      headers: { accept: "application/json" },
+      headers: { "accept-post": "application/json" },
     });
   }
   try {
