@@ -24,27 +24,26 @@ export interface Config {
 export type ConfigResult = { ok: true; config: Config } | { ok: false; invalid: string[] };
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1));
-const optional = <T extends z.ZodMiniType>(schema: T) => z.optional(schema);
 const httpUrl = z.pipe(nonEmpty, z.url({ protocol: /^https?$/ }));
 const millis = (fallback: number) =>
   z._default(z.pipe(z.string(), z.transform(Number)).check(z.int(), z.minimum(100), z.maximum(60_000)), fallback);
 
 const EnvSchema = z.object({
   COGNITO_USER_CLIENT_ID: z.string().check(z.regex(/^[\w+]{1,128}$/)),
-  COGNITO_USER_CLIENT_SECRET: optional(nonEmpty),
+  COGNITO_USER_CLIENT_SECRET: z.optional(nonEmpty),
   COGNITO_REGION_NAME: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/)),
   USER_POOL_ID: z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/)),
-  COGNITO_ENDPOINT: optional(httpUrl),
-  COGNITO_ISSUER: optional(httpUrl),
-  COGNITO_JWKS_PATH: optional(nonEmpty),
-  COGNITO_JWKS: optional(nonEmpty),
-  AWS_ACCESS_KEY_ID: optional(nonEmpty),
-  AWS_SECRET_ACCESS_KEY: optional(nonEmpty),
-  AWS_SESSION_TOKEN: optional(nonEmpty),
+  COGNITO_ENDPOINT: z.optional(httpUrl),
+  COGNITO_ISSUER: z.optional(httpUrl),
+  COGNITO_JWKS_PATH: z.optional(nonEmpty),
+  COGNITO_JWKS: z.optional(nonEmpty),
+  AWS_ACCESS_KEY_ID: z.optional(nonEmpty),
+  AWS_SECRET_ACCESS_KEY: z.optional(nonEmpty),
+  AWS_SESSION_TOKEN: z.optional(nonEmpty),
   AUTO_CONFIRM: z._default(z.stringbool(), true),
   UPSTREAM_TIMEOUT_MS: millis(5_000),
   REQUEST_BUDGET_MS: millis(8_000),
-  CORS_ORIGINS: optional(z.string()),
+  CORS_ORIGINS: z.optional(z.string()),
 });
 
 /** Wrangler gives unset optional vars as "", which means "not set" here. */

@@ -35,14 +35,17 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** 401 for a token that was sent but is not acceptable; `description` must be a fixed sentence without quotes. */
+export function invalidToken(description: string, cause?: unknown): Problem {
+  return new Problem(401, "invalid_token", {
+    detail: description,
+    headers: { "www-authenticate": `${CHALLENGE}, error="invalid_token", error_description="${description}"` },
+    cause,
+  });
+}
+
 function refusal(error: unknown): unknown {
-  if (error instanceof JwtInvalidError) {
-    return new Problem(401, "invalid_token", {
-      detail: error.message,
-      headers: { "www-authenticate": `${CHALLENGE}, error="invalid_token", error_description="${error.message}"` },
-      cause: error,
-    });
-  }
+  if (error instanceof JwtInvalidError) return invalidToken(error.message, error);
   if (error instanceof JwksUnavailableError) {
     return new Problem(503, "jwks_unavailable", {
       detail: "The keys to check the token cannot be fetched; retry later.",

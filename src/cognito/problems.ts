@@ -11,6 +11,8 @@ export type ProblemOverrides = Partial<Record<string, () => Problem>>;
 export const invalidCredentials = () =>
   new Problem(401, "invalid_credentials", { detail: "The email or password is incorrect." });
 
+export const accountExists = () => new Problem(409, "account_exists", { detail: "An account with this email already exists." });
+
 const misconfigured = (cause: unknown) =>
   new Problem(500, "misconfigured", { detail: "The service is misconfigured; the operator has been told.", cause });
 
@@ -77,7 +79,7 @@ function defaultProblem(error: CognitoError): Problem {
       return rateLimited(THROTTLE_RETRY_AFTER_SECONDS, "The identity provider is throttling requests; retry later.");
     case "UsernameExistsException":
     case "AliasExistsException":
-      return new Problem(409, "account_exists", { detail: "An account with this email already exists." });
+      return accountExists();
     case "UserNotConfirmedException":
       return new Problem(403, "account_not_confirmed", { detail: "The account's email address has not been confirmed." });
     case "PasswordResetRequiredException":

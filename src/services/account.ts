@@ -1,14 +1,11 @@
 import type { UpstreamContext } from "../cognito/client";
 import { isCognitoError } from "../cognito/errors";
-import { invalidCredentials, upstreamProblem } from "../cognito/problems";
+import { accountExists, invalidCredentials, upstreamProblem } from "../cognito/problems";
 import { ChallengeRequiredError, type CodeDelivery, type UserPool } from "../cognito/user-pool";
-import { Problem } from "../errors";
 import { sessionTokens, type Tokens } from "./tokens";
 
 /** What a failed password check looks like: real Cognito says NotAuthorized/UserNotFound, cognito-local InvalidPassword. */
 const BAD_CREDENTIALS = ["NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException"];
-
-const accountExists = () => new Problem(409, "account_exists", { detail: "An account with this email already exists." });
 
 export type SignUpOutcome =
   | { kind: "signed_in"; tokens: Tokens }

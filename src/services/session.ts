@@ -1,3 +1,4 @@
+import { invalidToken } from "../auth/require-auth";
 import type { UpstreamContext } from "../cognito/client";
 import { isCognitoError, isLockout } from "../cognito/errors";
 import { upstreamProblem } from "../cognito/problems";
@@ -8,11 +9,7 @@ import { refreshedTokens, type RefreshedTokens } from "./tokens";
 const invalidRefreshToken = () =>
   new Problem(401, "invalid_refresh_token", { detail: "The refresh token is invalid, expired or revoked; sign in again." });
 
-export const revokedSession = () =>
-  new Problem(401, "invalid_token", {
-    detail: "The session has been revoked; sign in again.",
-    headers: { "www-authenticate": 'Bearer realm="api", error="invalid_token", error_description="The session has been revoked"' },
-  });
+const revokedSession = () => invalidToken("The session has been revoked; sign in again.");
 
 /** REFRESH_TOKEN_AUTH: new access and ID tokens for a refresh token that Cognito still honours. */
 export async function refresh(pool: UserPool, ctx: UpstreamContext, refreshToken: string, sub: string | undefined): Promise<RefreshedTokens> {
