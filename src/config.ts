@@ -11,7 +11,7 @@ export interface Config {
   jwksUrl: string;
   /** Inline JWKS JSON: removes even the first JWKS fetch. */
   jwks?: string;
-  awsCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  awsCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Confirm sign-ups with AdminConfirmSignUp (the tutorial's flow) instead of an emailed code. */
   autoConfirm: boolean;
   /** Limit for one upstream call. */
@@ -37,8 +37,10 @@ const EnvSchema = z.object({
   COGNITO_ISSUER: z.optional(httpUrl),
   COGNITO_JWKS_PATH: z.optional(nonEmpty),
   COGNITO_JWKS: z.optional(nonEmpty),
-  AWS_ACCESS_KEY_ID: z.optional(nonEmpty),
-  AWS_SECRET_ACCESS_KEY: z.optional(nonEmpty),
+  // The admin actions (AdminGetUser before resuming a sign-up, AdminConfirmSignUp, AdminUserGlobalSignOut
+  // after a password reset) are SigV4-signed, so every flow needs an IAM key pair.
+  AWS_ACCESS_KEY_ID: nonEmpty,
+  AWS_SECRET_ACCESS_KEY: nonEmpty,
   AWS_SESSION_TOKEN: z.optional(nonEmpty),
   AUTO_CONFIRM: z._default(z.stringbool(), true),
   UPSTREAM_TIMEOUT_MS: millis(5_000),
@@ -55,18 +57,10 @@ function presentValues(env: object): Record<string, string> {
   return values;
 }
 
-/** AdminConfirmSignUp is SigV4-signed, so auto-confirmation needs an IAM key pair. */
-function missingAwsKeys(values: Record<string, string>): string[] {
-  const autoConfirm = z.stringbool().safeParse(values.AUTO_CONFIRM ?? "true");
-  if (autoConfirm.success && !autoConfirm.data) return [];
-  return ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => !values[name]);
-}
-
 export function parseConfig(env: object): ConfigResult {
   const values = presentValues(env);
   const parsed = EnvSchema.safeParse(values);
-  const invalid = new Set([...(parsed.error?.issues.map((issue) => String(issue.path[0])) ?? []), ...missingAwsKeys(values)]);
-  if (!parsed.success || invalid.size > 0) return { ok: false, invalid: [...invalid].sort() };
+  if (!parsed.success) return { ok: false, invalid: [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))].sort() };
   const vars = parsed.data;
   const issuer = trimSlash(vars.COGNITO_ISSUER ?? `https://cognito-idp.${vars.COGNITO_REGION_NAME}.amazonaws.com/${vars.USER_POOL_ID}`);
   return {
@@ -80,10 +74,7 @@ export function parseConfig(env: object): ConfigResult {
       issuer,
       jwksUrl: jwksUrl(issuer, vars.COGNITO_JWKS_PATH),
       jwks: vars.COGNITO_JWKS,
-      awsCredentials:
-        vars.AWS_ACCESS_KEY_ID && vars.AWS_SECRET_ACCESS_KEY
-          ? { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY, sessionToken: vars.AWS_SESSION_TOKEN }
-          : undefined,
+      awsCredentials: { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY, sessionToken: vars.AWS_SESSION_TOKEN },
       autoConfirm: vars.AUTO_CONFIRM,
       upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
       requestBudgetMs: vars.REQUEST_BUDGET_MS,

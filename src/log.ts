@@ -1,6 +1,11 @@
-/** Structured JSON log lines. Values pass through `redact` so no email, token or key leaks into logs. */
+/** Structured JSON log lines. Values pass through `redact`, so no email, token or key reaches a log. */
 
-const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+/**
+ * Anything shaped like an address: a run without spaces or delimiters, an @, and a domain. A superset
+ * of what the request schemas accept as an email (zod's pattern allows ' and + in the local part), so
+ * every email the API takes in is masked, whatever else it is part of.
+ */
+const EMAIL = /([^\s@"<>(),;:\\[\]{}])[^\s@"<>(),;:\\[\]{}]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})/g;
 const JWT_LIKE = /eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
 const LONG_SECRET = /[A-Za-z0-9+/=_-]{40,}/g;
 
@@ -15,10 +20,16 @@ export function redact(text: string): string {
 
 export type LogFields = Record<string, string | number | boolean | undefined | object>;
 
-export function log(level: "info" | "warn" | "error", message: string, fields: LogFields = {}): void {
-  const line = JSON.stringify({ level, message: redact(message), ...fields }, (_key, value) =>
-    typeof value === "string" ? redact(value) : value,
-  );
+/**
+ * One JSON line. `requestId` is written as it is: request ids are validated where they are made
+ * (middleware/request-id.ts), and redacting a long one would break correlation.
+ */
+export function log(level: "info" | "warn" | "error", message: string, fields: LogFields = {}, requestId?: string): void {
+  const entry = { level, message, ...fields, request_id: requestId };
+  const line = JSON.stringify(entry, function (this: unknown, key, value: unknown) {
+    if (this === entry && key === "request_id") return value;
+    return typeof value === "string" ? redact(value) : value;
+  });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

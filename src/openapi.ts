@@ -1,7 +1,7 @@
 // The API's OpenAPI 3.1 document, generated from the same zod schemas the routes validate with.
 // Not part of the Worker bundle: `npm run openapi` writes docs/openapi.json, and a test keeps it current.
 import * as z from "zod/mini";
-import { ConfirmSignUp, Credentials, EmailOnly, Logout, Refresh, ResetPassword } from "./schemas/auth";
+import { ConfirmSignUp, Credentials, EmailOnly, Logout, Refresh, ResetPassword } from "./schemas/requests";
 import {
   AcceptedResponse,
   ConfirmationRequiredResponse,

@@ -1,11 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import fc from "fast-check";
 import { maskEmail, redact } from "../src/log";
+import { Email } from "../src/schemas/requests";
 import { authenticationResult } from "./fixtures/cognito";
 import { api, apiWith, jsonInit, postJson, scenario, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
 
 describe("redaction", () => {
   it("masks emails to their first letter and domain", () => {
     expect(maskEmail("ann.smith@example.com")).toBe("a***@example.com");
+    expect(maskEmail("john.smith'x@corp-example.com")).toBe("j***@corp-example.com");
+  });
+
+  it("masks every email the request schemas accept, wherever it appears in a line", () => {
+    fc.assert(
+      fc.property(fc.emailAddress(), fc.string({ maxLength: 20 }), (candidate, around) => {
+        const parsed = Email.safeParse(candidate);
+        fc.pre(parsed.success);
+        const email = parsed.data!;
+        const local = email.slice(0, email.indexOf("@"));
+        const masked = redact(`${around} ${email}, ${around}`);
+        expect(masked).not.toContain(email);
+        if (local.length > 1) expect(masked).not.toContain(`${local}@`);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("hides JWTs and long secrets", () => {
@@ -54,6 +72,19 @@ describe("request logs", () => {
     expect(requestLines.some((entry) => entry.user === maskEmail(email))).toBe(true);
     const all = lines.join("\n");
     for (const secret of secrets) expect(all).not.toContain(secret);
+  });
+
+  it("writes a request id as it came, however long, so that it correlates", async () => {
+    const id = `trace-${"a1B2".repeat(12)}`;
+    await api("/", { headers: { "x-request-id": id } });
+    expect((JSON.parse(lines[0]!) as { request_id: string }).request_id).toBe(id);
+  });
+
+  it("masks an email with an apostrophe that the API accepts", async () => {
+    await postJson("/platform/login", { email: "john.smith'x@corp-example.com", password: "Wr0ng-Secret-Pass!" });
+    const all = lines.join("\n");
+    expect(all).not.toContain("john.smith'x");
+    expect((JSON.parse(lines[0]!) as { user: string }).user).toBe("j***@corp-example.com");
   });
 
   it("says why a request failed in the same single line", async () => {

@@ -26,6 +26,14 @@ export class JwtUnknownKeyError extends JwtInvalidError {
   }
 }
 
+/** The key the `kid` names cannot check an RS256 signature: shorter than 2048 bits, or not importable. */
+export class JwtKeyUnusableError extends JwtInvalidError {
+  override name = "JwtKeyUnusableError";
+  constructor(options?: ErrorOptions) {
+    super("The token is signed with a key this API does not accept.", options);
+  }
+}
+
 export class JwtSignatureInvalidError extends JwtInvalidError {
   override name = "JwtSignatureInvalidError";
   constructor() {

@@ -1,33 +1,46 @@
 /**
- * The user pool's signing keys, cached in module scope so that every request an isolate serves after
- * the first verifies tokens without a network call.
+ * The user pool's signing keys, held per verifier so that every request an isolate serves after the
+ * first verifies tokens without a network call. Choosing and importing a key is jose's local JWK set;
+ * this module adds what jose's remote set lacks on Workers (see `freshKeys`).
  *
- * Cache policy, per JWKS URL:
- * - Keys are trusted for MAX_AGE_MS after a successful fetch; then the next request needing one
+ * Cache policy:
+ * - Keys are trusted for `maxAgeMs` after a successful fetch; then the next request needing one
  *   refetches. A successful refetch replaces the whole set, so a key the pool withdrew stops working.
  * - Stale-if-error: when that refetch fails, the old key keeps verifying until a later refetch
  *   succeeds. A JWKS outage must not log everyone out; withdrawing a key still takes effect as soon
  *   as the endpoint answers again.
  * - An unknown `kid` (key rotation) triggers one refetch at once, past the edge cache (which may
- *   still hold the set without the new key). If the refetched set still lacks
- *   it, no unknown kid causes another fetch for UNKNOWN_KID_COOLDOWN_MS: a flood of forged kids
- *   costs one fetch per cooldown, not one per request.
- * - A failed fetch blocks new fetches for FAILED_FETCH_BACKOFF_MS; meanwhile a token whose key is
- *   not cached gets JwksUnavailableError at once instead of each request waiting for a dead endpoint.
- * - An inline JWKS (config `jwks`) pins the keys: no fetch at all, and an unknown kid is refused.
+ *   still hold the set without the new key). If the refetched set still lacks it, no unknown kid
+ *   causes another fetch for `unknownKidCooldownMs`: a flood of forged kids costs one fetch per
+ *   cooldown, not one per request.
+ * - A failed fetch blocks new fetches for `failedFetchBackoffMs`; meanwhile a token whose key is not
+ *   cached gets JwksUnavailableError at once instead of each request waiting for a dead endpoint.
+ * - An inline JWKS pins the keys: no fetch at all, and an unknown kid is refused.
  */
-import type { Config } from "../config";
-import { JwksUnavailableError, JwtUnknownKeyError } from "./errors";
-import { importJwks, type KeysByKid } from "./jwk";
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
+import { isJsonObject, parseJson } from "../json";
+import { JwksUnavailableError, JwtKeyUnusableError, JwtUnknownKeyError } from "./errors";
 
-export type JwksSource = Pick<Config, "jwksUrl" | "jwks">;
+export interface JwksOptions {
+  fetchTimeoutMs: number;
+  maxAgeMs: number;
+  unknownKidCooldownMs: number;
+  failedFetchBackoffMs: number;
+  /** How long past the starter's own timeout a joiner waits before it concludes the starter is gone. */
+  joinGraceMs: number;
+  /** The clock, in milliseconds since the epoch. */
+  now: () => number;
+}
 
-const FETCH_TIMEOUT_MS = 3_000;
-const MAX_AGE_MS = 60 * 60_000;
-const UNKNOWN_KID_COOLDOWN_MS = 30_000;
-const FAILED_FETCH_BACKOFF_MS = 5_000;
-/** How long past the starter's own timeout a joiner waits before it concludes the starter is gone. */
-const JOIN_GRACE_MS = 250;
+export const DEFAULT_JWKS_OPTIONS: JwksOptions = {
+  fetchTimeoutMs: 3_000,
+  maxAgeMs: 60 * 60_000,
+  unknownKidCooldownMs: 30_000,
+  failedFetchBackoffMs: 5_000,
+  joinGraceMs: 250,
+  now: () => Date.now(),
+};
+
 /** Retry-After for an inline JWKS that cannot be used: fixing it takes a deploy. */
 const INLINE_JWKS_RETRY_AFTER_SECONDS = 60;
 
@@ -38,163 +51,204 @@ const INLINE_JWKS_RETRY_AFTER_SECONDS = 60;
  */
 const EDGE_CACHE: RequestInitCfProperties = { cacheEverything: true, cacheTtlByStatus: { "200-299": 600, "300-599": 0 } };
 
-/** The key for the token header's `kid`; throws JwtUnknownKeyError or JwksUnavailableError. */
-export async function signingKey(source: JwksSource, kid: string): Promise<CryptoKey> {
-  return source.jwks !== undefined ? inlineKey(source.jwks, kid) : remoteKey(source.jwksUrl, kid);
+/** Where a verifier gets its keys: `keyFor` throws JwtUnknownKeyError, JwtKeyUnusableError or JwksUnavailableError. */
+export interface KeySource {
+  keyFor(header: JWSHeaderParameters & { kid: string }): Promise<CryptoKey>;
+  /** Whether the set as held now, and still fresh, lists `kid`: a token whose key was withdrawn is valid no more. */
+  holds(kid: string): boolean;
 }
 
-/**
- * Imported inline JWKS, by their JSON text. Concurrent first requests each import it: that needs no
- * I/O, so there is nothing worth sharing and no other request's promise to hang on.
- */
-const inlineKeySets = new Map<string, KeysByKid>();
+/** jose's local set over a JWKS document, and the kids an RS256 token can name in it. */
+interface KeySet {
+  resolve: (header: JWSHeaderParameters) => Promise<unknown>;
+  kids: ReadonlySet<string>;
+}
 
-async function inlineKey(json: string, kid: string): Promise<CryptoKey> {
-  let keys = inlineKeySets.get(json);
-  if (!keys) {
-    keys = await importJwks(parseJson(json));
-    if (!keys) throw new JwksUnavailableError("COGNITO_JWKS is not a JWKS with an RS256 signing key.", INLINE_JWKS_RETRY_AFTER_SECONDS);
-    inlineKeySets.set(json, keys);
+const EMPTY_SET: KeySet = { resolve: () => Promise.reject(new JwtUnknownKeyError()), kids: new Set() };
+
+/** `undefined` when the document is not a JWKS or has no RSA key with a kid. */
+function keySetOf(document: unknown): KeySet | undefined {
+  if (!isJsonObject(document) || !Array.isArray(document.keys)) return undefined;
+  const kids = new Set(document.keys.flatMap((jwk: unknown) => (isJsonObject(jwk) && jwk.kty === "RSA" && typeof jwk.kid === "string" ? [jwk.kid] : [])));
+  if (kids.size === 0) return undefined;
+  try {
+    return { resolve: createLocalJWKSet(document as unknown as JSONWebKeySet), kids };
+  } catch {
+    return undefined;
   }
-  const key = keys.get(kid);
-  if (!key) throw new JwtUnknownKeyError();
-  return key;
 }
 
-interface RemoteKeySet {
-  /** Empty until the first fetch succeeds. */
-  keys: KeysByKid;
-  /** When `keys` was fetched; 0 before that. */
-  fetchedAt: number;
-  /** No new fetch starts before this time. */
-  quietUntil: number;
-  /** Why the last fetch failed, until one succeeds. */
-  lastFailure?: JwksUnavailableError;
-  inflight?: InflightFetch;
+/** jose's answer for a header, in this library's errors: no such key, or a key that cannot be imported. */
+async function resolveKey(set: KeySet, header: JWSHeaderParameters): Promise<CryptoKey> {
+  try {
+    return (await set.resolve(header)) as CryptoKey;
+  } catch (error) {
+    if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw new JwtUnknownKeyError();
+    throw new JwtKeyUnusableError({ cause: error });
+  }
+}
+
+export function inlineKeySource(json: string): KeySource {
+  const set = keySetOf(parseJson(json));
+  return {
+    keyFor: (header) => {
+      if (!set) throw new JwksUnavailableError("COGNITO_JWKS is not a JWKS with an RSA signing key.", INLINE_JWKS_RETRY_AFTER_SECONDS);
+      if (!set.kids.has(header.kid)) throw new JwtUnknownKeyError();
+      return resolveKey(set, header);
+    },
+    holds: (kid) => set?.kids.has(kid) ?? false,
+  };
 }
 
 interface InflightFetch {
-  keys: Promise<KeysByKid>;
+  keys: Promise<KeySet>;
   /** The starter's own timeout settles the promise by then, unless the starter's request was cancelled. */
   settlesBy: number;
 }
 
-const remoteKeySets = new Map<string, RemoteKeySet>();
+export function remoteKeySource(url: string, options: JwksOptions = DEFAULT_JWKS_OPTIONS): KeySource {
+  return new RemoteKeySource(url, options);
+}
 
-async function remoteKey(url: string, kid: string): Promise<CryptoKey> {
-  let set = remoteKeySets.get(url);
-  if (!set) {
-    set = { keys: new Map(), fetchedAt: 0, quietUntil: 0 };
-    remoteKeySets.set(url, set);
+class RemoteKeySource implements KeySource {
+  readonly #url: string;
+  readonly #options: JwksOptions;
+  #set: KeySet = EMPTY_SET;
+  /** When `#set` was fetched; 0 before the first success. */
+  #fetchedAt = 0;
+  /** No new fetch starts before this time. */
+  #quietUntil = 0;
+  /** Why the last fetch failed, until one succeeds. */
+  #lastFailure?: JwksUnavailableError;
+  #inflight?: InflightFetch;
+
+  constructor(url: string, options: JwksOptions) {
+    this.#url = url;
+    this.#options = options;
   }
-  const cached = set.keys.get(kid);
-  if (cached && Date.now() - set.fetchedAt < MAX_AGE_MS) return cached;
-  if (!set.inflight && Date.now() < set.quietUntil) {
-    if (cached) return cached;
-    if (set.lastFailure) throw new JwksUnavailableError(set.lastFailure.message, secondsUntil(set.quietUntil));
+
+  /** False once the set is past its max age too, so that a cached token's next use refetches it. */
+  holds(kid: string): boolean {
+    return this.#set.kids.has(kid) && this.#options.now() - this.#fetchedAt < this.#options.maxAgeMs;
+  }
+
+  async keyFor(header: JWSHeaderParameters & { kid: string }): Promise<CryptoKey> {
+    const now = this.#options.now();
+    const known = this.#set.kids.has(header.kid);
+    if (known && now - this.#fetchedAt < this.#options.maxAgeMs) return resolveKey(this.#set, header);
+    if (!this.#inflight && now < this.#quietUntil) {
+      if (known) return resolveKey(this.#set, header);
+      if (this.#lastFailure) throw new JwksUnavailableError(this.#lastFailure.message, this.#secondsUntil(this.#quietUntil));
+      throw new JwtUnknownKeyError();
+    }
+
+    let set: KeySet;
+    try {
+      // A kid missing from a set we already hold means rotation: ask Cognito itself.
+      set = await this.#freshKeys(!known && this.#fetchedAt > 0);
+    } catch (error) {
+      if (known && error instanceof JwksUnavailableError) return resolveKey(this.#set, header);
+      throw error;
+    }
+    if (set.kids.has(header.kid)) return resolveKey(set, header);
+    this.#quietUntil = this.#options.now() + this.#options.unknownKidCooldownMs;
     throw new JwtUnknownKeyError();
   }
 
-  let keys: KeysByKid;
-  try {
-    // A kid missing from a set we already hold means rotation: ask Cognito itself.
-    keys = await freshKeys(set, url, !cached && set.fetchedAt > 0);
-  } catch (error) {
-    if (cached && error instanceof JwksUnavailableError) return cached;
-    throw error;
+  /**
+   * The key set as fetched now, by this request or by a concurrent one, so that N cold requests cost
+   * one fetch.
+   *
+   * Why sharing across requests is safe in workerd: a request may not touch another request's I/O
+   * objects (its Response, body stream or socket), which is why jose's remote set does not share a
+   * pending fetch on Workers. What is shared here is a promise of a parsed key set: the starter reads
+   * and parses the body in its own request; other requests only receive the finished set, and
+   * workerd runs their continuations in their own request (compatibility flag
+   * handle_cross_request_promise_resolution, the default since 2024-10-14).
+   * test/auth/jwks.test.ts checks both across real request contexts. The one hazard is the starter's
+   * request being cancelled (client gone): workerd then drops its pending I/O and the promise never
+   * settles. A joiner therefore waits only until the starter's own timeout must have fired
+   * (`settlesBy`) and then fetches for itself, as it also does if the shared promise rejects with
+   * anything but a JWKS failure. A JWKS failure is shared as is: every joiner refetching would hammer
+   * an endpoint that just failed.
+   */
+  async #freshKeys(bypassEdgeCache: boolean): Promise<KeySet> {
+    for (let shared = this.#inflight; shared; shared = this.#inflight) {
+      try {
+        const set = await settledBy(shared.keys, shared.settlesBy - this.#options.now());
+        if (set) return set;
+      } catch (error) {
+        if (error instanceof JwksUnavailableError) throw error;
+      }
+      if (this.#inflight === shared) this.#inflight = undefined;
+    }
+    return this.#startFetch(bypassEdgeCache);
   }
-  const key = keys.get(kid);
-  if (key) return key;
-  set.quietUntil = Date.now() + UNKNOWN_KID_COOLDOWN_MS;
-  throw new JwtUnknownKeyError();
-}
 
-/**
- * The key set as fetched now, by this request or by a concurrent one, so that N cold requests cost
- * one fetch.
- *
- * Why sharing across requests is safe in workerd: a request may not touch another request's I/O
- * objects (its Response, body stream or socket), which is why jose does not share a pending fetch
- * on Workers. What is shared here is a promise of imported CryptoKeys: the starter reads and parses
- * the body in its own request; other requests only receive the finished Map, and workerd runs their
- * continuations in their own request (compatibility flag handle_cross_request_promise_resolution,
- * the default since 2024-10-14). test/auth/jwks.test.ts checks both across real request contexts.
- * The one hazard is the starter's request being cancelled (client gone): workerd then drops its
- * pending I/O and the promise never settles. A joiner therefore waits only until the starter's own
- * timeout must have fired (`settlesBy`) and then fetches for itself, as it also does if the shared
- * promise rejects with anything but a JWKS failure. A JWKS failure is shared as is: every joiner
- * refetching would hammer an endpoint that just failed.
- */
-async function freshKeys(set: RemoteKeySet, url: string, bypassEdgeCache: boolean): Promise<KeysByKid> {
-  for (let shared = set.inflight; shared; shared = set.inflight) {
+  #startFetch(bypassEdgeCache: boolean): Promise<KeySet> {
+    const keys = this.#fetch(bypassEdgeCache).then(
+      (fetched) => {
+        this.#set = fetched;
+        this.#fetchedAt = this.#options.now();
+        this.#lastFailure = undefined;
+        return fetched;
+      },
+      (error: unknown) => {
+        if (error instanceof JwksUnavailableError) {
+          this.#lastFailure = error;
+          this.#quietUntil = this.#options.now() + this.#options.failedFetchBackoffMs;
+        }
+        throw error;
+      },
+    );
+    const inflight: InflightFetch = { keys, settlesBy: this.#options.now() + this.#options.fetchTimeoutMs + this.#options.joinGraceMs };
+    this.#inflight = inflight;
+    const done = () => {
+      if (this.#inflight === inflight) this.#inflight = undefined;
+    };
+    keys.then(done, done);
+    return keys;
+  }
+
+  async #fetch(bypassEdgeCache: boolean): Promise<KeySet> {
+    const url = this.#url;
+    const { fetchTimeoutMs, failedFetchBackoffMs } = this.#options;
+    const retryAfter = Math.ceil(failedFetchBackoffMs / 1000);
+    const signal = AbortSignal.timeout(fetchTimeoutMs);
+    let document: unknown;
     try {
-      const keys = await settledBy(shared.keys, shared.settlesBy);
-      if (keys) return keys;
+      const response = await fetch(url, {
+        signal,
+        // Cognito serves the JWKS directly; following a redirect would trust keys from elsewhere.
+        redirect: "manual",
+        headers: { accept: "application/json" },
+        // `cache` needs compatibility date 2024-11-11 or later (cache_option_enabled).
+        ...(bypassEdgeCache ? { cache: "no-store" } : { cf: EDGE_CACHE }),
+      });
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new JwksUnavailableError(`The JWKS at ${url} answered HTTP ${response.status}.`, retryAfter);
+      }
+      document = await response.json();
     } catch (error) {
       if (error instanceof JwksUnavailableError) throw error;
+      const failure = signal.aborted ? `did not answer within ${fetchTimeoutMs} ms` : error instanceof SyntaxError ? "is not JSON" : "could not be reached";
+      throw new JwksUnavailableError(`The JWKS at ${url} ${failure}.`, retryAfter, { cause: error });
     }
-    if (set.inflight === shared) set.inflight = undefined;
+    const set = keySetOf(document);
+    if (!set) throw new JwksUnavailableError(`The JWKS at ${url} has no RSA signing key.`, retryAfter);
+    return set;
   }
-  return startFetch(set, url, bypassEdgeCache);
-}
 
-function startFetch(set: RemoteKeySet, url: string, bypassEdgeCache: boolean): Promise<KeysByKid> {
-  const keys = fetchJwks(url, bypassEdgeCache).then(
-    (fetched) => {
-      set.keys = fetched;
-      set.fetchedAt = Date.now();
-      set.lastFailure = undefined;
-      return fetched;
-    },
-    (error: unknown) => {
-      if (error instanceof JwksUnavailableError) {
-        set.lastFailure = error;
-        set.quietUntil = Date.now() + FAILED_FETCH_BACKOFF_MS;
-      }
-      throw error;
-    },
-  );
-  const inflight: InflightFetch = { keys, settlesBy: Date.now() + FETCH_TIMEOUT_MS + JOIN_GRACE_MS };
-  set.inflight = inflight;
-  const done = () => {
-    if (set.inflight === inflight) set.inflight = undefined;
-  };
-  keys.then(done, done);
-  return keys;
-}
-
-async function fetchJwks(url: string, bypassEdgeCache: boolean): Promise<KeysByKid> {
-  const retryAfter = FAILED_FETCH_BACKOFF_MS / 1000;
-  const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
-  let document: unknown;
-  try {
-    const response = await fetch(url, {
-      signal,
-      // Cognito serves the JWKS directly; following a redirect would trust keys from elsewhere.
-      redirect: "manual",
-      headers: { accept: "application/json" },
-      // `cache` needs compatibility date 2024-11-11 or later (cache_option_enabled).
-      ...(bypassEdgeCache ? { cache: "no-store" } : { cf: EDGE_CACHE }),
-    });
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw new JwksUnavailableError(`The JWKS at ${url} answered HTTP ${response.status}.`, retryAfter);
-    }
-    document = await response.json();
-  } catch (error) {
-    if (error instanceof JwksUnavailableError) throw error;
-    const failure = signal.aborted ? `did not answer within ${FETCH_TIMEOUT_MS} ms` : error instanceof SyntaxError ? "is not JSON" : "could not be reached";
-    throw new JwksUnavailableError(`The JWKS at ${url} ${failure}.`, retryAfter, { cause: error });
+  #secondsUntil(time: number): number {
+    return Math.max(1, Math.ceil((time - this.#options.now()) / 1000));
   }
-  const keys = await importJwks(document);
-  if (!keys) throw new JwksUnavailableError(`The JWKS at ${url} has no RS256 signing key.`, retryAfter);
-  return keys;
 }
 
-/** The promise's value, or `undefined` if it has not settled by `deadline`. */
-function settledBy<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
+/** The promise's value, or `undefined` if it has not settled within `ms`. */
+function settledBy<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
     promise.then(
       (value) => {
         clearTimeout(timer);
@@ -206,16 +260,4 @@ function settledBy<T>(promise: Promise<T>, deadline: number): Promise<T | undefi
       },
     );
   });
-}
-
-function secondsUntil(time: number): number {
-  return Math.max(1, Math.ceil((time - Date.now()) / 1000));
-}
-
-function parseJson(json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,5 @@
 import { AwsClient } from "aws4fetch";
+import { isJsonObject, parseJson } from "../json";
 import { CognitoError, UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
 
 /** One upstream call, as the request log reports it. */
@@ -9,18 +10,20 @@ export interface UpstreamCall {
   ms: number;
 }
 
-/** What one incoming request lends to its upstream calls: its deadline and its call log. */
-export interface UpstreamContext {
+/** What one incoming request lends to its upstream calls: its deadline, its call log and its clearance. */
+export interface RequestScope {
   /** Aborts when the request's time budget is spent. */
   deadline: AbortSignal;
   calls: UpstreamCall[];
+  /** Settles before the first call may go out; rejects when the request must not call upstream (rate limits). */
+  clearance: Promise<void>;
 }
 
 export interface CognitoClientOptions {
   endpoint: string;
   region: string;
   timeoutMs: number;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 export interface CallOptions {
@@ -36,31 +39,30 @@ const BACKOFF_BASE_MS = 100;
 /** The Cognito user pools JSON API: POST {endpoint} with X-Amz-Target. */
 export class CognitoClient {
   readonly #options: CognitoClientOptions;
-  readonly #signer?: AwsClient;
+  readonly #signer: AwsClient;
 
   constructor(options: CognitoClientOptions) {
     this.#options = options;
-    if (options.credentials) {
-      // retries: 0 because aws4fetch would otherwise retry every call, SignUp included.
-      this.#signer = new AwsClient({ ...options.credentials, service: "cognito-idp", region: options.region, retries: 0 });
-    }
+    // retries: 0 because aws4fetch would otherwise retry every call, SignUp included.
+    this.#signer = new AwsClient({ ...options.credentials, service: "cognito-idp", region: options.region, retries: 0 });
   }
 
-  async call<T extends object>(ctx: UpstreamContext, action: string, input: object, options: CallOptions = {}): Promise<T> {
+  async call<T extends object>(scope: RequestScope, action: string, input: object, options: CallOptions = {}): Promise<T> {
+    await scope.clearance;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#send<T>(ctx, action, input, options.signed ?? false);
+        return await this.#send<T>(scope, action, input, options.signed ?? false);
       } catch (error) {
-        if (!options.retry || attempt >= MAX_ATTEMPTS || !isTransient(error) || ctx.deadline.aborted) throw error;
-        await sleep(jitteredBackoff(attempt), ctx.deadline);
+        if (!options.retry || attempt >= MAX_ATTEMPTS || !isTransient(error) || scope.deadline.aborted) throw error;
+        await sleep(jitteredBackoff(attempt), scope.deadline);
       }
     }
   }
 
-  async #send<T extends object>(ctx: UpstreamContext, action: string, input: object, signed: boolean): Promise<T> {
+  async #send<T extends object>(scope: RequestScope, action: string, input: object, signed: boolean): Promise<T> {
     const started = Date.now();
     const record = (status: UpstreamCall["status"], errorType?: string) =>
-      ctx.calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
+      scope.calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
 
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     const init: RequestInit = {
@@ -75,12 +77,12 @@ export class CognitoClient {
     let response: Response;
     let text: string;
     try {
-      if (ctx.deadline.aborted) throw new UpstreamTimeoutError(`no time left for ${action}`);
-      const request = signed ? await this.#signedRequest(init) : new Request(this.#options.endpoint, init);
-      response = await fetch(request, { signal: AbortSignal.any([timeout, ctx.deadline]) });
+      if (scope.deadline.aborted) throw new UpstreamTimeoutError(`no time left for ${action}`);
+      const request = signed ? await this.#signer.sign(this.#options.endpoint, init) : new Request(this.#options.endpoint, init);
+      response = await fetch(request, { signal: AbortSignal.any([timeout, scope.deadline]) });
       text = await response.text();
     } catch (error) {
-      if (error instanceof UpstreamTimeoutError || timeout.aborted || ctx.deadline.aborted) {
+      if (error instanceof UpstreamTimeoutError || timeout.aborted || scope.deadline.aborted) {
         record("timeout");
         throw new UpstreamTimeoutError(`${action} timed out`, { cause: error });
       }
@@ -96,41 +98,24 @@ export class CognitoClient {
       throw new UpstreamBadResponseError(`${action} answered HTTP ${response.status} without a Cognito error`);
     }
     record(response.status);
-    if (body === undefined || typeof body !== "object" || body === null || Array.isArray(body)) {
+    if (!isJsonObject(body)) {
       throw new UpstreamBadResponseError(`${action} answered HTTP ${response.status} with a body that is not a JSON object`);
     }
     return body as T;
-  }
-
-  async #signedRequest(init: RequestInit): Promise<Request> {
-    if (!this.#signer) throw new CognitoError("MissingCredentials", "AWS credentials are not configured", 0);
-    return this.#signer.sign(this.#options.endpoint, init);
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 
 /** "com.amazonaws...#NotAuthorizedException" -> "NotAuthorizedException"; the header wins when present. */
 function errorType(response: Response, body: unknown): string | undefined {
-  const raw = response.headers.get("x-amzn-errortype") ?? (isRecord(body) && typeof body.__type === "string" ? body.__type : undefined);
+  const raw = response.headers.get("x-amzn-errortype") ?? (isJsonObject(body) && typeof body.__type === "string" ? body.__type : undefined);
   const type = raw?.split(":")[0]?.split("#").pop()?.trim();
   return type && /^\w{1,100}$/.test(type) ? type : undefined;
 }
 
 function messageOf(body: unknown): string {
-  if (!isRecord(body)) return "";
+  if (!isJsonObject(body)) return "";
   const message = body.message ?? body.Message;
   return typeof message === "string" ? message : "";
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }
 
 const TRANSIENT_TYPES = new Set(["TooManyRequestsException", "InternalErrorException", "ThrottlingException", "ServiceUnavailable"]);

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
-import { CognitoClient, type UpstreamContext } from "./client";
-import { UpstreamBadResponseError } from "./errors";
+import { CognitoClient, type CallOptions, type RequestScope } from "./client";
+import { ChallengeRequiredError, UpstreamBadResponseError } from "./errors";
 import { secretHasher } from "./secret-hash";
 
 /** AuthenticationResult of InitiateAuth; cognito-local leaves out ExpiresIn and TokenType. */
@@ -18,156 +18,169 @@ export interface CodeDelivery {
   AttributeName?: string;
 }
 
+export interface UserAttribute {
+  Name: string;
+  Value?: string;
+}
+
+/** AdminGetUser's UserStatus: UNCONFIRMED, CONFIRMED, RESET_REQUIRED, FORCE_CHANGE_PASSWORD, ... */
+export type UserStatus = string;
+
 interface InitiateAuthOutput {
   AuthenticationResult?: AuthenticationResult;
   ChallengeName?: string;
 }
 
-/** A sign-in that Cognito did not finish because it wants another step (MFA, new password...). */
-export class ChallengeRequiredError extends Error {
-  override name = "ChallengeRequiredError";
-  constructor(readonly challenge: string) {
-    super(`Cognito asked for the ${challenge} challenge`);
+/** What does not change between requests: the HTTP client with its SigV4 signer, and the app client. */
+interface AppClient {
+  client: CognitoClient;
+  clientId: string;
+  clientSecret?: string;
+  userPoolId: string;
+  secretHash?: (username: string) => Promise<string>;
+}
+
+const appClients = new WeakMap<Config, AppClient>();
+
+/** One per isolate: the SigV4 signer and the imported HMAC key are reused across requests. */
+function appClientFor(config: Config): AppClient {
+  let app = appClients.get(config);
+  if (!app) {
+    app = {
+      client: new CognitoClient({
+        endpoint: config.endpoint,
+        region: config.region,
+        timeoutMs: config.upstreamTimeoutMs,
+        credentials: config.awsCredentials,
+      }),
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      userPoolId: config.userPoolId,
+      secretHash: config.clientSecret ? secretHasher(config.clientId, config.clientSecret) : undefined,
+    };
+    appClients.set(config, app);
   }
+  return app;
+}
+
+/** The user pool as one request sees it: every call shares the request's deadline, call log and clearance. */
+export function openUserPool(config: Config, scope: RequestScope): UserPool {
+  return new UserPool(appClientFor(config), scope);
 }
 
 /** The actions of one user pool app client, with SECRET_HASH added where the client has a secret. */
 export class UserPool {
-  readonly #client: CognitoClient;
-  readonly #clientId: string;
-  readonly #userPoolId: string;
-  readonly #clientSecret?: string;
-  readonly #secretHash?: (username: string) => Promise<string>;
+  readonly #app: AppClient;
+  readonly #scope: RequestScope;
 
-  constructor(config: Config) {
-    this.#client = new CognitoClient({
-      endpoint: config.endpoint,
-      region: config.region,
-      timeoutMs: config.upstreamTimeoutMs,
-      credentials: config.awsCredentials,
-    });
-    this.#clientId = config.clientId;
-    this.#clientSecret = config.clientSecret;
-    this.#userPoolId = config.userPoolId;
-    if (config.clientSecret) this.#secretHash = secretHasher(config.clientId, config.clientSecret);
+  constructor(app: AppClient, scope: RequestScope) {
+    this.#app = app;
+    this.#scope = scope;
   }
 
-  async signUp(ctx: UpstreamContext, email: string, password: string) {
-    return this.#client.call<{ UserSub: string; UserConfirmed: boolean; CodeDeliveryDetails?: CodeDelivery }>(
-      ctx,
+  async signUp(email: string, password: string) {
+    return this.#call<{ UserSub: string; UserConfirmed: boolean; CodeDeliveryDetails?: CodeDelivery }>(
       "SignUp",
-      { ClientId: this.#clientId, Username: email, Password: password, ...(await this.#hashParam("SecretHash", email)) },
+      { ClientId: this.#app.clientId, Username: email, Password: password, ...(await this.#hash("SecretHash", email)) },
+      { retry: false },
     );
   }
 
-  async adminConfirmSignUp(ctx: UpstreamContext, username: string): Promise<void> {
-    await this.#client.call(ctx, "AdminConfirmSignUp", { UserPoolId: this.#userPoolId, Username: username }, { signed: true, retry: true });
+  async adminGetUserStatus(email: string): Promise<UserStatus> {
+    const user = await this.#call<{ UserStatus?: unknown }>("AdminGetUser", { UserPoolId: this.#app.userPoolId, Username: email }, { signed: true });
+    if (typeof user.UserStatus !== "string") throw new UpstreamBadResponseError("AdminGetUser answered without a UserStatus");
+    return user.UserStatus;
   }
 
-  async confirmSignUp(ctx: UpstreamContext, email: string, code: string): Promise<void> {
-    await this.#client.call(
-      ctx,
-      "ConfirmSignUp",
-      { ClientId: this.#clientId, Username: email, ConfirmationCode: code, ...(await this.#hashParam("SecretHash", email)) },
-      { retry: true },
-    );
+  async adminConfirmSignUp(email: string): Promise<void> {
+    await this.#call("AdminConfirmSignUp", { UserPoolId: this.#app.userPoolId, Username: email }, { signed: true });
   }
 
-  async resendConfirmationCode(ctx: UpstreamContext, email: string) {
-    return this.#client.call<{ CodeDeliveryDetails?: CodeDelivery }>(ctx, "ResendConfirmationCode", {
-      ClientId: this.#clientId,
+  /** Ends every session of the user: their refresh tokens stop working at once. */
+  async adminUserGlobalSignOut(email: string): Promise<void> {
+    await this.#call("AdminUserGlobalSignOut", { UserPoolId: this.#app.userPoolId, Username: email }, { signed: true });
+  }
+
+  async confirmSignUp(email: string, code: string): Promise<void> {
+    await this.#call("ConfirmSignUp", {
+      ClientId: this.#app.clientId,
       Username: email,
-      ...(await this.#hashParam("SecretHash", email)),
+      ConfirmationCode: code,
+      ...(await this.#hash("SecretHash", email)),
     });
   }
 
-  async passwordAuth(ctx: UpstreamContext, email: string, password: string): Promise<AuthenticationResult> {
-    return this.#initiateAuth(ctx, "USER_PASSWORD_AUTH", {
-      USERNAME: email,
-      PASSWORD: password,
-      ...(await this.#hashParam("SECRET_HASH", email)),
-    });
+  async resendConfirmationCode(email: string) {
+    return this.#call<{ CodeDeliveryDetails?: CodeDelivery }>(
+      "ResendConfirmationCode",
+      { ClientId: this.#app.clientId, Username: email, ...(await this.#hash("SecretHash", email)) },
+      { retry: false },
+    );
+  }
+
+  async passwordAuth(email: string, password: string): Promise<AuthenticationResult> {
+    return this.#initiateAuth("USER_PASSWORD_AUTH", { USERNAME: email, PASSWORD: password, ...(await this.#hash("SECRET_HASH", email)) });
   }
 
   /** With a client secret the hash is over the user's `sub`, which is the username of email-as-username pools. */
-  async refreshAuth(ctx: UpstreamContext, refreshToken: string, sub?: string): Promise<AuthenticationResult> {
-    return this.#initiateAuth(ctx, "REFRESH_TOKEN_AUTH", {
-      REFRESH_TOKEN: refreshToken,
-      ...(sub ? await this.#hashParam("SECRET_HASH", sub) : {}),
-    });
+  async refreshAuth(refreshToken: string, sub?: string): Promise<AuthenticationResult> {
+    return this.#initiateAuth("REFRESH_TOKEN_AUTH", { REFRESH_TOKEN: refreshToken, ...(sub ? await this.#hash("SECRET_HASH", sub) : {}) });
   }
 
-  async getUser(ctx: UpstreamContext, accessToken: string) {
-    return this.#client.call<{ Username: string; UserAttributes?: { Name: string; Value?: string }[] }>(
-      ctx,
-      "GetUser",
-      { AccessToken: accessToken },
-      { retry: true },
-    );
+  getUser(accessToken: string) {
+    return this.#call<{ Username: string; UserAttributes?: UserAttribute[] }>("GetUser", { AccessToken: accessToken });
   }
 
-  async globalSignOut(ctx: UpstreamContext, accessToken: string): Promise<void> {
-    await this.#client.call(ctx, "GlobalSignOut", { AccessToken: accessToken }, { retry: true });
+  async globalSignOut(accessToken: string): Promise<void> {
+    await this.#call("GlobalSignOut", { AccessToken: accessToken });
   }
 
-  async revokeToken(ctx: UpstreamContext, refreshToken: string): Promise<void> {
-    await this.#client.call(
-      ctx,
+  /** Best effort beside GlobalSignOut (see services/session.ts): one try, so a failing revocation delays no log-out. */
+  async revokeToken(refreshToken: string): Promise<void> {
+    await this.#call(
       "RevokeToken",
-      { Token: refreshToken, ClientId: this.#clientId, ...(this.#clientSecret ? { ClientSecret: this.#clientSecret } : {}) },
-      { retry: true },
+      { Token: refreshToken, ClientId: this.#app.clientId, ...(this.#app.clientSecret ? { ClientSecret: this.#app.clientSecret } : {}) },
+      { retry: false },
     );
   }
 
-  async forgotPassword(ctx: UpstreamContext, email: string) {
-    return this.#client.call<{ CodeDeliveryDetails?: CodeDelivery }>(ctx, "ForgotPassword", {
-      ClientId: this.#clientId,
+  /** Sends mail: not repeated after a failure that may have sent it. */
+  async forgotPassword(email: string) {
+    return this.#call<{ CodeDeliveryDetails?: CodeDelivery }>(
+      "ForgotPassword",
+      { ClientId: this.#app.clientId, Username: email, ...(await this.#hash("SecretHash", email)) },
+      { retry: false },
+    );
+  }
+
+  async confirmForgotPassword(email: string, code: string, password: string): Promise<void> {
+    await this.#call("ConfirmForgotPassword", {
+      ClientId: this.#app.clientId,
       Username: email,
-      ...(await this.#hashParam("SecretHash", email)),
+      ConfirmationCode: code,
+      Password: password,
+      ...(await this.#hash("SecretHash", email)),
     });
   }
 
-  async confirmForgotPassword(ctx: UpstreamContext, email: string, code: string, password: string): Promise<void> {
-    await this.#client.call(
-      ctx,
-      "ConfirmForgotPassword",
-      {
-        ClientId: this.#clientId,
-        Username: email,
-        ConfirmationCode: code,
-        Password: password,
-        ...(await this.#hashParam("SecretHash", email)),
-      },
-      { retry: true },
-    );
-  }
-
-  async #initiateAuth(ctx: UpstreamContext, flow: string, parameters: Record<string, string>): Promise<AuthenticationResult> {
-    const output = await this.#client.call<InitiateAuthOutput>(
-      ctx,
-      "InitiateAuth",
-      { AuthFlow: flow, ClientId: this.#clientId, AuthParameters: parameters },
-      { retry: true },
-    );
+  async #initiateAuth(flow: string, parameters: Record<string, string>): Promise<AuthenticationResult> {
+    const output = await this.#call<InitiateAuthOutput>("InitiateAuth", {
+      AuthFlow: flow,
+      ClientId: this.#app.clientId,
+      AuthParameters: parameters,
+    });
     const result = output.AuthenticationResult;
     if (result && typeof result.AccessToken === "string" && typeof result.IdToken === "string") return result;
     if (typeof output.ChallengeName === "string") throw new ChallengeRequiredError(output.ChallengeName);
     throw new UpstreamBadResponseError("InitiateAuth answered without AuthenticationResult or ChallengeName");
   }
 
-  async #hashParam(name: "SecretHash" | "SECRET_HASH", username: string): Promise<Record<string, string>> {
-    return this.#secretHash ? { [name]: await this.#secretHash(username) } : {};
+  /** Safe to repeat after throttling or a 5xx unless said otherwise: only sign-up and mail sending are not. */
+  #call<T extends object>(action: string, input: object, options: CallOptions = {}): Promise<T> {
+    return this.#app.client.call<T>(this.#scope, action, input, { retry: true, ...options });
   }
-}
 
-const poolsByConfig = new WeakMap<Config, UserPool>();
-
-/** One client per isolate: the SigV4 signer and the imported HMAC key are reused across requests. */
-export function userPoolFor(config: Config): UserPool {
-  let pool = poolsByConfig.get(config);
-  if (!pool) {
-    pool = new UserPool(config);
-    poolsByConfig.set(config, pool);
+  async #hash(name: "SecretHash" | "SECRET_HASH", username: string): Promise<Record<string, string>> {
+    return this.#app.secretHash ? { [name]: await this.#app.secretHash(username) } : {};
   }
-  return pool;
 }

@@ -1,14 +1,20 @@
 import { Hono } from "hono/tiny";
+import { withCognito } from "../middleware/cognito";
+import { limitBodySize, parseJsonBody } from "../middleware/json-body";
 import { noStore } from "../middleware/no-store";
-import { withUserPool } from "../middleware/user-pool";
-import type { AppEnv } from "../types";
-import { credentials } from "./credentials";
-import { recovery } from "./recovery";
-import { session } from "./session";
+import { limitPerAddress } from "../middleware/rate-limit";
+import type { PlatformEnv } from "./env";
+import { passwordRoutes } from "./password";
+import { sessionRoutes } from "./session";
+import { signUpRoutes } from "./sign-up";
 
-/** Everything under /platform talks to Cognito and may carry tokens: configured pool, never cached. */
-export const platform = new Hono<AppEnv>()
-  .use(noStore, withUserPool)
-  .route("/", credentials)
-  .route("/", session)
-  .route("/", recovery);
+/**
+ * Everything under /platform talks to Cognito and may carry tokens. In order: never cached; the
+ * address's rate limit first, before the body is even read; a configured pool; then a JSON body of
+ * at most 16 KiB.
+ */
+export const platform = new Hono<PlatformEnv>()
+  .use(noStore, limitPerAddress, withCognito, limitBodySize, parseJsonBody)
+  .route("/", signUpRoutes)
+  .route("/", sessionRoutes)
+  .route("/", passwordRoutes);

@@ -1,19 +1,25 @@
 import { Hono } from "hono/tiny";
-import { requireAuth } from "../auth/require-auth";
-import { invalidFields } from "../errors";
-import { limitPerIp } from "../middleware/rate-limit";
-import { jsonBody, queryParams } from "../middleware/validate";
-import { Logout, MeQuery, Refresh } from "../schemas/auth";
-import { contactOf, forgetContact, logout, refresh } from "../services/session";
+import { problem } from "../problems";
+import { limitGuesses } from "../middleware/rate-limit";
+import { requireAuth } from "../middleware/require-auth";
+import { validJson, validQuery } from "../middleware/validate";
+import { Credentials, Logout, MeQuery, Refresh } from "../schemas/requests";
 import type { ProfileResponse } from "../schemas/responses";
-import type { AppEnv } from "../types";
+import { contactOf, forgetContacts } from "../services/profile";
+import { logOut, refresh, signIn } from "../services/session";
+import type { PlatformEnv } from "./env";
 import type * as z from "zod/mini";
 
-/** The signed-in user's session: who they are, new tokens, sign-out. */
-export const session = new Hono<AppEnv>()
-  .get("/me", requireAuth, queryParams(MeQuery), async (c) => {
+/** A session: log in, who am I, new tokens, log out. */
+export const sessionRoutes = new Hono<PlatformEnv>()
+  .post("/login", validJson(Credentials), limitGuesses("password"), async (c) => {
+    const { email, password } = c.req.valid("json");
+    return c.json(await signIn(c.var.cognito, email, password), 200);
+  })
+  .get("/me", requireAuth, validQuery(MeQuery), async (c) => {
     const claims = c.var.auth;
-    const contact = await contactOf(c.var.pool, c.var.upstream, claims.sub, c.var.accessToken, c.req.valid("query").fresh === "true");
+    const session = { accessToken: c.var.accessToken, tokenId: claims.jti ?? c.var.accessToken, sub: claims.sub };
+    const contact = await contactOf(c.var.cognito, session, c.req.valid("query").fresh === "true");
     const profile: z.infer<typeof ProfileResponse> = {
       sub: claims.sub,
       email: contact.email,
@@ -24,15 +30,17 @@ export const session = new Hono<AppEnv>()
     };
     return c.json(profile, 200);
   })
-  .post("/refresh", limitPerIp, jsonBody(Refresh), async (c) => {
+  .post("/refresh", validJson(Refresh), async (c) => {
     const body = c.req.valid("json");
     if (c.var.config.clientSecret && !body.cognito_user_id) {
-      throw invalidFields([{ field: "cognito_user_id", message: "cognito_user_id is required: this app client has a secret" }]);
+      throw problem("validation_failed", {
+        errors: [{ field: "cognito_user_id", message: "cognito_user_id is required: this app client has a secret" }],
+      });
     }
-    return c.json(await refresh(c.var.pool, c.var.upstream, body.refresh_token, body.cognito_user_id), 200);
+    return c.json(await refresh(c.var.cognito, body.refresh_token, body.cognito_user_id), 200);
   })
-  .post("/logout", requireAuth, jsonBody(Logout), async (c) => {
-    await logout(c.var.pool, c.var.upstream, c.var.accessToken, c.req.valid("json").refresh_token);
-    forgetContact(c.var.auth.sub);
+  .post("/logout", requireAuth, validJson(Logout), async (c) => {
+    await logOut(c.var.cognito, c.var.accessToken, c.req.valid("json").refresh_token);
+    forgetContacts({ sub: c.var.auth.sub });
     return c.body(null, 204);
   });

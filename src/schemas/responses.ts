@@ -1,7 +1,7 @@
 // Response shapes: for the OpenAPI document and the route handlers' types. Imported as types only by
 // the Worker, so they cost nothing in its bundle.
 import * as z from "zod/mini";
-import { PROBLEM_CODES } from "../errors";
+import { PROBLEMS, type ProblemCode } from "../problems";
 
 /** New tokens from a refresh: a new refresh token only when the app client rotates them. */
 export const RefreshedTokensResponse = z.object({
@@ -32,13 +32,13 @@ export const ConfirmationRequiredResponse = z.object({
   code_delivery: z.object({ medium: z.string(), destination: z.nullable(z.string()) }),
 });
 
-/** RFC 9457 problem details, as every error of this API is answered (see src/errors.ts). */
+/** RFC 9457 problem details, as every error of this API is answered (see src/problems.ts). */
 export const ProblemResponse = z.object({
   type: z.string(),
   title: z.string(),
   status: z.number(),
   detail: z.string(),
-  code: z.enum(PROBLEM_CODES as [string, ...string[]]),
+  code: z.enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]]),
   request_id: z.optional(z.string()),
   errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
 });

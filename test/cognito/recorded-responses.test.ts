@@ -1,8 +1,8 @@
 // Real Cognito behaviour, replayed from recorded responses where cognito-local differs or cannot fail.
 import { describe, expect, it } from "vitest";
-import { authenticationResult, emptyResult, RECORDED, signUpResult, USER_SUB } from "../fixtures/cognito";
+import { adminGetUserResult, authenticationResult, emptyResult, RECORDED, signUpResult, USER_SUB } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
+import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail, withoutRequestId } from "../support/worker";
 
 async function call(path: string, replies: Record<string, Reply[]>, vars: Record<string, string> = {}) {
   const upstream = await scenario(replies);
@@ -135,25 +135,45 @@ describe("sign-up against real Cognito's answers", () => {
     expect(calls.map((c) => c.action)).toEqual(["SignUp"]);
   });
 
-  it("answers 409 when the email is taken and the password does not match", async () => {
-    const { res, calls } = await call("/platform/signup", { SignUp: [RECORDED.usernameExists], InitiateAuth: [RECORDED.wrongPassword] });
-    expect(res.status).toBe(409);
-    expect(calls.map((c) => c.action)).toEqual(["SignUp", "InitiateAuth"]);
+  it("answers 409 for a confirmed account without trying the password, right or wrong", async () => {
+    const bodies = [];
+    for (const InitiateAuth of [[authenticationResult()], [RECORDED.wrongPassword]]) {
+      const { res, calls } = await call("/platform/signup", { SignUp: [RECORDED.usernameExists], AdminGetUser: [adminGetUserResult("CONFIRMED")], InitiateAuth });
+      expect(res.status).toBe(409);
+      expect(calls.map((c) => [c.action, c.signed])).toEqual([
+        ["SignUp", false],
+        ["AdminGetUser", true],
+      ]);
+      bodies.push(withoutRequestId(await res.json()));
+    }
+    expect(bodies[1]).toEqual(bodies[0]);
   });
 
-  it("completes a half-finished sign-up: password checks out, account unconfirmed", async () => {
+  it("answers 409 for an unconfirmed account when the password does not match", async () => {
     const { res, calls } = await call("/platform/signup", {
       SignUp: [RECORDED.usernameExists],
+      AdminGetUser: [adminGetUserResult("UNCONFIRMED")],
+      InitiateAuth: [RECORDED.wrongPassword],
+    });
+    expect(res.status).toBe(409);
+    expect(calls.map((c) => c.action)).toEqual(["SignUp", "AdminGetUser", "InitiateAuth"]);
+  });
+
+  it("completes a half-finished sign-up: account unconfirmed, password checks out", async () => {
+    const { res, calls } = await call("/platform/signup", {
+      SignUp: [RECORDED.usernameExists],
+      AdminGetUser: [adminGetUserResult("UNCONFIRMED")],
       InitiateAuth: [RECORDED.unconfirmed, authenticationResult()],
       AdminConfirmSignUp: [emptyResult()],
     });
     expect(res.status).toBe(201);
-    expect(calls.map((c) => c.action)).toEqual(["SignUp", "InitiateAuth", "AdminConfirmSignUp", "InitiateAuth"]);
+    expect(calls.map((c) => c.action)).toEqual(["SignUp", "AdminGetUser", "InitiateAuth", "AdminConfirmSignUp", "InitiateAuth"]);
   });
 
   it("treats a confirmation that a concurrent sign-up already made as done", async () => {
     const { res } = await call("/platform/signup", {
       SignUp: [RECORDED.usernameExists],
+      AdminGetUser: [adminGetUserResult("UNCONFIRMED")],
       InitiateAuth: [RECORDED.unconfirmed, authenticationResult()],
       AdminConfirmSignUp: [RECORDED.alreadyConfirmed],
     });
@@ -165,6 +185,7 @@ describe("sign-up against real Cognito's answers", () => {
     expect(first.res.status).toBe(502);
     const retry = await call("/platform/signup", {
       SignUp: [RECORDED.usernameExists],
+      AdminGetUser: [adminGetUserResult("UNCONFIRMED")],
       InitiateAuth: [RECORDED.unconfirmed, authenticationResult()],
       AdminConfirmSignUp: [emptyResult()],
     });

@@ -41,6 +41,12 @@ describe("request ids", () => {
     const res = await api("/", { headers: { "x-request-id": 'bad id"\u0007' } });
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it("takes Cloudflare's ray id only when it is well-formed", async () => {
+    expect((await api("/", { headers: { "cf-ray": "8c2b7a3e5f6d1234-LHR" } })).headers.get("x-request-id")).toBe("8c2b7a3e5f6d1234-LHR");
+    const forged = await api("/", { headers: { "cf-ray": 'x", "level": "error' } });
+    expect(forged.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });
 
 describe("security headers", () => {

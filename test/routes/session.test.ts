@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { authenticationResult, RECORDED } from "../fixtures/cognito";
+import { authenticationResult, cognitoError, RECORDED } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
 import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "../support/keys";
 import { env } from "cloudflare:workers";
-import { api, apiWith, emulatorCall, jsonInit, postJson, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
+import { api, apiWith, emulatorCall, expectTokens, jsonInit, postJson, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
 
 async function signUp() {
   const email = uniqueEmail();
@@ -21,12 +21,33 @@ async function ownPool(replies: Record<string, Reply[]>) {
   const upstream = await scenario({ JWKS: [{ status: 200, body: jwksOf(key) }], ...replies });
   const claims = accessClaims(verifierConfig(upstream.vars));
   const token = await sign(key, claims);
-  return { upstream, token, claims, call: (path: string, init?: RequestInit) => apiWith(upstream.vars, path, init) };
+  return { key, upstream, token, claims, call: (path: string, init?: RequestInit) => apiWith(upstream.vars, path, init) };
 }
 
 const getUserReply = (email: string): Reply => ({
   status: 200,
   body: { Username: "u", UserAttributes: [{ Name: "email", Value: email }, { Name: "email_verified", Value: "true" }] },
+});
+
+describe("POST /platform/login", () => {
+  it("returns the tokens and the user's id", async () => {
+    const email = uniqueEmail();
+    const signedUp = await expectTokens(await postJson("/platform/signup", { email, password: STRONG_PASSWORD }), 201);
+    const loggedIn = await expectTokens(await postJson("/platform/login", { email, password: STRONG_PASSWORD }), 200);
+    expect(loggedIn.cognito_user_id).toBe(signedUp.cognito_user_id);
+  });
+
+  it("answers a wrong password and an unknown email with the identical 401", async () => {
+    const email = uniqueEmail();
+    await postJson("/platform/signup", { email, password: STRONG_PASSWORD });
+    const wrong = await postJson("/platform/login", { email, password: "Wrong-Passw0rd!" });
+    const unknown = await postJson("/platform/login", { email: uniqueEmail("ghost"), password: STRONG_PASSWORD });
+    expect([wrong.status, unknown.status]).toEqual([401, 401]);
+    const strip = ({ request_id, ...rest }: Record<string, unknown>) => rest;
+    const [wrongBody, unknownBody] = [strip(await problemOf(wrong)), strip(await problemOf(unknown))];
+    expect(wrongBody).toEqual(unknownBody);
+    expect(wrongBody).toMatchObject({ code: "invalid_credentials", status: 401, title: "Invalid credentials" });
+  });
 });
 
 describe("GET /platform/me", () => {
@@ -63,6 +84,36 @@ describe("GET /platform/me", () => {
     const fresh = await pool.call("/platform/me?fresh=true", { headers: bearer(pool.token) });
     expect(((await fresh.json()) as { email: string }).email).toBe("ann@example.com");
     expect((await pool.upstream.calls()).map((c) => c.action)).toEqual(["JWKS", "GetUser", "GetUser"]);
+  });
+
+  it("caches per session: another token of the same user asks Cognito, and sees its answer", async () => {
+    const pool = await ownPool({ GetUser: [getUserReply("old@example.com"), getUserReply("new@example.com")] });
+    expect(((await (await pool.call("/platform/me", { headers: bearer(pool.token) })).json()) as { email: string }).email).toBe("old@example.com");
+    const newSession = await sign(pool.key, { ...pool.claims, jti: crypto.randomUUID() });
+    expect(((await (await pool.call("/platform/me", { headers: bearer(newSession) })).json()) as { email: string }).email).toBe("new@example.com");
+    expect((await pool.upstream.calls()).map((c) => c.action)).toEqual(["JWKS", "GetUser", "GetUser"]);
+  });
+
+  it("forgets the cached answer at log-out: the same token then gets Cognito's 401", async () => {
+    const pool = await ownPool({ GetUser: [getUserReply("ann@example.com"), RECORDED.revokedAccess], GlobalSignOut: [{ status: 200, body: {} }] });
+    expect((await pool.call("/platform/me", { headers: bearer(pool.token) })).status).toBe(200);
+    expect((await pool.call("/platform/logout", { method: "POST", headers: bearer(pool.token) })).status).toBe(204);
+    const after = await pool.call("/platform/me", { headers: bearer(pool.token) });
+    expect(after.status).toBe(401);
+    expect(after.headers.get("www-authenticate")).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The session has been revoked; sign in again."',
+    );
+  });
+
+  it("is limited per address: 120 fresh calls a minute reach Cognito, the 121st gets 429 without a call", { timeout: 30_000 }, async () => {
+    const pool = await ownPool({ GetUser: [getUserReply("ann@example.com")] });
+    const ip = randomIp();
+    const statuses = [];
+    for (let i = 0; i < 121; i++) {
+      statuses.push((await pool.call("/platform/me?fresh=true", { headers: { ...bearer(pool.token), "cf-connecting-ip": ip } })).status);
+    }
+    expect(statuses).toEqual([...Array(120).fill(200), 429]);
+    expect((await pool.upstream.calls()).filter((c) => c.action === "GetUser")).toHaveLength(120);
   });
 
   it("answers a session Cognito revoked with 401", async () => {
@@ -139,8 +190,22 @@ describe("POST /platform/logout", () => {
     const out = await pool.call("/platform/logout", jsonInit({ refresh_token: "r".repeat(64) }, { headers: bearer(pool.token) }));
     expect(out.status).toBe(204);
     const calls = await pool.upstream.calls();
-    expect(calls.map((c) => c.action)).toEqual(["JWKS", "RevokeToken", "GlobalSignOut"]);
-    expect(calls[1]!.body).toMatchObject({ Token: "r".repeat(64) });
+    expect(calls.map((c) => c.action).sort()).toEqual(["GlobalSignOut", "JWKS", "RevokeToken"]);
+    expect(calls.find((c) => c.action === "RevokeToken")!.body).toMatchObject({ Token: "r".repeat(64) });
+  });
+
+  it("signs out everywhere even when the refresh token sent is bad: RevokeToken is best effort", async () => {
+    for (const revokeReply of [
+      cognitoError("UnsupportedTokenTypeException", "The token type is not supported."),
+      cognitoError("UnauthorizedException", "Client is not authorized to revoke tokens."),
+      cognitoError("InvalidParameterException", "Invalid token."),
+      { status: 500, body: "<h1>oops</h1>" },
+    ]) {
+      const pool = await ownPool({ RevokeToken: [revokeReply], GlobalSignOut: [{ status: 200, body: {} }] });
+      const out = await pool.call("/platform/logout", jsonInit({ refresh_token: "b".repeat(64) }, { headers: bearer(pool.token) }));
+      expect(out.status).toBe(204);
+      expect((await pool.upstream.calls()).map((c) => c.action).sort()).toEqual(["GlobalSignOut", "JWKS", "RevokeToken"]);
+    }
   });
 
   it("answers a refresh token revoked on the emulator with 401", async () => {

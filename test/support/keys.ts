@@ -1,7 +1,7 @@
 // Signing keys and Cognito-shaped tokens for the auth tests, made with jose inside workerd.
 import { env } from "cloudflare:workers";
 import { SignJWT, base64url, exportJWK, generateKeyPair, type JWK, type JWTPayload } from "jose";
-import type { VerifierConfig } from "../../src/auth/verifier";
+import type { VerifierSettings } from "../../src/auth/verifier";
 import { parseConfig } from "../../src/config";
 
 export interface TestKey {
@@ -21,7 +21,7 @@ export function jwksOf(...keys: TestKey[]): { keys: JWK[] } {
 }
 
 /** The Worker's variables with `overrides` (a scenario's vars, COGNITO_JWKS...), parsed as the API does. */
-export function verifierConfig(overrides: Record<string, string>): VerifierConfig {
+export function verifierConfig(overrides: Record<string, string>): VerifierSettings {
   const result = parseConfig({ ...env, ...overrides });
   if (!result.ok) throw new Error(`test config invalid: ${result.invalid.join(", ")}`);
   return result.config;
@@ -33,7 +33,7 @@ const now = () => Math.floor(Date.now() / 1000);
 export type ClaimOverrides = Record<string, unknown>;
 
 /** What Cognito puts in an access token, valid for an hour from now. */
-export function accessClaims(config: VerifierConfig, overrides: ClaimOverrides = {}): JWTPayload {
+export function accessClaims(config: VerifierSettings, overrides: ClaimOverrides = {}): JWTPayload {
   const sub = crypto.randomUUID();
   return {
     sub,
@@ -53,7 +53,7 @@ export function accessClaims(config: VerifierConfig, overrides: ClaimOverrides =
 }
 
 /** What Cognito puts in an ID token, valid for an hour from now. */
-export function idClaims(config: VerifierConfig, overrides: ClaimOverrides = {}): JWTPayload {
+export function idClaims(config: VerifierSettings, overrides: ClaimOverrides = {}): JWTPayload {
   const sub = crypto.randomUUID();
   return {
     sub,

@@ -1,5 +1,7 @@
 // Helpers for tests running inside workerd: call the Worker, script the fake upstream, make users.
 import { env, exports } from "cloudflare:workers";
+import { decodeJwt } from "jose";
+import { expect } from "vitest";
 import { inject } from "vitest";
 import app from "../../src/index";
 import { ProblemResponse } from "../../src/schemas/responses";
@@ -110,5 +112,37 @@ export async function emulatorCall(action: string, input: object): Promise<Recor
   });
   const body = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`${action} failed: ${res.status} ${String(body.__type)}`);
+  return body;
+}
+
+/** A problem body without its request id, which differs on every request. */
+export function withoutRequestId(body: unknown): unknown {
+  const { request_id: _, ...rest } = body as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * Everything a client can see of a response, apart from what differs on every request: the status,
+ * every header but X-Request-Id, and the body's exact bytes with its request_id removed. Two answers
+ * that must not tell accounts apart compare equal here.
+ */
+export async function visibleAnswer(res: Response): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const headers = Object.fromEntries([...res.headers].filter(([name]) => name !== "x-request-id"));
+  const requestId = res.headers.get("x-request-id") ?? "";
+  const body = (await res.text()).replace(`,"request_id":${JSON.stringify(requestId)}`, "");
+  return { status: res.status, headers, body };
+}
+
+/** A tokens answer, checked whole: its fields, their types, and that cognito_user_id is the token's sub. */
+export async function expectTokens(res: Response, status: number) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("cache-control")).toContain("no-store");
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(Object.keys(body).sort()).toEqual(["access_token", "cognito_user_id", "expires_in", "id_token", "refresh_token", "token_type"]);
+  expect(body.token_type).toBe("Bearer");
+  expect(body.expires_in).toBeGreaterThan(0);
+  const claims = decodeJwt(body.access_token as string);
+  expect(body.cognito_user_id).toBe(claims.sub);
+  expect(body.cognito_user_id).toMatch(/^[0-9a-f-]{36}$/);
   return body;
 }

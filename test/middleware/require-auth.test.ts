@@ -1,23 +1,26 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { requireAuth } from "../../src/auth/require-auth";
-import type { VerifierConfig } from "../../src/auth/verifier";
-import { Problem, problemResponse } from "../../src/errors";
-import type { AppEnv } from "../../src/types";
+import type { VerifierSettings } from "../../src/auth/verifier";
+import type { AccessLogVariables } from "../../src/middleware/access-log";
+import { withCognito } from "../../src/middleware/cognito";
+import { readConfig } from "../../src/middleware/config";
+import { handleError } from "../../src/middleware/error-handler";
+import { limitPerAddress } from "../../src/middleware/rate-limit";
+import { requireAuth } from "../../src/middleware/require-auth";
 import { accessClaims, hmacWithPublicKey, idClaims, jwksOf, makeKey, sign, unsecured, verifierConfig, type TestKey } from "../support/keys";
-import { problemOf, scenario } from "../support/worker";
+import { problemOf, randomIp, scenario } from "../support/worker";
 
-/** A route behind requireAuth that echoes what the middleware gave it. */
-const app = new Hono<AppEnv>()
-  .use(requireAuth)
+/** A route behind requireAuth, with the middleware it relies on, that echoes what requireAuth gave it. */
+const app = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>()
+  .use(readConfig, limitPerAddress, withCognito, requireAuth)
   .get("/me", (c) => c.json({ auth: c.var.auth, accessTokenLength: c.var.accessToken.length }))
-  .onError((error, c) => (error instanceof Problem ? problemResponse(c, error) : c.text(String(error), 500)));
+  .onError(handleError);
 
 let key: TestKey;
 let otherKey: TestKey;
 let vars: Record<string, string>;
-let config: VerifierConfig;
+let config: VerifierSettings;
 
 beforeAll(async () => {
   [key, otherKey] = await Promise.all([makeKey(), makeKey()]);
@@ -32,7 +35,8 @@ beforeEach(async () => {
 
 async function get(authorization?: string, overrides: Record<string, string> = {}): Promise<Response> {
   const bindings: Record<string, unknown> = { ...vars, ...overrides };
-  return app.request("/me", authorization === undefined ? {} : { headers: { authorization } }, bindings);
+  const headers: Record<string, string> = { "cf-connecting-ip": randomIp(), ...(authorization === undefined ? {} : { authorization }) };
+  return app.request("/me", { headers }, bindings);
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -53,6 +57,7 @@ describe("requireAuth", () => {
       groups: ["traders"],
       exp: claims.exp,
       iat: claims.iat,
+      nbf: undefined,
       auth_time: claims.auth_time,
       jti: claims.jti,
       origin_jti: claims.origin_jti,

@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { cognitoError, emptyResult, RECORDED } from "../fixtures/cognito";
+import { cognitoError, RECORDED } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { apiWith, jsonInit, postJson, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
+import { apiWith, jsonInit, postJson, problemOf, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
+import { INVALID_CODE } from "../support/answers";
 
 /** The emulator's fixed code (CODE in the global setup): it prints codes instead of emailing them. */
 const CODE = "123456";
 const NEW_PASSWORD = "N3w-Passw0rd!";
-
-const codeSent = (): Reply => ({
-  status: 200,
-  body: { CodeDeliveryDetails: { AttributeName: "email", DeliveryMedium: "EMAIL", Destination: "a***@e***" } },
-});
 
 async function signedUpUser() {
   const email = uniqueEmail();
@@ -26,13 +22,62 @@ describe("password reset", () => {
     expect(await known.json()).toEqual(await unknown.json());
   });
 
-  it("resets the password with the emailed code: the new one works, the old one no longer does", async () => {
+  it("resets the password with the emailed code: the new one works, the old one no longer does (emulator)", async () => {
     const email = await signedUpUser();
     expect((await postJson("/platform/password/forgot", { email })).status).toBe(202);
     const reset = await postJson("/platform/password/reset", { email, code: CODE, password: NEW_PASSWORD });
-    expect(reset.status).toBe(204);
+    // cognito-local has no AdminUserGlobalSignOut: the password changed, the sessions could not be ended, and the answer says so.
+    expect(reset.status).toBe(502);
+    expect((await problemOf(reset)).code).toBe("sessions_not_ended");
     expect((await postJson("/platform/login", { email, password: NEW_PASSWORD })).status).toBe(200);
     expect((await postJson("/platform/login", { email, password: STRONG_PASSWORD })).status).toBe(401);
+  });
+
+  it("ends every earlier session after a reset: an old refresh token then gets 401 (Cognito's answers)", async () => {
+    const upstream = await scenario({
+      ConfirmForgotPassword: [{ status: 200, body: {} }],
+      AdminUserGlobalSignOut: [{ status: 200, body: {} }],
+      InitiateAuth: [RECORDED.revokedRefresh],
+    });
+    const email = uniqueEmail();
+    const reset = await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email, code: CODE, password: NEW_PASSWORD }));
+    expect(reset.status).toBe(204);
+    const refresh = await apiWith(upstream.vars, "/platform/refresh", jsonInit({ refresh_token: "r".repeat(64) }));
+    expect((await problemOf(refresh)).code).toBe("invalid_refresh_token");
+    const calls = await upstream.calls();
+    expect(calls.map((call) => [call.action, call.signed])).toEqual([
+      ["ConfirmForgotPassword", false],
+      ["AdminUserGlobalSignOut", true],
+      ["InitiateAuth", false],
+    ]);
+    expect(calls[1]!.body).toEqual({ UserPoolId: expect.any(String), Username: email });
+  });
+
+  it("signs nobody out for a wrong code", async () => {
+    const upstream = await scenario({ ConfirmForgotPassword: [RECORDED.codeMismatch] });
+    const res = await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email: uniqueEmail(), code: CODE, password: NEW_PASSWORD }));
+    expect(res.status).toBe(400);
+    expect((await upstream.calls()).map((call) => call.action)).toEqual(["ConfirmForgotPassword"]);
+  });
+
+  it("answers a wrong code identically for unknown, unconfirmed and confirmed accounts, whatever PreventUserExistenceErrors is", async () => {
+    const replies: Reply[] = [
+      RECORDED.codeMismatch, // a confirmed account, or an unknown email with PreventUserExistenceErrors ENABLED
+      RECORDED.unknownUser, // an unknown email, LEGACY
+      RECORDED.unconfirmed,
+      cognitoError("NotAuthorizedException", "User password cannot be reset in the current state."),
+      cognitoError("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email or phone_number"),
+    ];
+    const answers = [];
+    for (const reply of replies) {
+      const upstream = await scenario({ ConfirmForgotPassword: [reply] });
+      answers.push(await visibleAnswer(await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email: uniqueEmail(), code: CODE, password: NEW_PASSWORD }))));
+    }
+    expect(JSON.parse(answers[0]!.body)).toEqual(INVALID_CODE);
+    for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
+    // And the same as a confirmation's wrong code: one answer for a bad code, wherever it was sent.
+    const confirm = await scenario({ ConfirmSignUp: [RECORDED.codeMismatch] });
+    expect(await visibleAnswer(await apiWith(confirm.vars, "/platform/confirm", jsonInit({ email: uniqueEmail(), code: CODE })))).toEqual(answers[0]);
   });
 
   it("answers a wrong code with 400", async () => {
@@ -87,60 +132,3 @@ describe("password reset", () => {
     expect(((await problemOf(res)).errors as { field: string }[]).map((error) => error.field)).toEqual(["code", "password"]);
   });
 });
-
-describe("sign-up with an emailed code (AUTO_CONFIRM=false)", () => {
-  const noAutoConfirm = { AUTO_CONFIRM: "false", AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined };
-
-  it("answers 202, confirms with the code, then the user can log in", async () => {
-    const email = uniqueEmail("code");
-    const signUp = await apiWith(noAutoConfirm, "/platform/signup", jsonInit({ email, password: STRONG_PASSWORD }));
-    expect(signUp.status).toBe(202);
-    const body = (await signUp.json()) as { status: string; code_delivery: { medium: string; destination: string } };
-    expect(body.status).toBe("confirmation_required");
-    expect(body.code_delivery.medium).toBe("EMAIL");
-    expect(body.code_delivery.destination).not.toBe(email);
-
-    expect((await problemOf(await postJson("/platform/login", { email, password: STRONG_PASSWORD }))).code).toBe("account_not_confirmed");
-    expect((await apiWith(noAutoConfirm, "/platform/confirm", jsonInit({ email, code: "999999" }))).status).toBe(400);
-    expect((await apiWith(noAutoConfirm, "/platform/confirm", jsonInit({ email, code: CODE }))).status).toBe(204);
-    expect((await postJson("/platform/login", { email, password: STRONG_PASSWORD })).status).toBe(200);
-  });
-
-  // cognito-local has no ResendConfirmationCode: these use Cognito's recorded answers.
-  it("resends the code when the same sign-up is repeated before confirmation", async () => {
-    const upstream = await scenario({
-      SignUp: [RECORDED.usernameExists],
-      InitiateAuth: [RECORDED.unconfirmed],
-      ResendConfirmationCode: [codeSent()],
-    });
-    const again = await apiWith({ ...noAutoConfirm, ...upstream.vars }, "/platform/signup", jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }));
-    expect(again.status).toBe(202);
-    expect((await upstream.calls()).map((call) => call.action)).toEqual(["SignUp", "InitiateAuth", "ResendConfirmationCode"]);
-  });
-
-  it("resend answers the same for a pending, an unknown and a confirmed email", async () => {
-    const bodies = [];
-    for (const reply of [codeSent(), RECORDED.unknownUser, cognitoError("InvalidParameterException", "User is already confirmed.")]) {
-      const upstream = await scenario({ ResendConfirmationCode: [reply] });
-      const res = await apiWith(upstream.vars, "/platform/confirm/resend", jsonInit({ email: uniqueEmail() }));
-      expect(res.status).toBe(202);
-      bodies.push(await res.json());
-    }
-    expect(bodies[1]).toEqual(bodies[0]);
-    expect(bodies[2]).toEqual(bodies[0]);
-  });
-
-  it("confirming an account that is already confirmed is not an error", async () => {
-    const upstream = await scenario({ ConfirmSignUp: [RECORDED.alreadyConfirmed] });
-    const res = await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email: uniqueEmail(), code: CODE }));
-    expect(res.status).toBe(204);
-  });
-
-  it("needs no IAM key when sign-ups are confirmed by code", async () => {
-    const upstream = await scenario({ ConfirmSignUp: [emptyResult()] });
-    const res = await apiWith({ ...noAutoConfirm, ...upstream.vars }, "/platform/confirm", jsonInit({ email: uniqueEmail(), code: CODE }));
-    expect(res.status).toBe(204);
-    expect(await upstream.calls()).toHaveLength(1);
-  });
-});
-

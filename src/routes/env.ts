@@ -1,0 +1,10 @@
+import type { AccessLogVariables } from "../middleware/access-log";
+import type { CognitoVariables } from "../middleware/cognito";
+import type { ConfigVariables } from "../middleware/config";
+import type { AccountLimitVariables, AddressLimitVariables } from "../middleware/rate-limit";
+
+/** What every /platform route can read: the bindings, and the variables the platform middleware sets. */
+export interface PlatformEnv {
+  Bindings: Env;
+  Variables: AccessLogVariables & ConfigVariables & AddressLimitVariables & AccountLimitVariables & CognitoVariables;
+}

@@ -1,0 +1,63 @@
+import { isCognitoError, isMisconfiguration, isThrottling } from "../cognito/errors";
+import type { UserPool } from "../cognito/user-pool";
+import { inUserTerms } from "./cognito-errors";
+import { SessionRevokedError } from "./errors";
+
+/** What Cognito's access tokens do not carry: the email and whether it is verified, from GetUser. */
+export interface Contact {
+  email: string | null;
+  emailVerified: boolean;
+}
+
+/** The session a `me` call is made in: its access token, that token's id, and the user. */
+export interface Session {
+  accessToken: string;
+  /** The token's `jti`: each session (and each refresh of it) has its own. */
+  tokenId: string;
+  sub: string;
+}
+
+export const CONTACT_TTL_MS = 60_000;
+const CONTACT_CACHE_MAX = 10_000;
+
+interface CachedContact {
+  contact: Contact;
+  sub: string;
+  expiresAt: number;
+}
+
+/**
+ * Per-isolate cache of GetUser answers, by access token id: repeated `me` calls with one token within
+ * a minute make no upstream call, and a new session never sees an old session's answer.
+ */
+const contacts = new Map<string, CachedContact>();
+
+/** GetUser, or its answer for this token from the last minute unless `fresh`. */
+export async function contactOf(pool: Pick<UserPool, "getUser">, session: Session, fresh: boolean, now = Date.now()): Promise<Contact> {
+  const cached = contacts.get(session.tokenId);
+  if (cached && !fresh && cached.expiresAt > now) return cached.contact;
+
+  let user;
+  try {
+    user = await pool.getUser(session.accessToken);
+  } catch (error) {
+    contacts.delete(session.tokenId);
+    if (isCognitoError(error, "NotAuthorizedException", "UserNotFoundException") && !isMisconfiguration(error) && !isThrottling(error)) {
+      throw new SessionRevokedError(undefined, { cause: error });
+    }
+    throw inUserTerms(error);
+  }
+  const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
+  const contact = { email: attribute("email") ?? null, emailVerified: attribute("email_verified") === "true" };
+  if (contacts.size >= CONTACT_CACHE_MAX) contacts.delete(contacts.keys().next().value!);
+  contacts.delete(session.tokenId); // re-inserted last, so the map stays in expiry order for eviction
+  contacts.set(session.tokenId, { contact, sub: session.sub, expiresAt: now + CONTACT_TTL_MS });
+  return contact;
+}
+
+/** After a log-out, a password change or reset, or a deletion: this isolate answers from Cognito again. */
+export function forgetContacts(user: { sub: string } | { email: string }): void {
+  for (const [tokenId, cached] of contacts) {
+    if ("sub" in user ? cached.sub === user.sub : cached.contact.email === user.email) contacts.delete(tokenId);
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { InvalidCodeError, SessionsNotEndedError } from "../../src/services/errors";
+import { requestPasswordReset, resetPassword } from "../../src/services/password";
+import { answers, fails, fakePool } from "./fake-pool";
+
+describe("requestPasswordReset", () => {
+  it.each([
+    ["an account", answers({})],
+    ["no account (LEGACY)", fails("UserNotFoundException")],
+    ["an account without a verified email", fails("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email")],
+  ])("resolves alike for %s", async (_case, outcome) => {
+    const { pool } = fakePool({ forgotPassword: [outcome] });
+    await expect(requestPasswordReset(pool, "ann@example.com")).resolves.toBeUndefined();
+  });
+});
+
+describe("resetPassword", () => {
+  it("ends every session once the new password is set", async () => {
+    const { pool, calls } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [answers()] });
+    await resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!");
+    expect(calls).toEqual([
+      { action: "confirmForgotPassword", args: ["ann@example.com", "123456", "N3w-Passw0rd!"] },
+      { action: "adminUserGlobalSignOut", args: ["ann@example.com"] },
+    ]);
+  });
+
+  it("says so when the password changed but the sessions could not be ended", async () => {
+    const { pool } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [fails("InternalErrorException", "", 500)] });
+    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!")).rejects.toBeInstanceOf(SessionsNotEndedError);
+  });
+
+  it.each([
+    ["a wrong code", fails("CodeMismatchException")],
+    ["an unknown email (LEGACY)", fails("UserNotFoundException")],
+    ["an unconfirmed account", fails("UserNotConfirmedException")],
+    ["no verified email", fails("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email")],
+  ])("gives %s the same InvalidCodeError and signs nobody out", async (_case, outcome) => {
+    const { pool, calls } = fakePool({ confirmForgotPassword: [outcome] });
+    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!")).rejects.toBeInstanceOf(InvalidCodeError);
+    expect(calls.map((call) => call.action)).toEqual(["confirmForgotPassword"]);
+  });
+});

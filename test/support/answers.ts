@@ -1,0 +1,10 @@
+// Answers that must be the same whatever the account: written once, compared whole.
+
+/** A wrong code, on reset or confirmation, for any account or none (request_id removed). */
+export const INVALID_CODE = {
+  type: "/problems/invalid-code",
+  title: "Invalid code",
+  status: 400,
+  detail: "The code is not valid for this email.",
+  code: "invalid_code",
+};
