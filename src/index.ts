@@ -66,5 +66,7 @@ function describe(cause: unknown): Record<string, string> {
   return { error: cause.name, ...(typeof type === "string" ? { type } : {}), message: cause.message };
 }
 
+/** For typed clients (`hc<AppType>` from hono/client): success answers from AppType, every error as ProblemBody. */
 export type AppType = typeof app;
+export type { ProblemBody, ProblemCode } from "./errors";
 export default app;
