@@ -237,17 +237,22 @@ function problemResponses(codes: ProblemCode[]) {
       content: {
         "application/problem+json": {
           schema: { allOf: [{ $ref: "#/components/schemas/Problem" }, { properties: { status: { const: status }, code: { enum: group } } }] },
-          examples: Object.fromEntries(
-            group.map((code) => [
-              code,
-              { summary: exampleProblem(code).title, value: exampleProblem(code, code === "validation_failed" ? EXAMPLE_FIELD_ERRORS : undefined) },
-            ]),
-          ),
+          examples: Object.fromEntries(group.map((code) => [code, { $ref: `#/components/examples/${code}` }])),
         },
       },
     };
   }
   return responses;
+}
+
+/** Each problem's example once, referred to by every response that lists it. */
+function problemExamples() {
+  const examples: Record<string, unknown> = {};
+  for (const code of new Set(OPERATIONS.flatMap((op) => op.problems))) {
+    const value = exampleProblem(code, code === "validation_failed" ? EXAMPLE_FIELD_ERRORS : undefined);
+    examples[code] = { summary: value.title, value };
+  }
+  return examples;
 }
 
 function operation(op: Operation) {
@@ -310,6 +315,7 @@ export function openApiDocument() {
     paths,
     components: {
       schemas: { Problem: jsonSchema(ProblemResponse, "output") },
+      examples: problemExamples(),
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A Cognito access token" } },
       headers: {
         RetryAfter: { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } },
