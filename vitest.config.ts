@@ -2,25 +2,37 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ...inject("emulatorVars"),
-          // The emulator does not check SigV4; distinctive values let tests prove no response carries them.
-          AWS_ACCESS_KEY_ID: "AKIATESTKEYNEVERSHOWN",
-          AWS_SECRET_ACCESS_KEY: "test-secret-access-key-never-in-a-response",
-          FAKE_UPSTREAM_URL: inject("fakeUpstreamUrl"),
-          UNUSED_PORT: String(inject("unusedPort")),
-        },
-      },
-    })),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts"],
     // The Worker logs a JSON line per request: shown only for failing tests.
     silent: "passed-only",
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...inject("emulatorVars"),
+                // The emulator does not check SigV4; distinctive values let tests prove no response carries them.
+                AWS_ACCESS_KEY_ID: "AKIATESTKEYNEVERSHOWN",
+                AWS_SECRET_ACCESS_KEY: "test-secret-access-key-never-in-a-response",
+                FAKE_UPSTREAM_URL: inject("fakeUpstreamUrl"),
+                UNUSED_PORT: String(inject("unusedPort")),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/node/**"],
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
+      {
+        // Build-time code, in Node: the OpenAPI validator compiles schemas with `new Function`, which workerd forbids.
+        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+      },
+    ],
   },
 });

@@ -1,5 +1,7 @@
 // The Worker's minified, gzipped size: part of cold-start time, with a budget every change must keep.
-// Built as `wrangler deploy --dry-run --minify` builds it, offline.
+// Built as `wrangler deploy --dry-run --minify` builds it, offline; that also runs the [build] command
+// that writes public/, the static assets, whose size is printed too (served as files, not part of
+// the script: no budget beyond Cloudflare's 25 MiB per file).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +20,11 @@ try {
   const gzip = bundle.reduce((sum, file) => sum + gzipSync(readFileSync(path.join(outdir, file)), { level: 9 }).length, 0);
   const kib = (bytes) => (bytes / 1024).toFixed(1);
   console.log(`worker bundle: ${kib(raw)} KiB minified, ${kib(gzip)} KiB gzip (budget ${kib(BUDGET_BYTES)} KiB gzip)`);
+  const assets = readdirSync("public", { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+  const assetBytes = assets.map((entry) => readFileSync(path.join(entry.parentPath, entry.name)));
+  const assetRaw = assetBytes.reduce((sum, bytes) => sum + bytes.length, 0);
+  const assetGzip = assetBytes.reduce((sum, bytes) => sum + gzipSync(bytes, { level: 9 }).length, 0);
+  console.log(`static assets (public/): ${assets.length} files, ${kib(assetRaw)} KiB, ${kib(assetGzip)} KiB gzip`);
   if (gzip > BUDGET_BYTES) {
     console.error("over the size budget: find what grew with `wrangler deploy --dry-run --minify --metafile`");
     process.exitCode = 1;

@@ -1,6 +1,9 @@
 // Types flow from the app to clients: hono/client typed by AppType calls the API without a hand-written type.
 import { hc } from "hono/client";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import readme from "../README.md?raw";
+import example from "../examples/typed-client.ts?raw";
+import { signUpAndGreet } from "../examples/typed-client";
 import type { AppType } from "../src/index";
 import { api, BASE, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
 
@@ -17,5 +20,33 @@ describe("typed client", () => {
     const me = await client.platform.me.$get({ query: {} }, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     if (me.status !== 200) throw new Error(`me failed: ${me.status}`);
     expect((await me.json()).email).toBe(email);
+  });
+});
+
+describe("the README's typed client (examples/typed-client.ts)", () => {
+  // The example calls http://127.0.0.1:8787 as `npm run dev` serves it; here that origin is this Worker.
+  beforeEach(() => {
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      return url.origin === "http://127.0.0.1:8787" ? api(url.pathname + url.search, init) : realFetch(input, init);
+    });
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it("is in the README as it is here", () => {
+    expect(readme).toContain("```ts\n" + example + "```\n");
+  });
+
+  it("signs up and reads the profile", async () => {
+    const email = uniqueEmail("readme");
+    expect(await signUpAndGreet(email, STRONG_PASSWORD)).toBe(`Signed up as ${email}`);
+  });
+
+  it("reads the problem answers with their types", async () => {
+    const email = uniqueEmail("readme");
+    await signUpAndGreet(email, STRONG_PASSWORD);
+    expect(await signUpAndGreet(email, STRONG_PASSWORD)).toBe("This email already has an account: log in instead");
+    expect(await signUpAndGreet("not-an-email", "")).toBe("email: email must be a valid email address; password: password must not be empty");
   });
 });

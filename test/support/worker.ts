@@ -3,7 +3,10 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import { inject } from "vitest";
+import type { ProblemBody } from "../../src/problems";
 import app from "../../src/index";
+import { OPERATIONS } from "../../src/docs/openapi";
+import { PROBLEMS } from "../../src/problems";
 import { ProblemResponse } from "../../src/schemas/responses";
 import type { Reply, RecordedCall } from "./fake-upstream";
 
@@ -53,9 +56,24 @@ function passwordIn(body: unknown): string | undefined {
   }
 }
 
+/**
+ * Also checked on every response: a problem has the status the docs give its code, and a documented
+ * route answers only problems /openapi.json lists for it.
+ */
+async function asDocumented(res: Response, path: string, init: RequestInit | undefined): Promise<Response> {
+  if (res.headers.get("content-type") !== "application/problem+json") return res;
+  const { code, status } = (await res.clone().json()) as ProblemBody;
+  if (PROBLEMS[code].status !== status) throw new Error(`${code} answered with ${status}, documented as ${PROBLEMS[code].status}`);
+  const method = (init?.method ?? "GET").toLowerCase();
+  const route = new URL(path, BASE).pathname;
+  const operation = OPERATIONS.find((op) => op.method === method && op.path === route);
+  if (operation && !operation.problems.includes(code)) throw new Error(`${method.toUpperCase()} ${route} answered ${code}, which /openapi.json does not list for it`);
+  return res;
+}
+
 /** Through the Worker's real fetch handler, with the bindings from wrangler.toml and the emulator. */
 export async function api(path: string, init?: RequestInit): Promise<Response> {
-  return neverLeaks(await exports.default.fetch(new Request(BASE + path, withClientIp(init))), init);
+  return asDocumented(await neverLeaks(await exports.default.fetch(new Request(BASE + path, withClientIp(init))), init), path, init);
 }
 
 export function jsonInit(body: unknown, init: RequestInit = {}): RequestInit {
@@ -70,7 +88,7 @@ export function postJson(path: string, body: unknown, init?: RequestInit): Promi
 export async function apiWith(overrides: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
   const merged: Record<string, unknown> = { ...vars, ...overrides };
   for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete merged[name];
-  return neverLeaks(await app.request(BASE + path, withClientIp(init), merged), init);
+  return asDocumented(await neverLeaks(await app.request(BASE + path, withClientIp(init), merged), init), path, init);
 }
 
 export interface Scenario {

@@ -1,0 +1,117 @@
+// Builds public/, the static assets Cloudflare serves in front of the Worker (wrangler.toml [assets]):
+// /docs (Swagger UI from swagger-ui-dist), /openapi.json, a page per problem type under /problems/,
+// and site/'s hand-written files (_headers included). Wrangler runs it before `dev` and `deploy`
+// ([build]); `npm test` runs it first. public/ is wiped each time: everything in it is generated.
+import { build } from "esbuild";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const out = path.join(root, "public");
+const swaggerUi = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+
+/** The TypeScript sources the assets come from, bundled for Node. */
+async function loadSources() {
+  const dir = mkdtempSync(path.join(tmpdir(), "edge-auth-assets-"));
+  try {
+    const outfile = path.join(dir, "sources.mjs");
+    await build({
+      stdin: {
+        contents: [
+          'export { openApiDocument, exampleProblem } from "./src/docs/openapi";',
+          'export { PROBLEM_GUIDE } from "./src/docs/problem-guide";',
+          'export { PROBLEMS } from "./src/problems";',
+        ].join("\n"),
+        resolveDir: root,
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile,
+      logLevel: "error",
+    });
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const escapeHtml = (text) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+/** The guide's `code spans`, as HTML. */
+const inline = (text) => escapeHtml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
+
+function page(title, body) {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · edge-auth-api</title>
+<link rel="stylesheet" href="/site.css">
+</head>
+<body>
+<main class="problem">
+${body}
+<p><a href="/problems/">All problem types</a> · <a href="/docs">API docs</a></p>
+</main>
+</body>
+</html>
+`;
+}
+
+function problemPage({ type, title, status, code }, guide) {
+  return page(
+    title,
+    `<h1>${escapeHtml(title)}</h1>
+<dl>
+<dt>Status</dt><dd>${status}</dd>
+<dt>Code</dt><dd><code>${code}</code></dd>
+<dt>Type</dt><dd><code>${escapeHtml(type)}</code></dd>
+</dl>
+<h2>When it happens</h2>
+<p>${inline(guide.when)}</p>
+<h2>What to do</h2>
+<p>${inline(guide.action)}</p>`,
+  );
+}
+
+function problemIndex(problems) {
+  const rows = problems.map(({ type, title, status, code }) => `<tr><td>${status}</td><td><a href="${escapeHtml(type)}"><code>${code}</code></a></td><td>${escapeHtml(title)}</td></tr>`);
+  return page(
+    "Problem types",
+    `<h1>Problem types</h1>
+<p>Every error of this API is an RFC 9457 problem whose <code>type</code> is one of these pages.</p>
+<table>
+<thead><tr><th>Status</th><th>Code</th><th>Title</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>`,
+  );
+}
+
+const { openApiDocument, exampleProblem, PROBLEM_GUIDE, PROBLEMS } = await loadSources();
+
+rmSync(out, { recursive: true, force: true });
+cpSync(path.join(root, "site"), out, { recursive: true });
+
+mkdirSync(path.join(out, "docs"), { recursive: true });
+copyFileSync(path.join(swaggerUi, "swagger-ui-bundle.js"), path.join(out, "docs/swagger-ui-bundle.js"));
+copyFileSync(path.join(swaggerUi, "favicon-32x32.png"), path.join(out, "docs/favicon-32x32.png"));
+// Its source map is not shipped: without the reference, browsers do not ask for it (and get a 404).
+const css = readFileSync(path.join(swaggerUi, "swagger-ui.css"), "utf8").replace(/\/\*# sourceMappingURL=[^*]*\*\/\s*$/, "");
+writeFileSync(path.join(out, "docs/swagger-ui.css"), css);
+
+writeFileSync(path.join(out, "openapi.json"), JSON.stringify(openApiDocument(), null, 2) + "\n");
+
+const problems = Object.keys(PROBLEMS).map((code) => exampleProblem(code)).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
+mkdirSync(path.join(out, "problems"), { recursive: true });
+// <slug>.html: served at /problems/<slug> as text/html (html_handling strips the extension).
+for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, PROBLEM_GUIDE[problem.code]));
+writeFileSync(path.join(out, "problems/index.html"), problemIndex(problems));
+
+console.log(`[build] public/: Swagger UI, openapi.json, ${problems.length} problem pages`);

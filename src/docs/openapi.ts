@@ -1,0 +1,163 @@
+// The API's OpenAPI 3.1 document, generated from the routers and the docs each declares beside it
+// (src/routes/*.docs.ts, typed by the router's own route table). Not part of the Worker bundle:
+// scripts/build-assets.mjs writes it to public/openapi.json, which the deployment serves at /openapi.json.
+import * as z from "zod/mini";
+import { PROBLEMS, problem, problemBody, problemType, type FieldError, type ProblemBody, type ProblemCode } from "../problems";
+import { passwordDocs } from "../routes/password.docs";
+import { rootDocs } from "../routes/root.docs";
+import { sessionDocs } from "../routes/session.docs";
+import { signUpDocs } from "../routes/sign-up.docs";
+import { ProblemResponse } from "../schemas/responses";
+import type { RouteDoc } from "./route-docs";
+
+type Schema = z.ZodMiniType;
+
+/** Each router where src/index.ts and src/routes/platform.ts mount it, with its docs. */
+const ROUTERS: { mount: string; tag: string; description: string; docs: Record<string, Record<string, RouteDoc>> }[] = [
+  { mount: "", tag: "service", description: "The service itself", docs: rootDocs },
+  { mount: "/platform", tag: "sign-up", description: "Creating an account and confirming its email", docs: signUpDocs },
+  { mount: "/platform", tag: "session", description: "Log-in, the signed-in user, new tokens, log-out", docs: sessionDocs },
+  { mount: "/platform", tag: "password", description: "A forgotten password: a code by mail, then a new password", docs: passwordDocs },
+];
+
+export interface Operation extends RouteDoc {
+  method: string;
+  path: string;
+  tag: string;
+}
+
+export const OPERATIONS: Operation[] = ROUTERS.flatMap(({ mount, tag, docs }) =>
+  Object.entries(docs).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, doc]) => ({ ...doc, method: method.slice(1), path: mount + path, tag })),
+  ),
+);
+
+
+/** Response headers some problems carry. */
+const PROBLEM_HEADERS: Partial<Record<ProblemCode, Record<string, string>>> = {
+  rate_limited: { "Retry-After": "RetryAfter" },
+  upstream_unavailable: { "Retry-After": "RetryAfter" },
+  jwks_unavailable: { "Retry-After": "RetryAfter" },
+  not_configured: { "Retry-After": "RetryAfter" },
+  invalid_token: { "WWW-Authenticate": "WwwAuthenticate" },
+  unsupported_media_type: { "Accept-Post": "AcceptPost" },
+};
+
+const EXAMPLE_FIELD_ERRORS = [{ field: "email", message: "email must be a valid email address" }];
+
+function jsonSchema(schema: Schema, io: "input" | "output") {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
+  return rest;
+}
+
+/** What the Worker answers for this problem, built by the Worker's own problemBody. */
+export function exampleProblem(code: ProblemCode, errors?: FieldError[]): ProblemBody {
+  return problemBody(problem(code, { errors }), "0f8fad5b-d9cb-469f-a165-70867728950e");
+}
+
+/** One response per status: its codes listed, linked to their pages, each with an example. */
+function problemResponses(codes: readonly ProblemCode[]) {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of new Set(codes)) {
+    const status = PROBLEMS[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const headers = Object.fromEntries(
+      group.flatMap((code) => Object.entries(PROBLEM_HEADERS[code] ?? {})).map(([name, ref]) => [name, { $ref: `#/components/headers/${ref}` }]),
+    );
+    responses[status] = {
+      description: group.map((code) => `[${code}](${problemType(code)}): ${exampleProblem(code).title}`).join("; "),
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      content: {
+        "application/problem+json": {
+          schema: { allOf: [{ $ref: "#/components/schemas/Problem" }, { properties: { status: { const: status }, code: { enum: group } } }] },
+          examples: Object.fromEntries(group.map((code) => [code, { $ref: `#/components/examples/${code}` }])),
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+/** Each problem's example once, referred to by every response that lists it. */
+function problemExamples() {
+  const examples: Record<string, unknown> = {};
+  for (const code of new Set(OPERATIONS.flatMap((op) => op.problems))) {
+    const value = exampleProblem(code, code === "validation_failed" ? EXAMPLE_FIELD_ERRORS : undefined);
+    examples[code] = { summary: value.title, value };
+  }
+  return examples;
+}
+
+function operation(op: Operation) {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(op.responses)) {
+    responses[status] = {
+      description: response.description,
+      ...(response.body
+        ? { content: { "application/json": { schema: jsonSchema(response.body.schema, "output"), example: response.body.example } } }
+        : {}),
+    };
+  }
+  return {
+    operationId: op.operationId,
+    tags: [op.tag],
+    summary: op.summary,
+    ...(op.auth ? { security: [{ bearer: [] }] } : {}),
+    ...(op.query
+      ? {
+          parameters: Object.entries(op.query).map(([name, param]) => ({
+            name,
+            in: "query",
+            required: false,
+            description: param.description,
+            schema: { type: "string", enum: param.enum },
+          })),
+        }
+      : {}),
+    ...(op.body
+      ? {
+          requestBody: {
+            required: op.body.required,
+            content: { "application/json": { schema: jsonSchema(op.body.schema, "input"), example: op.body.example } },
+          },
+        }
+      : {}),
+    responses: { ...responses, ...problemResponses(op.problems) },
+  };
+}
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operation(op);
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "edge-auth-api",
+      version: "0.1.0",
+      description: [
+        "Sign-up, log-in and token checks for a brokerage platform at the edge, in front of Amazon Cognito.",
+        "",
+        "Every error is `application/problem+json` (RFC 9457) with a stable `code`; its `type` links to a page saying when it happens and what to do ([all problem types](/problems/)).",
+        "Every answer carries `X-Request-Id`; a path that does not exist answers 404 `not_found`, a known path with another method 405 `method_not_allowed` with `Allow`.",
+      ].join("\n"),
+    },
+    // Relative: resolved against where this document is served, so one document fits `npm run dev`,
+    // the workers.dev URL and any custom domain.
+    servers: [{ url: "/", description: "The origin serving this document" }],
+    tags: ROUTERS.map(({ tag, description }) => ({ name: tag, description })),
+    paths,
+    components: {
+      schemas: { Problem: jsonSchema(ProblemResponse, "output") },
+      examples: problemExamples(),
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A Cognito access token" } },
+      headers: {
+        RetryAfter: { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 0 } },
+        WwwAuthenticate: { description: 'RFC 6750 challenge, e.g. `Bearer realm="api", error="invalid_token"`', schema: { type: "string" } },
+        AcceptPost: { description: "The media type a body must have", schema: { type: "string", const: "application/json" } },
+      },
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// How a route documents itself for the OpenAPI document. Each router's docs sit beside it
+// (src/routes/*.docs.ts) and are typed by the router's own route table, so a route without docs,
+// or docs for a route that does not exist, does not compile. Build-time only: not in the Worker.
+import type { Hono } from "hono";
+import type * as z from "zod/mini";
+import type { ProblemCode } from "../problems";
+
+/** A body with its schema (the one the route validates with, or answers with) and an example, checked by a test. */
+export interface BodyDoc {
+  schema: z.ZodMiniType;
+  example: unknown;
+}
+
+export interface RouteDoc {
+  operationId: string;
+  summary: string;
+  /** Needs a bearer access token. */
+  auth?: boolean;
+  query?: Record<string, { description: string; enum: string[] }>;
+  body?: BodyDoc & { required: boolean };
+  responses: Record<number, { description: string; body?: BodyDoc }>;
+  /** Every problem the route can answer; grouped by status in the document. */
+  problems: readonly ProblemCode[];
+}
+
+/** Docs for exactly the routes of `Router`: { "/signup": { $post: RouteDoc } }. */
+// biome-ignore lint: Hono's own type parameters
+export type RouterDocs<Router> = Router extends Hono<any, infer Routes, any> ? { [Path in keyof Routes]: { [Method in keyof Routes[Path]]: RouteDoc } } : never;
+
+// Problems by where they come from, so that each route lists them as its middleware raises them.
+/** Any route: an unexpected fault. */
+export const ANY: ProblemCode[] = ["internal_error"];
+/** Every /platform route: the address's rate limit and a configured pool (routes/platform.ts). */
+export const PLATFORM: ProblemCode[] = ["rate_limited", "not_configured"];
+/** Routes with a JSON body: the body limit, the JSON parser and the zod validator. */
+export const BODY: ProblemCode[] = ["malformed_json", "validation_failed", "payload_too_large", "unsupported_media_type"];
+/** requireAuth. */
+export const TOKEN: ProblemCode[] = ["invalid_token", "jwks_unavailable"];
+/** Any Cognito call: throttling, WAF, rejected parameters, our own setup, faults. */
+export const COGNITO: ProblemCode[] = [
+  "rate_limited",
+  "forbidden",
+  "invalid_request",
+  "misconfigured",
+  "upstream_error",
+  "upstream_unavailable",
+  "upstream_timeout",
+];
+/** InitiateAuth: an account that cannot sign in yet. */
+export const SIGN_IN: ProblemCode[] = ["account_not_confirmed", "password_reset_required", "challenge_required"];
+
+export const EXAMPLE = {
+  email: "ann@example.com",
+  password: "Corr3ct-Horse!",
+  sub: "5e1b2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+  accessToken: "eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiI1ZTFiMmMzZCIsInRva2VuX3VzZSI6ImFjY2VzcyJ9.c2lnbmF0dXJl",
+  idToken: "eyJraWQiOiJrMiIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiI1ZTFiMmMzZCIsInRva2VuX3VzZSI6ImlkIn0.c2lnbmF0dXJl",
+  refreshToken: "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.opaque-refresh-token",
+};
+
+export const REFRESHED_EXAMPLE = {
+  access_token: EXAMPLE.accessToken,
+  id_token: EXAMPLE.idToken,
+  expires_in: 3600,
+  token_type: "Bearer",
+  cognito_user_id: EXAMPLE.sub,
+};
+export const TOKENS_EXAMPLE = { ...REFRESHED_EXAMPLE, refresh_token: EXAMPLE.refreshToken };
