@@ -106,10 +106,20 @@ export function internalError(cause?: unknown): Problem {
   return new Problem(500, "internal_error", { detail: "The server could not complete the request.", cause });
 }
 
-/** Configuration missing or malformed: names the variables to set, never their values. */
-export function notConfigured(invalid: string[]): Problem {
+/**
+ * Configuration missing or malformed: names the variables to set, and those still holding an example
+ * value (`placeholders`, a subset of `invalid`), never their values.
+ */
+export function notConfigured(invalid: string[], placeholders: string[] = []): Problem {
+  const unset = invalid.filter((name) => !placeholders.includes(name));
+  const reasons = [
+    ...(unset.length ? [`set ${unset.join(", ")}`] : []),
+    ...(placeholders.length
+      ? [`${placeholders.join(", ")} still ${placeholders.length === 1 ? "has the example value" : "have the example values"} from .dev.vars.example`]
+      : []),
+  ];
   return new Problem(503, "not_configured", {
-    detail: `The service is not configured: set ${invalid.join(", ")}.`,
+    detail: `The service is not configured: ${reasons.join("; ")}.`,
     headers: { "retry-after": "60" },
   });
 }

@@ -18,7 +18,7 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
  */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const result = loadConfig(c.env);
-  if (!result.ok) throw notConfigured(result.invalid);
+  if (!result.ok) throw notConfigured(result.invalid, result.placeholders);
   const token = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
   if (!token) {
     throw new Problem(401, "invalid_token", {

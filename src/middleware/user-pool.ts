@@ -7,7 +7,7 @@ import type { AppEnv } from "../types";
 /** Gives routes the config and the pool client, or a 503 naming the variables to fix (never their values). */
 export const withUserPool: MiddlewareHandler<AppEnv> = async (c, next) => {
   const result = loadConfig(c.env);
-  if (!result.ok) throw notConfigured(result.invalid);
+  if (!result.ok) throw notConfigured(result.invalid, result.placeholders);
   c.set("config", result.config);
   c.set("pool", userPoolFor(result.config));
   c.set("upstream", { deadline: AbortSignal.timeout(result.config.requestBudgetMs), calls: [] });
