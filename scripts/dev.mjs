@@ -4,6 +4,7 @@
 // code the emulator would have emailed.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -32,11 +33,25 @@ async function emulatorAlreadyRunning(endpoint) {
   }
 }
 
+async function portTaken(port) {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once("error", () => resolve(true))
+      .listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+  });
+}
+
 async function startEmulator() {
   const endpoint = `http://127.0.0.1:${EMULATOR_PORT}/`;
   let emulator;
   if (await emulatorAlreadyRunning(endpoint)) {
-    console.log(`[dev] using the cognito-local already running on ${endpoint}`);
+    console.log(`[dev] using the cognito-local already running on ${endpoint} (its codes print on its own console)`);
+  } else if (await portTaken(EMULATOR_PORT)) {
+    console.error(
+      `[dev] port ${EMULATOR_PORT}, for cognito-local, is taken by another program: stop it, or pick a free port with ` +
+        `COGNITO_LOCAL_PORT=<port> npm run dev (README, "Troubleshooting").`,
+    );
+    process.exit(1);
   } else {
     emulator = await startCognitoLocal({
       dir: root,
@@ -55,6 +70,9 @@ const devVars = readDevVars(path.join(root, ".dev.vars"));
 const realPool = Boolean(devVars.USER_POOL_ID);
 const emulator = realPool ? undefined : await startEmulator();
 if (realPool) console.log(`[dev] .dev.vars names user pool ${devVars.USER_POOL_ID}: no emulator started`);
+if (/^replace-with-/.test(devVars.USER_POOL_ID ?? "")) {
+  console.log("[dev] .dev.vars still has the placeholders of .dev.vars.example: fill them in, or delete .dev.vars to use the emulator");
+}
 
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // e.g. "[wrangler:info] POST /platform/login 200 OK (35ms)"
