@@ -1,5 +1,5 @@
 // Starts the cognito-local emulator and creates, idempotently, the user pool and app client the API
-// needs. Used by `npm run dev`, the test setup and CI's smoke test.
+// needs. Used by `npm run dev` (and so CI's quickstart check) and the test setup.
 import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -99,7 +99,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
  * the line that names the action and closed by `╰`, with `Destination:` and `Code:` rows in it.
  * Calls `onDelivery({ kind, code, destination })` for each box, `onOtherLine(text)` for the rest.
  */
-function codeDeliveries(stream, onDelivery, onOtherLine = () => {}) {
+function codeDeliveries(stream, onDelivery, onOtherLine) {
   let box;
   createInterface({ input: stream, crlfDelay: Infinity }).on("line", (raw) => {
     const line = raw.replace(ANSI, "");
