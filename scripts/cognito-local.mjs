@@ -1,10 +1,11 @@
 // Starts the cognito-local emulator and creates, idempotently, the user pool and app client the API
-// needs. Used by `npm run dev`, the test setup and CI's smoke test.
+// needs. Used by `npm run dev` (and so CI's quickstart check) and the test setup.
 import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
+import { createInterface } from "node:readline";
 
 const require = createRequire(import.meta.url);
 const START_SCRIPT = require.resolve("cognito-local/lib/bin/start.js");
@@ -32,9 +33,10 @@ export async function freePort() {
 
 /**
  * Runs the emulator with `dir` as its working folder (its data goes to `dir/.cognito`).
- * `code` fixes the confirmation and reset codes it would otherwise print.
+ * `code` fixes the confirmation and reset codes it would otherwise print. Its own log is dropped;
+ * `onCodeDelivery` gets each code it would have sent.
  */
-export async function startCognitoLocal({ dir, port, code, quiet = true }) {
+export async function startCognitoLocal({ dir, port, code, onCodeDelivery }) {
   await mkdir(path.join(dir, ".cognito"), { recursive: true });
   // A config.json in the folder wins over HOST/PORT, so write ours.
   await writeFile(
@@ -43,9 +45,19 @@ export async function startCognitoLocal({ dir, port, code, quiet = true }) {
   );
   const child = spawn(process.execPath, [START_SCRIPT], {
     cwd: dir,
-    env: { ...process.env, HOST, PORT: String(port), ...(code ? { CODE: code } : {}) },
-    stdio: quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      HOST,
+      PORT: String(port),
+      ...(code ? { CODE: code } : {}),
+      // It runs on the AWS SDK v2, which otherwise prints its end-of-support notice at every start.
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
   });
+  // Its log is kept only to explain a failed start.
+  let startOutput = [];
+  codeDeliveries(child.stdout, (delivery) => onCodeDelivery?.(delivery), (line) => startOutput?.push(line));
   const endpoint = `http://${HOST}:${port}/`;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   // If whoever started it exits without stopping it (a crash, a test run cut short), it goes too.
@@ -60,9 +72,51 @@ export async function startCognitoLocal({ dir, port, code, quiet = true }) {
     await waitForHealth(endpoint, child);
   } catch (error) {
     await stop();
-    throw error;
+    throw new Error(`${error.message}; its output:\n${startOutput.join("\n")}`);
   }
+  startOutput = undefined;
   return { endpoint, port, pid: child.pid, stop };
+}
+
+/** What each emulator action that sends a code sends it for. */
+const CODE_KINDS = {
+  SignUp: "sign-up confirmation code",
+  ResendConfirmationCode: "sign-up confirmation code",
+  ForgotPassword: "password reset code",
+  UpdateUserAttributes: "email verification code",
+  AdminUpdateUserAttributes: "email verification code",
+  GetUserAttributeVerificationCode: "email verification code",
+  AdminCreateUser: "temporary password",
+  InitiateAuth: "sign-in code",
+  RespondToAuthChallenge: "sign-in code",
+};
+
+// ANSI colour codes, which its pretty-printer writes even into a pipe.
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * Reads the emulator's log (pino-pretty lines): instead of mailing a code it logs a box, opened on
+ * the line that names the action and closed by `╰`, with `Destination:` and `Code:` rows in it.
+ * Calls `onDelivery({ kind, code, destination })` for each box, `onOtherLine(text)` for the rest.
+ */
+function codeDeliveries(stream, onDelivery, onOtherLine) {
+  let box;
+  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (raw) => {
+    const line = raw.replace(ANSI, "");
+    const opened = /(\w+) ╭/.exec(line);
+    if (opened) {
+      box = { action: opened[1] };
+      return;
+    }
+    if (!box) return onOtherLine(line);
+    const row = /^│\s*(Destination|Code|Username):\s+(.*?)\s*│$/.exec(line);
+    if (row) box[row[1]] = row[2];
+    if (!line.startsWith("╰")) return;
+    if (box.Code) {
+      onDelivery({ kind: CODE_KINDS[box.action] ?? `${box.action} code`, code: box.Code, destination: box.Destination ?? box.Username });
+    }
+    box = undefined;
+  });
 }
 
 async function waitForHealth(endpoint, child) {

@@ -1,8 +1,12 @@
 // `npm run dev`: the API on 127.0.0.1:8787. Against the pool named in .dev.vars when there is one,
 // otherwise against cognito-local on 127.0.0.1:9229 (data in .cognito/), set up on first run.
+// One line per request: readable on a terminal, the Worker's JSON line otherwise; and one line per
+// code the emulator would have emailed.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { emulatorVars, ensurePoolAndClient, startCognitoLocal } from "./cognito-local.mjs";
 
@@ -29,13 +33,32 @@ async function emulatorAlreadyRunning(endpoint) {
   }
 }
 
+async function portTaken(port) {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once("error", () => resolve(true))
+      .listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+  });
+}
+
 async function startEmulator() {
   const endpoint = `http://127.0.0.1:${EMULATOR_PORT}/`;
   let emulator;
   if (await emulatorAlreadyRunning(endpoint)) {
-    console.log(`[dev] using the cognito-local already running on ${endpoint}`);
+    console.log(`[dev] using the cognito-local already running on ${endpoint} (its codes print on its own console)`);
+  } else if (await portTaken(EMULATOR_PORT)) {
+    console.error(
+      `[dev] port ${EMULATOR_PORT}, for cognito-local, is taken by another program: stop it, or pick a free port with ` +
+        `COGNITO_LOCAL_PORT=<port> npm run dev (README, "Troubleshooting").`,
+    );
+    process.exit(1);
   } else {
-    emulator = await startCognitoLocal({ dir: root, port: EMULATOR_PORT });
+    emulator = await startCognitoLocal({
+      dir: root,
+      port: EMULATOR_PORT,
+      // The whole address: this console is the developer's own, the stand-in for their inbox.
+      onCodeDelivery: ({ kind, code, destination }) => console.log(`[cognito-local] ${kind} ${code} for ${destination}`),
+    });
     console.log(`[dev] cognito-local running on ${endpoint} (pid ${emulator.pid}, data in .cognito/)`);
   }
   const ids = await ensurePoolAndClient(endpoint, path.join(root, ".cognito", "ids.json"));
@@ -47,14 +70,63 @@ const devVars = readDevVars(path.join(root, ".dev.vars"));
 const realPool = Boolean(devVars.USER_POOL_ID);
 const emulator = realPool ? undefined : await startEmulator();
 if (realPool) console.log(`[dev] .dev.vars names user pool ${devVars.USER_POOL_ID}: no emulator started`);
+if (/^replace-with-/.test(devVars.USER_POOL_ID ?? "")) {
+  console.log("[dev] .dev.vars still has the placeholders of .dev.vars.example: fill them in, or delete .dev.vars to use the emulator");
+}
+
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+// e.g. "[wrangler:info] POST /platform/login 200 OK (35ms)"
+const WRANGLER_REQUEST_LINE = /^\[wrangler:info\] [A-Z]+ \S+ \d{3} /;
+
+/** A JSON log line of the Worker's (src/log.ts), or undefined. */
+function logEntry(line) {
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const entry = JSON.parse(line);
+    return typeof entry.level === "string" && typeof entry.message === "string" ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** e.g. "12:01:02 POST /platform/login 200 35ms a***@example.com <- InitiateAuth 200 20ms [req 6ef755e6]" */
+function readable({ level, message, method, route, status, duration_ms, user, upstream, request_id, ...rest }) {
+  const calls = (upstream ?? []).map((call) => [call.action, call.status, call.errorType, `${call.ms}ms`].filter(Boolean).join(" "));
+  return [
+    new Date().toTimeString().slice(0, 8),
+    level === "info" ? undefined : level.toUpperCase(),
+    message === "request" ? `${method} ${route} ${status} ${duration_ms}ms` : message,
+    user,
+    calls.length ? `<- ${calls.join(", ")}` : undefined,
+    ...Object.entries(rest).map(([name, value]) => `${name}=${typeof value === "string" ? value : JSON.stringify(value)}`),
+    request_id ? `[req ${String(request_id).slice(0, 8)}]` : undefined,
+  ]
+    .filter(Boolean)
+    .join(" ");
+}
+
+/** Wrangler's output, less its own line per request (the Worker logs a fuller one). */
+function relay(from, to) {
+  createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
+    const plain = line.replace(ANSI, "");
+    if (WRANGLER_REQUEST_LINE.test(plain)) return;
+    if (!to.isTTY) return to.write(plain + "\n");
+    const entry = logEntry(line);
+    to.write((entry ? readable(entry) : line) + "\n");
+  });
+}
 
 const varArgs = Object.entries(emulator?.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
-const wrangler = spawn(process.execPath, [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", API_PORT, ...varArgs], {
+// Not interactive: its output goes through relay(), and Ctrl-C reaches it as a signal.
+const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", API_PORT, "--show-interactive-dev-session=false", ...varArgs];
+const wrangler = spawn(process.execPath, [wranglerBin, ...wranglerArgs], {
   cwd: root,
-  stdio: "inherit",
+  stdio: ["inherit", "pipe", "pipe"],
   env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
 });
+relay(wrangler.stdout, process.stdout);
+relay(wrangler.stderr, process.stderr);
 
 let stopping = false;
 async function stop(code) {

@@ -21,7 +21,14 @@ export interface Config {
   corsOrigins: string[];
 }
 
-export type ConfigResult = { ok: true; config: Config } | { ok: false; invalid: string[] };
+/**
+ * `invalid`: every variable to fix; `placeholders`: those of them that still hold a value from
+ * .dev.vars.example (a copy made and never edited).
+ */
+export type ConfigResult = { ok: true; config: Config } | { ok: false; invalid: string[]; placeholders: string[] };
+
+/** How every placeholder in .dev.vars.example (and wrangler.toml's commented [vars]) begins. */
+const PLACEHOLDER = /^replace-with-/;
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1));
 const httpUrl = z.pipe(nonEmpty, z.url({ protocol: /^https?$/ }));
@@ -60,7 +67,9 @@ function presentValues(env: object): Record<string, string> {
 export function parseConfig(env: object): ConfigResult {
   const values = presentValues(env);
   const parsed = EnvSchema.safeParse(values);
-  if (!parsed.success) return { ok: false, invalid: [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))].sort() };
+  const placeholders = Object.keys(values).filter((name) => PLACEHOLDER.test(values[name]!.trim()));
+  const invalid = new Set([...(parsed.error?.issues.map((issue) => String(issue.path[0])) ?? []), ...placeholders]);
+  if (!parsed.success || invalid.size > 0) return { ok: false, invalid: [...invalid].sort(), placeholders: placeholders.sort() };
   const vars = parsed.data;
   const issuer = trimSlash(vars.COGNITO_ISSUER ?? `https://cognito-idp.${vars.COGNITO_REGION_NAME}.amazonaws.com/${vars.USER_POOL_ID}`);
   return {

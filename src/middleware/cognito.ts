@@ -16,12 +16,7 @@ export interface CognitoVariables {
 /** Gives routes the config and the request's user pool, or a 503 naming the variables to fix (never their values). */
 export const withCognito = createMiddleware<{ Variables: CognitoVariables & ConfigVariables & AddressLimitVariables }>(async (c, next) => {
   const result = c.var.configResult;
-  if (!result.ok) {
-    throw problem("not_configured", {
-      detail: `The service is not configured: set ${result.invalid.join(", ")}.`,
-      headers: { "retry-after": "60" },
-    });
-  }
+  if (!result.ok) throw problem("not_configured", { detail: notConfiguredDetail(result.invalid, result.placeholders), headers: { "retry-after": "60" } });
   const scope: RequestScope = {
     deadline: AbortSignal.timeout(result.config.requestBudgetMs),
     calls: [],
@@ -33,3 +28,18 @@ export const withCognito = createMiddleware<{ Variables: CognitoVariables & Conf
   c.set("upstreamCalls", scope.calls);
   await next();
 });
+
+/**
+ * Names the variables to set, and those still holding an example value from .dev.vars.example
+ * (`placeholders`, a subset of `invalid`); never a value.
+ */
+function notConfiguredDetail(invalid: string[], placeholders: string[]): string {
+  const unset = invalid.filter((name) => !placeholders.includes(name));
+  const reasons = [
+    ...(unset.length ? [`set ${unset.join(", ")}`] : []),
+    ...(placeholders.length
+      ? [`${placeholders.join(", ")} still ${placeholders.length === 1 ? "has the example value" : "have the example values"} from .dev.vars.example`]
+      : []),
+  ];
+  return `The service is not configured: ${reasons.join("; ")}.`;
+}

@@ -1,0 +1,22 @@
+// Runs before `npm run dev` and `npm test` (predev, pretest): wrangler and workerd need Node 22.12 or
+// newer, and without this check an older Node fails late, after the emulator has started.
+// (`npm install` is stopped by engine-strict in .npmrc.) Plain syntax and no imports, so that any
+// old Node can run it and say what is wrong.
+var NEEDED = [22, 12];
+var found = process.versions.node.split(".").map(Number);
+
+if (found[0] < NEEDED[0] || (found[0] === NEEDED[0] && found[1] < NEEDED[1])) {
+  var platform = process.platform === "win32" ? "win" : process.platform;
+  var nodePackage = "node-" + platform + "-" + process.arch + "@22";
+  console.error(
+    [
+      "edge-auth-api needs Node.js " + NEEDED.join(".") + " or newer; this is Node.js " + process.versions.node + " (" + process.execPath + ").",
+      "Get Node 22 with either:",
+      "  nvm install && nvm use          (reads .nvmrc)",
+      "  npm install --prefix ~/.cache/node22 --no-save " + nodePackage,
+      "  export PATH=~/.cache/node22/node_modules/" + nodePackage.replace(/@22$/, "") + "/bin:$PATH",
+      "then run the npm command again in the same terminal.",
+    ].join("\n"),
+  );
+  process.exit(1);
+}

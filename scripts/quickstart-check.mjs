@@ -1,0 +1,265 @@
+// The README's Quickstart, run as a newcomer runs it: `npm run dev` in one terminal, then each shell
+// block of the section pasted in order into a second one. Every answer must match the one the
+// README prints under its command (the `# ` lines), so the README cannot drift from the code.
+//
+// In a printed answer `…` stands for any text (tokens, ids, times). A JSON answer matches when it
+// has the same keys and the same values, `…` aside. Blocks made only of npm commands (`npm run dev`,
+// `npm test`) are not pasted: CI runs those itself. The README's emails get a fresh suffix per run,
+// so that sign-up answers 201 again, and `CODE=…` takes the code `npm run dev` printed for that email.
+// Ports: PORT and COGNITO_LOCAL_PORT, as `npm run dev` reads them (default 8787 and 9229).
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const README_PORT = "8787";
+const port = process.env.PORT ?? README_PORT;
+const api = `http://127.0.0.1:${port}`;
+const STEP_TIMEOUT_MS = 30_000;
+
+let passed = 0;
+let failed = 0;
+function check(label, problem) {
+  if (problem) {
+    failed += 1;
+    console.log(`quickstart FAILED: ${label}\n${problem.replace(/^/gm, "    ")}`);
+  } else {
+    passed += 1;
+    console.log(`quickstart ok: ${label}`);
+  }
+}
+
+/** The fenced sh blocks of the README's "## Quickstart" section. */
+function quickstartBlocks(readme) {
+  const section = /^## Quickstart\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1];
+  if (!section) throw new Error('README.md has no "## Quickstart" section');
+  return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1].trimEnd().split("\n"));
+}
+
+/**
+ * A block's steps: the command lines, then the `# ` lines right under them (its printed answer).
+ * Comment lines before a command are prose; a blank line ends a step.
+ */
+function stepsOf(lines) {
+  const steps = [];
+  let step;
+  for (const line of lines) {
+    const comment = /^\s*#\s?(.*)$/.exec(line);
+    if (!line.trim()) step = undefined;
+    else if (comment) {
+      if (step) step.expected.push(comment[1]);
+    } else {
+      if (!step || step.expected.length) steps.push((step = { command: [], expected: [] }));
+      step.command.push(line);
+    }
+  }
+  return steps;
+}
+
+const isNpmOnly = (lines) => lines.every((line) => !line.trim() || line.trim().startsWith("#") || /^npm /.test(line.trim()));
+
+/** `…` in a printed string stands for any text. */
+function textMatches(expected, actual) {
+  if (typeof actual !== "string") return false;
+  const pattern = expected
+    .split("…")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${pattern}$`, "s").test(actual);
+}
+
+/** Where `actual` differs from the printed JSON `expected`, or undefined. */
+function jsonDifference(expected, actual, at = "") {
+  if (typeof expected === "string") return textMatches(expected, actual) ? undefined : `${at || "value"}: ${JSON.stringify(actual)}`;
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return `${at || "value"}: ${JSON.stringify(actual)}`;
+    return expected.map((item, i) => jsonDifference(item, actual[i], `${at}[${i}]`)).find(Boolean);
+  }
+  if (expected && typeof expected === "object") {
+    if (!actual || typeof actual !== "object" || Array.isArray(actual)) return `${at || "value"}: ${JSON.stringify(actual)}`;
+    const keys = (object) => Object.keys(object).sort().join(",");
+    if (keys(expected) !== keys(actual)) return `${at || "keys"}: {${keys(actual)}} instead of {${keys(expected)}}`;
+    return Object.keys(expected)
+      .map((key) => jsonDifference(expected[key], actual[key], at ? `${at}.${key}` : key))
+      .find(Boolean);
+  }
+  return expected === actual ? undefined : `${at || "value"}: ${JSON.stringify(actual)}`;
+}
+
+const shorten = (text) => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+
+/** Why the printed answer and the actual output differ, or undefined when they match. */
+function answerDifference(expected, actual) {
+  if (expected.length !== actual.length) return `expected ${expected.length} line(s):\n${expected.join("\n")}\ngot:\n${actual.map(shorten).join("\n")}`;
+  for (const [i, line] of expected.entries()) {
+    let printedJson;
+    try {
+      printedJson = JSON.parse(line);
+    } catch {
+      // not JSON: compared as text
+    }
+    let difference;
+    if (printedJson === undefined) difference = textMatches(line, actual[i]) ? undefined : `line ${i + 1} differs`;
+    else {
+      try {
+        difference = jsonDifference(printedJson, JSON.parse(actual[i]));
+      } catch {
+        difference = `line ${i + 1} is not JSON`;
+      }
+    }
+    if (difference) return `${difference}\nexpected: ${line}\ngot:      ${shorten(actual[i])}`;
+  }
+  return undefined;
+}
+
+/** `npm run dev` in its own process group, its output kept line by line. */
+function startDev() {
+  const dev = spawn("npm", ["run", "dev"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const lines = [];
+  const waiters = new Set();
+  for (const stream of [dev.stdout, dev.stderr]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+      lines.push(line);
+      for (const waiter of waiters) waiter();
+    });
+  }
+  const exited = new Promise((resolve) => dev.once("exit", resolve));
+  return { dev, lines, waiters, exited };
+}
+
+async function waitForApi(dev) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (dev.dev.exitCode !== null) return "npm run dev exited early";
+    try {
+      if ((await fetch(`${api}/`, { signal: AbortSignal.timeout(1_000) })).ok) return undefined;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return `no answer on ${api}/ within 120 s`;
+}
+
+/** The code `npm run dev` printed last for one of `emails`, waiting up to 10 s for one. */
+async function lastCode(dev, emails) {
+  const find = () =>
+    dev.lines
+      .map((line) => /^\[cognito-local\] .* code (\S+) for (\S+)$/.exec(line))
+      .filter((match) => match && emails.includes(match[2]))
+      .at(-1)?.[1];
+  const deadline = Date.now() + 10_000;
+  while (!find() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return find();
+}
+
+/** Ctrl-C, as the developer presses it; whatever is left after 10 s is killed. */
+async function stopDev(dev) {
+  const groupAlive = () => {
+    try {
+      process.kill(-dev.dev.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  process.kill(-dev.dev.pid, "SIGINT");
+  const deadline = Date.now() + 10_000;
+  while (groupAlive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  const stopped = !groupAlive();
+  if (!stopped) process.kill(-dev.dev.pid, "SIGKILL");
+  await dev.exited;
+  return stopped;
+}
+
+/** A bash into which steps are pasted one at a time, as into a second terminal. */
+function startShell() {
+  const shell = spawn("bash", ["--noprofile", "--norc"], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const reader = createInterface({ input: shell.stdout, crlfDelay: Infinity });
+  let pending;
+  reader.on("line", (line) => pending?.(line));
+  shell.stdin.write("exec 2>&1\n");
+  let count = 0;
+  return {
+    run(command) {
+      const marker = `__quickstart_step_${++count}_done__`;
+      return new Promise((resolve, reject) => {
+        const output = [];
+        const timer = setTimeout(() => reject(new Error(`no end within ${STEP_TIMEOUT_MS / 1000} s; output so far:\n${output.join("\n")}`)), STEP_TIMEOUT_MS);
+        pending = (line) => {
+          if (line !== marker) return output.push(line);
+          clearTimeout(timer);
+          pending = undefined;
+          resolve(output.map((text) => text.trimEnd()).filter(Boolean));
+        };
+        shell.stdin.write(`${command}\nprintf '\\n%s\\n' '${marker}'\n`);
+      });
+    },
+    close: () => shell.stdin.end(),
+  };
+}
+
+const readme = readFileSync(path.join(root, "README.md"), "utf8");
+const blocks = quickstartBlocks(readme);
+const runnable = blocks.filter((lines) => !isNpmOnly(lines));
+console.log(`quickstart: ${blocks.length} shell blocks in README.md, ${runnable.length} to paste, against ${api}`);
+
+// A fresh address per run for each one the blocks use, so that sign-up answers 201 every time.
+const run = Date.now().toString(36);
+const emails = new Map(
+  [...new Set(runnable.flat().join("\n").match(/[\w.+-]+@example\.com/g) ?? [])].map((email) => [email, email.replace("@", `-${run}@`)]),
+);
+const localise = (text) => {
+  let result = text.replaceAll(`127.0.0.1:${README_PORT}`, `127.0.0.1:${port}`);
+  for (const [email, fresh] of emails) result = result.replaceAll(email, fresh);
+  return result;
+};
+
+const dev = startDev();
+const notReady = await waitForApi(dev);
+check(`npm run dev answers on ${api}/`, notReady && `${notReady}; its output:\n${dev.lines.join("\n")}`);
+
+if (!notReady) {
+  const shell = startShell();
+  try {
+    for (const [blockIndex, lines] of blocks.entries()) {
+      if (!runnable.includes(lines)) continue;
+      for (const step of stepsOf(lines)) {
+        const label = `block ${blockIndex + 1}: ${step.command[0].trim().slice(0, 90)}`;
+        let command = localise(step.command.join("\n"));
+        const codeLine = /^CODE=.*$/m;
+        if (codeLine.test(command)) {
+          const code = await lastCode(dev, [...emails.values()]);
+          if (!code) {
+            check(label, `no code on the dev console for ${[...emails.values()].join(", ")}`);
+            continue;
+          }
+          command = command.replace(codeLine, `CODE=${code}`);
+        }
+        try {
+          const actual = await shell.run(command);
+          check(label, answerDifference(step.expected.map(localise), actual));
+        } catch (error) {
+          check(label, error.message);
+          throw error;
+        }
+      }
+    }
+  } catch {
+    // a step that never ended: the shell is unusable, the rest is not run
+  } finally {
+    shell.close();
+  }
+
+  const devOutput = dev.lines.join("\n");
+  check("dev console: no wrangler request lines beside the Worker's", /^\[wrangler:info\] [A-Z]+ \S+ \d{3} /m.test(devOutput) ? devOutput : undefined);
+  check("dev console: JSON request lines when not a terminal", /^\{"level":"info","message":"request",/m.test(devOutput) ? undefined : devOutput);
+  check("dev console: no ANSI codes when not a terminal", /\x1b\[/.test(devOutput) ? devOutput : undefined);
+  check("dev console: no AWS SDK end-of-support notice", /end-of-support/.test(devOutput) ? devOutput : undefined);
+}
+
+check("npm run dev stops on Ctrl-C within 10 s", (await stopDev(dev)) ? undefined : "still running after 10 s: killed");
+console.log(`quickstart: ${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
