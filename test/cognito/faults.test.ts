@@ -1,6 +1,7 @@
 // Upstream faults: every one ends in a clear 5xx problem within the request's time budget.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config";
 import { authenticationResult } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
 import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
@@ -24,10 +25,10 @@ describe("upstream faults", () => {
     expect(calls).toHaveLength(1);
   });
 
-  it("with the default limits, a hung Cognito is answered well within 10 s", { timeout: 15_000 }, async () => {
-    const { res, ms } = await loginWith([{ hang: true }]);
-    expect(res.status).toBe(504);
-    expect(ms).toBeLessThan(9_000);
+  it("by default, gives one Cognito call 5 s and a request 8 s in all, as the README says", () => {
+    const result = parseConfig(env);
+    if (!result.ok) throw new Error("test config invalid");
+    expect([result.config.upstreamTimeoutMs, result.config.requestBudgetMs]).toEqual([5_000, 8_000]);
   });
 
   it("slow answers stop at the request's total budget, retries included", async () => {
@@ -35,7 +36,8 @@ describe("upstream faults", () => {
       UPSTREAM_TIMEOUT_MS: "1000",
       REQUEST_BUDGET_MS: "600",
     });
-    expect([502, 504]).toContain(res.status);
+    // 500 at 400 ms, retried, and the retry cut off by the 600 ms budget.
+    expect(res.status).toBe(504);
     expect(ms).toBeLessThan(3_000);
   });
 

@@ -21,7 +21,7 @@ export function jwksOf(...keys: TestKey[]): { keys: JWK[] } {
 }
 
 /** The Worker's variables with `overrides` (a scenario's vars, COGNITO_JWKS...), parsed as the API does. */
-export function verifierConfig(overrides: Record<string, string>): VerifierSettings {
+export function verifierConfig(overrides: Record<string, unknown>): VerifierSettings {
   const result = parseConfig({ ...env, ...overrides });
   if (!result.ok) throw new Error(`test config invalid: ${result.invalid.join(", ")}`);
   return result.config;

@@ -84,11 +84,25 @@ export function postJson(path: string, body: unknown, init?: RequestInit): Promi
   return api(path, jsonInit(body, init));
 }
 
+/**
+ * One env per overrides object, as workerd keeps one env per isolate: the config is then parsed
+ * once, and the Cognito client made once, for all the requests a test sends with the same overrides.
+ */
+const envs = new WeakMap<object, Record<string, unknown>>();
+
+function envWith(overrides: Record<string, unknown>): Record<string, unknown> {
+  let merged = envs.get(overrides);
+  if (!merged) {
+    merged = { ...vars, ...overrides };
+    for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete merged[name];
+    envs.set(overrides, merged);
+  }
+  return merged;
+}
+
 /** Through the same app with some variables replaced, e.g. Cognito pointed at a fake. */
-export async function apiWith(overrides: Record<string, string | undefined>, path: string, init?: RequestInit): Promise<Response> {
-  const merged: Record<string, unknown> = { ...vars, ...overrides };
-  for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete merged[name];
-  return asDocumented(await neverLeaks(await app.request(BASE + path, withClientIp(init), merged), init), path, init);
+export async function apiWith(overrides: Record<string, unknown>, path: string, init?: RequestInit): Promise<Response> {
+  return asDocumented(await neverLeaks(await app.request(BASE + path, withClientIp(init), envWith(overrides)), init), path, init);
 }
 
 export interface Scenario {
