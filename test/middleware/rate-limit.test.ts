@@ -194,3 +194,16 @@ describe("per address", () => {
     expect((await apiWith({}, "/platform/login", jsonInit({}, from(`${prefix.replace(/:7$/, ":8")}::1`)))).status).toBe(400);
   });
 });
+
+describe("a failing limiter", () => {
+  it("fails closed: the request gets 500 and Cognito is not called", async () => {
+    const upstream = await scenario({ InitiateAuth: [authenticationResult()] });
+    const down = { limit: async () => Promise.reject(new Error("rate limiter unavailable")) };
+    for (const binding of ["IP_RATE_LIMITER", "GUESS_RATE_LIMITER", "ACCOUNT_RATE_LIMITER"]) {
+      const res = await apiWith({ ...upstream.vars, [binding]: down }, "/platform/login", jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }));
+      expect(res.status).toBe(500);
+      expect((await problemOf(res)).code).toBe("internal_error");
+    }
+    expect(await upstream.calls()).toEqual([]);
+  });
+});

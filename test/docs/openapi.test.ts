@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import app from "../src/index";
-import { OPERATIONS, openApiDocument } from "../src/docs/openapi";
+import app from "../../src/index";
+import { OPERATIONS, openApiDocument } from "../../src/docs/openapi";
 
 describe("OpenAPI document", () => {
   it("documents exactly the routes the app serves", () => {
