@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { authenticationResult, cognitoError, RECORDED } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "../support/keys";
+import { sign } from "../support/keys";
+import { bearer, ownPool } from "../support/own-pool";
 import { env } from "cloudflare:workers";
 import { api, apiWith, emulatorCall, expectTokens, jsonInit, postJson, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
 
@@ -13,16 +14,6 @@ async function signUp() {
 }
 
 const emulatorVars = env as unknown as Record<string, string>;
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** A pool of our own: tokens signed by a test key, its JWKS and Cognito's answers from the fake upstream. */
-async function ownPool(replies: Record<string, Reply[]>) {
-  const key = await makeKey();
-  const upstream = await scenario({ JWKS: [{ status: 200, body: jwksOf(key) }], ...replies });
-  const claims = accessClaims(verifierConfig(upstream.vars));
-  const token = await sign(key, claims);
-  return { key, upstream, token, claims, call: (path: string, init?: RequestInit) => apiWith(upstream.vars, path, init) };
-}
 
 const getUserReply = (email: string): Reply => ({
   status: 200,
