@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import type { AccessLogVariables } from "../../src/middleware/access-log";
 import { readConfig } from "../../src/middleware/config";
 import { withCognito } from "../../src/middleware/cognito";
 import { handleError } from "../../src/middleware/error-handler";
@@ -107,10 +108,9 @@ describe("email change", () => {
 
 describe("requireVerifiedEmail, for routes that move money", () => {
   /** A route of a brokerage app behind the middleware, as an app would mount it. */
-  const trading = new Hono<{ Bindings: Env }>()
-    .use(readConfig, limitPerAddress, withCognito)
-    .post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
+  const trading = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>();
   trading.onError(handleError);
+  trading.use(readConfig, limitPerAddress, withCognito).post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
   const order = (vars: Record<string, string>, token: string) =>
     trading.request("/orders", { method: "POST", headers: { ...bearer(token), "cf-connecting-ip": randomIp() } }, { ...env, ...vars });
 
