@@ -102,13 +102,14 @@ const MFA_CONFIG = { MfaConfiguration: "OPTIONAL", SoftwareTokenMfaConfiguration
 export async function ensurePoolAndClient(endpoint, stateFile) {
   const saved = await readFile(stateFile, "utf8").then(JSON.parse, () => undefined);
   if (saved?.userPoolId && saved?.clientId) {
-    try {
-      await cognitoCall(endpoint, "DescribeUserPoolClient", { UserPoolId: saved.userPoolId, ClientId: saved.clientId });
+    const exists = await cognitoCall(endpoint, "DescribeUserPoolClient", { UserPoolId: saved.userPoolId, ClientId: saved.clientId }).then(
+      () => true,
+      () => false, // gone (emulator data removed): create anew
+    );
+    if (exists) {
       // A pool made before TOTP was offered gets it; the email setting below cannot be changed on the emulator.
       await cognitoCall(endpoint, "SetUserPoolMfaConfig", { UserPoolId: saved.userPoolId, ...MFA_CONFIG });
       return saved;
-    } catch {
-      // gone (emulator data removed): create anew
     }
   }
   const { UserPool } = await cognitoCall(endpoint, "CreateUserPool", {
