@@ -9,7 +9,7 @@ import { requireAuth } from "../../src/middleware/require-auth";
 import { requireVerifiedEmail } from "../../src/middleware/verified-email";
 import { authenticationResult, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
-import { api, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
+import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
 import { env } from "cloudflare:workers";
 
 /** The emulator's fixed code (CODE in the global setup): it prints codes instead of emailing them. */
@@ -88,20 +88,25 @@ describe("email change", () => {
   });
 
   it("sends at most 5 codes a minute for one user, from any address", async () => {
-    const pool = await ownPool({ UpdateUserAttributes: [codeDeliveryResult(true)], GetUserAttributeVerificationCode: [codeDeliveryResult()] });
-    const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await pool.call("/platform/email/change", jsonInit({ email: uniqueEmail() }, { headers: bearer(pool.token) }))).status);
-    for (let i = 0; i < 3; i++) statuses.push((await pool.call("/platform/email/verify/send", { method: "POST", headers: bearer(pool.token) })).status);
+    const statuses = await inOneLimitWindow(async () => {
+      const pool = await ownPool({ UpdateUserAttributes: [codeDeliveryResult(true)], GetUserAttributeVerificationCode: [codeDeliveryResult()] });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await pool.call("/platform/email/change", jsonInit({ email: uniqueEmail() }, { headers: bearer(pool.token) }))).status);
+      for (let i = 0; i < 3; i++) statuses.push((await pool.call("/platform/email/verify/send", { method: "POST", headers: bearer(pool.token) })).status);
+      return statuses;
+    });
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
   });
 
   it("counts verification codes per user and address: the 11th in a minute gets 429", async () => {
-    const pool = await ownPool({ VerifyUserAttribute: [RECORDED.codeMismatch] });
-    const ip = randomIp();
-    const statuses = [];
-    for (let i = 0; i < 11; i++) {
-      statuses.push((await pool.call("/platform/email/verify", jsonInit({ code: CODE }, { headers: { ...bearer(pool.token), "cf-connecting-ip": ip } }))).status);
-    }
+    const statuses = await inOneLimitWindow(async () => {
+      const pool = await ownPool({ VerifyUserAttribute: [RECORDED.codeMismatch] });
+      const [ip, statuses] = [randomIp(), [] as number[]];
+      for (let i = 0; i < 11; i++) {
+        statuses.push((await pool.call("/platform/email/verify", jsonInit({ code: CODE }, { headers: { ...bearer(pool.token), "cf-connecting-ip": ip } }))).status);
+      }
+      return statuses;
+    });
     expect(statuses).toEqual([...Array(10).fill(400), 429]);
   });
 });
@@ -179,13 +184,15 @@ describe("DELETE /platform/me", () => {
   });
 
   it("counts passwords per user and address like log-in: the 11th in a minute gets 429 without reaching Cognito", async () => {
-    const pool = await ownPool({ InitiateAuth: [RECORDED.wrongPassword] });
-    const ip = randomIp();
-    const statuses = [];
-    for (let i = 0; i < 11; i++) {
-      const init = jsonInit({ password: "Wr0ng-Horse!" }, { method: "DELETE", headers: { ...bearer(pool.token), "cf-connecting-ip": ip } });
-      statuses.push((await pool.call("/platform/me", init)).status);
-    }
+    const { pool, statuses } = await inOneLimitWindow(async () => {
+      const pool = await ownPool({ InitiateAuth: [RECORDED.wrongPassword] });
+      const [ip, statuses] = [randomIp(), [] as number[]];
+      for (let i = 0; i < 11; i++) {
+        const init = jsonInit({ password: "Wr0ng-Horse!" }, { method: "DELETE", headers: { ...bearer(pool.token), "cf-connecting-ip": ip } });
+        statuses.push((await pool.call("/platform/me", init)).status);
+      }
+      return { pool, statuses };
+    });
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
     expect((await pool.upstream.calls()).filter((call) => call.action === "InitiateAuth")).toHaveLength(10);
   });

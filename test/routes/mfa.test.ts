@@ -13,7 +13,20 @@ import {
 } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
 import { totp, wrongTotp } from "../support/totp";
-import { api, apiWith, expectTokens, jsonInit, postJson, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
+import {
+  api,
+  apiWith,
+  expectTokens,
+  inOneLimitWindow,
+  jsonInit,
+  postJson,
+  problemOf,
+  randomIp,
+  scenario,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  visibleAnswer,
+} from "../support/worker";
 
 const clientId = (env as unknown as Record<string, string>).COGNITO_USER_CLIENT_ID!;
 
@@ -198,13 +211,14 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
   });
 
   it("counts codes per email and address: the 11th in a minute gets 429 without reaching Cognito", async () => {
-    const upstream = await scenario({ RespondToAuthChallenge: [RECORDED.mfaCodeMismatch] });
-    const ip = randomIp();
-    const email = uniqueEmail();
-    const statuses = [];
-    for (let i = 0; i < 11; i++) {
-      statuses.push((await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(body(email), { headers: { "cf-connecting-ip": ip } }))).status);
-    }
+    const { upstream, email, statuses } = await inOneLimitWindow(async () => {
+      const upstream = await scenario({ RespondToAuthChallenge: [RECORDED.mfaCodeMismatch] });
+      const [ip, email, statuses] = [randomIp(), uniqueEmail(), [] as number[]];
+      for (let i = 0; i < 11; i++) {
+        statuses.push((await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(body(email), { headers: { "cf-connecting-ip": ip } }))).status);
+      }
+      return { upstream, email, statuses };
+    });
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
     expect(await upstream.calls()).toHaveLength(10);
     // Another address still gets its own ten.
@@ -260,13 +274,15 @@ describe("TOTP setup, enable and disable (Cognito's answers)", () => {
   });
 
   it("counts enable codes per user and address: the 11th in a minute gets 429", async () => {
-    const pool = await ownPool({ VerifySoftwareToken: [RECORDED.enableCodeMismatch] });
-    const ip = randomIp();
-    const statuses = [];
-    for (let i = 0; i < 11; i++) {
-      const init = jsonInit({ code: "123456" }, { headers: { ...bearer(pool.token), "cf-connecting-ip": ip } });
-      statuses.push((await pool.call("/platform/mfa/totp/enable", init)).status);
-    }
+    const statuses = await inOneLimitWindow(async () => {
+      const pool = await ownPool({ VerifySoftwareToken: [RECORDED.enableCodeMismatch] });
+      const [ip, statuses] = [randomIp(), [] as number[]];
+      for (let i = 0; i < 11; i++) {
+        const init = jsonInit({ code: "123456" }, { headers: { ...bearer(pool.token), "cf-connecting-ip": ip } });
+        statuses.push((await pool.call("/platform/mfa/totp/enable", init)).status);
+      }
+      return statuses;
+    });
     expect(statuses).toEqual([...Array(10).fill(400), 429]);
   });
 
