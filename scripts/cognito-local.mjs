@@ -146,6 +146,9 @@ export async function cognitoCall(endpoint, action, input) {
   return body;
 }
 
+/** Authenticator-app MFA that each user may turn on, as a real pool needs for the TOTP routes. */
+const MFA_CONFIG = { MfaConfiguration: "OPTIONAL", SoftwareTokenMfaConfiguration: { Enabled: true } };
+
 /**
  * Reuses the pool and client recorded in `stateFile` when the emulator still has them, otherwise
  * creates both and records their ids, so a restart keeps the same users.
@@ -153,11 +156,14 @@ export async function cognitoCall(endpoint, action, input) {
 export async function ensurePoolAndClient(endpoint, stateFile) {
   const saved = await readFile(stateFile, "utf8").then(JSON.parse, () => undefined);
   if (saved?.userPoolId && saved?.clientId) {
-    try {
-      await cognitoCall(endpoint, "DescribeUserPoolClient", { UserPoolId: saved.userPoolId, ClientId: saved.clientId });
+    const exists = await cognitoCall(endpoint, "DescribeUserPoolClient", { UserPoolId: saved.userPoolId, ClientId: saved.clientId }).then(
+      () => true,
+      () => false, // gone (emulator data removed): create anew
+    );
+    if (exists) {
+      // A pool made before TOTP was offered gets it; the email setting below cannot be changed on the emulator.
+      await cognitoCall(endpoint, "SetUserPoolMfaConfig", { UserPoolId: saved.userPoolId, ...MFA_CONFIG });
       return saved;
-    } catch {
-      // gone (emulator data removed): create anew
     }
   }
   const { UserPool } = await cognitoCall(endpoint, "CreateUserPool", {
@@ -165,7 +171,11 @@ export async function ensurePoolAndClient(endpoint, stateFile) {
     UsernameAttributes: ["email"],
     AutoVerifiedAttributes: ["email"],
     Policies: { PasswordPolicy: PASSWORD_POLICY },
+    MfaConfiguration: MFA_CONFIG.MfaConfiguration,
+    // "Keep original attribute value active": a new email replaces the old one only once verified.
+    UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ["email"] },
   });
+  await cognitoCall(endpoint, "SetUserPoolMfaConfig", { UserPoolId: UserPool.Id, ...MFA_CONFIG });
   const { UserPoolClient } = await cognitoCall(endpoint, "CreateUserPoolClient", {
     UserPoolId: UserPool.Id,
     ClientName: "edge-auth-api",

@@ -19,6 +19,8 @@ export interface Config {
   /** Limit for all upstream work of one request, retries included. */
   requestBudgetMs: number;
   corsOrigins: string[];
+  /** The issuer shown by authenticator apps next to the account's email. */
+  totpIssuer: string;
 }
 
 /**
@@ -53,6 +55,7 @@ const EnvSchema = z.object({
   UPSTREAM_TIMEOUT_MS: millis(5_000),
   REQUEST_BUDGET_MS: millis(8_000),
   CORS_ORIGINS: z.optional(z.string()),
+  TOTP_ISSUER: z._default(z.string().check(z.trim(), z.maxLength(64)), "Edge Auth"),
 });
 
 /** Wrangler gives unset optional vars as "", which means "not set" here. */
@@ -88,6 +91,7 @@ export function parseConfig(env: object): ConfigResult {
       upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
       requestBudgetMs: vars.REQUEST_BUDGET_MS,
       corsOrigins: (vars.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
+      totpIssuer: vars.TOTP_ISSUER,
     },
   };
 }

@@ -58,6 +58,10 @@ export const PROBLEMS = {
     detail: "The password does not meet the user pool's password policy.",
   },
   invalid_code: { status: 400, title: "Invalid code", detail: "The code is not valid for this email." },
+  // 401, not invalid_code's 400: a log-in step whose credential (the authenticator code) is wrong.
+  invalid_mfa_code: { status: 401, title: "Invalid MFA code", detail: "The authenticator code is not valid; enter the current one." },
+  mfa_session_expired: { status: 401, title: "MFA session expired", detail: "The sign-in session has expired or was used; log in again." },
+  email_not_verified: { status: 403, title: "Email not verified", detail: "Verify the account's email address first." },
   expired_code: { status: 400, title: "Expired code", detail: "The code has expired; request a new one." },
   invalid_request: {
     status: 400,

@@ -32,10 +32,13 @@ export class UpstreamBadResponseError extends Error {
 export class ChallengeRequiredError extends Error {
   override name = "ChallengeRequiredError";
   readonly challenge: string;
+  /** Cognito's Session, which RespondToAuthChallenge takes back with the answer. */
+  readonly session?: string;
 
-  constructor(challenge: string) {
+  constructor(challenge: string, session?: string) {
     super(`Cognito asked for the ${challenge} challenge`);
     this.challenge = challenge;
+    this.session = session;
   }
 }
 
@@ -77,6 +80,8 @@ const MISCONFIGURATION = new Set([
   "AccessDeniedException",
   "ExpiredTokenException",
   "MissingCredentials",
+  // TOTP is not enabled for the user pool.
+  "SoftwareTokenMFANotFoundException",
 ]);
 
 /** Messages that Cognito uses for a gateway's own misconfiguration rather than the user's input. */

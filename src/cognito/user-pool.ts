@@ -26,9 +26,24 @@ export interface UserAttribute {
 /** AdminGetUser's UserStatus: UNCONFIRMED, CONFIRMED, RESET_REQUIRED, FORCE_CHANGE_PASSWORD, ... */
 export type UserStatus = string;
 
-interface InitiateAuthOutput {
+/** InitiateAuth's and RespondToAuthChallenge's output: tokens, or the next challenge and its Session. */
+interface AuthOutput {
   AuthenticationResult?: AuthenticationResult;
   ChallengeName?: string;
+  Session?: string;
+}
+
+/** GetUser's MFA factors: "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP". */
+export type MfaSetting = string;
+
+/** The tokens of a finished sign-in, or the challenge (with its Session) that Cognito asks for next. */
+function authenticated(output: AuthOutput, action: string): AuthenticationResult {
+  const result = output.AuthenticationResult;
+  if (result && typeof result.AccessToken === "string" && typeof result.IdToken === "string") return result;
+  if (typeof output.ChallengeName === "string") {
+    throw new ChallengeRequiredError(output.ChallengeName, typeof output.Session === "string" ? output.Session : undefined);
+  }
+  throw new UpstreamBadResponseError(`${action} answered without AuthenticationResult or ChallengeName`);
 }
 
 /** What does not change between requests: the HTTP client with its SigV4 signer, and the app client. */
@@ -87,9 +102,15 @@ export class UserPool {
   }
 
   async adminGetUserStatus(email: string): Promise<UserStatus> {
-    const user = await this.#call<{ UserStatus?: unknown }>("AdminGetUser", { UserPoolId: this.#app.userPoolId, Username: email }, { signed: true });
-    if (typeof user.UserStatus !== "string") throw new UpstreamBadResponseError("AdminGetUser answered without a UserStatus");
-    return user.UserStatus;
+    return this.#adminGetUser(email, "UserStatus");
+  }
+
+  /** One field of AdminGetUser's answer: UserStatus, or Username (the `sub` of email-as-username pools). */
+  async #adminGetUser(email: string, field: "UserStatus" | "Username"): Promise<string> {
+    const user = await this.#call<Record<string, unknown>>("AdminGetUser", { UserPoolId: this.#app.userPoolId, Username: email }, { signed: true });
+    const value = user[field];
+    if (typeof value !== "string") throw new UpstreamBadResponseError(`AdminGetUser answered without a ${field}`);
+    return value;
   }
 
   async adminConfirmSignUp(email: string): Promise<void> {
@@ -128,7 +149,62 @@ export class UserPool {
   }
 
   getUser(accessToken: string) {
-    return this.#call<{ Username: string; UserAttributes?: UserAttribute[] }>("GetUser", { AccessToken: accessToken });
+    return this.#call<{ Username: string; UserAttributes?: UserAttribute[]; UserMFASettingList?: MfaSetting[] }>("GetUser", { AccessToken: accessToken });
+  }
+
+  /**
+   * Answers the SOFTWARE_TOKEN_MFA challenge of a sign-in. Cognito checks SECRET_HASH against the
+   * user's real username (the `sub` of email-as-username pools), not the email, so with a client
+   * secret the username is looked up first.
+   */
+  async answerSoftwareTokenChallenge(username: string, session: string, code: string): Promise<AuthenticationResult> {
+    const user = this.#app.secretHash ? await this.#adminGetUser(username, "Username") : username;
+    const output = await this.#once<AuthOutput>("RespondToAuthChallenge", {
+      ChallengeName: "SOFTWARE_TOKEN_MFA",
+      ClientId: this.#app.clientId,
+      Session: session,
+      ChallengeResponses: { USERNAME: user, SOFTWARE_TOKEN_MFA_CODE: code, ...(await this.#hash("SECRET_HASH", user)) },
+    });
+    return authenticated(output, "RespondToAuthChallenge");
+  }
+
+  /** A new TOTP secret for the user, pending until verified. */
+  async associateSoftwareToken(accessToken: string): Promise<string> {
+    const output = await this.#call<{ SecretCode?: unknown }>("AssociateSoftwareToken", { AccessToken: accessToken });
+    if (typeof output.SecretCode !== "string") throw new UpstreamBadResponseError("AssociateSoftwareToken answered without a SecretCode");
+    return output.SecretCode;
+  }
+
+  /** Checks a code of the pending secret; "SUCCESS" makes it the user's. */
+  async verifySoftwareToken(accessToken: string, code: string): Promise<string | undefined> {
+    return (await this.#once<{ Status?: string }>("VerifySoftwareToken", { AccessToken: accessToken, UserCode: code })).Status;
+  }
+
+  /** TOTP on (and preferred) or off for the user. */
+  async setSoftwareTokenMfa(accessToken: string, enabled: boolean): Promise<void> {
+    await this.#call("SetUserMFAPreference", { AccessToken: accessToken, SoftwareTokenMfaSettings: { Enabled: enabled, PreferredMfa: enabled } });
+  }
+
+  async changePassword(accessToken: string, previous: string, proposed: string): Promise<void> {
+    await this.#once("ChangePassword", { AccessToken: accessToken, PreviousPassword: previous, ProposedPassword: proposed });
+  }
+
+  /** Sends mail. */
+  async sendEmailVerificationCode(accessToken: string): Promise<void> {
+    await this.#once("GetUserAttributeVerificationCode", { AccessToken: accessToken, AttributeName: "email" });
+  }
+
+  async verifyEmail(accessToken: string, code: string): Promise<void> {
+    await this.#once("VerifyUserAttribute", { AccessToken: accessToken, AttributeName: "email", Code: code });
+  }
+
+  /** Sends a code to the new address, which (with the pool's keep-original setting) replaces the old one once verified. */
+  async changeEmail(accessToken: string, email: string): Promise<void> {
+    await this.#once("UpdateUserAttributes", { AccessToken: accessToken, UserAttributes: [{ Name: "email", Value: email }] });
+  }
+
+  async deleteUser(accessToken: string): Promise<void> {
+    await this.#once("DeleteUser", { AccessToken: accessToken });
   }
 
   async globalSignOut(accessToken: string): Promise<void> {
@@ -164,20 +240,25 @@ export class UserPool {
   }
 
   async #initiateAuth(flow: string, parameters: Record<string, string>): Promise<AuthenticationResult> {
-    const output = await this.#call<InitiateAuthOutput>("InitiateAuth", {
+    const output = await this.#call<AuthOutput>("InitiateAuth", {
       AuthFlow: flow,
       ClientId: this.#app.clientId,
       AuthParameters: parameters,
     });
-    const result = output.AuthenticationResult;
-    if (result && typeof result.AccessToken === "string" && typeof result.IdToken === "string") return result;
-    if (typeof output.ChallengeName === "string") throw new ChallengeRequiredError(output.ChallengeName);
-    throw new UpstreamBadResponseError("InitiateAuth answered without AuthenticationResult or ChallengeName");
+    return authenticated(output, "InitiateAuth");
   }
 
   /** Safe to repeat after throttling or a 5xx unless said otherwise: only sign-up and mail sending are not. */
   #call<T extends object>(action: string, input: object, options: CallOptions = {}): Promise<T> {
     return this.#app.client.call<T>(this.#scope, action, input, { retry: true, ...options });
+  }
+
+  /**
+   * Not repeated: it sends mail, or uses up what it checks (a code, a challenge session), or a repeat
+   * after a fault that Cognito did process would fail (the old password, a deleted user).
+   */
+  #once<T extends object>(action: string, input: object): Promise<T> {
+    return this.#call<T>(action, input, { retry: false });
   }
 
   async #hash(name: "SecretHash" | "SECRET_HASH", username: string): Promise<Record<string, string>> {

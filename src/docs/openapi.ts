@@ -3,6 +3,8 @@
 // scripts/build-assets.mjs writes it to public/openapi.json, which the deployment serves at /openapi.json.
 import * as z from "zod/mini";
 import { PROBLEMS, problem, problemBody, problemType, type FieldError, type ProblemBody, type ProblemCode } from "../problems";
+import { accountDocs } from "../routes/account.docs";
+import { mfaDocs } from "../routes/mfa.docs";
 import { passwordDocs } from "../routes/password.docs";
 import { rootDocs } from "../routes/root.docs";
 import { sessionDocs } from "../routes/session.docs";
@@ -17,7 +19,9 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "", tag: "service", description: "The service itself", docs: rootDocs },
   { mount: "/platform", tag: "sign-up", description: "Creating an account and confirming its email", docs: signUpDocs },
   { mount: "/platform", tag: "session", description: "Log-in, the signed-in user, new tokens, log-out", docs: sessionDocs },
-  { mount: "/platform", tag: "password", description: "A forgotten password: a code by mail, then a new password", docs: passwordDocs },
+  { mount: "/platform", tag: "password", description: "A forgotten password: a code by mail, then a new password; or a change by the signed-in user", docs: passwordDocs },
+  { mount: "/platform", tag: "mfa", description: "Authenticator-app (TOTP) multi-factor authentication", docs: mfaDocs },
+  { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: accountDocs },
 ];
 
 export interface Operation extends RouteDoc {

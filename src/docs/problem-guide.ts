@@ -75,6 +75,18 @@ export const PROBLEM_GUIDE: Record<ProblemCode, ProblemGuide> = {
     when: "The confirmation or reset code is wrong, or belongs to no pending request for this email.",
     action: "Ask the user to check the code from the latest email; request a new one if needed.",
   },
+  invalid_mfa_code: {
+    when: "The code from the authenticator app is wrong or too old: on POST /platform/login/mfa, or with the password on DELETE /platform/mfa/totp and DELETE /platform/me. A 401, unlike `invalid_code`'s 400, because it is a sign-in credential.",
+    action: "Ask for the code the app shows now and send it again; on log-in the same `session` can be retried while Cognito allows (about three minutes).",
+  },
+  mfa_session_expired: {
+    when: "POST /platform/login/mfa with a `session` that has expired (Cognito's default is three minutes), was already used, was refused after too many wrong codes, or does not belong to the email.",
+    action: "Log in again with POST /platform/login for a new session, then send the code with it.",
+  },
+  email_not_verified: {
+    when: "A route guarded by `requireVerifiedEmail` (one that moves money) was called by a user whose email address is not verified.",
+    action: "Verify the email: POST /platform/email/verify/send, then POST /platform/email/verify with the emailed code; retry after that.",
+  },
   expired_code: {
     when: "The confirmation or reset code has expired.",
     action: "Request a new code (POST /platform/confirm/resend or POST /platform/password/forgot) and use it.",
@@ -92,7 +104,7 @@ export const PROBLEM_GUIDE: Record<ProblemCode, ProblemGuide> = {
     action: "Retry later with backoff; report the `request_id` if it persists.",
   },
   sessions_not_ended: {
-    when: "A password reset set the new password, but signing the account out everywhere failed, so refresh tokens from before the reset may still work.",
+    when: "A password reset or change set the new password, but signing the account out everywhere failed, so refresh tokens from before it may still work.",
     action: "The new password works: sign in with it, then call POST /platform/logout to end every session. Report the `request_id` if it persists.",
   },
   upstream_unavailable: {

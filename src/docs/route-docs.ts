@@ -56,7 +56,13 @@ export const EXAMPLE = {
   accessToken: "eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiI1ZTFiMmMzZCIsInRva2VuX3VzZSI6ImFjY2VzcyJ9.c2lnbmF0dXJl",
   idToken: "eyJraWQiOiJrMiIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiI1ZTFiMmMzZCIsInRva2VuX3VzZSI6ImlkIn0.c2lnbmF0dXJl",
   refreshToken: "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.opaque-refresh-token",
+  /** Cognito's challenge Session: opaque. */
+  mfaSession: "AYABeExampleSessionOpaqueToTheClient0123456789abcdefghij",
+  totpCode: "492039",
 };
+
+/** What the account's routes for the signed-in user can answer besides their own problems: requireAuth, Cognito, GetUser's states. */
+export const SIGNED_IN: ProblemCode[] = ["invalid_token", "jwks_unavailable", "account_not_confirmed", "password_reset_required"];
 
 export const REFRESHED_EXAMPLE = {
   access_token: EXAMPLE.accessToken,

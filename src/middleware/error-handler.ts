@@ -23,7 +23,10 @@ import {
   ExpiredCodeError,
   InvalidCodeError,
   InvalidCredentialsError,
+  InvalidMfaCodeError,
   InvalidRefreshTokenError,
+  MfaCodeRequiredError,
+  MfaSessionExpiredError,
   PasswordResetRequiredError,
   SessionRevokedError,
   SessionsNotEndedError,
@@ -40,6 +43,8 @@ const PLAIN: [ErrorClass, ProblemCode][] = [
   [AccountNotConfirmedError, "account_not_confirmed"],
   [PasswordResetRequiredError, "password_reset_required"],
   [InvalidCodeError, "invalid_code"],
+  [InvalidMfaCodeError, "invalid_mfa_code"],
+  [MfaSessionExpiredError, "mfa_session_expired"],
   [ExpiredCodeError, "expired_code"],
   [InvalidRefreshTokenError, "invalid_refresh_token"],
   [SessionsNotEndedError, "sessions_not_ended"],
@@ -53,6 +58,9 @@ export function toProblem(error: unknown): Problem {
   const cause = error;
   for (const [type, code] of PLAIN) if (error instanceof type) return problem(code, { cause });
   if (error instanceof WeakPasswordError) return problem("weak_password", { detail: error.policy, cause });
+  if (error instanceof MfaCodeRequiredError) {
+    return problem("validation_failed", { errors: [{ field: "code", message: "code is required: TOTP is on for this account" }], cause });
+  }
   if (error instanceof SessionRevokedError) {
     return problem("invalid_token", { detail: REVOKED_SESSION, headers: { "www-authenticate": bearerChallenge(REVOKED_SESSION) }, cause });
   }

@@ -12,6 +12,9 @@
  *   address can exhaust it;
  * - per email, for requests that send mail (MAIL_RATE_LIMITER): forgot-password and resend.
  *
+ * Routes for the signed-in user (bearer) key the same counters by the token's `sub` instead of an
+ * email: changing the password, TOTP codes, re-authenticating, email verification codes and mail.
+ *
  * Mail and code limits never touch the password counters: no amount of forgot, reset, confirm or
  * resend traffic for a victim's email blocks the victim's log-in.
  */
@@ -91,6 +94,22 @@ export function limitGuesses(kind: GuessKind) {
 export function passwordGuessCounter<E extends { Bindings: Env }>(c: Context<E>, email: string): () => Promise<void> {
   return () => countGuess(c.env, clientAddress(c), "password", email);
 }
+
+type UserLimitEnv = { Bindings: Env; Variables: AddressLimitVariables & { auth: { sub: string } } };
+
+/** For a bearer route that checks a password or a code of the signed-in user (after requireAuth). */
+export function limitGuessesOfUser(kind: GuessKind) {
+  return createMiddleware<UserLimitEnv>(async (c, next) => {
+    await Promise.all([c.var.addressCheck, countGuess(c.env, clientAddress(c), kind, c.var.auth.sub)]);
+    await next();
+  });
+}
+
+/** For a bearer route that sends mail to the signed-in user (after requireAuth). */
+export const limitMailOfUser = createMiddleware<UserLimitEnv>(async (c, next) => {
+  await Promise.all([c.var.addressCheck, withinLimit(c.env.MAIL_RATE_LIMITER, c.var.auth.sub, "Too many codes sent; retry later.")]);
+  await next();
+});
 
 /** For a route that sends mail to the email in its body. */
 export const limitMail = createMiddleware<LimitEnv, string, EmailInput>(async (c, next) => {

@@ -1,5 +1,5 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, type RouterDocs } from "../docs/route-docs";
-import { EmailOnly, ResetPassword } from "../schemas/requests";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, type RouterDocs } from "../docs/route-docs";
+import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
 import { AcceptedResponse } from "../schemas/responses";
 import { CODE_SENT } from "./answers";
 import type { passwordRoutes } from "./password";
@@ -21,6 +21,16 @@ export const passwordDocs: RouterDocs<typeof passwordRoutes> = {
       body: { schema: ResetPassword, required: true, example: { email: EXAMPLE.email, code: "123456", password: "N3w-Horse-Battery!" } },
       responses: { 204: { description: "Password changed; every earlier refresh token is revoked" } },
       problems: [...PLATFORM, ...BODY, ...COGNITO, "invalid_code", "expired_code", "weak_password", "sessions_not_ended", ...ANY],
+    },
+  },
+  "/password/change": {
+    $post: {
+      operationId: "changePassword",
+      summary: "Change the signed-in user's password, then end every session of the account; a wrong current password counts as a log-in guess",
+      auth: true,
+      body: { schema: ChangePassword, required: true, example: { current_password: EXAMPLE.password, new_password: "N3w-Horse-Battery!" } },
+      responses: { 204: { description: "Password changed; every refresh token of the account is revoked (access tokens live until they expire)" } },
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, "invalid_credentials", "weak_password", "sessions_not_ended", ...ANY],
     },
   },
 };

@@ -1,12 +1,17 @@
 import { Hono } from "hono/tiny";
-import { limitGuesses, limitMail } from "../middleware/rate-limit";
+import { limitGuesses, limitGuessesOfUser, limitMail } from "../middleware/rate-limit";
+import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
-import { EmailOnly, ResetPassword } from "../schemas/requests";
-import { requestPasswordReset, resetPassword } from "../services/password";
+import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
+import { changePassword, requestPasswordReset, resetPassword } from "../services/password";
+import { sessionOf } from "../services/profile";
 import { CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
 
-/** A forgotten password: a code by mail, then a new password with it. Neither tells whether an email has an account. */
+/**
+ * A forgotten password: a code by mail, then a new password with it; neither tells whether an email
+ * has an account. And a known one changed by the signed-in user. Both end every session.
+ */
 export const passwordRoutes = new Hono<PlatformEnv>()
   .post("/password/forgot", validJson(EmailOnly), limitMail, async (c) => {
     await requestPasswordReset(c.var.cognito, c.req.valid("json").email);
@@ -15,5 +20,11 @@ export const passwordRoutes = new Hono<PlatformEnv>()
   .post("/password/reset", validJson(ResetPassword), limitGuesses("code"), async (c) => {
     const { email, code, password } = c.req.valid("json");
     await resetPassword(c.var.cognito, email, code, password);
+    return c.body(null, 204);
+  })
+  .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
+    const { current_password, new_password } = c.req.valid("json");
+    const claims = c.var.auth;
+    await changePassword(c.var.cognito, sessionOf(c.var.accessToken, claims), claims.username ?? claims.sub, current_password, new_password);
     return c.body(null, 204);
   });

@@ -3,7 +3,9 @@ import { withCognito } from "../middleware/cognito";
 import { limitBodySize, parseJsonBody } from "../middleware/json-body";
 import { noStore } from "../middleware/no-store";
 import { limitPerAddress } from "../middleware/rate-limit";
+import { accountRoutes } from "./account";
 import type { PlatformEnv } from "./env";
+import { mfaRoutes } from "./mfa";
 import { passwordRoutes } from "./password";
 import { sessionRoutes } from "./session";
 import { signUpRoutes } from "./sign-up";
@@ -17,4 +19,6 @@ export const platform = new Hono<PlatformEnv>()
   .use(noStore, limitPerAddress, withCognito, limitBodySize, parseJsonBody)
   .route("/", signUpRoutes)
   .route("/", sessionRoutes)
-  .route("/", passwordRoutes);
+  .route("/", passwordRoutes)
+  .route("/", mfaRoutes)
+  .route("/", accountRoutes);

@@ -3,23 +3,28 @@ import { problem } from "../problems";
 import { limitGuesses } from "../middleware/rate-limit";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson, validQuery } from "../middleware/validate";
-import { Credentials, Logout, MeQuery, Refresh } from "../schemas/requests";
+import { Credentials, Logout, MeQuery, MfaLogin, Refresh } from "../schemas/requests";
 import type { ProfileResponse } from "../schemas/responses";
-import { contactOf, forgetContacts } from "../services/profile";
-import { logOut, refresh, signIn } from "../services/session";
+import { contactOf, forgetContacts, sessionOf } from "../services/profile";
+import { completeMfaLogIn, logIn, logOut, refresh } from "../services/session";
 import type { PlatformEnv } from "./env";
 import type * as z from "zod/mini";
 
-/** A session: log in, who am I, new tokens, log out. */
+/** A session: log in (with a TOTP step when it is on), who am I, new tokens, log out. */
 export const sessionRoutes = new Hono<PlatformEnv>()
   .post("/login", validJson(Credentials), limitGuesses("password"), async (c) => {
     const { email, password } = c.req.valid("json");
-    return c.json(await signIn(c.var.cognito, email, password), 200);
+    const outcome = await logIn(c.var.cognito, email, password);
+    if (outcome.kind === "mfa_required") return c.json({ status: "mfa_required" as const, mfa: "totp" as const, session: outcome.session }, 202);
+    return c.json(outcome.tokens, 200);
+  })
+  .post("/login/mfa", validJson(MfaLogin), limitGuesses("code"), async (c) => {
+    const { email, session, code } = c.req.valid("json");
+    return c.json(await completeMfaLogIn(c.var.cognito, email, session, code), 200);
   })
   .get("/me", requireAuth, validQuery(MeQuery), async (c) => {
     const claims = c.var.auth;
-    const session = { accessToken: c.var.accessToken, tokenId: claims.jti ?? c.var.accessToken, sub: claims.sub };
-    const contact = await contactOf(c.var.cognito, session, c.req.valid("query").fresh === "true");
+    const contact = await contactOf(c.var.cognito, sessionOf(c.var.accessToken, claims), c.req.valid("query").fresh === "true");
     const profile: z.infer<typeof ProfileResponse> = {
       sub: claims.sub,
       email: contact.email,
@@ -27,6 +32,7 @@ export const sessionRoutes = new Hono<PlatformEnv>()
       username: claims.username ?? claims.sub,
       groups: claims.groups,
       token_expires_at: new Date(claims.exp * 1000).toISOString(),
+      mfa: contact.mfa,
     };
     return c.json(profile, 200);
   })

@@ -29,7 +29,28 @@ export const UserId = z.string({ error: "cognito_user_id must be a string" }).ch
   z.regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, { error: "cognito_user_id is not a user id" }),
 );
 
+/** An authenticator app's code: 6 digits (Cognito's VerifySoftwareToken takes nothing else). */
+export const TotpCode = z.string({ error: "code must be a string" }).check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
+
+/** Cognito's challenge Session: 20 to 2048 characters (its API model). */
+export const ChallengeSession = z.string({ error: "session must be a string" }).check(
+  z.regex(/^[\w.=+/-]{20,2048}$/, { error: "session is not a sign-in session" }),
+);
+
 export const EmailOnly = z.object({ email: Email });
+
+export const MfaLogin = z.object({ email: Email, session: ChallengeSession, code: TotpCode });
+
+export const TotpCodeOnly = z.object({ code: TotpCode });
+
+export const CodeOnly = z.object({ code: Code });
+
+export const PasswordAndTotp = z.object({ password: Password, code: TotpCode });
+
+/** `code` only when TOTP is on for the account. */
+export const DeleteAccount = z.object({ password: Password, code: z.optional(TotpCode) });
+
+export const ChangePassword = z.object({ current_password: Password, new_password: Password });
 
 export const ConfirmSignUp = z.object({ email: Email, code: Code });
 

@@ -23,7 +23,13 @@ export const ProfileResponse = z.object({
   username: z.string(),
   groups: z.array(z.string()),
   token_expires_at: z.string(),
+  /** The second factors on for the account: "totp" (authenticator app), and "sms" or "email" set up outside this API. */
+  mfa: z.array(z.enum(["totp", "sms", "email"])),
 });
+
+export const MfaRequiredResponse = z.object({ status: z.literal("mfa_required"), mfa: z.literal("totp"), session: z.string() });
+
+export const TotpSetupResponse = z.object({ secret: z.string(), otpauth_uri: z.string() });
 
 export const AcceptedResponse = z.object({ message: z.string() });
 

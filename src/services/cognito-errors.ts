@@ -6,6 +6,7 @@ import {
   InvalidCodeError,
   InvalidCredentialsError,
   PasswordResetRequiredError,
+  SessionRevokedError,
   WeakPasswordError,
 } from "./errors";
 
@@ -28,6 +29,18 @@ const MEANINGS: Partial<Record<string, Meaning>> = {
 /** A flow's own meaning for some error types: e.g. NotAuthorized is a bad code on reset, a revoked session on `me`. */
 export type Overrides = Partial<Record<string, new (message?: string, options?: ErrorOptions) => Error>>;
 
+/** For calls made with the user's access token: Cognito no longer honours it (signed out, user deleted). */
+export const SESSION_ENDED: Overrides = { NotAuthorizedException: SessionRevokedError, UserNotFoundException: SessionRevokedError };
+
+/** A call made with the user's access token, its failure in the user's terms. */
+export async function asUser<T>(call: Promise<T>, overrides?: Overrides): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw inUserTerms(error, { ...SESSION_ENDED, ...overrides });
+  }
+}
+
 /**
  * A Cognito failure as the account flows speak of it. Our own misconfiguration, throttling and
  * Cognito's lockout keep their Cognito error whatever the flow (they mean the same everywhere), as
@@ -45,7 +58,12 @@ export function inUserTerms(error: unknown, overrides: Overrides = {}): unknown 
  * is meant for users; anything else it says under this type is not passed on.
  */
 function policySentence(message: string): string | undefined {
-  return /^Password did not conform with policy: [\w ,.'-]{1,200}$/.exec(message.trim())?.[0];
+  return /^Password (did not conform with|does not conform to) policy: [\w ,.'-]{1,200}$/.exec(message.trim())?.[0];
+}
+
+/** The new password broke the pool's policy; cognito-local uses the same type for a wrong current password. */
+export function isPolicyRefusal(error: unknown): boolean {
+  return isCognitoError(error, "InvalidPasswordException", "PasswordHistoryPolicyViolationException") && /policy/i.test(error.message);
 }
 
 /**

@@ -36,6 +36,21 @@ export class InvalidCodeError extends Error {
   override name = "InvalidCodeError";
 }
 
+/** The TOTP code of a sign-in step is wrong or too old. */
+export class InvalidMfaCodeError extends Error {
+  override name = "InvalidMfaCodeError";
+}
+
+/** The challenge session of a sign-in has expired, was used, or is not the email's. */
+export class MfaSessionExpiredError extends Error {
+  override name = "MfaSessionExpiredError";
+}
+
+/** TOTP is on for the account, and the request did not send a code. */
+export class MfaCodeRequiredError extends Error {
+  override name = "MfaCodeRequiredError";
+}
+
 export class ExpiredCodeError extends Error {
   override name = "ExpiredCodeError";
 }

@@ -1,7 +1,8 @@
+import { isCognitoError } from "../cognito/errors";
 import type { UserPool } from "../cognito/user-pool";
-import { inUserTerms, withoutRevealingAccount } from "./cognito-errors";
-import { InvalidCodeError, SessionsNotEndedError } from "./errors";
-import { forgetContacts } from "./profile";
+import { asUser, inUserTerms, isPolicyRefusal, isWrongPassword, withoutRevealingAccount } from "./cognito-errors";
+import { InvalidCodeError, InvalidCredentialsError, SessionsNotEndedError } from "./errors";
+import { forgetContacts, type Session } from "./profile";
 
 /** ForgotPassword: resolves the same way whether or not the email has an account. */
 export async function requestPasswordReset(pool: Pick<UserPool, "forgotPassword">, email: string): Promise<void> {
@@ -30,8 +31,38 @@ export async function resetPassword(
     });
   }
   forgetContacts({ email });
+  await signOutEverywhere(pool, email);
+}
+
+/**
+ * ChangePassword for the signed-in user, then AdminUserGlobalSignOut: whoever else holds a session
+ * of the account loses it with the old password. `username` is the token's own.
+ */
+export async function changePassword(
+  pool: Pick<UserPool, "changePassword" | "adminUserGlobalSignOut">,
+  session: Session,
+  username: string,
+  current: string,
+  proposed: string,
+): Promise<void> {
+  await asUser(
+    pool.changePassword(session.accessToken, current, proposed).catch((error) => {
+      throw wrongCurrentPassword(error) ? new InvalidCredentialsError(undefined, { cause: error }) : error;
+    }),
+  );
+  forgetContacts({ sub: session.sub });
+  await signOutEverywhere(pool, username);
+}
+
+/** Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword. */
+function wrongCurrentPassword(error: unknown): boolean {
+  if (isCognitoError(error, "NotAuthorizedException") && /token/i.test(error.message)) return false;
+  return isWrongPassword(error) && !isCognitoError(error, "UserNotFoundException") && !isPolicyRefusal(error);
+}
+
+async function signOutEverywhere(pool: Pick<UserPool, "adminUserGlobalSignOut">, username: string): Promise<void> {
   try {
-    await pool.adminUserGlobalSignOut(email);
+    await pool.adminUserGlobalSignOut(username);
   } catch (error) {
     throw new SessionsNotEndedError(undefined, { cause: error });
   }

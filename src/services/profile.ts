@@ -3,11 +3,16 @@ import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms } from "./cognito-errors";
 import { SessionRevokedError } from "./errors";
 
-/** What Cognito's access tokens do not carry: the email and whether it is verified, from GetUser. */
+/** What Cognito's access tokens do not carry, from GetUser: the email, whether it is verified, the second factors. */
 export interface Contact {
   email: string | null;
   emailVerified: boolean;
+  mfa: MfaFactor[];
 }
+
+export type MfaFactor = "totp" | "sms" | "email";
+
+const FACTORS: Record<string, MfaFactor> = { SOFTWARE_TOKEN_MFA: "totp", SMS_MFA: "sms", EMAIL_OTP: "email" };
 
 /** The session a `me` call is made in: its access token, that token's id, and the user. */
 export interface Session {
@@ -32,6 +37,11 @@ interface CachedContact {
  */
 const contacts = new Map<string, CachedContact>();
 
+/** The session of a verified access token. */
+export function sessionOf(accessToken: string, claims: { sub: string; jti?: string }): Session {
+  return { accessToken, tokenId: claims.jti ?? accessToken, sub: claims.sub };
+}
+
 /** GetUser, or its answer for this token from the last minute unless `fresh`. */
 export async function contactOf(pool: Pick<UserPool, "getUser">, session: Session, fresh: boolean, now = Date.now()): Promise<Contact> {
   const cached = contacts.get(session.tokenId);
@@ -48,14 +58,18 @@ export async function contactOf(pool: Pick<UserPool, "getUser">, session: Sessio
     throw inUserTerms(error);
   }
   const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
-  const contact = { email: attribute("email") ?? null, emailVerified: attribute("email_verified") === "true" };
+  const contact = {
+    email: attribute("email") ?? null,
+    emailVerified: attribute("email_verified") === "true",
+    mfa: (user.UserMFASettingList ?? []).flatMap((setting) => FACTORS[setting] ?? []),
+  };
   if (contacts.size >= CONTACT_CACHE_MAX) contacts.delete(contacts.keys().next().value!);
   contacts.delete(session.tokenId); // re-inserted last, so the map stays in expiry order for eviction
   contacts.set(session.tokenId, { contact, sub: session.sub, expiresAt: now + CONTACT_TTL_MS });
   return contact;
 }
 
-/** After a log-out, a password change or reset, or a deletion: this isolate answers from Cognito again. */
+/** After anything that changes the user (log-out, password, email, MFA, deletion): this isolate answers from Cognito again. */
 export function forgetContacts(user: { sub: string } | { email: string }): void {
   for (const [tokenId, cached] of contacts) {
     if ("sub" in user ? cached.sub === user.sub : cached.contact.email === user.email) contacts.delete(tokenId);

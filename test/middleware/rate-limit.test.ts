@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { adminGetUserResult, authenticationResult, RECORDED } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { apiWith, jsonInit, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
+import { apiWith, inOneLimitWindow, jsonInit, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
 
 const from = (ip: string): RequestInit => ({ headers: { "cf-connecting-ip": ip } });
 
@@ -13,69 +13,72 @@ const from = (ip: string): RequestInit => ({ headers: { "cf-connecting-ip": ip }
 const repeated = (reply: Reply, count: number, then: Reply): Reply[] => [...Array<Reply>(count).fill(reply), then];
 
 describe("password guessing", () => {
-  it("refuses the 11th wrong password for one email from one address, without calling Cognito", async () => {
-    const upstream = await scenario({ InitiateAuth: [RECORDED.wrongPassword] });
-    const email = uniqueEmail("victim");
-    const ip = randomIp();
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 12; attempt++) {
-      const res = await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}!` }, from(ip)));
-      statuses.push(res.status);
-      if (res.status === 429) {
-        expect(res.headers.get("retry-after")).toBe("60");
-        expect((await problemOf(res)).detail).toBe("Too many attempts for this account; retry later.");
+  it("refuses the 11th wrong password for one email from one address, without calling Cognito", () =>
+    inOneLimitWindow(async () => {
+      const upstream = await scenario({ InitiateAuth: [RECORDED.wrongPassword] });
+      const email = uniqueEmail("victim");
+      const ip = randomIp();
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 12; attempt++) {
+        const res = await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}!` }, from(ip)));
+        statuses.push(res.status);
+        if (res.status === 429) {
+          expect(res.headers.get("retry-after")).toBe("60");
+          expect((await problemOf(res)).detail).toBe("Too many attempts for this account; retry later.");
+        }
       }
-    }
-    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
-    expect(await upstream.calls()).toHaveLength(10);
-  });
+      expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+      expect(await upstream.calls()).toHaveLength(10);
+    }));
 
-  it("lets the victim log in from their own address while 24 other addresses flood forgot and wrong passwords", { timeout: 30_000 }, async () => {
-    // 24 addresses x 10 counted wrong passwords reach Cognito; the victim's right password comes after them.
-    const upstream = await scenario({
-      InitiateAuth: repeated(RECORDED.wrongPassword, 240, authenticationResult()),
-      ForgotPassword: [{ status: 200, body: {} }],
-    });
-    const victim = uniqueEmail("victim");
-    const attackers = Array.from({ length: 24 }, () => randomIp());
-    const seen = new Set<number>();
-    // The addresses attack at once, each one request after another.
-    await Promise.all(
-      attackers.map(async (ip) => {
-        for (let attempt = 0; attempt < 12; attempt++) {
-          seen.add((await apiWith(upstream.vars, "/platform/login", jsonInit({ email: victim, password: `Guess-${attempt}!` }, from(ip)))).status);
-        }
-        for (let attempt = 0; attempt < 3; attempt++) {
-          seen.add((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: victim }, from(ip)))).status);
-        }
-      }),
-    );
-    expect([...seen].sort()).toEqual([202, 401, 429]);
-    const own = await apiWith(upstream.vars, "/platform/login", jsonInit({ email: victim, password: STRONG_PASSWORD }, from(randomIp())));
-    expect(own.status).toBe(200);
-    const calls = await upstream.calls();
-    expect(calls.filter((call) => call.action === "InitiateAuth")).toHaveLength(241);
-    expect(calls.filter((call) => call.action === "ForgotPassword")).toHaveLength(5);
-  });
+  it("lets the victim log in from their own address while 24 other addresses flood forgot and wrong passwords", { timeout: 30_000 }, () =>
+    inOneLimitWindow(async () => {
+      // 24 addresses x 10 counted wrong passwords reach Cognito; the victim's right password comes after them.
+      const upstream = await scenario({
+        InitiateAuth: repeated(RECORDED.wrongPassword, 240, authenticationResult()),
+        ForgotPassword: [{ status: 200, body: {} }],
+      });
+      const victim = uniqueEmail("victim");
+      const attackers = Array.from({ length: 24 }, () => randomIp());
+      const seen = new Set<number>();
+      // The addresses attack at once, each one request after another.
+      await Promise.all(
+        attackers.map(async (ip) => {
+          for (let attempt = 0; attempt < 12; attempt++) {
+            seen.add((await apiWith(upstream.vars, "/platform/login", jsonInit({ email: victim, password: `Guess-${attempt}!` }, from(ip)))).status);
+          }
+          for (let attempt = 0; attempt < 3; attempt++) {
+            seen.add((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: victim }, from(ip)))).status);
+          }
+        }),
+      );
+      expect([...seen].sort()).toEqual([202, 401, 429]);
+      const own = await apiWith(upstream.vars, "/platform/login", jsonInit({ email: victim, password: STRONG_PASSWORD }, from(randomIp())));
+      expect(own.status).toBe(200);
+      const calls = await upstream.calls();
+      expect(calls.filter((call) => call.action === "InitiateAuth")).toHaveLength(241);
+      expect(calls.filter((call) => call.action === "ForgotPassword")).toHaveLength(5);
+    }));
 
-  it("stops guessing spread over many addresses at 300 a minute per email", { timeout: 30_000 }, async () => {
-    const upstream = await scenario({ InitiateAuth: [RECORDED.wrongPassword] });
-    const email = uniqueEmail("victim");
-    const statuses = await Promise.all(
-      Array.from({ length: 30 }, async () => {
-        const ip = randomIp();
-        const own = [];
-        for (let attempt = 0; attempt < 10; attempt++) {
-          own.push((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}!` }, from(ip)))).status);
-        }
-        return own;
-      }),
-    );
-    expect(new Set(statuses.flat())).toEqual(new Set([401]));
-    const next = await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: "Guess-x!" }, from(randomIp())));
-    expect(next.status).toBe(429);
-    expect(await upstream.calls()).toHaveLength(300);
-  });
+  it("stops guessing spread over many addresses at 300 a minute per email", { timeout: 30_000 }, () =>
+    inOneLimitWindow(async () => {
+      const upstream = await scenario({ InitiateAuth: [RECORDED.wrongPassword] });
+      const email = uniqueEmail("victim");
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, async () => {
+          const ip = randomIp();
+          const own = [];
+          for (let attempt = 0; attempt < 10; attempt++) {
+            own.push((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}!` }, from(ip)))).status);
+          }
+          return own;
+        }),
+      );
+      expect(new Set(statuses.flat())).toEqual(new Set([401]));
+      const next = await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: "Guess-x!" }, from(randomIp())));
+      expect(next.status).toBe(429);
+      expect(await upstream.calls()).toHaveLength(300);
+    }));
 
   it("keeps other accounts usable while one is being guessed", async () => {
     const upstream = await scenario({ InitiateAuth: [RECORDED.wrongPassword] });
@@ -88,111 +91,118 @@ describe("password guessing", () => {
 });
 
 describe("sign-up", () => {
-  it("answers a confirmed account's sign-up with 409 and never tries the password, however often", async () => {
-    const upstream = await scenario({ SignUp: [RECORDED.usernameExists], AdminGetUser: [adminGetUserResult("CONFIRMED")] });
-    const email = uniqueEmail("popular");
-    const ip = randomIp();
-    const answers = [];
-    for (let attempt = 0; attempt < 12; attempt++) {
-      answers.push(await visibleAnswer(await apiWith(upstream.vars, "/platform/signup", jsonInit({ email, password: `Other-${attempt}-Pass!` }, from(ip)))));
-    }
-    expect(answers[0]!.status).toBe(409);
-    for (const answer of answers) expect(answer).toEqual(answers[0]);
-    expect((await upstream.calls()).some((call) => call.action === "InitiateAuth")).toBe(false);
-  });
+  it("answers a confirmed account's sign-up with 409 and never tries the password, however often", () =>
+    inOneLimitWindow(async () => {
+      const upstream = await scenario({ SignUp: [RECORDED.usernameExists], AdminGetUser: [adminGetUserResult("CONFIRMED")] });
+      const email = uniqueEmail("popular");
+      const ip = randomIp();
+      const answers = [];
+      for (let attempt = 0; attempt < 12; attempt++) {
+        answers.push(await visibleAnswer(await apiWith(upstream.vars, "/platform/signup", jsonInit({ email, password: `Other-${attempt}-Pass!` }, from(ip)))));
+      }
+      expect(answers[0]!.status).toBe(409);
+      for (const answer of answers) expect(answer).toEqual(answers[0]);
+      expect((await upstream.calls()).some((call) => call.action === "InitiateAuth")).toBe(false);
+    }));
 
-  it("counts resuming an unconfirmed sign-up as a password guess, shared with log-in", async () => {
-    const upstream = await scenario({
-      SignUp: [RECORDED.usernameExists],
-      AdminGetUser: [adminGetUserResult("UNCONFIRMED")],
-      InitiateAuth: [RECORDED.wrongPassword],
-    });
-    const email = uniqueEmail("pending");
-    const ip = randomIp();
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 5; attempt++) {
-      statuses.push((await apiWith(upstream.vars, "/platform/signup", jsonInit({ email, password: `Guess-${attempt}-Pass!` }, from(ip)))).status);
-    }
-    for (let attempt = 0; attempt < 6; attempt++) {
-      statuses.push((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}-Pass!` }, from(ip)))).status);
-    }
-    expect(statuses).toEqual([...Array(5).fill(409), ...Array(5).fill(401), 429]);
-    expect((await upstream.calls()).filter((call) => call.action === "InitiateAuth")).toHaveLength(10);
-  });
+  it("counts resuming an unconfirmed sign-up as a password guess, shared with log-in", () =>
+    inOneLimitWindow(async () => {
+      const upstream = await scenario({
+        SignUp: [RECORDED.usernameExists],
+        AdminGetUser: [adminGetUserResult("UNCONFIRMED")],
+        InitiateAuth: [RECORDED.wrongPassword],
+      });
+      const email = uniqueEmail("pending");
+      const ip = randomIp();
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        statuses.push((await apiWith(upstream.vars, "/platform/signup", jsonInit({ email, password: `Guess-${attempt}-Pass!` }, from(ip)))).status);
+      }
+      for (let attempt = 0; attempt < 6; attempt++) {
+        statuses.push((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}-Pass!` }, from(ip)))).status);
+      }
+      expect(statuses).toEqual([...Array(5).fill(409), ...Array(5).fill(401), 429]);
+      expect((await upstream.calls()).filter((call) => call.action === "InitiateAuth")).toHaveLength(10);
+    }));
 });
 
 describe("codes and mail", () => {
-  it("counts reset and confirmation codes together, per email and address, apart from log-in", async () => {
-    const upstream = await scenario({
-      ConfirmForgotPassword: [RECORDED.codeMismatch],
-      ConfirmSignUp: [RECORDED.codeMismatch],
-      InitiateAuth: [authenticationResult()],
-    });
-    const email = uniqueEmail("victim");
-    const ip = randomIp();
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 5; attempt++) {
-      statuses.push((await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email, code: `10000${attempt}`, password: STRONG_PASSWORD }, from(ip)))).status);
-      statuses.push((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: `20000${attempt}` }, from(ip)))).status);
-    }
-    statuses.push((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: "300000" }, from(ip)))).status);
-    expect(statuses).toEqual([...Array(10).fill(400), 429]);
-    // Another address still has its own code budget, and the account still logs in from the flooded one.
-    expect((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: "400000" }, from(randomIp())))).status).toBe(400);
-    expect((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: STRONG_PASSWORD }, from(ip)))).status).toBe(200);
-  });
+  it("counts reset and confirmation codes together, per email and address, apart from log-in", () =>
+    inOneLimitWindow(async () => {
+      const upstream = await scenario({
+        ConfirmForgotPassword: [RECORDED.codeMismatch],
+        ConfirmSignUp: [RECORDED.codeMismatch],
+        InitiateAuth: [authenticationResult()],
+      });
+      const email = uniqueEmail("victim");
+      const ip = randomIp();
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        statuses.push((await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email, code: `10000${attempt}`, password: STRONG_PASSWORD }, from(ip)))).status);
+        statuses.push((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: `20000${attempt}` }, from(ip)))).status);
+      }
+      statuses.push((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: "300000" }, from(ip)))).status);
+      expect(statuses).toEqual([...Array(10).fill(400), 429]);
+      // Another address still has its own code budget, and the account still logs in from the flooded one.
+      expect((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: "400000" }, from(randomIp())))).status).toBe(400);
+      expect((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: STRONG_PASSWORD }, from(ip)))).status).toBe(200);
+    }));
 
-  it("sends at most 5 codes a minute to one email, forgot and resend together, from any address", async () => {
-    const upstream = await scenario({ ForgotPassword: [{ status: 200, body: {} }], ResendConfirmationCode: [{ status: 200, body: {} }] });
-    const email = uniqueEmail("inbox");
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < 3; attempt++) {
-      statuses.push((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email }, from(randomIp())))).status);
-      statuses.push((await apiWith(upstream.vars, "/platform/confirm/resend", jsonInit({ email }, from(randomIp())))).status);
-    }
-    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
-    expect(await upstream.calls()).toHaveLength(5);
-  });
+  it("sends at most 5 codes a minute to one email, forgot and resend together, from any address", () =>
+    inOneLimitWindow(async () => {
+      const upstream = await scenario({ ForgotPassword: [{ status: 200, body: {} }], ResendConfirmationCode: [{ status: 200, body: {} }] });
+      const email = uniqueEmail("inbox");
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        statuses.push((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email }, from(randomIp())))).status);
+        statuses.push((await apiWith(upstream.vars, "/platform/confirm/resend", jsonInit({ email }, from(randomIp())))).status);
+      }
+      expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+      expect(await upstream.calls()).toHaveLength(5);
+    }));
 });
 
 describe("per address", () => {
-  it("limits one address per route before reading the body, and leaves other addresses alone", { timeout: 30_000 }, async () => {
-    const ip = randomIp();
-    const statuses: number[] = [];
-    for (let i = 0; i < 121; i++) statuses.push((await apiWith({}, "/platform/signup", jsonInit({}, from(ip)))).status);
-    expect(statuses).toEqual([...Array(120).fill(400), 429]);
-    // Another route for the same address has its own budget; another address is unaffected.
-    expect((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status).toBe(400);
-    expect((await apiWith({}, "/platform/signup", jsonInit({}))).status).toBe(400);
-  });
+  it("limits one address per route before reading the body, and leaves other addresses alone", { timeout: 30_000 }, () =>
+    inOneLimitWindow(async () => {
+      const ip = randomIp();
+      const statuses: number[] = [];
+      for (let i = 0; i < 121; i++) statuses.push((await apiWith({}, "/platform/signup", jsonInit({}, from(ip)))).status);
+      expect(statuses).toEqual([...Array(120).fill(400), 429]);
+      // Another route for the same address has its own budget; another address is unaffected.
+      expect((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status).toBe(400);
+      expect((await apiWith({}, "/platform/signup", jsonInit({}))).status).toBe(400);
+    }));
 
-  it("answers an address over its limit with 429, whatever else is wrong with its request", { timeout: 30_000 }, async () => {
-    const ip = randomIp();
-    for (let i = 0; i < 120; i++) await apiWith({}, "/platform/login", jsonInit({}, from(ip)));
-    const requests: [string, RequestInit][] = [
-      ["malformed JSON", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }],
-      ["not JSON", { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }],
-      ["too large", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x".repeat(20_000) }) }],
-      ["invalid fields", jsonInit({ email: "nope" })],
-    ];
-    for (const [, init] of requests) {
-      const res = await apiWith({}, "/platform/login", { ...init, headers: { ...(init.headers as Record<string, string>), "cf-connecting-ip": ip } });
-      expect(res.status).toBe(429);
-      expect(res.headers.get("retry-after")).toBe("60");
-      expect((await problemOf(res)).detail).toBe("Too many requests from this address; retry later.");
-    }
-  });
+  it("answers an address over its limit with 429, whatever else is wrong with its request", { timeout: 30_000 }, () =>
+    inOneLimitWindow(async () => {
+      const ip = randomIp();
+      for (let i = 0; i < 120; i++) await apiWith({}, "/platform/login", jsonInit({}, from(ip)));
+      const requests: [string, RequestInit][] = [
+        ["malformed JSON", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }],
+        ["not JSON", { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }],
+        ["too large", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x".repeat(20_000) }) }],
+        ["invalid fields", jsonInit({ email: "nope" })],
+      ];
+      for (const [, init] of requests) {
+        const res = await apiWith({}, "/platform/login", { ...init, headers: { ...(init.headers as Record<string, string>), "cf-connecting-ip": ip } });
+        expect(res.status).toBe(429);
+        expect(res.headers.get("retry-after")).toBe("60");
+        expect((await problemOf(res)).detail).toBe("Too many requests from this address; retry later.");
+      }
+    }));
 
-  it("counts an IPv6 client by its /64, however it rotates the rest", { timeout: 30_000 }, async () => {
-    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
-    const statuses: number[] = [];
-    for (let i = 0; i < 121; i++) {
-      const ip = `${prefix}:${(i + 1).toString(16)}::${(i * 7).toString(16)}`;
-      statuses.push((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status);
-    }
-    expect(statuses).toEqual([...Array(120).fill(400), 429]);
-    expect((await apiWith({}, "/platform/login", jsonInit({}, from(`${prefix.replace(/:7$/, ":8")}::1`)))).status).toBe(400);
-  });
+  it("counts an IPv6 client by its /64, however it rotates the rest", { timeout: 30_000 }, () =>
+    inOneLimitWindow(async () => {
+      const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 121; i++) {
+        const ip = `${prefix}:${(i + 1).toString(16)}::${(i * 7).toString(16)}`;
+        statuses.push((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status);
+      }
+      expect(statuses).toEqual([...Array(120).fill(400), 429]);
+      expect((await apiWith({}, "/platform/login", jsonInit({}, from(`${prefix.replace(/:7$/, ":8")}::1`)))).status).toBe(400);
+    }));
 });
 
 describe("a failing limiter", () => {

@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { cognitoError, RECORDED } from "../fixtures/cognito";
+import { cognitoError, emptyResult, RECORDED } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { apiWith, jsonInit, postJson, problemOf, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
+import { bearer, ownPool } from "../support/own-pool";
+import {
+  api,
+  apiWith,
+  inOneLimitWindow,
+  jsonInit,
+  postJson,
+  problemOf,
+  randomIp,
+  scenario,
+  STRONG_PASSWORD,
+  uniqueEmail,
+  visibleAnswer,
+} from "../support/worker";
 import { INVALID_CODE } from "../support/answers";
 
 /** The emulator's fixed code (CODE in the global setup): it prints codes instead of emailing them. */
@@ -130,5 +143,72 @@ describe("password reset", () => {
     const res = await postJson("/platform/password/reset", { email: uniqueEmail(), code: "12 34" });
     expect(res.status).toBe(400);
     expect(((await problemOf(res)).errors as { field: string }[]).map((error) => error.field)).toEqual(["code", "password"]);
+  });
+});
+
+describe("POST /platform/password/change", () => {
+  const change = (call: (path: string, init?: RequestInit) => Promise<Response>, token: string, body: object, ip?: string) =>
+    call("/platform/password/change", jsonInit(body, { headers: { ...bearer(token), ...(ip ? { "cf-connecting-ip": ip } : {}) } }));
+  const body = { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD };
+
+  it("changes the password: the new one logs in, the old one no longer (emulator)", async () => {
+    const email = uniqueEmail();
+    const signUp = await postJson("/platform/signup", { email, password: STRONG_PASSWORD });
+    const { access_token } = (await signUp.json()) as { access_token: string };
+
+    const wrong = await change(api, access_token, { ...body, current_password: "Wr0ng-Horse!" });
+    expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_credentials"]);
+
+    const changed = await change(api, access_token, body);
+    // cognito-local has no AdminUserGlobalSignOut: the password changed, the sessions could not be ended, and the answer says so.
+    expect([changed.status, (await problemOf(changed)).code]).toEqual([502, "sessions_not_ended"]);
+    expect((await postJson("/platform/login", { email, password: NEW_PASSWORD })).status).toBe(200);
+    expect((await postJson("/platform/login", { email, password: STRONG_PASSWORD })).status).toBe(401);
+  });
+
+  it("ends every session: 204, then an earlier refresh token gets 401 (Cognito's answers)", async () => {
+    const pool = await ownPool({ ChangePassword: [emptyResult()], AdminUserGlobalSignOut: [emptyResult()], InitiateAuth: [RECORDED.revokedRefresh] });
+    expect((await change(pool.call, pool.token, body)).status).toBe(204);
+    const refresh = await pool.call("/platform/refresh", jsonInit({ refresh_token: "r".repeat(64) }));
+    expect([refresh.status, (await problemOf(refresh)).code]).toEqual([401, "invalid_refresh_token"]);
+    const calls = await pool.upstream.calls();
+    expect(calls.map((call) => [call.action, call.signed, call.body])).toEqual([
+      ["JWKS", false, ""],
+      ["ChangePassword", false, { AccessToken: pool.token, PreviousPassword: STRONG_PASSWORD, ProposedPassword: NEW_PASSWORD }],
+      ["AdminUserGlobalSignOut", true, { UserPoolId: expect.any(String), Username: pool.claims.username }],
+      ["InitiateAuth", false, expect.anything()],
+    ]);
+  });
+
+  const recorded: [string, keyof typeof RECORDED, number, string][] = [
+    ["a wrong current password", "wrongPassword", 401, "invalid_credentials"],
+    ["a new password the policy refuses", "weakNewPassword", 400, "weak_password"],
+    ["a revoked access token", "revokedAccess", 401, "invalid_token"],
+    ["Cognito's attempt limit", "limitExceeded", 429, "rate_limited"],
+    ["Cognito's lockout", "attemptsExceeded", 429, "rate_limited"],
+  ];
+  for (const [name, reply, status, code] of recorded) {
+    it(`answers ${name} with ${status} ${code} and signs nobody out`, async () => {
+      const pool = await ownPool({ ChangePassword: [RECORDED[reply]] });
+      const res = await change(pool.call, pool.token, body);
+      expect([res.status, (await problemOf(res)).code]).toEqual([status, code]);
+      expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "ChangePassword"]);
+    });
+  }
+
+  it("passes on the pool's policy sentence", async () => {
+    const pool = await ownPool({ ChangePassword: [RECORDED.weakNewPassword] });
+    expect((await problemOf(await change(pool.call, pool.token, body))).detail).toBe("Password does not conform to policy: Password not long enough");
+  });
+
+  it("counts a current password like a log-in guess: the 11th in a minute from one address gets 429 without reaching Cognito", async () => {
+    const { pool, statuses } = await inOneLimitWindow(async () => {
+      const pool = await ownPool({ ChangePassword: [RECORDED.wrongPassword] });
+      const [ip, statuses] = [randomIp(), [] as number[]];
+      for (let i = 0; i < 11; i++) statuses.push((await change(pool.call, pool.token, body, ip)).status);
+      return { pool, statuses };
+    });
+    expect(statuses).toEqual([...Array(10).fill(401), 429]);
+    expect((await pool.upstream.calls()).filter((call) => call.action === "ChangePassword")).toHaveLength(10);
   });
 });

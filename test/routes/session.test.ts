@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { authenticationResult, cognitoError, RECORDED } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "../support/keys";
+import { sign } from "../support/keys";
+import { bearer, ownPool } from "../support/own-pool";
 import { env } from "cloudflare:workers";
-import { api, apiWith, emulatorCall, expectTokens, jsonInit, postJson, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
+import { api, apiWith, inOneLimitWindow, emulatorCall, expectTokens, jsonInit, postJson, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
 
 async function signUp() {
   const email = uniqueEmail();
@@ -13,16 +14,6 @@ async function signUp() {
 }
 
 const emulatorVars = env as unknown as Record<string, string>;
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** A pool of our own: tokens signed by a test key, its JWKS and Cognito's answers from the fake upstream. */
-async function ownPool(replies: Record<string, Reply[]>) {
-  const key = await makeKey();
-  const upstream = await scenario({ JWKS: [{ status: 200, body: jwksOf(key) }], ...replies });
-  const claims = accessClaims(verifierConfig(upstream.vars));
-  const token = await sign(key, claims);
-  return { key, upstream, token, claims, call: (path: string, init?: RequestInit) => apiWith(upstream.vars, path, init) };
-}
 
 const getUserReply = (email: string): Reply => ({
   status: 200,
@@ -105,16 +96,17 @@ describe("GET /platform/me", () => {
     );
   });
 
-  it("is limited per address: 120 fresh calls a minute reach Cognito, the 121st gets 429 without a call", { timeout: 30_000 }, async () => {
-    const pool = await ownPool({ GetUser: [getUserReply("ann@example.com")] });
-    const ip = randomIp();
-    const statuses = [];
-    for (let i = 0; i < 121; i++) {
-      statuses.push((await pool.call("/platform/me?fresh=true", { headers: { ...bearer(pool.token), "cf-connecting-ip": ip } })).status);
-    }
-    expect(statuses).toEqual([...Array(120).fill(200), 429]);
-    expect((await pool.upstream.calls()).filter((c) => c.action === "GetUser")).toHaveLength(120);
-  });
+  it("is limited per address: 120 fresh calls a minute reach Cognito, the 121st gets 429 without a call", { timeout: 30_000 }, () =>
+    inOneLimitWindow(async () => {
+      const pool = await ownPool({ GetUser: [getUserReply("ann@example.com")] });
+      const ip = randomIp();
+      const statuses = [];
+      for (let i = 0; i < 121; i++) {
+        statuses.push((await pool.call("/platform/me?fresh=true", { headers: { ...bearer(pool.token), "cf-connecting-ip": ip } })).status);
+      }
+      expect(statuses).toEqual([...Array(120).fill(200), 429]);
+      expect((await pool.upstream.calls()).filter((c) => c.action === "GetUser")).toHaveLength(120);
+    }));
 
   it("answers a session Cognito revoked with 401", async () => {
     const pool = await ownPool({ GetUser: [RECORDED.revokedAccess] });

@@ -13,7 +13,7 @@ describe("contactOf", () => {
     const { pool, calls } = fakePool({ getUser: [user("ann@example.com")] });
     const ann = session();
     const now = Date.now();
-    expect(await contactOf(pool, ann, false, now)).toEqual({ email: "ann@example.com", emailVerified: true });
+    expect(await contactOf(pool, ann, false, now)).toEqual({ email: "ann@example.com", emailVerified: true, mfa: [] });
     await contactOf(pool, ann, false, now + CONTACT_TTL_MS - 1);
     expect(calls).toHaveLength(1);
     await contactOf(pool, ann, false, now + CONTACT_TTL_MS);

@@ -1,0 +1,30 @@
+import { Hono } from "hono/tiny";
+import { limitGuessesOfUser, limitMailOfUser } from "../middleware/rate-limit";
+import { requireAuth } from "../middleware/require-auth";
+import { validJson } from "../middleware/validate";
+import { CodeOnly, DeleteAccount, EmailOnly } from "../schemas/requests";
+import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } from "../services/account";
+import { sessionOf } from "../services/profile";
+import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
+import type { PlatformEnv } from "./env";
+
+/** The signed-in user's email (prove it, change it) and the end of the account. */
+export const accountRoutes = new Hono<PlatformEnv>()
+  .post("/email/verify/send", requireAuth, limitMailOfUser, async (c) => {
+    await sendEmailVerificationCode(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth));
+    return c.json(EMAIL_CODE_SENT, 202);
+  })
+  .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("code"), async (c) => {
+    await verifyEmail(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.req.valid("json").code);
+    return c.body(null, 204);
+  })
+  .post("/email/change", requireAuth, validJson(EmailOnly), limitMailOfUser, async (c) => {
+    await changeEmail(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.req.valid("json").email);
+    return c.json(NEW_EMAIL_CODE_SENT, 202);
+  })
+  .delete("/me", requireAuth, validJson(DeleteAccount), limitGuessesOfUser("password"), async (c) => {
+    const { password, code } = c.req.valid("json");
+    const claims = c.var.auth;
+    await deleteAccount(c.var.cognito, sessionOf(c.var.accessToken, claims), claims.username ?? claims.sub, password, code);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,46 @@
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGN_IN, SIGNED_IN, type RouterDocs } from "../docs/route-docs";
+import { PasswordAndTotp, TotpCodeOnly } from "../schemas/requests";
+import { TotpSetupResponse } from "../schemas/responses";
+import type { mfaRoutes } from "./mfa";
+
+const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSW";
+
+export const mfaDocs: RouterDocs<typeof mfaRoutes> = {
+  "/mfa/totp/setup": {
+    $post: {
+      operationId: "setUpTotp",
+      summary: "A new authenticator-app secret and its otpauth:// URI (render it as a QR code for the app to scan); TOTP is on only after /enable",
+      auth: true,
+      responses: {
+        200: {
+          description: "The secret, pending until a code of it is sent to /mfa/totp/enable",
+          body: {
+            schema: TotpSetupResponse,
+            example: { secret: SECRET, otpauth_uri: `otpauth://totp/Edge%20Auth:ann%40example.com?secret=${SECRET}&issuer=Edge%20Auth` },
+          },
+        },
+      },
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...ANY],
+    },
+  },
+  "/mfa/totp/enable": {
+    $post: {
+      operationId: "enableTotp",
+      summary: "Turn TOTP on with a code the app shows for the new secret; log-in then asks for a code",
+      auth: true,
+      body: { schema: TotpCodeOnly, required: true, example: { code: EXAMPLE.totpCode } },
+      responses: { 204: { description: "TOTP is on and preferred" } },
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, "invalid_code", "expired_code", ...ANY],
+    },
+  },
+  "/mfa/totp": {
+    $delete: {
+      operationId: "disableTotp",
+      summary: "Turn TOTP off: the password and a current code prove it is the user",
+      auth: true,
+      body: { schema: PasswordAndTotp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
+      responses: { 204: { description: "TOTP is off" } },
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, "invalid_credentials", "invalid_mfa_code", "mfa_session_expired", ...SIGN_IN, ...ANY],
+    },
+  },
+};

@@ -1,0 +1,24 @@
+import { Hono } from "hono/tiny";
+import { limitGuessesOfUser } from "../middleware/rate-limit";
+import { requireAuth } from "../middleware/require-auth";
+import { validJson } from "../middleware/validate";
+import { PasswordAndTotp, TotpCodeOnly } from "../schemas/requests";
+import { disableTotp, enableTotp, setUpTotp } from "../services/mfa";
+import { sessionOf } from "../services/profile";
+import type { PlatformEnv } from "./env";
+
+/** Authenticator-app (TOTP) MFA for the signed-in user: a secret, a code to turn it on, password and code to turn it off. */
+export const mfaRoutes = new Hono<PlatformEnv>()
+  .post("/mfa/totp/setup", requireAuth, async (c) => {
+    return c.json(await setUpTotp(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.var.config.totpIssuer), 200);
+  })
+  .post("/mfa/totp/enable", requireAuth, validJson(TotpCodeOnly), limitGuessesOfUser("code"), async (c) => {
+    await enableTotp(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.req.valid("json").code);
+    return c.body(null, 204);
+  })
+  .delete("/mfa/totp", requireAuth, validJson(PasswordAndTotp), limitGuessesOfUser("password"), async (c) => {
+    const { password, code } = c.req.valid("json");
+    const claims = c.var.auth;
+    await disableTotp(c.var.cognito, sessionOf(c.var.accessToken, claims), claims.username ?? claims.sub, password, code);
+    return c.body(null, 204);
+  });
