@@ -14,7 +14,8 @@ export const SIZE_BUDGET_BYTES = 40 * 1024;
 export function measureWorkerBundle() {
   const outdir = mkdtempSync(path.join(tmpdir(), "edge-auth-size-"));
   try {
-    execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--minify", "--outdir", outdir], {
+    // --env "": the top-level Worker (wrangler.toml also defines env.bench).
+    execFileSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--minify", "--env", "", "--outdir", outdir], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
