@@ -38,7 +38,10 @@ function logIn(env: ForwarderEnv, email: string, password: string): Promise<Resp
 
 export default {
   async fetch(request: Request, env: ForwarderEnv): Promise<Response> {
-    const path = new URL(request.url).pathname;
+    const url = new URL(request.url);
+    const path = url.pathname;
+    // ?log: one JSON line per request, as the API writes, to show what logging costs under wrangler dev.
+    if (url.searchParams.has("log")) console.log(JSON.stringify({ level: "info", message: "request", method: request.method, route: path, request_id: crypto.randomUUID() }));
     if (request.method === "GET" && path === "/") return Response.json({ message: "Server is running" });
     if (request.method !== "POST") return new Response(null, { status: 404 });
     const { email, password } = (await request.json()) as { email: string; password: string };

@@ -16,6 +16,8 @@ const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(dig
 const ratio = (value) => `${fixed(value, 2)}x`;
 const range = (s, digits = 1) => `${fixed(s.min, digits)}-${fixed(s.max, digits)}`;
 
+const TARGET_NAMES = { api: "this API", forwarder: "minimal forwarder", forwarderLogging: "forwarder + 1 log line", direct: "direct to emulator" };
+
 function cell(http, route, target, concurrency) {
   return http.cells.find((c) => c.route === route && c.target === target && c.concurrency === concurrency);
 }
@@ -102,11 +104,11 @@ export function renderTables(results) {
     "| route | c | target | req/s | p50 ms | p99 ms | server CPU us/req | req/s vs forwarder | p50 vs forwarder |",
     "|---|---:|---|---:|---:|---:|---:|---:|---:|",
   );
-  const names = { api: "this API", forwarder: "minimal forwarder", direct: "direct to emulator" };
+  const names = TARGET_NAMES;
   for (const route of http.routes) {
     for (const concurrency of http.concurrency) {
       const fwd = cell(http, route, "forwarder", concurrency);
-      for (const target of ["api", "forwarder", "direct"]) {
+      for (const target of ["api", "forwarder", "forwarderLogging", "direct"]) {
         const c = cell(http, route, target, concurrency);
         if (!c) continue;
         if (c.requests === 0) {
@@ -139,14 +141,14 @@ const escapeXml = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&
 export function renderSvg(results) {
   const width = 960;
   const labelWidth = 290;
-  const plotWidth = width - labelWidth - 110;
+  const plotWidth = width - labelWidth - 180;
   const barHeight = 16;
   const gap = 6;
   const parts = [];
   let y = 10;
 
   const panel = (title, unit, bars, reference) => {
-    const max = Math.max(...bars.map((bar) => bar.max ?? bar.value)) * 1.05 || 1;
+    const max = Math.max(...bars.filter((bar) => !bar.group).map((bar) => bar.max ?? bar.value)) * 1.05 || 1;
     const x = (value) => labelWidth + (value / max) * plotWidth;
     parts.push(`<text x="10" y="${y + 16}" class="title">${escapeXml(title)}</text>`);
     y += 28;
@@ -167,14 +169,14 @@ export function renderSvg(results) {
       y += barHeight + gap;
     }
     if (reference) {
-      parts.push(`<path d="M${x(reference.value).toFixed(1)} ${top - 4}V${y - gap + 2}" class="reference"/>`);
-      parts.push(`<text x="${(x(reference.value) + 3).toFixed(1)}" y="${top - 6}" class="note">${escapeXml(reference.label)}</text>`);
+      parts.push(`<path d="M${x(reference.value).toFixed(1)} ${top - 3}V${y - gap + 3}" class="reference"/>`);
+      parts.push(`<text x="${(x(reference.value) + 3).toFixed(1)}" y="${y + 10}" class="note">${escapeXml(reference.label)}</text>`);
     }
-    parts.push(`<text x="${labelWidth}" y="${y + 10}" class="note">${escapeXml(unit)}</text>`);
-    y += 30;
+    parts.push(`<text x="${labelWidth}" y="${y + (reference ? 24 : 10)}" class="note">${escapeXml(unit)}</text>`);
+    y += reference ? 44 : 30;
   };
 
-  const colors = { floor: "#7f7f7f", ours: "#d9534f", other: "#5b8ff9", bare: "#7f7f7f", api: "#d9534f", forwarder: "#5b8ff9", direct: "#7f7f7f" };
+  const colors = { floor: "#7f7f7f", ours: "#d9534f", other: "#5b8ff9", bare: "#7f7f7f", api: "#d9534f", forwarder: "#5b8ff9", forwarderLogging: "#9bb8fb", direct: "#7f7f7f" };
   const verification = results.verification.rows;
   const floor = verification.find((row) => row.name === "floor");
   panel(
@@ -204,10 +206,10 @@ export function renderSvg(results) {
     "requests per second",
     http.routes.flatMap((route) =>
       http.concurrency.flatMap((concurrency) => {
-        const cells = ["api", "forwarder", "direct"].map((target) => cell(http, route, target, concurrency)).filter(Boolean);
+        const cells = ["api", "forwarder", "forwarderLogging", "direct"].map((target) => cell(http, route, target, concurrency)).filter(Boolean);
         return [
           { group: `${route}, c=${concurrency}` },
-          ...cells.map((c) => ({ label: { api: "this API", forwarder: "minimal forwarder", direct: "direct to emulator" }[c.target], value: c.rps, color: colors[c.target], text: `${fixed(c.rps, 0)} req/s, p50 ${fixed(c.p50Ms)} ms` })),
+          ...cells.map((c) => ({ label: TARGET_NAMES[c.target], value: c.rps, color: colors[c.target], text: c.requests ? `${fixed(c.rps, 0)} req/s, p50 ${fixed(c.p50Ms)} ms` : "no answer within the cell" })),
         ];
       }),
     ),

@@ -210,6 +210,9 @@ async function startBenchWorker() {
   });
   cleanups.push(() => worker.dispose());
   await worker.ready;
+  // wrangler runs two workerd: its proxy, running now, and the Worker's own, started by the first
+  // request. Only the latter's CPU time is the Worker's (see measureInWorkerd).
+  worker.proxyPids = cpuClockAvailable ? childrenNamed(process.pid, "workerd") : [];
   worker.pids = [];
   return worker;
 }
@@ -269,9 +272,11 @@ async function measureInWorkerd(worker, tokens) {
   const response = await worker.fetch("http://bench.local/setup", { method: "POST", body: JSON.stringify(setup) });
   if (!response.ok) throw new Error(`bench worker setup: ${response.status} ${await response.text()}`);
   const { verifiers, routes } = await response.json();
-  // The workerd processes this script started (its only workerd children) are the bench Worker's
-  // runtime; the one that runs the Worker itself starts with the first request, so look now.
-  worker.pids = cpuClockAvailable ? childrenNamed(process.pid, "workerd") : [];
+  // This script's workerd children are the bench Worker's runtime (wrangler dev runs under Node
+  // children); the one started since the proxy is the Worker's own. Failing that, all of them.
+  const runtime = cpuClockAvailable ? childrenNamed(process.pid, "workerd") : [];
+  const own = runtime.filter((pid) => !worker.proxyPids.includes(pid));
+  worker.pids = own.length > 0 ? own : runtime;
 
   const roundTrips = await countRoundTrips(worker, routes);
 
@@ -363,7 +368,7 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
   // The processes that serve each target, whose CPU time a cell takes: the whole `wrangler dev` tree
   // (its Node process logs each request, workerd runs the Worker), or the emulator.
   const serverPids = cpuClockAvailable
-    ? { api: processTree(api.pid), forwarder: processTree(forwarder.pid), direct: processTree(emulator.pid) }
+    ? { api: processTree(api.pid), forwarder: processTree(forwarder.pid), forwarderLogging: processTree(forwarder.pid), direct: processTree(emulator.pid) }
     : {};
   const email = `bench-login-${startedAt}@example.com`;
   await cognitoCall(emulator.endpoint, "SignUp", { ClientId: emulator.ids.clientId, Username: email, Password: PASSWORD });
@@ -380,6 +385,7 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
     "POST /platform/login": {
       api: () => ({ method: "POST", headers: json, body: credentials }),
       forwarder: () => ({ method: "POST", headers: json, body: credentials }),
+      forwarderLogging: () => ({ method: "POST", headers: json, body: credentials }),
       direct: () => ({
         method: "POST",
         headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth" },
@@ -389,7 +395,11 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
     "GET /platform/me": { api: () => ({ method: "GET", headers: { authorization: `Bearer ${accessToken}` } }) },
     "POST /platform/signup": { api: (c) => signUp("api", c), forwarder: (c) => signUp("forwarder", c) },
   };
-  const urlOf = (target, route) => (target === "direct" ? emulator.endpoint : `${target === "api" ? apiBase : forwarderBase}${route.split(" ")[1]}`);
+  const urlOf = (target, route) => {
+    if (target === "direct") return emulator.endpoint;
+    const path = route.split(" ")[1];
+    return target === "api" ? `${apiBase}${path}` : `${forwarderBase}${path}${target === "forwarderLogging" ? "?log" : ""}`;
+  };
 
   // Warm-up: every target and route, so the first cell pays no JIT, JWKS fetch or first GetUser.
   for (const [route, byTarget] of Object.entries(targets)) {
@@ -460,7 +470,7 @@ async function main() {
     date: new Date(startedAt).toISOString(),
     durationSeconds: 0,
     environment: { ...env, loadAverageAtEnd: os.loadavg() },
-    settings: { ...SETTINGS, clock: cpuClockAvailable ? "CPU time of the workerd processes (Linux /proc schedstat)" : "wall-clock time" },
+    settings: { ...SETTINGS, clock: cpuClockAvailable ? "CPU time of the workerd process running the bench Worker (Linux /proc schedstat), minus an empty request" : "wall-clock time, minus an empty request" },
     verification: inWorkerd.verification,
     appCpu: inWorkerd.appCpu,
     roundTrips: {
