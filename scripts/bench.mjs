@@ -11,7 +11,7 @@ process.env.WRANGLER_SEND_METRICS ??= "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
 import { spawn, execFile } from "node:child_process";
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import os from "node:os";
@@ -30,12 +30,12 @@ process.chdir(root);
 const quick = process.argv.includes("--quick");
 
 const SETTINGS = {
-  rounds: quick ? 3 : 11,
-  /** Each in-workerd sample aims at this much work, so the request overhead is a small part of it. */
-  sampleTargetMs: quick ? 20 : 50,
+  rounds: quick ? 3 : 21,
+  /** Each in-workerd sample aims at this much work: short samples, many rounds, as the machine drifts. */
+  sampleTargetMs: quick ? 20 : 30,
   /** Tokens never seen before, for "ours, first sight": enough for every round's sample. */
   freshTokens: quick ? 1500 : 12_000,
-  httpSeconds: quick ? 1 : 4,
+  httpSeconds: quick ? 1 : 3,
   concurrency: [1, 10, 50],
   startupProfiles: quick ? 1 : 3,
 };
@@ -128,13 +128,33 @@ async function measureStartup(dir) {
 // ---------------------------------------------------------------------------------------------
 // Servers for the HTTP part: cognito-local, a JWKS server that counts, `wrangler dev` twice.
 
+/**
+ * cognito-local, with a reset: it rewrites its whole JSON database on every write and keeps every
+ * refresh token it issues, so each log-in makes the next slower. Cells that reach it therefore start
+ * from the same saved state (pool, client, the log-in user), restored with a restart (about 1 s).
+ */
 async function startEmulator(dir) {
-  const emulator = await startCognitoLocal({ dir, port: EMULATOR_PORT });
-  cleanups.push(() => emulator.stop());
-  const ids = await ensurePoolAndClient(emulator.endpoint, path.join(dir, "ids.json"));
-  const vars = emulatorVars(emulator.endpoint, ids);
+  const dbDir = path.join(dir, ".cognito", "db");
+  const emulator = { instance: await startCognitoLocal({ dir, port: EMULATOR_PORT }), saved: undefined };
+  cleanups.push(() => emulator.instance.stop());
+  const ids = await ensurePoolAndClient(emulator.instance.endpoint, path.join(dir, "ids.json"));
+  const vars = emulatorVars(emulator.instance.endpoint, ids);
   const jwksDocument = await (await fetch(`${vars.COGNITO_ISSUER}/.well-known/jwks.json`)).text();
-  return { endpoint: emulator.endpoint, pid: emulator.pid, ids, vars, jwksDocument };
+  return {
+    endpoint: emulator.instance.endpoint,
+    ids,
+    vars,
+    jwksDocument,
+    pid: () => emulator.instance.pid,
+    save() {
+      emulator.saved = readdirSync(dbDir).map((file) => [file, readFileSync(path.join(dbDir, file))]);
+    },
+    async reset() {
+      await emulator.instance.stop();
+      for (const [file, content] of emulator.saved) writeFileSync(path.join(dbDir, file), content);
+      emulator.instance = await startCognitoLocal({ dir, port: EMULATOR_PORT });
+    },
+  };
 }
 
 /** Serves the emulator's JWKS and counts the fetches: the API's JWKS fetches over the whole run. */
@@ -362,14 +382,33 @@ async function measureInWorkerd(worker, tokens) {
 // ---------------------------------------------------------------------------------------------
 // End to end over HTTP.
 
+/** One request as a cell would send it (a sign-up gets an email of its own); throws unless it succeeds. */
+async function oneRequest(url, { method, headers, body, signupPrefix, password }) {
+  const payload = signupPrefix ? JSON.stringify({ email: `${signupPrefix}@example.com`, password }) : body;
+  const response = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+  await response.arrayBuffer();
+}
+
+/** Waits (at most 3 s) until the servers are idle: a cell's abandoned requests must not slow the next. */
+async function settle(pids) {
+  const deadline = Date.now() + 3_000;
+  while (Date.now() < deadline) {
+    const before = cpuNs(pids);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (cpuNs(pids) - before < 0.05 * 200e6) return;
+  }
+}
+
 async function measureHttp({ api, forwarder, emulator, tool }) {
   const apiBase = api.base;
   const forwarderBase = forwarder.base;
   // The processes that serve each target, whose CPU time a cell takes: the whole `wrangler dev` tree
-  // (its Node process logs each request, workerd runs the Worker), or the emulator.
-  const serverPids = cpuClockAvailable
-    ? { api: processTree(api.pid), forwarder: processTree(forwarder.pid), forwarderLogging: processTree(forwarder.pid), direct: processTree(emulator.pid) }
-    : {};
+  // (its Node process prints each request and log line, workerd runs the Worker), or the emulator.
+  const serverPids = (target) =>
+    !cpuClockAvailable ? [] : target === "api" ? processTree(api.pid) : target === "direct" ? processTree(emulator.pid()) : processTree(forwarder.pid);
+  const allServerPids = () => [...serverPids("api"), ...serverPids("forwarder"), ...serverPids("direct")];
+
   const email = `bench-login-${startedAt}@example.com`;
   await cognitoCall(emulator.endpoint, "SignUp", { ClientId: emulator.ids.clientId, Username: email, Password: PASSWORD });
   await cognitoCall(emulator.endpoint, "AdminConfirmSignUp", { UserPoolId: emulator.ids.userPoolId, Username: email });
@@ -378,14 +417,16 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
   const login = await fetch(`${apiBase}/platform/login`, { method: "POST", headers: json, body: credentials });
   if (login.status !== 200) throw new Error(`log-in through the API: HTTP ${login.status} ${await login.text()}`);
   const { access_token: accessToken } = await login.json();
+  emulator.save();
 
-  const signUp = (target, concurrency) => ({ method: "POST", headers: json, signupPrefix: `b${startedAt}-${target}-c${concurrency}`, password: PASSWORD });
+  const signUp = (target, tag) => ({ method: "POST", headers: json, signupPrefix: `b${startedAt}-${target}-${tag}`, password: PASSWORD });
+  const logIn = () => ({ method: "POST", headers: json, body: credentials });
   const targets = {
     "GET /": { api: () => ({ method: "GET" }), forwarder: () => ({ method: "GET" }) },
     "POST /platform/login": {
-      api: () => ({ method: "POST", headers: json, body: credentials }),
-      forwarder: () => ({ method: "POST", headers: json, body: credentials }),
-      forwarderLogging: () => ({ method: "POST", headers: json, body: credentials }),
+      api: logIn,
+      forwarder: logIn,
+      forwarderLogging: logIn,
       direct: () => ({
         method: "POST",
         headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth" },
@@ -393,37 +434,50 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
       }),
     },
     "GET /platform/me": { api: () => ({ method: "GET", headers: { authorization: `Bearer ${accessToken}` } }) },
-    "POST /platform/signup": { api: (c) => signUp("api", c), forwarder: (c) => signUp("forwarder", c) },
+    "POST /platform/signup": { api: (tag) => signUp("api", tag), forwarder: (tag) => signUp("forwarder", tag) },
   };
+  const reachesEmulator = (route) => route === "POST /platform/login" || route === "POST /platform/signup";
   const urlOf = (target, route) => {
     if (target === "direct") return emulator.endpoint;
     const path = route.split(" ")[1];
     return target === "api" ? `${apiBase}${path}` : `${forwarderBase}${path}${target === "forwarderLogging" ? "?log" : ""}`;
   };
 
-  // Warm-up: every target and route, so the first cell pays no JIT, JWKS fetch or first GetUser.
+  // Warm-up: every target and route, so that no cell pays for JIT, the JWKS fetch or the first GetUser.
   for (const [route, byTarget] of Object.entries(targets)) {
     for (const [target, request] of Object.entries(byTarget)) {
-      const warm = await runLoad(tool, urlOf(target, route), request(`warm`), 2, 1);
+      const warm = await runLoad(tool, urlOf(target, route), request("warm"), 2, 1);
       if (warm.errors) throw new Error(`warm-up ${target} ${route}: ${warm.errors} failed requests`);
     }
   }
+  await emulator.reset();
 
   // What the servers spend idle (file watchers, timers), per ms: taken out of each cell's CPU time.
   const idleNsPerMs = {};
-  const idleBefore = Object.fromEntries(Object.entries(serverPids).map(([target, pids]) => [target, cpuNs(pids)]));
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  for (const [target, pids] of Object.entries(serverPids)) idleNsPerMs[target] = (cpuNs(pids) - idleBefore[target]) / 1_000;
+  for (const target of ["api", "forwarder", "direct"]) {
+    const before = cpuNs(serverPids(target));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    idleNsPerMs[target] = (cpuNs(serverPids(target)) - before) / 300;
+  }
+  idleNsPerMs.forwarderLogging = idleNsPerMs.forwarder;
 
   const cells = [];
   let turn = 0;
   for (const concurrency of SETTINGS.concurrency) {
     for (const [route, byTarget] of Object.entries(targets)) {
       for (const target of rotate(Object.keys(byTarget), turn++)) {
-        const cpuBefore = cpuNs(serverPids[target] ?? []);
+        const tag = `c${concurrency}`;
+        if (reachesEmulator(route)) {
+          await emulator.reset();
+          // One request first: the restart closed the servers' connections to the emulator.
+          await oneRequest(urlOf(target, route), byTarget[target](`${tag}-warm`));
+        }
+        await settle(allServerPids());
+        const pids = serverPids(target);
+        const cpuBefore = cpuNs(pids);
         const started = performance.now();
-        const result = await runLoad(tool, urlOf(target, route), byTarget[target](concurrency), concurrency, SETTINGS.httpSeconds);
-        const busyNs = cpuNs(serverPids[target] ?? []) - cpuBefore - idleNsPerMs[target] * (performance.now() - started);
+        const result = await runLoad(tool, urlOf(target, route), byTarget[target](tag), concurrency, SETTINGS.httpSeconds);
+        const busyNs = cpuNs(pids) - cpuBefore - idleNsPerMs[target] * (performance.now() - started);
         const serverCpuUs = cpuClockAvailable && result.requests ? busyNs / 1e3 / result.requests : undefined;
         cells.push({ route, target, concurrency, ...result, serverCpuUs });
         log(`HTTP ${route} ${target} c=${concurrency}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(1)} ms${result.errors ? `, ${result.errors} errors` : ""}`);
