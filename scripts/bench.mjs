@@ -79,14 +79,15 @@ function packageVersion(...candidates) {
 
 function environment() {
   const cpus = os.cpus();
-  const wrk = wrkVersion();
+  // BENCH_LOAD=node uses the Node load generator even where wrk is installed.
+  const wrk = process.env.BENCH_LOAD === "node" ? undefined : wrkVersion();
   return {
     node: process.versions.node,
     wrangler: packageVersion("node_modules/wrangler/package.json"),
     workerd: packageVersion("node_modules/wrangler/node_modules/workerd/package.json", "node_modules/workerd/package.json"),
     cognitoLocal: packageVersion("node_modules/cognito-local/package.json"),
     libraries: Object.fromEntries(["hono", "jose", "aws-jwt-verify", "zod"].map((name) => [name, packageVersion(`node_modules/${name}/package.json`)])),
-    loadGenerator: wrk ?? "Node keep-alive load generator (wrk not installed)",
+    loadGenerator: wrk ?? "Node keep-alive load generator (no wrk)",
     loadTool: wrk ? "wrk" : "node",
     compatibilityDate: COMPATIBILITY_DATE,
     cores: cpus.length,
