@@ -1,67 +1,204 @@
-// The benchmark's Worker: verifies one valid Cognito-shaped access token in a loop, with this API's
-// verifier or with aws-jwt-verify, same token and same key, both with the key set already in memory.
-// scripts/bench.mjs times the requests from outside: inside workerd the clock only moves on I/O.
-import { CognitoJwtVerifier } from "aws-jwt-verify";
-import { SignJWT, exportJWK, generateKeyPair } from "jose";
-import { createAccessTokenVerifier, type VerifierSettings } from "../src/auth/verifier";
+// The benchmark's Worker, run by scripts/bench.mjs with wrangler's unstable_startWorker. Each request
+// runs one sample: N token verifications (/verify) or N requests through an app (/app). The script
+// times the request from outside, because inside workerd the clock only moves on I/O.
+//
+//   POST /setup                         keys, tokens and pool settings (signed by the script in Node)
+//   GET  /noop                          an empty request: the overhead subtracted from every sample
+//   GET  /verify?impl=NAME&n=N          N verifications; "ours, first sight" takes a new token each time
+//   GET  /app?app=ours|bare&route=R&n=N N requests to the app's fetch, Cognito faked in the isolate
+//   GET  /counts                        every upstream call (JWKS included) since setup
+//
+// /app answers the calls the N requests made: upstream calls by action, limiter calls and limiter
+// waves (calls that did not overlap an earlier call of the same request), and log lines.
+import { bareApp } from "./bare-app";
+import { installFakeCognito, type CallCounts } from "./fake-cognito";
+import { RATE_LIMIT_BINDINGS, handler, verifierFor } from "./subject";
+import { alternatives, type BenchPool, type Verify } from "./verifiers";
 
-const USER_POOL_ID = "us-east-1_BenchPool1";
-const CLIENT_ID = "benchclient";
-const ISSUER = `https://cognito-idp.us-east-1.amazonaws.com/${USER_POOL_ID}`;
-
-interface Fixture {
-  token: string;
-  verifiers: Record<string, () => Promise<unknown>>;
+interface Setup extends BenchPool {
+  region: string;
+  /** The token a client sends again and again (me, "ours, repeated"). */
+  repeatedToken: string;
+  /** Never used before: each "ours, first sight" iteration takes the next one. */
+  freshTokens: string[];
+  /** Distinct tokens the other verifiers cycle through. */
+  cycleTokens: string[];
+  userSub: string;
+  email: string;
+  password: string;
 }
 
-let fixture: Promise<Fixture> | undefined;
+export const ROUTES = ["GET /", "POST /platform/login", "GET /platform/me", "POST /platform/signup"] as const;
+type Route = (typeof ROUTES)[number];
 
-/** Made on the first request: workerd allows no key generation in global scope. */
-async function makeFixture(): Promise<Fixture> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "bench", alg: "RS256", use: "sig" }] };
-  const now = Math.floor(Date.now() / 1000);
-  const sub = crypto.randomUUID();
-  const token = await new SignJWT({
-    sub,
-    iss: ISSUER,
-    client_id: CLIENT_ID,
-    origin_jti: crypto.randomUUID(),
-    token_use: "access",
-    scope: "aws.cognito.signin.user.admin",
-    auth_time: now,
-    exp: now + 3600,
-    iat: now,
-    jti: crypto.randomUUID(),
-    username: sub,
-  })
-    .setProtectedHeader({ alg: "RS256", kid: "bench" })
-    .sign(privateKey);
+interface Bench {
+  setup: Setup;
+  verifiers: Record<string, Verify>;
+  apps: Record<"ours" | "bare", { fetch(request: Request, env: object, ctx: ExecutionContext): Response | Promise<Response> }>;
+  env: Record<string, unknown>;
+  upstream: CallCounts;
+  limiter: { calls: number; waves: number };
+  logLines: number;
+}
 
-  // Inline JWKS: the keys are in memory from the start, as they are after the first fetch.
-  const config: VerifierSettings = { issuer: ISSUER, clientId: CLIENT_ID, jwksUrl: `${ISSUER}/.well-known/jwks.json`, jwks: JSON.stringify(jwks) };
-  const ours = createAccessTokenVerifier(config, { maxCachedTokens: 0 });
-  const aws = CognitoJwtVerifier.create({ userPoolId: USER_POOL_ID, tokenUse: "access", clientId: CLIENT_ID });
-  aws.cacheJwks(jwks as Parameters<typeof aws.cacheJwks>[0]);
+let bench: Bench | undefined;
+let freshCursor = 0;
+let signupCounter = 0;
 
-  const verifiers = {
-    // No verified-token cache: this measures a full verification every time.
-    ours: () => ours.verify(token),
-    "aws-jwt-verify": () => aws.verify(token),
+const AWS_KEYS = { accessKeyId: "AKIABENCHBENCHBENCH0", secretAccessKey: "bench-secret-access-key-bench-secret-key" };
+
+/** A limiter binding that allows everything and counts; a call made while another is pending shares its wave. */
+function countingLimiter(limiter: Bench["limiter"]) {
+  let pending = 0;
+  return {
+    limit(): Promise<{ success: boolean }> {
+      limiter.calls++;
+      if (pending === 0) limiter.waves++;
+      pending++;
+      return Promise.resolve().then(() => {
+        pending--;
+        return { success: true };
+      });
+    },
   };
-  // Both must accept the token, or the loop would time error paths.
-  for (const verify of Object.values(verifiers)) await verify();
-  return { token, verifiers };
+}
+
+async function makeBench(setup: Setup): Promise<Bench> {
+  // The app's access log is built (JSON, redaction) as in production; only the sink is skipped, so
+  // that thousands of lines do not travel to the script's terminal.
+  const logCounter = { lines: 0 };
+  console.log = console.info = console.warn = () => void logCounter.lines++;
+
+  const { counts } = installFakeCognito({
+    accessToken: setup.repeatedToken,
+    idToken: setup.repeatedToken,
+    userSub: setup.userSub,
+    email: setup.email,
+    jwks: setup.jwks,
+  });
+  const jwksJson = JSON.stringify(setup.jwks);
+  const ours = verifierFor({ issuer: setup.issuer, clientId: setup.clientId, jwksJson });
+  const { floor, ...others } = await alternatives(setup);
+  const limiter = { calls: 0, waves: 0 };
+  const endpoint = `https://cognito-idp.${setup.region}.amazonaws.com/`;
+  const env: Record<string, unknown> = {
+    COGNITO_USER_CLIENT_ID: setup.clientId,
+    COGNITO_REGION_NAME: setup.region,
+    USER_POOL_ID: setup.userPoolId,
+    COGNITO_JWKS: jwksJson,
+    AWS_ACCESS_KEY_ID: AWS_KEYS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_KEYS.secretAccessKey,
+    AUTO_CONFIRM: "true",
+  };
+  for (const name of RATE_LIMIT_BINDINGS) env[name] = countingLimiter(limiter);
+  const [publicKey] = (await Promise.all(
+    setup.jwks.keys.map((key) => crypto.subtle.importKey("jwk", key, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"])),
+  )) as [CryptoKey];
+  const bare = bareApp({ ...setup, ...AWS_KEYS, endpoint, publicKey });
+
+  const result: Bench = {
+    setup,
+    verifiers: {
+      floor,
+      "ours, first sight": ours,
+      "ours, repeated": ours,
+      ...others,
+    },
+    apps: { ours: handler, bare: { fetch: (request, env, ctx) => bare.fetch(request, env, ctx) } },
+    env,
+    upstream: counts,
+    limiter,
+    get logLines() {
+      return logCounter.lines;
+    },
+  };
+  // Every verifier must accept the tokens, or the loops would time error paths.
+  for (const [name, verify] of Object.entries(result.verifiers)) {
+    await verify(name === "ours, first sight" ? nextFreshToken(setup) : name === "ours, repeated" ? setup.repeatedToken : setup.cycleTokens[0]!);
+  }
+  return result;
+}
+
+function nextFreshToken(setup: Setup): string {
+  const token = setup.freshTokens[freshCursor++];
+  if (token === undefined) throw new Error("out of fresh tokens: sign more in scripts/bench.mjs");
+  return token;
+}
+
+async function runVerify(b: Bench, impl: string, n: number): Promise<Response> {
+  const verify = b.verifiers[impl];
+  if (!verify) return new Response(`impl must be one of ${Object.keys(b.verifiers).join(", ")}`, { status: 400 });
+  if (impl === "ours, first sight") {
+    if (freshCursor + n > b.setup.freshTokens.length) return new Response("out of fresh tokens", { status: 409 });
+    for (let i = 0; i < n; i++) await verify(nextFreshToken(b.setup));
+  } else if (impl === "ours, repeated") {
+    for (let i = 0; i < n; i++) await verify(b.setup.repeatedToken);
+  } else {
+    const tokens = b.setup.cycleTokens;
+    for (let i = 0; i < n; i++) await verify(tokens[i % tokens.length]!);
+  }
+  return Response.json({ n, freshLeft: b.setup.freshTokens.length - freshCursor });
+}
+
+function routeRequest(b: Bench, route: Route): Request {
+  const base = "https://api.bench.local";
+  const headers = { "content-type": "application/json", "cf-connecting-ip": "203.0.113.7" };
+  switch (route) {
+    case "GET /":
+      return new Request(`${base}/`);
+    case "GET /platform/me":
+      return new Request(`${base}/platform/me`, { headers: { authorization: `Bearer ${b.setup.repeatedToken}` } });
+    case "POST /platform/login":
+      return new Request(`${base}/platform/login`, { method: "POST", headers, body: JSON.stringify({ email: b.setup.email, password: b.setup.password }) });
+    case "POST /platform/signup":
+      return new Request(`${base}/platform/signup`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ email: `bench-${++signupCounter}@example.com`, password: b.setup.password }),
+      });
+  }
+}
+
+const EXPECTED_STATUS: Record<Route, number> = { "GET /": 200, "POST /platform/login": 200, "GET /platform/me": 200, "POST /platform/signup": 201 };
+
+async function runApp(b: Bench, appName: string, route: string, n: number, ctx: ExecutionContext): Promise<Response> {
+  const app = b.apps[appName as "ours" | "bare"];
+  if (!app || !ROUTES.includes(route as Route)) return new Response(`app must be ours or bare, route one of ${ROUTES.join(", ")}`, { status: 400 });
+  const upstreamBefore = { ...b.upstream };
+  const limiterBefore = { ...b.limiter };
+  const logBefore = b.logLines;
+  for (let i = 0; i < n; i++) {
+    const response = await app.fetch(routeRequest(b, route as Route), b.env, ctx);
+    const body = await response.text();
+    if (response.status !== EXPECTED_STATUS[route as Route]) return new Response(`${appName} ${route}: HTTP ${response.status} ${body}`, { status: 500 });
+  }
+  const upstream: CallCounts = {};
+  for (const [action, count] of Object.entries(b.upstream)) {
+    const made = count - (upstreamBefore[action] ?? 0);
+    if (made > 0) upstream[action] = made;
+  }
+  return Response.json({
+    n,
+    upstream,
+    limiterCalls: b.limiter.calls - limiterBefore.calls,
+    limiterWaves: b.limiter.waves - limiterBefore.waves,
+    logLines: b.logLines - logBefore,
+  });
 }
 
 export default {
-  async fetch(request: Request): Promise<Response> {
-    const params = new URL(request.url).searchParams;
-    const { verifiers } = await (fixture ??= makeFixture());
-    const verify = verifiers[params.get("impl") ?? ""];
-    if (!verify) return new Response(`impl must be one of ${Object.keys(verifiers).join(", ")}`, { status: 400 });
-    const iterations = Number(params.get("n") ?? "0");
-    for (let i = 0; i < iterations; i++) await verify();
-    return new Response(String(iterations));
+  async fetch(request: Request, _env: unknown, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/noop") return new Response("0");
+    if (url.pathname === "/setup" && request.method === "POST") {
+      bench = await makeBench((await request.json()) as Setup);
+      return Response.json({ verifiers: Object.keys(bench.verifiers), routes: ROUTES });
+    }
+    if (!bench) return new Response("POST /setup first", { status: 409 });
+    const n = Number(url.searchParams.get("n") ?? "0");
+    if (url.pathname === "/verify") return runVerify(bench, url.searchParams.get("impl") ?? "", n);
+    if (url.pathname === "/counts") return Response.json({ upstream: bench.upstream, limiter: bench.limiter, logLines: bench.logLines });
+    if (url.pathname === "/app") return runApp(bench, url.searchParams.get("app") ?? "", url.searchParams.get("route") ?? "", n, ctx);
+    return new Response("not found", { status: 404 });
   },
 };

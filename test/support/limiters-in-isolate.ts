@@ -22,7 +22,9 @@ function limiter(limit: number, periodSeconds: number): Limiter {
 /** One in-isolate limiter per `[[ratelimits]]` binding of wrangler.toml, by binding name. */
 export function limitersInIsolate(): Record<string, Limiter> {
   const bindings: Record<string, Limiter> = {};
-  const blocks = wranglerToml.split("[[ratelimits]]").slice(1);
+  // The top-level Worker's bindings only: environments ([env.bench]...) come after them.
+  const topLevel = wranglerToml.split(/^\[env\./m)[0]!;
+  const blocks = topLevel.split("[[ratelimits]]").slice(1);
   for (const block of blocks) {
     const name = /name\s*=\s*"(\w+)"/.exec(block)?.[1];
     const simple = /simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/.exec(block);

@@ -1,0 +1,66 @@
+// Budgets that CI holds every change to (issue 10): round trips to Cognito per route, and JWKS
+// fetches per cold start. Timings vary from machine to machine; these counts do not. `npm run bench`
+// reports the same counts; the bundle-size budget is `npm run size`.
+import { describe, expect, it } from "vitest";
+import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
+import type { Reply } from "./support/fake-upstream";
+import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./support/keys";
+import { apiWith, jsonInit, scenario, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
+
+const getUserReply: Reply = {
+  status: 200,
+  body: { Username: "u", UserAttributes: [{ Name: "email", Value: "ann@example.com" }, { Name: "email_verified", Value: "true" }] },
+};
+
+/** A pool of our own on the fake upstream: its JWKS, a valid access token, Cognito's answers. */
+async function pool(replies: Record<string, Reply[]>) {
+  const key = await makeKey();
+  const upstream = await scenario({ JWKS: [{ status: 200, body: jwksOf(key) }], ...replies });
+  const token = await sign(key, accessClaims(verifierConfig(upstream.vars)));
+  return {
+    token,
+    call: (path: string, init?: RequestInit) => apiWith(upstream.vars, path, init),
+    actions: async () => (await upstream.calls()).map((call) => call.action),
+  };
+}
+
+const credentials = () => jsonInit({ email: uniqueEmail("budget"), password: STRONG_PASSWORD });
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+describe("upstream calls per route", () => {
+  it("GET /: none", async () => {
+    const upstream = await pool({});
+    expect((await upstream.call("/")).status).toBe(200);
+    expect(await upstream.actions()).toEqual([]);
+  });
+
+  it("log-in: 1 (InitiateAuth)", async () => {
+    const upstream = await pool({ InitiateAuth: [authenticationResult()] });
+    expect((await upstream.call("/platform/login", credentials())).status).toBe(200);
+    expect(await upstream.actions()).toEqual(["InitiateAuth"]);
+  });
+
+  it("sign-up: 3 (SignUp, AdminConfirmSignUp, InitiateAuth)", async () => {
+    const upstream = await pool({ SignUp: [signUpResult()], AdminConfirmSignUp: [emptyResult()], InitiateAuth: [authenticationResult()] });
+    expect((await upstream.call("/platform/signup", credentials())).status).toBe(201);
+    expect(await upstream.actions()).toEqual(["SignUp", "AdminConfirmSignUp", "InitiateAuth"]);
+  });
+
+  it("me: the session's first call asks Cognito for the email once; a repeated token makes none", async () => {
+    const upstream = await pool({ GetUser: [getUserReply] });
+    expect((await upstream.call("/platform/me", bearer(upstream.token))).status).toBe(200);
+    expect(await upstream.actions()).toEqual(["JWKS", "GetUser"]);
+    for (let i = 0; i < 5; i++) expect((await upstream.call("/platform/me", bearer(upstream.token))).status).toBe(200);
+    expect(await upstream.actions()).toEqual(["JWKS", "GetUser"]);
+  });
+});
+
+describe("JWKS fetches", () => {
+  it("one per cold start, for a burst of concurrent first requests and every request after it", async () => {
+    const upstream = await pool({ GetUser: [getUserReply] });
+    const burst = await Promise.all(Array.from({ length: 20 }, () => upstream.call("/platform/me", bearer(upstream.token))));
+    expect(burst.map((res) => res.status)).toEqual(Array(20).fill(200));
+    for (let i = 0; i < 5; i++) expect((await upstream.call("/platform/me", bearer(upstream.token))).status).toBe(200);
+    expect((await upstream.actions()).filter((action) => action === "JWKS")).toEqual(["JWKS"]);
+  });
+});
