@@ -11,7 +11,8 @@ const LONG_SECRET = /[A-Za-z0-9+/=_-]{40,}/g;
 
 /** a***@example.com: enough to correlate a support request, not enough to enumerate users. */
 export function maskEmail(email: string): string {
-  return email.replace(EMAIL, "$1***@$2");
+  // Most logged strings have no @: skip a regex that would scan them from every position.
+  return email.includes("@") ? email.replace(EMAIL, "$1***@$2") : email;
 }
 
 export function redact(text: string): string {

@@ -10,10 +10,10 @@ export interface UpstreamCall {
   ms: number;
 }
 
-/** What one incoming request lends to its upstream calls: its deadline, its call log and its clearance. */
+/** What one incoming request lends to its upstream calls: its time budget, its call log and its clearance. */
 export interface RequestScope {
-  /** Aborts when the request's time budget is spent. */
-  deadline: AbortSignal;
+  /** When the request's time for all its upstream work, retries included, runs out (ms since the epoch). */
+  budgetEndsAt: number;
   calls: UpstreamCall[];
   /** Settles before the first call may go out; rejects when the request must not call upstream (rate limits). */
   clearance: Promise<void>;
@@ -53,8 +53,10 @@ export class CognitoClient {
       try {
         return await this.#send<T>(scope, action, input, options.signed ?? false);
       } catch (error) {
-        if (!options.retry || attempt >= MAX_ATTEMPTS || !isTransient(error) || scope.deadline.aborted) throw error;
-        await sleep(jitteredBackoff(attempt), scope.deadline);
+        if (!options.retry || attempt >= MAX_ATTEMPTS || !isTransient(error)) throw error;
+        const pause = jitteredBackoff(attempt);
+        if (Date.now() + pause >= scope.budgetEndsAt) throw new UpstreamTimeoutError(`no time left to retry ${action}`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
   }
@@ -64,7 +66,8 @@ export class CognitoClient {
     const record = (status: UpstreamCall["status"], errorType?: string) =>
       scope.calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
 
-    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    // One timer per call: the call's own limit, or what is left of the request's budget if less.
+    const timeoutMs = Math.min(this.#options.timeoutMs, scope.budgetEndsAt - started);
     const init: RequestInit = {
       method: "POST",
       headers: {
@@ -74,15 +77,19 @@ export class CognitoClient {
       body: JSON.stringify(input),
     };
 
+    if (timeoutMs <= 0) {
+      record("timeout");
+      throw new UpstreamTimeoutError(`no time left for ${action}`);
+    }
+    const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
     let text: string;
     try {
-      if (scope.deadline.aborted) throw new UpstreamTimeoutError(`no time left for ${action}`);
       const request = signed ? await this.#signer.sign(this.#options.endpoint, init) : new Request(this.#options.endpoint, init);
-      response = await fetch(request, { signal: AbortSignal.any([timeout, scope.deadline]) });
+      response = await fetch(request, { signal: timeout });
       text = await response.text();
     } catch (error) {
-      if (error instanceof UpstreamTimeoutError || timeout.aborted || scope.deadline.aborted) {
+      if (timeout.aborted) {
         record("timeout");
         throw new UpstreamTimeoutError(`${action} timed out`, { cause: error });
       }
@@ -128,16 +135,4 @@ function isTransient(error: unknown): boolean {
 /** Full jitter: spreads retries of many clients so they do not arrive together. */
 function jitteredBackoff(attempt: number): number {
   return Math.random() * BACKOFF_BASE_MS * 2 ** attempt;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

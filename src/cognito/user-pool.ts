@@ -78,7 +78,7 @@ function appClientFor(config: Config): AppClient {
   return app;
 }
 
-/** The user pool as one request sees it: every call shares the request's deadline, call log and clearance. */
+/** The user pool as one request sees it: every call shares the request's time budget, call log and clearance. */
 export function openUserPool(config: Config, scope: RequestScope): UserPool {
   return new UserPool(appClientFor(config), scope);
 }

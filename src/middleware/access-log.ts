@@ -18,7 +18,7 @@ export interface AccessLogVariables extends RequestIdVariables {
 export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(async (c, next) => {
   const started = Date.now();
   await next();
-  const { email, upstreamCalls, failure } = c.var;
+  const [email, upstreamCalls, failure] = [c.get("email"), c.get("upstreamCalls"), c.get("failure")];
   log(
     c.res.status >= 500 ? "error" : "info",
     "request",
@@ -31,6 +31,6 @@ export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(asy
       ...(upstreamCalls?.length ? { upstream: upstreamCalls } : {}),
       ...(failure ? { error: failure } : {}),
     },
-    c.var.requestId,
+    c.get("requestId"),
   );
 });

@@ -15,13 +15,13 @@ export interface CognitoVariables {
 
 /** Gives routes the config and the request's user pool, or a 503 naming the variables to fix (never their values). */
 export const withCognito = createMiddleware<{ Variables: CognitoVariables & ConfigVariables & AddressLimitVariables }>(async (c, next) => {
-  const result = c.var.configResult;
+  const result = c.get("configResult");
   if (!result.ok) throw problem("not_configured", { detail: notConfiguredDetail(result.invalid, result.placeholders), headers: { "retry-after": "60" } });
   const scope: RequestScope = {
-    deadline: AbortSignal.timeout(result.config.requestBudgetMs),
+    budgetEndsAt: Date.now() + result.config.requestBudgetMs,
     calls: [],
     // No upstream call before the address's rate-limit verdict: an address over its limit costs Cognito nothing.
-    clearance: c.var.addressCheck,
+    clearance: c.get("addressCheck"),
   };
   c.set("config", result.config);
   c.set("cognito", openUserPool(result.config, scope));

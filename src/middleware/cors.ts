@@ -8,7 +8,7 @@ import type { ConfigVariables } from "./config";
  */
 export const corsFromConfig = cors({
   origin: (origin, c: Context<{ Variables: ConfigVariables }>) => {
-    const result = c.var.configResult;
+    const result = c.get("configResult");
     return result.ok && result.config.corsOrigins.includes(origin) ? origin : null;
   },
   allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],

@@ -103,7 +103,7 @@ export function handleError<E extends { Variables: AccessLogVariables }>(error: 
   const cause = answer.cause ?? (answer === error ? undefined : error);
   c.set("failure", { code: answer.code, ...(cause ? describe(cause) : {}) });
   const headers = { ...answer.headers, "content-type": "application/problem+json", "cache-control": "no-store" };
-  return c.body(JSON.stringify(problemBody(answer, c.var.requestId)), answer.status, headers);
+  return c.body(JSON.stringify(problemBody(answer, c.get("requestId"))), answer.status, headers);
 }
 
 /** Enough to debug from the log: error class, Cognito type and message; never a stack. */

@@ -85,7 +85,7 @@ export function limitGuesses(kind: GuessKind) {
   return createMiddleware<LimitEnv, string, EmailInput>(async (c, next) => {
     const { email } = c.req.valid("json");
     c.set("email", email);
-    await Promise.all([c.var.addressCheck, countGuess(c.env, clientAddress(c), kind, email)]);
+    await Promise.all([c.get("addressCheck"), countGuess(c.env, clientAddress(c), kind, email)]);
     await next();
   });
 }
@@ -100,14 +100,14 @@ type UserLimitEnv = { Bindings: Env; Variables: AddressLimitVariables & { auth: 
 /** For a bearer route that checks a password or a code of the signed-in user (after requireAuth). */
 export function limitGuessesOfUser(kind: GuessKind) {
   return createMiddleware<UserLimitEnv>(async (c, next) => {
-    await Promise.all([c.var.addressCheck, countGuess(c.env, clientAddress(c), kind, c.var.auth.sub)]);
+    await Promise.all([c.get("addressCheck"), countGuess(c.env, clientAddress(c), kind, c.get("auth").sub)]);
     await next();
   });
 }
 
 /** For a bearer route that sends mail to the signed-in user (after requireAuth). */
 export const limitMailOfUser = createMiddleware<UserLimitEnv>(async (c, next) => {
-  await Promise.all([c.var.addressCheck, withinLimit(c.env.MAIL_RATE_LIMITER, c.var.auth.sub, "Too many codes sent; retry later.")]);
+  await Promise.all([c.get("addressCheck"), withinLimit(c.env.MAIL_RATE_LIMITER, c.get("auth").sub, "Too many codes sent; retry later.")]);
   await next();
 });
 
@@ -115,7 +115,7 @@ export const limitMailOfUser = createMiddleware<UserLimitEnv>(async (c, next) =>
 export const limitMail = createMiddleware<LimitEnv, string, EmailInput>(async (c, next) => {
   const { email } = c.req.valid("json");
   c.set("email", email);
-  await Promise.all([c.var.addressCheck, withinLimit(c.env.MAIL_RATE_LIMITER, email, "Too many codes sent to this email; retry later.")]);
+  await Promise.all([c.get("addressCheck"), withinLimit(c.env.MAIL_RATE_LIMITER, email, "Too many codes sent to this email; retry later.")]);
   await next();
 });
 

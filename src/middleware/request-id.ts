@@ -5,7 +5,7 @@ const MAX_LENGTH = 128;
 const REQUEST_ID = /^[\w=-]{1,128}$/;
 
 /**
- * An id for every request, in `c.var.requestId`, the X-Request-Id header, problem bodies and the log:
+ * An id for every request, in `c.get("requestId")`, the X-Request-Id header, problem bodies and the log:
  * a well-formed client id (for correlation across services), else Cloudflare's ray id, else a UUID.
  * Ids are validated here, once, so the log writes them as they are.
  */

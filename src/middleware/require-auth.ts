@@ -34,7 +34,7 @@ function verifierFor(config: Config): AccessTokenVerifier {
 export const requireAuth = createMiddleware<{ Variables: AuthVariables & { config: Config } }>(async (c, next) => {
   const token = BEARER.exec(c.req.header("authorization") ?? "")?.[1];
   if (!token) throw problem("invalid_token", { headers: { "www-authenticate": bearerChallenge() } });
-  c.set("auth", await verifierFor(c.var.config).verify(token));
+  c.set("auth", await verifierFor(c.get("config")).verify(token));
   c.set("accessToken", token);
   await next();
 });

@@ -11,7 +11,7 @@ import type { AuthVariables } from "./require-auth";
  * verifying the email forgets it in the isolate that verified. Goes after requireAuth.
  */
 export const requireVerifiedEmail = createMiddleware<{ Variables: AuthVariables & CognitoVariables }>(async (c, next) => {
-  const contact = await contactOf(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), false);
+  const contact = await contactOf(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), false);
   if (!contact.emailVerified) throw problem("email_not_verified");
   await next();
 });

@@ -11,20 +11,20 @@ import type { PlatformEnv } from "./env";
 /** The signed-in user's email (prove it, change it) and the end of the account. */
 export const accountRoutes = new Hono<PlatformEnv>()
   .post("/email/verify/send", requireAuth, limitMailOfUser, async (c) => {
-    await sendEmailVerificationCode(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth));
+    await sendEmailVerificationCode(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")));
     return c.json(EMAIL_CODE_SENT, 202);
   })
   .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("code"), async (c) => {
-    await verifyEmail(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.req.valid("json").code);
+    await verifyEmail(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").code);
     return c.body(null, 204);
   })
   .post("/email/change", requireAuth, validJson(EmailOnly), limitMailOfUser, async (c) => {
-    await changeEmail(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.req.valid("json").email);
+    await changeEmail(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").email);
     return c.json(NEW_EMAIL_CODE_SENT, 202);
   })
   .delete("/me", requireAuth, validJson(DeleteAccount), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
-    const claims = c.var.auth;
-    await deleteAccount(c.var.cognito, sessionOf(c.var.accessToken, claims), claims.username ?? claims.sub, password, code);
+    const claims = c.get("auth");
+    await deleteAccount(c.get("cognito"), sessionOf(c.get("accessToken"), claims), claims.username ?? claims.sub, password, code);
     return c.body(null, 204);
   });

@@ -10,15 +10,15 @@ import type { PlatformEnv } from "./env";
 /** Authenticator-app (TOTP) MFA for the signed-in user: a secret, a code to turn it on, password and code to turn it off. */
 export const mfaRoutes = new Hono<PlatformEnv>()
   .post("/mfa/totp/setup", requireAuth, async (c) => {
-    return c.json(await setUpTotp(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.var.config.totpIssuer), 200);
+    return c.json(await setUpTotp(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.get("config").totpIssuer), 200);
   })
   .post("/mfa/totp/enable", requireAuth, validJson(TotpCodeOnly), limitGuessesOfUser("code"), async (c) => {
-    await enableTotp(c.var.cognito, sessionOf(c.var.accessToken, c.var.auth), c.req.valid("json").code);
+    await enableTotp(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").code);
     return c.body(null, 204);
   })
   .delete("/mfa/totp", requireAuth, validJson(PasswordAndTotp), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
-    const claims = c.var.auth;
-    await disableTotp(c.var.cognito, sessionOf(c.var.accessToken, claims), claims.username ?? claims.sub, password, code);
+    const claims = c.get("auth");
+    await disableTotp(c.get("cognito"), sessionOf(c.get("accessToken"), claims), claims.username ?? claims.sub, password, code);
     return c.body(null, 204);
   });

@@ -14,17 +14,17 @@ import type { PlatformEnv } from "./env";
  */
 export const passwordRoutes = new Hono<PlatformEnv>()
   .post("/password/forgot", validJson(EmailOnly), limitMail, async (c) => {
-    await requestPasswordReset(c.var.cognito, c.req.valid("json").email);
+    await requestPasswordReset(c.get("cognito"), c.req.valid("json").email);
     return c.json(CODE_SENT, 202);
   })
   .post("/password/reset", validJson(ResetPassword), limitGuesses("code"), async (c) => {
     const { email, code, password } = c.req.valid("json");
-    await resetPassword(c.var.cognito, email, code, password);
+    await resetPassword(c.get("cognito"), email, code, password);
     return c.body(null, 204);
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
     const { current_password, new_password } = c.req.valid("json");
-    const claims = c.var.auth;
-    await changePassword(c.var.cognito, sessionOf(c.var.accessToken, claims), claims.username ?? claims.sub, current_password, new_password);
+    const claims = c.get("auth");
+    await changePassword(c.get("cognito"), sessionOf(c.get("accessToken"), claims), claims.username ?? claims.sub, current_password, new_password);
     return c.body(null, 204);
   });

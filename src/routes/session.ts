@@ -14,17 +14,17 @@ import type * as z from "zod/mini";
 export const sessionRoutes = new Hono<PlatformEnv>()
   .post("/login", validJson(Credentials), limitGuesses("password"), async (c) => {
     const { email, password } = c.req.valid("json");
-    const outcome = await logIn(c.var.cognito, email, password);
+    const outcome = await logIn(c.get("cognito"), email, password);
     if (outcome.kind === "mfa_required") return c.json({ status: "mfa_required" as const, mfa: "totp" as const, session: outcome.session }, 202);
     return c.json(outcome.tokens, 200);
   })
   .post("/login/mfa", validJson(MfaLogin), limitGuesses("code"), async (c) => {
     const { email, session, code } = c.req.valid("json");
-    return c.json(await completeMfaLogIn(c.var.cognito, email, session, code), 200);
+    return c.json(await completeMfaLogIn(c.get("cognito"), email, session, code), 200);
   })
   .get("/me", requireAuth, validQuery(MeQuery), async (c) => {
-    const claims = c.var.auth;
-    const contact = await contactOf(c.var.cognito, sessionOf(c.var.accessToken, claims), c.req.valid("query").fresh === "true");
+    const claims = c.get("auth");
+    const contact = await contactOf(c.get("cognito"), sessionOf(c.get("accessToken"), claims), c.req.valid("query").fresh === "true");
     const profile: z.infer<typeof ProfileResponse> = {
       sub: claims.sub,
       email: contact.email,
@@ -38,15 +38,15 @@ export const sessionRoutes = new Hono<PlatformEnv>()
   })
   .post("/refresh", validJson(Refresh), async (c) => {
     const body = c.req.valid("json");
-    if (c.var.config.clientSecret && !body.cognito_user_id) {
+    if (c.get("config").clientSecret && !body.cognito_user_id) {
       throw problem("validation_failed", {
         errors: [{ field: "cognito_user_id", message: "cognito_user_id is required: this app client has a secret" }],
       });
     }
-    return c.json(await refresh(c.var.cognito, body.refresh_token, body.cognito_user_id), 200);
+    return c.json(await refresh(c.get("cognito"), body.refresh_token, body.cognito_user_id), 200);
   })
   .post("/logout", requireAuth, validJson(Logout), async (c) => {
-    await logOut(c.var.cognito, c.var.accessToken, c.req.valid("json").refresh_token);
-    forgetContacts({ sub: c.var.auth.sub });
+    await logOut(c.get("cognito"), c.get("accessToken"), c.req.valid("json").refresh_token);
+    forgetContacts({ sub: c.get("auth").sub });
     return c.body(null, 204);
   });

@@ -12,8 +12,8 @@ import type { PlatformEnv } from "./env";
 export const signUpRoutes = new Hono<PlatformEnv>()
   .post("/signup", validJson(Credentials), noteEmail, async (c) => {
     const { email, password } = c.req.valid("json");
-    const outcome = await signUp(c.var.cognito, email, password, {
-      autoConfirm: c.var.config.autoConfirm,
+    const outcome = await signUp(c.get("cognito"), email, password, {
+      autoConfirm: c.get("config").autoConfirm,
       countPasswordGuess: passwordGuessCounter(c, email),
     });
     if (outcome.kind === "code_sent") {
@@ -23,11 +23,11 @@ export const signUpRoutes = new Hono<PlatformEnv>()
   })
   .post("/confirm", validJson(ConfirmSignUp), limitGuesses("code"), async (c) => {
     const { email, code } = c.req.valid("json");
-    await confirmSignUp(c.var.cognito, email, code);
+    await confirmSignUp(c.get("cognito"), email, code);
     return c.body(null, 204);
   })
   .post("/confirm/resend", validJson(EmailOnly), limitMail, async (c) => {
-    await resendConfirmationCode(c.var.cognito, c.req.valid("json").email);
+    await resendConfirmationCode(c.get("cognito"), c.req.valid("json").email);
     return c.json(CODE_SENT, 202);
   });
 

@@ -100,7 +100,9 @@ describe("JWKS cache", () => {
   });
 
   it("fetches for itself when the request that started the shared fetch is cancelled", async () => {
-    const { config, verifier, fetches } = await jwksEndpoint([{ ...ok(key), hang: true }, ok(key)]);
+    // A longer timeout than the other tests: the starter must still be waiting when it is cancelled.
+    const { config, fetches } = await jwksEndpoint([{ ...ok(key), hang: true }, ok(key)]);
+    const verifier = createAccessTokenVerifier(config, { now: clock, jwks: { fetchTimeoutMs: 1_000, joinGraceMs: 50 }, maxCachedTokens: 0 });
     const token = await tokenFor(config);
     serveInOwnRequests(async () => new Response(await verdict(verifier, token)));
     const starter = new AbortController();
