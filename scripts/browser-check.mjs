@@ -12,6 +12,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values: options } = parseArgs({ options: { results: { type: "string" } } });
@@ -160,6 +162,16 @@ async function checkDocsPage(base) {
     await page.screenshot({ path: SCREENSHOT });
     const png = readFileSync(SCREENSHOT);
     check("screenshot test-artifacts/docs.png is a non-empty PNG", statSync(SCREENSHOT).size > 10_000 && png.subarray(1, 4).toString() === "PNG", `${png.length} bytes`);
+
+    // Authenticator set-up through the page, then its link as a QR code on /mfa/qr.
+    const setUp = await tryOut(page, "setUpTotp");
+    const { otpauth_uri: otpauthUri } = JSON.parse(setUp.shown);
+    check("TOTP set-up through the page shows 200 with an otpauth URI", setUp.status === "200" && /^otpauth:\/\/totp\//.test(otpauthUri), setUp.status);
+    await page.goto(`${base}/mfa/qr#${encodeURIComponent(otpauthUri)}`);
+    // Read back as a phone would: a picture of what the page shows, decoded by a QR reader.
+    const shot = PNG.sync.read(await page.locator("#qr svg").screenshot());
+    const decoded = jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data;
+    check("/mfa/qr shows a QR code that reads back as the otpauth URI", decoded === otpauthUri, decoded ?? "nothing decoded");
   } finally {
     await context.close();
     rmSync(userDataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // Builds public/, the static assets Cloudflare serves in front of the Worker (wrangler.toml [assets]):
 // /docs (Swagger UI from swagger-ui-dist), /openapi.json, a page per problem type under /problems/,
+// /mfa/qr (an authenticator setup link as a QR code, drawn in the browser),
 // and site/'s hand-written files (_headers included). Wrangler runs it before `dev` and `deploy`
 // ([build]); `npm test` runs it first. public/ is wiped each time: everything in it is generated.
 import { build } from "esbuild";
@@ -107,6 +108,9 @@ const css = readFileSync(path.join(swaggerUi, "swagger-ui.css"), "utf8").replace
 writeFileSync(path.join(out, "docs/swagger-ui.css"), css);
 
 writeFileSync(path.join(out, "openapi.json"), JSON.stringify(openApiDocument(), null, 2) + "\n");
+
+// /mfa/qr: the page's script with its QR encoder, bundled for the browser (no other host serves it).
+await build({ entryPoints: [path.join(root, "site/mfa/qr.js")], bundle: true, minify: true, format: "esm", platform: "browser", outfile: path.join(out, "mfa/qr.js"), logLevel: "error", allowOverwrite: true });
 
 const problems = Object.keys(PROBLEMS).map((code) => exampleProblem(code)).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
 mkdirSync(path.join(out, "problems"), { recursive: true });

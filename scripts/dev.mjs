@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { emulatorVars, ensurePoolAndClient, startCognitoLocal } from "./cognito-local.mjs";
+import { emulatorVars, ensurePoolAndClient, freePort, startCognitoLocal } from "./cognito-local.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const API_PORT = process.env.PORT ?? "8787";
@@ -119,7 +119,10 @@ function relay(from, to) {
 const varArgs = Object.entries(emulator?.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 // Not interactive: its output goes through relay(), and Ctrl-C reaches it as a signal.
-const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", API_PORT, "--show-interactive-dev-session=false", ...varArgs];
+// Its devtools inspector would take 9229 by default, cognito-local's port: a second `npm run dev`
+// (other ports) would then keep the first one's emulator from starting. A free port instead.
+const inspectorPort = String(process.env.INSPECTOR_PORT ?? (await freePort()));
+const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", API_PORT, "--inspector-port", inspectorPort, "--show-interactive-dev-session=false", ...varArgs];
 const wrangler = spawn(process.execPath, [wranglerBin, ...wranglerArgs], {
   cwd: root,
   stdio: ["inherit", "pipe", "pipe"],

@@ -165,7 +165,8 @@ async function stopDev(dev) {
       return false;
     }
   };
-  process.kill(-dev.dev.pid, "SIGINT");
+  // The group may be gone already (npm run dev exited early): nothing to stop then.
+  if (groupAlive()) process.kill(-dev.dev.pid, "SIGINT");
   const deadline = Date.now() + 10_000;
   while (groupAlive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   const stopped = !groupAlive();

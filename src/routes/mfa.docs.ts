@@ -9,7 +9,7 @@ export const mfaDocs: RouterDocs<typeof mfaRoutes> = {
   "/mfa/totp/setup": {
     $post: {
       operationId: "setUpTotp",
-      summary: "A new authenticator-app secret and its otpauth:// URI (render it as a QR code for the app to scan); TOTP is on only after /enable",
+      summary: "A new authenticator-app secret and its otpauth:// URI (render it as a QR code, or open /mfa/qr#<URL-encoded otpauth_uri>); TOTP is on only after /enable",
       auth: true,
       responses: {
         200: {
