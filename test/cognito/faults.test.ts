@@ -18,7 +18,7 @@ async function loginWith(replies: Reply[], vars: Record<string, string> = {}) {
 
 describe("upstream faults", () => {
   it("a Cognito that never answers -> 504 once the call's timeout passes", async () => {
-    const { res, ms, calls } = await loginWith([{ hang: true }], { UPSTREAM_TIMEOUT_MS: "300" });
+    const { res, ms, calls } = await loginWith([{ hang: true }], { UPSTREAM_TIMEOUT_MS: "100" });
     expect(res.status).toBe(504);
     expect((await problemOf(res)).code).toBe("upstream_timeout");
     expect(ms).toBeLessThan(5_000);

@@ -1,13 +1,26 @@
-// The limits of src/middleware/rate-limit.ts, as an attacker would probe them. The floods send a few
-// hundred requests: their timeouts allow for a loaded 2-core machine. Limits come from
+// The limits of src/middleware/rate-limit.ts, as an attacker would probe them. Limits come from
 // wrangler.toml: 120 a minute per address and route, 10 guesses a minute per email and address,
 // 300 passing guesses a minute per email, 5 mails a minute per email.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { adminGetUserResult, authenticationResult, RECORDED } from "../fixtures/cognito";
+import { answerCognitoInIsolate } from "../support/cognito-in-isolate";
 import type { Reply } from "../support/fake-upstream";
+import { limitersInIsolate } from "../support/limiters-in-isolate";
 import { apiWith, inOneLimitWindow, jsonInit, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
 
 const from = (ip: string): RequestInit => ({ headers: { "cf-connecting-ip": ip } });
+
+/**
+ * The floods send hundreds of requests: Cognito and the limiters (wrangler.toml's, counted in the
+ * isolate, a fresh window per test) answer inside the isolate, where the local runtime's simulated
+ * limiter would take seconds. The other tests here use the real bindings.
+ */
+const COGNITO = "http://cognito.flood.test";
+const floodVars = () => ({ COGNITO_ENDPOINT: `${COGNITO}/`, COGNITO_ISSUER: `${COGNITO}/pool`, ...limitersInIsolate() });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 /** `count` replies of one kind, then another that repeats: the fake answers calls in order. */
 const repeated = (reply: Reply, count: number, then: Reply): Reply[] => [...Array<Reply>(count).fill(reply), then];
@@ -31,54 +44,53 @@ describe("password guessing", () => {
       expect(await upstream.calls()).toHaveLength(10);
     }));
 
-  it("lets the victim log in from their own address while 24 other addresses flood forgot and wrong passwords", { timeout: 30_000 }, () =>
-    inOneLimitWindow(async () => {
-      // 24 addresses x 10 counted wrong passwords reach Cognito; the victim's right password comes after them.
-      const upstream = await scenario({
-        InitiateAuth: repeated(RECORDED.wrongPassword, 240, authenticationResult()),
-        ForgotPassword: [{ status: 200, body: {} }],
-      });
-      const victim = uniqueEmail("victim");
-      const attackers = Array.from({ length: 24 }, () => randomIp());
-      const seen = new Set<number>();
-      // The addresses attack at once, each one request after another.
-      await Promise.all(
-        attackers.map(async (ip) => {
-          for (let attempt = 0; attempt < 12; attempt++) {
-            seen.add((await apiWith(upstream.vars, "/platform/login", jsonInit({ email: victim, password: `Guess-${attempt}!` }, from(ip)))).status);
-          }
-          for (let attempt = 0; attempt < 3; attempt++) {
-            seen.add((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: victim }, from(ip)))).status);
-          }
-        }),
-      );
-      expect([...seen].sort()).toEqual([202, 401, 429]);
-      const own = await apiWith(upstream.vars, "/platform/login", jsonInit({ email: victim, password: STRONG_PASSWORD }, from(randomIp())));
-      expect(own.status).toBe(200);
-      const calls = await upstream.calls();
-      expect(calls.filter((call) => call.action === "InitiateAuth")).toHaveLength(241);
-      expect(calls.filter((call) => call.action === "ForgotPassword")).toHaveLength(5);
-    }));
+  it("lets the victim log in from their own address while 24 other addresses flood forgot and wrong passwords", async () => {
+    // 24 addresses x 10 counted wrong passwords reach Cognito; the victim's right password comes after them.
+    const cognito = answerCognitoInIsolate(COGNITO, {
+      InitiateAuth: repeated(RECORDED.wrongPassword, 240, authenticationResult()),
+      ForgotPassword: [{ status: 200, body: {} }],
+    });
+    const vars = floodVars();
+    const victim = uniqueEmail("victim");
+    const attackers = Array.from({ length: 24 }, () => randomIp());
+    const seen = new Set<number>();
+    // The addresses attack at once, each one request after another.
+    await Promise.all(
+      attackers.map(async (ip) => {
+        for (let attempt = 0; attempt < 12; attempt++) {
+          seen.add((await apiWith(vars, "/platform/login", jsonInit({ email: victim, password: `Guess-${attempt}!` }, from(ip)))).status);
+        }
+        for (let attempt = 0; attempt < 3; attempt++) {
+          seen.add((await apiWith(vars, "/platform/password/forgot", jsonInit({ email: victim }, from(ip)))).status);
+        }
+      }),
+    );
+    expect([...seen].sort()).toEqual([202, 401, 429]);
+    const own = await apiWith(vars, "/platform/login", jsonInit({ email: victim, password: STRONG_PASSWORD }, from(randomIp())));
+    expect(own.status).toBe(200);
+    expect(cognito.calls().filter((action) => action === "InitiateAuth")).toHaveLength(241);
+    expect(cognito.calls().filter((action) => action === "ForgotPassword")).toHaveLength(5);
+  });
 
-  it("stops guessing spread over many addresses at 300 a minute per email", { timeout: 30_000 }, () =>
-    inOneLimitWindow(async () => {
-      const upstream = await scenario({ InitiateAuth: [RECORDED.wrongPassword] });
-      const email = uniqueEmail("victim");
-      const statuses = await Promise.all(
-        Array.from({ length: 30 }, async () => {
-          const ip = randomIp();
-          const own = [];
-          for (let attempt = 0; attempt < 10; attempt++) {
-            own.push((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}!` }, from(ip)))).status);
-          }
-          return own;
-        }),
-      );
-      expect(new Set(statuses.flat())).toEqual(new Set([401]));
-      const next = await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: "Guess-x!" }, from(randomIp())));
-      expect(next.status).toBe(429);
-      expect(await upstream.calls()).toHaveLength(300);
-    }));
+  it("stops guessing spread over many addresses at 300 a minute per email", async () => {
+    const cognito = answerCognitoInIsolate(COGNITO, { InitiateAuth: [RECORDED.wrongPassword] });
+    const vars = floodVars();
+    const email = uniqueEmail("victim");
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const ip = randomIp();
+        const own = [];
+        for (let attempt = 0; attempt < 10; attempt++) {
+          own.push((await apiWith(vars, "/platform/login", jsonInit({ email, password: `Guess-${attempt}!` }, from(ip)))).status);
+        }
+        return own;
+      }),
+    );
+    expect(new Set(statuses.flat())).toEqual(new Set([401]));
+    const next = await apiWith(vars, "/platform/login", jsonInit({ email, password: "Guess-x!" }, from(randomIp())));
+    expect(next.status).toBe(429);
+    expect(cognito.calls()).toHaveLength(300);
+  });
 
   it("keeps other accounts usable while one is being guessed", async () => {
     const upstream = await scenario({ InitiateAuth: [RECORDED.wrongPassword] });

@@ -4,14 +4,19 @@
 import { vi } from "vitest";
 import type { Reply } from "./fake-upstream";
 
-/** Answers every fetch to `origin` from `replies` (per action, the last one repeating) until the test restores mocks. */
-export function answerCognitoInIsolate(origin: string, replies: Record<string, Reply[]>): void {
+/**
+ * Answers every fetch to `origin` from `replies` (per action, the last one repeating) until the test
+ * restores mocks; `calls()` lists the actions asked for, in order.
+ */
+export function answerCognitoInIsolate(origin: string, replies: Record<string, Reply[]>): { calls(): string[] } {
   const answered = new Map<string, number>();
+  const calls: string[] = [];
   const realFetch = globalThis.fetch;
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     if (!request.url.startsWith(origin)) return realFetch(input, init);
     const action = request.url.endsWith("/.well-known/jwks.json") ? "JWKS" : (request.headers.get("x-amz-target")?.split(".").pop() ?? "");
+    calls.push(action);
     const count = answered.get(action) ?? 0;
     answered.set(action, count + 1);
     const list = replies[action];
@@ -22,4 +27,5 @@ export function answerCognitoInIsolate(origin: string, replies: Record<string, R
       headers: { "content-type": isText ? "text/html" : "application/x-amz-json-1.1", ...reply.headers },
     });
   });
+  return { calls: () => [...calls] };
 }

@@ -1,0 +1,29 @@
+// `npm test`: the typecheck and the tests at once, so the wall time is the longer of the two rather
+// than their sum (the tests keep one core busy with workerd, tsc takes the other). Arguments go to
+// vitest (CI adds its reporters). Fails if either fails; the typecheck's output comes whole, after
+// it ends, so the two never interleave.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+function run(command, args, { buffered }) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: buffered ? ["ignore", "pipe", "pipe"] : "inherit" });
+    let output = "";
+    if (buffered) for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += chunk));
+    child.on("exit", (code, signal) => resolve({ ok: code === 0, output, code: code ?? (signal ? 1 : 0) }));
+  });
+}
+
+// The packages' own entry points, run by this Node: no npm or npx process in between.
+const bin = (file) => path.join(root, "node_modules", file);
+const [typecheck, tests] = await Promise.all([
+  run(process.execPath, [bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"], { buffered: true }).then((types) =>
+    types.ok ? run(process.execPath, [bin("typescript/bin/tsc"), "--noEmit"], { buffered: true }) : types,
+  ),
+  run(process.execPath, [bin("vitest/vitest.mjs"), "run", ...process.argv.slice(2)], { buffered: false }),
+]);
+if (!typecheck.ok) process.stderr.write(`typecheck failed:\n${typecheck.output}\n`);
+process.exitCode = typecheck.ok && tests.ok ? 0 : 1;
