@@ -53,7 +53,7 @@ const PLAIN: [ErrorClass, ProblemCode][] = [
 
 const REVOKED_SESSION = "The session has been revoked; sign in again.";
 
-export function toProblem(error: unknown): Problem {
+function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
   const cause = error;
   for (const [type, code] of PLAIN) if (error instanceof type) return problem(code, { cause });

@@ -50,9 +50,12 @@ async function withinLimit(limiter: RateLimit | undefined, key: string, detail: 
  * Cloudflare sets CF-Connecting-IP on every request and overwrites a client's own. An IPv6 client
  * usually holds a whole /64, so that is one address here; otherwise it could rotate freely.
  */
-export function clientAddress(c: Context): string {
+function clientAddress(c: Context): string {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
   if (!ip.includes(":")) return ip;
+  // An IPv4 client written as IPv6 (::ffff:203.0.113.7) is that IPv4 address, not one shared /64.
+  const mappedIpv4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mappedIpv4) return mappedIpv4[1]!;
   const [head = "", tail = ""] = ip.split("::");
   const headGroups = head ? head.split(":") : [];
   const tailGroups = tail ? tail.split(":") : [];

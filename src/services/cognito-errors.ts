@@ -30,7 +30,7 @@ const MEANINGS: Partial<Record<string, Meaning>> = {
 export type Overrides = Partial<Record<string, new (message?: string, options?: ErrorOptions) => Error>>;
 
 /** For calls made with the user's access token: Cognito no longer honours it (signed out, user deleted). */
-export const SESSION_ENDED: Overrides = { NotAuthorizedException: SessionRevokedError, UserNotFoundException: SessionRevokedError };
+const SESSION_ENDED: Overrides = { NotAuthorizedException: SessionRevokedError, UserNotFoundException: SessionRevokedError };
 
 /** A call made with the user's access token, its failure in the user's terms. */
 export async function asUser<T>(call: Promise<T>, overrides?: Overrides): Promise<T> {

@@ -217,6 +217,16 @@ describe("per address", () => {
     }));
 });
 
+describe("client addresses", () => {
+  it("counts an IPv4 address written as IPv6 (::ffff:a.b.c.d) as that IPv4 address, not as one /64 for all", () =>
+    inOneLimitWindow(async () => {
+      const ip = randomIp();
+      for (let i = 0; i < 120; i++) await apiWith({}, "/platform/login", jsonInit({}, from(`::ffff:${ip}`)));
+      expect((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status).toBe(429);
+      expect((await apiWith({}, "/platform/login", jsonInit({}, from(`::ffff:${randomIp()}`)))).status).toBe(400);
+    }));
+});
+
 describe("a failing limiter", () => {
   it("fails closed: the request gets 500 and Cognito is not called", async () => {
     const upstream = await scenario({ InitiateAuth: [authenticationResult()] });
