@@ -52,6 +52,7 @@ export const PROBLEMS = {
     detail: "Sign-in needs a further step that this API does not offer.",
   },
   forbidden: { status: 403, title: "Forbidden", detail: "The identity provider refused this request." },
+  recent_sign_in_required: { status: 403, title: "Recent sign-in required", detail: "Sign in again to make this change." },
   weak_password: {
     status: 400,
     title: "Password does not meet the policy",

@@ -63,6 +63,10 @@ export const PROBLEM_GUIDE: Record<ProblemCode, ProblemGuide> = {
     when: "The user pool asks for another sign-in step (such as multi-factor authentication) that this API does not offer.",
     action: "The account cannot sign in through this API; the operator must change the pool's settings for it.",
   },
+  recent_sign_in_required: {
+    when: "A change that could take the account over without the password (moving its email) was asked for with a token whose session began with a sign-in more than 15 minutes ago; refreshing a token keeps that time.",
+    action: "Sign in again (password, and the TOTP code when it is on), then retry the change with the new access token.",
+  },
   forbidden: {
     when: "Cognito refused the request, for example because a web application firewall blocked it.",
     action: "Do not retry at once; contact the operator if it persists.",

@@ -28,11 +28,11 @@ export const accountDocs: RouterDocs<typeof accountRoutes> = {
   "/email/change": {
     $post: {
       operationId: "changeEmail",
-      summary: "Send a code to a new address; the current one stays the one that logs in until the code is verified. The same answer whether or not the address is taken",
+      summary: "Send a code to a new address; the current one stays the one that logs in until the code is verified. The same answer whether or not the address is taken. Needs a sign-in from the last 15 minutes",
       auth: true,
       body: { schema: EmailOnly, required: true, example: { email: "ann.new@example.com" } },
       responses: { 202: { description: "A code was sent if the address is free", body: { schema: AcceptedResponse, example: NEW_EMAIL_CODE_SENT } } },
-      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...ANY],
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, "recent_sign_in_required", ...COGNITO, ...ANY],
     },
   },
   "/me": {

@@ -1,5 +1,6 @@
 import { Hono } from "hono/tiny";
 import { limitGuessesOfUser, limitMailOfUser } from "../middleware/rate-limit";
+import { requireRecentSignIn } from "../middleware/recent-sign-in";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { CodeOnly, DeleteAccount, EmailOnly } from "../schemas/requests";
@@ -7,6 +8,9 @@ import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } fr
 import { sessionOf } from "../services/profile";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
+
+/** A stolen or long-refreshed token must not move the account's email: the sign-in must be this recent. */
+const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
 
 /** The signed-in user's email (prove it, change it) and the end of the account. */
 export const accountRoutes = new Hono<PlatformEnv>()
@@ -18,7 +22,7 @@ export const accountRoutes = new Hono<PlatformEnv>()
     await verifyEmail(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").code);
     return c.body(null, 204);
   })
-  .post("/email/change", requireAuth, validJson(EmailOnly), limitMailOfUser, async (c) => {
+  .post("/email/change", requireAuth, requireRecentSignIn(EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS), validJson(EmailOnly), limitMailOfUser, async (c) => {
     await changeEmail(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").email);
     return c.json(NEW_EMAIL_CODE_SENT, 202);
   })

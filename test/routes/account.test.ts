@@ -9,7 +9,7 @@ import { requireAuth } from "../../src/middleware/require-auth";
 import { requireVerifiedEmail } from "../../src/middleware/verified-email";
 import { authenticationResult, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
-import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
+import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
 import { env } from "cloudflare:workers";
 
 /** The emulator's fixed code (CODE in the global setup): it prints codes instead of emailing them. */
@@ -75,6 +75,23 @@ describe("email change", () => {
     expect(answers[0]!.status).toBe(202);
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
+  });
+
+  it("refuses to move the email for a session whose sign-in is older than 15 minutes, however fresh its token", async () => {
+    const signedInAt = Math.floor(Date.now() / 1000) - 16 * 60;
+    for (const claims of [{ auth_time: signedInAt }, { auth_time: undefined }]) {
+      const pool = await ownPool({ UpdateUserAttributes: [codeDeliveryResult(true)] }, claims);
+      const res = await pool.call("/platform/email/change", jsonInit({ email: "ann.new@example.com" }, { headers: bearer(pool.token) }));
+      expect(res.status).toBe(403);
+      expect(withoutRequestId(await problemOf(res))).toEqual({
+        type: "/problems/recent-sign-in-required",
+        title: "Recent sign-in required",
+        status: 403,
+        detail: "Sign in again (within 15 minutes) to make this change.",
+        code: "recent_sign_in_required",
+      });
+      expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS"]);
+    }
   });
 
   it("asks Cognito for the change with the user's token", async () => {
