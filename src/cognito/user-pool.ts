@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import { CognitoClient, type CallOptions, type RequestScope } from "./client";
-import { ChallengeRequiredError, UpstreamBadResponseError } from "./errors";
+import { ChallengeRequiredError, isCognitoError, UpstreamBadResponseError } from "./errors";
 import { secretHasher } from "./secret-hash";
 
 /** AuthenticationResult of InitiateAuth; cognito-local leaves out ExpiresIn and TokenType. */
@@ -113,6 +113,20 @@ export class UserPool {
     return value;
   }
 
+  /**
+   * The username SECRET_HASH must be made over. An email with no account keeps going as it is, so that
+   * Cognito refuses it the way it refuses a known one (a bad session): the same answer and the same
+   * number of calls, whether or not the email has an account.
+   */
+  async #usernameOf(email: string): Promise<string> {
+    try {
+      return await this.#adminGetUser(email, "Username");
+    } catch (error) {
+      if (isCognitoError(error, "UserNotFoundException")) return email;
+      throw error;
+    }
+  }
+
   async adminConfirmSignUp(email: string): Promise<void> {
     await this.#call("AdminConfirmSignUp", { UserPoolId: this.#app.userPoolId, Username: email }, { signed: true });
   }
@@ -158,7 +172,7 @@ export class UserPool {
    * secret the username is looked up first.
    */
   async answerSoftwareTokenChallenge(username: string, session: string, code: string): Promise<AuthenticationResult> {
-    const user = this.#app.secretHash ? await this.#adminGetUser(username, "Username") : username;
+    const user = this.#app.secretHash ? await this.#usernameOf(username) : username;
     const output = await this.#once<AuthOutput>("RespondToAuthChallenge", {
       ChallengeName: "SOFTWARE_TOKEN_MFA",
       ClientId: this.#app.clientId,

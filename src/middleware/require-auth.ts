@@ -2,26 +2,31 @@ import { createMiddleware } from "hono/factory";
 import { createAccessTokenVerifier, type AccessTokenClaims, type AccessTokenVerifier } from "../auth/verifier";
 import type { Config } from "../config";
 import { bearerChallenge, problem } from "../problems";
+import { sessionOf, type Session } from "../services/profile";
 
 export interface AuthVariables {
   /** The verified access token's claims. */
   auth: AccessTokenClaims;
   /** The token itself, for Cognito calls made on the user's behalf (GetUser, GlobalSignOut). */
   accessToken: string;
+  /** The same as the account flows take it. */
+  session: Session;
 }
 
 /** RFC 6750 §2.1: the scheme is case-insensitive, the token a b64token. */
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
-/** One verifier, with its JWKS and verified-token caches, per pool and app client in this isolate. */
-const verifiers = new Map<string, AccessTokenVerifier>();
+/**
+ * One verifier, with its JWKS and verified-token caches, per config: the config is parsed once per
+ * isolate (config.ts), so this is one per isolate, found without building a key on every request.
+ */
+const verifiers = new WeakMap<Config, AccessTokenVerifier>();
 
 function verifierFor(config: Config): AccessTokenVerifier {
-  const key = [config.issuer, config.clientId, config.jwksUrl, config.jwks ?? ""].join("\n");
-  let verifier = verifiers.get(key);
+  let verifier = verifiers.get(config);
   if (!verifier) {
     verifier = createAccessTokenVerifier(config);
-    verifiers.set(key, verifier);
+    verifiers.set(config, verifier);
   }
   return verifier;
 }
@@ -36,5 +41,6 @@ export const requireAuth = createMiddleware<{ Variables: AuthVariables & { confi
   if (!token) throw problem("invalid_token", { headers: { "www-authenticate": bearerChallenge() } });
   c.set("auth", await verifierFor(c.get("config")).verify(token));
   c.set("accessToken", token);
+  c.set("session", sessionOf(token, c.get("auth")));
   await next();
 });

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { problem } from "../problems";
-import { contactOf, sessionOf } from "../services/profile";
+import { contactOf } from "../services/profile";
 import type { CognitoVariables } from "./cognito";
 import type { AuthVariables } from "./require-auth";
 
@@ -11,7 +11,7 @@ import type { AuthVariables } from "./require-auth";
  * verifying the email forgets it in the isolate that verified. Goes after requireAuth.
  */
 export const requireVerifiedEmail = createMiddleware<{ Variables: AuthVariables & CognitoVariables }>(async (c, next) => {
-  const contact = await contactOf(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), false);
+  const contact = await contactOf(c.get("cognito"), c.get("session"), false);
   if (!contact.emailVerified) throw problem("email_not_verified");
   await next();
 });

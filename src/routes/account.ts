@@ -5,7 +5,6 @@ import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { CodeOnly, DeleteAccount, EmailOnly } from "../schemas/requests";
 import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } from "../services/account";
-import { sessionOf } from "../services/profile";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
 
@@ -15,20 +14,19 @@ const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
 /** The signed-in user's email (prove it, change it) and the end of the account. */
 export const accountRoutes = new Hono<PlatformEnv>()
   .post("/email/verify/send", requireAuth, limitMailOfUser, async (c) => {
-    await sendEmailVerificationCode(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")));
+    await sendEmailVerificationCode(c.get("cognito"), c.get("session"));
     return c.json(EMAIL_CODE_SENT, 202);
   })
   .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("code"), async (c) => {
-    await verifyEmail(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").code);
+    await verifyEmail(c.get("cognito"), c.get("session"), c.req.valid("json").code);
     return c.body(null, 204);
   })
   .post("/email/change", requireAuth, requireRecentSignIn(EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS), validJson(EmailOnly), limitMailOfUser, async (c) => {
-    await changeEmail(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").email);
+    await changeEmail(c.get("cognito"), c.get("session"), c.req.valid("json").email);
     return c.json(NEW_EMAIL_CODE_SENT, 202);
   })
   .delete("/me", requireAuth, validJson(DeleteAccount), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
-    const claims = c.get("auth");
-    await deleteAccount(c.get("cognito"), sessionOf(c.get("accessToken"), claims), claims.username ?? claims.sub, password, code);
+    await deleteAccount(c.get("cognito"), c.get("session"), password, code);
     return c.body(null, 204);
   });

@@ -4,21 +4,19 @@ import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { PasswordAndTotp, TotpCodeOnly } from "../schemas/requests";
 import { disableTotp, enableTotp, setUpTotp } from "../services/mfa";
-import { sessionOf } from "../services/profile";
 import type { PlatformEnv } from "./env";
 
 /** Authenticator-app (TOTP) MFA for the signed-in user: a secret, a code to turn it on, password and code to turn it off. */
 export const mfaRoutes = new Hono<PlatformEnv>()
   .post("/mfa/totp/setup", requireAuth, async (c) => {
-    return c.json(await setUpTotp(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.get("config").totpIssuer), 200);
+    return c.json(await setUpTotp(c.get("cognito"), c.get("session"), c.get("config").totpIssuer), 200);
   })
   .post("/mfa/totp/enable", requireAuth, validJson(TotpCodeOnly), limitGuessesOfUser("code"), async (c) => {
-    await enableTotp(c.get("cognito"), sessionOf(c.get("accessToken"), c.get("auth")), c.req.valid("json").code);
+    await enableTotp(c.get("cognito"), c.get("session"), c.req.valid("json").code);
     return c.body(null, 204);
   })
   .delete("/mfa/totp", requireAuth, validJson(PasswordAndTotp), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
-    const claims = c.get("auth");
-    await disableTotp(c.get("cognito"), sessionOf(c.get("accessToken"), claims), claims.username ?? claims.sub, password, code);
+    await disableTotp(c.get("cognito"), c.get("session"), password, code);
     return c.body(null, 204);
   });

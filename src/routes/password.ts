@@ -4,7 +4,6 @@ import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
 import { changePassword, requestPasswordReset, resetPassword } from "../services/password";
-import { sessionOf } from "../services/profile";
 import { CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
 
@@ -24,7 +23,6 @@ export const passwordRoutes = new Hono<PlatformEnv>()
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
     const { current_password, new_password } = c.req.valid("json");
-    const claims = c.get("auth");
-    await changePassword(c.get("cognito"), sessionOf(c.get("accessToken"), claims), claims.username ?? claims.sub, current_password, new_password);
+    await changePassword(c.get("cognito"), c.get("session"), current_password, new_password);
     return c.body(null, 204);
   });

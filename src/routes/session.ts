@@ -5,7 +5,7 @@ import { requireAuth } from "../middleware/require-auth";
 import { validJson, validQuery } from "../middleware/validate";
 import { Credentials, Logout, MeQuery, MfaLogin, Refresh } from "../schemas/requests";
 import type { ProfileResponse } from "../schemas/responses";
-import { contactOf, forgetContacts, sessionOf } from "../services/profile";
+import { contactOf, forgetContacts } from "../services/profile";
 import { completeMfaLogIn, logIn, logOut, refresh } from "../services/session";
 import type { PlatformEnv } from "./env";
 import type * as z from "zod/mini";
@@ -24,12 +24,12 @@ export const sessionRoutes = new Hono<PlatformEnv>()
   })
   .get("/me", requireAuth, validQuery(MeQuery), async (c) => {
     const claims = c.get("auth");
-    const contact = await contactOf(c.get("cognito"), sessionOf(c.get("accessToken"), claims), c.req.valid("query").fresh === "true");
+    const contact = await contactOf(c.get("cognito"), c.get("session"), c.req.valid("query").fresh === "true");
     const profile: z.infer<typeof ProfileResponse> = {
       sub: claims.sub,
       email: contact.email,
       email_verified: contact.emailVerified,
-      username: claims.username ?? claims.sub,
+      username: c.get("session").username,
       groups: claims.groups,
       token_expires_at: new Date(claims.exp * 1000).toISOString(),
       mfa: contact.mfa,

@@ -37,11 +37,10 @@ export async function changeEmail(pool: Pick<UserPool, "changeEmail">, session: 
 export async function deleteAccount(
   pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "deleteUser">,
   session: Session,
-  username: string,
   password: string,
   code: string | undefined,
 ): Promise<void> {
-  const accessToken = await reauthenticate(pool, username, password, code);
+  const accessToken = await reauthenticate(pool, session.username, password, code);
   try {
     await asUser(pool.deleteUser(accessToken));
   } finally {

@@ -35,11 +35,10 @@ export async function enableTotp(pool: Pick<UserPool, "verifySoftwareToken" | "s
 export async function disableTotp(
   pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "setSoftwareTokenMfa">,
   session: Session,
-  username: string,
   password: string,
   code: string,
 ): Promise<void> {
-  await reauthenticate(pool, username, password, code);
+  await reauthenticate(pool, session.username, password, code);
   await setTotp(pool, session, false);
 }
 

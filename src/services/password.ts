@@ -36,12 +36,11 @@ export async function resetPassword(
 
 /**
  * ChangePassword for the signed-in user, then AdminUserGlobalSignOut: whoever else holds a session
- * of the account loses it with the old password. `username` is the token's own.
+ * of the account loses it with the old password.
  */
 export async function changePassword(
   pool: Pick<UserPool, "changePassword" | "adminUserGlobalSignOut">,
   session: Session,
-  username: string,
   current: string,
   proposed: string,
 ): Promise<void> {
@@ -51,7 +50,7 @@ export async function changePassword(
     }),
   );
   forgetContacts({ sub: session.sub });
-  await signOutEverywhere(pool, username);
+  await signOutEverywhere(pool, session.username);
 }
 
 /** Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword. */

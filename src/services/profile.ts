@@ -1,7 +1,5 @@
-import { isCognitoError, isMisconfiguration, isThrottling } from "../cognito/errors";
 import type { UserPool } from "../cognito/user-pool";
-import { inUserTerms } from "./cognito-errors";
-import { SessionRevokedError } from "./errors";
+import { asUser } from "./cognito-errors";
 
 /** What Cognito's access tokens do not carry, from GetUser: the email, whether it is verified, the second factors. */
 export interface Contact {
@@ -14,12 +12,14 @@ export type MfaFactor = "totp" | "sms" | "email";
 
 const FACTORS: Record<string, MfaFactor> = { SOFTWARE_TOKEN_MFA: "totp", SMS_MFA: "sms", EMAIL_OTP: "email" };
 
-/** The session a `me` call is made in: its access token, that token's id, and the user. */
+/** The signed-in user's session, from a verified access token: the token, its id, and the user. */
 export interface Session {
   accessToken: string;
   /** The token's `jti`: each session (and each refresh of it) has its own. */
   tokenId: string;
   sub: string;
+  /** The Cognito username, to sign in as the same user again (the `sub` in email-as-username pools). */
+  username: string;
 }
 
 export const CONTACT_TTL_MS = 60_000;
@@ -38,8 +38,8 @@ interface CachedContact {
 const contacts = new Map<string, CachedContact>();
 
 /** The session of a verified access token. */
-export function sessionOf(accessToken: string, claims: { sub: string; jti?: string }): Session {
-  return { accessToken, tokenId: claims.jti ?? accessToken, sub: claims.sub };
+export function sessionOf(accessToken: string, claims: { sub: string; jti?: string; username?: string }): Session {
+  return { accessToken, tokenId: claims.jti ?? accessToken, sub: claims.sub, username: claims.username ?? claims.sub };
 }
 
 /** GetUser, or its answer for this token from the last minute unless `fresh`. */
@@ -49,13 +49,10 @@ export async function contactOf(pool: Pick<UserPool, "getUser">, session: Sessio
 
   let user;
   try {
-    user = await pool.getUser(session.accessToken);
+    user = await asUser(pool.getUser(session.accessToken));
   } catch (error) {
     contacts.delete(session.tokenId);
-    if (isCognitoError(error, "NotAuthorizedException", "UserNotFoundException") && !isMisconfiguration(error) && !isThrottling(error)) {
-      throw new SessionRevokedError(undefined, { cause: error });
-    }
-    throw inUserTerms(error);
+    throw error;
   }
   const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
   const contact = {

@@ -10,22 +10,11 @@ import { requireVerifiedEmail } from "../../src/middleware/verified-email";
 import { authenticationResult, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
 import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
+import { me, signedUp } from "../support/users";
 import { env } from "cloudflare:workers";
 
 /** The emulator's fixed code (CODE in the global setup): it prints codes instead of emailing them. */
 const CODE = "123456";
-
-async function signedUp(email = uniqueEmail()) {
-  const res = await postJson("/platform/signup", { email, password: STRONG_PASSWORD });
-  expect(res.status).toBe(201);
-  return { email, token: ((await res.json()) as { access_token: string }).access_token };
-}
-
-async function me(token: string) {
-  const res = await api("/platform/me", { headers: bearer(token) });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { email: string; email_verified: boolean };
-}
 
 const post = (path: string, token: string, body?: object) =>
   api(path, body ? jsonInit(body, { headers: bearer(token) }) : { method: "POST", headers: bearer(token) });
@@ -133,8 +122,11 @@ describe("requireVerifiedEmail, for routes that move money", () => {
   const trading = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>();
   trading.onError(handleError);
   trading.use(readConfig, limitPerAddress, withCognito).post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
+  // One env per pool, as workerd keeps one env per isolate: the config, and the verifier with its keys, are made once.
+  const envs = new WeakMap<object, object>();
+  const envFor = (vars: Record<string, string>) => envs.get(vars) ?? envs.set(vars, { ...env, ...vars }).get(vars)!;
   const order = (vars: Record<string, string>, token: string) =>
-    trading.request("/orders", { method: "POST", headers: { ...bearer(token), "cf-connecting-ip": randomIp() } }, { ...env, ...vars });
+    trading.request("/orders", { method: "POST", headers: { ...bearer(token), "cf-connecting-ip": randomIp() } }, envFor(vars));
 
   it("lets a verified email through, asking Cognito once a minute per token", async () => {
     const pool = await ownPool({ GetUser: [getUserResult("ann@example.com", { verified: true })] });

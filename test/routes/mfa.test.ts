@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   associateResult,
+  adminGetUserResult,
   authenticationResult,
   challenge,
   emptyResult,
@@ -27,21 +28,9 @@ import {
   uniqueEmail,
   visibleAnswer,
 } from "../support/worker";
+import { me, signedUp } from "../support/users";
 
 const clientId = (env as unknown as Record<string, string>).COGNITO_USER_CLIENT_ID!;
-
-async function signedUp() {
-  const email = uniqueEmail();
-  const res = await postJson("/platform/signup", { email, password: STRONG_PASSWORD });
-  expect(res.status).toBe(201);
-  return { email, token: ((await res.json()) as { access_token: string }).access_token };
-}
-
-async function me(token: string) {
-  const res = await api("/platform/me", { headers: bearer(token) });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { email: string; email_verified: boolean; mfa: string[] };
-}
 
 /** Sets up and enables TOTP through the API; returns the secret, as a user's authenticator app holds it. */
 async function withTotp(token: string): Promise<string> {
@@ -184,6 +173,19 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
       SOFTWARE_TOKEN_MFA_CODE: "123456",
       SECRET_HASH: await secretHash(secret, USER_SUB + clientId),
     });
+  });
+
+  it("with a client secret, answers an unknown email as a known one with a bad session: same answer, same calls", async () => {
+    const secret = "s3cr3t-client-value";
+    const answers = [];
+    for (const lookup of [RECORDED.unknownUser, adminGetUserResult("CONFIRMED")]) {
+      const upstream = await scenario({ AdminGetUser: [lookup], RespondToAuthChallenge: [RECORDED.mfaSessionUsed] });
+      answers.push(await visibleAnswer(await apiWith({ ...upstream.vars, COGNITO_USER_CLIENT_SECRET: secret }, "/platform/login/mfa", jsonInit(body()))));
+      expect((await upstream.calls()).map((call) => call.action)).toEqual(["AdminGetUser", "RespondToAuthChallenge"]);
+    }
+    expect(answers[0]!.status).toBe(401);
+    expect(JSON.parse(answers[0]!.body).code).toBe("mfa_session_expired");
+    expect(answers[1]).toEqual(answers[0]);
   });
 
   it("answers a wrong code with 401 invalid_mfa_code", async () => {

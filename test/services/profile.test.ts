@@ -6,7 +6,7 @@ import { answers, fails, fakePool } from "./fake-pool";
 const user = (email: string, verified = "true") =>
   answers({ Username: "u", UserAttributes: [{ Name: "email", Value: email }, { Name: "email_verified", Value: verified }] });
 
-const session = (sub = crypto.randomUUID()) => ({ accessToken: "token", tokenId: crypto.randomUUID(), sub });
+const session = (sub = crypto.randomUUID()) => ({ accessToken: "token", tokenId: crypto.randomUUID(), sub, username: sub });
 
 describe("contactOf", () => {
   it("answers a repeated call for one session from the cache for a minute, then asks again", async () => {
