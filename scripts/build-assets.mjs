@@ -23,8 +23,7 @@ async function loadSources() {
       stdin: {
         contents: [
           'export { openApiDocument, exampleProblem } from "./src/docs/openapi";',
-          'export { PROBLEM_GUIDE } from "./src/docs/problem-guide";',
-          'export { PROBLEMS } from "./src/problems";',
+          'export { FAILURES } from "./src/failures";',
         ].join("\n"),
         resolveDir: root,
         loader: "ts",
@@ -95,7 +94,7 @@ ${rows.join("\n")}
   );
 }
 
-const { openApiDocument, exampleProblem, PROBLEM_GUIDE, PROBLEMS } = await loadSources();
+const { openApiDocument, exampleProblem, FAILURES } = await loadSources();
 
 rmSync(out, { recursive: true, force: true });
 cpSync(path.join(root, "site"), out, { recursive: true });
@@ -112,10 +111,10 @@ writeFileSync(path.join(out, "openapi.json"), JSON.stringify(openApiDocument(), 
 // /mfa/qr: the page's script with its QR encoder, bundled for the browser (no other host serves it).
 await build({ entryPoints: [path.join(root, "site/mfa/qr.js")], bundle: true, minify: true, format: "esm", platform: "browser", outfile: path.join(out, "mfa/qr.js"), logLevel: "error", allowOverwrite: true });
 
-const problems = Object.keys(PROBLEMS).map((code) => exampleProblem(code)).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
+const problems = Object.keys(FAILURES).map((code) => exampleProblem(code)).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
 mkdirSync(path.join(out, "problems"), { recursive: true });
 // <slug>.html: served at /problems/<slug> as text/html (html_handling strips the extension).
-for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, PROBLEM_GUIDE[problem.code]));
+for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, FAILURES[problem.code]));
 writeFileSync(path.join(out, "problems/index.html"), problemIndex(problems));
 
 console.log(`[build] public/: Swagger UI, openapi.json, ${problems.length} problem pages`);

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { keptFor } from "./isolate";
 
 /** Settings read from the Worker's environment: [vars], secrets and .dev.vars. */
 export interface Config {
@@ -107,14 +108,7 @@ function jwksUrl(issuer: string, path: string | undefined): string {
   return `${issuer}/${path.replace(/^\/+/, "")}`;
 }
 
-const parsedByEnv = new WeakMap<object, ConfigResult>();
-
 /** Parses once per env object, which workerd keeps for the isolate's lifetime. */
 export function loadConfig(env: object): ConfigResult {
-  let result = parsedByEnv.get(env);
-  if (!result) {
-    result = parseConfig(env);
-    parsedByEnv.set(env, result);
-  }
-  return result;
+  return keptFor(env, parseConfig);
 }

@@ -20,5 +20,6 @@ app.notFound(notFound(app.routes));
 
 /** The app's routes and their types, for typed clients: `hc<AppType>(url)` from hono/client. */
 export type AppType = typeof app;
-export type { ProblemBody, ProblemCode } from "./problems";
+export type { FailureCode } from "./failures";
+export type { ProblemBody } from "./middleware/error-handler";
 export default app;

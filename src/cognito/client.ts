@@ -1,23 +1,8 @@
 import { AwsClient } from "aws4fetch";
+import { isFailure } from "../failures";
 import { isJsonObject, parseJson } from "../json";
-import { CognitoError, UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnavailableError } from "./errors";
-
-/** One upstream call, as the request log reports it. */
-export interface UpstreamCall {
-  action: string;
-  status: number | "timeout" | "unreachable";
-  errorType?: string;
-  ms: number;
-}
-
-/** What one incoming request lends to its upstream calls: its time budget, its call log and its clearance. */
-export interface RequestScope {
-  /** When the request's time for all its upstream work, retries included, runs out (ms since the epoch). */
-  budgetEndsAt: number;
-  calls: UpstreamCall[];
-  /** Settles before the first call may go out; rejects when the request must not call upstream (rate limits). */
-  clearance: Promise<void>;
-}
+import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
+import { CognitoError, IDENTITY_PROVIDER } from "./errors";
 
 export interface CognitoClientOptions {
   endpoint: string;
@@ -33,81 +18,41 @@ export interface CallOptions {
   retry?: boolean;
 }
 
-const MAX_ATTEMPTS = 3;
-const BACKOFF_BASE_MS = 100;
-
 /** The Cognito user pools JSON API: POST {endpoint} with X-Amz-Target. */
 export class CognitoClient {
-  readonly #options: CognitoClientOptions;
+  readonly #endpoint: string;
+  readonly #upstream: Upstream;
   readonly #signer: AwsClient;
 
   constructor(options: CognitoClientOptions) {
-    this.#options = options;
+    this.#endpoint = options.endpoint;
+    this.#upstream = { name: IDENTITY_PROVIDER, timeoutMs: options.timeoutMs };
     // retries: 0 because aws4fetch would otherwise retry every call, SignUp included.
     this.#signer = new AwsClient({ ...options.credentials, service: "cognito-idp", region: options.region, retries: 0 });
   }
 
   async call<T extends object>(scope: RequestScope, action: string, input: object, options: CallOptions = {}): Promise<T> {
-    await scope.clearance;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#send<T>(scope, action, input, options.signed ?? false);
-      } catch (error) {
-        if (!options.retry || attempt >= MAX_ATTEMPTS || !isTransient(error)) throw error;
-        const pause = jitteredBackoff(attempt);
-        if (Date.now() + pause >= scope.budgetEndsAt) throw new UpstreamTimeoutError(`no time left to retry ${action}`, { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
+    const once = () => this.#send<T>(scope, action, input, options.signed ?? false);
+    return options.retry ? withRetries(scope, this.#upstream, once, isTransient) : once();
   }
 
   async #send<T extends object>(scope: RequestScope, action: string, input: object, signed: boolean): Promise<T> {
-    const started = Date.now();
-    const record = (status: UpstreamCall["status"], errorType?: string) =>
-      scope.calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
-
-    // One timer per call: the call's own limit, or what is left of the request's budget if less.
-    const timeoutMs = Math.min(this.#options.timeoutMs, scope.budgetEndsAt - started);
     const init: RequestInit = {
       method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": `AWSCognitoIdentityProviderService.${action}`,
-      },
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${action}` },
       body: JSON.stringify(input),
     };
-
-    if (timeoutMs <= 0) {
-      record("timeout");
-      throw new UpstreamTimeoutError(`no time left for ${action}`);
-    }
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      const request = signed ? await this.#signer.sign(this.#options.endpoint, init) : new Request(this.#options.endpoint, init);
-      response = await fetch(request, { signal: timeout });
-      text = await response.text();
-    } catch (error) {
-      if (timeout.aborted) {
-        record("timeout");
-        throw new UpstreamTimeoutError(`${action} timed out`, { cause: error });
-      }
-      record("unreachable");
-      throw new UpstreamUnavailableError(`${action} could not reach Cognito`, { cause: error });
-    }
-
+    const request = signed ? await this.#signer.sign(this.#endpoint, init) : new Request(this.#endpoint, init);
+    const { response, text, record } = await exchange(scope, this.#upstream, action, request);
     const body = parseJson(text);
     if (!response.ok) {
       const type = errorType(response, body);
-      record(response.status, type ?? "unknown");
+      record(type ?? "unknown");
       if (type) throw new CognitoError(type, messageOf(body), response.status);
-      throw new UpstreamBadResponseError(`${action} answered HTTP ${response.status} without a Cognito error`);
+      throw unusableAnswer(IDENTITY_PROVIDER, `${action} answered HTTP ${response.status} without a Cognito error`);
     }
-    record(response.status);
-    if (!isJsonObject(body)) {
-      throw new UpstreamBadResponseError(`${action} answered HTTP ${response.status} with a body that is not a JSON object`);
-    }
+    record();
+    if (!isJsonObject(body)) throw unusableAnswer(IDENTITY_PROVIDER, `${action} answered HTTP ${response.status} with a body that is not a JSON object`);
     return body as T;
   }
 }
@@ -127,12 +72,8 @@ function messageOf(body: unknown): string {
 
 const TRANSIENT_TYPES = new Set(["TooManyRequestsException", "InternalErrorException", "ThrottlingException", "ServiceUnavailable"]);
 
+/** Worth another try: no connection, an unusable answer (a 5xx page), throttling or Cognito's own fault. A timeout is not: the budget is spent. */
 function isTransient(error: unknown): boolean {
-  if (error instanceof UpstreamUnavailableError || error instanceof UpstreamBadResponseError) return true;
+  if (isFailure(error, "upstream_unavailable", "upstream_error")) return true;
   return error instanceof CognitoError && (TRANSIENT_TYPES.has(error.type) || error.httpStatus >= 500);
-}
-
-/** Full jitter: spreads retries of many clients so they do not arrive together. */
-function jitteredBackoff(attempt: number): number {
-  return Math.random() * BACKOFF_BASE_MS * 2 ** attempt;
 }

@@ -1,4 +1,10 @@
-/** What can go wrong talking to Cognito, as errors that say exactly what failed; no HTTP meaning here. */
+/**
+ * What Cognito said went wrong, as errors that say exactly what failed; no HTTP meaning here. Timeouts,
+ * lost connections and unusable answers are the shared upstream failures (src/upstream.ts).
+ */
+
+/** Cognito, as failures name it. */
+export const IDENTITY_PROVIDER = "The identity provider";
 
 /** Cognito answered with an error: `type` is the name after `#` in `__type`, e.g. "NotAuthorizedException". */
 export class CognitoError extends Error {
@@ -11,21 +17,6 @@ export class CognitoError extends Error {
     this.type = type;
     this.httpStatus = httpStatus;
   }
-}
-
-/** Cognito could not be reached: DNS, connection refused or reset. */
-export class UpstreamUnavailableError extends Error {
-  override name = "UpstreamUnavailableError";
-}
-
-/** Cognito did not answer within the call's timeout or the request's budget. */
-export class UpstreamTimeoutError extends Error {
-  override name = "UpstreamTimeoutError";
-}
-
-/** Cognito answered something that is not its API: a 5xx page, junk, or JSON of the wrong shape. */
-export class UpstreamBadResponseError extends Error {
-  override name = "UpstreamBadResponseError";
 }
 
 /** A sign-in that Cognito did not finish because it wants another step (MFA, new password...). */

@@ -1,6 +1,8 @@
 import type { Config } from "../config";
-import { CognitoClient, type CallOptions, type RequestScope } from "./client";
-import { ChallengeRequiredError, isCognitoError, UpstreamBadResponseError } from "./errors";
+import { keptFor } from "../isolate";
+import { CognitoClient, type CallOptions } from "./client";
+import { unusableAnswer, type RequestScope } from "../upstream";
+import { ChallengeRequiredError, IDENTITY_PROVIDER, isCognitoError } from "./errors";
 import { secretHasher } from "./secret-hash";
 
 /** AuthenticationResult of InitiateAuth; cognito-local leaves out ExpiresIn and TokenType. */
@@ -43,7 +45,7 @@ function authenticated(output: AuthOutput, action: string): AuthenticationResult
   if (typeof output.ChallengeName === "string") {
     throw new ChallengeRequiredError(output.ChallengeName, typeof output.Session === "string" ? output.Session : undefined);
   }
-  throw new UpstreamBadResponseError(`${action} answered without AuthenticationResult or ChallengeName`);
+  throw unusableAnswer(IDENTITY_PROVIDER, `${action} answered without AuthenticationResult or ChallengeName`);
 }
 
 /** What does not change between requests: the HTTP client with its SigV4 signer, and the app client. */
@@ -55,32 +57,25 @@ interface AppClient {
   secretHash?: (username: string) => Promise<string>;
 }
 
-const appClients = new WeakMap<Config, AppClient>();
-
-/** One per isolate: the SigV4 signer and the imported HMAC key are reused across requests. */
-function appClientFor(config: Config): AppClient {
-  let app = appClients.get(config);
-  if (!app) {
-    app = {
-      client: new CognitoClient({
-        endpoint: config.endpoint,
-        region: config.region,
-        timeoutMs: config.upstreamTimeoutMs,
-        credentials: config.awsCredentials,
-      }),
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
-      userPoolId: config.userPoolId,
-      secretHash: config.clientSecret ? secretHasher(config.clientId, config.clientSecret) : undefined,
-    };
-    appClients.set(config, app);
-  }
-  return app;
+/** One per isolate (keptFor): the SigV4 signer and the imported HMAC key are reused across requests. */
+function appClientOf(config: Config): AppClient {
+  return {
+    client: new CognitoClient({
+      endpoint: config.endpoint,
+      region: config.region,
+      timeoutMs: config.upstreamTimeoutMs,
+      credentials: config.awsCredentials,
+    }),
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    userPoolId: config.userPoolId,
+    secretHash: config.clientSecret ? secretHasher(config.clientId, config.clientSecret) : undefined,
+  };
 }
 
 /** The user pool as one request sees it: every call shares the request's time budget, call log and clearance. */
 export function openUserPool(config: Config, scope: RequestScope): UserPool {
-  return new UserPool(appClientFor(config), scope);
+  return new UserPool(keptFor(config, appClientOf), scope);
 }
 
 /** The actions of one user pool app client, with SECRET_HASH added where the client has a secret. */
@@ -91,6 +86,11 @@ export class UserPool {
   constructor(app: AppClient, scope: RequestScope) {
     this.#app = app;
     this.#scope = scope;
+  }
+
+  /** With a client secret, REFRESH_TOKEN_AUTH needs the user's `sub` for SECRET_HASH. */
+  get hasClientSecret(): boolean {
+    return this.#app.secretHash !== undefined;
   }
 
   async signUp(email: string, password: string) {
@@ -109,7 +109,7 @@ export class UserPool {
   async #adminGetUser(email: string, field: "UserStatus" | "Username"): Promise<string> {
     const user = await this.#call<Record<string, unknown>>("AdminGetUser", { UserPoolId: this.#app.userPoolId, Username: email }, { signed: true });
     const value = user[field];
-    if (typeof value !== "string") throw new UpstreamBadResponseError(`AdminGetUser answered without a ${field}`);
+    if (typeof value !== "string") throw unusableAnswer(IDENTITY_PROVIDER, `AdminGetUser answered without a ${field}`);
     return value;
   }
 
@@ -185,7 +185,7 @@ export class UserPool {
   /** A new TOTP secret for the user, pending until verified. */
   async associateSoftwareToken(accessToken: string): Promise<string> {
     const output = await this.#call<{ SecretCode?: unknown }>("AssociateSoftwareToken", { AccessToken: accessToken });
-    if (typeof output.SecretCode !== "string") throw new UpstreamBadResponseError("AssociateSoftwareToken answered without a SecretCode");
+    if (typeof output.SecretCode !== "string") throw unusableAnswer(IDENTITY_PROVIDER, "AssociateSoftwareToken answered without a SecretCode");
     return output.SecretCode;
   }
 

@@ -2,7 +2,8 @@
 // (src/routes/*.docs.ts, typed by the router's own route table). Not part of the Worker bundle:
 // scripts/build-assets.mjs writes it to public/openapi.json, which the deployment serves at /openapi.json.
 import * as z from "zod/mini";
-import { PROBLEMS, problem, problemBody, problemType, type FieldError, type ProblemBody, type ProblemCode } from "../problems";
+import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
+import { problemBody, problemType, type ProblemBody } from "../middleware/error-handler";
 import { accountDocs } from "../routes/account.docs";
 import { mfaDocs } from "../routes/mfa.docs";
 import { passwordDocs } from "../routes/password.docs";
@@ -38,7 +39,7 @@ export const OPERATIONS: Operation[] = ROUTERS.flatMap(({ mount, tag, docs }) =>
 
 
 /** Response headers some problems carry. */
-const PROBLEM_HEADERS: Partial<Record<ProblemCode, Record<string, string>>> = {
+const PROBLEM_HEADERS: Partial<Record<FailureCode, Record<string, string>>> = {
   rate_limited: { "Retry-After": "RetryAfter" },
   upstream_unavailable: { "Retry-After": "RetryAfter" },
   jwks_unavailable: { "Retry-After": "RetryAfter" },
@@ -55,15 +56,15 @@ function jsonSchema(schema: Schema, io: "input" | "output") {
 }
 
 /** What the Worker answers for this problem, built by the Worker's own problemBody. */
-export function exampleProblem(code: ProblemCode, errors?: FieldError[]): ProblemBody {
-  return problemBody(problem(code, { errors }), "0f8fad5b-d9cb-469f-a165-70867728950e");
+export function exampleProblem(code: FailureCode, errors?: FieldError[]): ProblemBody {
+  return problemBody(new Failure(code, { errors }), "0f8fad5b-d9cb-469f-a165-70867728950e");
 }
 
 /** One response per status: its codes listed, linked to their pages, each with an example. */
-function problemResponses(codes: readonly ProblemCode[]) {
-  const byStatus = new Map<number, ProblemCode[]>();
+function problemResponses(codes: readonly FailureCode[]) {
+  const byStatus = new Map<number, FailureCode[]>();
   for (const code of new Set(codes)) {
-    const status = PROBLEMS[code].status;
+    const status = FAILURES[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   const responses: Record<string, unknown> = {};

@@ -3,7 +3,7 @@
 // or docs for a route that does not exist, does not compile. Build-time only: not in the Worker.
 import type { Hono } from "hono";
 import type * as z from "zod/mini";
-import type { ProblemCode } from "../problems";
+import type { FailureCode } from "../failures";
 
 /** A body with its schema (the one the route validates with, or answers with) and an example, checked by a test. */
 export interface BodyDoc {
@@ -20,7 +20,7 @@ export interface RouteDoc {
   body?: BodyDoc & { required: boolean };
   responses: Record<number, { description: string; body?: BodyDoc }>;
   /** Every problem the route can answer; grouped by status in the document. */
-  problems: readonly ProblemCode[];
+  problems: readonly FailureCode[];
 }
 
 /** Docs for exactly the routes of `Router`: { "/signup": { $post: RouteDoc } }. */
@@ -29,15 +29,15 @@ export type RouterDocs<Router> = Router extends Hono<any, infer Routes, any> ? {
 
 // Problems by where they come from, so that each route lists them as its middleware raises them.
 /** Any route: an unexpected fault. */
-export const ANY: ProblemCode[] = ["internal_error"];
+export const ANY: FailureCode[] = ["internal_error"];
 /** Every /platform route: the address's rate limit and a configured pool (routes/platform.ts). */
-export const PLATFORM: ProblemCode[] = ["rate_limited", "not_configured"];
+export const PLATFORM: FailureCode[] = ["rate_limited", "not_configured"];
 /** Routes with a JSON body: the body limit, the JSON parser and the zod validator. */
-export const BODY: ProblemCode[] = ["malformed_json", "validation_failed", "payload_too_large", "unsupported_media_type"];
+export const BODY: FailureCode[] = ["malformed_json", "validation_failed", "payload_too_large", "unsupported_media_type"];
 /** requireAuth. */
-export const TOKEN: ProblemCode[] = ["invalid_token", "jwks_unavailable"];
+export const TOKEN: FailureCode[] = ["invalid_token", "jwks_unavailable"];
 /** Any Cognito call: throttling, WAF, rejected parameters, our own setup, faults. */
-export const COGNITO: ProblemCode[] = [
+export const COGNITO: FailureCode[] = [
   "rate_limited",
   "forbidden",
   "invalid_request",
@@ -47,7 +47,7 @@ export const COGNITO: ProblemCode[] = [
   "upstream_timeout",
 ];
 /** InitiateAuth: an account that cannot sign in yet. */
-export const SIGN_IN: ProblemCode[] = ["account_not_confirmed", "password_reset_required", "challenge_required"];
+export const SIGN_IN: FailureCode[] = ["account_not_confirmed", "password_reset_required", "challenge_required"];
 
 export const EXAMPLE = {
   email: "ann@example.com",
@@ -62,7 +62,7 @@ export const EXAMPLE = {
 };
 
 /** What the account's routes for the signed-in user can answer besides their own problems: requireAuth, Cognito, GetUser's states. */
-export const SIGNED_IN: ProblemCode[] = ["invalid_token", "jwks_unavailable", "account_not_confirmed", "password_reset_required"];
+export const SIGNED_IN: FailureCode[] = ["invalid_token", "jwks_unavailable", "account_not_confirmed", "password_reset_required"];
 
 export const REFRESHED_EXAMPLE = {
   access_token: EXAMPLE.accessToken,

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
-import type { UpstreamCall } from "../cognito/client";
+import type { UpstreamCall } from "../upstream";
 import { log, maskEmail } from "../log";
 
 export interface AccessLogVariables extends RequestIdVariables {

@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import type { RequestScope, UpstreamCall } from "../cognito/client";
+import type { RequestScope, UpstreamCall } from "../upstream";
 import { openUserPool, type UserPool } from "../cognito/user-pool";
 import type { Config } from "../config";
-import { problem } from "../problems";
+import { Failure } from "../failures";
 import type { ConfigVariables } from "./config";
 import type { AddressLimitVariables } from "./rate-limit";
 
@@ -16,7 +16,7 @@ export interface CognitoVariables {
 /** Gives routes the config and the request's user pool, or a 503 naming the variables to fix (never their values). */
 export const withCognito = createMiddleware<{ Variables: CognitoVariables & ConfigVariables & AddressLimitVariables }>(async (c, next) => {
   const result = c.get("configResult");
-  if (!result.ok) throw problem("not_configured", { detail: notConfiguredDetail(result.invalid, result.placeholders), headers: { "retry-after": "60" } });
+  if (!result.ok) throw new Failure("not_configured", { detail: notConfiguredDetail(result.invalid, result.placeholders), headers: { "retry-after": "60" } });
   const scope: RequestScope = {
     budgetEndsAt: Date.now() + result.config.requestBudgetMs,
     calls: [],

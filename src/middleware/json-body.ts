@@ -1,6 +1,6 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { problem } from "../problems";
+import { Failure } from "../failures";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -8,7 +8,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 export const limitBodySize = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
-    throw problem("payload_too_large");
+    throw new Failure("payload_too_large");
   },
 });
 
@@ -21,13 +21,13 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 export const parseJsonBody = createMiddleware(async (c, next) => {
   if (c.req.raw.body === null || c.req.header("content-length") === "0") return next();
   const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
-  if (!JSON_MEDIA_TYPE.test(mediaType)) throw problem("unsupported_media_type", { headers: { "accept-post": "application/json" } });
+  if (!JSON_MEDIA_TYPE.test(mediaType)) throw new Failure("unsupported_media_type", { headers: { "accept-post": "application/json" } });
   try {
     await c.req.json();
   } catch (error) {
     // Anything but a parse error (the body limit cutting the stream) belongs to its own handler.
     if (!(error instanceof SyntaxError)) throw error;
-    throw problem("malformed_json");
+    throw new Failure("malformed_json");
   }
   return next();
 });

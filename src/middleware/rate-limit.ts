@@ -20,7 +20,7 @@
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { problem } from "../problems";
+import { Failure } from "../failures";
 
 /** The bindings' period (wrangler.toml): a client over a limit is told to come back after it. */
 const RETRY_AFTER_SECONDS = "60";
@@ -43,7 +43,7 @@ type LimitEnv = { Bindings: Env; Variables: AddressLimitVariables & AccountLimit
 async function withinLimit(limiter: RateLimit | undefined, key: string, detail: string): Promise<void> {
   if (!limiter) return; // binding not declared: limits are the operator's choice
   const { success } = await limiter.limit({ key });
-  if (!success) throw problem("rate_limited", { detail, headers: { "retry-after": RETRY_AFTER_SECONDS } });
+  if (!success) throw new Failure("rate_limited", { detail, headers: { "retry-after": RETRY_AFTER_SECONDS } });
 }
 
 /**

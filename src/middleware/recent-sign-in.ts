@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { problem } from "../problems";
+import { Failure } from "../failures";
 import type { AuthVariables } from "./require-auth";
 
 /**
@@ -13,7 +13,7 @@ export function requireRecentSignIn(maxAgeSeconds: number) {
   return createMiddleware<{ Variables: AuthVariables }>(async (c, next) => {
     const signedInAt = c.get("auth").auth_time;
     if (signedInAt === undefined || Date.now() / 1000 - signedInAt > maxAgeSeconds) {
-      throw problem("recent_sign_in_required", { detail: `Sign in again (within ${maxAgeSeconds / 60} minutes) to make this change.` });
+      throw new Failure("recent_sign_in_required", { detail: `Sign in again (within ${maxAgeSeconds / 60} minutes) to make this change.` });
     }
     await next();
   });

@@ -1,6 +1,6 @@
 import { zValidator } from "@hono/zod-validator";
 import type * as z from "zod/mini";
-import { problem, type FieldError } from "../problems";
+import { Failure, type FieldError } from "../failures";
 
 type Issue = { path: PropertyKey[]; message: string; code?: string };
 
@@ -15,7 +15,7 @@ function fieldErrors(issues: readonly Issue[]): FieldError[] {
 function validator<Target extends "json" | "query">(target: Target) {
   return <T extends z.ZodMiniType>(schema: T) =>
     zValidator(target, schema, (result) => {
-      if (!result.success) throw problem("validation_failed", { errors: fieldErrors(result.error.issues) });
+      if (!result.success) throw new Failure("validation_failed", { errors: fieldErrors(result.error.issues) });
     });
 }
 

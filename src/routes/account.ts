@@ -14,19 +14,19 @@ const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
 /** The signed-in user's email (prove it, change it) and the end of the account. */
 export const accountRoutes = new Hono<PlatformEnv>()
   .post("/email/verify/send", requireAuth, limitMailOfUser, async (c) => {
-    await sendEmailVerificationCode(c.get("cognito"), c.get("session"));
+    await sendEmailVerificationCode(c.get("cognito"), c.get("user"));
     return c.json(EMAIL_CODE_SENT, 202);
   })
   .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("code"), async (c) => {
-    await verifyEmail(c.get("cognito"), c.get("session"), c.req.valid("json").code);
+    await verifyEmail(c.get("cognito"), c.get("user"), c.req.valid("json").code);
     return c.body(null, 204);
   })
   .post("/email/change", requireAuth, requireRecentSignIn(EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS), validJson(EmailOnly), limitMailOfUser, async (c) => {
-    await changeEmail(c.get("cognito"), c.get("session"), c.req.valid("json").email);
+    await changeEmail(c.get("cognito"), c.get("user"), c.req.valid("json").email);
     return c.json(NEW_EMAIL_CODE_SENT, 202);
   })
   .delete("/me", requireAuth, validJson(DeleteAccount), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
-    await deleteAccount(c.get("cognito"), c.get("session"), password, code);
+    await deleteAccount(c.get("cognito"), c.get("user"), { password, code });
     return c.body(null, 204);
   });

@@ -9,14 +9,14 @@ import type { PlatformEnv } from "./env";
 /** Authenticator-app (TOTP) MFA for the signed-in user: a secret, a code to turn it on, password and code to turn it off. */
 export const mfaRoutes = new Hono<PlatformEnv>()
   .post("/mfa/totp/setup", requireAuth, async (c) => {
-    return c.json(await setUpTotp(c.get("cognito"), c.get("session"), c.get("config").totpIssuer), 200);
+    return c.json(await setUpTotp(c.get("cognito"), c.get("user"), c.get("config").totpIssuer), 200);
   })
   .post("/mfa/totp/enable", requireAuth, validJson(TotpCodeOnly), limitGuessesOfUser("code"), async (c) => {
-    await enableTotp(c.get("cognito"), c.get("session"), c.req.valid("json").code);
+    await enableTotp(c.get("cognito"), c.get("user"), c.req.valid("json").code);
     return c.body(null, 204);
   })
   .delete("/mfa/totp", requireAuth, validJson(PasswordAndTotp), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
-    await disableTotp(c.get("cognito"), c.get("session"), password, code);
+    await disableTotp(c.get("cognito"), c.get("user"), password, code);
     return c.body(null, 204);
   });

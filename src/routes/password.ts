@@ -23,6 +23,6 @@ export const passwordRoutes = new Hono<PlatformEnv>()
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
     const { current_password, new_password } = c.req.valid("json");
-    await changePassword(c.get("cognito"), c.get("session"), current_password, new_password);
+    await changePassword(c.get("cognito"), c.get("user"), current_password, new_password);
     return c.body(null, 204);
   });

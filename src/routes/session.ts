@@ -1,12 +1,11 @@
 import { Hono } from "hono/tiny";
-import { problem } from "../problems";
 import { limitGuesses } from "../middleware/rate-limit";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson, validQuery } from "../middleware/validate";
 import { Credentials, Logout, MeQuery, MfaLogin, Refresh } from "../schemas/requests";
 import type { ProfileResponse } from "../schemas/responses";
-import { contactOf, forgetContacts } from "../services/profile";
-import { completeMfaLogIn, logIn, logOut, refresh } from "../services/session";
+import { forgetProfiles, userProfile } from "../services/profile";
+import { completeMfaLogIn, logIn, logOut, refresh } from "../services/sign-in";
 import type { PlatformEnv } from "./env";
 import type * as z from "zod/mini";
 
@@ -15,7 +14,7 @@ export const sessionRoutes = new Hono<PlatformEnv>()
   .post("/login", validJson(Credentials), limitGuesses("password"), async (c) => {
     const { email, password } = c.req.valid("json");
     const outcome = await logIn(c.get("cognito"), email, password);
-    if (outcome.kind === "mfa_required") return c.json({ status: "mfa_required" as const, mfa: "totp" as const, session: outcome.session }, 202);
+    if (outcome.kind === "mfa_required") return c.json({ status: "mfa_required" as const, mfa: "totp" as const, session: outcome.challengeSession }, 202);
     return c.json(outcome.tokens, 200);
   })
   .post("/login/mfa", validJson(MfaLogin), limitGuesses("code"), async (c) => {
@@ -24,29 +23,24 @@ export const sessionRoutes = new Hono<PlatformEnv>()
   })
   .get("/me", requireAuth, validQuery(MeQuery), async (c) => {
     const claims = c.get("auth");
-    const contact = await contactOf(c.get("cognito"), c.get("session"), c.req.valid("query").fresh === "true");
-    const profile: z.infer<typeof ProfileResponse> = {
+    const profile = await userProfile(c.get("cognito"), c.get("user"), c.req.valid("query").fresh === "true");
+    const answer: z.infer<typeof ProfileResponse> = {
       sub: claims.sub,
-      email: contact.email,
-      email_verified: contact.emailVerified,
-      username: c.get("session").username,
+      email: profile.email,
+      email_verified: profile.emailVerified,
+      username: c.get("user").username,
       groups: claims.groups,
       token_expires_at: new Date(claims.exp * 1000).toISOString(),
-      mfa: contact.mfa,
+      mfa: profile.mfa,
     };
-    return c.json(profile, 200);
+    return c.json(answer, 200);
   })
   .post("/refresh", validJson(Refresh), async (c) => {
-    const body = c.req.valid("json");
-    if (c.get("config").clientSecret && !body.cognito_user_id) {
-      throw problem("validation_failed", {
-        errors: [{ field: "cognito_user_id", message: "cognito_user_id is required: this app client has a secret" }],
-      });
-    }
-    return c.json(await refresh(c.get("cognito"), body.refresh_token, body.cognito_user_id), 200);
+    const { refresh_token, cognito_user_id } = c.req.valid("json");
+    return c.json(await refresh(c.get("cognito"), refresh_token, cognito_user_id), 200);
   })
   .post("/logout", requireAuth, validJson(Logout), async (c) => {
-    await logOut(c.get("cognito"), c.get("accessToken"), c.req.valid("json").refresh_token);
-    forgetContacts({ sub: c.get("auth").sub });
+    await logOut(c.get("cognito"), c.get("user").accessToken, c.req.valid("json").refresh_token);
+    forgetProfiles({ sub: c.get("user").sub });
     return c.body(null, 204);
   });

@@ -1,7 +1,7 @@
 // Response shapes: for the OpenAPI document and the route handlers' types. Imported as types only by
 // the Worker, so they cost nothing in its bundle.
 import * as z from "zod/mini";
-import { PROBLEMS, type ProblemCode } from "../problems";
+import { FAILURES, type FailureCode } from "../failures";
 
 /** New tokens from a refresh: a new refresh token only when the app client rotates them. */
 export const RefreshedTokensResponse = z.object({
@@ -44,7 +44,7 @@ export const ProblemResponse = z.object({
   title: z.string(),
   status: z.number(),
   detail: z.string(),
-  code: z.enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]]),
+  code: z.enum(Object.keys(FAILURES) as [FailureCode, ...FailureCode[]]),
   request_id: z.optional(z.string()),
   errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
 });

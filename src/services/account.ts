@@ -1,21 +1,21 @@
 // Email ownership and the account's end, for the signed-in user.
-import { isCognitoError } from "../cognito/errors";
+import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
-import { asUser } from "./cognito-errors";
-import { forgetContacts, type Session } from "./profile";
-import { reauthenticate } from "./session";
+import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import { forgetProfiles } from "./profile";
+import { reauthenticate, type StepUp } from "./sign-in";
 
 /** GetUserAttributeVerificationCode: a code to the current email. */
-export async function sendEmailVerificationCode(pool: Pick<UserPool, "sendEmailVerificationCode">, session: Session): Promise<void> {
-  await asUser(pool.sendEmailVerificationCode(session.accessToken));
+export async function sendEmailVerificationCode(pool: Pick<UserPool, "sendEmailVerificationCode">, user: SignedInUser): Promise<void> {
+  await inUserTerms(pool.sendEmailVerificationCode(user.accessToken), WITH_ACCESS_TOKEN);
 }
 
 /** VerifyUserAttribute: the email is verified (a pending new address becomes the email). */
-export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, session: Session, code: string): Promise<void> {
+export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, user: SignedInUser, code: string): Promise<void> {
   try {
-    await asUser(pool.verifyEmail(session.accessToken, code));
+    await inUserTerms(pool.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
   } finally {
-    forgetContacts({ sub: session.sub });
+    forgetProfiles({ sub: user.sub });
   }
 }
 
@@ -23,27 +23,24 @@ export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, session: 
  * UpdateUserAttributes: a code to the new address. An address that another account has resolves the
  * same way (Cognito sends nothing then), so this cannot tell anyone which emails have accounts.
  */
-export async function changeEmail(pool: Pick<UserPool, "changeEmail">, session: Session, email: string): Promise<void> {
+export async function changeEmail(pool: Pick<UserPool, "changeEmail">, user: SignedInUser, email: string): Promise<void> {
   try {
-    await asUser(pool.changeEmail(session.accessToken, email).catch((error) => {
-      if (!isCognitoError(error, "AliasExistsException", "UsernameExistsException")) throw error;
-    }));
+    await inUserTerms(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
   } finally {
-    forgetContacts({ sub: session.sub });
+    forgetProfiles({ sub: user.sub });
   }
 }
 
 /** DeleteUser, with the access token of a sign-in that just proved the password (and TOTP code). */
 export async function deleteAccount(
   pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "deleteUser">,
-  session: Session,
-  password: string,
-  code: string | undefined,
+  user: SignedInUser,
+  proof: StepUp,
 ): Promise<void> {
-  const accessToken = await reauthenticate(pool, session.username, password, code);
+  const accessToken = await reauthenticate(pool, user, proof);
   try {
-    await asUser(pool.deleteUser(accessToken));
+    await inUserTerms(pool.deleteUser(accessToken), WITH_ACCESS_TOKEN);
   } finally {
-    forgetContacts({ sub: session.sub });
+    forgetProfiles({ sub: user.sub });
   }
 }

@@ -1,95 +1,99 @@
-import { isCognitoError, isLockout, isMisconfiguration, isThrottling, type CognitoError } from "../cognito/errors";
-import {
-  AccountExistsError,
-  AccountNotConfirmedError,
-  ExpiredCodeError,
-  InvalidCodeError,
-  InvalidCredentialsError,
-  PasswordResetRequiredError,
-  SessionRevokedError,
-  WeakPasswordError,
-} from "./errors";
+// The one way a Cognito error becomes a failure of the catalog, in the user's terms.
+import { ChallengeRequiredError, isCognitoError, isLockout, isMisconfiguration, isThrottling, type CognitoError } from "../cognito/errors";
+import { Failure, type FailureCode } from "../failures";
 
-type Meaning = (error: CognitoError) => Error;
+/** What an error type means in one flow: a failure code, "done" (the call counts as made), or either, decided on the error. */
+export type Meaning<Outcome> = Outcome | ((error: CognitoError) => Outcome | undefined);
+export type Meanings<Outcome = FailureCode> = Partial<Record<string, Meaning<Outcome>>>;
 
-/** What Cognito's error types mean to a user in any flow; a flow overrides the types that mean something else there. */
-const MEANINGS: Partial<Record<string, Meaning>> = {
-  UsernameExistsException: (cause) => new AccountExistsError(undefined, { cause }),
-  AliasExistsException: (cause) => new AccountExistsError(undefined, { cause }),
-  UserNotConfirmedException: (cause) => new AccountNotConfirmedError(undefined, { cause }),
-  PasswordResetRequiredException: (cause) => new PasswordResetRequiredError(undefined, { cause }),
-  InvalidPasswordException: (cause) => new WeakPasswordError(policySentence(cause.message), { cause }),
-  PasswordHistoryPolicyViolationException: (cause) => new WeakPasswordError("The password was used recently; choose another.", { cause }),
-  CodeMismatchException: (cause) => new InvalidCodeError(undefined, { cause }),
-  ExpiredCodeException: (cause) => new ExpiredCodeError(undefined, { cause }),
-  NotAuthorizedException: (cause) => new InvalidCredentialsError(undefined, { cause }),
-  UserNotFoundException: (cause) => new InvalidCredentialsError(undefined, { cause }),
+/** What Cognito's error types mean to a user in any flow; a flow's own meanings come first. */
+const USUAL: Meanings = {
+  UsernameExistsException: "account_exists",
+  AliasExistsException: "account_exists",
+  UserNotConfirmedException: "account_not_confirmed",
+  PasswordResetRequiredException: "password_reset_required",
+  InvalidPasswordException: "weak_password",
+  PasswordHistoryPolicyViolationException: "weak_password",
+  CodeMismatchException: "invalid_code",
+  ExpiredCodeException: "expired_code",
+  NotAuthorizedException: "invalid_credentials",
+  UserNotFoundException: "invalid_credentials",
+  InvalidParameterException: "invalid_request",
+  UserLambdaValidationException: "invalid_request",
+  ForbiddenException: "forbidden",
 };
 
-/** A flow's own meaning for some error types: e.g. NotAuthorized is a bad code on reset, a revoked session on `me`. */
-export type Overrides = Partial<Record<string, new (message?: string, options?: ErrorOptions) => Error>>;
-
 /** For calls made with the user's access token: Cognito no longer honours it (signed out, user deleted). */
-const SESSION_ENDED: Overrides = { NotAuthorizedException: SessionRevokedError, UserNotFoundException: SessionRevokedError };
+export const WITH_ACCESS_TOKEN: Meanings = { NotAuthorizedException: "invalid_token", UserNotFoundException: "invalid_token" };
 
-/** A call made with the user's access token, its failure in the user's terms. */
-export async function asUser<T>(call: Promise<T>, overrides?: Overrides): Promise<T> {
+/**
+ * Runs a Cognito call and gives its failure in the user's terms: the flow's `meanings` first, then the
+ * usual ones. "done" means the error is no failure here (it would reveal whether an email has an account).
+ */
+export function inUserTerms<T>(call: Promise<T>, meanings?: Meanings): Promise<T>;
+export function inUserTerms(call: Promise<unknown>, meanings: Meanings<FailureCode | "done">): Promise<unknown>;
+export async function inUserTerms(call: Promise<unknown>, meanings: Meanings<FailureCode | "done"> = {}): Promise<unknown> {
   try {
     return await call;
   } catch (error) {
-    throw inUserTerms(error, { ...SESSION_ENDED, ...overrides });
+    const outcome = meaningOf(error, meanings);
+    if (outcome === "done") return undefined;
+    throw outcome;
   }
 }
 
-/**
- * A Cognito failure as the account flows speak of it. Our own misconfiguration, throttling and
- * Cognito's lockout keep their Cognito error whatever the flow (they mean the same everywhere), as
- * does anything that is not a Cognito error at all.
- */
-export function inUserTerms(error: unknown, overrides: Overrides = {}): unknown {
-  if (!isCognitoError(error) || isMisconfiguration(error) || isThrottling(error) || isLockout(error)) return error;
-  const Override = overrides[error.type];
-  if (Override) return new Override(undefined, { cause: error });
-  return MEANINGS[error.type]?.(error) ?? error;
+/** The failure an error means, or "done"; anything that is not a Cognito error passes as it is. */
+export function meaningOf(error: unknown, meanings: Meanings<FailureCode | "done"> = {}): unknown {
+  if (error instanceof ChallengeRequiredError) {
+    return new Failure("challenge_required", { detail: `Sign-in needs the ${error.challenge} step, which this API does not offer.`, cause: error });
+  }
+  if (!isCognitoError(error)) return error;
+  const everywhere = sameInEveryFlow(error);
+  if (everywhere) return everywhere;
+  const meaning = meanings[error.type] ?? USUAL[error.type];
+  const outcome = typeof meaning === "function" ? meaning(error) : meaning;
+  if (outcome === "done") return outcome;
+  if (!outcome) return new Failure("upstream_error", { detail: "The identity provider failed to complete the request.", cause: error });
+  return new Failure(outcome, { ...DETAILS[outcome]?.(error), cause: error });
 }
 
 /**
- * Cognito's policy message ("Password did not conform with policy: Password must have uppercase characters")
- * is meant for users; anything else it says under this type is not passed on.
+ * Errors that mean the same whatever the flow, checked before any flow's meanings: our own
+ * misconfiguration, Cognito's lockout after repeated wrong passwords, and throttling.
  */
-function policySentence(message: string): string | undefined {
-  return /^Password (did not conform with|does not conform to) policy: [\w ,.'-]{1,200}$/.exec(message.trim())?.[0];
+function sameInEveryFlow(error: CognitoError): Failure | undefined {
+  if (isMisconfiguration(error)) return new Failure("misconfigured", { cause: error });
+  if (isLockout(error)) return new Failure("rate_limited", { detail: "Too many failed sign-in attempts; retry later.", headers: { "retry-after": "60" }, cause: error });
+  // Cognito sends no Retry-After; one second lets its token bucket refill a little.
+  if (isThrottling(error)) {
+    return new Failure("rate_limited", { detail: "The identity provider is throttling requests; retry later.", headers: { "retry-after": "1" }, cause: error });
+  }
+  return undefined;
 }
+
+/** Details that depend on what Cognito said: only its policy sentence, which is meant for users. */
+const DETAILS: Partial<Record<FailureCode, (error: CognitoError) => { detail?: string }>> = {
+  weak_password: (error) => ({
+    detail:
+      error.type === "PasswordHistoryPolicyViolationException"
+        ? "The password was used recently; choose another."
+        : (/^Password (did not conform with|does not conform to) policy: [\w ,.'-]{1,200}$/.exec(error.message.trim())?.[0] ?? undefined),
+  }),
+  invalid_token: () => ({ detail: "The session has been revoked; sign in again." }),
+  invalid_request: (error) => (error.type === "UserLambdaValidationException" ? { detail: "The request was rejected by the user pool's validation rules." } : {}),
+};
 
 /** The new password broke the pool's policy; cognito-local uses the same type for a wrong current password. */
-export function isPolicyRefusal(error: unknown): boolean {
+export function isPolicyRefusal(error: CognitoError): boolean {
   return isCognitoError(error, "InvalidPasswordException", "PasswordHistoryPolicyViolationException") && /policy/i.test(error.message);
 }
 
-/**
- * A password check that failed on the password (or an unknown user): real Cognito says NotAuthorized or
- * UserNotFound, cognito-local InvalidPassword. Cognito's lockout and our misconfiguration are not.
- */
-export function isWrongPassword(error: unknown): boolean {
-  return (
-    isCognitoError(error, "NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException") &&
-    !isLockout(error) &&
-    !isMisconfiguration(error)
-  );
-}
+/** A password check that failed on the password or an unknown user: real Cognito says NotAuthorized or UserNotFound, cognito-local InvalidPassword. */
+export const WRONG_PASSWORD: Meanings = {
+  NotAuthorizedException: "invalid_credentials",
+  UserNotFoundException: "invalid_credentials",
+  InvalidPasswordException: "invalid_credentials",
+};
 
-/**
- * Errors that would tell a caller whether an email has an account (no user, no verified email,
- * already confirmed): the answer is the same as for an account that exists.
- */
-const REVEALS_ACCOUNT = ["UserNotFoundException", "InvalidParameterException", "NotAuthorizedException"];
-
-/** Runs a call whose errors could tell whether the email has an account: those count as done. */
-export async function withoutRevealingAccount(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (error) {
-    if (isCognitoError(error, ...REVEALS_ACCOUNT) && !isLockout(error) && !isMisconfiguration(error)) return;
-    throw inUserTerms(error);
-  }
-}
+/** Errors that would tell a caller whether an email has an account: the call counts as made. */
+export const WITHOUT_REVEALING_ACCOUNT: Meanings<"done"> = { UserNotFoundException: "done", InvalidParameterException: "done", NotAuthorizedException: "done" };

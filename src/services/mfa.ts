@@ -1,8 +1,9 @@
+import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
-import { asUser } from "./cognito-errors";
-import { InvalidCodeError } from "./errors";
-import { contactOf, forgetContacts, type Session } from "./profile";
-import { reauthenticate } from "./session";
+import { Failure } from "../failures";
+import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import { forgetProfiles, userProfile } from "./profile";
+import { reauthenticate } from "./sign-in";
 
 export interface TotpSetup {
   secret: string;
@@ -13,39 +14,40 @@ export interface TotpSetup {
  * A new TOTP secret, and the otpauth:// URI an authenticator app takes (Key Uri Format): labelled
  * "issuer:email", both parts percent-encoded. TOTP is on only after enableTotp checks a code.
  */
-export async function setUpTotp(pool: Pick<UserPool, "associateSoftwareToken" | "getUser">, session: Session, issuer: string): Promise<TotpSetup> {
-  const [secret, contact] = await Promise.all([asUser(pool.associateSoftwareToken(session.accessToken)), contactOf(pool, session, false)]);
-  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(contact.email ?? session.sub)}`;
+export async function setUpTotp(pool: Pick<UserPool, "associateSoftwareToken" | "getUser">, user: SignedInUser, issuer: string): Promise<TotpSetup> {
+  const [secret, profile] = await Promise.all([inUserTerms(pool.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(pool, user, false)]);
+  const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(profile.email ?? user.sub)}`;
   return { secret, otpauth_uri: `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}` };
 }
 
 /** VerifySoftwareToken with a code of the new secret, then TOTP on and preferred. */
-export async function enableTotp(pool: Pick<UserPool, "verifySoftwareToken" | "setSoftwareTokenMfa">, session: Session, code: string): Promise<void> {
+export async function enableTotp(pool: Pick<UserPool, "verifySoftwareToken" | "setSoftwareTokenMfa">, user: SignedInUser, code: string): Promise<void> {
   // Cognito answers a wrong code with EnableSoftwareTokenMFAException, cognito-local with CodeMismatch;
   // InvalidParameter: no secret is pending (setup was not called), so no code can be right.
-  const status = await asUser(pool.verifySoftwareToken(session.accessToken, code), {
-    EnableSoftwareTokenMFAException: InvalidCodeError,
-    InvalidParameterException: InvalidCodeError,
+  const status = await inUserTerms(pool.verifySoftwareToken(user.accessToken, code), {
+    ...WITH_ACCESS_TOKEN,
+    EnableSoftwareTokenMFAException: "invalid_code",
+    InvalidParameterException: "invalid_code",
   });
-  if (status !== "SUCCESS") throw new InvalidCodeError();
-  await setTotp(pool, session, true);
+  if (status !== "SUCCESS") throw new Failure("invalid_code");
+  await setTotp(pool, user, true);
 }
 
 /** TOTP off, once the password and a current code prove it is the user asking. */
 export async function disableTotp(
   pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "setSoftwareTokenMfa">,
-  session: Session,
+  user: SignedInUser,
   password: string,
   code: string,
 ): Promise<void> {
-  await reauthenticate(pool, session.username, password, code);
-  await setTotp(pool, session, false);
+  await reauthenticate(pool, user, { password, code });
+  await setTotp(pool, user, false);
 }
 
-async function setTotp(pool: Pick<UserPool, "setSoftwareTokenMfa">, session: Session, enabled: boolean): Promise<void> {
+async function setTotp(pool: Pick<UserPool, "setSoftwareTokenMfa">, user: SignedInUser, enabled: boolean): Promise<void> {
   try {
-    await asUser(pool.setSoftwareTokenMfa(session.accessToken, enabled));
+    await inUserTerms(pool.setSoftwareTokenMfa(user.accessToken, enabled), WITH_ACCESS_TOKEN);
   } finally {
-    forgetContacts({ sub: session.sub });
+    forgetProfiles({ sub: user.sub });
   }
 }

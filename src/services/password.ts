@@ -1,18 +1,18 @@
-import { isCognitoError } from "../cognito/errors";
+import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
-import { asUser, inUserTerms, isPolicyRefusal, isWrongPassword, withoutRevealingAccount } from "./cognito-errors";
-import { InvalidCodeError, InvalidCredentialsError, SessionsNotEndedError } from "./errors";
-import { forgetContacts, type Session } from "./profile";
+import { Failure } from "../failures";
+import { inUserTerms, isPolicyRefusal, WITH_ACCESS_TOKEN, WITHOUT_REVEALING_ACCOUNT } from "./cognito-errors";
+import { forgetProfiles } from "./profile";
 
 /** ForgotPassword: resolves the same way whether or not the email has an account. */
 export async function requestPasswordReset(pool: Pick<UserPool, "forgotPassword">, email: string): Promise<void> {
-  await withoutRevealingAccount(pool.forgotPassword(email));
+  await inUserTerms(pool.forgotPassword(email), WITHOUT_REVEALING_ACCOUNT);
 }
 
 /**
  * ConfirmForgotPassword, then AdminUserGlobalSignOut: Cognito leaves earlier sessions alive after a
  * reset, and whoever made the reset necessary may hold one. A wrong code, an unknown email, an
- * unconfirmed account and one without a verified email all get the same InvalidCodeError.
+ * unconfirmed account and one without a verified email all get the same invalid_code.
  */
 export async function resetPassword(
   pool: Pick<UserPool, "confirmForgotPassword" | "adminUserGlobalSignOut">,
@@ -20,17 +20,13 @@ export async function resetPassword(
   code: string,
   password: string,
 ): Promise<void> {
-  try {
-    await pool.confirmForgotPassword(email, code, password);
-  } catch (error) {
-    throw inUserTerms(error, {
-      NotAuthorizedException: InvalidCodeError,
-      UserNotFoundException: InvalidCodeError,
-      UserNotConfirmedException: InvalidCodeError,
-      InvalidParameterException: InvalidCodeError,
-    });
-  }
-  forgetContacts({ email });
+  await inUserTerms(pool.confirmForgotPassword(email, code, password), {
+    NotAuthorizedException: "invalid_code",
+    UserNotFoundException: "invalid_code",
+    UserNotConfirmedException: "invalid_code",
+    InvalidParameterException: "invalid_code",
+  });
+  forgetProfiles({ email });
   await signOutEverywhere(pool, email);
 }
 
@@ -40,29 +36,24 @@ export async function resetPassword(
  */
 export async function changePassword(
   pool: Pick<UserPool, "changePassword" | "adminUserGlobalSignOut">,
-  session: Session,
+  user: SignedInUser,
   current: string,
   proposed: string,
 ): Promise<void> {
-  await asUser(
-    pool.changePassword(session.accessToken, current, proposed).catch((error) => {
-      throw wrongCurrentPassword(error) ? new InvalidCredentialsError(undefined, { cause: error }) : error;
-    }),
-  );
-  forgetContacts({ sub: session.sub });
-  await signOutEverywhere(pool, session.username);
-}
-
-/** Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword. */
-function wrongCurrentPassword(error: unknown): boolean {
-  if (isCognitoError(error, "NotAuthorizedException") && /token/i.test(error.message)) return false;
-  return isWrongPassword(error) && !isCognitoError(error, "UserNotFoundException") && !isPolicyRefusal(error);
+  // Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword.
+  await inUserTerms(pool.changePassword(user.accessToken, current, proposed), {
+    ...WITH_ACCESS_TOKEN,
+    NotAuthorizedException: (error) => (/token/i.test(error.message) ? "invalid_token" : "invalid_credentials"),
+    InvalidPasswordException: (error) => (isPolicyRefusal(error) ? "weak_password" : "invalid_credentials"),
+  });
+  forgetProfiles({ sub: user.sub });
+  await signOutEverywhere(pool, user.username);
 }
 
 async function signOutEverywhere(pool: Pick<UserPool, "adminUserGlobalSignOut">, username: string): Promise<void> {
   try {
     await pool.adminUserGlobalSignOut(username);
   } catch (error) {
-    throw new SessionsNotEndedError(undefined, { cause: error });
+    throw new Failure("sessions_not_ended", { cause: error });
   }
 }

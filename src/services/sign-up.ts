@@ -1,8 +1,8 @@
 import { ChallengeRequiredError, isAlreadyConfirmed, isCognitoError } from "../cognito/errors";
 import type { CodeDelivery, UserPool } from "../cognito/user-pool";
-import { inUserTerms, isWrongPassword, withoutRevealingAccount } from "./cognito-errors";
-import { AccountExistsError, InvalidCodeError } from "./errors";
-import { signIn } from "./session";
+import { Failure } from "../failures";
+import { inUserTerms, meaningOf, WITHOUT_REVEALING_ACCOUNT, WRONG_PASSWORD } from "./cognito-errors";
+import { logIn } from "./sign-in";
 import type { Tokens } from "./tokens";
 
 export type SignUpPool = Pick<
@@ -28,12 +28,19 @@ export async function signUp(pool: SignUpPool, email: string, password: string, 
   try {
     created = await pool.signUp(email, password);
   } catch (error) {
-    if (!isCognitoError(error, "UsernameExistsException", "AliasExistsException")) throw inUserTerms(error);
+    if (!isCognitoError(error, "UsernameExistsException", "AliasExistsException")) throw meaningOf(error);
     return resumeSignUp(pool, email, password, policy);
   }
   if (!policy.autoConfirm && !created.UserConfirmed) return { kind: "code_sent", delivery: created.CodeDeliveryDetails };
   if (!created.UserConfirmed) await confirm(pool, email);
-  return { kind: "signed_in", tokens: await signIn(pool, email, password) };
+  return firstSignIn(pool, email, password);
+}
+
+/** A new account has no second factor yet: its first sign-in gives tokens. */
+async function firstSignIn(pool: SignUpPool, email: string, password: string): Promise<SignUpOutcome> {
+  const outcome = await logIn(pool, email, password);
+  if (outcome.kind !== "signed_in") throw new Failure("challenge_required", { detail: "Sign-in needs the SOFTWARE_TOKEN_MFA step, which this API does not offer." });
+  return outcome;
 }
 
 /**
@@ -44,40 +51,28 @@ export async function signUp(pool: SignUpPool, email: string, password: string, 
  * it counts against the email's guessing limit.
  */
 async function resumeSignUp(pool: SignUpPool, email: string, password: string, policy: SignUpPolicy): Promise<SignUpOutcome> {
-  let status;
-  try {
-    status = await pool.adminGetUserStatus(email);
-  } catch (error) {
-    // Deleted since SignUp said it exists: the caller may simply sign up again.
-    if (isCognitoError(error, "UserNotFoundException")) throw new AccountExistsError(undefined, { cause: error });
-    throw inUserTerms(error);
-  }
-  if (status !== "UNCONFIRMED") throw new AccountExistsError();
+  // Deleted since SignUp said it exists: the caller may simply sign up again.
+  const status = await inUserTerms(pool.adminGetUserStatus(email), { UserNotFoundException: "account_exists" });
+  if (status !== "UNCONFIRMED") throw new Failure("account_exists");
 
   await policy.countPasswordGuess();
   try {
     await pool.passwordAuth(email, password);
   } catch (error) {
     if (isCognitoError(error, "UserNotConfirmedException")) {
-      if (!policy.autoConfirm) return { kind: "code_sent", delivery: (await resendCode(pool, email)).CodeDeliveryDetails };
+      if (!policy.autoConfirm) return { kind: "code_sent", delivery: (await inUserTerms(pool.resendConfirmationCode(email))).CodeDeliveryDetails };
       await confirm(pool, email);
-      return { kind: "signed_in", tokens: await signIn(pool, email, password) };
+      return firstSignIn(pool, email, password);
     }
-    const notTheCreator = isWrongPassword(error) || isCognitoError(error, "PasswordResetRequiredException") || error instanceof ChallengeRequiredError;
-    if (notTheCreator) throw new AccountExistsError(undefined, { cause: error });
-    throw inUserTerms(error);
+    if (error instanceof ChallengeRequiredError) throw new Failure("account_exists", { cause: error });
+    throw meaningOf(error, { ...NOT_THE_CREATOR, PasswordResetRequiredException: "account_exists" });
   }
   // Signed in: a concurrent sign-up with this password completed the account first.
-  throw new AccountExistsError();
+  throw new Failure("account_exists");
 }
 
-async function resendCode(pool: SignUpPool, email: string) {
-  try {
-    return await pool.resendConfirmationCode(email);
-  } catch (error) {
-    throw inUserTerms(error);
-  }
-}
+/** A wrong password on resuming: the caller is not the one who started the sign-up. */
+const NOT_THE_CREATOR = Object.fromEntries(Object.keys(WRONG_PASSWORD).map((type) => [type, "account_exists" as const]));
 
 /** Confirming twice is harmless: a concurrent sign-up of the same password may have confirmed it first. */
 async function confirm(pool: SignUpPool, email: string): Promise<void> {
@@ -85,24 +80,20 @@ async function confirm(pool: SignUpPool, email: string): Promise<void> {
     await pool.adminConfirmSignUp(email);
   } catch (error) {
     if (isAlreadyConfirmed(error)) return;
-    throw inUserTerms(error);
+    throw meaningOf(error);
   }
 }
 
 /**
  * ConfirmSignUp with the emailed code. A wrong code, an unknown email and an account that is already
- * confirmed (Cognito refuses that whatever the code) all get the same InvalidCodeError, so the route
+ * confirmed (Cognito refuses that whatever the code) all get the same invalid_code, so the route
  * cannot tell a stranger which emails have accounts.
  */
 export async function confirmSignUp(pool: SignUpPool, email: string, code: string): Promise<void> {
-  try {
-    await pool.confirmSignUp(email, code);
-  } catch (error) {
-    throw inUserTerms(error, { NotAuthorizedException: InvalidCodeError, UserNotFoundException: InvalidCodeError });
-  }
+  await inUserTerms(pool.confirmSignUp(email, code), { NotAuthorizedException: "invalid_code", UserNotFoundException: "invalid_code" });
 }
 
 /** ResendConfirmationCode: resolves the same way for unknown and already-confirmed emails. */
 export async function resendConfirmationCode(pool: SignUpPool, email: string): Promise<void> {
-  await withoutRevealingAccount(pool.resendConfirmationCode(email));
+  await inUserTerms(pool.resendConfirmationCode(email), WITHOUT_REVEALING_ACCOUNT);
 }

@@ -1,5 +1,6 @@
 import { decodeJwt } from "jose";
-import { UpstreamBadResponseError } from "../cognito/errors";
+import { IDENTITY_PROVIDER } from "../cognito/errors";
+import { unusableAnswer } from "../upstream";
 import type { AuthenticationResult } from "../cognito/user-pool";
 import type { RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
 import type * as z from "zod/mini";
@@ -17,9 +18,9 @@ export function refreshedTokens(result: AuthenticationResult): RefreshedTokens {
   try {
     claims = decodeJwt(result.AccessToken);
   } catch (error) {
-    throw new UpstreamBadResponseError("Cognito returned an access token that is not a JWT", { cause: error });
+    throw unusableAnswer(IDENTITY_PROVIDER, `Cognito returned an access token that is not a JWT: ${String(error)}`);
   }
-  if (typeof claims.sub !== "string") throw new UpstreamBadResponseError("Cognito returned an access token without a subject");
+  if (typeof claims.sub !== "string") throw unusableAnswer(IDENTITY_PROVIDER, "Cognito returned an access token without a subject");
   const secondsLeft = typeof claims.exp === "number" ? Math.max(0, claims.exp - Math.floor(Date.now() / 1000)) : 3600;
   return {
     access_token: result.AccessToken,
@@ -34,6 +35,6 @@ export function refreshedTokens(result: AuthenticationResult): RefreshedTokens {
 /** A new session: Cognito always issues a refresh token with it. */
 export function sessionTokens(result: AuthenticationResult): Tokens {
   const tokens = refreshedTokens(result);
-  if (!tokens.refresh_token) throw new UpstreamBadResponseError("Cognito started a session without a refresh token");
+  if (!tokens.refresh_token) throw unusableAnswer(IDENTITY_PROVIDER, "Cognito started a session without a refresh token");
   return { ...tokens, refresh_token: tokens.refresh_token };
 }

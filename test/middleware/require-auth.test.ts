@@ -14,7 +14,7 @@ import { problemOf, randomIp, scenario } from "../support/worker";
 /** A route behind requireAuth, with the middleware it relies on, that echoes what requireAuth gave it. */
 const app = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>()
   .use(readConfig, limitPerAddress, withCognito, requireAuth)
-  .get("/me", (c) => c.json({ auth: c.var.auth, accessTokenLength: c.var.accessToken.length }))
+  .get("/me", (c) => c.json({ auth: c.var.auth, accessTokenLength: c.var.user.accessToken.length }))
   .onError(handleError);
 
 let key: TestKey;

@@ -6,7 +6,7 @@ import { withCognito } from "../../src/middleware/cognito";
 import { handleError } from "../../src/middleware/error-handler";
 import { limitPerAddress } from "../../src/middleware/rate-limit";
 import { requireAuth } from "../../src/middleware/require-auth";
-import { requireVerifiedEmail } from "../../src/middleware/verified-email";
+import { requireVerifiedEmail } from "../../src/routes/guards";
 import { authenticationResult, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
 import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";

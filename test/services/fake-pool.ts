@@ -32,13 +32,17 @@ export interface FakePool {
 export function fakePool(script: Partial<Record<ActionName, Outcome[]>>): FakePool {
   const calls: FakePool["calls"] = [];
   const pool = new Proxy({} as UserPool, {
-    get: (_target, action: ActionName) => async (...args: unknown[]) => {
+    get: (_target, action: ActionName | "hasClientSecret") => {
+      // The one property: an app client without a secret, as the emulator's.
+      if (action === "hasClientSecret") return false;
+      return async (...args: unknown[]) => {
       const outcomes = script[action];
       if (!outcomes) throw new Error(`unexpected call: ${String(action)}`);
       const outcome = outcomes[Math.min(calls.filter((call) => call.action === action).length, outcomes.length - 1)]!;
       calls.push({ action, args });
       if ("error" in outcome) throw outcome.error;
       return outcome.value;
+      };
     },
   });
   return { pool, calls };

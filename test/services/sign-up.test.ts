@@ -1,6 +1,4 @@
 import { describe, expect, it, vi } from "vitest";
-import { CognitoError } from "../../src/cognito/errors";
-import { AccountExistsError, InvalidCodeError } from "../../src/services/errors";
 import { confirmSignUp, signUp } from "../../src/services/sign-up";
 import { answers, authenticated, fails, fakePool } from "./fake-pool";
 
@@ -29,10 +27,10 @@ describe("signUp", () => {
     expect(await signUp(pool, EMAIL, PASSWORD, policy(false))).toEqual({ kind: "code_sent", delivery });
   });
 
-  it("answers a confirmed account with AccountExistsError without trying the password or counting a guess", async () => {
+  it("answers a confirmed account with account_exists without trying the password or counting a guess", async () => {
     const { pool, calls } = fakePool({ signUp: [fails("UsernameExistsException")], adminGetUserStatus: [answers("CONFIRMED")] });
     const limits = policy();
-    await expect(signUp(pool, EMAIL, PASSWORD, limits)).rejects.toBeInstanceOf(AccountExistsError);
+    await expect(signUp(pool, EMAIL, PASSWORD, limits)).rejects.toMatchObject({ name: "Failure", code: "account_exists" });
     expect(calls.map((call) => call.action)).toEqual(["signUp", "adminGetUserStatus"]);
     expect(limits.countPasswordGuess).not.toHaveBeenCalled();
   });
@@ -50,13 +48,13 @@ describe("signUp", () => {
     expect(calls.map((call) => call.action)).toEqual(["signUp", "adminGetUserStatus", "passwordAuth", "adminConfirmSignUp", "passwordAuth"]);
   });
 
-  it("refuses anyone else with AccountExistsError, leaving the account unconfirmed", async () => {
+  it("refuses anyone else with account_exists, leaving the account unconfirmed", async () => {
     const { pool, calls } = fakePool({
       signUp: [fails("UsernameExistsException")],
       adminGetUserStatus: [answers("UNCONFIRMED")],
       passwordAuth: [fails("NotAuthorizedException", "Incorrect username or password.")],
     });
-    await expect(signUp(pool, EMAIL, "Other-Pass1!", policy())).rejects.toBeInstanceOf(AccountExistsError);
+    await expect(signUp(pool, EMAIL, "Other-Pass1!", policy())).rejects.toMatchObject({ name: "Failure", code: "account_exists" });
     expect(calls.map((call) => call.action)).not.toContain("adminConfirmSignUp");
   });
 
@@ -67,9 +65,9 @@ describe("signUp", () => {
     expect(calls.map((call) => call.action)).toEqual(["signUp", "adminGetUserStatus"]);
   });
 
-  it("leaves throttling to the error handler, with Cognito's error", async () => {
+  it("answers Cognito's throttling as a limit, whatever the flow", async () => {
     const { pool } = fakePool({ signUp: [fails("TooManyRequestsException", "Rate exceeded")] });
-    await expect(signUp(pool, EMAIL, PASSWORD, policy())).rejects.toBeInstanceOf(CognitoError);
+    await expect(signUp(pool, EMAIL, PASSWORD, policy())).rejects.toMatchObject({ name: "Failure", code: "rate_limited", headers: { "retry-after": "1" } });
   });
 });
 
@@ -78,8 +76,8 @@ describe("confirmSignUp", () => {
     ["a wrong code", fails("CodeMismatchException")],
     ["an unknown email (LEGACY)", fails("UserNotFoundException")],
     ["an account already confirmed", fails("NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")],
-  ])("gives %s the same InvalidCodeError", async (_case, outcome) => {
+  ])("gives %s the same invalid_code", async (_case, outcome) => {
     const { pool } = fakePool({ confirmSignUp: [outcome] });
-    await expect(confirmSignUp(pool, EMAIL, "123456")).rejects.toBeInstanceOf(InvalidCodeError);
+    await expect(confirmSignUp(pool, EMAIL, "123456")).rejects.toMatchObject({ name: "Failure", code: "invalid_code" });
   });
 });

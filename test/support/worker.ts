@@ -3,10 +3,10 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import { inject } from "vitest";
-import type { ProblemBody } from "../../src/problems";
 import app from "../../src/index";
 import { OPERATIONS } from "../../src/docs/openapi";
-import { PROBLEMS } from "../../src/problems";
+import { FAILURES } from "../../src/failures";
+import type { ProblemBody } from "../../src/middleware/error-handler";
 import { ProblemResponse } from "../../src/schemas/responses";
 import type { Reply, RecordedCall } from "./fake-upstream";
 
@@ -63,7 +63,7 @@ function passwordIn(body: unknown): string | undefined {
 async function asDocumented(res: Response, path: string, init: RequestInit | undefined): Promise<Response> {
   if (res.headers.get("content-type") !== "application/problem+json") return res;
   const { code, status } = (await res.clone().json()) as ProblemBody;
-  if (PROBLEMS[code].status !== status) throw new Error(`${code} answered with ${status}, documented as ${PROBLEMS[code].status}`);
+  if (FAILURES[code].status !== status) throw new Error(`${code} answered with ${status}, documented as ${FAILURES[code].status}`);
   const method = (init?.method ?? "GET").toLowerCase();
   const route = new URL(path, BASE).pathname;
   const operation = OPERATIONS.find((op) => op.method === method && op.path === route);

@@ -1,38 +1,34 @@
 import { describe, expect, it } from "vitest";
-import { ChallengeRequiredError, CognitoError, UpstreamUnavailableError } from "../../src/cognito/errors";
-import {
-  InvalidCredentialsError,
-  InvalidMfaCodeError,
-  InvalidRefreshTokenError,
-  MfaCodeRequiredError,
-  MfaSessionExpiredError,
-} from "../../src/services/errors";
-import { logIn, logOut, reauthenticate, refresh, signIn } from "../../src/services/session";
+import { ChallengeRequiredError } from "../../src/cognito/errors";
+import { Failure } from "../../src/failures";
+import { logIn, logOut, reauthenticate, refresh } from "../../src/services/sign-in";
 import { answers, authenticated, fails, fakePool } from "./fake-pool";
 
-describe("signIn", () => {
-  it("gives a wrong password and an unknown email the same InvalidCredentialsError", async () => {
+const user = { accessToken: "access", tokenId: "jti-1", sub: "sub-1", username: "sub-1" };
+
+describe("logIn", () => {
+  it("gives a wrong password and an unknown email the same invalid_credentials", async () => {
     for (const outcome of [fails("NotAuthorizedException", "Incorrect username or password."), fails("UserNotFoundException")]) {
       const { pool } = fakePool({ passwordAuth: [outcome] });
-      await expect(signIn(pool, "ann@example.com", "x")).rejects.toBeInstanceOf(InvalidCredentialsError);
+      await expect(logIn(pool, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "invalid_credentials" });
     }
   });
 
-  it("keeps Cognito's lockout as a Cognito error, not a wrong password", async () => {
+  it("answers Cognito's lockout as a limit, not a wrong password", async () => {
     const { pool } = fakePool({ passwordAuth: [fails("NotAuthorizedException", "Password attempts exceeded")] });
-    await expect(signIn(pool, "ann@example.com", "x")).rejects.toBeInstanceOf(CognitoError);
+    await expect(logIn(pool, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "rate_limited", headers: { "retry-after": "60" } });
   });
 
   it("shapes the tokens for clients", async () => {
     const { pool } = fakePool({ passwordAuth: [answers(authenticated())] });
-    expect(await signIn(pool, "ann@example.com", "x")).toMatchObject({ expires_in: 3600, token_type: "Bearer", refresh_token: "opaque-refresh-token" });
+    expect(await logIn(pool, "ann@example.com", "x")).toMatchObject({ kind: "signed_in", tokens: { expires_in: 3600, token_type: "Bearer", refresh_token: "opaque-refresh-token" } });
   });
 });
 
 describe("refresh", () => {
-  it("gives a revoked refresh token InvalidRefreshTokenError", async () => {
+  it("gives a revoked refresh token invalid_refresh_token", async () => {
     const { pool } = fakePool({ refreshAuth: [fails("NotAuthorizedException", "Refresh Token has been revoked")] });
-    await expect(refresh(pool, "r", undefined)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    await expect(refresh(pool, "r", undefined)).rejects.toMatchObject({ name: "Failure", code: "invalid_refresh_token" });
   });
 });
 
@@ -49,7 +45,7 @@ describe("logOut", () => {
   });
 
   it("fails when the sign-out itself cannot be made", async () => {
-    const unreachable = new UpstreamUnavailableError("GlobalSignOut could not reach Cognito");
+    const unreachable = new Failure("upstream_unavailable", { detail: "The identity provider cannot be reached." });
     const { pool } = fakePool({ globalSignOut: [{ error: unreachable }], revokeToken: [answers()] });
     await expect(logOut(pool, "access", "refresh")).rejects.toBe(unreachable);
   });
@@ -57,22 +53,22 @@ describe("logOut", () => {
 
 const totpChallenge = () => ({ error: new ChallengeRequiredError("SOFTWARE_TOKEN_MFA", "cognito-session") });
 
-describe("logIn", () => {
+describe("logIn with TOTP on", () => {
   it("gives the session of a TOTP challenge instead of tokens", async () => {
     const { pool } = fakePool({ passwordAuth: [totpChallenge()] });
-    expect(await logIn(pool, "ann@example.com", "x")).toEqual({ kind: "mfa_required", session: "cognito-session" });
+    expect(await logIn(pool, "ann@example.com", "x")).toEqual({ kind: "mfa_required", challengeSession: "cognito-session" });
   });
 
   it("leaves any other challenge an error", async () => {
     const { pool } = fakePool({ passwordAuth: [{ error: new ChallengeRequiredError("MFA_SETUP", "cognito-session") }] });
-    await expect(logIn(pool, "ann@example.com", "x")).rejects.toBeInstanceOf(ChallengeRequiredError);
+    await expect(logIn(pool, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "challenge_required" });
   });
 });
 
 describe("reauthenticate", () => {
   it("signs in with the password, answers the TOTP challenge with the code, and gives the new access token", async () => {
     const { pool, calls } = fakePool({ passwordAuth: [totpChallenge()], answerSoftwareTokenChallenge: [answers(authenticated())] });
-    expect(await reauthenticate(pool, "sub-1", "pw", "123456")).toMatch(/^ey/);
+    expect(await reauthenticate(pool, user, { password: "pw", code: "123456" })).toMatch(/^ey/);
     expect(calls).toEqual([
       { action: "passwordAuth", args: ["sub-1", "pw"] },
       { action: "answerSoftwareTokenChallenge", args: ["sub-1", "cognito-session", "123456"] },
@@ -81,15 +77,15 @@ describe("reauthenticate", () => {
 
   it("asks for the code when TOTP is on and none was sent", async () => {
     const { pool } = fakePool({ passwordAuth: [totpChallenge()] });
-    await expect(reauthenticate(pool, "sub-1", "pw", undefined)).rejects.toBeInstanceOf(MfaCodeRequiredError);
+    await expect(reauthenticate(pool, user, { password: "pw" })).rejects.toMatchObject({ name: "Failure", code: "validation_failed", errors: [{ field: "code", message: "code is required: TOTP is on for this account" }] });
   });
 
   it("tells a wrong password, a wrong code and a spent session apart", async () => {
     const wrongPassword = fakePool({ passwordAuth: [fails("NotAuthorizedException", "Incorrect username or password.")] });
-    await expect(reauthenticate(wrongPassword.pool, "sub-1", "pw", "123456")).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(reauthenticate(wrongPassword.pool, user, { password: "pw", code: "123456" })).rejects.toMatchObject({ name: "Failure", code: "invalid_credentials" });
     const wrongCode = fakePool({ passwordAuth: [totpChallenge()], answerSoftwareTokenChallenge: [fails("CodeMismatchException")] });
-    await expect(reauthenticate(wrongCode.pool, "sub-1", "pw", "123456")).rejects.toBeInstanceOf(InvalidMfaCodeError);
+    await expect(reauthenticate(wrongCode.pool, user, { password: "pw", code: "123456" })).rejects.toMatchObject({ name: "Failure", code: "invalid_mfa_code" });
     const spent = fakePool({ passwordAuth: [totpChallenge()], answerSoftwareTokenChallenge: [fails("NotAuthorizedException", "Invalid session for the user.")] });
-    await expect(reauthenticate(spent.pool, "sub-1", "pw", "123456")).rejects.toBeInstanceOf(MfaSessionExpiredError);
+    await expect(reauthenticate(spent.pool, user, { password: "pw", code: "123456" })).rejects.toMatchObject({ name: "Failure", code: "mfa_session_expired" });
   });
 });

@@ -1,138 +1,275 @@
-// What each problem means for a client: the text of the pages its `type` URI points to
-// (/problems/<code with - for _>) and of the OpenAPI examples. Typed by ProblemCode, so a new code
-// does not compile until it is explained here. Build-time only: the Worker does not import it.
-import type { ProblemCode } from "../problems";
+/**
+ * Every way a request can fail, each defined once: its code, the HTTP status and title of the RFC 9457
+ * problem it answers with, the default detail, and the text of its problem page (/problems/<code>):
+ * `when` it happens and what a client should do (`action`). Any layer raises one by code, as jose's
+ * errors carry a `code`: `throw new Failure("invalid_code")`. Only middleware/error-handler.ts turns
+ * a Failure into a response; src/docs builds the problem pages and OpenAPI examples from this catalog.
+ * No call site names a status, so two answers that must look identical cannot drift apart.
+ */
 
-export interface ProblemGuide {
-  /** When the API answers with this problem. */
+/** A field-level validation error, listed in a 400 problem's `errors`. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+interface FailureDefinition {
+  status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
+  title: string;
+  detail: string;
   when: string;
-  /** What a client should do about it. */
   action: string;
 }
 
-export const PROBLEM_GUIDE: Record<ProblemCode, ProblemGuide> = {
+export const FAILURES = {
   validation_failed: {
+    status: 400,
+    title: "Request validation failed",
+    detail: "The request has invalid or missing fields.",
     when: "A field of the body or query is missing, of the wrong type or out of range. `errors` lists each field with its message.",
     action: "Fix the fields named in `errors` and send the request again. Do not retry unchanged.",
   },
   malformed_json: {
+    status: 400,
+    title: "Malformed JSON body",
+    detail: "The body is not valid JSON.",
     when: "The body is not well-formed JSON.",
     action: "Send a valid JSON document (check quoting and trailing commas).",
   },
   unsupported_media_type: {
+    status: 415,
+    title: "Unsupported media type",
+    detail: "Send the body as application/json.",
     when: "The request has a body whose Content-Type is not JSON. The answer's Accept-Post header names what is accepted.",
     action: "Send the body as JSON with `Content-Type: application/json`.",
   },
   payload_too_large: {
+    status: 413,
+    title: "Payload too large",
+    detail: "The body must be at most 16384 bytes.",
     when: "The body is larger than 16 KiB.",
     action: "Send a smaller body: no request of this API needs more.",
   },
   not_found: {
+    status: 404,
+    title: "Not found",
+    detail: "There is no such route.",
     when: "No route has this path, or the problem type asked for does not exist.",
     action: "Check the path against /openapi.json.",
   },
   method_not_allowed: {
+    status: 405,
+    title: "Method not allowed",
+    detail: "The route does not allow this method.",
     when: "The path exists but not with this method. The Allow header lists the methods it takes.",
     action: "Use one of the methods in the Allow header.",
   },
   invalid_credentials: {
+    status: 401,
+    title: "Invalid credentials",
+    detail: "The email or password is incorrect.",
     when: "Log-in with a wrong password or an email that has no account: both answer the same, so accounts cannot be discovered.",
     action: "Ask the user to check the email and password. After repeated failures, offer a password reset.",
   },
   invalid_token: {
+    status: 401,
+    title: "Invalid token",
+    detail: "Send an access token in the Authorization header: Bearer <token>.",
     when: "A protected route was called without `Authorization: Bearer <access token>`, or with a token that is malformed, expired, not an access token, not from this user pool, or from a session that was signed out. The WWW-Authenticate header says which check failed.",
     action: "Get a new access token with POST /platform/refresh (or sign in again) and retry with it.",
   },
   invalid_refresh_token: {
+    status: 401,
+    title: "Invalid refresh token",
+    detail: "The refresh token is invalid, expired or revoked; sign in again.",
     when: "The refresh token is malformed, expired or revoked (for example after log-out).",
     action: "Sign in again with POST /platform/login.",
   },
   account_exists: {
+    status: 409,
+    title: "Account already exists",
+    detail: "An account with this email already exists.",
     when: "Sign-up with an email that already has an account (or a confirmation that would reuse another account's email).",
     action: "Log in instead, or reset the password if it is forgotten. Signing up again with the same email and password completes a sign-up that stopped half-way.",
   },
   account_not_confirmed: {
+    status: 403,
+    title: "Account not confirmed",
+    detail: "The account's email address has not been confirmed.",
     when: "The account exists but its email address has not been confirmed yet.",
     action: "Confirm it with the emailed code (POST /platform/confirm); POST /platform/confirm/resend sends a new code.",
   },
   password_reset_required: {
+    status: 403,
+    title: "Password reset required",
+    detail: "The password must be reset before signing in.",
     when: "The user pool requires this user to set a new password before signing in.",
     action: "Start a reset with POST /platform/password/forgot, then POST /platform/password/reset with the emailed code.",
   },
   challenge_required: {
+    status: 403,
+    title: "Additional sign-in step required",
+    detail: "Sign-in needs a further step that this API does not offer.",
     when: "The user pool asks for another sign-in step (such as multi-factor authentication) that this API does not offer.",
     action: "The account cannot sign in through this API; the operator must change the pool's settings for it.",
   },
-  recent_sign_in_required: {
-    when: "A change that could take the account over without the password (moving its email) was asked for with a token whose session began with a sign-in more than 15 minutes ago; refreshing a token keeps that time.",
-    action: "Sign in again (password, and the TOTP code when it is on), then retry the change with the new access token.",
-  },
   forbidden: {
+    status: 403,
+    title: "Forbidden",
+    detail: "The identity provider refused this request.",
     when: "Cognito refused the request, for example because a web application firewall blocked it.",
     action: "Do not retry at once; contact the operator if it persists.",
   },
+  recent_sign_in_required: {
+    status: 403,
+    title: "Recent sign-in required",
+    detail: "Sign in again to make this change.",
+    when: "A change that could take the account over without the password (moving its email) was asked for with a token whose session began with a sign-in more than 15 minutes ago; refreshing a token keeps that time.",
+    action: "Sign in again (password, and the TOTP code when it is on), then retry the change with the new access token.",
+  },
   weak_password: {
+    status: 400,
+    title: "Password does not meet the policy",
+    detail: "The password does not meet the user pool's password policy.",
     when: "The new password does not meet the user pool's policy (length, character classes) or was used recently. `detail` gives the policy's message.",
     action: "Ask the user for a password that meets the policy in `detail`.",
   },
   invalid_code: {
+    status: 400,
+    title: "Invalid code",
+    detail: "The code is not valid for this email.",
     when: "The confirmation or reset code is wrong, or belongs to no pending request for this email.",
     action: "Ask the user to check the code from the latest email; request a new one if needed.",
   },
   invalid_mfa_code: {
+    status: 401,
+    title: "Invalid MFA code",
+    detail: "The authenticator code is not valid; enter the current one.",
     when: "The code from the authenticator app is wrong or too old: on POST /platform/login/mfa, or with the password on DELETE /platform/mfa/totp and DELETE /platform/me. A 401, unlike `invalid_code`'s 400, because it is a sign-in credential.",
     action: "Ask for the code the app shows now and send it again; on log-in the same `session` can be retried while Cognito allows (about three minutes).",
   },
   mfa_session_expired: {
+    status: 401,
+    title: "MFA session expired",
+    detail: "The sign-in session has expired or was used; log in again.",
     when: "POST /platform/login/mfa with a `session` that has expired (Cognito's default is three minutes), was already used, was refused after too many wrong codes, or does not belong to the email.",
     action: "Log in again with POST /platform/login for a new session, then send the code with it.",
   },
   email_not_verified: {
+    status: 403,
+    title: "Email not verified",
+    detail: "Verify the account's email address first.",
     when: "A route guarded by `requireVerifiedEmail` (one that moves money) was called by a user whose email address is not verified.",
     action: "Verify the email: POST /platform/email/verify/send, then POST /platform/email/verify with the emailed code; retry after that.",
   },
   expired_code: {
+    status: 400,
+    title: "Expired code",
+    detail: "The code has expired; request a new one.",
     when: "The confirmation or reset code has expired.",
     action: "Request a new code (POST /platform/confirm/resend or POST /platform/password/forgot) and use it.",
   },
   invalid_request: {
+    status: 400,
+    title: "Invalid request",
+    detail: "The identity provider rejected a parameter of this request.",
     when: "Cognito rejected a parameter of the request, or the user pool's own validation rejected it.",
     action: "Check the input; retrying unchanged will fail again.",
   },
   rate_limited: {
+    status: 429,
+    title: "Too many requests",
+    detail: "Too many requests; retry later.",
     when: "Too many requests: from this address to this route, for this account, or Cognito is throttling.",
     action: "Wait the number of seconds in the Retry-After header, then retry.",
   },
   upstream_error: {
-    when: "Cognito failed or answered something this API cannot use.",
+    status: 502,
+    title: "Upstream error",
+    detail: "A service this API depends on failed to complete the request.",
+    when: "Cognito or the Broker API failed, or answered something this API cannot use. `detail` names which.",
     action: "Retry later with backoff; report the `request_id` if it persists.",
   },
   sessions_not_ended: {
+    status: 502,
+    title: "Sessions not ended",
+    detail: "The password was changed, but earlier sessions could not be ended; sign in and log out to end them.",
     when: "A password reset or change set the new password, but signing the account out everywhere failed, so refresh tokens from before it may still work.",
     action: "The new password works: sign in with it, then call POST /platform/logout to end every session. Report the `request_id` if it persists.",
   },
   upstream_unavailable: {
-    when: "Cognito cannot be reached.",
+    status: 503,
+    title: "Upstream unavailable",
+    detail: "A service this API depends on cannot be reached.",
+    when: "Cognito or the Broker API cannot be reached. `detail` names which.",
     action: "Retry after the Retry-After header's delay.",
   },
   upstream_timeout: {
-    when: "Cognito did not answer in time.",
+    status: 504,
+    title: "Upstream timed out",
+    detail: "A service this API depends on did not answer in time.",
+    when: "Cognito or the Broker API did not answer in time. `detail` names which.",
     action: "Retry with backoff. A sign-up can safely be repeated with the same email and password.",
   },
   jwks_unavailable: {
+    status: 503,
+    title: "Signing keys unavailable",
+    detail: "The keys to check the token cannot be fetched; retry later.",
     when: "The user pool's signing keys, needed to check the access token, cannot be fetched and none are cached.",
     action: "Retry after the Retry-After header's delay.",
   },
   not_configured: {
+    status: 503,
+    title: "Service not configured",
+    detail: "The service is not configured.",
     when: "The deployment lacks required settings; `detail` names the variables (never their values).",
     action: "Nothing a client can do: the operator must set the named variables. Retry later.",
   },
   misconfigured: {
+    status: 500,
+    title: "Service misconfigured",
+    detail: "The service is misconfigured; the operator has been told.",
     when: "Cognito rejected this API's own setup (app client, secret, IAM key or enabled flows). The detail is in the log only.",
     action: "Nothing a client can do: report the `request_id` to the operator.",
   },
   internal_error: {
+    status: 500,
+    title: "Internal server error",
+    detail: "The server could not complete the request.",
     when: "An unexpected fault in this API.",
     action: "Retry later; report the `request_id` if it persists.",
   },
-};
+} as const satisfies Record<string, FailureDefinition>;
+
+export type FailureCode = keyof typeof FAILURES;
+
+export interface FailureOptions {
+  /** Replaces the catalog's default detail: a fixed sentence, never a submitted value or an upstream message. */
+  detail?: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  /** Why it happened, for the log only: never sent to the client. */
+  cause?: unknown;
+}
+
+/** A failure of the catalog, raised by code from any layer. */
+export class Failure extends Error {
+  override name = "Failure";
+  readonly code: FailureCode;
+  readonly detail: string;
+  readonly errors?: FieldError[];
+  readonly headers: Record<string, string>;
+
+  constructor(code: FailureCode, options: FailureOptions = {}) {
+    const detail = options.detail ?? FAILURES[code].detail;
+    super(`${code}: ${detail}`, { cause: options.cause });
+    this.code = code;
+    this.detail = detail;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export function isFailure(error: unknown, ...codes: FailureCode[]): error is Failure {
+  return error instanceof Failure && (codes.length === 0 || codes.includes(error.code));
+}
