@@ -155,6 +155,13 @@ export const FAILURES = {
     when: "POST /platform/login/mfa with a `session` that has expired (Cognito's default is three minutes), was already used, was refused after too many wrong codes, or does not belong to the email.",
     action: "Log in again with POST /platform/login for a new session, then send the code with it.",
   },
+  totp_already_enabled: {
+    status: 409,
+    title: "TOTP already enabled",
+    detail: "TOTP is already on for this account; turn it off first (DELETE /platform/mfa/totp, with the password and a current code).",
+    when: "POST /platform/mfa/totp/setup for an account whose TOTP is on. No new secret is made: an authenticator app can only be replaced by the one who can turn the current one off.",
+    action: "Turn TOTP off with DELETE /platform/mfa/totp (password and a current code), then set it up again. A user who lost the authenticator asks the operator (README, \"Lost authenticator\").",
+  },
   email_not_verified: {
     status: 403,
     title: "Email not verified",
@@ -226,10 +233,10 @@ export const FAILURES = {
     action: "Nothing a client can do: the operator must set the named variables. Retry later.",
   },
   misconfigured: {
-    status: 500,
+    status: 503,
     title: "Service misconfigured",
     detail: "The service is misconfigured; the operator has been told.",
-    when: "Cognito rejected this API's own setup (app client, secret, IAM key or enabled flows). The detail is in the log only.",
+    when: "Cognito rejected this API's own setup (app client, secret, IAM key or enabled flows), or a rate-limit binding is missing from the deployment. The detail is in the log only.",
     action: "Nothing a client can do: report the `request_id` to the operator.",
   },
   internal_error: {

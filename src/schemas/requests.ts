@@ -32,9 +32,9 @@ export const UserId = z.string({ error: "cognito_user_id must be a string" }).ch
 /** An authenticator app's code: 6 digits (Cognito's VerifySoftwareToken takes nothing else). */
 export const TotpCode = z.string({ error: "code must be a string" }).check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
 
-/** Cognito's challenge Session: 20 to 2048 characters (its API model). */
+/** Cognito's challenge Session (20 to 2048 characters, its API model), sealed by this API (a dot and 43 more). */
 export const ChallengeSession = z.string({ error: "session must be a string" }).check(
-  z.regex(/^[\w.=+/-]{20,2048}$/, { error: "session is not a sign-in session" }),
+  z.regex(/^[\w.=+/-]{20,2100}$/, { error: "session is not a sign-in session" }),
 );
 
 export const EmailOnly = z.object({ email: Email });
@@ -47,10 +47,16 @@ export const CodeOnly = z.object({ code: Code });
 
 export const PasswordAndTotp = z.object({ password: Password, code: TotpCode });
 
-/** `code` only when TOTP is on for the account. */
-export const DeleteAccount = z.object({ password: Password, code: z.optional(TotpCode) });
+/** A step up (services/sign-in.ts reauthenticate): the password, and `code` when TOTP is on for the account. */
+const StepUpFields = { password: Password, code: z.optional(TotpCode) };
 
-export const ChangePassword = z.object({ current_password: Password, new_password: Password });
+export const StepUp = z.object(StepUpFields);
+
+export const PasswordOnly = z.object({ password: Password });
+
+export const EmailChange = z.object({ email: Email, ...StepUpFields });
+
+export const ChangePassword = z.object({ current_password: Password, new_password: Password, code: z.optional(TotpCode) });
 
 export const ConfirmSignUp = z.object({ email: Email, code: Code });
 
