@@ -6,7 +6,7 @@ export default defineConfig(async () => {
   return {
     test: {
       // The Worker logs a JSON line per request: shown only for failing tests.
-      silent: "passed-only",
+      silent: "passed-only" as const,
       projects: [
         {
           plugins: [
