@@ -1139,7 +1139,8 @@ export async function startBrokerStandin({
   });
   const url = `http://${HOST}:${server.address().port}`;
   advance();
-  log(`[broker-standin] a development stand-in for the Alpaca Broker API and Plaid's sandbox, not the Broker API: ${url} (data in ${dir})`);
+  const shownDir = path.relative(process.cwd(), dir).startsWith("..") ? dir : `${path.relative(process.cwd(), dir)}/`;
+  log(`[broker-standin] running on ${url}: a development stand-in for the Alpaca Broker API and Plaid's sandbox, not the Broker API (data in ${shownDir})`);
   return {
     url,
     async stop() {

@@ -103,8 +103,8 @@ async function fundedAccount(call: ReturnType<typeof caller>, deposit: string) {
 
 describe("the Broker API stand-in", () => {
   it("says it is a development stand-in, and answers only to its key with the Broker API's 401", async () => {
-    const { lines, call, standin } = await start();
-    expect(lines[0]).toMatch(/^\[broker-standin\] a development stand-in for the Alpaca Broker API .*not the Broker API: http:\/\/127\.0\.0\.1:\d+ /);
+    const { lines, call, standin, dir } = await start();
+    expect(lines[0]).toBe(`[broker-standin] running on ${standin.url}: a development stand-in for the Alpaca Broker API and Plaid's sandbox, not the Broker API (data in ${dir})`);
     expect(standin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const unauthorized = { status: 401, body: { code: 40110000, message: "request is not authorized" } };
     for (const auth of [null, `Basic ${Buffer.from(`${KEY_ID}:wrong`).toString("base64")}`, `Bearer ${SECRET}`]) {
