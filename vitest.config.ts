@@ -1,47 +1,53 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  test: {
-    // The Worker logs a JSON line per request: shown only for failing tests.
-    silent: "passed-only",
-    projects: [
-      {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            // workerd's own diagnostics (e.g. "uncaught exception … Network connection lost" for each
-            // refused connection the fault tests make, although the Worker handles it) stay out of a
-            // green run; a failing test still shows its error and the Worker's log lines.
-            verbose: false,
-            miniflare: {
-              bindings: {
-                ...inject("emulatorVars"),
-                // The emulator does not check SigV4; distinctive values let tests prove no response carries them.
-                AWS_ACCESS_KEY_ID: "AKIATESTKEYNEVERSHOWN",
-                AWS_SECRET_ACCESS_KEY: "test-secret-access-key-never-in-a-response",
-                FAKE_UPSTREAM_URL: inject("fakeUpstreamUrl"),
-                UNUSED_PORT: String(inject("unusedPort")),
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    test: {
+      // The Worker logs a JSON line per request: shown only for failing tests.
+      silent: "passed-only" as const,
+      projects: [
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              // workerd's own diagnostics (e.g. "uncaught exception … Network connection lost" for each
+              // refused connection the fault tests make, although the Worker handles it) stay out of a
+              // green run; a failing test still shows its error and the Worker's log lines.
+              verbose: false,
+              miniflare: {
+                bindings: {
+                  ...inject("emulatorVars"),
+                  // The emulator does not check SigV4; distinctive values let tests prove no response carries them.
+                  AWS_ACCESS_KEY_ID: "AKIATESTKEYNEVERSHOWN",
+                  AWS_SECRET_ACCESS_KEY: "test-secret-access-key-never-in-a-response",
+                  FAKE_UPSTREAM_URL: inject("fakeUpstreamUrl"),
+                  UNUSED_PORT: String(inject("unusedPort")),
+                  // Applied to the test database by test/support/d1-migrations.ts.
+                  TEST_MIGRATIONS: migrations,
+                },
               },
-            },
-          })),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/**/*.test.ts"],
-          // One runtime reused across files instead of a new one per file (about 0.75 s each): every
-          // test keys what the isolate keeps (JWKS URLs, emails, addresses, token ids) by fresh
-          // values, and restores what it mocks.
-          isolate: false,
-          fileParallelism: false,
-          exclude: ["test/node/**"],
-          globalSetup: ["test/global-setup.ts"],
+            })),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            // One runtime reused across files instead of a new one per file (about 0.75 s each): every
+            // test keys what the isolate keeps (JWKS URLs, emails, addresses, token ids) by fresh
+            // values, and restores what it mocks.
+            isolate: false,
+            fileParallelism: false,
+            exclude: ["test/node/**"],
+            globalSetup: ["test/global-setup.ts"],
+            setupFiles: ["test/support/d1-migrations.ts"],
+          },
         },
-      },
-      {
-        // Build-time code, in Node: the OpenAPI validator compiles schemas with `new Function`, which workerd forbids.
-        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
-      },
-    ],
-  },
+        {
+          // Build-time code, in Node: the OpenAPI validator compiles schemas with `new Function`, which workerd forbids.
+          test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+        },
+      ],
+    },
+  };
 });

@@ -61,6 +61,10 @@ describe("log-in against real Cognito's answers", () => {
         action: "InitiateAuth",
         signed: false,
         body: { AuthFlow: "USER_PASSWORD_AUTH", ClientId: expect.any(String), AuthParameters: { USERNAME: email, PASSWORD: STRONG_PASSWORD } },
+        headers: expect.objectContaining({
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth",
+        }),
       },
     ]);
   });

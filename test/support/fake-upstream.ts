@@ -1,5 +1,6 @@
-// A scriptable stand-in for Cognito and its JWKS endpoint, run in Node by the global setup.
-// Tests create a scenario (replies per action), point the Worker at /s/{id}/, then read the calls made.
+// A scriptable stand-in for the upstreams (Cognito and its JWKS endpoint, the Broker API, Plaid), run
+// in Node by the global setup. Tests create a scenario (replies per action), point the Worker at
+// /s/{id}/, then read the calls made.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -20,10 +21,12 @@ export interface RecordedCall {
   action: string;
   signed: boolean;
   body: unknown;
+  /** The request's headers, names lower-cased. */
+  headers: Record<string, string>;
 }
 
 interface Scenario {
-  /** Replies per action (X-Amz-Target action name, or "JWKS"); the last one repeats. */
+  /** Replies per action (see actionOf); the last one repeats. */
   replies: Record<string, Reply[]>;
   calls: RecordedCall[];
 }
@@ -43,7 +46,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function reply(res: ServerResponse, replies: Reply[] | undefined, callIndex: number) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What a request is scripted by: "JWKS" for a JWKS document; the X-Amz-Target action (e.g.
+ * "InitiateAuth") for an AWS JSON call; otherwise, for a REST upstream, the method and the path below
+ * the scenario with each UUID segment as {id}, e.g. "POST /v1/accounts/{id}/transfers".
+ */
+function actionOf(method: string, path: string, target: string | undefined): { action: string; rest: boolean } {
+  if (path.endsWith("/.well-known/jwks.json")) return { action: "JWKS", rest: false };
+  if (target) return { action: target.split(".").pop() ?? "", rest: false };
+  const pattern = path
+    .split("/")
+    .map((segment) => (UUID.test(segment) ? "{id}" : segment))
+    .join("/");
+  return { action: `${method} ${pattern}`, rest: true };
+}
+
+async function reply(res: ServerResponse, replies: Reply[] | undefined, callIndex: number, rest: boolean) {
   const next = replies?.[Math.min(callIndex, replies.length - 1)];
   if (!next) return sendJson(res, 400, { __type: "UnknownOperationException", message: "not scripted" });
   if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
@@ -51,7 +71,7 @@ async function reply(res: ServerResponse, replies: Reply[] | undefined, callInde
   if (next.destroy) return res.socket?.destroy();
   const isText = typeof next.body === "string";
   res.writeHead(next.status ?? 200, {
-    "content-type": isText ? "text/html" : "application/x-amz-json-1.1",
+    "content-type": isText ? "text/html" : rest ? "application/json" : "application/x-amz-json-1.1",
     ...next.headers,
   });
   res.end(isText ? (next.body as string) : JSON.stringify(next.body ?? {}));
@@ -71,10 +91,8 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const match = /^\/s\/([\w-]+)(\/.*)$/.exec(url.pathname);
   const scenario = match && scenarios.get(match[1]!);
   if (!scenario) return sendJson(res, 404, { error: "unknown scenario" });
-  const rest = match[2]!;
-  const action = rest.endsWith("/.well-known/jwks.json")
-    ? "JWKS"
-    : (String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "");
+  const target = req.headers["x-amz-target"];
+  const { action, rest } = actionOf(req.method ?? "GET", match[2]!, typeof target === "string" ? target : undefined);
   const callIndex = scenario.calls.filter((call) => call.action === action).length;
   let body: unknown = text;
   try {
@@ -82,8 +100,12 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   } catch {
     // not JSON: kept as text
   }
-  scenario.calls.push({ action, signed: typeof req.headers.authorization === "string", body });
-  return reply(res, scenario.replies[action], callIndex);
+  // Node gives the names lower-cased; a repeated header's values are joined as fetch joins them.
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
+  );
+  scenario.calls.push({ action, signed: typeof req.headers.authorization === "string", body, headers });
+  return reply(res, scenario.replies[action], callIndex, rest);
 }
 
 export async function startFakeUpstream(): Promise<{ port: number; server: Server }> {

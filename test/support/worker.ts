@@ -108,10 +108,12 @@ export async function apiWith(overrides: Record<string, unknown>, path: string, 
 export interface Scenario {
   /** Worker variables that send Cognito calls (and the JWKS fetch) to this scenario. */
   vars: Record<string, string>;
+  /** The scenario's root, for a REST upstream's base URL (e.g. BROKER_API_URL); no trailing slash. */
+  base: string;
   calls(): Promise<RecordedCall[]>;
 }
 
-/** Cognito (and JWKS) replies scripted per action; the last reply of a list repeats. */
+/** Upstream replies scripted per action (Cognito's, JWKS, or REST "METHOD /path/{id}"); the last reply of a list repeats. */
 export async function scenario(replies: Record<string, Reply[]>): Promise<Scenario> {
   const fake = inject("fakeUpstreamUrl");
   const res = await fetch(`${fake}/__scenarios`, { method: "POST", body: JSON.stringify({ replies }) });
@@ -119,6 +121,7 @@ export async function scenario(replies: Record<string, Reply[]>): Promise<Scenar
   const endpoint = `${fake}/s/${id}/`;
   return {
     vars: { COGNITO_ENDPOINT: endpoint, COGNITO_ISSUER: `${fake}/s/${id}` },
+    base: `${fake}/s/${id}`,
     async calls() {
       return (await (await fetch(`${fake}/__calls/${id}`)).json()) as RecordedCall[];
     },

@@ -1,0 +1,100 @@
+// The D1 schema (migrations/) as the brokerage code relies on it, on the real database in workerd.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+
+const NOW = "2026-12-01T09:00:00.000Z";
+
+async function columns(table: string): Promise<{ name: string; type: string; notnull: number; pk: number }[]> {
+  const { results } = await env.DB.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid").bind(table).all();
+  return results as { name: string; type: string; notnull: number; pk: number }[];
+}
+
+async function auditRow(sub: string): Promise<number> {
+  const row = await env.DB.prepare(
+    "INSERT INTO audit_events (sub, action, request_id, idempotency_key, outcome, amount, symbol, at) VALUES (?, 'transfer.create', ?, 'key-1', 'ok', '100.00', NULL, ?) RETURNING id",
+  )
+    .bind(sub, crypto.randomUUID(), NOW)
+    .first<{ id: number }>();
+  return row!.id;
+}
+
+describe("D1 schema", () => {
+  it("has the three tables with their columns, and nothing personal", async () => {
+    expect(await columns("brokerage_accounts")).toEqual([
+      { name: "sub", type: "TEXT", notnull: 0, pk: 1 },
+      { name: "broker_account_id", type: "TEXT", notnull: 0, pk: 0 },
+      { name: "account_number", type: "TEXT", notnull: 0, pk: 0 },
+      { name: "status", type: "TEXT", notnull: 1, pk: 0 },
+      { name: "created_at", type: "TEXT", notnull: 1, pk: 0 },
+      { name: "updated_at", type: "TEXT", notnull: 1, pk: 0 },
+    ]);
+    expect((await columns("audit_events")).map((c) => c.name)).toEqual([
+      "id",
+      "sub",
+      "action",
+      "request_id",
+      "idempotency_key",
+      "outcome",
+      "amount",
+      "symbol",
+      "at",
+    ]);
+    expect((await columns("idempotency_keys")).map((c) => [c.name, c.pk])).toEqual([
+      ["sub", 1],
+      ["key", 2],
+      ["request_hash", 0],
+      ["state", 0],
+      ["response_status", 0],
+      ["response_body", 0],
+      ["resource_id", 0],
+      ["created_at", 0],
+      ["expires_at", 0],
+    ]);
+    const { results: indexes } = await env.DB.prepare(
+      "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    ).all();
+    expect(indexes).toEqual([
+      { name: "audit_events_sub_id", tbl_name: "audit_events" },
+      { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
+    ]);
+  });
+
+  it("keeps broker account ids unique across users", async () => {
+    const brokerId = crypto.randomUUID();
+    const insert = env.DB.prepare(
+      "INSERT INTO brokerage_accounts (sub, broker_account_id, status, created_at, updated_at) VALUES (?, ?, 'SUBMITTED', ?, ?)",
+    );
+    await insert.bind(crypto.randomUUID(), brokerId, NOW, NOW).run();
+    await expect(insert.bind(crypto.randomUUID(), brokerId, NOW, NOW).run()).rejects.toThrow(/UNIQUE constraint failed: brokerage_accounts.broker_account_id/);
+  });
+
+  it("refuses to update or delete an audit row", async () => {
+    const sub = crypto.randomUUID();
+    const id = await auditRow(sub);
+    await expect(env.DB.prepare("UPDATE audit_events SET outcome = 'changed' WHERE id = ?").bind(id).run()).rejects.toThrow(/audit_events is append-only/);
+    await expect(env.DB.prepare("DELETE FROM audit_events WHERE id = ?").bind(id).run()).rejects.toThrow(/audit_events is append-only/);
+    await expect(env.DB.prepare("DELETE FROM audit_events").run()).rejects.toThrow(/audit_events is append-only/);
+    expect(await env.DB.prepare("SELECT outcome, amount FROM audit_events WHERE id = ?").bind(id).first()).toEqual({ outcome: "ok", amount: "100.00" });
+  });
+
+  it("lets exactly one of ten concurrent inserts claim a user's row", async () => {
+    const sub = crypto.randomUUID();
+    const claim = env.DB.prepare(
+      "INSERT INTO brokerage_accounts (sub, status, created_at, updated_at) VALUES (?, 'PENDING', ?, ?) ON CONFLICT(sub) DO NOTHING",
+    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => claim.bind(sub, NOW, NOW).run()));
+    expect(results.map((result) => result.meta.changes).sort()).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(await env.DB.prepare("SELECT status, broker_account_id FROM brokerage_accounts WHERE sub = ?").bind(sub).first()).toEqual({
+      status: "PENDING",
+      broker_account_id: null,
+    });
+  });
+
+  it("accepts only the two idempotency states", async () => {
+    const insert = env.DB.prepare(
+      "INSERT INTO idempotency_keys (sub, key, request_hash, state, created_at, expires_at) VALUES (?, 'k', 'h', ?, ?, ?)",
+    );
+    await insert.bind(crypto.randomUUID(), "in_progress", NOW, NOW).run();
+    await expect(insert.bind(crypto.randomUUID(), "finished", NOW, NOW).run()).rejects.toThrow(/CHECK constraint failed/);
+  });
+});
