@@ -27,6 +27,7 @@ describe("D1 schema", () => {
       { name: "status", type: "TEXT", notnull: 1, pk: 0 },
       { name: "created_at", type: "TEXT", notnull: 1, pk: 0 },
       { name: "updated_at", type: "TEXT", notnull: 1, pk: 0 },
+      { name: "tax_id_last4", type: "TEXT", notnull: 0, pk: 0 },
     ]);
     expect((await columns("audit_events")).map((c) => c.name)).toEqual([
       "id",

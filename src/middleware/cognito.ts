@@ -10,6 +10,8 @@ export interface CognitoVariables {
   config: Config;
   /** The user pool bound to this request: its time budget, its call log, and its rate-limit verdict. */
   cognito: UserPool;
+  /** The request's time budget, call log and clearance, for every upstream client it uses. */
+  upstreamScope: RequestScope;
   upstreamCalls: UpstreamCall[];
 }
 
@@ -25,6 +27,7 @@ export const withCognito = createMiddleware<{ Variables: CognitoVariables & Conf
   };
   c.set("config", result.config);
   c.set("cognito", openUserPool(result.config, scope));
+  c.set("upstreamScope", scope);
   c.set("upstreamCalls", scope.calls);
   await next();
 });
@@ -33,7 +36,7 @@ export const withCognito = createMiddleware<{ Variables: CognitoVariables & Conf
  * Names the variables to set, and those still holding an example value from .dev.vars.example
  * (`placeholders`, a subset of `invalid`); never a value.
  */
-function notConfiguredDetail(invalid: string[], placeholders: string[]): string {
+export function notConfiguredDetail(invalid: string[], placeholders: string[]): string {
   const unset = invalid.filter((name) => !placeholders.includes(name));
   const reasons = [
     ...(unset.length ? [`set ${unset.join(", ")}`] : []),
