@@ -1,5 +1,7 @@
 // `npm run dev`: the API on 127.0.0.1:8787. Against the pool named in .dev.vars when there is one,
-// otherwise against cognito-local on 127.0.0.1:9229 (data in .cognito/), set up on first run.
+// otherwise against cognito-local on 127.0.0.1:9229 (data in .cognito/), set up on first run. Against
+// the Broker API whose key .dev.vars names, otherwise against the local stand-in (data in
+// .local/broker-standin/). The D1 migrations are applied to the local database first.
 // One line per request: readable on a terminal, the Worker's JSON line otherwise; and one line per
 // code the emulator would have emailed.
 import { spawn } from "node:child_process";
@@ -8,11 +10,17 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { LOCAL_KEY_ID, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
 import { emulatorVars, ensurePoolAndClient, freePort, startCognitoLocal } from "./cognito-local.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const API_PORT = process.env.PORT ?? "8787";
 const EMULATOR_PORT = Number(process.env.COGNITO_LOCAL_PORT ?? 9229);
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+const STANDIN_PORT = Number(process.env.BROKER_STANDIN_PORT ?? 0);
+const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+// Offline: no usage metrics, no Request.cf download.
+const wranglerEnv = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env };
 
 /** KEY=value lines, as wrangler reads them; quotes around a value are removed. */
 function readDevVars(file) {
@@ -66,6 +74,34 @@ async function startEmulator() {
   return { vars: emulatorVars(endpoint, ids), stop: () => emulator?.stop() };
 }
 
+/** `wrangler d1 migrations apply DB --local`: the same local database `wrangler dev` serves. */
+async function applyMigrations() {
+  // stdin closed: wrangler takes its non-interactive default (yes) for "apply these migrations?".
+  const child = spawn(process.execPath, [wranglerBin, "d1", "migrations", "apply", "DB", "--local"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: wranglerEnv,
+  });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += chunk));
+  const code = await new Promise((resolve) => child.on("exit", (exitCode) => resolve(exitCode ?? 1)));
+  if (code !== 0) {
+    console.error(`[dev] applying the D1 migrations failed:\n${output.replace(ANSI, "")}`);
+    process.exit(1);
+  }
+  console.log("[dev] D1 migrations (migrations/) applied to the local database in .wrangler/state/");
+}
+
+async function startStandin() {
+  const standin = await startBrokerStandin({
+    port: STANDIN_PORT,
+    dir: path.join(root, ".local", "broker-standin"),
+    keyId: LOCAL_KEY_ID,
+    secret: LOCAL_SECRET,
+  });
+  return { vars: standinVars(standin.url), stop: () => standin.stop() };
+}
+
 const devVars = readDevVars(path.join(root, ".dev.vars"));
 const realPool = Boolean(devVars.USER_POOL_ID);
 const emulator = realPool ? undefined : await startEmulator();
@@ -73,8 +109,11 @@ if (realPool) console.log(`[dev] .dev.vars names user pool ${devVars.USER_POOL_I
 if (/^replace-with-/.test(devVars.USER_POOL_ID ?? "")) {
   console.log("[dev] .dev.vars still has the placeholders of .dev.vars.example: fill them in, or delete .dev.vars to use the emulator");
 }
+const realBroker = Boolean(devVars.APCA_BROKER_API_KEY);
+const standin = realBroker ? undefined : await startStandin();
+if (realBroker) console.log(`[dev] .dev.vars names a Broker API key: no stand-in started (${devVars.BROKER_API_URL || "the sandbox"})`);
+await applyMigrations();
 
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 // e.g. "[wrangler:info] POST /platform/login 200 OK (35ms)"
 const WRANGLER_REQUEST_LINE = /^\[wrangler:info\] [A-Z]+ \S+ \d{3} /;
 
@@ -116,8 +155,7 @@ function relay(from, to) {
   });
 }
 
-const varArgs = Object.entries(emulator?.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 // Not interactive: its output goes through relay(), and Ctrl-C reaches it as a signal.
 // Its devtools inspector would take 9229 by default, cognito-local's port: a second `npm run dev`
 // (other ports) would then keep the first one's emulator from starting. A free port instead.
@@ -126,7 +164,7 @@ const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", API_PORT, "--inspect
 const wrangler = spawn(process.execPath, [wranglerBin, ...wranglerArgs], {
   cwd: root,
   stdio: ["inherit", "pipe", "pipe"],
-  env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env },
+  env: wranglerEnv,
 });
 relay(wrangler.stdout, process.stdout);
 relay(wrangler.stderr, process.stderr);
@@ -136,7 +174,7 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill("SIGTERM");
-  await emulator?.stop();
+  await Promise.all([emulator?.stop(), standin?.stop()]);
   process.exit(code);
 }
 

@@ -1,4 +1,5 @@
 // The D1 schema (migrations/) as the brokerage code relies on it, on the real database in workerd.
+import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
@@ -58,6 +59,12 @@ describe("D1 schema", () => {
       { name: "audit_events_sub_id", tbl_name: "audit_events" },
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
     ]);
+  });
+
+  it("applies each migration once, however often the set-up runs (one database for every file)", async () => {
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    const { results } = await env.DB.prepare("SELECT name FROM d1_migrations").all();
+    expect(results).toEqual([{ name: "0001_brokerage.sql" }]);
   });
 
   it("keeps broker account ids unique across users", async () => {

@@ -90,6 +90,7 @@ describe("email change", () => {
       action: "UpdateUserAttributes",
       signed: false,
       body: { AccessToken: pool.token, UserAttributes: [{ Name: "email", Value: "ann.new@example.com" }] },
+      headers: expect.objectContaining({ "x-amz-target": "AWSCognitoIdentityProviderService.UpdateUserAttributes" }),
     });
   });
 

@@ -154,6 +154,7 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
           Session: MFA_SESSION,
           ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: "123456" },
         },
+        headers: expect.objectContaining({ "x-amz-target": "AWSCognitoIdentityProviderService.RespondToAuthChallenge" }),
       },
     ]);
   });

@@ -1,0 +1,314 @@
+// The local Broker API stand-in (scripts/broker-standin.mjs), over HTTP, as `npm run dev` uses it.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { LOCAL_PLAID_CLIENT_ID, LOCAL_PLAID_SECRET, startBrokerStandin, type BrokerStandin } from "../../scripts/broker-standin.mjs";
+
+const KEY_ID = "test-key-id";
+const SECRET = "test-secret";
+const AUTH = `Basic ${Buffer.from(`${KEY_ID}:${SECRET}`).toString("base64")}`;
+
+const running: BrokerStandin[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((standin) => standin.stop()));
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "broker-standin-"));
+  dirs.push(dir);
+  return dir;
+}
+
+async function start(options: { dir?: string; activateAfterMs?: number; rateLimitPerMinute?: number } = {}) {
+  const lines: string[] = [];
+  const dir = options.dir ?? (await tempDir());
+  const standin = await startBrokerStandin({ dir, keyId: KEY_ID, secret: SECRET, activateAfterMs: 30, ...options, log: (line) => lines.push(line) });
+  running.push(standin);
+  return { standin, dir, lines, call: caller(standin.url) };
+}
+
+interface Answer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+function caller(url: string) {
+  return async (method: string, route: string, body?: unknown, auth: string | null = AUTH): Promise<Answer> => {
+    const res = await fetch(url + route, {
+      method,
+      headers: { ...(auth ? { authorization: auth } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+}
+
+/** Polls until `check` gives a value, for the stand-in's timed status changes. */
+async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("the stand-in did not get there in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const statusBecomes = (call: ReturnType<typeof caller>, route: string, status: string, pick: (body: any) => any = (body) => body) =>
+  eventually(async () => {
+    const answer = await call("GET", route);
+    return pick(answer.body)?.status === status ? pick(answer.body) : undefined;
+  });
+
+function accountRequest(email = `ann-${Math.random().toString(36).slice(2)}@example.com`) {
+  return {
+    contact: { email_address: email, phone_number: "+15555550100", street_address: ["20 N San Mateo Dr"], unit: "Apt 1", city: "San Mateo", state: "CA", postal_code: "94401" },
+    identity: {
+      given_name: "Ann",
+      family_name: "Lee",
+      date_of_birth: "1990-01-01",
+      tax_id: "666-55-4321",
+      tax_id_type: "USA_SSN",
+      country_of_citizenship: "USA",
+      country_of_birth: "USA",
+      country_of_tax_residence: "USA",
+      funding_source: ["employment_income"],
+    },
+    disclosures: { is_control_person: false, is_affiliated_exchange_or_finra: false, is_politically_exposed: false, immediate_family_exposed: false },
+    agreements: [{ agreement: "customer_agreement", signed_at: "2026-12-01T09:00:00Z", ip_address: "203.0.113.7" }],
+  };
+}
+
+/** An ACTIVE account with an APPROVED bank link (bank details) and `deposit` settled. */
+async function fundedAccount(call: ReturnType<typeof caller>, deposit: string) {
+  const { body: account } = await call("POST", "/v1/accounts", accountRequest());
+  await statusBecomes(call, `/v1/accounts/${account.id}`, "ACTIVE");
+  const { body: bank } = await call("POST", `/v1/accounts/${account.id}/ach_relationships`, {
+    account_owner_name: "Ann Lee",
+    bank_account_type: "CHECKING",
+    bank_account_number: "123456789",
+    bank_routing_number: "121000358",
+  });
+  await statusBecomes(call, `/v1/accounts/${account.id}/ach_relationships`, "APPROVED", (list) => list[0]);
+  const { body: transfer } = await call("POST", `/v1/accounts/${account.id}/transfers`, { transfer_type: "ach", relationship_id: bank.id, amount: deposit, direction: "INCOMING" });
+  await statusBecomes(call, `/v1/accounts/${account.id}/transfers`, "COMPLETE", (list) => list.find((t: any) => t.id === transfer.id));
+  return { id: account.id as string, bankId: bank.id as string };
+}
+
+describe("the Broker API stand-in", () => {
+  it("says it is a development stand-in, and answers only to its key with the Broker API's 401", async () => {
+    const { lines, call, standin, dir } = await start();
+    expect(lines[0]).toBe(`[broker-standin] running on ${standin.url}: a development stand-in for the Alpaca Broker API and Plaid's sandbox, not the Broker API (data in ${dir})`);
+    expect(standin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const unauthorized = { status: 401, body: { code: 40110000, message: "request is not authorized" } };
+    for (const auth of [null, `Basic ${Buffer.from(`${KEY_ID}:wrong`).toString("base64")}`, `Bearer ${SECRET}`]) {
+      expect(await call("GET", "/v1/accounts", undefined, auth)).toMatchObject(unauthorized);
+    }
+    const ok = await call("GET", "/v1/accounts");
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual([]);
+    expect(ok.headers.get("x-ratelimit-limit")).toBe("1000");
+    expect(Number(ok.headers.get("x-ratelimit-remaining"))).toBeLessThan(1000);
+    expect(Number(ok.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it("opens an account that becomes ACTIVE, links a bank through Plaid, deposits, buys and shows the position, exactly", async () => {
+    const { lines, call, standin } = await start();
+    const created = await call("POST", "/v1/accounts", accountRequest("ann@example.com"));
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ status: "SUBMITTED", crypto_status: "INACTIVE", currency: "USD", last_equity: "0", account_type: "trading" });
+    expect(created.body.identity).toEqual({
+      given_name: "Ann",
+      family_name: "Lee",
+      date_of_birth: "1990-01-01",
+      tax_id_type: "USA_SSN",
+      country_of_citizenship: "USA",
+      country_of_birth: "USA",
+      country_of_tax_residence: "USA",
+      funding_source: ["employment_income"],
+    });
+    expect(JSON.stringify(created.body)).not.toContain("666-55-4321");
+    const { id, account_number } = created.body;
+
+    const active = await statusBecomes(call, `/v1/accounts/${id}`, "ACTIVE");
+    expect(active.kyc_results).toEqual({ accept: { IDENTITY_VERIFICATION: {} }, indeterminate: {}, reject: {}, summary: "pass" });
+    expect(lines).toContain(`[broker-standin] account ${account_number} SUBMITTED -> ACTIVE`);
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ status: "ACTIVE", cash: "0", buying_power: "0", equity: "0" });
+
+    // Plaid's sandbox flow, as the API's server would run it.
+    const plaid = async (route: string, body: object) => (await fetch(`${standin.url}/plaid${route}`, { method: "POST", body: JSON.stringify({ client_id: LOCAL_PLAID_CLIENT_ID, secret: LOCAL_PLAID_SECRET, ...body }) })).json() as Promise<any>;
+    const link = await plaid("/link/token/create", { client_name: "Edge Brokerage", language: "en", country_codes: ["US"], user: { client_user_id: "sub-1" }, products: ["auth"] });
+    expect(link.link_token).toMatch(/^link-sandbox-/);
+    const { public_token } = await plaid("/sandbox/public_token/create", { institution_id: "ins_109508", initial_products: ["auth"] });
+    expect(public_token).toMatch(/^public-sandbox-/);
+    const { access_token } = await plaid("/item/public_token/exchange", { public_token });
+    expect(access_token).toMatch(/^access-sandbox-/);
+    const { accounts } = await plaid("/accounts/get", { access_token });
+    const { processor_token } = await plaid("/processor/token/create", { access_token, account_id: accounts[0].account_id, processor: "alpaca" });
+    expect(processor_token).toMatch(/^processor-sandbox-/);
+
+    const bank = await call("POST", `/v1/accounts/${id}/ach_relationships`, { processor_token });
+    expect(bank.status).toBe(200);
+    expect(bank.body).toMatchObject({ account_id: id, status: "QUEUED", account_mask: "0000", bank_account_type: "" });
+    expect(JSON.stringify(bank.body)).not.toContain(processor_token);
+    await statusBecomes(call, `/v1/accounts/${id}/ach_relationships`, "APPROVED", (list) => list[0]);
+
+    const deposit = await call("POST", `/v1/accounts/${id}/transfers`, { transfer_type: "ach", relationship_id: bank.body.id, amount: "1000.00", direction: "INCOMING" });
+    expect(deposit.body).toMatchObject({ status: "QUEUED", type: "ach", amount: "1000", requested_amount: "1000", fee: "0", direction: "INCOMING" });
+    await statusBecomes(call, `/v1/accounts/${id}/transfers`, "COMPLETE", (list) => list[0]);
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "1000", cash_withdrawable: "1000", buying_power: "1000" });
+
+    const bought = await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "AAPL", qty: "2.5", side: "buy", type: "market", time_in_force: "day" });
+    expect(bought.status).toBe(200);
+    expect(bought.body).toMatchObject({ symbol: "AAPL", qty: "2.5", notional: null, status: "filled", filled_qty: "2.5", filled_avg_price: "190.00" });
+    // $100 at $190: 0.526315789 shares (9 places, rounded down), worth 99.99999991, charged 100.00.
+    const notional = await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "AAPL", notional: "100", side: "buy", type: "market", time_in_force: "day" });
+    expect(notional.body).toMatchObject({ qty: null, notional: "100", status: "filled", filled_qty: "0.526315789" });
+
+    const position = await call("GET", `/v1/trading/accounts/${id}/positions/AAPL`);
+    expect(position.body).toMatchObject({
+      symbol: "AAPL",
+      qty: "3.026315789",
+      qty_available: "3.026315789",
+      cost_basis: "575",
+      market_value: "575",
+      avg_entry_price: "190",
+      unrealized_pl: "0",
+      current_price: "190.00",
+    });
+    expect((await call("GET", `/v1/trading/accounts/${id}/positions`)).body).toEqual([position.body]);
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "425", long_market_value: "575", equity: "1000" });
+
+    // Half the position back: 1.513157894 shares (rounded down) at 190.00 = 287.49999986 -> 287.50.
+    const sold = await call("DELETE", `/v1/trading/accounts/${id}/positions/AAPL?percentage=50`);
+    expect(sold.body).toMatchObject({ side: "sell", qty: "1.513157894", status: "filled", filled_qty: "1.513157894" });
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "712.5" });
+    expect((await call("GET", `/v1/trading/accounts/${id}/positions/AAPL`)).body).toMatchObject({ qty: "1.513157895", cost_basis: "287.5" });
+  });
+
+  it("refuses what the Broker API refuses, with its error bodies", async () => {
+    const { call } = await start();
+    const { id, bankId } = await fundedAccount(call, "300.10");
+    const order = (body: object) => call("POST", `/v1/trading/accounts/${id}/orders`, { side: "buy", type: "market", time_in_force: "day", ...body });
+    expect(await order({ symbol: "AAPL", qty: "2" })).toMatchObject({
+      status: 403,
+      body: { code: 40310000, message: "insufficient buying power", buying_power: "300.1", cost_basis: "380" },
+    });
+    expect(await order({ symbol: "NOPE", qty: "1" })).toMatchObject({ status: 422, body: { code: 40010001, message: 'asset "NOPE" not found' } });
+    expect(await order({ symbol: "AAPL", qty: "1", notional: "10" })).toMatchObject({ status: 422, body: { message: "only one of qty or notional may be given" } });
+    expect(await order({ symbol: "AAPL", qty: "0.0000000001" })).toMatchObject({ status: 422, body: { code: 40010001 } });
+    expect(await order({ symbol: "BRK.A", notional: "50" })).toMatchObject({ status: 422, body: { message: 'asset "BRK.A" is not fractionable' } });
+    expect(await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "AAPL", qty: "1", side: "sell", type: "market", time_in_force: "day" })).toMatchObject({
+      status: 403,
+      body: { code: 40310000, message: "account is not allowed to short" },
+    });
+
+    const withdraw = (amount: string) => call("POST", `/v1/accounts/${id}/transfers`, { transfer_type: "ach", relationship_id: bankId, amount, direction: "OUTGOING" });
+    expect(await withdraw("300.11")).toMatchObject({ status: 403, body: { code: 40310000 } });
+    expect(await withdraw("0")).toMatchObject({ status: 422, body: { code: 40010001, message: "amount must be greater than 0.00" } });
+    expect(await withdraw("1.005")).toMatchObject({ status: 422, body: { code: 40010001 } });
+    expect((await withdraw("100.05")).body).toMatchObject({ status: "QUEUED", amount: "100.05" });
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "300.1", cash_withdrawable: "200.05", pending_transfer_out: "100.05" });
+    await statusBecomes(call, `/v1/accounts/${id}/transfers?direction=OUTGOING`, "COMPLETE", (list) => list[0]);
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "200.05", cash_withdrawable: "200.05" });
+    expect(await call("POST", `/v1/accounts/${id}/ach_relationships`, { account_owner_name: "Ann Lee", bank_account_type: "SAVINGS", bank_account_number: "99887766", bank_routing_number: "121000358" })).toMatchObject({
+      status: 409,
+    });
+
+    const missing = accountRequest();
+    delete (missing.identity as Partial<typeof missing.identity>).given_name;
+    expect(await call("POST", "/v1/accounts", missing)).toEqual(expect.objectContaining({ status: 422, body: { code: 40010001, message: "identity.given_name is required" } }));
+    const future = accountRequest();
+    future.identity.date_of_birth = "2999-01-01";
+    expect((await call("POST", "/v1/accounts", future)).body.message).toBe("identity.date_of_birth is invalid: in the future");
+    const again = accountRequest("twice@example.com");
+    expect((await call("POST", "/v1/accounts", again)).status).toBe(200);
+    expect((await call("POST", "/v1/accounts", again)).status).toBe(409);
+    expect(await call("GET", `/v1/accounts/${crypto.randomUUID()}`)).toMatchObject({ status: 401, body: { code: 40110000, message: "request is not authorized" } });
+    expect(await call("PATCH", `/v1/accounts/${id}`, { identity: { given_name: "Eve" } })).toMatchObject({ status: 422, body: { code: 40010001 } });
+    const patched = await call("PATCH", `/v1/accounts/${id}`, { contact: { city: "Palo Alto", postal_code: "94301" } });
+    expect(patched.body.contact).toMatchObject({ city: "Palo Alto", postal_code: "94301", street_address: ["20 N San Mateo Dr"] });
+  });
+
+  it("keeps client_order_id unique per account, also after a cancel", async () => {
+    const { call } = await start();
+    const { id } = await fundedAccount(call, "1000");
+    const limit = { symbol: "AAPL", qty: "1", side: "buy", type: "limit", limit_price: "150.00", time_in_force: "gtc", client_order_id: "order-1" };
+    const resting = await call("POST", `/v1/trading/accounts/${id}/orders`, limit);
+    expect(resting.body).toMatchObject({ status: "new", limit_price: "150", client_order_id: "order-1" });
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "1000", buying_power: "850" });
+    expect(await call("POST", `/v1/trading/accounts/${id}/orders`, limit)).toEqual(expect.objectContaining({ status: 422, body: { code: 40010001, message: "client_order_id must be unique" } }));
+    expect((await call("GET", `/v1/trading/accounts/${id}/orders:by_client_order_id?client_order_id=order-1`)).body.id).toBe(resting.body.id);
+
+    expect((await call("DELETE", `/v1/trading/accounts/${id}/orders/${resting.body.id}`)).status).toBe(204);
+    expect((await call("DELETE", `/v1/trading/accounts/${id}/orders/${resting.body.id}`)).status).toBe(422);
+    expect((await call("GET", `/v1/trading/accounts/${id}/orders`)).body).toEqual([]);
+    expect((await call("GET", `/v1/trading/accounts/${id}/orders?status=closed`)).body.map((o: any) => o.status)).toEqual(["canceled"]);
+    expect((await call("POST", `/v1/trading/accounts/${id}/orders`, limit)).status).toBe(422);
+    expect((await call("GET", `/v1/trading/accounts/${id}/orders/${crypto.randomUUID()}`)).body).toEqual({ code: 40410000, message: "order not found" });
+  });
+
+  it("finds accounts by query tokens, all of which must match", async () => {
+    const { call } = await start();
+    await call("POST", "/v1/accounts", accountRequest("zed@example.com"));
+    await call("POST", "/v1/accounts", accountRequest("amy@example.com"));
+    const emails = async (query: string) => (await call("GET", `/v1/accounts?query=${encodeURIComponent(query)}&entities=contact`)).body.map((a: any) => a.contact.email_address);
+    expect(await emails("zed@example.com")).toEqual(["zed@example.com"]);
+    expect(await emails("ann lee")).toEqual(["zed@example.com", "amy@example.com"]);
+    expect(await emails("lee nobody")).toEqual([]);
+    expect((await call("GET", "/v1/accounts?query=amy")).body[0].contact).toBeUndefined();
+  });
+
+  it("keeps its state across a restart, and finishes what was under way", async () => {
+    const first = await start({ activateAfterMs: 200 });
+    const { body: account } = await first.call("POST", "/v1/accounts", accountRequest());
+    await first.standin.stop();
+    running.length = 0;
+    expect(JSON.parse(await readFile(path.join(first.dir, "state.json"), "utf8")).accounts[account.id].status).toBe("SUBMITTED");
+
+    const second = await start({ dir: first.dir, activateAfterMs: 200 });
+    expect((await second.call("GET", `/v1/accounts/${account.id}`)).body).toMatchObject({ account_number: account.account_number });
+    await statusBecomes(second.call, `/v1/accounts/${account.id}`, "ACTIVE");
+    expect(second.lines).toContain(`[broker-standin] account ${account.account_number} SUBMITTED -> ACTIVE`);
+  });
+
+  it("answers Plaid's error shape for wrong keys and bad tokens", async () => {
+    const { standin } = await start();
+    const plaid = async (route: string, body: object) => {
+      const res = await fetch(`${standin.url}/plaid${route}`, { method: "POST", body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect(await plaid("/item/public_token/exchange", { client_id: LOCAL_PLAID_CLIENT_ID, secret: "wrong", public_token: "public-sandbox-x" })).toEqual({
+      status: 400,
+      body: {
+        display_message: null,
+        documentation_url: "https://plaid.com/docs/errors/invalid-input/#invalid_api_keys",
+        error_code: "INVALID_API_KEYS",
+        error_message: "invalid client_id or secret provided",
+        error_type: "INVALID_INPUT",
+        request_id: expect.stringMatching(/^\w{15}$/),
+        status: 400,
+        suggested_action: null,
+      },
+    });
+    expect((await plaid("/item/public_token/exchange", { client_id: LOCAL_PLAID_CLIENT_ID, secret: LOCAL_PLAID_SECRET, public_token: "public-sandbox-x" })).body).toMatchObject({
+      error_type: "INVALID_INPUT",
+      error_code: "INVALID_PUBLIC_TOKEN",
+    });
+  });
+
+  it("answers 429 once the minute's calls are used up", async () => {
+    const { call } = await start({ rateLimitPerMinute: 2 });
+    expect((await call("GET", "/v1/accounts")).headers.get("x-ratelimit-remaining")).toBe("1");
+    expect((await call("GET", "/v1/accounts")).headers.get("x-ratelimit-remaining")).toBe("0");
+    const over = await call("GET", "/v1/accounts");
+    expect(over.status).toBe(429);
+    expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
+  });
+});
