@@ -28,7 +28,9 @@ export interface Config {
  * `invalid`: every variable to fix; `placeholders`: those of them that still hold a value from
  * .dev.vars.example (a copy made and never edited).
  */
-export type ConfigResult = { ok: true; config: Config } | { ok: false; invalid: string[]; placeholders: string[] };
+export type ConfigResult = { ok: true; config: Config } | Unusable;
+
+type Unusable = { ok: false; invalid: string[]; placeholders: string[] };
 
 /** How every placeholder in .dev.vars.example (and wrangler.toml's commented [vars]) begins. */
 const PLACEHOLDER = /^replace-with-/;
@@ -68,13 +70,20 @@ function presentValues(env: object): Record<string, string> {
   return values;
 }
 
-export function parseConfig(env: object): ConfigResult {
+/** The variables `schema` reads from `env`, or every one of them to fix: invalid, missing, or still a placeholder. */
+function parseEnv<T extends z.ZodMiniObject>(schema: T, env: object): { ok: true; vars: z.infer<T> } | Unusable {
   const values = presentValues(env);
-  const parsed = EnvSchema.safeParse(values);
-  const placeholders = Object.keys(values).filter((name) => PLACEHOLDER.test(values[name]!.trim()));
+  const parsed = schema.safeParse(values);
+  const placeholders = Object.keys(values).filter((name) => name in schema.def.shape && PLACEHOLDER.test(values[name]!.trim()));
   const invalid = new Set([...(parsed.error?.issues.map((issue) => String(issue.path[0])) ?? []), ...placeholders]);
   if (!parsed.success || invalid.size > 0) return { ok: false, invalid: [...invalid].sort(), placeholders: placeholders.sort() };
-  const vars = parsed.data;
+  return { ok: true, vars: parsed.data };
+}
+
+export function parseConfig(env: object): ConfigResult {
+  const parsed = parseEnv(EnvSchema, env);
+  if (!parsed.ok) return parsed;
+  const vars = parsed.vars;
   const issuer = trimSlash(vars.COGNITO_ISSUER ?? `https://cognito-idp.${vars.COGNITO_REGION_NAME}.amazonaws.com/${vars.USER_POOL_ID}`);
   return {
     ok: true,
@@ -111,4 +120,38 @@ function jwksUrl(issuer: string, path: string | undefined): string {
 /** Parses once per env object, which workerd keeps for the isolate's lifetime. */
 export function loadConfig(env: object): ConfigResult {
   return keptFor(env, parseConfig);
+}
+
+/** The Alpaca Broker API: the firm's key pair (Basic auth) and where the API is. */
+export interface BrokerConfig {
+  url: string;
+  keyId: string;
+  secret: string;
+}
+
+export type BrokerConfigResult = { ok: true; broker: BrokerConfig } | Unusable;
+
+/** The sandbox: the series' default, so that a key pair of the sandbox is all a developer sets. */
+export const BROKER_SANDBOX_URL = "https://broker-api.sandbox.alpaca.markets";
+
+/**
+ * Parsed apart from the Cognito settings: without a Broker API key pair only the brokerage routes
+ * answer not_configured, and the rest of the API works.
+ */
+const BrokerEnvSchema = z.object({
+  APCA_BROKER_API_KEY: nonEmpty,
+  APCA_BROKER_API_SECRET: nonEmpty,
+  BROKER_API_URL: z._default(httpUrl, BROKER_SANDBOX_URL),
+});
+
+export function parseBrokerConfig(env: object): BrokerConfigResult {
+  const parsed = parseEnv(BrokerEnvSchema, env);
+  if (!parsed.ok) return parsed;
+  const vars = parsed.vars;
+  return { ok: true, broker: { url: trimSlash(vars.BROKER_API_URL), keyId: vars.APCA_BROKER_API_KEY, secret: vars.APCA_BROKER_API_SECRET } };
+}
+
+/** Parsed once per env object, as loadConfig. */
+export function loadBrokerConfig(env: object): BrokerConfigResult {
+  return keptFor(env, parseBrokerConfig);
 }

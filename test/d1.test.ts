@@ -28,6 +28,7 @@ describe("D1 schema", () => {
       { name: "status", type: "TEXT", notnull: 1, pk: 0 },
       { name: "created_at", type: "TEXT", notnull: 1, pk: 0 },
       { name: "updated_at", type: "TEXT", notnull: 1, pk: 0 },
+      { name: "tax_id_last4", type: "TEXT", notnull: 0, pk: 0 },
     ]);
     expect((await columns("audit_events")).map((c) => c.name)).toEqual([
       "id",
@@ -63,7 +64,7 @@ describe("D1 schema", () => {
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const { results } = await env.DB.prepare("SELECT name FROM d1_migrations").all();
-    expect(results).toEqual([{ name: "0001_brokerage.sql" }]);
+    expect(results).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }]);
   });
 
   it("keeps broker account ids unique across users", async () => {

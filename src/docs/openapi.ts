@@ -5,6 +5,7 @@ import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
 import { problemBody, problemType, type ProblemBody } from "../middleware/error-handler";
 import { accountDocs } from "../routes/account.docs";
+import { brokerageDocs } from "../routes/brokerage.docs";
 import { mfaDocs } from "../routes/mfa.docs";
 import { passwordDocs } from "../routes/password.docs";
 import { rootDocs } from "../routes/root.docs";
@@ -23,6 +24,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "password", description: "A forgotten password: a code by mail, then a new password; or a change by the signed-in user", docs: passwordDocs },
   { mount: "/platform", tag: "mfa", description: "Authenticator-app (TOTP) multi-factor authentication", docs: mfaDocs },
   { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: accountDocs },
+  { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
 ];
 
 export interface Operation extends RouteDoc {

@@ -46,7 +46,7 @@ export const withCognito = createMiddleware<{ Variables: CognitoVariables & Conf
  * Names the variables to set, and those still holding an example value from .dev.vars.example
  * (`placeholders`, a subset of `invalid`); never a value.
  */
-function notConfiguredDetail(invalid: string[], placeholders: string[]): string {
+export function notConfiguredDetail(invalid: string[], placeholders: string[]): string {
   const unset = invalid.filter((name) => !placeholders.includes(name));
   const reasons = [
     ...(unset.length ? [`set ${unset.join(", ")}`] : []),

@@ -38,11 +38,11 @@ export const accountDocs: RouterDocs<typeof accountRoutes> = {
   "/me": {
     $delete: {
       operationId: "deleteAccount",
-      summary: "Delete the account: the password, and the authenticator code when TOTP is on, prove it is the user",
+      summary: "Delete the account: the password, and the authenticator code when TOTP is on, prove it is the user. Refused while the user's brokerage account is not closed",
       auth: true,
       body: { schema: StepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 204: { description: "Deleted: log-in answers 401 and the email can sign up again" } },
-      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, ...ANY],
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, "brokerage_account_open", ...ANY],
     },
   },
 };

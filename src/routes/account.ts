@@ -5,6 +5,7 @@ import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { CodeOnly, EmailChange, StepUp } from "../schemas/requests";
 import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } from "../services/account";
+import { refuseWhileBrokerageAccountOpen } from "../services/brokerage";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
 
@@ -36,6 +37,8 @@ export const accountRoutes = new Hono<PlatformEnv>()
   )
   .delete("/me", requireAuth, validJson(StepUp), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
+    // No D1 binding: this deployment keeps no brokerage accounts.
+    if (c.env.DB) await refuseWhileBrokerageAccountOpen(c.env.DB, c.get("user").sub);
     await deleteAccount(c.get("cognito"), c.get("user"), { password, code });
     return c.body(null, 204);
   });

@@ -4,6 +4,7 @@ import { limitBodySize, parseJsonBody } from "../middleware/json-body";
 import { noStore } from "../middleware/no-store";
 import { limitPerAddress } from "../middleware/rate-limit";
 import { accountRoutes } from "./account";
+import { brokerageRoutes } from "./brokerage";
 import type { PlatformEnv } from "./env";
 import { mfaRoutes } from "./mfa";
 import { passwordRoutes } from "./password";
@@ -21,4 +22,5 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", sessionRoutes)
   .route("/", passwordRoutes)
   .route("/", mfaRoutes)
-  .route("/", accountRoutes);
+  .route("/", accountRoutes)
+  .route("/", brokerageRoutes);

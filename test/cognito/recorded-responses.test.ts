@@ -65,6 +65,7 @@ describe("log-in against real Cognito's answers", () => {
           "content-type": "application/x-amz-json-1.1",
           "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth",
         }),
+        path: "/",
       },
     ]);
   });

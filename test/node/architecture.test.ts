@@ -21,6 +21,7 @@ function imports(): { file: string; imported: string[] }[] {
 /** For each area: what its modules must not import (by prefix). */
 const FORBIDDEN: [area: string, forbidden: string[]][] = [
   ["cognito/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "docs/", "index"]],
+  ["broker/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "cognito/", "docs/", "index"]],
   ["auth/", ["hono", "problems", "middleware/", "services/", "routes/", "cognito/", "docs/", "index"]],
   ["services/", ["hono", "problems", "middleware/", "routes/", "docs/", "index"]],
   ["middleware/", ["routes/", "docs/", "index"]],
@@ -30,7 +31,7 @@ const FORBIDDEN: [area: string, forbidden: string[]][] = [
 ];
 
 describe("layers", () => {
-  it("import only downwards: entry -> routes -> middleware / services -> cognito / auth -> config", () => {
+  it("import only downwards: entry -> routes -> middleware / services -> cognito / broker / auth -> config", () => {
     const violations = imports().flatMap(({ file, imported }) => {
       const rules = FORBIDDEN.filter(([area]) => file.startsWith(area));
       return imported.filter((target) => rules.some(([, forbidden]) => forbidden.some((prefix) => target.startsWith(prefix)))).map((target) => `${file} imports ${target}`);

@@ -130,6 +130,7 @@ describe("email change", () => {
     expect(calls[2]).toEqual({
       action: "UpdateUserAttributes",
       signed: false,
+      path: "/",
       body: { AccessToken: pool.token, UserAttributes: [{ Name: "email", Value: "ann.new@example.com" }] },
       headers: expect.objectContaining({ "x-amz-target": "AWSCognitoIdentityProviderService.UpdateUserAttributes" }),
     });

@@ -153,6 +153,7 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
       {
         action: "RespondToAuthChallenge",
         signed: false,
+        path: "/",
         body: {
           ChallengeName: "SOFTWARE_TOKEN_MFA",
           ClientId: clientId,

@@ -27,6 +27,7 @@ describe("the fake upstream, for a REST upstream", () => {
       ["GET /v1/accounts/{id}/transfers", false, ""],
     ]);
     expect(calls[0]!.headers).toMatchObject({ authorization: "Basic a2V5OnNlY3JldA==", "content-type": "application/json" });
+    expect(calls.map((call) => call.path)).toEqual([`/v1/accounts/${ACCOUNT_ID}/transfers`, `/v1/accounts/${ACCOUNT_ID}/transfers?direction=INCOMING&limit=5`]);
   });
 
   it("keeps path segments that are not UUIDs", async () => {

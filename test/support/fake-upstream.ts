@@ -23,6 +23,8 @@ export interface RecordedCall {
   body: unknown;
   /** The request's headers, names lower-cased. */
   headers: Record<string, string>;
+  /** The path below the scenario, with the query string: which account a REST call named. */
+  path: string;
 }
 
 interface Scenario {
@@ -104,7 +106,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
   );
-  scenario.calls.push({ action, signed: typeof req.headers.authorization === "string", body, headers });
+  scenario.calls.push({ action, signed: typeof req.headers.authorization === "string", body, headers, path: match[2]! + url.search });
   return reply(res, scenario.replies[action], callIndex, rest);
 }
 

@@ -1,0 +1,27 @@
+import { createMiddleware } from "hono/factory";
+import { openBroker } from "../broker/accounts";
+import { loadBrokerConfig } from "../config";
+import { Failure } from "../failures";
+import type { Brokerage } from "../services/brokerage";
+import { notConfiguredDetail, type CognitoVariables } from "./cognito";
+
+export interface BrokerVariables {
+  /** D1 and the Broker API bound to this request (its budget, call log and clearance). */
+  brokerage: Brokerage;
+}
+
+/**
+ * For the brokerage routes (after withCognito): a 503 naming the Broker API settings or the D1
+ * binding to set when one is missing (never a value). Checked here, not with the Cognito settings,
+ * so that a deployment without a Broker API key serves everything else.
+ */
+export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVariables & CognitoVariables }>(async (c, next) => {
+  const result = loadBrokerConfig(c.env);
+  const db = (c.env as { DB?: D1Database }).DB;
+  if (!result.ok || !db) {
+    const invalid = [...(result.ok ? [] : result.invalid), ...(db ? [] : ["DB"])];
+    throw new Failure("not_configured", { detail: notConfiguredDetail(invalid, result.ok ? [] : result.placeholders), headers: { "retry-after": "60" } });
+  }
+  c.set("brokerage", { db, broker: openBroker(result.broker, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs), now: Date.now });
+  await next();
+});

@@ -1,0 +1,18 @@
+// The brokerage routes' answers: for the OpenAPI document and the handlers' types. Imported as types
+// only by the Worker, so they cost nothing in its bundle.
+import * as z from "zod/mini";
+
+/** The one view of a brokerage account: never the full tax id, the date of birth or the street address. */
+export const AccountViewResponse = z.object({
+  /** The Broker API's account id. */
+  id: z.string(),
+  account_number: z.nullable(z.string()),
+  /** The Broker API's status (SUBMITTED, APPROVED, ACTIVE, ACTION_REQUIRED, ACCOUNT_CLOSED, ...). */
+  status: z.string(),
+  created_at: z.string(),
+  given_name: z.nullable(z.string()),
+  family_name: z.nullable(z.string()),
+  email: z.nullable(z.string()),
+  tax_id_last4: z.nullable(z.string()),
+  agreements: z.array(z.object({ agreement: z.string(), signed_at: z.nullable(z.string()) })),
+});

@@ -1,0 +1,272 @@
+// Brokerage accounts: which Broker API account belongs to which user (D1, by the token's `sub`),
+// opening one exactly once however many requests race, and the one view of it. The Broker API is
+// the system of record for personal data; D1 keeps ids, the status last seen and the tax id's last 4.
+import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
+import { BrokerError } from "../broker/errors";
+import { BoundedMap } from "../bounded-map";
+import { Failure } from "../failures";
+import type { AccountViewResponse } from "../schemas/brokerage-responses";
+import type { OpenAccount } from "../schemas/brokerage";
+import type * as z from "zod/mini";
+import { audited, auditEvent, outcomeOf, type Actor } from "./audit";
+import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
+
+export type AccountView = z.infer<typeof AccountViewResponse>;
+export type OpeningRequest = z.output<typeof OpenAccount>;
+
+/** The D1 row of a user. */
+interface AccountRecord {
+  sub: string;
+  broker_account_id: string | null;
+  account_number: string | null;
+  status: string;
+  tax_id_last4: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The status of a row whose Broker API call has not answered (or whose answer was never recorded). */
+const PENDING = "PENDING";
+export const CLOSED = "ACCOUNT_CLOSED";
+
+/**
+ * How long an isolate answers GET /platform/accounts/me from its copy: the status shown is at most
+ * this old. Short, because a new account moves on (SUBMITTED -> ACTIVE) within seconds; every change
+ * this API makes replaces the copy at once.
+ */
+export const VIEW_TTL_MS = 5_000;
+
+const views = new BoundedMap<string, { view: AccountView; expiresAt: number }>(10_000);
+
+function remember(sub: string, view: AccountView, now: number): AccountView {
+  views.set(sub, { view, expiresAt: now + VIEW_TTL_MS });
+  return view;
+}
+
+/** What every brokerage flow works with: the database, the Broker API bound to the request, the clock. */
+export interface Brokerage {
+  db: D1Database;
+  broker: BrokerAccounts;
+  now: () => number;
+}
+
+function viewOf(account: Account, taxIdLast4: string | null): AccountView {
+  return {
+    id: account.id,
+    account_number: account.account_number ?? null,
+    status: account.status,
+    created_at: account.created_at,
+    given_name: account.identity?.given_name ?? null,
+    family_name: account.identity?.family_name ?? null,
+    email: account.contact?.email_address ?? null,
+    tax_id_last4: taxIdLast4,
+    agreements: (account.agreements ?? []).map(({ agreement, signed_at }) => ({ agreement, signed_at: signed_at ?? null })),
+  };
+}
+
+/** What a user opening an account brings besides the body: their verified email and the address they consent from. */
+export interface Opener extends Actor {
+  email: string;
+  /** The address to stamp the agreements with (see agreementAddress). */
+  address: string;
+}
+
+const digitsOf = (taxId: string) => taxId.replace(/\D/g, "");
+
+/** The Broker API's body: the email from Cognito, each agreement stamped with now and the user's address. */
+function newAccount(request: OpeningRequest, opener: Opener, signedAt: string): NewAccount {
+  const digits = digitsOf(request.identity.tax_id);
+  return {
+    contact: { ...request.contact, email_address: opener.email },
+    identity: { ...request.identity, tax_id: `${digits.slice(0, 3)}-${digits.slice(3, 5)}-${digits.slice(5)}` },
+    disclosures: request.disclosures,
+    agreements: request.agreements.map((agreement) => ({ agreement, signed_at: signedAt, ip_address: opener.address })),
+  };
+}
+
+/**
+ * A claim is live while its request may still be calling the Broker API (the request's budget) or
+ * recording the answer (this margin); after that it has lapsed, and the next opening takes it over.
+ */
+const CLAIM_MARGIN_MS = 5_000;
+
+/**
+ * Claims the opening for `sub` in one statement: a new row (PENDING, no Broker account yet), or the
+ * takeover of a PENDING row whose claim has lapsed (its request ended without recording an answer).
+ * No row comes back when the user has an account, or another request holds a live claim: of ten
+ * concurrent openings, exactly one gets a row (the primary key on sub decides).
+ */
+async function claimOpening(db: D1Database, sub: string, taxIdLast4: string, now: number, leaseMs: number): Promise<AccountRecord | null> {
+  const at = new Date(now).toISOString();
+  return db
+    .prepare(
+      `INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?1, '${PENDING}', ?2, ?3, ?3)
+       ON CONFLICT (sub) DO UPDATE SET updated_at = ?3 WHERE broker_account_id IS NULL AND updated_at < ?4
+       RETURNING *`,
+    )
+    .bind(sub, taxIdLast4, at, new Date(now - leaseMs).toISOString())
+    .first<AccountRecord>();
+}
+
+/** Lets the next opening take over at once: the outcome of the Broker call is unknown, so it searches first. */
+const releaseClaim = (db: D1Database, sub: string) =>
+  db.prepare(`UPDATE brokerage_accounts SET updated_at = '1970-01-01T00:00:00.000Z' WHERE sub = ? AND broker_account_id IS NULL`).bind(sub);
+
+/** Nothing was created: the user may try again with other details. */
+const dropClaim = (db: D1Database, sub: string) => db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND broker_account_id IS NULL`).bind(sub);
+
+const recordAccount = (db: D1Database, sub: string, account: Account, taxIdLast4: string | null, now: number) =>
+  db
+    .prepare(
+      `UPDATE brokerage_accounts SET broker_account_id = ?, account_number = ?, status = ?, tax_id_last4 = ?, updated_at = ?
+       WHERE sub = ? AND broker_account_id IS NULL`,
+    )
+    .bind(account.id, account.account_number ?? null, account.status, taxIdLast4, new Date(now).toISOString(), sub);
+
+/** Another user's row holds this Broker account: the unique key on broker_account_id said no. */
+function isTakenAccount(error: unknown): boolean {
+  return error instanceof Error && /UNIQUE constraint failed: brokerage_accounts\.broker_account_id/.test(error.message);
+}
+
+/**
+ * Opens the user's one brokerage account. The row is written before the Broker API call, so that
+ * racing requests make one account (the others: 409). An opening whose request ended between the
+ * call and the record (a crash, a timeout) is completed by the next one: it looks for the account by
+ * the email first, and records it instead of creating a second. A Broker API that says the email is
+ * taken (409) is searched the same way.
+ */
+export async function openAccount(brokerage: Brokerage, opener: Opener, request: OpeningRequest, requestBudgetMs: number): Promise<AccountView> {
+  const { db, broker, now } = brokerage;
+  const started = now();
+  const last4 = digitsOf(request.identity.tax_id).slice(-4);
+  const claim = await claimOpening(db, opener.sub, last4, started, requestBudgetMs + CLAIM_MARGIN_MS);
+  if (!claim) {
+    await auditEvent(db, opener, "account.open", "brokerage_account_exists").run();
+    throw new Failure("brokerage_account_exists");
+  }
+  // A takeover keeps the last 4 of the opening that may have reached the Broker API.
+  const takenOver = claim.created_at !== claim.updated_at;
+  let account: Account | undefined;
+  let taxIdLast4 = takenOver ? claim.tax_id_last4 : last4;
+  try {
+    if (takenOver) account = await inBrokerTerms(broker.findByEmail(opener.email));
+    if (!account) {
+      taxIdLast4 = last4;
+      account = await createOrFind(broker, newAccount(request, opener, new Date(started).toISOString()), opener.email);
+    }
+  } catch (error) {
+    // A refusal created nothing: the claim goes. Anything else (no answer, a fault) may have: the
+    // claim stays and lapses at once, so the next opening searches before it creates.
+    const undo = error instanceof Failure && NOTHING_CREATED.has(error.code) ? dropClaim(db, opener.sub) : releaseClaim(db, opener.sub);
+    await db.batch([undo, auditEvent(db, opener, "account.open", outcomeOf(error))]);
+    throw error;
+  }
+  try {
+    await db.batch([recordAccount(db, opener.sub, account, taxIdLast4, now()), auditEvent(db, opener, "account.open", "ok")]);
+  } catch (error) {
+    if (!isTakenAccount(error)) throw error;
+    // The Broker API's account for this email is another user's (a login deleted after its account
+    // was closed, whose email signed up again): never handed to this one.
+    await db.batch([dropClaim(db, opener.sub), auditEvent(db, opener, "account.open", "account_details_rejected")]);
+    throw new Failure("account_details_rejected", {
+      detail: "The broker already has an account for this email; open one with another email.",
+      cause: error,
+    });
+  }
+  return remember(opener.sub, viewOf(account, taxIdLast4), now());
+}
+
+/** Failures that mean the Broker API created nothing. */
+const NOTHING_CREATED = new Set(["account_details_rejected", "rate_limited", "misconfigured"]);
+
+/** CreateAccount; its 409 (the email has an account) is that account, found by the email. */
+async function createOrFind(broker: BrokerAccounts, account: NewAccount, email: string): Promise<Account> {
+  try {
+    return await broker.create(account);
+  } catch (error) {
+    if (!(error instanceof BrokerError && error.httpStatus === 409)) throw brokerMeaningOf(error, { 400: detailsRejected, 422: detailsRejected });
+  }
+  const found = await inBrokerTerms(broker.findByEmail(email));
+  if (!found) throw new Failure("upstream_error", { detail: "The Broker API failed to complete the request.", cause: new Error("CreateAccount said 409, ListAccounts found no account with the email") });
+  return found;
+}
+
+/** The user's row with a Broker account, or 404. */
+async function recordOf(db: D1Database, sub: string): Promise<AccountRecord & { broker_account_id: string }> {
+  const record = await db.prepare("SELECT * FROM brokerage_accounts WHERE sub = ?").bind(sub).first<AccountRecord>();
+  if (!record?.broker_account_id) throw new Failure("brokerage_account_not_found");
+  return record as AccountRecord & { broker_account_id: string };
+}
+
+/** Keeps D1's status the one last seen, written only when it changed. */
+async function noteStatus(db: D1Database, record: AccountRecord, account: Account, now: number): Promise<void> {
+  if (record.status === account.status && record.account_number === (account.account_number ?? null)) return;
+  await db
+    .prepare("UPDATE brokerage_accounts SET status = ?, account_number = ?, updated_at = ? WHERE sub = ?")
+    .bind(account.status, account.account_number ?? null, new Date(now).toISOString(), record.sub)
+    .run();
+}
+
+/** The account view with its current status: from this isolate's copy of the last VIEW_TTL_MS, else from the Broker API. */
+export async function accountView({ db, broker, now }: Brokerage, actor: Actor): Promise<AccountView> {
+  return audited(db, actor, "account.read", async () => {
+    const cached = views.get(actor.sub);
+    if (cached && cached.expiresAt > now()) return cached.view;
+    const record = await recordOf(db, actor.sub);
+    const account = await inBrokerTerms(broker.get(record.broker_account_id));
+    await noteStatus(db, record, account, now());
+    return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
+  });
+}
+
+/** The trading account (cash, buying power, equity...), never cached: money moves. */
+export async function tradingAccount({ db, broker }: Brokerage, actor: Actor) {
+  return audited(db, actor, "account.trading.read", async () => {
+    const record = await recordOf(db, actor.sub);
+    return inBrokerTerms(broker.trading(record.broker_account_id));
+  });
+}
+
+/** Contact details only: the identity, tax fields and the email never reach the Broker API from here. */
+export async function changeContact({ db, broker, now }: Brokerage, actor: Actor, contact: ContactChange): Promise<AccountView> {
+  return audited(db, actor, "account.update", async () => {
+    views.delete(actor.sub);
+    const record = await recordOf(db, actor.sub);
+    const account = await inBrokerTerms(broker.updateContact(record.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
+    await noteStatus(db, record, account, now());
+    return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
+  });
+}
+
+/**
+ * Closes the account (the Broker API keeps its record, ACCOUNT_CLOSED), once `reauthenticate` has
+ * proved it is the user. A refused close of an account that is closed already is no failure.
+ */
+export async function closeAccount({ db, broker, now }: Brokerage, actor: Actor, reauthenticate: () => Promise<unknown>): Promise<AccountView> {
+  return audited(db, actor, "account.close", async () => {
+    await reauthenticate();
+    views.delete(actor.sub);
+    const record = await recordOf(db, actor.sub);
+    let refusal: unknown;
+    try {
+      await broker.close(record.broker_account_id);
+    } catch (error) {
+      if (!(error instanceof BrokerError && error.httpStatus < 500 && error.httpStatus !== 401 && error.httpStatus !== 429)) throw brokerMeaningOf(error);
+      refusal = error;
+    }
+    const account = await inBrokerTerms(broker.get(record.broker_account_id));
+    await noteStatus(db, record, account, now());
+    if (refusal && account.status !== CLOSED) throw new Failure("brokerage_account_not_closable", { cause: refusal });
+    return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
+  });
+}
+
+/**
+ * For deleting the login: refused while the user has a brokerage account that is not closed (a
+ * PENDING row counts: its account may exist at the Broker API). A broker must keep its records, and
+ * the login must not vanish while money is held.
+ */
+export async function refuseWhileBrokerageAccountOpen(db: D1Database, sub: string): Promise<void> {
+  const record = await db.prepare("SELECT status FROM brokerage_accounts WHERE sub = ?").bind(sub).first<{ status: string }>();
+  if (record && record.status !== CLOSED) throw new Failure("brokerage_account_open");
+}
