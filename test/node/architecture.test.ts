@@ -23,6 +23,7 @@ const FORBIDDEN: [area: string, forbidden: string[]][] = [
   ["cognito/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "docs/", "index"]],
   ["broker/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "cognito/", "docs/", "index"]],
   ["auth/", ["hono", "problems", "middleware/", "services/", "routes/", "cognito/", "docs/", "index"]],
+  ["plaid/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "cognito/", "broker/", "docs/", "index"]],
   ["services/", ["hono", "problems", "middleware/", "routes/", "docs/", "index"]],
   ["middleware/", ["routes/", "docs/", "index"]],
   ["routes/", ["docs/openapi", "index"]],
