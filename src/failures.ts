@@ -253,6 +253,13 @@ export const FAILURES = {
     when: "A withdrawal larger than the trading account's `cash_withdrawable`, or one the broker refused for lack of funds. No money moved.",
     action: "Withdraw at most `cash_withdrawable` (GET /platform/accounts/me/trading).",
   },
+  transfer_rejected: {
+    status: 422,
+    title: "Transfer refused",
+    detail: "The broker refused the transfer.",
+    when: "The broker refused the transfer for a reason other than funds: deposits not permitted for the account, an amount below its minimum, a bank link not yet approved. No money moved.",
+    action: "Check the bank link's status (GET /platform/accounts/me/bank-links) and the amount, then try again with a new Idempotency-Key.",
+  },
   order_not_found: {
     status: 404,
     title: "No such order",

@@ -8,7 +8,34 @@ export interface Actor {
   requestId: string;
 }
 
-export type AuditAction = "account.open" | "account.read" | "account.trading.read" | "account.update" | "account.close";
+export type AuditAction =
+  | "account.open"
+  | "account.read"
+  | "account.trading.read"
+  | "account.update"
+  | "account.close"
+  | "account.activity.read"
+  | "bank_link.create"
+  | "bank_link.list"
+  | "bank_link.delete"
+  | "plaid.link_token"
+  | "transfer.create"
+  | "transfer.list"
+  | "transfer.read"
+  | "transfer.cancel"
+  | "order.create"
+  | "order.list"
+  | "order.read"
+  | "order.cancel"
+  | "position.list"
+  | "position.close";
+
+/** What a money or trading row adds: the request's Idempotency-Key, the amount or the symbol. Never a bank number. */
+export interface AuditDetails {
+  idempotencyKey?: string;
+  amount?: string;
+  symbol?: string;
+}
 
 /** "ok", or the failure's code (internal_error for anything unexpected). */
 export function outcomeOf(error?: unknown): string {
@@ -17,21 +44,21 @@ export function outcomeOf(error?: unknown): string {
 }
 
 /** The row, as a statement to run alone or in a batch with the write it records. */
-export function auditEvent(db: D1Database, actor: Actor, action: AuditAction, outcome: string, now = new Date()): D1PreparedStatement {
+export function auditEvent(db: D1Database, actor: Actor, action: AuditAction, outcome: string, details: AuditDetails = {}): D1PreparedStatement {
   return db
-    .prepare("INSERT INTO audit_events (sub, action, request_id, outcome, at) VALUES (?, ?, ?, ?, ?)")
-    .bind(actor.sub, action, actor.requestId, outcome, now.toISOString());
+    .prepare("INSERT INTO audit_events (sub, action, request_id, idempotency_key, outcome, amount, symbol, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(actor.sub, action, actor.requestId, details.idempotencyKey ?? null, outcome, details.amount ?? null, details.symbol ?? null, new Date().toISOString());
 }
 
 /** Runs `flow` and writes its row with the outcome, whether it succeeded or failed. */
-export async function audited<T>(db: D1Database, actor: Actor, action: AuditAction, flow: () => Promise<T>): Promise<T> {
+export async function audited<T>(db: D1Database, actor: Actor, action: AuditAction, flow: () => Promise<T>, details: AuditDetails = {}): Promise<T> {
   let result: T;
   try {
     result = await flow();
   } catch (error) {
-    await auditEvent(db, actor, action, outcomeOf(error)).run();
+    await auditEvent(db, actor, action, outcomeOf(error), details).run();
     throw error;
   }
-  await auditEvent(db, actor, action, "ok").run();
+  await auditEvent(db, actor, action, "ok", details).run();
   return result;
 }

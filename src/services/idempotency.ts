@@ -56,12 +56,21 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * SHA-256 (hex) of the route and the canonical body. The caller leaves out the step up's password
- * and code: a hash of a password is not kept, and a retry with a corrected code is the same request.
+ * HMAC-SHA-256 (hex) of the route and the canonical body, under a key of the server's: a body may
+ * carry a bank account number, and a plain hash of a short number could be reversed by trying them
+ * all. The caller leaves out the step up's password and code: a retry with a corrected code is the
+ * same request.
  */
-export async function fingerprint(route: string, body: unknown): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${route}\n${canonicalJson(body)}`));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+export async function fingerprint(key: CryptoKey, route: string, body: unknown): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${route}\n${canonicalJson(body)}`));
+  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The fingerprints' key, derived from a server secret for this purpose alone (made once per isolate by the caller). */
+export async function fingerprintKey(secret: string): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const derived = await crypto.subtle.sign("HMAC", base, new TextEncoder().encode("idempotency-key fingerprint v1"));
+  return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 }
 
 /**

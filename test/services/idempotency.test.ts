@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Failure, isFailure } from "../../src/failures";
-import { clientOrderId, fingerprint, IdempotencyKeys, KEY_LIFETIME_MS, type KeyUse } from "../../src/services/idempotency";
+import { clientOrderId, fingerprint, fingerprintKey, IdempotencyKeys, KEY_LIFETIME_MS, type KeyUse } from "../../src/services/idempotency";
 
 const BUDGET_MS = 8_000;
 
@@ -135,13 +135,19 @@ describe("IdempotencyKeys", () => {
 });
 
 describe("fingerprints and client order ids", () => {
-  it("hashes the route and the body, whatever the order of its fields", async () => {
-    const a = await fingerprint("POST /transfers", { amount: "100.00", direction: "INCOMING", nested: { b: 1, a: [2, { d: 3, c: 4 }] } });
-    const b = await fingerprint("POST /transfers", { nested: { a: [2, { c: 4, d: 3 }], b: 1 }, direction: "INCOMING", amount: "100.00" });
+  it("fingerprints the route and the body under the server's key, whatever the order of the fields", async () => {
+    const key = await fingerprintKey("server-secret");
+    const a = await fingerprint(key, "POST /transfers", { amount: "100.00", direction: "INCOMING", nested: { b: 1, a: [2, { d: 3, c: 4 }] } });
+    const b = await fingerprint(key, "POST /transfers", { nested: { a: [2, { c: 4, d: 3 }], b: 1 }, direction: "INCOMING", amount: "100.00" });
     expect(a).toBe(b);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(await fingerprint("POST /orders", { amount: "100.00", direction: "INCOMING", nested: { b: 1, a: [2, { d: 3, c: 4 }] } })).not.toBe(a);
-    expect(await fingerprint("POST /transfers", { amount: "100.0", direction: "INCOMING" })).not.toBe(await fingerprint("POST /transfers", { amount: "100.00", direction: "INCOMING" }));
+    expect(await fingerprint(key, "POST /orders", { amount: "100.00", direction: "INCOMING", nested: { b: 1, a: [2, { d: 3, c: 4 }] } })).not.toBe(a);
+    expect(await fingerprint(key, "POST /transfers", { amount: "100.0" })).not.toBe(await fingerprint(key, "POST /transfers", { amount: "100.00" }));
+    // Not a plain hash: without the key, a short bank number cannot be found from it.
+    const plain = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode('POST /bank-links\n{"bank_account_number":"1234"}')));
+    const hex = [...plain].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    expect(await fingerprint(key, "POST /bank-links", { bank_account_number: "1234" })).not.toBe(hex);
+    expect(await fingerprint(await fingerprintKey("other-secret"), "POST /transfers", { amount: "100.00", direction: "INCOMING", nested: { b: 1, a: [2, { d: 3, c: 4 }] } })).not.toBe(a);
   });
 
   it("derives one client_order_id per user and key, at most 48 URL-safe characters", async () => {
