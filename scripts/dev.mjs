@@ -1,18 +1,43 @@
-// `npm run dev`: the API on 127.0.0.1:8787. Against the pool named in .dev.vars when there is one,
-// otherwise against cognito-local on 127.0.0.1:9229 (data in .cognito/), set up on first run.
+// `npm run dev`: the API on 127.0.0.1:8787 (`--port N` or PORT=N for another). Against the pool named
+// in .dev.vars when there is one, otherwise against cognito-local on 127.0.0.1:9229 (COGNITO_LOCAL_PORT;
+// data in .cognito/), set up on first run. DEV_DATA_DIR=<folder> keeps the emulator's data and
+// wrangler's local state (rate-limit counts) there instead of in the repository, as the check scripts do.
 // One line per request: readable on a terminal, the Worker's JSON line otherwise; and one line per
 // code the emulator would have emailed.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { emulatorVars, ensurePoolAndClient, freePort, startCognitoLocal } from "./cognito-local.mjs";
+import { parseArgs } from "node:util";
+import { emulatorVars, ensurePoolAndClient, freePort, portTaken, startCognitoLocal } from "./cognito-local.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const API_PORT = process.env.PORT ?? "8787";
-const EMULATOR_PORT = Number(process.env.COGNITO_LOCAL_PORT ?? 9229);
+
+function refuse(message) {
+  console.error(`[dev] ${message}`);
+  process.exit(1);
+}
+
+/** `npm run dev -- --port 8788`, as wrangler advises when its port is taken, is the same as PORT=8788. */
+function portOption() {
+  try {
+    return parseArgs({ options: { port: { type: "string" } } }).values.port;
+  } catch (error) {
+    return refuse(`${error.message}. npm run dev takes --port N (the API's port, like PORT=N); COGNITO_LOCAL_PORT=N sets the emulator's.`);
+  }
+}
+
+function port(name, value) {
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) refuse(`${name} must be a port number (1 to 65535), not "${value}"`);
+  return Number(value);
+}
+
+const portArgument = portOption();
+const API_PORT = portArgument === undefined ? port("PORT", process.env.PORT ?? "8787") : port("--port", portArgument);
+const EMULATOR_PORT = port("COGNITO_LOCAL_PORT", process.env.COGNITO_LOCAL_PORT ?? "9229");
+const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? root);
+const emulatorDataDir = path.join(dataDir, ".cognito");
 
 /** KEY=value lines, as wrangler reads them; quotes around a value are removed. */
 function readDevVars(file) {
@@ -33,35 +58,26 @@ async function emulatorAlreadyRunning(endpoint) {
   }
 }
 
-async function portTaken(port) {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once("error", () => resolve(true))
-      .listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
-  });
-}
-
 async function startEmulator() {
   const endpoint = `http://127.0.0.1:${EMULATOR_PORT}/`;
   let emulator;
   if (await emulatorAlreadyRunning(endpoint)) {
     console.log(`[dev] using the cognito-local already running on ${endpoint} (its codes print on its own console)`);
   } else if (await portTaken(EMULATOR_PORT)) {
-    console.error(
-      `[dev] port ${EMULATOR_PORT}, for cognito-local, is taken by another program: stop it, or pick a free port with ` +
+    refuse(
+      `port ${EMULATOR_PORT}, for cognito-local, is taken by another program: stop it, or pick a free port with ` +
         `COGNITO_LOCAL_PORT=<port> npm run dev (README, "Troubleshooting").`,
     );
-    process.exit(1);
   } else {
     emulator = await startCognitoLocal({
-      dir: root,
+      dir: dataDir,
       port: EMULATOR_PORT,
       // The whole address: this console is the developer's own, the stand-in for their inbox.
       onCodeDelivery: ({ kind, code, destination }) => console.log(`[cognito-local] ${kind} ${code} for ${destination}`),
     });
-    console.log(`[dev] cognito-local running on ${endpoint} (pid ${emulator.pid}, data in .cognito/)`);
+    console.log(`[dev] cognito-local running on ${endpoint} (pid ${emulator.pid}, data in ${process.env.DEV_DATA_DIR ? emulatorDataDir : ".cognito"}/)`);
   }
-  const ids = await ensurePoolAndClient(endpoint, path.join(root, ".cognito", "ids.json"));
+  const ids = await ensurePoolAndClient(endpoint, path.join(emulatorDataDir, "ids.json"));
   console.log(`[dev] user pool ${ids.userPoolId}, app client ${ids.clientId}`);
   return { vars: emulatorVars(endpoint, ids), stop: () => emulator?.stop() };
 }
@@ -122,7 +138,8 @@ const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler
 // Its devtools inspector would take 9229 by default, cognito-local's port: a second `npm run dev`
 // (other ports) would then keep the first one's emulator from starting. A free port instead.
 const inspectorPort = String(process.env.INSPECTOR_PORT ?? (await freePort()));
-const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", API_PORT, "--inspector-port", inspectorPort, "--show-interactive-dev-session=false", ...varArgs];
+const persistArgs = process.env.DEV_DATA_DIR ? ["--persist-to", path.join(dataDir, ".wrangler", "state")] : [];
+const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", String(API_PORT), "--inspector-port", inspectorPort, "--show-interactive-dev-session=false", ...persistArgs, ...varArgs];
 const wrangler = spawn(process.execPath, [wranglerBin, ...wranglerArgs], {
   cwd: root,
   stdio: ["inherit", "pipe", "pipe"],
