@@ -121,14 +121,29 @@ function readable({ level, message, method, route, status, duration_ms, user, up
     .join(" ");
 }
 
+const unsupportedSeen = new Set();
+/**
+ * cognito-local answers an action it lacks (GlobalSignOut, AdminUserGlobalSignOut) with
+ * `CognitoLocal#Unsupported`, which the API reports as any upstream failure, a bare 502: say once
+ * per action that this is the emulator, not the API.
+ */
+function noteUnsupported(entry) {
+  for (const { action, errorType } of entry?.upstream ?? []) {
+    if (errorType !== "Unsupported" || unsupportedSeen.has(action)) continue;
+    unsupportedSeen.add(action);
+    console.log(`[dev] cognito-local lacks ${action}, so that request failed here; real Cognito has it (README, "The emulator is not Cognito")`);
+  }
+}
+
 /** Wrangler's output, less its own line per request (the Worker logs a fuller one). */
 function relay(from, to) {
   createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
     const plain = line.replace(ANSI, "");
     if (WRANGLER_REQUEST_LINE.test(plain)) return;
-    if (!to.isTTY) return to.write(plain + "\n");
-    const entry = logEntry(line);
-    to.write((entry ? readable(entry) : line) + "\n");
+    // The Worker's console.error lines come with wrangler's "✘ [ERROR] " in front.
+    const entry = logEntry(plain.replace(/^✘ \[ERROR\] /, ""));
+    to.write((to.isTTY && entry ? readable(entry) : to.isTTY ? line : plain) + "\n");
+    if (emulator) noteUnsupported(entry);
   });
 }
 
