@@ -137,9 +137,9 @@ export const FAILURES = {
   invalid_code: {
     status: 400,
     title: "Invalid code",
-    detail: "The code is not valid for this email.",
-    when: "The confirmation or reset code is wrong, or belongs to no pending request for this email.",
-    action: "Ask the user to check the code from the latest email; request a new one if needed.",
+    detail: "The code is not the right one for this request.",
+    when: "The code is wrong, or belongs to no pending request: the confirmation code (POST /platform/confirm), the reset code (POST /platform/password/reset), the first authenticator code that turns TOTP on (POST /platform/mfa/totp/enable, also when no set-up is pending), or the email verification code (POST /platform/email/verify). Reset and confirmation answer it identically for an unknown email, an unconfirmed and a confirmed account.",
+    action: "Ask the user to check the code from the latest email (for TOTP enable, the code the authenticator app shows now) and send it again; ask for a new one if needed (confirm/resend, password/forgot, email/verify/send, mfa/totp/setup).",
   },
   invalid_mfa_code: {
     status: 401,
@@ -154,6 +154,13 @@ export const FAILURES = {
     detail: "The sign-in session has expired or was used; log in again.",
     when: "POST /platform/login/mfa with a `session` that has expired (Cognito's default is three minutes), was already used, was refused after too many wrong codes, or does not belong to the email.",
     action: "Log in again with POST /platform/login for a new session, then send the code with it.",
+  },
+  totp_already_enabled: {
+    status: 409,
+    title: "TOTP already enabled",
+    detail: "TOTP is already on for this account; turn it off first (DELETE /platform/mfa/totp, with the password and a current code).",
+    when: "POST /platform/mfa/totp/setup for an account whose TOTP is on. No new secret is made: an authenticator app can only be replaced by the one who can turn the current one off.",
+    action: "Turn TOTP off with DELETE /platform/mfa/totp (password and a current code), then set it up again. A user who lost the authenticator asks the operator (README, \"Lost authenticator\").",
   },
   email_not_verified: {
     status: 403,
@@ -261,10 +268,10 @@ export const FAILURES = {
     action: "Nothing a client can do: the operator must set the named variables. Retry later.",
   },
   misconfigured: {
-    status: 500,
+    status: 503,
     title: "Service misconfigured",
     detail: "The service is misconfigured; the operator has been told.",
-    when: "Cognito or the Broker API rejected this API's own setup (app client, secret, IAM key, enabled flows, Broker API key). The detail is in the log only.",
+    when: "Cognito or the Broker API rejected this API's own setup (app client, secret, IAM key, enabled flows, Broker API key), or a rate-limit binding is missing from the deployment. The detail is in the log only.",
     action: "Nothing a client can do: report the `request_id` to the operator.",
   },
   internal_error: {

@@ -1,5 +1,5 @@
 // How a route documents itself for the OpenAPI document. Each router's docs sit beside it
-// (src/routes/*.docs.ts) and are typed by the router's own route table, so a route without docs,
+// (src/docs/routes/*.ts) and are typed by the router's own route table, so a route without docs,
 // or docs for a route that does not exist, does not compile. Build-time only: not in the Worker.
 import type { Hono } from "hono";
 import type * as z from "zod/mini";
@@ -30,8 +30,8 @@ export type RouterDocs<Router> = Router extends Hono<any, infer Routes, any> ? {
 // Problems by where they come from, so that each route lists them as its middleware raises them.
 /** Any route: an unexpected fault. */
 export const ANY: FailureCode[] = ["internal_error"];
-/** Every /platform route: the address's rate limit and a configured pool (routes/platform.ts). */
-export const PLATFORM: FailureCode[] = ["rate_limited", "not_configured"];
+/** Every /platform route: the address's rate limit (a missing binding: misconfigured) and a configured pool (routes/platform.ts). */
+export const PLATFORM: FailureCode[] = ["rate_limited", "misconfigured", "not_configured"];
 /** Routes with a JSON body: the body limit, the JSON parser and the zod validator. */
 export const BODY: FailureCode[] = ["malformed_json", "validation_failed", "payload_too_large", "unsupported_media_type"];
 /** requireAuth. */
@@ -60,6 +60,9 @@ export const EXAMPLE = {
   mfaSession: "AYABeExampleSessionOpaqueToTheClient0123456789abcdefghij",
   totpCode: "492039",
 };
+
+/** services/sign-in.ts reauthenticate, the step up: a wrong password, a wrong or spent TOTP code, an account that cannot sign in. */
+export const STEP_UP: FailureCode[] = ["invalid_credentials", "invalid_mfa_code", "mfa_session_expired", ...SIGN_IN];
 
 /** What the account's routes for the signed-in user can answer besides their own problems: requireAuth, Cognito, GetUser's states. */
 export const SIGNED_IN: FailureCode[] = ["invalid_token", "jwks_unavailable", "account_not_confirmed", "password_reset_required"];

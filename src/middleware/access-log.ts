@@ -5,20 +5,19 @@ import type { UpstreamCall } from "../upstream";
 import { log, maskEmail } from "../log";
 
 export interface AccessLogVariables extends RequestIdVariables {
-  email?: string;
   upstreamCalls?: UpstreamCall[];
   /** Why the request failed, set by the error handler: problem code and its cause. */
   failure?: Record<string, string>;
 }
 
 /**
- * One JSON line per request: what was asked, how it ended, which upstream calls it made and, for a
+ * One JSON line per request: what was asked, for whom (the email, masked), which upstream calls it made and, for a
  * failure, why (the Cognito error type and message are for the log only, never the response).
  */
 export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(async (c, next) => {
   const started = Date.now();
   await next();
-  const [email, upstreamCalls, failure] = [c.get("email"), c.get("upstreamCalls"), c.get("failure")];
+  const [email, upstreamCalls, failure] = [emailOf(c.req.valid("json" as never)), c.get("upstreamCalls"), c.get("failure")];
   log(
     c.res.status >= 500 ? "error" : "info",
     "request",
@@ -34,3 +33,8 @@ export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(asy
     c.get("requestId"),
   );
 });
+
+/** The email a route acted on: the `email` of its validated body (none before validation, or without one). */
+function emailOf(body: unknown): string | undefined {
+  return typeof body === "object" && body !== null && "email" in body && typeof body.email === "string" ? body.email : undefined;
+}

@@ -1,8 +1,10 @@
 import { createMiddleware } from "hono/factory";
-import type { RequestScope, UpstreamCall } from "../upstream";
+import { challengeSeal, type ChallengeSeal } from "../auth/challenge-session";
 import { openUserPool, type UserPool } from "../cognito/user-pool";
 import type { Config } from "../config";
 import { Failure } from "../failures";
+import { keptFor } from "../isolate";
+import type { RequestScope, UpstreamCall } from "../upstream";
 import type { ConfigVariables } from "./config";
 import type { AddressLimitVariables } from "./rate-limit";
 
@@ -13,6 +15,13 @@ export interface CognitoVariables {
   /** The request's time budget, call log and clearance, for every upstream client it uses. */
   upstreamScope: RequestScope;
   upstreamCalls: UpstreamCall[];
+  /** Seals the log-in's TOTP challenge session to its email (auth/challenge-session.ts). */
+  challengeSeal: ChallengeSeal;
+}
+
+/** One per config, so per isolate: the HMAC key is derived once. */
+function sealOf(config: Config): ChallengeSeal {
+  return challengeSeal(config.awsCredentials.secretAccessKey);
 }
 
 /** Gives routes the config and the request's user pool, or a 503 naming the variables to fix (never their values). */
@@ -29,6 +38,7 @@ export const withCognito = createMiddleware<{ Variables: CognitoVariables & Conf
   c.set("cognito", openUserPool(result.config, scope));
   c.set("upstreamScope", scope);
   c.set("upstreamCalls", scope.calls);
+  c.set("challengeSeal", keptFor(result.config, sealOf));
   await next();
 });
 

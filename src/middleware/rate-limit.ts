@@ -1,129 +1,165 @@
 /**
- * Rate limits, each a Workers Rate Limiting binding (wrangler.toml), checked before Cognito is called:
+ * Rate limits, each a Workers Rate Limiting binding (wrangler.toml), checked before any upstream call.
+ * `limit({ counter, key })` is the one way a route is limited; the rules of this API:
  *
- * - per client address and route, on every /platform route (IP_RATE_LIMITER): floods stop here. It
- *   starts before the body is read, and an address over it gets 429 whatever else is wrong with its
- *   request;
- * - per email and address, for guesses (GUESS_RATE_LIMITER): a password (log-in, resuming a sign-up)
- *   or a code (reset, confirmation). Keyed by the address too, so nobody can use up a victim's
- *   allowance from elsewhere;
- * - per email alone, for guesses that passed the per-address limits (ACCOUNT_RATE_LIMITER): the
- *   backstop against guessing spread over many addresses. Only passing requests count, so no single
- *   address can exhaust it;
- * - per email, for requests that send mail (MAIL_RATE_LIMITER): forgot-password and resend.
+ * - per client address and route pattern, on every /platform route (IP_RATE_LIMITER): floods stop
+ *   here. It starts before the body is read, and an address over it gets 429 whatever else is wrong
+ *   with its request;
+ * - guesses (a password or a code) per kind, account and address (GUESS_RATE_LIMITER), then per kind
+ *   and account for those that passed (ACCOUNT_RATE_LIMITER): the backstop against guessing spread
+ *   over many addresses, which no single address can exhaust. Kinds never share a count, so no
+ *   amount of wrong reset or confirmation codes touches a log-in's TOTP step;
+ * - mail per recipient and address (MAIL_RATE_LIMITER), then per recipient for what passed
+ *   (RECIPIENT_RATE_LIMITER): one address cannot block a victim's own reset. Mail to a new address
+ *   (email change) is also counted per target address, whichever account asks.
  *
- * Routes for the signed-in user (bearer) key the same counters by the token's `sub` instead of an
- * email: changing the password, TOTP codes, re-authenticating, email verification codes and mail.
- *
- * Mail and code limits never touch the password counters: no amount of forgot, reset, confirm or
- * resend traffic for a victim's email blocks the victim's log-in.
+ * The signed-in user's routes key the same counters by the token's `sub` instead of an email.
  */
-import type { Context } from "hono";
+import type { Context, Input, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { routePath } from "hono/route";
+import { convertIPv4BinaryToString, convertIPv4MappedIPv6ToIPv4, convertIPv6BinaryToString, convertIPv6ToBinary, isIPv4MappedIPv6 } from "hono/utils/ipaddr";
 import { Failure } from "../failures";
+import { keptFor } from "../isolate";
+import type { AuthVariables } from "./require-auth";
 
 /** The bindings' period (wrangler.toml): a client over a limit is told to come back after it. */
 const RETRY_AFTER_SECONDS = "60";
 
-export type GuessKind = "password" | "code";
+export type Counter = "IP_RATE_LIMITER" | "GUESS_RATE_LIMITER" | "ACCOUNT_RATE_LIMITER" | "MAIL_RATE_LIMITER" | "RECIPIENT_RATE_LIMITER" | "BROKERAGE_RATE_LIMITER";
+
+/** What a guess is of: each kind is counted on its own. */
+export type GuessKind = "password" | "totp" | "confirmation_code" | "reset_code" | "email_code";
 
 export interface AddressLimitVariables {
-  /** Settles with the address's verdict: rejects with a 429 problem when it is over its limit. */
+  /** Settles with the address's verdict; upstream calls wait for it (the request's clearance). */
   addressCheck: Promise<void>;
 }
 
-export interface AccountLimitVariables {
-  /** The normalised email a route acts on: the limits' key, and (masked) in the log. */
-  email: string;
+/** The counters an operator turned off on purpose: RATE_LIMITS_OFF="MAIL_RATE_LIMITER,…" (README, "Limits"). */
+function countersOff(env: Env): Set<string> {
+  const names = (env as { RATE_LIMITS_OFF?: string }).RATE_LIMITS_OFF ?? "";
+  return new Set(names.split(",").map((name) => name.trim()).filter(Boolean));
 }
 
-type EmailInput = { out: { json: { email: string } } };
-type LimitEnv = { Bindings: Env; Variables: AddressLimitVariables & AccountLimitVariables };
-
-async function withinLimit(limiter: RateLimit | undefined, key: string, detail: string): Promise<void> {
-  if (!limiter) return; // binding not declared: limits are the operator's choice
+/**
+ * One count against a counter. A binding that is not declared fails closed (503 misconfigured, the
+ * binding named in the log only) unless RATE_LIMITS_OFF names it: a deploy that forgot the
+ * bindings must not silently remove every limit.
+ */
+async function count(env: Env, counter: Counter, key: string, detail: string): Promise<void> {
+  const limiter = (env as Partial<Record<Counter, RateLimit>>)[counter];
+  if (!limiter) {
+    if (keptFor(env, countersOff).has(counter)) return;
+    throw new Failure("misconfigured", { cause: new Error(`the rate-limit binding ${counter} is not declared, and RATE_LIMITS_OFF does not name it`) });
+  }
   const { success } = await limiter.limit({ key });
   if (!success) throw new Failure("rate_limited", { detail, headers: { "retry-after": RETRY_AFTER_SECONDS } });
 }
 
+/** One rule: a counter, the key a request counts under, what a client over it is told. */
+export interface Rule<E extends LimitEnv, I extends Input = {}> {
+  counter: Counter;
+  key: (c: Context<E, string, I>) => string;
+  detail?: string;
+}
+
+type LimitEnv = { Bindings: Env; Variables: AddressLimitVariables };
+
+/**
+ * Limits a route by its rules, in order: each is counted only once the one before it passed (a
+ * backstop after its per-address rule), all of it beside the address's own check.
+ */
+export function limit<E extends LimitEnv, I extends Input = {}>(...rules: Rule<E, I>[]): MiddlewareHandler<E, string, I> {
+  return createMiddleware<E, string, I>(async (c, next) => {
+    const counted = (async () => {
+      for (const rule of rules) await count(c.env, rule.counter, rule.key(c), rule.detail ?? "Too many requests; retry later.");
+    })();
+    await Promise.all([c.get("addressCheck"), counted]);
+    await next();
+  });
+}
+
 /**
  * Cloudflare sets CF-Connecting-IP on every request and overwrites a client's own. An IPv6 client
- * usually holds a whole /64, so that is one address here; otherwise it could rotate freely.
+ * usually holds a whole /64, so that is one address here; otherwise it could rotate freely. An IPv4
+ * client written as IPv6 (::ffff:203.0.113.7) is that IPv4 address, not one /64 shared by all.
  */
-function clientAddress(c: Context): string {
+export function clientAddress(c: Context): string {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
   if (!ip.includes(":")) return ip;
-  // An IPv4 client written as IPv6 (::ffff:203.0.113.7) is that IPv4 address, not one shared /64.
-  const mappedIpv4 = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mappedIpv4) return mappedIpv4[1]!;
-  const [head = "", tail = ""] = ip.split("::");
-  const headGroups = head ? head.split(":") : [];
-  const tailGroups = tail ? tail.split(":") : [];
-  const groups = ip.includes("::") ? [...headGroups, ...Array(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0"), ...tailGroups] : headGroups;
-  return `${groups.slice(0, 4).map((group) => group.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  let address: bigint;
+  try {
+    address = convertIPv6ToBinary(ip);
+  } catch {
+    return ip; // not an address Cloudflare would send: counted as the string it is
+  }
+  if (isIPv4MappedIPv6(address)) return convertIPv4BinaryToString(convertIPv4MappedIPv6ToIPv4(address));
+  return `${convertIPv6BinaryToString((address >> 64n) << 64n)}/64`;
 }
 
 /**
  * Starts the address's check and lets the request go on meanwhile (reading the body, validating it,
- * starting the per-email checks), so no route waits for it on its own. Nothing reaches Cognito before
- * it passes (withCognito makes it the request's clearance), and after the route has answered, an
- * address over its limit gets 429 instead of whatever the route said.
+ * starting its own limits), so no route waits for it on its own. Nothing goes upstream before it
+ * passes (it is the request's clearance), and after the route has answered, an address over its
+ * limit gets 429 instead of whatever the route said. Keyed by the route's pattern, not its path:
+ * /platform/me/ reaches the handler of /platform/me and shares its count.
  */
 export const limitPerAddress = createMiddleware<LimitEnv>(async (c, next) => {
-  const check = withinLimit(c.env.IP_RATE_LIMITER, `${c.req.path}|${clientAddress(c)}`, "Too many requests from this address; retry later.");
+  const check = count(c.env, "IP_RATE_LIMITER", `${routePath(c, -1)}|${clientAddress(c)}`, "Too many requests from this address; retry later.");
   check.catch(() => undefined); // awaited below and by every upstream call; never an unhandled rejection
   c.set("addressCheck", check);
   await next();
   await check;
 });
 
-/** Counts one guess for `email` from `address`: the per-address limit, then the account's backstop. */
-async function countGuess(env: Env, address: string, kind: GuessKind, email: string): Promise<void> {
-  await withinLimit(env.GUESS_RATE_LIMITER, `${kind}|${email}|${address}`, "Too many attempts for this account; retry later.");
-  await withinLimit(env.ACCOUNT_RATE_LIMITER, `${kind}|${email}`, "Too many attempts for this account; retry later.");
+const GUESS_DETAIL = "Too many attempts for this account; retry later.";
+
+/** A route whose validated body has the email it acts on (after validJson). */
+type EmailInput = { out: { json: { email: string } } };
+type SignedIn = LimitEnv & { Variables: AuthVariables };
+
+/** The two rules of a guess of `kind` at `account`: per address, then the account's backstop. */
+function guessRules<E extends LimitEnv, I extends Input = {}>(kind: GuessKind, account: (c: Context<E, string, I>) => string): Rule<E, I>[] {
+  return [
+    { counter: "GUESS_RATE_LIMITER", key: (c) => `${kind}|${account(c)}|${clientAddress(c)}`, detail: GUESS_DETAIL },
+    { counter: "ACCOUNT_RATE_LIMITER", key: (c) => `${kind}|${account(c)}`, detail: GUESS_DETAIL },
+  ];
 }
 
-/** For a route that checks a password or a code for the email in its body: counted before Cognito sees it. */
+/** A route that checks a password or a code for the email in its body (after validJson). */
 export function limitGuesses(kind: GuessKind) {
-  return createMiddleware<LimitEnv, string, EmailInput>(async (c, next) => {
-    const { email } = c.req.valid("json");
-    c.set("email", email);
-    await Promise.all([c.get("addressCheck"), countGuess(c.env, clientAddress(c), kind, email)]);
-    await next();
-  });
+  return limit<LimitEnv, EmailInput>(...guessRules<LimitEnv, EmailInput>(kind, (c) => c.req.valid("json").email));
 }
 
 /** The same count, for a flow that only sometimes checks a password (resuming a sign-up). */
-export function passwordGuessCounter<E extends { Bindings: Env }>(c: Context<E>, email: string): () => Promise<void> {
-  return () => countGuess(c.env, clientAddress(c), "password", email);
+export function passwordGuessCounter<E extends LimitEnv>(c: Context<E>, email: string): () => Promise<void> {
+  return async () => {
+    for (const rule of guessRules<E>("password", () => email)) await count(c.env, rule.counter, rule.key(c), GUESS_DETAIL);
+  };
 }
 
-type UserLimitEnv = { Bindings: Env; Variables: AddressLimitVariables & { auth: { sub: string } } };
-
-/** For a bearer route that checks a password or a code of the signed-in user (after requireAuth). */
+/** A bearer route that checks a password or a code of the signed-in user (after requireAuth). */
 export function limitGuessesOfUser(kind: GuessKind) {
-  return createMiddleware<UserLimitEnv>(async (c, next) => {
-    await Promise.all([c.get("addressCheck"), countGuess(c.env, clientAddress(c), kind, c.get("auth").sub)]);
-    await next();
-  });
+  return limit<SignedIn>(...guessRules<SignedIn>(kind, (c) => c.get("user").sub));
 }
 
-/** For a bearer route that sends mail to the signed-in user (after requireAuth). */
-export const limitMailOfUser = createMiddleware<UserLimitEnv>(async (c, next) => {
-  await Promise.all([c.get("addressCheck"), withinLimit(c.env.MAIL_RATE_LIMITER, c.get("auth").sub, "Too many codes sent; retry later.")]);
-  await next();
-});
+const MAIL_DETAIL = "Too many codes sent to this email; retry later.";
 
-/** For a route that sends mail to the email in its body. */
-export const limitMail = createMiddleware<LimitEnv, string, EmailInput>(async (c, next) => {
-  const { email } = c.req.valid("json");
-  c.set("email", email);
-  await Promise.all([c.get("addressCheck"), withinLimit(c.env.MAIL_RATE_LIMITER, email, "Too many codes sent to this email; retry later.")]);
-  await next();
-});
+/** A route that sends mail to the email in its body: per recipient and address, then per recipient. */
+export const limitMail = limit<LimitEnv, EmailInput>(
+  { counter: "MAIL_RATE_LIMITER", key: (c) => `${c.req.valid("json").email}|${clientAddress(c)}`, detail: MAIL_DETAIL },
+  { counter: "RECIPIENT_RATE_LIMITER", key: (c) => c.req.valid("json").email, detail: MAIL_DETAIL },
+);
 
-/** Names the email of a route that has no per-email limit (sign-up), for the log. */
-export const noteEmail = createMiddleware<LimitEnv, string, EmailInput>(async (c, next) => {
-  c.set("email", c.req.valid("json").email);
-  await next();
-});
+/** A bearer route that sends mail to the signed-in user's own address (after requireAuth). */
+export const limitMailOfUser = limit<SignedIn>({ counter: "MAIL_RATE_LIMITER", key: (c) => `user|${c.get("user").sub}`, detail: "Too many codes sent; retry later." });
+
+/**
+ * A bearer route that sends mail to a new address in its body (email change): per account, and per
+ * target address whichever account asks, so many accounts cannot flood one inbox.
+ */
+export const limitMailToNewAddress = limit<SignedIn, EmailInput>(
+  { counter: "MAIL_RATE_LIMITER", key: (c) => `user|${c.get("user").sub}`, detail: "Too many codes sent; retry later." },
+  { counter: "MAIL_RATE_LIMITER", key: (c) => `target|${c.req.valid("json").email}`, detail: MAIL_DETAIL },
+);

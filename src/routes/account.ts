@@ -1,9 +1,9 @@
 import { Hono } from "hono/tiny";
-import { limitGuessesOfUser, limitMailOfUser } from "../middleware/rate-limit";
+import { limitGuessesOfUser, limitMailOfUser, limitMailToNewAddress } from "../middleware/rate-limit";
 import { requireRecentSignIn } from "../middleware/recent-sign-in";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
-import { CodeOnly, DeleteAccount, EmailOnly } from "../schemas/requests";
+import { CodeOnly, EmailChange, StepUp } from "../schemas/requests";
 import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } from "../services/account";
 import { refuseWhileBrokerageAccountOpen } from "../services/brokerage";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
@@ -18,15 +18,24 @@ export const accountRoutes = new Hono<PlatformEnv>()
     await sendEmailVerificationCode(c.get("cognito"), c.get("user"));
     return c.json(EMAIL_CODE_SENT, 202);
   })
-  .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("code"), async (c) => {
+  .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("email_code"), async (c) => {
     await verifyEmail(c.get("cognito"), c.get("user"), c.req.valid("json").code);
     return c.body(null, 204);
   })
-  .post("/email/change", requireAuth, requireRecentSignIn(EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS), validJson(EmailOnly), limitMailOfUser, async (c) => {
-    await changeEmail(c.get("cognito"), c.get("user"), c.req.valid("json").email);
-    return c.json(NEW_EMAIL_CODE_SENT, 202);
-  })
-  .delete("/me", requireAuth, validJson(DeleteAccount), limitGuessesOfUser("password"), async (c) => {
+  .post(
+    "/email/change",
+    requireAuth,
+    requireRecentSignIn(EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS),
+    validJson(EmailChange),
+    limitGuessesOfUser("password"),
+    limitMailToNewAddress,
+    async (c) => {
+      const { email, password, code } = c.req.valid("json");
+      await changeEmail(c.get("cognito"), c.get("user"), email, { password, code });
+      return c.json(NEW_EMAIL_CODE_SENT, 202);
+    },
+  )
+  .delete("/me", requireAuth, validJson(StepUp), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
     // No D1 binding: this deployment keeps no brokerage accounts.
     if (c.env.DB) await refuseWhileBrokerageAccountOpen(c.env.DB, c.get("user").sub);

@@ -1,7 +1,7 @@
 import type { AccessLogVariables } from "../middleware/access-log";
 import type { CognitoVariables } from "../middleware/cognito";
 import type { ConfigVariables } from "../middleware/config";
-import type { AccountLimitVariables, AddressLimitVariables } from "../middleware/rate-limit";
+import type { AddressLimitVariables } from "../middleware/rate-limit";
 
 /**
  * What every /platform route can read: the bindings, and the variables the platform middleware sets.
@@ -10,5 +10,5 @@ import type { AccountLimitVariables, AddressLimitVariables } from "../middleware
  */
 export interface PlatformEnv {
   Bindings: Env;
-  Variables: AccessLogVariables & ConfigVariables & AddressLimitVariables & AccountLimitVariables & CognitoVariables;
+  Variables: AccessLogVariables & ConfigVariables & AddressLimitVariables & CognitoVariables;
 }

@@ -2,16 +2,17 @@ import { Hono } from "hono/tiny";
 import { limitGuessesOfUser } from "../middleware/rate-limit";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
-import { PasswordAndTotp, TotpCodeOnly } from "../schemas/requests";
+import { PasswordAndTotp, PasswordOnly, TotpCodeOnly } from "../schemas/requests";
 import { disableTotp, enableTotp, setUpTotp } from "../services/mfa";
 import type { PlatformEnv } from "./env";
 
-/** Authenticator-app (TOTP) MFA for the signed-in user: a secret, a code to turn it on, password and code to turn it off. */
+/** Authenticator-app (TOTP) MFA for the signed-in user: the password for a secret, a code to turn it on, password and code to turn it off. */
 export const mfaRoutes = new Hono<PlatformEnv>()
-  .post("/mfa/totp/setup", requireAuth, async (c) => {
-    return c.json(await setUpTotp(c.get("cognito"), c.get("user"), c.get("config").totpIssuer), 200);
+  .post("/mfa/totp/setup", requireAuth, validJson(PasswordOnly), limitGuessesOfUser("password"), async (c) => {
+    const setup = await setUpTotp(c.get("cognito"), c.get("user"), c.req.valid("json").password, c.get("config").totpIssuer);
+    return c.json(setup, 200);
   })
-  .post("/mfa/totp/enable", requireAuth, validJson(TotpCodeOnly), limitGuessesOfUser("code"), async (c) => {
+  .post("/mfa/totp/enable", requireAuth, validJson(TotpCodeOnly), limitGuessesOfUser("totp"), async (c) => {
     await enableTotp(c.get("cognito"), c.get("user"), c.req.valid("json").code);
     return c.body(null, 204);
   })

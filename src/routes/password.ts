@@ -9,20 +9,21 @@ import type { PlatformEnv } from "./env";
 
 /**
  * A forgotten password: a code by mail, then a new password with it; neither tells whether an email
- * has an account. And a known one changed by the signed-in user. Both end every session.
+ * has an account. And a known one changed by the signed-in user (with the TOTP code when on). Both
+ * end every session.
  */
 export const passwordRoutes = new Hono<PlatformEnv>()
   .post("/password/forgot", validJson(EmailOnly), limitMail, async (c) => {
     await requestPasswordReset(c.get("cognito"), c.req.valid("json").email);
     return c.json(CODE_SENT, 202);
   })
-  .post("/password/reset", validJson(ResetPassword), limitGuesses("code"), async (c) => {
+  .post("/password/reset", validJson(ResetPassword), limitGuesses("reset_code"), async (c) => {
     const { email, code, password } = c.req.valid("json");
     await resetPassword(c.get("cognito"), email, code, password);
     return c.body(null, 204);
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
-    const { current_password, new_password } = c.req.valid("json");
-    await changePassword(c.get("cognito"), c.get("user"), current_password, new_password);
+    const { current_password, new_password, code } = c.req.valid("json");
+    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password);
     return c.body(null, 204);
   });

@@ -13,13 +13,13 @@ import type * as z from "zod/mini";
 export const sessionRoutes = new Hono<PlatformEnv>()
   .post("/login", validJson(Credentials), limitGuesses("password"), async (c) => {
     const { email, password } = c.req.valid("json");
-    const outcome = await logIn(c.get("cognito"), email, password);
+    const outcome = await logIn(c.get("cognito"), c.get("challengeSeal"), email, password);
     if (outcome.kind === "mfa_required") return c.json({ status: "mfa_required" as const, mfa: "totp" as const, session: outcome.challengeSession }, 202);
     return c.json(outcome.tokens, 200);
   })
-  .post("/login/mfa", validJson(MfaLogin), limitGuesses("code"), async (c) => {
+  .post("/login/mfa", validJson(MfaLogin), limitGuesses("totp"), async (c) => {
     const { email, session, code } = c.req.valid("json");
-    return c.json(await completeMfaLogIn(c.get("cognito"), email, session, code), 200);
+    return c.json(await completeMfaLogIn(c.get("cognito"), c.get("challengeSeal"), email, session, code), 200);
   })
   .get("/me", requireAuth, validQuery(MeQuery), async (c) => {
     const claims = c.get("auth");

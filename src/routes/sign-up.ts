@@ -1,7 +1,5 @@
 import { Hono } from "hono/tiny";
-import type { CodeDelivery } from "../cognito/user-pool";
-import { maskEmail } from "../log";
-import { limitGuesses, limitMail, noteEmail, passwordGuessCounter } from "../middleware/rate-limit";
+import { limitGuesses, limitMail, passwordGuessCounter } from "../middleware/rate-limit";
 import { validJson } from "../middleware/validate";
 import { ConfirmSignUp, Credentials, EmailOnly } from "../schemas/requests";
 import { confirmSignUp, resendConfirmationCode, signUp } from "../services/sign-up";
@@ -10,18 +8,18 @@ import type { PlatformEnv } from "./env";
 
 /** Creating an account: the tutorial's sign-up, and the emailed-code confirmation when AUTO_CONFIRM=false. */
 export const signUpRoutes = new Hono<PlatformEnv>()
-  .post("/signup", validJson(Credentials), noteEmail, async (c) => {
+  .post("/signup", validJson(Credentials), async (c) => {
     const { email, password } = c.req.valid("json");
     const outcome = await signUp(c.get("cognito"), email, password, {
       autoConfirm: c.get("config").autoConfirm,
       countPasswordGuess: passwordGuessCounter(c, email),
     });
     if (outcome.kind === "code_sent") {
-      return c.json({ status: "confirmation_required" as const, code_delivery: deliveryOf(outcome.delivery) }, 202);
+      return c.json({ status: "confirmation_required" as const, code_delivery: outcome.delivery }, 202);
     }
     return c.json(outcome.tokens, 201);
   })
-  .post("/confirm", validJson(ConfirmSignUp), limitGuesses("code"), async (c) => {
+  .post("/confirm", validJson(ConfirmSignUp), limitGuesses("confirmation_code"), async (c) => {
     const { email, code } = c.req.valid("json");
     await confirmSignUp(c.get("cognito"), email, code);
     return c.body(null, 204);
@@ -30,8 +28,3 @@ export const signUpRoutes = new Hono<PlatformEnv>()
     await resendConfirmationCode(c.get("cognito"), c.req.valid("json").email);
     return c.json(CODE_SENT, 202);
   });
-
-/** Real Cognito already masks the destination; the emulator does not, so mask it here too. */
-function deliveryOf(delivery: CodeDelivery | undefined) {
-  return { medium: delivery?.DeliveryMedium ?? "EMAIL", destination: delivery?.Destination ? maskEmail(delivery.Destination) : null };
-}

@@ -120,6 +120,3 @@ export const ChangeContact = only({
     postal_code: z.optional(Contact.postal_code),
   }).check(z.refine((contact) => Object.keys(contact).length > 0, { error: "contact must change at least one field" })),
 });
-
-/** POST /platform/accounts/me/close: the same step up as deleting the login, `code` when TOTP is on. */
-export { DeleteAccount as CloseAccount } from "./requests";

@@ -20,10 +20,18 @@ export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, user: Sig
 }
 
 /**
- * UpdateUserAttributes: a code to the new address. An address that another account has resolves the
- * same way (Cognito sends nothing then), so this cannot tell anyone which emails have accounts.
+ * UpdateUserAttributes: a code to the new address, once the password (and the TOTP code when on)
+ * proves it is the user asking: whoever controls the email controls the account through a reset. An
+ * address that another account has resolves the same way (Cognito sends nothing then), so this
+ * cannot tell anyone which emails have accounts.
  */
-export async function changeEmail(pool: Pick<UserPool, "changeEmail">, user: SignedInUser, email: string): Promise<void> {
+export async function changeEmail(
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "changeEmail">,
+  user: SignedInUser,
+  email: string,
+  proof: StepUp,
+): Promise<void> {
+  await reauthenticate(pool, user, proof);
   try {
     await inUserTerms(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
   } finally {

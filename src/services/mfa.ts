@@ -3,7 +3,7 @@ import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
 import { forgetProfiles, userProfile } from "./profile";
-import { reauthenticate } from "./sign-in";
+import { reauthenticate, signInWithPassword } from "./sign-in";
 
 export interface TotpSetup {
   secret: string;
@@ -13,8 +13,20 @@ export interface TotpSetup {
 /**
  * A new TOTP secret, and the otpauth:// URI an authenticator app takes (Key Uri Format): labelled
  * "issuer:email", both parts percent-encoded. TOTP is on only after enableTotp checks a code.
+ *
+ * Only for the password's holder, and only while TOTP is off: AWS does not say whether a pending,
+ * unverified association leaves a user who had TOTP on able to sign in with the password alone, so
+ * none is ever made for such a user (409; they turn it off first, with password and code). Cognito's
+ * own sign-in decides whether TOTP is on: its TOTP challenge is the answer, not a cached profile.
  */
-export async function setUpTotp(pool: Pick<UserPool, "associateSoftwareToken" | "getUser">, user: SignedInUser, issuer: string): Promise<TotpSetup> {
+export async function setUpTotp(
+  pool: Pick<UserPool, "passwordAuth" | "associateSoftwareToken" | "getUser">,
+  user: SignedInUser,
+  password: string,
+  issuer: string,
+): Promise<TotpSetup> {
+  const proof = await signInWithPassword(pool, user.username, password);
+  if (proof.kind === "totp_required") throw new Failure("totp_already_enabled");
   const [secret, profile] = await Promise.all([inUserTerms(pool.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(pool, user, false)]);
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(profile.email ?? user.sub)}`;
   return { secret, otpauth_uri: `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}` };

@@ -3,6 +3,7 @@ import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { inUserTerms, isPolicyRefusal, WITH_ACCESS_TOKEN, WITHOUT_REVEALING_ACCOUNT } from "./cognito-errors";
 import { forgetProfiles } from "./profile";
+import { reauthenticate, type StepUp } from "./sign-in";
 
 /** ForgotPassword: resolves the same way whether or not the email has an account. */
 export async function requestPasswordReset(pool: Pick<UserPool, "forgotPassword">, email: string): Promise<void> {
@@ -31,15 +32,18 @@ export async function resetPassword(
 }
 
 /**
- * ChangePassword for the signed-in user, then AdminUserGlobalSignOut: whoever else holds a session
- * of the account loses it with the old password.
+ * ChangePassword for the signed-in user, once the current password (and the TOTP code when on) proves
+ * it is the user asking, then AdminUserGlobalSignOut: whoever else holds a session of the account
+ * loses it with the old password.
  */
 export async function changePassword(
-  pool: Pick<UserPool, "changePassword" | "adminUserGlobalSignOut">,
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "changePassword" | "adminUserGlobalSignOut">,
   user: SignedInUser,
-  current: string,
+  proof: StepUp,
   proposed: string,
 ): Promise<void> {
+  const current = proof.password;
+  await reauthenticate(pool, user, proof);
   // Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword.
   await inUserTerms(pool.changePassword(user.accessToken, current, proposed), {
     ...WITH_ACCESS_TOKEN,

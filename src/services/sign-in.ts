@@ -1,3 +1,4 @@
+import type { ChallengeSeal } from "../auth/challenge-session";
 import type { SignedInUser } from "../auth/signed-in-user";
 import { ChallengeRequiredError } from "../cognito/errors";
 import type { AuthenticationResult, UserPool } from "../cognito/user-pool";
@@ -5,27 +6,44 @@ import { Failure } from "../failures";
 import { inUserTerms, meaningOf, WRONG_PASSWORD } from "./cognito-errors";
 import { refreshedTokens, sessionTokens, type RefreshedTokens, type Tokens } from "./tokens";
 
-/** The tokens of a sign-in, or, for a user with TOTP on, Cognito's challenge session for the code step (POST /login/mfa). */
-export type LogInOutcome = { kind: "signed_in"; tokens: Tokens } | { kind: "mfa_required"; challengeSession: string };
+/** Cognito's answer to a password: a finished sign-in, or the challenge session of its TOTP step. */
+export type SignInOutcome = { kind: "signed_in"; result: AuthenticationResult } | { kind: "totp_required"; challengeSession: string };
 
-/** USER_PASSWORD_AUTH; a wrong password and an unknown email are the same invalid_credentials. */
-export async function logIn(pool: Pick<UserPool, "passwordAuth">, email: string, password: string): Promise<LogInOutcome> {
+/** USER_PASSWORD_AUTH; a wrong password and an unknown user are the same invalid_credentials. */
+export async function signInWithPassword(pool: Pick<UserPool, "passwordAuth">, username: string, password: string): Promise<SignInOutcome> {
   try {
-    return { kind: "signed_in", tokens: sessionTokens(await pool.passwordAuth(email, password)) };
+    return { kind: "signed_in", result: await pool.passwordAuth(username, password) };
   } catch (error) {
-    const challengeSession = totpChallengeSession(error);
-    if (challengeSession) return { kind: "mfa_required", challengeSession };
+    // Any other challenge stays an error (403, naming it).
+    if (error instanceof ChallengeRequiredError && error.challenge === "SOFTWARE_TOKEN_MFA" && error.session) {
+      return { kind: "totp_required", challengeSession: error.session };
+    }
     throw meaningOf(error, WRONG_PASSWORD);
   }
 }
 
-/** The session of Cognito's SOFTWARE_TOKEN_MFA challenge; any other challenge stays an error (403, naming it). */
-function totpChallengeSession(error: unknown): string | undefined {
-  return error instanceof ChallengeRequiredError && error.challenge === "SOFTWARE_TOKEN_MFA" ? error.session : undefined;
+/** POST /login's answer: the tokens, or, for a user with TOTP on, the sealed challenge session for POST /login/mfa. */
+export type LogInOutcome = { kind: "signed_in"; tokens: Tokens } | { kind: "mfa_required"; challengeSession: string };
+
+export async function logIn(pool: Pick<UserPool, "passwordAuth">, seal: ChallengeSeal, email: string, password: string): Promise<LogInOutcome> {
+  const outcome = await signInWithPassword(pool, email, password);
+  if (outcome.kind === "signed_in") return { kind: "signed_in", tokens: sessionTokens(outcome.result) };
+  return { kind: "mfa_required", challengeSession: await seal.seal(email, outcome.challengeSession) };
 }
 
-/** The TOTP step of a log-in: tokens for the right code; the challenge session may be retried after a wrong one. */
-export async function completeMfaLogIn(pool: Pick<UserPool, "answerSoftwareTokenChallenge">, email: string, challengeSession: string, code: string): Promise<Tokens> {
+/**
+ * The TOTP step of a log-in: tokens for the right code; the challenge session may be retried after a
+ * wrong one. A session this API did not seal for this email is refused before Cognito is asked.
+ */
+export async function completeMfaLogIn(
+  pool: Pick<UserPool, "answerSoftwareTokenChallenge">,
+  seal: ChallengeSeal,
+  email: string,
+  sealedSession: string,
+  code: string,
+): Promise<Tokens> {
+  const challengeSession = await seal.open(email, sealedSession);
+  if (!challengeSession) throw new Failure("mfa_session_expired");
   return sessionTokens(await answerTotp(pool, email, challengeSession, code));
 }
 
@@ -46,24 +64,18 @@ export interface StepUp {
 }
 
 /**
- * The one re-authentication of this API: proves that the signed-in user knows the password, and the
- * TOTP code when TOTP is on, before a change that a stolen access token alone must not make. Cognito
- * checks a TOTP code only inside a sign-in, so this signs in anew as the token's own user and returns
- * that session's access token.
+ * The one re-authentication of this API, for every change of who controls the account (and, next,
+ * every movement of money out): proves that the signed-in user knows the password, and the TOTP code
+ * when TOTP is on. Cognito checks a TOTP code only inside a sign-in, so this signs in anew as the
+ * token's own user and returns that sign-in's access token.
  */
 export async function reauthenticate(pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge">, user: SignedInUser, proof: StepUp): Promise<string> {
-  let result: AuthenticationResult;
-  try {
-    result = await pool.passwordAuth(user.username, proof.password);
-  } catch (error) {
-    const challengeSession = totpChallengeSession(error);
-    if (!challengeSession) throw meaningOf(error, WRONG_PASSWORD);
-    if (proof.code === undefined) {
-      throw new Failure("validation_failed", { errors: [{ field: "code", message: "code is required: TOTP is on for this account" }], cause: error });
-    }
-    result = await answerTotp(pool, user.username, challengeSession, proof.code);
+  const outcome = await signInWithPassword(pool, user.username, proof.password);
+  if (outcome.kind === "signed_in") return outcome.result.AccessToken;
+  if (proof.code === undefined) {
+    throw new Failure("validation_failed", { errors: [{ field: "code", message: "code is required: TOTP is on for this account" }] });
   }
-  return result.AccessToken;
+  return (await answerTotp(pool, user.username, outcome.challengeSession, proof.code)).AccessToken;
 }
 
 /** REFRESH_TOKEN_AUTH: new access and ID tokens for a refresh token that Cognito still honours. */

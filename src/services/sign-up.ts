@@ -1,16 +1,27 @@
 import { ChallengeRequiredError, isAlreadyConfirmed, isCognitoError } from "../cognito/errors";
 import type { CodeDelivery, UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
+import { maskEmail } from "../log";
 import { inUserTerms, meaningOf, WITHOUT_REVEALING_ACCOUNT, WRONG_PASSWORD } from "./cognito-errors";
-import { logIn } from "./sign-in";
-import type { Tokens } from "./tokens";
+import { signInWithPassword } from "./sign-in";
+import { sessionTokens, type Tokens } from "./tokens";
 
 export type SignUpPool = Pick<
   UserPool,
   "signUp" | "adminGetUserStatus" | "adminConfirmSignUp" | "passwordAuth" | "resendConfirmationCode" | "confirmSignUp"
 >;
 
-export type SignUpOutcome = { kind: "signed_in"; tokens: Tokens } | { kind: "code_sent"; delivery: CodeDelivery | undefined };
+/** Where the confirmation code went, masked: real Cognito masks the destination already, the emulator does not. */
+export interface Delivery {
+  medium: string;
+  destination: string | null;
+}
+
+export type SignUpOutcome = { kind: "signed_in"; tokens: Tokens } | { kind: "code_sent"; delivery: Delivery };
+
+function deliveryOf(delivery: CodeDelivery | undefined): Delivery {
+  return { medium: delivery?.DeliveryMedium ?? "EMAIL", destination: delivery?.Destination ? maskEmail(delivery.Destination) : null };
+}
 
 export interface SignUpPolicy {
   /** Confirm with AdminConfirmSignUp and sign in (the tutorial's flow), or let Cognito email a code. */
@@ -31,16 +42,16 @@ export async function signUp(pool: SignUpPool, email: string, password: string, 
     if (!isCognitoError(error, "UsernameExistsException", "AliasExistsException")) throw meaningOf(error);
     return resumeSignUp(pool, email, password, policy);
   }
-  if (!policy.autoConfirm && !created.UserConfirmed) return { kind: "code_sent", delivery: created.CodeDeliveryDetails };
+  if (!policy.autoConfirm && !created.UserConfirmed) return { kind: "code_sent", delivery: deliveryOf(created.CodeDeliveryDetails) };
   if (!created.UserConfirmed) await confirm(pool, email);
   return firstSignIn(pool, email, password);
 }
 
 /** A new account has no second factor yet: its first sign-in gives tokens. */
 async function firstSignIn(pool: SignUpPool, email: string, password: string): Promise<SignUpOutcome> {
-  const outcome = await logIn(pool, email, password);
+  const outcome = await signInWithPassword(pool, email, password);
   if (outcome.kind !== "signed_in") throw new Failure("challenge_required", { detail: "Sign-in needs the SOFTWARE_TOKEN_MFA step, which this API does not offer." });
-  return outcome;
+  return { kind: "signed_in", tokens: sessionTokens(outcome.result) };
 }
 
 /**
@@ -60,7 +71,7 @@ async function resumeSignUp(pool: SignUpPool, email: string, password: string, p
     await pool.passwordAuth(email, password);
   } catch (error) {
     if (isCognitoError(error, "UserNotConfirmedException")) {
-      if (!policy.autoConfirm) return { kind: "code_sent", delivery: (await inUserTerms(pool.resendConfirmationCode(email))).CodeDeliveryDetails };
+      if (!policy.autoConfirm) return { kind: "code_sent", delivery: deliveryOf((await inUserTerms(pool.resendConfirmationCode(email))).CodeDeliveryDetails) };
       await confirm(pool, email);
       return firstSignIn(pool, email, password);
     }

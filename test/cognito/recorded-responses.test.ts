@@ -27,9 +27,9 @@ describe("log-in against real Cognito's answers", () => {
     ["unconfirmed account", RECORDED.unconfirmed, 403, "account_not_confirmed"],
     ["password reset required", RECORDED.resetRequired, 403, "password_reset_required"],
     ["Cognito's lockout", RECORDED.attemptsExceeded, 429, "rate_limited"],
-    ["client secret hash rejected", RECORDED.secretHash, 500, "misconfigured"],
-    ["auth flow not enabled", RECORDED.flowNotEnabled, 500, "misconfigured"],
-    ["app client missing", RECORDED.poolNotFound, 500, "misconfigured"],
+    ["client secret hash rejected", RECORDED.secretHash, 503, "misconfigured"],
+    ["auth flow not enabled", RECORDED.flowNotEnabled, 503, "misconfigured"],
+    ["app client missing", RECORDED.poolNotFound, 503, "misconfigured"],
     ["an error type nobody knows yet", RECORDED.unknownType, 502, "upstream_error"],
   ];
   for (const [name, reply, status, code] of cases) {
@@ -198,8 +198,8 @@ describe("sign-up against real Cognito's answers", () => {
   });
 
   const cases: [string, Record<string, Reply[]>, number, string][] = [
-    ["IAM key rejected", { SignUp: [signUpResult()], AdminConfirmSignUp: [RECORDED.badSignature] }, 500, "misconfigured"],
-    ["IAM policy missing", { SignUp: [signUpResult()], AdminConfirmSignUp: [RECORDED.accessDenied] }, 500, "misconfigured"],
+    ["IAM key rejected", { SignUp: [signUpResult()], AdminConfirmSignUp: [RECORDED.badSignature] }, 503, "misconfigured"],
+    ["IAM policy missing", { SignUp: [signUpResult()], AdminConfirmSignUp: [RECORDED.accessDenied] }, 503, "misconfigured"],
     ["email could not be delivered", { SignUp: [RECORDED.codeDelivery] }, 502, "upstream_error"],
     ["pre-sign-up Lambda refused", { SignUp: [RECORDED.lambdaValidation] }, 400, "invalid_request"],
     ["a parameter rejected", { SignUp: [RECORDED.invalidParameter] }, 400, "invalid_request"],

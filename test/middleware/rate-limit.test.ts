@@ -1,12 +1,13 @@
 // The limits of src/middleware/rate-limit.ts, as an attacker would probe them. Limits come from
-// wrangler.toml: 120 a minute per address and route, 10 guesses a minute per email and address,
-// 300 passing guesses a minute per email, 5 mails a minute per email.
+// wrangler.toml: 120 a minute per address and route, 10 guesses of a kind a minute per email and
+// address, 300 passing guesses of a kind a minute per email, 5 mails a minute per recipient and
+// address, 30 passing mails a minute per recipient.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { adminGetUserResult, authenticationResult, RECORDED } from "../fixtures/cognito";
+import { adminGetUserResult, authenticationResult, challenge, RECORDED } from "../fixtures/cognito";
 import { answerCognitoInIsolate } from "../support/cognito-in-isolate";
 import type { Reply } from "../support/fake-upstream";
 import { limitersInIsolate } from "../support/limiters-in-isolate";
-import { apiWith, inOneLimitWindow, jsonInit, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer } from "../support/worker";
+import { apiWith, inOneLimitWindow, jsonInit, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
 
 const from = (ip: string): RequestInit => ({ headers: { "cf-connecting-ip": ip } });
 
@@ -69,7 +70,8 @@ describe("password guessing", () => {
     const own = await apiWith(vars, "/platform/login", jsonInit({ email: victim, password: STRONG_PASSWORD }, from(randomIp())));
     expect(own.status).toBe(200);
     expect(cognito.calls().filter((action) => action === "InitiateAuth")).toHaveLength(241);
-    expect(cognito.calls().filter((action) => action === "ForgotPassword")).toHaveLength(5);
+    // 24 x 3 passed their addresses' limits; the victim's inbox got the backstop's 30.
+    expect(cognito.calls().filter((action) => action === "ForgotPassword")).toHaveLength(30);
   });
 
   it("stops guessing spread over many addresses at 300 a minute per email", async () => {
@@ -139,7 +141,7 @@ describe("sign-up", () => {
 });
 
 describe("codes and mail", () => {
-  it("counts reset and confirmation codes together, per email and address, apart from log-in", () =>
+  it("counts reset and confirmation codes apart, per email and address, and apart from log-in", () =>
     inOneLimitWindow(async () => {
       const upstream = await scenario({
         ConfirmForgotPassword: [RECORDED.codeMismatch],
@@ -148,30 +150,80 @@ describe("codes and mail", () => {
       });
       const email = uniqueEmail("victim");
       const ip = randomIp();
+      const reset = (code: string) => apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email, code, password: STRONG_PASSWORD }, from(ip)));
+      const confirm = (code: string) => apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code }, from(ip)));
       const statuses: number[] = [];
-      for (let attempt = 0; attempt < 5; attempt++) {
-        statuses.push((await apiWith(upstream.vars, "/platform/password/reset", jsonInit({ email, code: `10000${attempt}`, password: STRONG_PASSWORD }, from(ip)))).status);
-        statuses.push((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: `20000${attempt}` }, from(ip)))).status);
-      }
-      statuses.push((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: "300000" }, from(ip)))).status);
-      expect(statuses).toEqual([...Array(10).fill(400), 429]);
-      // Another address still has its own code budget, and the account still logs in from the flooded one.
+      for (let attempt = 0; attempt < 11; attempt++) statuses.push((await reset(`10000${attempt}`)).status);
+      for (let attempt = 0; attempt < 11; attempt++) statuses.push((await confirm(`20000${attempt}`)).status);
+      expect(statuses).toEqual([...Array(10).fill(400), 429, ...Array(10).fill(400), 429]);
+      // Another address still has its own budget, and the account still logs in from the flooded one.
       expect((await apiWith(upstream.vars, "/platform/confirm", jsonInit({ email, code: "400000" }, from(randomIp())))).status).toBe(400);
       expect((await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: STRONG_PASSWORD }, from(ip)))).status).toBe(200);
     }));
 
-  it("sends at most 5 codes a minute to one email, forgot and resend together, from any address", () =>
+  it("lets a TOTP user log in after 31 addresses sent 10 wrong reset codes each for their email (attack 3)", async () => {
+    const cognito = answerCognitoInIsolate(COGNITO, {
+      ConfirmForgotPassword: [RECORDED.codeMismatch],
+      InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")],
+      RespondToAuthChallenge: [authenticationResult()],
+    });
+    const vars = floodVars();
+    const victim = uniqueEmail("victim");
+    const statuses = await Promise.all(
+      Array.from({ length: 31 }, async () => {
+        const ip = randomIp();
+        const own = [];
+        for (let attempt = 0; attempt < 10; attempt++) {
+          own.push((await apiWith(vars, "/platform/password/reset", jsonInit({ email: victim, code: `9${attempt}0000`, password: STRONG_PASSWORD }, from(ip)))).status);
+        }
+        return own;
+      }),
+    );
+    // The reset backstop (300) was reached: the last 10 wrong codes were refused before Cognito.
+    expect(statuses.flat().filter((status) => status === 429)).toHaveLength(10);
+    const ip = randomIp();
+    const login = await apiWith(vars, "/platform/login", jsonInit({ email: victim, password: STRONG_PASSWORD }, from(ip)));
+    expect(login.status).toBe(202);
+    const { session } = (await login.json()) as { session: string };
+    const mfa = await apiWith(vars, "/platform/login/mfa", jsonInit({ email: victim, session, code: "123456" }, from(ip)));
+    expect(mfa.status).toBe(200);
+    expect(cognito.calls().filter((action) => action === "ConfirmForgotPassword")).toHaveLength(300);
+  });
+
+  it("sends at most 5 codes a minute to one email from one address, forgot and resend together", () =>
     inOneLimitWindow(async () => {
       const upstream = await scenario({ ForgotPassword: [{ status: 200, body: {} }], ResendConfirmationCode: [{ status: 200, body: {} }] });
       const email = uniqueEmail("inbox");
+      const ip = randomIp();
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 3; attempt++) {
-        statuses.push((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email }, from(randomIp())))).status);
-        statuses.push((await apiWith(upstream.vars, "/platform/confirm/resend", jsonInit({ email }, from(randomIp())))).status);
+        statuses.push((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email }, from(ip)))).status);
+        statuses.push((await apiWith(upstream.vars, "/platform/confirm/resend", jsonInit({ email }, from(ip)))).status);
       }
       expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
       expect(await upstream.calls()).toHaveLength(5);
     }));
+
+  it("lets the victim's own forgot through after one address flooded it (attack 4)", () =>
+    inOneLimitWindow(async () => {
+      const upstream = await scenario({ ForgotPassword: [{ status: 200, body: {} }] });
+      const victim = uniqueEmail("victim");
+      const attacker = randomIp();
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 8; attempt++) statuses.push((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: victim }, from(attacker)))).status);
+      expect(statuses).toEqual([...Array(5).fill(202), 429, 429, 429]);
+      expect((await apiWith(upstream.vars, "/platform/password/forgot", jsonInit({ email: victim }, from(randomIp())))).status).toBe(202);
+    }));
+
+  it("stops mail to one inbox spread over many addresses at 30 a minute", async () => {
+    const cognito = answerCognitoInIsolate(COGNITO, { ForgotPassword: [{ status: 200, body: {} }] });
+    const vars = floodVars();
+    const inbox = uniqueEmail("inbox");
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => apiWith(vars, "/platform/password/forgot", jsonInit({ email: inbox }, from(randomIp())))));
+    expect(statuses.filter((res) => res.status === 202)).toHaveLength(30);
+    expect(statuses.filter((res) => res.status === 429)).toHaveLength(10);
+    expect(cognito.calls()).toHaveLength(30);
+  });
 });
 
 describe("per address", () => {
@@ -217,6 +269,16 @@ describe("per address", () => {
     }));
 });
 
+describe("route patterns", () => {
+  it("counts /platform/me/ as /platform/me: a trailing slash reaches the same handler and shares its limit (attack 6)", { timeout: 30_000 }, () =>
+    inOneLimitWindow(async () => {
+      const ip = randomIp();
+      const statuses: number[] = [];
+      for (let i = 0; i < 121; i++) statuses.push((await apiWith({}, i % 2 ? "/platform/me/" : "/platform/me", from(ip))).status);
+      expect(statuses).toEqual([...Array(120).fill(401), 429]);
+    }));
+});
+
 describe("client addresses", () => {
   it("counts an IPv4 address written as IPv6 (::ffff:a.b.c.d) as that IPv4 address, not as one /64 for all", () =>
     inOneLimitWindow(async () => {
@@ -225,6 +287,26 @@ describe("client addresses", () => {
       expect((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status).toBe(429);
       expect((await apiWith({}, "/platform/login", jsonInit({}, from(`::ffff:${randomIp()}`)))).status).toBe(400);
     }));
+});
+
+describe("a missing binding (attack 8)", () => {
+  it("fails closed: 503 misconfigured naming nothing, no Cognito call, unless RATE_LIMITS_OFF names it", async () => {
+    const upstream = await scenario({ ForgotPassword: [{ status: 200, body: {} }] });
+    for (const binding of ["IP_RATE_LIMITER", "MAIL_RATE_LIMITER", "RECIPIENT_RATE_LIMITER"]) {
+      const res = await apiWith({ ...upstream.vars, [binding]: undefined }, "/platform/password/forgot", jsonInit({ email: uniqueEmail() }));
+      expect(res.status).toBe(503);
+      expect(withoutRequestId(await problemOf(res))).toEqual({
+        type: "/problems/misconfigured",
+        title: "Service misconfigured",
+        status: 503,
+        detail: "The service is misconfigured; the operator has been told.",
+        code: "misconfigured",
+      });
+    }
+    expect(await upstream.calls()).toEqual([]);
+    const off = { ...upstream.vars, MAIL_RATE_LIMITER: undefined, RATE_LIMITS_OFF: "MAIL_RATE_LIMITER" };
+    expect((await apiWith(off, "/platform/password/forgot", jsonInit({ email: uniqueEmail() }))).status).toBe(202);
+  });
 });
 
 describe("a failing limiter", () => {

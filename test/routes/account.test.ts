@@ -7,10 +7,11 @@ import { handleError } from "../../src/middleware/error-handler";
 import { limitPerAddress } from "../../src/middleware/rate-limit";
 import { requireAuth } from "../../src/middleware/require-auth";
 import { requireVerifiedEmail } from "../../src/routes/guards";
-import { authenticationResult, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
+import { authenticationResult, challenge, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
 import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
-import { me, signedUp } from "../support/users";
+import { totp } from "../support/totp";
+import { me, signedUp, withTotp } from "../support/users";
 import { env } from "cloudflare:workers";
 
 /** The emulator's fixed code (CODE in the global setup): it prints codes instead of emailing them. */
@@ -36,11 +37,49 @@ describe("email verification (emulator)", () => {
   });
 });
 
+describe("a stolen access token, against the emulator: the takeover of issue 15 fails at its first step", () => {
+  it("can neither swap the second factor, nor move the email, nor change the password; the owner's authenticator still works", { timeout: 30_000 }, async () => {
+    // The victim: a verified email, TOTP on, signed in just now. The attacker holds only that access token.
+    const { email, token } = await signedUp();
+    expect((await post("/platform/email/verify/send", token)).status).toBe(202);
+    expect((await post("/platform/email/verify", token, { code: CODE })).status).toBe(204);
+    const secret = await withTotp(token);
+    const stolen = bearer(token);
+
+    // 1. A new secret for the attacker's authenticator: the password is asked for, and TOTP is on anyway.
+    const setup = await api("/platform/mfa/totp/setup", { method: "POST", headers: stolen });
+    expect([setup.status, (await problemOf(setup)).errors]).toEqual([400, [{ field: "password", message: "password is required" }]]);
+    const guessed = await api("/platform/mfa/totp/setup", jsonInit({ password: "Guess-1-Horse!" }, { headers: stolen }));
+    expect([guessed.status, (await problemOf(guessed)).code]).toEqual([401, "invalid_credentials"]);
+    // Even with a phished password: no secret while TOTP is on.
+    const phished = await api("/platform/mfa/totp/setup", jsonInit({ password: STRONG_PASSWORD }, { headers: stolen }));
+    expect([phished.status, (await problemOf(phished)).code]).toEqual([409, "totp_already_enabled"]);
+
+    // 3. The email to the attacker's address: the password, and with a phished one the code.
+    const target = uniqueEmail("attacker");
+    const noPassword = await api("/platform/email/change", jsonInit({ email: target }, { headers: stolen }));
+    expect([noPassword.status, (await problemOf(noPassword)).errors]).toEqual([400, [{ field: "password", message: "password is required" }]]);
+    const noCode = await api("/platform/email/change", jsonInit({ email: target, password: STRONG_PASSWORD }, { headers: stolen }));
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+
+    // A phished password cannot change the password and end the owner's sessions either.
+    const change = await api("/platform/password/change", jsonInit({ current_password: STRONG_PASSWORD, new_password: "Att4cker-Owns-It!" }, { headers: stolen }));
+    expect([change.status, (await problemOf(change)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+
+    // The owner: same email, same password, same authenticator.
+    expect(await me(token)).toMatchObject({ email, email_verified: true, mfa: ["totp"] });
+    const login = await postJson("/platform/login", { email, password: STRONG_PASSWORD });
+    expect(login.status).toBe(202);
+    const { session } = (await login.json()) as { session: string };
+    expect((await postJson("/platform/login/mfa", { email, session, code: await totp(secret) })).status).toBe(200);
+  });
+});
+
 describe("email change", () => {
   it("keeps the old address for log-in until the new one is verified (emulator, pool set to keep the original)", { timeout: 20_000 }, async () => {
     const { email, token } = await signedUp();
     const newEmail = uniqueEmail("new");
-    const changed = await post("/platform/email/change", token, { email: newEmail.toUpperCase() });
+    const changed = await post("/platform/email/change", token, { email: newEmail.toUpperCase(), password: STRONG_PASSWORD });
     expect(changed.status).toBe(202);
     expect(await changed.json()).toEqual({ message: "A code has been sent to the new email; the current one is used until it is verified." });
 
@@ -57,8 +96,8 @@ describe("email change", () => {
   it("answers an address another account has exactly as a free one (Cognito's AliasExists)", async () => {
     const answers = [];
     for (const reply of [codeDeliveryResult(true), RECORDED.aliasExists, RECORDED.usernameExists]) {
-      const pool = await ownPool({ UpdateUserAttributes: [reply] });
-      const res = await pool.call("/platform/email/change", jsonInit({ email: "taken@example.com" }, { headers: bearer(pool.token) }));
+      const pool = await ownPool({ InitiateAuth: [authenticationResult()], UpdateUserAttributes: [reply] });
+      const res = await pool.call("/platform/email/change", jsonInit({ email: "taken@example.com", password: STRONG_PASSWORD }, { headers: bearer(pool.token) }));
       answers.push(await visibleAnswer(res));
     }
     expect(answers[0]!.status).toBe(202);
@@ -70,7 +109,7 @@ describe("email change", () => {
     const signedInAt = Math.floor(Date.now() / 1000) - 16 * 60;
     for (const claims of [{ auth_time: signedInAt }, { auth_time: undefined }]) {
       const pool = await ownPool({ UpdateUserAttributes: [codeDeliveryResult(true)] }, claims);
-      const res = await pool.call("/platform/email/change", jsonInit({ email: "ann.new@example.com" }, { headers: bearer(pool.token) }));
+      const res = await pool.call("/platform/email/change", jsonInit({ email: "ann.new@example.com", password: STRONG_PASSWORD }, { headers: bearer(pool.token) }));
       expect(res.status).toBe(403);
       expect(withoutRequestId(await problemOf(res))).toEqual({
         type: "/problems/recent-sign-in-required",
@@ -83,26 +122,71 @@ describe("email change", () => {
     }
   });
 
-  it("asks Cognito for the change with the user's token", async () => {
-    const pool = await ownPool({ UpdateUserAttributes: [codeDeliveryResult(true)] });
-    await pool.call("/platform/email/change", jsonInit({ email: "Ann.New@Example.com" }, { headers: bearer(pool.token) }));
-    expect((await pool.upstream.calls())[1]).toEqual({
+  it("signs in again with the password, then asks Cognito for the change with the user's token", async () => {
+    const pool = await ownPool({ InitiateAuth: [authenticationResult()], UpdateUserAttributes: [codeDeliveryResult(true)] });
+    await pool.call("/platform/email/change", jsonInit({ email: "Ann.New@Example.com", password: STRONG_PASSWORD }, { headers: bearer(pool.token) }));
+    const calls = await pool.upstream.calls();
+    expect(calls[1]).toMatchObject({ action: "InitiateAuth", body: { AuthParameters: { USERNAME: pool.claims.username, PASSWORD: STRONG_PASSWORD } } });
+    expect(calls[2]).toEqual({
       action: "UpdateUserAttributes",
       signed: false,
       body: { AccessToken: pool.token, UserAttributes: [{ Name: "email", Value: "ann.new@example.com" }] },
       headers: expect.objectContaining({ "x-amz-target": "AWSCognitoIdentityProviderService.UpdateUserAttributes" }),
+      path: "/",
     });
   });
 
   it("sends at most 5 codes a minute for one user, from any address", async () => {
     const statuses = await inOneLimitWindow(async () => {
-      const pool = await ownPool({ UpdateUserAttributes: [codeDeliveryResult(true)], GetUserAttributeVerificationCode: [codeDeliveryResult()] });
+      const pool = await ownPool({
+        InitiateAuth: [authenticationResult()],
+        UpdateUserAttributes: [codeDeliveryResult(true)],
+        GetUserAttributeVerificationCode: [codeDeliveryResult()],
+      });
       const statuses = [];
-      for (let i = 0; i < 3; i++) statuses.push((await pool.call("/platform/email/change", jsonInit({ email: uniqueEmail() }, { headers: bearer(pool.token) }))).status);
+      const change = () => jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }, { headers: bearer(pool.token) });
+      for (let i = 0; i < 3; i++) statuses.push((await pool.call("/platform/email/change", change())).status);
       for (let i = 0; i < 3; i++) statuses.push((await pool.call("/platform/email/verify/send", { method: "POST", headers: bearer(pool.token) })).status);
       return statuses;
     });
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+  });
+
+  it("delivers at most 5 codes a minute to one target address, however many accounts ask (4 accounts x 6)", async () => {
+    const { statuses, delivered } = await inOneLimitWindow(async () => {
+      const target = uniqueEmail("inbox");
+      const pools = await Promise.all(Array.from({ length: 4 }, () => ownPool({ InitiateAuth: [authenticationResult()], UpdateUserAttributes: [codeDeliveryResult(true)] })));
+      const statuses: number[] = [];
+      for (const pool of pools) {
+        for (let i = 0; i < 6; i++) {
+          const init = jsonInit({ email: target, password: STRONG_PASSWORD }, { headers: { ...bearer(pool.token), "cf-connecting-ip": randomIp() } });
+          statuses.push((await pool.call("/platform/email/change", init)).status);
+        }
+      }
+      const calls = (await Promise.all(pools.map((pool) => pool.upstream.calls()))).flat();
+      return { statuses, delivered: calls.filter((call) => call.action === "UpdateUserAttributes").length };
+    });
+    expect(statuses).toEqual([...Array(5).fill(202), ...Array(19).fill(429)]);
+    expect(delivered).toBe(5);
+  });
+
+  it("needs the password, and the code when TOTP is on: missing is 400 naming the field, wrong is 401", async () => {
+    const change = (pool: { token: string; call: (path: string, init: RequestInit) => Promise<Response> }, body: object) =>
+      pool.call("/platform/email/change", jsonInit({ email: "ann.new@example.com", ...body }, { headers: bearer(pool.token) }));
+    const noPassword = await ownPool({});
+    const missing = await change(noPassword, {});
+    expect([missing.status, (await problemOf(missing)).errors]).toEqual([400, [{ field: "password", message: "password is required" }]]);
+    const wrong = await ownPool({ InitiateAuth: [RECORDED.wrongPassword] });
+    const refused = await change(wrong, { password: "Wr0ng-Horse!" });
+    expect([refused.status, (await problemOf(refused)).code]).toEqual([401, "invalid_credentials"]);
+    const totpOn = await ownPool({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [RECORDED.mfaCodeMismatch] });
+    const noCode = await change(totpOn, { password: STRONG_PASSWORD });
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    const wrongCode = await change(totpOn, { password: STRONG_PASSWORD, code: "123456" });
+    expect([wrongCode.status, (await problemOf(wrongCode)).code]).toEqual([401, "invalid_mfa_code"]);
+    for (const pool of [noPassword, wrong, totpOn]) {
+      expect((await pool.upstream.calls()).some((call) => call.action === "UpdateUserAttributes")).toBe(false);
+    }
   });
 
   it("counts verification codes per user and address: the 11th in a minute gets 429", async () => {

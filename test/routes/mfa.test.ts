@@ -24,23 +24,14 @@ import {
   problemOf,
   randomIp,
   scenario,
+  sealedSession,
   STRONG_PASSWORD,
   uniqueEmail,
   visibleAnswer,
 } from "../support/worker";
-import { me, signedUp } from "../support/users";
+import { me, signedUp, withTotp } from "../support/users";
 
 const clientId = (env as unknown as Record<string, string>).COGNITO_USER_CLIENT_ID!;
-
-/** Sets up and enables TOTP through the API; returns the secret, as a user's authenticator app holds it. */
-async function withTotp(token: string): Promise<string> {
-  const setup = await api("/platform/mfa/totp/setup", { method: "POST", headers: bearer(token) });
-  expect(setup.status).toBe(200);
-  const { secret } = (await setup.json()) as { secret: string };
-  const enable = await api("/platform/mfa/totp/enable", jsonInit({ code: await totp(secret) }, { headers: bearer(token) }));
-  expect(enable.status).toBe(204);
-  return secret;
-}
 
 const problemWithoutId = async (res: Response) => {
   const { request_id: _, ...rest } = await problemOf(res);
@@ -52,7 +43,10 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
     const { email, token } = await signedUp();
     expect((await me(token)).mfa).toEqual([]);
 
-    const setup = await api("/platform/mfa/totp/setup", { method: "POST", headers: bearer(token) });
+    const setUp = (password: string) => api("/platform/mfa/totp/setup", jsonInit({ password }, { headers: bearer(token) }));
+    const wrongPassword = await setUp("Wr0ng-Horse!");
+    expect([wrongPassword.status, (await problemOf(wrongPassword)).code]).toEqual([401, "invalid_credentials"]);
+    const setup = await setUp(STRONG_PASSWORD);
     expect(setup.status).toBe(200);
     const { secret, otpauth_uri } = (await setup.json()) as { secret: string; otpauth_uri: string };
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
@@ -67,6 +61,16 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
     expect(enable.status).toBe(204);
     // Same token: the cached answer from before was forgotten.
     expect((await me(token)).mfa).toEqual(["totp"]);
+    // No second secret while TOTP is on, even with the password: only DELETE /mfa/totp (password and code) turns it off.
+    const again = await setUp(STRONG_PASSWORD);
+    expect(again.status).toBe(409);
+    expect(await problemWithoutId(again)).toEqual({
+      type: "/problems/totp-already-enabled",
+      title: "TOTP already enabled",
+      status: 409,
+      detail: "TOTP is already on for this account; turn it off first (DELETE /platform/mfa/totp, with the password and a current code).",
+      code: "totp_already_enabled",
+    });
 
     const login = await postJson("/platform/login", { email, password: STRONG_PASSWORD });
     expect(login.status).toBe(202);
@@ -87,8 +91,8 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
     expect(await me(tokens.access_token as string)).toMatchObject({ email, mfa: ["totp"] });
 
     const disable = (body: object) => api("/platform/mfa/totp", jsonInit(body, { method: "DELETE", headers: bearer(token) }));
-    const wrongPassword = await disable({ password: "Wr0ng-Horse!", code: await totp(secret) });
-    expect([wrongPassword.status, (await problemOf(wrongPassword)).code]).toEqual([401, "invalid_credentials"]);
+    const wrongDisablePassword = await disable({ password: "Wr0ng-Horse!", code: await totp(secret) });
+    expect([wrongDisablePassword.status, (await problemOf(wrongDisablePassword)).code]).toEqual([401, "invalid_credentials"]);
     const wrongCode = await disable({ password: STRONG_PASSWORD, code: await wrongTotp(secret) });
     expect([wrongCode.status, (await problemOf(wrongCode)).code]).toEqual([401, "invalid_mfa_code"]);
     expect((await me(token)).mfa).toEqual(["totp"]);
@@ -114,11 +118,12 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
 });
 
 describe("POST /platform/login with TOTP on (Cognito's answers)", () => {
-  it("answers 202 with Cognito's session, never tokens", async () => {
+  it("answers 202 with Cognito's session sealed to the email, never tokens", async () => {
     const upstream = await scenario({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")] });
-    const res = await apiWith(upstream.vars, "/platform/login", jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }));
+    const email = uniqueEmail();
+    const res = await apiWith(upstream.vars, "/platform/login", jsonInit({ email, password: STRONG_PASSWORD }));
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ status: "mfa_required", mfa: "totp", session: MFA_SESSION });
+    expect(await res.json()).toEqual({ status: "mfa_required", mfa: "totp", session: await sealedSession(email, MFA_SESSION) });
   });
 
   for (const name of ["MFA_SETUP", "SELECT_MFA_TYPE", "SMS_MFA"]) {
@@ -138,12 +143,12 @@ describe("POST /platform/login with TOTP on (Cognito's answers)", () => {
 });
 
 describe("POST /platform/login/mfa (Cognito's answers)", () => {
-  const body = (email = uniqueEmail()) => ({ email, session: MFA_SESSION, code: "123456" });
+  const body = async (email = uniqueEmail()) => ({ email, session: await sealedSession(email, MFA_SESSION), code: "123456" });
 
   it("answers the challenge with the email, the session and the code, and gives the log-in's tokens", async () => {
     const upstream = await scenario({ RespondToAuthChallenge: [authenticationResult()] });
     const email = uniqueEmail();
-    await expectTokens(await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(body(email))), 200);
+    await expectTokens(await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(await body(email))), 200);
     expect(await upstream.calls()).toEqual([
       {
         action: "RespondToAuthChallenge",
@@ -155,6 +160,7 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
           ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: "123456" },
         },
         headers: expect.objectContaining({ "x-amz-target": "AWSCognitoIdentityProviderService.RespondToAuthChallenge" }),
+        path: "/",
       },
     ]);
   });
@@ -165,7 +171,7 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
       RespondToAuthChallenge: [authenticationResult()],
     });
     const secret = "s3cr3t-client-value";
-    const res = await apiWith({ ...upstream.vars, COGNITO_USER_CLIENT_SECRET: secret }, "/platform/login/mfa", jsonInit(body()));
+    const res = await apiWith({ ...upstream.vars, COGNITO_USER_CLIENT_SECRET: secret }, "/platform/login/mfa", jsonInit(await body()));
     expect(res.status).toBe(200);
     const [lookup, answer] = await upstream.calls();
     expect([lookup!.action, lookup!.signed, answer!.action]).toEqual(["AdminGetUser", true, "RespondToAuthChallenge"]);
@@ -176,12 +182,12 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
     });
   });
 
-  it("with a client secret, answers an unknown email as a known one with a bad session: same answer, same calls", async () => {
+  it("with a client secret, answers an unknown email as a known one with a session Cognito refuses: same answer, same calls", async () => {
     const secret = "s3cr3t-client-value";
     const answers = [];
     for (const lookup of [RECORDED.unknownUser, adminGetUserResult("CONFIRMED")]) {
       const upstream = await scenario({ AdminGetUser: [lookup], RespondToAuthChallenge: [RECORDED.mfaSessionUsed] });
-      answers.push(await visibleAnswer(await apiWith({ ...upstream.vars, COGNITO_USER_CLIENT_SECRET: secret }, "/platform/login/mfa", jsonInit(body()))));
+      answers.push(await visibleAnswer(await apiWith({ ...upstream.vars, COGNITO_USER_CLIENT_SECRET: secret }, "/platform/login/mfa", jsonInit(await body("ann@example.com")))));
       expect((await upstream.calls()).map((call) => call.action)).toEqual(["AdminGetUser", "RespondToAuthChallenge"]);
     }
     expect(answers[0]!.status).toBe(401);
@@ -189,9 +195,26 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
     expect(answers[1]).toEqual(answers[0]);
   });
 
+  it("answers a made-up session alike for a known and an unknown email, with or without a client secret, and asks Cognito nothing", async () => {
+    // The emulator checks the code and ignores the session: asked, it would tell the two apart.
+    const { email: known } = await signedUp();
+    const answers = [];
+    for (const secret of [undefined, "s3cr3t-client-value"]) {
+      for (const email of [known, uniqueEmail("nobody")]) {
+        const upstream = await scenario({});
+        const made = { email, session: MFA_SESSION, code: "123456" };
+        answers.push(await visibleAnswer(await apiWith({ COGNITO_USER_CLIENT_SECRET: secret }, "/platform/login/mfa", jsonInit(made))));
+        expect(await upstream.calls()).toEqual([]);
+      }
+    }
+    expect(answers[0]!.status).toBe(401);
+    expect(JSON.parse(answers[0]!.body).code).toBe("mfa_session_expired");
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+  });
+
   it("answers a wrong code with 401 invalid_mfa_code", async () => {
     const upstream = await scenario({ RespondToAuthChallenge: [RECORDED.mfaCodeMismatch] });
-    const res = await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(body()));
+    const res = await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(await body()));
     expect([res.status, (await problemOf(res)).code]).toEqual([401, "invalid_mfa_code"]);
   });
 
@@ -199,7 +222,7 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
     const answers = [];
     for (const reply of [RECORDED.mfaSessionExpired, RECORDED.mfaSessionUsed, RECORDED.unknownUser]) {
       const upstream = await scenario({ RespondToAuthChallenge: [reply] });
-      answers.push(await visibleAnswer(await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(body("ann@example.com")))));
+      answers.push(await visibleAnswer(await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(await body("ann@example.com")))));
     }
     expect(answers[0]!.status).toBe(401);
     expect(JSON.parse(answers[0]!.body)).toEqual({
@@ -218,14 +241,14 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
       const upstream = await scenario({ RespondToAuthChallenge: [RECORDED.mfaCodeMismatch] });
       const [ip, email, statuses] = [randomIp(), uniqueEmail(), [] as number[]];
       for (let i = 0; i < 11; i++) {
-        statuses.push((await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(body(email), { headers: { "cf-connecting-ip": ip } }))).status);
+        statuses.push((await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(await body(email), { headers: { "cf-connecting-ip": ip } }))).status);
       }
       return { upstream, email, statuses };
     });
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
     expect(await upstream.calls()).toHaveLength(10);
     // Another address still gets its own ten.
-    expect((await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(body(email)))).status).toBe(401);
+    expect((await apiWith(upstream.vars, "/platform/login/mfa", jsonInit(await body(email)))).status).toBe(401);
   });
 
   it("validates the body", async () => {
@@ -239,12 +262,15 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
 });
 
 describe("TOTP setup, enable and disable (Cognito's answers)", () => {
+  const setUp = (pool: { token: string }) => jsonInit({ password: STRONG_PASSWORD }, { headers: bearer(pool.token) });
+
   it("labels the URI with the issuer from TOTP_ISSUER and the email, percent-encoded", async () => {
-    const pool = await ownPool({ AssociateSoftwareToken: [associateResult()], GetUser: [getUserResult("o'brien+mfa@example.com")] });
-    const res = await apiWith({ ...pool.upstream.vars, TOTP_ISSUER: "Acme Brokerage & Co" }, "/platform/mfa/totp/setup", {
-      method: "POST",
-      headers: bearer(pool.token),
+    const pool = await ownPool({
+      InitiateAuth: [authenticationResult()],
+      AssociateSoftwareToken: [associateResult()],
+      GetUser: [getUserResult("o'brien+mfa@example.com")],
     });
+    const res = await apiWith({ ...pool.upstream.vars, TOTP_ISSUER: "Acme Brokerage & Co" }, "/platform/mfa/totp/setup", setUp(pool));
     expect(await res.json()).toEqual({
       secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
       otpauth_uri:
@@ -252,10 +278,37 @@ describe("TOTP setup, enable and disable (Cognito's answers)", () => {
     });
   });
 
+  it("signs in again as the token's user with the password before it asks for a secret", async () => {
+    const pool = await ownPool({ InitiateAuth: [authenticationResult()], AssociateSoftwareToken: [associateResult()], GetUser: [getUserResult("ann@example.com")] });
+    expect((await pool.call("/platform/mfa/totp/setup", setUp(pool))).status).toBe(200);
+    const calls = await pool.upstream.calls();
+    expect(calls[1]).toMatchObject({ action: "InitiateAuth", body: { AuthParameters: { USERNAME: pool.claims.username, PASSWORD: STRONG_PASSWORD } } });
+    expect(calls.slice(2).map((call) => call.action).sort()).toEqual(["AssociateSoftwareToken", "GetUser"]);
+  });
+
+  it("answers a wrong password with 401 and makes no secret", async () => {
+    const pool = await ownPool({ InitiateAuth: [RECORDED.wrongPassword] });
+    const res = await pool.call("/platform/mfa/totp/setup", setUp(pool));
+    expect([res.status, (await problemOf(res)).code]).toEqual([401, "invalid_credentials"]);
+    expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "InitiateAuth"]);
+  });
+
+  it("never associates a new secret for a user whose TOTP is on, even with the password and a stale token (the factor swap)", async () => {
+    // Signed in two hours ago: the token a thief keeps alive. Cognito's own sign-in says TOTP is on.
+    const pool = await ownPool({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")] }, { auth_time: Math.floor(Date.now() / 1000) - 7200 });
+    const res = await pool.call("/platform/mfa/totp/setup", setUp(pool));
+    expect([res.status, (await problemOf(res)).code]).toEqual([409, "totp_already_enabled"]);
+    expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "InitiateAuth"]);
+  });
+
   it("answers a pool without TOTP as misconfigured", async () => {
-    const pool = await ownPool({ AssociateSoftwareToken: [RECORDED.totpNotEnabledForPool], GetUser: [getUserResult("ann@example.com")] });
-    const res = await pool.call("/platform/mfa/totp/setup", { method: "POST", headers: bearer(pool.token) });
-    expect([res.status, (await problemOf(res)).code]).toEqual([500, "misconfigured"]);
+    const pool = await ownPool({
+      InitiateAuth: [authenticationResult()],
+      AssociateSoftwareToken: [RECORDED.totpNotEnabledForPool],
+      GetUser: [getUserResult("ann@example.com")],
+    });
+    const res = await pool.call("/platform/mfa/totp/setup", setUp(pool));
+    expect([res.status, (await problemOf(res)).code]).toEqual([503, "misconfigured"]);
   });
 
   it("enables with VerifySoftwareToken then SetUserMFAPreference, TOTP on and preferred", async () => {

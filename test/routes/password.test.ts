@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cognitoError, emptyResult, RECORDED } from "../fixtures/cognito";
+import { authenticationResult, challenge, cognitoError, emptyResult, RECORDED } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
 import { bearer, ownPool } from "../support/own-pool";
 import {
@@ -167,13 +167,14 @@ describe("POST /platform/password/change", () => {
   });
 
   it("ends every session: 204, then an earlier refresh token gets 401 (Cognito's answers)", async () => {
-    const pool = await ownPool({ ChangePassword: [emptyResult()], AdminUserGlobalSignOut: [emptyResult()], InitiateAuth: [RECORDED.revokedRefresh] });
+    const pool = await ownPool({ InitiateAuth: [authenticationResult(), RECORDED.revokedRefresh], ChangePassword: [emptyResult()], AdminUserGlobalSignOut: [emptyResult()] });
     expect((await change(pool.call, pool.token, body)).status).toBe(204);
     const refresh = await pool.call("/platform/refresh", jsonInit({ refresh_token: "r".repeat(64) }));
     expect([refresh.status, (await problemOf(refresh)).code]).toEqual([401, "invalid_refresh_token"]);
     const calls = await pool.upstream.calls();
     expect(calls.map((call) => [call.action, call.signed, call.body])).toEqual([
       ["JWKS", false, ""],
+      ["InitiateAuth", false, expect.objectContaining({ AuthParameters: { USERNAME: pool.claims.username, PASSWORD: STRONG_PASSWORD } })],
       ["ChangePassword", false, { AccessToken: pool.token, PreviousPassword: STRONG_PASSWORD, ProposedPassword: NEW_PASSWORD }],
       ["AdminUserGlobalSignOut", true, { UserPoolId: expect.any(String), Username: pool.claims.username }],
       ["InitiateAuth", false, expect.anything()],
@@ -181,7 +182,7 @@ describe("POST /platform/password/change", () => {
   });
 
   const recorded: [string, keyof typeof RECORDED, number, string][] = [
-    ["a wrong current password", "wrongPassword", 401, "invalid_credentials"],
+    ["a wrong current password (after the sign-in passed)", "wrongPassword", 401, "invalid_credentials"],
     ["a new password the policy refuses", "weakNewPassword", 400, "weak_password"],
     ["a revoked access token", "revokedAccess", 401, "invalid_token"],
     ["Cognito's attempt limit", "limitExceeded", 429, "rate_limited"],
@@ -189,26 +190,43 @@ describe("POST /platform/password/change", () => {
   ];
   for (const [name, reply, status, code] of recorded) {
     it(`answers ${name} with ${status} ${code} and signs nobody out`, async () => {
-      const pool = await ownPool({ ChangePassword: [RECORDED[reply]] });
+      const pool = await ownPool({ InitiateAuth: [authenticationResult()], ChangePassword: [RECORDED[reply]] });
       const res = await change(pool.call, pool.token, body);
       expect([res.status, (await problemOf(res)).code]).toEqual([status, code]);
-      expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "ChangePassword"]);
+      expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "InitiateAuth", "ChangePassword"]);
     });
   }
 
   it("passes on the pool's policy sentence", async () => {
-    const pool = await ownPool({ ChangePassword: [RECORDED.weakNewPassword] });
+    const pool = await ownPool({ InitiateAuth: [authenticationResult()], ChangePassword: [RECORDED.weakNewPassword] });
     expect((await problemOf(await change(pool.call, pool.token, body))).detail).toBe("Password does not conform to policy: Password not long enough");
   });
 
   it("counts a current password like a log-in guess: the 11th in a minute from one address gets 429 without reaching Cognito", async () => {
     const { pool, statuses } = await inOneLimitWindow(async () => {
-      const pool = await ownPool({ ChangePassword: [RECORDED.wrongPassword] });
+      const pool = await ownPool({ InitiateAuth: [RECORDED.wrongPassword] });
       const [ip, statuses] = [randomIp(), [] as number[]];
       for (let i = 0; i < 11; i++) statuses.push((await change(pool.call, pool.token, body, ip)).status);
       return { pool, statuses };
     });
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
-    expect((await pool.upstream.calls()).filter((call) => call.action === "ChangePassword")).toHaveLength(10);
+    expect((await pool.upstream.calls()).filter((call) => call.action === "InitiateAuth")).toHaveLength(10);
+    expect((await pool.upstream.calls()).some((call) => call.action === "ChangePassword")).toBe(false);
+  });
+
+  it("with TOTP on, needs the code: missing is 400 naming it, wrong is 401, and only the right one changes the password", async () => {
+    const pool = await ownPool({
+      InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")],
+      RespondToAuthChallenge: [RECORDED.mfaCodeMismatch, authenticationResult()],
+      ChangePassword: [emptyResult()],
+      AdminUserGlobalSignOut: [emptyResult()],
+    });
+    const noCode = await change(pool.call, pool.token, body);
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    const wrong = await change(pool.call, pool.token, { ...body, code: "111111" });
+    expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_mfa_code"]);
+    expect((await pool.upstream.calls()).some((call) => call.action === "ChangePassword")).toBe(false);
+    expect((await change(pool.call, pool.token, { ...body, code: "222222" })).status).toBe(204);
+    expect((await pool.upstream.calls()).map((call) => call.action).slice(-4)).toEqual(["InitiateAuth", "RespondToAuthChallenge", "ChangePassword", "AdminUserGlobalSignOut"]);
   });
 });

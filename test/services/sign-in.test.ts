@@ -1,27 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { ChallengeRequiredError } from "../../src/cognito/errors";
+import { challengeSeal } from "../../src/auth/challenge-session";
 import { Failure } from "../../src/failures";
-import { logIn, logOut, reauthenticate, refresh } from "../../src/services/sign-in";
+import { completeMfaLogIn, logIn, logOut, reauthenticate, refresh } from "../../src/services/sign-in";
 import { answers, authenticated, fails, fakePool } from "./fake-pool";
 
+const seal = challengeSeal("test-server-secret");
 const user = { accessToken: "access", tokenId: "jti-1", sub: "sub-1", username: "sub-1" };
 
 describe("logIn", () => {
   it("gives a wrong password and an unknown email the same invalid_credentials", async () => {
     for (const outcome of [fails("NotAuthorizedException", "Incorrect username or password."), fails("UserNotFoundException")]) {
       const { pool } = fakePool({ passwordAuth: [outcome] });
-      await expect(logIn(pool, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "invalid_credentials" });
+      await expect(logIn(pool, seal, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "invalid_credentials" });
     }
   });
 
   it("answers Cognito's lockout as a limit, not a wrong password", async () => {
     const { pool } = fakePool({ passwordAuth: [fails("NotAuthorizedException", "Password attempts exceeded")] });
-    await expect(logIn(pool, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "rate_limited", headers: { "retry-after": "60" } });
+    await expect(logIn(pool, seal, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "rate_limited", headers: { "retry-after": "60" } });
   });
 
   it("shapes the tokens for clients", async () => {
     const { pool } = fakePool({ passwordAuth: [answers(authenticated())] });
-    expect(await logIn(pool, "ann@example.com", "x")).toMatchObject({ kind: "signed_in", tokens: { expires_in: 3600, token_type: "Bearer", refresh_token: "opaque-refresh-token" } });
+    expect(await logIn(pool, seal, "ann@example.com", "x")).toMatchObject({ kind: "signed_in", tokens: { expires_in: 3600, token_type: "Bearer", refresh_token: "opaque-refresh-token" } });
   });
 });
 
@@ -54,14 +56,35 @@ describe("logOut", () => {
 const totpChallenge = () => ({ error: new ChallengeRequiredError("SOFTWARE_TOKEN_MFA", "cognito-session") });
 
 describe("logIn with TOTP on", () => {
-  it("gives the session of a TOTP challenge instead of tokens", async () => {
+  it("gives the session of a TOTP challenge, sealed to the email, instead of tokens", async () => {
     const { pool } = fakePool({ passwordAuth: [totpChallenge()] });
-    expect(await logIn(pool, "ann@example.com", "x")).toEqual({ kind: "mfa_required", challengeSession: "cognito-session" });
+    const outcome = await logIn(pool, seal, "ann@example.com", "x");
+    expect(outcome).toEqual({ kind: "mfa_required", challengeSession: expect.stringMatching(/^cognito-session\.[\w-]{43}$/) });
   });
 
   it("leaves any other challenge an error", async () => {
     const { pool } = fakePool({ passwordAuth: [{ error: new ChallengeRequiredError("MFA_SETUP", "cognito-session") }] });
-    await expect(logIn(pool, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "challenge_required" });
+    await expect(logIn(pool, seal, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "challenge_required" });
+  });
+});
+
+describe("completeMfaLogIn", () => {
+  it("opens the session sealed for this email and answers the challenge with it", async () => {
+    const { pool, calls } = fakePool({ answerSoftwareTokenChallenge: [answers(authenticated())] });
+    const sealed = await seal.seal("ann@example.com", "cognito-session-of-ann");
+    await expect(completeMfaLogIn(pool, seal, "ann@example.com", sealed, "123456")).resolves.toMatchObject({ token_type: "Bearer" });
+    expect(calls).toEqual([{ action: "answerSoftwareTokenChallenge", args: ["ann@example.com", "cognito-session-of-ann", "123456"] }]);
+  });
+
+  it.each([
+    ["a made-up session", async () => "AYABeMadeUpSessionOfSomeoneWhoNeverLoggedIn0123456789"],
+    ["another email's session", async () => seal.seal("bob@example.com", "cognito-session-of-bob")],
+    ["a session sealed by another key", async () => challengeSeal("another-server-secret").seal("ann@example.com", "cognito-session-of-ann")],
+    ["a tampered session", async () => (await seal.seal("ann@example.com", "cognito-session-of-ann")).replace("of-ann", "of-bob")],
+  ])("refuses %s as expired, asking Cognito nothing", async (_case, session) => {
+    const { pool, calls } = fakePool({});
+    await expect(completeMfaLogIn(pool, seal, "ann@example.com", await session(), "123456")).rejects.toMatchObject({ name: "Failure", code: "mfa_session_expired" });
+    expect(calls).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import { inject } from "vitest";
+import { challengeSeal } from "../../src/auth/challenge-session";
 import app from "../../src/index";
 import { OPERATIONS } from "../../src/docs/openapi";
 import { FAILURES } from "../../src/failures";
@@ -15,6 +16,11 @@ export const BASE = "http://api.test";
 export const STRONG_PASSWORD = "Corr3ct-Horse!";
 
 const vars = env as unknown as Record<string, string>;
+
+/** A challenge session as POST /platform/login gives it: Cognito's, sealed to `email` by the Worker's key. */
+export function sealedSession(email: string, session: string): Promise<string> {
+  return challengeSeal(vars.AWS_SECRET_ACCESS_KEY!).seal(email, session);
+}
 
 export function uniqueEmail(tag = "user"): string {
   return `${tag}-${crypto.randomUUID().slice(0, 12)}@example.com`;

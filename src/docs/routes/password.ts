@@ -1,8 +1,8 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, type RouterDocs } from "../docs/route-docs";
-import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
-import { AcceptedResponse } from "../schemas/responses";
-import { CODE_SENT } from "./answers";
-import type { passwordRoutes } from "./password";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
+import { ChangePassword, EmailOnly, ResetPassword } from "../../schemas/requests";
+import { AcceptedResponse } from "../../schemas/responses";
+import { CODE_SENT } from "../../routes/answers";
+import type { passwordRoutes } from "../../routes/password";
 
 export const passwordDocs: RouterDocs<typeof passwordRoutes> = {
   "/password/forgot": {
@@ -26,11 +26,11 @@ export const passwordDocs: RouterDocs<typeof passwordRoutes> = {
   "/password/change": {
     $post: {
       operationId: "changePassword",
-      summary: "Change the signed-in user's password, then end every session of the account; a wrong current password counts as a log-in guess",
+      summary: "Change the signed-in user's password (with the TOTP code when on), then end every session of the account; a wrong current password counts as a guess",
       auth: true,
-      body: { schema: ChangePassword, required: true, example: { current_password: EXAMPLE.password, new_password: "N3w-Horse-Battery!" } },
+      body: { schema: ChangePassword, required: true, example: { current_password: EXAMPLE.password, new_password: "N3w-Horse-Battery!", code: EXAMPLE.totpCode } },
       responses: { 204: { description: "Password changed; every refresh token of the account is revoked (access tokens live until they expire)" } },
-      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, "invalid_credentials", "weak_password", "sessions_not_ended", ...ANY],
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, "weak_password", "sessions_not_ended", ...ANY],
     },
   },
 };

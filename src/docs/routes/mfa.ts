@@ -1,7 +1,7 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGN_IN, SIGNED_IN, type RouterDocs } from "../docs/route-docs";
-import { PasswordAndTotp, TotpCodeOnly } from "../schemas/requests";
-import { TotpSetupResponse } from "../schemas/responses";
-import type { mfaRoutes } from "./mfa";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
+import { PasswordAndTotp, PasswordOnly, TotpCodeOnly } from "../../schemas/requests";
+import { TotpSetupResponse } from "../../schemas/responses";
+import type { mfaRoutes } from "../../routes/mfa";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSW";
 
@@ -9,8 +9,9 @@ export const mfaDocs: RouterDocs<typeof mfaRoutes> = {
   "/mfa/totp/setup": {
     $post: {
       operationId: "setUpTotp",
-      summary: "A new authenticator-app secret and its otpauth:// URI (render it as a QR code, or open /mfa/qr#<URL-encoded otpauth_uri>); TOTP is on only after /enable",
+      summary: "A new authenticator-app secret and its otpauth:// URI (render it as a QR code, or open /mfa/qr#<URL-encoded otpauth_uri>), for the password's holder while TOTP is off; TOTP is on only after /enable",
       auth: true,
+      body: { schema: PasswordOnly, required: true, example: { password: EXAMPLE.password } },
       responses: {
         200: {
           description: "The secret, pending until a code of it is sent to /mfa/totp/enable",
@@ -20,7 +21,8 @@ export const mfaDocs: RouterDocs<typeof mfaRoutes> = {
           },
         },
       },
-      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...ANY],
+      // totp_already_enabled: a second association for a user with TOTP on is never made (services/mfa.ts).
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, "totp_already_enabled", ...ANY],
     },
   },
   "/mfa/totp/enable": {
@@ -40,7 +42,7 @@ export const mfaDocs: RouterDocs<typeof mfaRoutes> = {
       auth: true,
       body: { schema: PasswordAndTotp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 204: { description: "TOTP is off" } },
-      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, "invalid_credentials", "invalid_mfa_code", "mfa_session_expired", ...SIGN_IN, ...ANY],
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, ...ANY],
     },
   },
 };

@@ -1,8 +1,8 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGN_IN, SIGNED_IN, type RouterDocs } from "../docs/route-docs";
-import { CodeOnly, DeleteAccount, EmailOnly } from "../schemas/requests";
-import { AcceptedResponse } from "../schemas/responses";
-import type { accountRoutes } from "./account";
-import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
+import { CodeOnly, EmailChange, StepUp } from "../../schemas/requests";
+import { AcceptedResponse } from "../../schemas/responses";
+import type { accountRoutes } from "../../routes/account";
+import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "../../routes/answers";
 
 export const accountDocs: RouterDocs<typeof accountRoutes> = {
   "/email/verify/send": {
@@ -28,11 +28,11 @@ export const accountDocs: RouterDocs<typeof accountRoutes> = {
   "/email/change": {
     $post: {
       operationId: "changeEmail",
-      summary: "Send a code to a new address; the current one stays the one that logs in until the code is verified. The same answer whether or not the address is taken. Needs a sign-in from the last 15 minutes",
+      summary: "Send a code to a new address; the current one stays the one that logs in until the code is verified. The same answer whether or not the address is taken. Needs the password (and the TOTP code when on) and a sign-in from the last 15 minutes",
       auth: true,
-      body: { schema: EmailOnly, required: true, example: { email: "ann.new@example.com" } },
+      body: { schema: EmailChange, required: true, example: { email: "ann.new@example.com", password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 202: { description: "A code was sent if the address is free", body: { schema: AcceptedResponse, example: NEW_EMAIL_CODE_SENT } } },
-      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, "recent_sign_in_required", ...COGNITO, ...ANY],
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, "recent_sign_in_required", ...COGNITO, ...STEP_UP, ...ANY],
     },
   },
   "/me": {
@@ -40,9 +40,9 @@ export const accountDocs: RouterDocs<typeof accountRoutes> = {
       operationId: "deleteAccount",
       summary: "Delete the account: the password, and the authenticator code when TOTP is on, prove it is the user. Refused while the user's brokerage account is not closed",
       auth: true,
-      body: { schema: DeleteAccount, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
+      body: { schema: StepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 204: { description: "Deleted: log-in answers 401 and the email can sign up again" } },
-      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, "invalid_credentials", "invalid_mfa_code", "mfa_session_expired", ...SIGN_IN, "brokerage_account_open", ...ANY],
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, "brokerage_account_open", ...ANY],
     },
   },
 };
