@@ -44,10 +44,12 @@ const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? root);
 const emulatorDataDir = path.join(dataDir, ".cognito");
 // 0: a free port, printed on start.
 const STANDIN_PORT = process.env.BROKER_STANDIN_PORT ? port("BROKER_STANDIN_PORT", process.env.BROKER_STANDIN_PORT) : 0;
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 // Offline: no usage metrics, no Request.cf download.
 const wranglerEnv = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env };
 // Local state (rate-limit counts, D1) in DEV_DATA_DIR when set, else wrangler's own .wrangler/state.
+const persistArgs = process.env.DEV_DATA_DIR ? ["--persist-to", path.join(dataDir, ".wrangler", "state")] : [];
 
 /** KEY=value lines, as wrangler reads them; quotes around a value are removed. */
 function readDevVars(file) {

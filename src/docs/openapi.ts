@@ -88,10 +88,10 @@ function problemResponses(codes: readonly FailureCode[]) {
   return responses;
 }
 
-/** Each problem's example once, referred to by every response that lists it. */
+/** Each problem's example once, for every code of the catalog, referred to by every response that lists it. */
 function problemExamples() {
   const examples: Record<string, unknown> = {};
-  for (const code of new Set(OPERATIONS.flatMap((op) => op.problems))) {
+  for (const code of Object.keys(FAILURES) as FailureCode[]) {
     const value = exampleProblem(code, code === "validation_failed" ? EXAMPLE_FIELD_ERRORS : undefined);
     examples[code] = { summary: value.title, value };
   }
