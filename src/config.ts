@@ -132,7 +132,7 @@ export interface BrokerConfig {
 export type BrokerConfigResult = { ok: true; broker: BrokerConfig } | Unusable;
 
 /** The sandbox: the series' default, so that a key pair of the sandbox is all a developer sets. */
-export const BROKER_SANDBOX_URL = "https://broker-api.sandbox.alpaca.markets";
+const BROKER_SANDBOX_URL = "https://broker-api.sandbox.alpaca.markets";
 
 /**
  * Parsed apart from the Cognito settings: without a Broker API key pair only the brokerage routes
