@@ -3,6 +3,7 @@
 // limiters answer inside the isolate, so that 10,000 requests take seconds, not a minute.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { accountActive, tradeAccount } from "./fixtures/broker";
 import { adminGetUserResult, authenticationResult, RECORDED } from "./fixtures/cognito";
 import { answerCognitoInIsolate } from "./support/cognito-in-isolate";
 import { limitersInIsolate } from "./support/limiters-in-isolate";
@@ -13,6 +14,7 @@ import { apiWith, STRONG_PASSWORD } from "./support/worker";
 const RUNS = 10_000;
 const CLIENT_SECRET = "fuzz-client-secret-value";
 const AWS_SECRET = "fuzz-aws-secret-access-key";
+const BROKER_SECRET = "fuzz-broker-api-secret";
 /** 5xx answers that are correct for an upstream fault; anything else 5xx is a bug. */
 const UPSTREAM_FAULT_CODES = new Set(["upstream_error", "upstream_unavailable", "upstream_timeout", "jwks_unavailable"]);
 
@@ -61,12 +63,23 @@ beforeAll(async () => {
     VerifyUserAttribute: [RECORDED.codeMismatch, { status: 200, body: {} }],
     UpdateUserAttributes: [RECORDED.aliasExists, { status: 200, body: {} }],
     DeleteUser: [{ status: 200, body: {} }],
+    // The Broker API, under the same origin; a user with a brokerage account is not generated, so
+    // these answer only if a body ever passes the opening's validation.
+    "POST /broker/v1/accounts": [{ status: 200, body: accountActive }],
+    "GET /broker/v1/accounts": [{ status: 200, body: [] }],
+    "GET /broker/v1/accounts/{id}": [{ status: 200, body: accountActive }],
+    "PATCH /broker/v1/accounts/{id}": [{ status: 200, body: accountActive }],
+    "POST /broker/v1/accounts/{id}/actions/close": [{ status: 204 }],
+    "GET /broker/v1/trading/accounts/{id}/account": [{ status: 200, body: tradeAccount }],
   });
   vars = {
     COGNITO_ENDPOINT: `${COGNITO}/`,
     COGNITO_ISSUER: `${COGNITO}/pool`,
     COGNITO_USER_CLIENT_SECRET: CLIENT_SECRET,
     AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+    BROKER_API_URL: `${COGNITO}/broker`,
+    APCA_BROKER_API_KEY: "fuzz-broker-key",
+    APCA_BROKER_API_SECRET: BROKER_SECRET,
     ...limitersInIsolate(),
   };
   validToken = await sign(key, accessClaims(verifierConfig(vars)));
@@ -151,7 +164,7 @@ describe("fuzzing every route", () => {
           if (!(problem.title && problem.detail && problem.code)) fail("a problem without title, detail or code");
           if (res.status >= 500 && !UPSTREAM_FAULT_CODES.has(problem.code)) fail("a 5xx that is no upstream fault");
         }
-        for (const secret of [CLIENT_SECRET, AWS_SECRET, "Exception", "stack"]) if (answer.includes(secret)) fail(`an answer with ${secret}`);
+        for (const secret of [CLIENT_SECRET, AWS_SECRET, BROKER_SECRET, "Exception", "stack"]) if (answer.includes(secret)) fail(`an answer with ${secret}`);
         if (req.body.length >= 8 && res.status >= 400 && answer.includes(req.body)) fail("an answer echoing the body");
       }),
       { numRuns: RUNS },
@@ -167,7 +180,7 @@ describe("fuzzing every route", () => {
       } catch {
         return true;
       }
-      return [CLIENT_SECRET, AWS_SECRET, STRONG_PASSWORD, validToken].some((secret) => line.includes(secret));
+      return [CLIENT_SECRET, AWS_SECRET, BROKER_SECRET, STRONG_PASSWORD, validToken].some((secret) => line.includes(secret));
     });
     expect(badLines).toEqual([]);
   });
