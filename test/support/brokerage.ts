@@ -3,8 +3,9 @@
 import { env } from "cloudflare:workers";
 import { getUserResult } from "../fixtures/cognito";
 import type { RecordedCall, Reply } from "./fake-upstream";
-import { bearer, ownPool } from "./own-pool";
-import { apiWith, jsonInit, uniqueEmail } from "./worker";
+import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./keys";
+import { bearer } from "./own-pool";
+import { apiWith, jsonInit, scenario, uniqueEmail } from "./worker";
 
 /** Distinctive, so that tests can prove no answer or log line carries them. */
 export const BROKER_KEYS = { APCA_BROKER_API_KEY: "PKTESTBROKERKEYNEVERSHOWN", APCA_BROKER_API_SECRET: "broker-secret-never-in-a-response" };
@@ -39,15 +40,21 @@ export interface BrokerUserOptions {
   vars?: Record<string, unknown>;
 }
 
+/** One signing key for every such user (each on a pool, so an issuer, of its own): an RSA key takes long to make. */
+const signingKey = makeKey();
+
 /** A user whose email Cognito (GetUser) says is verified, with the Broker API answering `replies`. */
 export async function brokerUser(replies: Record<string, Reply[]>, options: BrokerUserOptions = {}) {
   const email = options.email ?? uniqueEmail("broker");
-  const pool = await ownPool({ GetUser: [getUserResult(email, { verified: options.verified ?? true })], ...replies });
-  const vars = { ...pool.upstream.vars, BROKER_API_URL: pool.upstream.base, ...BROKER_KEYS, ...options.vars };
+  const key = await signingKey;
+  const upstream = await scenario({ JWKS: [{ status: 200, body: jwksOf(key) }], GetUser: [getUserResult(email, { verified: options.verified ?? true })], ...replies });
+  const claims = accessClaims(verifierConfig(upstream.vars));
+  const pool = { upstream, token: await sign(key, claims) };
+  const vars = { ...upstream.vars, BROKER_API_URL: upstream.base, ...BROKER_KEYS, ...options.vars };
   const auth = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...bearer(pool.token), ...init.headers } });
   return {
     email,
-    sub: pool.claims.sub as string,
+    sub: claims.sub as string,
     vars,
     call: (path: string, init?: RequestInit) => apiWith(vars, path, auth(init)),
     send: (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => apiWith(vars, path, auth(jsonInit(body, { method, headers }))),
