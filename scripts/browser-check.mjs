@@ -1,11 +1,11 @@
 // `npm run browser-check`: /docs used as a person would, in a real browser (the system's chromium,
-// driven by playwright-core; no browser download), against `npm run dev` (the emulator plus wrangler
-// dev) started here on PORT / COGNITO_LOCAL_PORT. BASE_URL=<url> checks a running deployment instead.
+// driven by playwright-core; no browser download), against its own `npm run dev` (the emulator plus
+// wrangler dev; scripts/own-dev-server.mjs: free ports unless PORT / COGNITO_LOCAL_PORT are set, never
+// a server it did not start). BASE_URL=<url> checks a running deployment instead.
 // Through the page: sign up, authorise with the returned access token, call GET /platform/me.
 // Also: every request the page makes stays on this origin, the static assets carry the security
 // headers, every problem type dereferences. Screenshot: test-artifacts/docs.png.
 // `--results FILE` writes {"passed": N, "failed": N} for .ci/run.
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
+import { startOwnDevServer } from "./own-dev-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values: options } = parseArgs({ options: { results: { type: "string" } } });
@@ -41,41 +42,6 @@ function check(name, ok, detail = "") {
   console.log(`browser ${ok ? "ok" : "FAILED"}: ${name}${ok || !detail ? "" : `: ${detail}`}`);
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function groupAlive(pid) {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `npm run dev` in its own process group; stopped like Ctrl-C, and waited for until every process of it (workerd too) is gone. */
-async function startDev() {
-  const base = `http://127.0.0.1:${process.env.PORT ?? "8787"}`;
-  const child = spawn("npm", ["run", "dev"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  child.stdout.on("data", (chunk) => (log += chunk));
-  child.stderr.on("data", (chunk) => (log += chunk));
-  const stop = async () => {
-    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGINT");
-    for (let waited = 0; waited < 10_000 && groupAlive(child.pid); waited += 100) await sleep(100);
-    if (groupAlive(child.pid)) process.kill(-child.pid, "SIGKILL");
-  };
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      if ((await fetch(base + "/docs", { signal: AbortSignal.timeout(1000) })).ok) return { base, stop };
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  await stop();
-  throw new Error(`npm run dev did not serve /docs:\n${log}`);
-}
 
 /** The static assets carry the CSP and every security header the Worker sets on its own answers. */
 async function checkHeaders(base) {
@@ -183,17 +149,22 @@ async function checkDocsPage(base) {
 }
 
 const started = Date.now();
-const dev = process.env.BASE_URL ? { base: process.env.BASE_URL.replace(/\/$/, ""), stop: async () => {} } : await startDev();
-// Interrupted: the dev server runs in its own process group, so stop it too.
-for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => dev.stop().then(() => process.exit(130)));
+let dev;
 try {
-  await checkHeaders(dev.base);
-  await checkProblemPages(dev.base);
-  await checkDocsPage(dev.base);
+  dev = process.env.BASE_URL ? { base: process.env.BASE_URL.replace(/\/$/, ""), stop: async () => true } : await startOwnDevServer();
 } catch (error) {
-  check("browser check ran to the end", false, error.stack ?? String(error));
-} finally {
-  await dev.stop();
+  check("npm run dev (its own) answers", false, error.message);
+}
+if (dev) {
+  try {
+    await checkHeaders(dev.base);
+    await checkProblemPages(dev.base);
+    await checkDocsPage(dev.base);
+  } catch (error) {
+    check("browser check ran to the end", false, error.stack ?? String(error));
+  } finally {
+    await dev.stop();
+  }
 }
 console.log(`browser check: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 if (options.results) writeFileSync(options.results, JSON.stringify({ passed, failed }));

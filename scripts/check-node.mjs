@@ -1,7 +1,7 @@
 // Runs before `npm run dev` and `npm test` (predev, pretest): wrangler and workerd need Node 22.12 or
 // newer, and without this check an older Node fails late, after the emulator has started.
-// (`npm install` is stopped by engine-strict in .npmrc.) Plain syntax and no imports, so that any
-// old Node can run it and say what is wrong.
+// (`npm install` is stopped by engine-strict in .npmrc, and points here.) Plain syntax and no
+// imports, so that any old Node can run it and say what is wrong.
 var NEEDED = [22, 12];
 var found = process.versions.node.split(".").map(Number);
 
@@ -11,8 +11,10 @@ if (found[0] < NEEDED[0] || (found[0] === NEEDED[0] && found[1] < NEEDED[1])) {
   console.error(
     [
       "edge-auth-api needs Node.js " + NEEDED.join(".") + " or newer; this is Node.js " + process.versions.node + " (" + process.execPath + ").",
-      "Get Node 22 with either:",
+      "Get Node 22 with nvm:",
       "  nvm install && nvm use          (reads .nvmrc)",
+      "or from npm itself (the first line keeps this machine's npm settings, CA file included, for the new npm):",
+      "  export npm_config_globalconfig=\"$(npm config get globalconfig)\"",
       "  npm install --prefix ~/.cache/node22 --no-save " + nodePackage,
       "  export PATH=~/.cache/node22/node_modules/" + nodePackage.replace(/@22$/, "") + "/bin:$PATH",
       "then run the npm command again in the same terminal.",

@@ -9,6 +9,7 @@ export interface PoolIds {
   clientId: string;
 }
 export function freePort(): Promise<number>;
+export function portTaken(port: number): Promise<boolean>;
 export interface CodeDelivery {
   /** e.g. "password reset code" */
   kind: string;

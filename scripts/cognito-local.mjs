@@ -31,6 +31,15 @@ export async function freePort() {
   });
 }
 
+/** Whether something already listens on `port` of 127.0.0.1 (or of every address). */
+export async function portTaken(port) {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once("error", () => resolve(true))
+      .listen(port, HOST, () => probe.close(() => resolve(false)));
+  });
+}
+
 /**
  * Runs the emulator with `dir` as its working folder (its data goes to `dir/.cognito`).
  * `code` fixes the confirmation and reset codes it would otherwise print. Its own log is dropped;
@@ -52,6 +61,10 @@ export async function startCognitoLocal({ dir, port, code, onCodeDelivery }) {
       ...(code ? { CODE: code } : {}),
       // It runs on the AWS SDK v2, which otherwise prints its end-of-support notice at every start.
       AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
+      // Its log writer can hold a code's box back until it writes its next line (seen: the second
+      // email-change code of a run arrived only with the next request's box). At debug level every
+      // request ends with a line of its own, which pushes the code out as the request ends.
+      ...(onCodeDelivery ? { DEBUG: "1" } : {}),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

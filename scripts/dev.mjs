@@ -1,26 +1,55 @@
-// `npm run dev`: the API on 127.0.0.1:8787. Against the pool named in .dev.vars when there is one,
-// otherwise against cognito-local on 127.0.0.1:9229 (data in .cognito/), set up on first run. Against
-// the Broker API whose key .dev.vars names, otherwise against the local stand-in (data in
-// .local/broker-standin/). The D1 migrations are applied to the local database first.
+// `npm run dev`: the API on 127.0.0.1:8787 (`--port N` or PORT=N for another). Against the pool named
+// in .dev.vars when there is one, otherwise against cognito-local on 127.0.0.1:9229 (COGNITO_LOCAL_PORT;
+// data in .cognito/), set up on first run. DEV_DATA_DIR=<folder> keeps the emulator's data and
+// wrangler's local state (rate-limit counts, the D1 database) there instead of in the repository, as
+// the check scripts do. Against the Broker API whose key .dev.vars names, otherwise against the local
+// stand-in (BROKER_STANDIN_PORT; data in .local/broker-standin/). The D1 migrations are applied to the
+// local database first.
 // One line per request: readable on a terminal, the Worker's JSON line otherwise; and one line per
 // code the emulator would have emailed.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { LOCAL_KEY_ID, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
-import { emulatorVars, ensurePoolAndClient, freePort, startCognitoLocal } from "./cognito-local.mjs";
+import { emulatorVars, ensurePoolAndClient, freePort, portTaken, startCognitoLocal } from "./cognito-local.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const API_PORT = process.env.PORT ?? "8787";
-const EMULATOR_PORT = Number(process.env.COGNITO_LOCAL_PORT ?? 9229);
+
+function refuse(message) {
+  console.error(`[dev] ${message}`);
+  process.exit(1);
+}
+
+/** `npm run dev -- --port 8788`, as wrangler advises when its port is taken, is the same as PORT=8788. */
+function portOption() {
+  try {
+    return parseArgs({ options: { port: { type: "string" } } }).values.port;
+  } catch (error) {
+    return refuse(`${error.message}. npm run dev takes --port N (the API's port, like PORT=N); COGNITO_LOCAL_PORT=N sets the emulator's.`);
+  }
+}
+
+function port(name, value) {
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) refuse(`${name} must be a port number (1 to 65535), not "${value}"`);
+  return Number(value);
+}
+
+const portArgument = portOption();
+const API_PORT = portArgument === undefined ? port("PORT", process.env.PORT ?? "8787") : port("--port", portArgument);
+const EMULATOR_PORT = port("COGNITO_LOCAL_PORT", process.env.COGNITO_LOCAL_PORT ?? "9229");
+const dataDir = path.resolve(process.env.DEV_DATA_DIR ?? root);
+const emulatorDataDir = path.join(dataDir, ".cognito");
+// 0: a free port, printed on start.
+const STANDIN_PORT = process.env.BROKER_STANDIN_PORT ? port("BROKER_STANDIN_PORT", process.env.BROKER_STANDIN_PORT) : 0;
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
-const STANDIN_PORT = Number(process.env.BROKER_STANDIN_PORT ?? 0);
 const wranglerBin = path.join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 // Offline: no usage metrics, no Request.cf download.
 const wranglerEnv = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env };
+// Local state (rate-limit counts, D1) in DEV_DATA_DIR when set, else wrangler's own .wrangler/state.
+const persistArgs = process.env.DEV_DATA_DIR ? ["--persist-to", path.join(dataDir, ".wrangler", "state")] : [];
 
 /** KEY=value lines, as wrangler reads them; quotes around a value are removed. */
 function readDevVars(file) {
@@ -41,35 +70,26 @@ async function emulatorAlreadyRunning(endpoint) {
   }
 }
 
-async function portTaken(port) {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once("error", () => resolve(true))
-      .listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
-  });
-}
-
 async function startEmulator() {
   const endpoint = `http://127.0.0.1:${EMULATOR_PORT}/`;
   let emulator;
   if (await emulatorAlreadyRunning(endpoint)) {
     console.log(`[dev] using the cognito-local already running on ${endpoint} (its codes print on its own console)`);
   } else if (await portTaken(EMULATOR_PORT)) {
-    console.error(
-      `[dev] port ${EMULATOR_PORT}, for cognito-local, is taken by another program: stop it, or pick a free port with ` +
+    refuse(
+      `port ${EMULATOR_PORT}, for cognito-local, is taken by another program: stop it, or pick a free port with ` +
         `COGNITO_LOCAL_PORT=<port> npm run dev (README, "Troubleshooting").`,
     );
-    process.exit(1);
   } else {
     emulator = await startCognitoLocal({
-      dir: root,
+      dir: dataDir,
       port: EMULATOR_PORT,
       // The whole address: this console is the developer's own, the stand-in for their inbox.
       onCodeDelivery: ({ kind, code, destination }) => console.log(`[cognito-local] ${kind} ${code} for ${destination}`),
     });
-    console.log(`[dev] cognito-local running on ${endpoint} (pid ${emulator.pid}, data in .cognito/)`);
+    console.log(`[dev] cognito-local running on ${endpoint} (pid ${emulator.pid}, data in ${process.env.DEV_DATA_DIR ? emulatorDataDir : ".cognito"}/)`);
   }
-  const ids = await ensurePoolAndClient(endpoint, path.join(root, ".cognito", "ids.json"));
+  const ids = await ensurePoolAndClient(endpoint, path.join(emulatorDataDir, "ids.json"));
   console.log(`[dev] user pool ${ids.userPoolId}, app client ${ids.clientId}`);
   return { vars: emulatorVars(endpoint, ids), stop: () => emulator?.stop() };
 }
@@ -77,7 +97,7 @@ async function startEmulator() {
 /** `wrangler d1 migrations apply DB --local`: the same local database `wrangler dev` serves. */
 async function applyMigrations() {
   // stdin closed: wrangler takes its non-interactive default (yes) for "apply these migrations?".
-  const child = spawn(process.execPath, [wranglerBin, "d1", "migrations", "apply", "DB", "--local"], {
+  const child = spawn(process.execPath, [wranglerBin, "d1", "migrations", "apply", "DB", "--local", ...persistArgs], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     env: wranglerEnv,
@@ -85,20 +105,12 @@ async function applyMigrations() {
   let output = "";
   for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += chunk));
   const code = await new Promise((resolve) => child.on("exit", (exitCode) => resolve(exitCode ?? 1)));
-  if (code !== 0) {
-    console.error(`[dev] applying the D1 migrations failed:\n${output.replace(ANSI, "")}`);
-    process.exit(1);
-  }
-  console.log("[dev] D1 migrations (migrations/) applied to the local database in .wrangler/state/");
+  if (code !== 0) refuse(`applying the D1 migrations failed:\n${output.replace(ANSI, "")}`);
+  console.log("[dev] D1 migrations (migrations/) applied to the local database");
 }
 
 async function startStandin() {
-  const standin = await startBrokerStandin({
-    port: STANDIN_PORT,
-    dir: path.join(root, ".local", "broker-standin"),
-    keyId: LOCAL_KEY_ID,
-    secret: LOCAL_SECRET,
-  });
+  const standin = await startBrokerStandin({ port: STANDIN_PORT, dir: path.join(dataDir, ".local", "broker-standin"), keyId: LOCAL_KEY_ID, secret: LOCAL_SECRET });
   return { vars: standinVars(standin.url), stop: () => standin.stop() };
 }
 
@@ -144,14 +156,29 @@ function readable({ level, message, method, route, status, duration_ms, user, up
     .join(" ");
 }
 
+const unsupportedSeen = new Set();
+/**
+ * cognito-local answers an action it lacks (GlobalSignOut, AdminUserGlobalSignOut) with
+ * `CognitoLocal#Unsupported`, which the API reports as any upstream failure, a bare 502: say once
+ * per action that this is the emulator, not the API.
+ */
+function noteUnsupported(entry) {
+  for (const { action, errorType } of entry?.upstream ?? []) {
+    if (errorType !== "Unsupported" || unsupportedSeen.has(action)) continue;
+    unsupportedSeen.add(action);
+    console.log(`[dev] cognito-local lacks ${action}, so that request failed here; real Cognito has it (README, "The emulator is not Cognito")`);
+  }
+}
+
 /** Wrangler's output, less its own line per request (the Worker logs a fuller one). */
 function relay(from, to) {
   createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
     const plain = line.replace(ANSI, "");
     if (WRANGLER_REQUEST_LINE.test(plain)) return;
-    if (!to.isTTY) return to.write(plain + "\n");
-    const entry = logEntry(line);
-    to.write((entry ? readable(entry) : line) + "\n");
+    // The Worker's console.error lines come with wrangler's "✘ [ERROR] " in front.
+    const entry = logEntry(plain.replace(/^✘ \[ERROR\] /, ""));
+    to.write((to.isTTY && entry ? readable(entry) : to.isTTY ? line : plain) + "\n");
+    if (emulator) noteUnsupported(entry);
   });
 }
 
@@ -160,7 +187,7 @@ const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars }).flatMap(
 // Its devtools inspector would take 9229 by default, cognito-local's port: a second `npm run dev`
 // (other ports) would then keep the first one's emulator from starting. A free port instead.
 const inspectorPort = String(process.env.INSPECTOR_PORT ?? (await freePort()));
-const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", API_PORT, "--inspector-port", inspectorPort, "--show-interactive-dev-session=false", ...varArgs];
+const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", String(API_PORT), "--inspector-port", inspectorPort, "--show-interactive-dev-session=false", ...persistArgs, ...varArgs];
 const wrangler = spawn(process.execPath, [wranglerBin, ...wranglerArgs], {
   cwd: root,
   stdio: ["inherit", "pipe", "pipe"],

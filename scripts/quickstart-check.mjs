@@ -1,23 +1,28 @@
 // The README's Quickstart, run as a newcomer runs it: `npm run dev` in one terminal, then each shell
-// block of the section pasted in order into a second one. Every answer must match the one the
+// block of the section pasted in order into a second one, and after it every block of "Account
+// security", which continues from where the Quickstart left off. Every answer must match the one the
 // README prints under its command (the `# ` lines), so the README cannot drift from the code.
 //
 // In a printed answer `…` stands for any text (tokens, ids, times). A JSON answer matches when it
-// has the same keys and the same values, `…` aside. Blocks made only of npm commands (`npm run dev`,
-// `npm test`) are not pasted: CI runs those itself. The README's emails get a fresh suffix per run,
-// so that sign-up answers 201 again, and `CODE=…` takes the code `npm run dev` printed for that email.
-// Ports: PORT and COGNITO_LOCAL_PORT, as `npm run dev` reads them (default 8787 and 9229).
+// has the same keys and the same values, `…` aside (a bare `…` as a value: any value). Blocks made
+// only of npm commands (`npm run dev`, `npm test`) are not pasted: CI runs those itself. The
+// README's emails get a fresh suffix per run,
+// so that sign-up answers 201 again, and a `CODE=123456` line takes the code `npm run dev` printed
+// during the step before it (the one that sent the code).
+// Its `npm run dev` is its own (scripts/own-dev-server.mjs): on free ports unless PORT /
+// COGNITO_LOCAL_PORT are set, with a data folder of its own; the README's 127.0.0.1:8787 becomes that port.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { startOwnDevServer } from "./own-dev-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const README_PORT = "8787";
-const port = process.env.PORT ?? README_PORT;
-const api = `http://127.0.0.1:${port}`;
+const README_API = "http://127.0.0.1:8787";
 const STEP_TIMEOUT_MS = 30_000;
+/** The README sections pasted, in this order: each continues from the one before. */
+const SECTIONS = ["Quickstart", "Account security", "Brokerage accounts"];
 
 let passed = 0;
 let failed = 0;
@@ -31,10 +36,10 @@ function check(label, problem) {
   }
 }
 
-/** The fenced sh blocks of the README's "## Quickstart" section. */
-function quickstartBlocks(readme) {
-  const section = /^## Quickstart\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1];
-  if (!section) throw new Error('README.md has no "## Quickstart" section');
+/** The fenced sh blocks of the README's section whose "## " heading starts with `heading`. */
+function shellBlocks(readme, heading) {
+  const section = new RegExp(`^## ${heading}.*\n([\\s\\S]*?)(?=^## )`, "m").exec(readme)?.[1];
+  if (!section) throw new Error(`README.md has no "## ${heading}" section`);
   return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1].trimEnd().split("\n"));
 }
 
@@ -70,8 +75,13 @@ function textMatches(expected, actual) {
   return new RegExp(`^${pattern}$`, "s").test(actual);
 }
 
+/** A bare `…` as a printed JSON value (`"expires_in":…`) stands for any value: seconds left, for one. */
+const ANY_VALUE = "\u0000any value";
+const parsePrinted = (line) => JSON.parse(line.replace(/(:\s*)…(?=\s*[,}\]])/g, `$1${JSON.stringify(ANY_VALUE)}`));
+
 /** Where `actual` differs from the printed JSON `expected`, or undefined. */
 function jsonDifference(expected, actual, at = "") {
+  if (expected === ANY_VALUE) return undefined;
   if (typeof expected === "string") return textMatches(expected, actual) ? undefined : `${at || "value"}: ${JSON.stringify(actual)}`;
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length) return `${at || "value"}: ${JSON.stringify(actual)}`;
@@ -96,7 +106,7 @@ function answerDifference(expected, actual) {
   for (const [i, line] of expected.entries()) {
     let printedJson;
     try {
-      printedJson = JSON.parse(line);
+      printedJson = parsePrinted(line);
     } catch {
       // not JSON: compared as text
     }
@@ -114,65 +124,17 @@ function answerDifference(expected, actual) {
   return undefined;
 }
 
-/** `npm run dev` in its own process group, its output kept line by line. */
-function startDev() {
-  const dev = spawn("npm", ["run", "dev"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const lines = [];
-  const waiters = new Set();
-  for (const stream of [dev.stdout, dev.stderr]) {
-    createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-      lines.push(line);
-      for (const waiter of waiters) waiter();
-    });
-  }
-  const exited = new Promise((resolve) => dev.once("exit", resolve));
-  return { dev, lines, waiters, exited };
-}
-
-async function waitForApi(dev) {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (dev.dev.exitCode !== null) return "npm run dev exited early";
-    try {
-      if ((await fetch(`${api}/`, { signal: AbortSignal.timeout(1_000) })).ok) return undefined;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return `no answer on ${api}/ within 120 s`;
-}
-
-/** The code `npm run dev` printed last for one of `emails`, waiting up to 10 s for one. */
-async function lastCode(dev, emails) {
+/** The code `npm run dev` printed last, from line `since` on, for one of `emails`; waits up to 10 s for one. */
+async function codePrinted(dev, since, emails) {
   const find = () =>
     dev.lines
+      .slice(since)
       .map((line) => /^\[cognito-local\] .* code (\S+) for (\S+)$/.exec(line))
       .filter((match) => match && emails.includes(match[2]))
       .at(-1)?.[1];
   const deadline = Date.now() + 10_000;
   while (!find() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   return find();
-}
-
-/** Ctrl-C, as the developer presses it; whatever is left after 10 s is killed. */
-async function stopDev(dev) {
-  const groupAlive = () => {
-    try {
-      process.kill(-dev.dev.pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  // The group may be gone already (npm run dev exited early): nothing to stop then.
-  if (groupAlive()) process.kill(-dev.dev.pid, "SIGINT");
-  const deadline = Date.now() + 10_000;
-  while (groupAlive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-  const stopped = !groupAlive();
-  if (!stopped) process.kill(-dev.dev.pid, "SIGKILL");
-  await dev.exited;
-  return stopped;
 }
 
 /** A bash into which steps are pasted one at a time, as into a second terminal. */
@@ -203,42 +165,52 @@ function startShell() {
 }
 
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
-const blocks = quickstartBlocks(readme);
-const runnable = blocks.filter((lines) => !isNpmOnly(lines));
-console.log(`quickstart: ${blocks.length} shell blocks in README.md, ${runnable.length} to paste, against ${api}`);
+const blocks = SECTIONS.flatMap((section) => shellBlocks(readme, section).map((lines, i) => ({ label: `${section} block ${i + 1}`, lines })));
+const runnable = blocks.filter(({ lines }) => !isNpmOnly(lines));
+console.log(`quickstart: ${blocks.length} shell blocks in README.md (${SECTIONS.join(", ")}), ${runnable.length} to paste`);
 
-// A fresh address per run for each one the blocks use, so that sign-up answers 201 every time.
+// A fresh address per run for each one the blocks use, so that sign-up answers 201 every time
+// (replaced URL-encoded too, as an otpauth:// URI has it).
 const run = Date.now().toString(36);
 const emails = new Map(
-  [...new Set(runnable.flat().join("\n").match(/[\w.+-]+@example\.com/g) ?? [])].map((email) => [email, email.replace("@", `-${run}@`)]),
+  [...new Set(runnable.flatMap(({ lines }) => lines).join("\n").match(/[\w.+-]+@example\.com/g) ?? [])].map((email) => [email, email.replace("@", `-${run}@`)]),
 );
-const localise = (text) => {
-  let result = text.replaceAll(`127.0.0.1:${README_PORT}`, `127.0.0.1:${port}`);
-  for (const [email, fresh] of emails) result = result.replaceAll(email, fresh);
-  return result;
-};
+const freshEmails = [...emails.values()];
 
-const dev = startDev();
-const notReady = await waitForApi(dev);
-check(`npm run dev answers on ${api}/`, notReady && `${notReady}; its output:\n${dev.lines.join("\n")}`);
+let dev;
+try {
+  dev = await startOwnDevServer();
+  check(`npm run dev (its own) answers on ${dev.base}/`);
+} catch (error) {
+  check("npm run dev (its own) answers", error.message);
+}
 
-if (!notReady) {
+if (dev) {
+  const localise = (text) => {
+    let result = text.replaceAll(README_API, dev.base);
+    for (const [email, fresh] of emails) result = result.replaceAll(email, fresh).replaceAll(encodeURIComponent(email), encodeURIComponent(fresh));
+    return result;
+  };
   const shell = startShell();
   try {
-    for (const [blockIndex, lines] of blocks.entries()) {
-      if (!runnable.includes(lines)) continue;
+    // Where the output of the step before began: a code it made the emulator print is after it.
+    let previousStepStart = 0;
+    for (const { label: blockLabel, lines } of runnable) {
       for (const step of stepsOf(lines)) {
-        const label = `block ${blockIndex + 1}: ${step.command[0].trim().slice(0, 90)}`;
+        const label = `${blockLabel}: ${step.command[0].trim().slice(0, 90)}`;
         let command = localise(step.command.join("\n"));
-        const codeLine = /^CODE=.*$/m;
+        const stepStart = dev.lines.length;
+        const codeLine = /^CODE=\d+$/m;
         if (codeLine.test(command)) {
-          const code = await lastCode(dev, [...emails.values()]);
+          const code = await codePrinted(dev, previousStepStart, freshEmails);
           if (!code) {
-            check(label, `no code on the dev console for ${[...emails.values()].join(", ")}`);
+            check(label, `no code on the dev console for ${freshEmails.join(", ")} since the step before; its output:\n${dev.lines.slice(previousStepStart).join("\n")}`);
+            previousStepStart = stepStart;
             continue;
           }
           command = command.replace(codeLine, `CODE=${code}`);
         }
+        previousStepStart = stepStart;
         try {
           const actual = await shell.run(command);
           check(label, answerDifference(step.expected.map(localise), actual));
@@ -259,8 +231,8 @@ if (!notReady) {
   check("dev console: JSON request lines when not a terminal", /^\{"level":"info","message":"request",/m.test(devOutput) ? undefined : devOutput);
   check("dev console: no ANSI codes when not a terminal", /\x1b\[/.test(devOutput) ? devOutput : undefined);
   check("dev console: no AWS SDK end-of-support notice", /end-of-support/.test(devOutput) ? devOutput : undefined);
+  check("npm run dev stops on Ctrl-C within 10 s", (await dev.stop()) ? undefined : "still running after 10 s: killed");
 }
 
-check("npm run dev stops on Ctrl-C within 10 s", (await stopDev(dev)) ? undefined : "still running after 10 s: killed");
 console.log(`quickstart: ${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

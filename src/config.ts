@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { keptFor } from "./isolate";
-import { DEFAULT_MAX_TRANSFER_AMOUNT, money } from "./schemas/decimal";
+import { compareDecimals, DEFAULT_MAX_TRANSFER_AMOUNT, isDecimal, MONEY_PLACES } from "./decimal";
 
 /** Settings read from the Worker's environment: [vars], secrets and .dev.vars. */
 export interface Config {
@@ -133,7 +133,7 @@ export interface BrokerConfig {
 export type BrokerConfigResult = { ok: true; broker: BrokerConfig } | Unusable;
 
 /** The sandbox: the series' default, so that a key pair of the sandbox is all a developer sets. */
-export const BROKER_SANDBOX_URL = "https://broker-api.sandbox.alpaca.markets";
+const BROKER_SANDBOX_URL = "https://broker-api.sandbox.alpaca.markets";
 
 /**
  * Parsed apart from the Cognito settings: without a Broker API key pair only the brokerage routes
@@ -204,7 +204,10 @@ export interface FundingConfig {
 export type FundingConfigResult = { ok: true; funding: FundingConfig } | Unusable;
 
 const FundingEnvSchema = z.object({
-  MAX_TRANSFER_AMOUNT: z._default(money("MAX_TRANSFER_AMOUNT"), DEFAULT_MAX_TRANSFER_AMOUNT),
+  MAX_TRANSFER_AMOUNT: z._default(
+    z.string().check(z.refine((text) => isDecimal(text, MONEY_PLACES) && compareDecimals(text, "0") > 0)),
+    DEFAULT_MAX_TRANSFER_AMOUNT,
+  ),
 });
 
 export function parseFundingConfig(env: object): FundingConfigResult {

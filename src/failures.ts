@@ -137,9 +137,9 @@ export const FAILURES = {
   invalid_code: {
     status: 400,
     title: "Invalid code",
-    detail: "The code is not valid for this email.",
-    when: "The confirmation or reset code is wrong, or belongs to no pending request for this email.",
-    action: "Ask the user to check the code from the latest email; request a new one if needed.",
+    detail: "The code is not the right one for this request.",
+    when: "The code is wrong, or belongs to no pending request: the confirmation code (POST /platform/confirm), the reset code (POST /platform/password/reset), the first authenticator code that turns TOTP on (POST /platform/mfa/totp/enable, also when no set-up is pending), or the email verification code (POST /platform/email/verify). Reset and confirmation answer it identically for an unknown email, an unconfirmed and a confirmed account.",
+    action: "Ask the user to check the code from the latest email (for TOTP enable, the code the authenticator app shows now) and send it again; ask for a new one if needed (confirm/resend, password/forgot, email/verify/send, mfa/totp/setup).",
   },
   invalid_mfa_code: {
     status: 401,

@@ -1,8 +1,10 @@
-// Budgets that CI holds every change to (issue 10): round trips to Cognito per route, and JWKS
-// fetches per cold start. Timings vary from machine to machine; these counts do not. `npm run bench`
+// Budgets that CI holds every change to (issue 10): round trips to Cognito per route, JWKS fetches
+// per cold start, and for the brokerage routes D1 round trips and Broker API calls (issue 17). Timings vary from machine to machine; these counts do not. `npm run bench`
 // reports the same counts; the bundle-size budget is `npm run size`.
 import { describe, expect, it } from "vitest";
+import { accountActive, accountCreated } from "./fixtures/broker";
 import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
+import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
 import type { Reply } from "./support/fake-upstream";
 import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./support/keys";
 import { apiWith, jsonInit, scenario, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
@@ -62,5 +64,30 @@ describe("JWKS fetches", () => {
     expect(burst.map((res) => res.status)).toEqual(Array(20).fill(200));
     for (let i = 0; i < 5; i++) expect((await upstream.call("/platform/me", bearer(upstream.token))).status).toBe(200);
     expect((await upstream.actions()).filter((action) => action === "JWKS")).toEqual(["JWKS"]);
+  });
+});
+
+describe("brokerage: D1 round trips and Broker API calls per route", () => {
+  it("POST /platform/accounts: one D1 write before the Broker call, one after (the row and its audit row in one batch), one Broker call", async () => {
+    const email = uniqueEmail("budget");
+    const { db, trips } = observedDb();
+    const user = await brokerUser({ "POST /v1/accounts": [{ status: 200, body: brokerAccount(accountCreated, email) }] }, { email, vars: { DB: db } });
+    expect((await user.open()).status).toBe(201);
+    expect(trips).toEqual([["INSERT INTO brokerage_accounts"], ["UPDATE brokerage_accounts SET", "INSERT INTO audit_events"]]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+  });
+
+  it("GET /platform/accounts/me repeated within the copy's life: 1 D1 query (its audit row) and no Broker call each", async () => {
+    const email = uniqueEmail("budget");
+    const { db, trips } = observedDb();
+    const user = await brokerUser(
+      { "POST /v1/accounts": [{ status: 200, body: brokerAccount(accountCreated, email) }], "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }] },
+      { email, vars: { DB: db } },
+    );
+    expect((await user.open()).status).toBe(201);
+    trips.length = 0;
+    for (let i = 0; i < 5; i++) expect((await user.call("/platform/accounts/me")).status).toBe(200);
+    expect(trips).toEqual(Array(5).fill(["INSERT INTO audit_events"]));
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
   });
 });

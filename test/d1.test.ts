@@ -69,6 +69,13 @@ describe("D1 schema", () => {
     expect(results).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }, { name: "0003_idempotency_holder.sql" }]);
   });
 
+  it("holds at most a tax id's last 4 digits: a whole tax id, or anything but 4 digits, is refused", async () => {
+    const insert = (last4: string) =>
+      env.DB.prepare("INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?, 'PENDING', ?, ?, ?)").bind(crypto.randomUUID(), last4, NOW, NOW).run();
+    for (const value of ["666-55-4321", "666554321", "4321 ", "43a1", "321"]) await expect(insert(value)).rejects.toThrow(/CHECK constraint failed/);
+    expect((await insert("4321")).success).toBe(true);
+  });
+
   it("keeps broker account ids unique across users", async () => {
     const brokerId = crypto.randomUUID();
     const insert = env.DB.prepare(

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import { keptFor } from "../isolate";
-import { CognitoClient, type CallOptions } from "./client";
+import { CognitoClient } from "./client";
 import { unusableAnswer, type RequestScope } from "../upstream";
 import { ChallengeRequiredError, IDENTITY_PROVIDER, isCognitoError } from "./errors";
 import { secretHasher } from "./secret-hash";
@@ -25,8 +25,8 @@ export interface UserAttribute {
   Value?: string;
 }
 
-/** AdminGetUser's UserStatus: UNCONFIRMED, CONFIRMED, RESET_REQUIRED, FORCE_CHANGE_PASSWORD, ... */
-export type UserStatus = string;
+/** AdminGetUser's UserStatus, as its API model lists them; kept open, since AWS adds values. */
+export type UserStatus = "UNCONFIRMED" | "CONFIRMED" | "ARCHIVED" | "COMPROMISED" | "UNKNOWN" | "RESET_REQUIRED" | "FORCE_CHANGE_PASSWORD" | "EXTERNAL_PROVIDER" | (string & {});
 
 /** InitiateAuth's and RespondToAuthChallenge's output: tokens, or the next challenge and its Session. */
 interface AuthOutput {
@@ -35,8 +35,8 @@ interface AuthOutput {
   Session?: string;
 }
 
-/** GetUser's MFA factors: "SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP". */
-export type MfaSetting = string;
+/** GetUser's UserMFASettingList entries; kept open, since AWS adds factors. */
+export type MfaSetting = "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" | (string & {});
 
 /** The tokens of a finished sign-in, or the challenge (with its Session) that Cognito asks for next. */
 function authenticated(output: AuthOutput, action: string): AuthenticationResult {
@@ -94,10 +94,9 @@ export class UserPool {
   }
 
   async signUp(email: string, password: string) {
-    return this.#call<{ UserSub: string; UserConfirmed: boolean; CodeDeliveryDetails?: CodeDelivery }>(
+    return this.#once<{ UserSub: string; UserConfirmed: boolean; CodeDeliveryDetails?: CodeDelivery }>(
       "SignUp",
       { ClientId: this.#app.clientId, Username: email, Password: password, ...(await this.#hash("SecretHash", email)) },
-      { retry: false },
     );
   }
 
@@ -137,7 +136,7 @@ export class UserPool {
   }
 
   async confirmSignUp(email: string, code: string): Promise<void> {
-    await this.#call("ConfirmSignUp", {
+    await this.#once("ConfirmSignUp", {
       ClientId: this.#app.clientId,
       Username: email,
       ConfirmationCode: code,
@@ -146,10 +145,9 @@ export class UserPool {
   }
 
   async resendConfirmationCode(email: string) {
-    return this.#call<{ CodeDeliveryDetails?: CodeDelivery }>(
+    return this.#once<{ CodeDeliveryDetails?: CodeDelivery }>(
       "ResendConfirmationCode",
       { ClientId: this.#app.clientId, Username: email, ...(await this.#hash("SecretHash", email)) },
-      { retry: false },
     );
   }
 
@@ -225,26 +223,24 @@ export class UserPool {
     await this.#call("GlobalSignOut", { AccessToken: accessToken });
   }
 
-  /** Best effort beside GlobalSignOut (see services/session.ts): one try, so a failing revocation delays no log-out. */
+  /** Best effort beside GlobalSignOut (see services/sign-in.ts): one try, so a failing revocation delays no log-out. */
   async revokeToken(refreshToken: string): Promise<void> {
-    await this.#call(
+    await this.#once(
       "RevokeToken",
       { Token: refreshToken, ClientId: this.#app.clientId, ...(this.#app.clientSecret ? { ClientSecret: this.#app.clientSecret } : {}) },
-      { retry: false },
     );
   }
 
   /** Sends mail: not repeated after a failure that may have sent it. */
   async forgotPassword(email: string) {
-    return this.#call<{ CodeDeliveryDetails?: CodeDelivery }>(
+    return this.#once<{ CodeDeliveryDetails?: CodeDelivery }>(
       "ForgotPassword",
       { ClientId: this.#app.clientId, Username: email, ...(await this.#hash("SecretHash", email)) },
-      { retry: false },
     );
   }
 
   async confirmForgotPassword(email: string, code: string, password: string): Promise<void> {
-    await this.#call("ConfirmForgotPassword", {
+    await this.#once("ConfirmForgotPassword", {
       ClientId: this.#app.clientId,
       Username: email,
       ConfirmationCode: code,
@@ -262,17 +258,18 @@ export class UserPool {
     return authenticated(output, "InitiateAuth");
   }
 
-  /** Safe to repeat after throttling or a 5xx unless said otherwise: only sign-up and mail sending are not. */
-  #call<T extends object>(action: string, input: object, options: CallOptions = {}): Promise<T> {
-    return this.#app.client.call<T>(this.#scope, action, input, { retry: true, ...options });
+  /** Safe to repeat after throttling or a 5xx: a read, or a change that lands the same however often it is made. */
+  #call<T extends object>(action: string, input: object, options: { signed?: boolean } = {}): Promise<T> {
+    return this.#app.client.call<T>(this.#scope, action, input, { ...options, retry: true });
   }
 
   /**
-   * Not repeated: it sends mail, or uses up what it checks (a code, a challenge session), or a repeat
-   * after a fault that Cognito did process would fail (the old password, a deleted user).
+   * Not repeated: it creates something (SignUp), sends mail, uses up what it checks (a code, a
+   * challenge session), or a repeat after a fault that Cognito did process would fail (the old
+   * password, a deleted user); RevokeToken is best effort, so one try.
    */
   #once<T extends object>(action: string, input: object): Promise<T> {
-    return this.#call<T>(action, input, { retry: false });
+    return this.#app.client.call<T>(this.#scope, action, input, { retry: false });
   }
 
   async #hash(name: "SecretHash" | "SECRET_HASH", username: string): Promise<Record<string, string>> {

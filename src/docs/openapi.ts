@@ -1,16 +1,16 @@
 // The API's OpenAPI 3.1 document, generated from the routers and the docs each declares beside it
-// (src/routes/*.docs.ts, typed by the router's own route table). Not part of the Worker bundle:
+// (src/docs/routes/*.ts, typed by the router's own route table). Not part of the Worker bundle:
 // scripts/build-assets.mjs writes it to public/openapi.json, which the deployment serves at /openapi.json.
 import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
 import { problemBody, problemType, type ProblemBody } from "../middleware/error-handler";
-import { accountDocs } from "../routes/account.docs";
-import { brokerageDocs } from "../routes/brokerage.docs";
-import { mfaDocs } from "../routes/mfa.docs";
-import { passwordDocs } from "../routes/password.docs";
-import { rootDocs } from "../routes/root.docs";
-import { sessionDocs } from "../routes/session.docs";
-import { signUpDocs } from "../routes/sign-up.docs";
+import { accountDocs } from "./routes/account";
+import { brokerageDocs } from "./routes/brokerage";
+import { mfaDocs } from "./routes/mfa";
+import { passwordDocs } from "./routes/password";
+import { rootDocs } from "./routes/root";
+import { sessionDocs } from "./routes/session";
+import { signUpDocs } from "./routes/sign-up";
 import { ProblemResponse } from "../schemas/responses";
 import type { RouteDoc } from "./route-docs";
 
@@ -88,10 +88,10 @@ function problemResponses(codes: readonly FailureCode[]) {
   return responses;
 }
 
-/** Each problem's example once, referred to by every response that lists it. */
+/** Each problem's example once, for every code of the catalog, referred to by every response that lists it. */
 function problemExamples() {
   const examples: Record<string, unknown> = {};
-  for (const code of new Set(OPERATIONS.flatMap((op) => op.problems))) {
+  for (const code of Object.keys(FAILURES) as FailureCode[]) {
     const value = exampleProblem(code, code === "validation_failed" ? EXAMPLE_FIELD_ERRORS : undefined);
     examples[code] = { summary: value.title, value };
   }

@@ -1,5 +1,5 @@
 // How a route documents itself for the OpenAPI document. Each router's docs sit beside it
-// (src/routes/*.docs.ts) and are typed by the router's own route table, so a route without docs,
+// (src/docs/routes/*.ts) and are typed by the router's own route table, so a route without docs,
 // or docs for a route that does not exist, does not compile. Build-time only: not in the Worker.
 import type { Hono } from "hono";
 import type * as z from "zod/mini";

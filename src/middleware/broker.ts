@@ -1,13 +1,14 @@
 import { createMiddleware } from "hono/factory";
-import { openBroker } from "../broker/accounts";
+import { openBroker, type BrokerAccounts } from "../broker/accounts";
 import { loadBrokerConfig } from "../config";
 import { Failure } from "../failures";
-import type { Brokerage } from "../services/brokerage";
 import { notConfiguredDetail, type CognitoVariables } from "./cognito";
 
 export interface BrokerVariables {
-  /** D1 and the Broker API bound to this request (its budget, call log and clearance). */
-  brokerage: Brokerage;
+  /** The Broker API bound to this request: its budget, call log and clearance. */
+  broker: BrokerAccounts;
+  /** The brokerage's records (D1). */
+  db: D1Database;
 }
 
 /**
@@ -22,6 +23,7 @@ export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVar
     const invalid = [...(result.ok ? [] : result.invalid), ...(db ? [] : ["DB"])];
     throw new Failure("not_configured", { detail: notConfiguredDetail(invalid, result.ok ? [] : result.placeholders), headers: { "retry-after": "60" } });
   }
-  c.set("brokerage", { db, broker: openBroker(result.broker, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs), now: Date.now });
+  c.set("broker", openBroker(result.broker, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs));
+  c.set("db", db);
   await next();
 });

@@ -2,6 +2,19 @@
 // tax id, a date of birth and an address, and a problem body repeats messages.
 import * as z from "zod/mini";
 
+/**
+ * A body whose every field is known: an unknown one (an email, a tax field where only the contact may
+ * change) is refused, named when it is shaped like a field name, never repeating a value.
+ */
+const only = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
+  z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== "unrecognized_keys") return "must be an object";
+      const names = issue.keys.filter((key) => /^[a-z_]{1,64}$/.test(key));
+      return names.length === issue.keys.length ? `unknown field${names.length > 1 ? "s" : ""}: ${names.join(", ")}` : "unknown fields";
+    },
+  });
+
 const text = (field: string, max: number) =>
   z.string({ error: `${field} must be a string` }).check(
     z.trim(),
@@ -48,34 +61,30 @@ const TAX_ID_FORMATS = {
   USA_ITIN: /^9\d{2}-?(5\d|6[0-5]|7\d|8[0-8]|9[0-2]|9[4-9])-?\d{4}$/,
 } as const;
 
-export type TaxIdType = keyof typeof TAX_ID_FORMATS;
+const Identity = only({
+  given_name: text("given_name", 64),
+  family_name: text("family_name", 64),
+  date_of_birth: z.string({ error: "date_of_birth must be a string" }).check(
+    z.refine((date) => isAdultBirthDate(date), { error: "date_of_birth must be a date (YYYY-MM-DD) at least 18 years ago" }),
+  ),
+  tax_id: z.string({ error: "tax_id must be a string" }),
+  tax_id_type: z.enum(["USA_SSN", "USA_ITIN"], { error: "tax_id_type must be USA_SSN or USA_ITIN" }),
+  country_of_citizenship: z.string().check(z.regex(/^[A-Z]{3}$/, { error: "country_of_citizenship must be an ISO 3166 alpha-3 code, e.g. USA" })),
+  country_of_birth: z.string().check(z.regex(/^[A-Z]{3}$/, { error: "country_of_birth must be an ISO 3166 alpha-3 code, e.g. USA" })),
+  // A US tax id: the tax residence is the US.
+  country_of_tax_residence: z.literal("USA", { error: "country_of_tax_residence must be USA" }),
+  funding_source: z
+    .array(z.enum(["employment_income", "investments", "inheritance", "business_income", "savings", "family"], { error: "funding_source has an unknown source" }))
+    .check(z.minLength(1, { error: "funding_source needs at least one source" }), z.maxLength(6)),
+}).check(
+  z.superRefine((identity, ctx) => {
+    if (!TAX_ID_FORMATS[identity.tax_id_type].test(identity.tax_id)) {
+      ctx.issues.push({ code: "custom", path: ["tax_id"], message: `tax_id must be a ${identity.tax_id_type === "USA_SSN" ? "social security number: 9 digits, as 123-45-6789" : "ITIN: 9 digits starting with 9, as 912-70-1234"}`, input: "" });
+    }
+  }),
+);
 
-const Identity = z
-  .strictObject({
-    given_name: text("given_name", 64),
-    family_name: text("family_name", 64),
-    date_of_birth: z.string({ error: "date_of_birth must be a string" }).check(
-      z.refine((date) => isAdultBirthDate(date), { error: "date_of_birth must be a date (YYYY-MM-DD) at least 18 years ago" }),
-    ),
-    tax_id: z.string({ error: "tax_id must be a string" }),
-    tax_id_type: z.enum(["USA_SSN", "USA_ITIN"], { error: "tax_id_type must be USA_SSN or USA_ITIN" }),
-    country_of_citizenship: z.string().check(z.regex(/^[A-Z]{3}$/, { error: "country_of_citizenship must be an ISO 3166 alpha-3 code, e.g. USA" })),
-    country_of_birth: z.string().check(z.regex(/^[A-Z]{3}$/, { error: "country_of_birth must be an ISO 3166 alpha-3 code, e.g. USA" })),
-    // A US tax id: the tax residence is the US.
-    country_of_tax_residence: z.literal("USA", { error: "country_of_tax_residence must be USA" }),
-    funding_source: z
-      .array(z.enum(["employment_income", "investments", "inheritance", "business_income", "savings", "family"], { error: "funding_source has an unknown source" }))
-      .check(z.minLength(1, { error: "funding_source needs at least one source" }), z.maxLength(6)),
-  })
-  .check(
-    z.superRefine((identity, ctx) => {
-      if (!TAX_ID_FORMATS[identity.tax_id_type].test(identity.tax_id)) {
-        ctx.issues.push({ code: "custom", path: ["tax_id"], message: `tax_id must be a ${identity.tax_id_type === "USA_SSN" ? "social security number: 9 digits, as 123-45-6789" : "ITIN: 9 digits starting with 9, as 912-70-1234"}`, input: "" });
-      }
-    }),
-  );
-
-const Disclosures = z.strictObject({
+const Disclosures = only({
   is_control_person: z.boolean({ error: "is_control_person must be true or false" }),
   is_affiliated_exchange_or_finra: z.boolean({ error: "is_affiliated_exchange_or_finra must be true or false" }),
   is_politically_exposed: z.boolean({ error: "is_politically_exposed must be true or false" }),
@@ -93,26 +102,21 @@ const Agreements = z
   );
 
 /** POST /platform/accounts. The email is not here: it is the user's own, from Cognito. */
-export const OpenAccount = z.strictObject({
-  contact: z.strictObject(Contact),
+export const OpenAccount = only({
+  contact: only(Contact),
   identity: Identity,
   disclosures: Disclosures,
   agreements: Agreements,
 });
 
 /** PATCH /platform/accounts/me: contact details only, at least one; identity, tax fields and the email are refused. */
-export const ChangeContact = z.strictObject({
-  contact: z
-    .strictObject({
-      phone_number: z.optional(Contact.phone_number),
-      street_address: z.optional(Contact.street_address),
-      unit: z.optional(Contact.unit),
-      city: z.optional(Contact.city),
-      state: z.optional(Contact.state),
-      postal_code: z.optional(Contact.postal_code),
-    })
-    .check(z.refine((contact) => Object.keys(contact).length > 0, { error: "contact must change at least one field" })),
+export const ChangeContact = only({
+  contact: only({
+    phone_number: z.optional(Contact.phone_number),
+    street_address: z.optional(Contact.street_address),
+    unit: z.optional(Contact.unit),
+    city: z.optional(Contact.city),
+    state: z.optional(Contact.state),
+    postal_code: z.optional(Contact.postal_code),
+  }).check(z.refine((contact) => Object.keys(contact).length > 0, { error: "contact must change at least one field" })),
 });
-
-/** POST /platform/accounts/me/close: the same step up as deleting the login, `code` when TOTP is on. */
-export { StepUp as CloseAccount } from "./requests";

@@ -1,39 +1,42 @@
 import * as z from "zod/mini";
 
+/** A string field: zod gives one message for a missing field and a wrong type, and a person needs to know which. */
+const text = (name: string) => z.string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${name} must be a string`) });
+
 /** Trimmed and lower-cased, so " Ann@Example.com" and "ann@example.com" are one account. */
 export const Email = z.pipe(
-  z.string({ error: "email must be a string" }).check(z.trim(), z.toLowerCase(), z.maxLength(254, { error: "email must be at most 254 characters" })),
+  text("email").check(z.trim(), z.toLowerCase(), z.maxLength(254, { error: "email must be at most 254 characters" })),
   z.email({ error: "email must be a valid email address" }),
 );
 
 /** 256 characters is the most Cognito accepts; the pool's policy decides the rest. */
-export const Password = z.string({ error: "password must be a string" }).check(
-  z.minLength(1, { error: "password must not be empty" }),
-  z.maxLength(256, { error: "password must be at most 256 characters" }),
-);
+const password = (name: string) =>
+  text(name).check(z.minLength(1, { error: `${name} must not be empty` }), z.maxLength(256, { error: `${name} must be at most 256 characters` }));
+
+export const Password = password("password");
 
 export const Credentials = z.object({ email: Email, password: Password });
 
 /** Cognito's codes are 6 digits; its model allows any non-space string, so only the shape is checked. */
-export const Code = z.string({ error: "code must be a string" }).check(
+export const Code = text("code").check(
   z.trim(),
   z.regex(/^\S{1,64}$/, { error: "code must be 1 to 64 characters without spaces" }),
 );
 
 /** Cognito's refresh tokens are opaque JWEs of about 1.8 KB. */
-export const RefreshToken = z.string({ error: "refresh_token must be a string" }).check(
+export const RefreshToken = text("refresh_token").check(
   z.regex(/^[\w.=+/-]{20,8192}$/, { error: "refresh_token is not a refresh token" }),
 );
 
-export const UserId = z.string({ error: "cognito_user_id must be a string" }).check(
+export const UserId = text("cognito_user_id").check(
   z.regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, { error: "cognito_user_id is not a user id" }),
 );
 
 /** An authenticator app's code: 6 digits (Cognito's VerifySoftwareToken takes nothing else). */
-export const TotpCode = z.string({ error: "code must be a string" }).check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
+export const TotpCode = text("code").check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
 
 /** Cognito's challenge Session (20 to 2048 characters, its API model), sealed by this API (a dot and 43 more). */
-export const ChallengeSession = z.string({ error: "session must be a string" }).check(
+export const ChallengeSession = text("session").check(
   z.regex(/^[\w.=+/-]{20,2100}$/, { error: "session is not a sign-in session" }),
 );
 
@@ -56,7 +59,7 @@ export const PasswordOnly = z.object({ password: Password });
 
 export const EmailChange = z.object({ email: Email, ...StepUpFields });
 
-export const ChangePassword = z.object({ current_password: Password, new_password: Password, code: z.optional(TotpCode) });
+export const ChangePassword = z.object({ current_password: password("current_password"), new_password: password("new_password"), code: z.optional(TotpCode) });
 
 export const ConfirmSignUp = z.object({ email: Email, code: Code });
 

@@ -38,7 +38,7 @@ export const ConfirmationRequiredResponse = z.object({
   code_delivery: z.object({ medium: z.string(), destination: z.nullable(z.string()) }),
 });
 
-/** RFC 9457 problem details, as every error of this API is answered (see src/problems.ts). */
+/** RFC 9457 problem details, as every error of this API is answered (see src/failures.ts). */
 export const ProblemResponse = z.object({
   type: z.string(),
   title: z.string(),

@@ -1,18 +1,36 @@
 // Brokerage accounts: which Broker API account belongs to which user (D1, by the token's `sub`),
 // opening one exactly once however many requests race, and the one view of it. The Broker API is
 // the system of record for personal data; D1 keeps ids, the status last seen and the tax id's last 4.
+import type { SignedInUser } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
 import { BoundedMap } from "../bounded-map";
+import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
-import type { AccountViewResponse } from "../schemas/brokerage-responses";
-import type { OpenAccount } from "../schemas/brokerage";
-import type * as z from "zod/mini";
 import { audited, auditEvent, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
+import { userProfile } from "./profile";
 
-export type AccountView = z.infer<typeof AccountViewResponse>;
-export type OpeningRequest = z.output<typeof OpenAccount>;
+/** The one view of a brokerage account (schemas/brokerage-responses.ts describes it): never the full tax id, the date of birth or the street. */
+export interface AccountView {
+  id: string;
+  account_number: string | null;
+  status: string;
+  created_at: string;
+  given_name: string | null;
+  family_name: string | null;
+  email: string | null;
+  tax_id_last4: string | null;
+  agreements: { agreement: string; signed_at: string | null }[];
+}
+
+/** What a user opening an account sends (schemas/brokerage.ts validates it): the account without its email and agreements' stamps. */
+export interface OpeningRequest {
+  contact: Omit<NewAccount["contact"], "email_address">;
+  identity: NewAccount["identity"];
+  disclosures: NewAccount["disclosures"];
+  agreements: string[];
+}
 
 /** The D1 row of a user. */
 interface AccountRecord {
@@ -65,10 +83,17 @@ function viewOf(account: Account, taxIdLast4: string | null): AccountView {
 }
 
 /** What a user opening an account brings besides the body: their verified email and the address they consent from. */
-export interface Opener extends Actor {
+interface Opener extends Actor {
   email: string;
-  /** The address to stamp the agreements with (see agreementAddress). */
+  /** The address to stamp the agreements with (routes/brokerage.ts, agreementAddress). */
   address: string;
+}
+
+/** The email the Broker API contacts: the user's own, verified (requireVerifiedEmail checked it; this reads the same cached answer). */
+async function verifiedEmail(pool: Pick<UserPool, "getUser">, user: SignedInUser): Promise<string> {
+  const profile = await userProfile(pool, user, false);
+  if (!profile.emailVerified || !profile.email) throw new Failure("email_not_verified");
+  return profile.email;
 }
 
 const digitsOf = (taxId: string) => taxId.replace(/\D/g, "");
@@ -135,8 +160,16 @@ function isTakenAccount(error: unknown): boolean {
  * the email first, and records it instead of creating a second. A Broker API that says the email is
  * taken (409) is searched the same way.
  */
-export async function openAccount(brokerage: Brokerage, opener: Opener, request: OpeningRequest, requestBudgetMs: number): Promise<AccountView> {
+export async function openAccount(
+  brokerage: Brokerage,
+  pool: Pick<UserPool, "getUser">,
+  user: SignedInUser,
+  consent: { requestId: string; address: string },
+  request: OpeningRequest,
+  requestBudgetMs: number,
+): Promise<AccountView> {
   const { db, broker, now } = brokerage;
+  const opener: Opener = { sub: user.sub, requestId: consent.requestId, address: consent.address, email: await verifiedEmail(pool, user) };
   const started = now();
   const last4 = digitsOf(request.identity.tax_id).slice(-4);
   const claim = await claimOpening(db, opener.sub, last4, started, requestBudgetMs + CLAIM_MARGIN_MS);

@@ -7,9 +7,7 @@ import type { BrokerFunding, NewRelationship, Relationship, Transfer } from "../
 import type { BrokerTrading } from "../broker/trading";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
-import { compareDecimals } from "../schemas/decimal";
-import type { BankDetails, PlaidBankLink, TransferRequest } from "../schemas/funding";
-import type * as z from "zod/mini";
+import { compareDecimals } from "../decimal";
 import { audited, auditEvent, outcomeOf, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { inBrokerTerms } from "./broker-errors";
 import { noteStatus, recordOf } from "./brokerage";
@@ -106,7 +104,22 @@ const createdSince = (createdAt: string, since: string) => Date.parse(createdAt)
 
 // ---- bank links ----
 
-export type BankLinkRequest = z.output<typeof BankDetails> | z.output<typeof PlaidBankLink>;
+/** Bank details typed in by the user (the routing number's checksum already checked). */
+export interface BankDetails {
+  account_owner_name: string;
+  bank_account_type: "CHECKING" | "SAVINGS";
+  bank_account_number: string;
+  bank_routing_number: string;
+  nickname?: string;
+}
+
+/** What Plaid Link gave the browser. */
+export interface PlaidBankLink {
+  plaid_public_token: string;
+  plaid_account_id: string;
+}
+
+export type BankLinkRequest = BankDetails | PlaidBankLink;
 
 export interface BankLinkView {
   id: string;
@@ -141,7 +154,7 @@ function plaidMeaningOf(error: unknown): unknown {
  * The Plaid flow: the public token for the item's access token, that for an Alpaca processor token.
  * Both stay in this function: neither is logged, stored or answered.
  */
-async function processorToken(plaid: PlaidClient, link: z.output<typeof PlaidBankLink>): Promise<string> {
+async function processorToken(plaid: PlaidClient, link: PlaidBankLink): Promise<string> {
   try {
     const accessToken = await plaid.exchangePublicToken(link.plaid_public_token);
     return await plaid.processorToken(accessToken, link.plaid_account_id);
@@ -204,6 +217,13 @@ export interface TransferView {
   amount: string;
   direction: "INCOMING" | "OUTGOING";
   created_at: string;
+}
+
+export interface TransferRequest {
+  bank_link_id: string;
+  /** A positive decimal string within MAX_TRANSFER_AMOUNT. */
+  amount: string;
+  direction: "INCOMING" | "OUTGOING";
 }
 
 const transferView = ({ id, status, amount, direction, created_at }: Transfer): TransferView => ({ id, status, amount, direction, created_at });

@@ -1,5 +1,6 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import { BoundedMap } from "../bounded-map";
+import { Failure } from "../failures";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
 
@@ -49,6 +50,11 @@ export async function userProfile(pool: Pick<UserPool, "getUser">, user: SignedI
   };
   profiles.set(user.tokenId, { profile, sub: user.sub, expiresAt: now + PROFILE_TTL_MS });
   return profile;
+}
+
+/** For what moves money: the user has proved they own the account's email (403 email_not_verified otherwise). */
+export async function ensureEmailVerified(pool: Pick<UserPool, "getUser">, user: SignedInUser): Promise<void> {
+  if (!(await userProfile(pool, user, false)).emailVerified) throw new Failure("email_not_verified");
 }
 
 /** After anything that changes the user (log-out, password, email, MFA, deletion): this isolate answers from Cognito again. */

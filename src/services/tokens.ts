@@ -1,25 +1,25 @@
-import { decodeJwt } from "jose";
+import { claimsOfIssuedToken } from "../auth/unverified-claims";
 import { IDENTITY_PROVIDER } from "../cognito/errors";
-import { unusableAnswer } from "../upstream";
 import type { AuthenticationResult } from "../cognito/user-pool";
-import type { RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
-import type * as z from "zod/mini";
+import { unusableAnswer } from "../upstream";
 
-/** refresh_token only when the app client rotates refresh tokens. */
-export type RefreshedTokens = z.infer<typeof RefreshedTokensResponse>;
-export type Tokens = z.infer<typeof TokensResponse>;
+/** New tokens for a refresh token; refresh_token only when the app client rotates refresh tokens. */
+export interface RefreshedTokens {
+  access_token: string;
+  id_token: string;
+  refresh_token?: string;
+  expires_in: number;
+  token_type: string;
+  cognito_user_id: string;
+}
 
-/**
- * Shapes Cognito's AuthenticationResult for clients. The token came straight from Cognito over TLS,
- * so reading `sub` and `exp` without verifying the signature is safe here.
- */
+/** A new session, from sign-up or log-in: always with a refresh token. */
+export type Tokens = RefreshedTokens & { refresh_token: string };
+
+/** Shapes Cognito's AuthenticationResult for clients. */
 export function refreshedTokens(result: AuthenticationResult): RefreshedTokens {
-  let claims: { sub?: unknown; exp?: unknown };
-  try {
-    claims = decodeJwt(result.AccessToken);
-  } catch (error) {
-    throw unusableAnswer(IDENTITY_PROVIDER, `Cognito returned an access token that is not a JWT: ${String(error)}`);
-  }
+  const claims = claimsOfIssuedToken(result.AccessToken);
+  if (!claims) throw unusableAnswer(IDENTITY_PROVIDER, "Cognito returned an access token that is not a JWT");
   if (typeof claims.sub !== "string") throw unusableAnswer(IDENTITY_PROVIDER, "Cognito returned an access token without a subject");
   const secondsLeft = typeof claims.exp === "number" ? Math.max(0, claims.exp - Math.floor(Date.now() / 1000)) : 3600;
   return {

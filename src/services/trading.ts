@@ -2,13 +2,15 @@
 // the account, ownership and idempotency rules). An order's client_order_id is derived from the user
 // and the Idempotency-Key, so the Broker API's own uniqueness refuses a second order for one key.
 import { BrokerError } from "../broker/errors";
-import type { Order, Position } from "../broker/trading";
+import type { NewOrder, Order, Position } from "../broker/trading";
 import { Failure } from "../failures";
-import type { OrderRequest } from "../schemas/funding";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, PAGE_SIZE, type Created, type MoneyDesk, type Page, type StepUpCheck } from "./funding";
 import { clientOrderId, type KeyUse } from "./idempotency";
+
+/** An order as the user asks for it: the Broker API's fields, without the client_order_id (ours to make). */
+export type OrderRequest = Omit<NewOrder, "client_order_id">;
 
 export interface OrderView {
   id: string;

@@ -1,4 +1,7 @@
 // The import rules of the README's Layout, checked on the source: each layer imports only downwards.
+//   index -> routes -> middleware | services -> cognito | broker | ses | plaid | auth -> config and the
+//   shared bottom (failures, upstream, isolate, bounded-map, json, log); docs (build time) may read
+//   anything, and nothing the Worker runs reads docs.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -18,31 +21,56 @@ function imports(): { file: string; imported: string[] }[] {
   });
 }
 
+const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/"];
+const ABOVE_CLIENTS = ["hono", "middleware/", "services/", "routes/", "docs/", "index"];
+const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "log"];
+
 /** For each area: what its modules must not import (by prefix). */
 const FORBIDDEN: [area: string, forbidden: string[]][] = [
-  ["cognito/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "docs/", "index"]],
-  ["broker/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "cognito/", "docs/", "index"]],
-  ["auth/", ["hono", "problems", "middleware/", "services/", "routes/", "cognito/", "docs/", "index"]],
-  ["plaid/", ["hono", "problems", "middleware/", "services/", "routes/", "auth/", "cognito/", "broker/", "docs/", "index"]],
-  ["services/", ["hono", "problems", "middleware/", "routes/", "docs/", "index"]],
-  ["middleware/", ["routes/", "docs/", "index"]],
-  ["routes/", ["docs/openapi", "index"]],
-  ["config", ["hono", "problems", "middleware/", "services/", "routes/", "cognito/", "auth/", "docs/", "index"]],
-  ["problems", ["middleware/", "services/", "routes/", "cognito/", "auth/", "docs/", "index"]],
+  // Upstream clients: no HTTP of ours, and none knows another.
+  ...UPSTREAM_CLIENTS.map((client): [string, string[]] => [client, [...ABOVE_CLIENTS, "auth/", "schemas/", ...UPSTREAM_CLIENTS.filter((other) => other !== client)]]),
+  // The token library: pure.
+  ["auth/", [...ABOVE_CLIENTS, "schemas/", ...UPSTREAM_CLIENTS]],
+  // Flows on plain values: no HTTP, no HTTP schemas, no JWT library (auth/ reads tokens).
+  ["services/", ["hono", "middleware/", "routes/", "docs/", "index", "schemas/", "jose", "aws4fetch"]],
+  // Plain functions over a typed context: they never call a flow.
+  ["middleware/", ["services/", "routes/", "docs/", "index", "schemas/"]],
+  // Thin adapters: they reach upstreams, tokens and failures only through middleware and services.
+  ["routes/", [...UPSTREAM_CLIENTS, "auth/", "log", "failures", "upstream", "docs/", "index", "jose", "aws4fetch"]],
+  ["schemas/", ["hono", "middleware/", "services/", "routes/", "docs/", "index", ...UPSTREAM_CLIENTS, "auth/"]],
+  ...BOTTOM.map((module): [string, string[]] => [module, [...ABOVE_CLIENTS, "schemas/", ...UPSTREAM_CLIENTS, "auth/"]]),
 ];
 
+/** `file imports target` for each import the rules forbid. */
+function violations(file: string, imported: string[]): string[] {
+  const rules = FORBIDDEN.filter(([area]) => (area.endsWith("/") ? file.startsWith(area) : file === `${area}.ts`));
+  return imported.filter((target) => rules.some(([, forbidden]) => forbidden.some((prefix) => target.startsWith(prefix)))).map((target) => `${file} imports ${target}`);
+}
+
 describe("layers", () => {
-  it("import only downwards: entry -> routes -> middleware / services -> cognito / broker / auth -> config", () => {
-    const violations = imports().flatMap(({ file, imported }) => {
-      const rules = FORBIDDEN.filter(([area]) => file.startsWith(area));
-      return imported.filter((target) => rules.some(([, forbidden]) => forbidden.some((prefix) => target.startsWith(prefix)))).map((target) => `${file} imports ${target}`);
-    });
-    expect(violations).toEqual([]);
+  it("import only downwards: entry -> routes -> middleware / services -> upstream clients / auth -> config and the shared bottom", () => {
+    expect(imports().flatMap(({ file, imported }) => violations(file, imported))).toEqual([]);
   });
 
-  it("keeps build-time docs out of the Worker: nothing it runs imports src/docs or a *.docs.ts file", () => {
-    const worker = imports().filter(({ file }) => !file.startsWith("docs/") && !file.endsWith(".docs.ts"));
-    const violations = worker.flatMap(({ file, imported }) => imported.filter((target) => target.startsWith("docs/") || target.endsWith(".docs")).map((target) => `${file} imports ${target}`));
-    expect(violations).toEqual([]);
+  it("catch each import against the direction that a review found (issue 16)", () => {
+    const found: [string, string][] = [
+      ["middleware/require-auth.ts", "services/profile"],
+      ["middleware/verified-email.ts", "services/profile"],
+      ["routes/sign-up.ts", "cognito/user-pool"],
+      ["routes/sign-up.ts", "log"],
+      ["routes/session.ts", "failures"],
+      ["services/tokens.ts", "schemas/responses"],
+      ["services/tokens.ts", "jose"],
+      ["routes/session.ts", "docs/route-docs"],
+      ["broker/client.ts", "cognito/errors"],
+      ["config.ts", "hono"],
+    ];
+    for (const [file, target] of found) expect(violations(file, [target])).toEqual([`${file} imports ${target}`]);
+  });
+
+  it("keeps build-time docs out of the Worker: nothing it runs imports src/docs", () => {
+    const worker = imports().filter(({ file }) => !file.startsWith("docs/"));
+    const offending = worker.flatMap(({ file, imported }) => imported.filter((target) => target.startsWith("docs/")).map((target) => `${file} imports ${target}`));
+    expect(offending).toEqual([]);
   });
 });

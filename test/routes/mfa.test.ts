@@ -28,15 +28,12 @@ import {
   STRONG_PASSWORD,
   uniqueEmail,
   visibleAnswer,
+  withoutRequestId,
 } from "../support/worker";
 import { me, signedUp, withTotp } from "../support/users";
 
 const clientId = (env as unknown as Record<string, string>).COGNITO_USER_CLIENT_ID!;
 
-const problemWithoutId = async (res: Response) => {
-  const { request_id: _, ...rest } = await problemOf(res);
-  return rest;
-};
 
 describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes from the returned secret", () => {
   it("sets up, enables, logs in with a code, shows it in me, and disables", { timeout: 30_000 }, async () => {
@@ -64,7 +61,7 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
     // No second secret while TOTP is on, even with the password: only DELETE /mfa/totp (password and code) turns it off.
     const again = await setUp(STRONG_PASSWORD);
     expect(again.status).toBe(409);
-    expect(await problemWithoutId(again)).toEqual({
+    expect(withoutRequestId(await problemOf(again))).toEqual({
       type: "/problems/totp-already-enabled",
       title: "TOTP already enabled",
       status: 409,
@@ -79,7 +76,7 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
 
     const badCode = await postJson("/platform/login/mfa", { email, session: challenged.session, code: await wrongTotp(secret) });
     expect(badCode.status).toBe(401);
-    expect(await problemWithoutId(badCode)).toEqual({
+    expect(withoutRequestId(await problemOf(badCode))).toEqual({
       type: "/problems/invalid-mfa-code",
       title: "Invalid MFA code",
       status: 401,
@@ -131,7 +128,7 @@ describe("POST /platform/login with TOTP on (Cognito's answers)", () => {
       const upstream = await scenario({ InitiateAuth: [challenge(name)] });
       const res = await apiWith(upstream.vars, "/platform/login", jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }));
       expect(res.status).toBe(403);
-      expect(await problemWithoutId(res)).toEqual({
+      expect(withoutRequestId(await problemOf(res))).toEqual({
         type: "/problems/challenge-required",
         title: "Additional sign-in step required",
         status: 403,
@@ -153,7 +150,6 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
       {
         action: "RespondToAuthChallenge",
         signed: false,
-        path: "/",
         body: {
           ChallengeName: "SOFTWARE_TOKEN_MFA",
           ClientId: clientId,
@@ -161,6 +157,7 @@ describe("POST /platform/login/mfa (Cognito's answers)", () => {
           ChallengeResponses: { USERNAME: email, SOFTWARE_TOKEN_MFA_CODE: "123456" },
         },
         headers: expect.objectContaining({ "x-amz-target": "AWSCognitoIdentityProviderService.RespondToAuthChallenge" }),
+        path: "/",
       },
     ]);
   });

@@ -16,6 +16,7 @@ import {
   visibleAnswer,
 } from "../support/worker";
 import { INVALID_CODE } from "../support/answers";
+import { signedUp } from "../support/users";
 
 /** The emulator's fixed code (CODE in the global setup): it prints codes instead of emailing them. */
 const CODE = "123456";
@@ -152,9 +153,7 @@ describe("POST /platform/password/change", () => {
   const body = { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD };
 
   it("changes the password: the new one logs in, the old one no longer (emulator)", async () => {
-    const email = uniqueEmail();
-    const signUp = await postJson("/platform/signup", { email, password: STRONG_PASSWORD });
-    const { access_token } = (await signUp.json()) as { access_token: string };
+    const { email, token: access_token } = await signedUp();
 
     const wrong = await change(api, access_token, { ...body, current_password: "Wr0ng-Horse!" });
     expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_credentials"]);

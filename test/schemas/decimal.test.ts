@@ -1,6 +1,7 @@
 // Amounts, quantities and prices at their edges: strings only, canonical, positive, within places and the maximum.
 import { describe, expect, it } from "vitest";
-import { compareDecimals, DEFAULT_MAX_TRANSFER_AMOUNT, isDecimal, money, price, quantity, scaled } from "../../src/schemas/decimal";
+import { compareDecimals, DEFAULT_MAX_TRANSFER_AMOUNT, isDecimal, scaled } from "../../src/decimal";
+import { money, price, quantity } from "../../src/schemas/decimal";
 
 const messagesOf = (result: { success: boolean; error?: { issues: { message: string }[] } }) => result.error?.issues.map((issue) => issue.message) ?? [];
 

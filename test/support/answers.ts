@@ -5,6 +5,6 @@ export const INVALID_CODE = {
   type: "/problems/invalid-code",
   title: "Invalid code",
   status: 400,
-  detail: "The code is not valid for this email.",
+  detail: "The code is not the right one for this request.",
   code: "invalid_code",
 };

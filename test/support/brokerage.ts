@@ -3,8 +3,9 @@
 import { env } from "cloudflare:workers";
 import { getUserResult } from "../fixtures/cognito";
 import type { RecordedCall, Reply } from "./fake-upstream";
-import { bearer, ownPool } from "./own-pool";
-import { apiWith, jsonInit, uniqueEmail } from "./worker";
+import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./keys";
+import { bearer } from "./own-pool";
+import { apiWith, jsonInit, scenario, uniqueEmail } from "./worker";
 
 /** Distinctive, so that tests can prove no answer or log line carries them. */
 export const BROKER_KEYS = { APCA_BROKER_API_KEY: "PKTESTBROKERKEYNEVERSHOWN", APCA_BROKER_API_SECRET: "broker-secret-never-in-a-response" };
@@ -39,15 +40,21 @@ export interface BrokerUserOptions {
   vars?: Record<string, unknown>;
 }
 
+/** One signing key for every such user (each on a pool, so an issuer, of its own): an RSA key takes long to make. */
+const signingKey = makeKey();
+
 /** A user whose email Cognito (GetUser) says is verified, with the Broker API answering `replies`. */
 export async function brokerUser(replies: Record<string, Reply[]>, options: BrokerUserOptions = {}) {
   const email = options.email ?? uniqueEmail("broker");
-  const pool = await ownPool({ GetUser: [getUserResult(email, { verified: options.verified ?? true })], ...replies });
-  const vars = { ...pool.upstream.vars, BROKER_API_URL: pool.upstream.base, ...BROKER_KEYS, ...options.vars };
+  const key = await signingKey;
+  const upstream = await scenario({ JWKS: [{ status: 200, body: jwksOf(key) }], GetUser: [getUserResult(email, { verified: options.verified ?? true })], ...replies });
+  const claims = accessClaims(verifierConfig(upstream.vars));
+  const pool = { upstream, token: await sign(key, claims) };
+  const vars = { ...upstream.vars, BROKER_API_URL: upstream.base, ...BROKER_KEYS, ...options.vars };
   const auth = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...bearer(pool.token), ...init.headers } });
   return {
     email,
-    sub: pool.claims.sub as string,
+    sub: claims.sub as string,
     vars,
     call: (path: string, init?: RequestInit) => apiWith(vars, path, auth(init)),
     send: (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => apiWith(vars, path, auth(jsonInit(body, { method, headers }))),
@@ -69,6 +76,53 @@ export async function auditTrail(sub: string): Promise<[string, string][]> {
 }
 
 /** A Broker API account like the recorded one, with this user's email and its own id. */
-export function brokerAccount(base: Record<string, unknown>, email: string, id = crypto.randomUUID()) {
-  return { ...base, id, contact: { ...(base.contact as object), email_address: email } };
+export function brokerAccount<Account extends { contact: object }>(base: Account, email: string, id = crypto.randomUUID()) {
+  return { ...base, id, contact: { ...base.contact, email_address: email } };
+}
+
+/**
+ * The test database behind a proxy that records each round trip (a statement run alone, or a batch)
+ * as the first words of its statements, and can fail the next `failBatches` batches as a lost
+ * connection would: D1 as a budget counts it, and D1 going away between two writes.
+ */
+export function observedDb(failBatches = 0) {
+  const trips: string[][] = [];
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const verb = (sql: string) => sql.trim().split(/\s+/).slice(0, 3).join(" ");
+  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, name) {
+        if (name === "bind") return (...values: unknown[]) => wrap(target.bind(...values), sql);
+        const value = Reflect.get(target, name, target) as unknown;
+        if (typeof value !== "function") return value;
+        if (name === "first" || name === "run" || name === "all" || name === "raw") {
+          return (...args: unknown[]) => {
+            trips.push([verb(sql)]);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    real.set(proxy, statement);
+    sqlOf.set(proxy, sql);
+    return proxy;
+  };
+  const sqlOf = new WeakMap<object, string>();
+  let failuresLeft = failBatches;
+  const db = new Proxy(env.DB, {
+    get(target, name) {
+      if (name === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
+      if (name === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          trips.push(statements.map((statement) => verb(sqlOf.get(statement) ?? "")));
+          if (failuresLeft-- > 0) throw new Error("D1_ERROR: Network connection lost.");
+          return target.batch(statements.map((statement) => real.get(statement) ?? statement));
+        };
+      }
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db, trips };
 }

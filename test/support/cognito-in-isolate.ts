@@ -2,7 +2,7 @@
 // requests: no socket, no other process, so the test measures the Worker and not the loopback.
 // Replies have the fake upstream's shape (test/support/fake-upstream.ts), without delays or hangs.
 import { vi } from "vitest";
-import type { Reply } from "./fake-upstream";
+import { actionOf, answerOf, nextReply, type Reply } from "./replies";
 
 /**
  * Answers every fetch to `origin` from `replies` (per action, the last one repeating) until the test
@@ -15,17 +15,12 @@ export function answerCognitoInIsolate(origin: string, replies: Record<string, R
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const request = new Request(input, init);
     if (!request.url.startsWith(origin)) return realFetch(input, init);
-    const action = request.url.endsWith("/.well-known/jwks.json") ? "JWKS" : (request.headers.get("x-amz-target")?.split(".").pop() ?? "");
+    const { action, rest } = actionOf(request.method, new URL(request.url).pathname, request.headers.get("x-amz-target") ?? undefined);
     calls.push(action);
     const count = answered.get(action) ?? 0;
     answered.set(action, count + 1);
-    const list = replies[action];
-    const reply = list?.[Math.min(count, list.length - 1)] ?? { status: 400, body: { __type: "UnknownOperationException", message: "not scripted" } };
-    const isText = typeof reply.body === "string";
-    return new Response(isText ? (reply.body as string) : JSON.stringify(reply.body ?? {}), {
-      status: reply.status ?? 200,
-      headers: { "content-type": isText ? "text/html" : "application/x-amz-json-1.1", ...reply.headers },
-    });
+    const answer = answerOf(nextReply(replies[action], count), rest);
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
   });
   return { calls: () => [...calls] };
 }

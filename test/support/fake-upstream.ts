@@ -3,19 +3,9 @@
 // /s/{id}/, then read the calls made.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { actionOf, answerOf, nextReply, type Reply } from "./replies";
 
-export interface Reply {
-  status?: number;
-  /** An object is sent as JSON, a string as is. */
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Wait this long before answering. */
-  delayMs?: number;
-  /** Never answer (until the client gives up). */
-  hang?: boolean;
-  /** Close the connection without an answer. */
-  destroy?: boolean;
-}
+export type { Reply } from "./replies";
 
 export interface RecordedCall {
   action: string;
@@ -48,35 +38,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * What a request is scripted by: "JWKS" for a JWKS document; the X-Amz-Target action (e.g.
- * "InitiateAuth") for an AWS JSON call; otherwise, for a REST upstream, the method and the path below
- * the scenario with each UUID segment as {id}, e.g. "POST /v1/accounts/{id}/transfers".
- */
-function actionOf(method: string, path: string, target: string | undefined): { action: string; rest: boolean } {
-  if (path.endsWith("/.well-known/jwks.json")) return { action: "JWKS", rest: false };
-  if (target) return { action: target.split(".").pop() ?? "", rest: false };
-  const pattern = path
-    .split("/")
-    .map((segment) => (UUID.test(segment) ? "{id}" : segment))
-    .join("/");
-  return { action: `${method} ${pattern}`, rest: true };
-}
-
 async function reply(res: ServerResponse, replies: Reply[] | undefined, callIndex: number, rest: boolean) {
-  const next = replies?.[Math.min(callIndex, replies.length - 1)];
-  if (!next) return sendJson(res, 400, { __type: "UnknownOperationException", message: "not scripted" });
+  const next = nextReply(replies, callIndex);
   if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
   if (next.hang) return; // the socket stays open until the client aborts
   if (next.destroy) return res.socket?.destroy();
-  const isText = typeof next.body === "string";
-  res.writeHead(next.status ?? 200, {
-    "content-type": isText ? "text/html" : rest ? "application/json" : "application/x-amz-json-1.1",
-    ...next.headers,
-  });
-  res.end(isText ? (next.body as string) : JSON.stringify(next.body ?? {}));
+  const answer = answerOf(next, rest);
+  res.writeHead(answer.status, answer.headers).end(answer.body);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse) {

@@ -39,12 +39,13 @@ export function randomIp(): string {
 }
 
 /**
- * Checked on every response a test gets: no AWS key, no password the request carried, no Cognito
+ * Checked on every response a test gets: no AWS or Broker API key, no password the request carried, no Cognito
  * exception name. Holds for the whole test run, whatever a test itself asserts.
  */
-async function neverLeaks(res: Response, init: RequestInit | undefined): Promise<Response> {
+async function neverLeaks(res: Response, init: RequestInit | undefined, env: Record<string, unknown> = vars): Promise<Response> {
   const text = await res.clone().text();
-  const forbidden = [vars.AWS_ACCESS_KEY_ID, vars.AWS_SECRET_ACCESS_KEY, passwordIn(init?.body)].filter(
+  const secrets = [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.APCA_BROKER_API_KEY, env.APCA_BROKER_API_SECRET];
+  const forbidden = [...secrets, passwordIn(init?.body)].filter(
     (value): value is string => typeof value === "string" && value.length >= 8,
   );
   for (const value of forbidden) if (text.includes(value)) throw new Error(`response leaks a secret: ${res.status} ${text.slice(0, 200)}`);
@@ -108,7 +109,8 @@ function envWith(overrides: Record<string, unknown>): Record<string, unknown> {
 
 /** Through the same app with some variables replaced, e.g. Cognito pointed at a fake. */
 export async function apiWith(overrides: Record<string, unknown>, path: string, init?: RequestInit): Promise<Response> {
-  return asDocumented(await neverLeaks(await app.request(BASE + path, withClientIp(init), envWith(overrides)), init), path, init);
+  const env = envWith(overrides);
+  return asDocumented(await neverLeaks(await app.request(BASE + path, withClientIp(init), env), init, env), path, init);
 }
 
 export interface Scenario {

@@ -1,8 +1,8 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../docs/route-docs";
-import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
-import { AcceptedResponse } from "../schemas/responses";
-import { CODE_SENT } from "./answers";
-import type { passwordRoutes } from "./password";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
+import { ChangePassword, EmailOnly, ResetPassword } from "../../schemas/requests";
+import { AcceptedResponse } from "../../schemas/responses";
+import { CODE_SENT } from "../../routes/answers";
+import type { passwordRoutes } from "../../routes/password";
 
 export const passwordDocs: RouterDocs<typeof passwordRoutes> = {
   "/password/forgot": {

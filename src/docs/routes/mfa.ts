@@ -1,7 +1,7 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../docs/route-docs";
-import { PasswordAndTotp, PasswordOnly, TotpCodeOnly } from "../schemas/requests";
-import { TotpSetupResponse } from "../schemas/responses";
-import type { mfaRoutes } from "./mfa";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
+import { PasswordAndTotp, PasswordOnly, TotpCodeOnly } from "../../schemas/requests";
+import { TotpSetupResponse } from "../../schemas/responses";
+import type { mfaRoutes } from "../../routes/mfa";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSW";
 

@@ -1,8 +1,8 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGN_IN, TOKENS_EXAMPLE, type RouterDocs } from "../docs/route-docs";
-import { ConfirmSignUp, Credentials, EmailOnly } from "../schemas/requests";
-import { AcceptedResponse, ConfirmationRequiredResponse, TokensResponse } from "../schemas/responses";
-import { CODE_SENT } from "./answers";
-import type { signUpRoutes } from "./sign-up";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGN_IN, TOKENS_EXAMPLE, type RouterDocs } from "../route-docs";
+import { ConfirmSignUp, Credentials, EmailOnly } from "../../schemas/requests";
+import { AcceptedResponse, ConfirmationRequiredResponse, TokensResponse } from "../../schemas/responses";
+import { CODE_SENT } from "../../routes/answers";
+import type { signUpRoutes } from "../../routes/sign-up";
 
 export const signUpDocs: RouterDocs<typeof signUpRoutes> = {
   "/signup": {

@@ -1,7 +1,7 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, REFRESHED_EXAMPLE, SIGN_IN, TOKEN, TOKENS_EXAMPLE, type RouterDocs } from "../docs/route-docs";
-import { Credentials, Logout, MfaLogin, Refresh } from "../schemas/requests";
-import { MfaRequiredResponse, ProfileResponse, RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
-import type { sessionRoutes } from "./session";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, REFRESHED_EXAMPLE, SIGN_IN, TOKEN, TOKENS_EXAMPLE, type RouterDocs } from "../route-docs";
+import { Credentials, Logout, MfaLogin, Refresh } from "../../schemas/requests";
+import { MfaRequiredResponse, ProfileResponse, RefreshedTokensResponse, TokensResponse } from "../../schemas/responses";
+import type { sessionRoutes } from "../../routes/session";
 
 export const sessionDocs: RouterDocs<typeof sessionRoutes> = {
   "/login": {

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
-import { ANY, type RouterDocs } from "../docs/route-docs";
-import type { root } from "./root";
+import { ANY, type RouterDocs } from "../route-docs";
+import type { root } from "../../routes/root";
 
 export const rootDocs: RouterDocs<typeof root> = {
   "/": {

@@ -1,8 +1,8 @@
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../docs/route-docs";
-import { CodeOnly, EmailChange, StepUp } from "../schemas/requests";
-import { AcceptedResponse } from "../schemas/responses";
-import type { accountRoutes } from "./account";
-import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
+import { CodeOnly, EmailChange, StepUp } from "../../schemas/requests";
+import { AcceptedResponse } from "../../schemas/responses";
+import type { accountRoutes } from "../../routes/account";
+import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "../../routes/answers";
 
 export const accountDocs: RouterDocs<typeof accountRoutes> = {
   "/email/verify/send": {

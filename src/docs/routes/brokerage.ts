@@ -1,9 +1,10 @@
-import { TradeAccountAnswer } from "../broker/accounts";
-import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGN_IN, SIGNED_IN, TOKEN, type RouterDocs } from "../docs/route-docs";
-import type { FailureCode } from "../failures";
-import { ChangeContact, CloseAccount, OpenAccount } from "../schemas/brokerage";
-import { AccountViewResponse } from "../schemas/brokerage-responses";
-import type { brokerageRoutes } from "./brokerage";
+import { TradeAccountAnswer } from "../../broker/accounts";
+import type { FailureCode } from "../../failures";
+import type { brokerageRoutes } from "../../routes/brokerage";
+import { ChangeContact, OpenAccount } from "../../schemas/brokerage";
+import { AccountViewResponse } from "../../schemas/brokerage-responses";
+import { StepUp } from "../../schemas/requests";
+import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, TOKEN, type RouterDocs } from "../route-docs";
 
 /** Any Broker API call: its throttling, our key refused, faults. */
 const BROKER: FailureCode[] = ["rate_limited", "misconfigured", "upstream_error", "upstream_unavailable", "upstream_timeout"];
@@ -93,17 +94,14 @@ export const brokerageDocs: RouterDocs<typeof brokerageRoutes> = {
       operationId: "closeBrokerageAccount",
       summary: "Close the brokerage account: the password, and the authenticator code when TOTP is on, prove it is the user. The Broker API keeps the record",
       auth: true,
-      body: { schema: CloseAccount, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
+      body: { schema: StepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 200: view("Closed: status ACCOUNT_CLOSED; the login can now be deleted") },
       problems: [
         ...PLATFORM,
         ...BODY,
         ...SIGNED_IN,
         ...COGNITO,
-        "invalid_credentials",
-        "invalid_mfa_code",
-        "mfa_session_expired",
-        ...SIGN_IN,
+        ...STEP_UP,
         ...BROKER,
         "brokerage_account_not_found",
         "brokerage_account_not_closable",

@@ -1,0 +1,382 @@
+// The brokerage routes in workerd against real D1, with a scripted Broker API replaying its recorded
+// answers (test/fixtures/broker.ts) and a scripted Cognito for the signed-in user.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { accountActive, accountCreated, BROKER_ERRORS, tradeAccount } from "../fixtures/broker";
+import { authenticationResult, emptyResult, RECORDED } from "../fixtures/cognito";
+import { accountRow, auditTrail, BROKER_AUTH, brokerAccount, brokerUser, observedDb, OPENING } from "../support/brokerage";
+import { bearer, ownPool } from "../support/own-pool";
+import { problemOf, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
+
+/** The view the recorded account gives, with this user's email and id. */
+function viewOf(account: { id: string; status: string; contact: { email_address: string } }, status = account.status) {
+  return {
+    id: account.id,
+    account_number: "682389557",
+    status,
+    created_at: "2022-04-12T17:24:31.30283Z",
+    given_name: "John",
+    family_name: "Doe",
+    email: account.contact.email_address,
+    tax_id_last4: "4321",
+    agreements: [{ agreement: "customer_agreement", signed_at: "2020-09-11T18:13:44Z" }],
+  };
+}
+
+/** A user whose opening the Broker API answers with the recorded account (their email, a fresh id). */
+async function opener(replies: Record<string, { status?: number; body?: unknown; hang?: boolean }[]> = {}, vars?: Record<string, unknown>) {
+  const email = uniqueEmail("open");
+  const account = brokerAccount(accountCreated, email);
+  const user = await brokerUser({ "POST /v1/accounts": [{ status: 200, body: account }], ...replies }, { email, vars });
+  return { ...user, account };
+}
+
+/** A user who has opened an account (recorded answers), and the Broker API's other answers. */
+async function holder(replies: Record<string, { status?: number; body?: unknown }[]> = {}, vars?: Record<string, unknown>) {
+  const user = await opener(replies, vars);
+  expect((await user.open()).status).toBe(201);
+  return user;
+}
+
+describe("POST /platform/accounts", () => {
+  it("opens the account: 201 with the view; the Broker API gets the Cognito email and agreements stamped by the server", async () => {
+    const user = await opener();
+    const before = new Date().toISOString();
+    const res = await user.open(OPENING, { "cf-connecting-ip": "203.0.113.7" });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual(viewOf(user.account));
+
+    const [create, ...more] = await user.brokerCalls();
+    expect(more).toEqual([]);
+    expect(create!.headers.authorization).toBe(BROKER_AUTH);
+    const sent = create!.body as { contact: Record<string, unknown>; identity: Record<string, unknown>; agreements: { agreement: string; signed_at: string; ip_address: string }[] };
+    expect(sent.contact).toEqual({ ...OPENING.contact, email_address: user.email });
+    expect(sent.identity).toEqual(OPENING.identity);
+    expect(sent.agreements.map(({ agreement, ip_address }) => [agreement, ip_address])).toEqual([
+      ["customer_agreement", "203.0.113.7"],
+      ["margin_agreement", "203.0.113.7"],
+    ]);
+    for (const { signed_at } of sent.agreements) expect(signed_at >= before && signed_at <= new Date().toISOString()).toBe(true);
+
+    expect(await accountRow(user.sub)).toMatchObject({ broker_account_id: user.account.id, account_number: "682389557", status: "SUBMITTED", tax_id_last4: "4321" });
+    expect(await auditTrail(user.sub)).toEqual([["account.open", "ok"]]);
+  });
+
+  it("takes no email from the body (it is the user's verified one) and sends a tax id without dashes dashed", async () => {
+    const user = await opener();
+    const withEmail = await user.open({ ...OPENING, contact: { ...OPENING.contact, email_address: "someone.else@example.com" } });
+    expect([withEmail.status, (await problemOf(withEmail)).errors]).toEqual([400, [{ field: "contact", message: "unknown field: email_address" }]]);
+    const res = await user.open({ ...OPENING, identity: { ...OPENING.identity, tax_id: "666554321" } });
+    expect(res.status).toBe(201);
+    const [create] = await user.brokerCalls();
+    expect((create!.body as { identity: { tax_id: string } }).identity.tax_id).toBe("666-55-4321");
+  });
+
+  const today = new Date();
+  const minor = `${today.getUTCFullYear() - 17}-01-01`;
+  const future = `${today.getUTCFullYear() + 1}-01-01`;
+  const cases: [string, unknown, string][] = [
+    ["a minor's date of birth", { identity: { ...OPENING.identity, date_of_birth: minor } }, "identity.date_of_birth"],
+    ["a date of birth in the future", { identity: { ...OPENING.identity, date_of_birth: future } }, "identity.date_of_birth"],
+    ["a date that does not exist", { identity: { ...OPENING.identity, date_of_birth: "1990-02-30" } }, "identity.date_of_birth"],
+    ["an SSN of the wrong shape", { identity: { ...OPENING.identity, tax_id: "666-55-432" } }, "identity.tax_id"],
+    ["an ITIN that does not start with 9", { identity: { ...OPENING.identity, tax_id_type: "USA_ITIN" } }, "identity.tax_id"],
+    ["a state that is not a US state", { contact: { ...OPENING.contact, state: "ZZ" } }, "contact.state"],
+    ["a postal code that is not a ZIP code", { contact: { ...OPENING.contact, postal_code: "9440" } }, "contact.postal_code"],
+    ["a phone number not in international form", { contact: { ...OPENING.contact, phone_number: "555-666-7788" } }, "contact.phone_number"],
+    ["an unknown agreement", { agreements: ["customer_agreement", "account_agreement"] }, "agreements.1"],
+    ["no customer agreement", { agreements: ["margin_agreement"] }, "agreements"],
+  ];
+  for (const [what, change, field] of cases) {
+    it(`refuses ${what}: 400 naming ${field}, no value repeated, no Broker call, no row`, async () => {
+      const user = await opener();
+      const res = await user.open({ ...OPENING, ...(change as object) });
+      const problem = await problemOf(res);
+      expect([res.status, problem.code]).toEqual([400, "validation_failed"]);
+      expect((problem.errors as { field: string }[]).map((error) => error.field)).toEqual([field]);
+      expect(JSON.stringify(problem)).not.toMatch(/666-55|1990-02-30|ZZ|9440|555-666/);
+      expect(await user.brokerCalls()).toEqual([]);
+      expect(await accountRow(user.sub)).toBeNull();
+    });
+  }
+
+  it("needs a verified email: 403 email_not_verified, no Broker call", async () => {
+    const user = await brokerUser({ "POST /v1/accounts": [{ status: 200, body: accountCreated }] }, { verified: false });
+    const res = await user.open();
+    expect([res.status, (await problemOf(res)).code]).toEqual([403, "email_not_verified"]);
+    expect(await user.brokerCalls()).toEqual([]);
+  });
+
+  it("passes the Broker API's refusal on as 422 naming the field it names, never the value; the user can then try again", async () => {
+    const refusal = { status: 422, body: { code: 40010001, message: "identity.tax_id 666-55-4321 failed the check" } };
+    const email = uniqueEmail("refused");
+    const account = brokerAccount(accountCreated, email);
+    const user = await brokerUser({ "POST /v1/accounts": [refusal, { status: 200, body: account }] }, { email });
+    const res = await user.open();
+    const problem = await problemOf(res);
+    expect([res.status, problem.code, problem.errors]).toEqual([422, "account_details_rejected", [{ field: "identity.tax_id", message: "The broker refused this value." }]]);
+    expect(JSON.stringify(problem)).not.toContain("666");
+    expect(await accountRow(user.sub)).toBeNull();
+    expect((await user.open()).status).toBe(201);
+    expect(await auditTrail(user.sub)).toEqual([["account.open", "account_details_rejected"], ["account.open", "ok"]]);
+  });
+
+  it("answers a user who has an account 409 brokerage_account_exists, without a second Broker call", async () => {
+    const user = await holder();
+    const res = await user.open();
+    expect([res.status, (await problemOf(res)).code]).toEqual([409, "brokerage_account_exists"]);
+    expect((await user.brokerCalls()).length).toBe(1);
+  });
+
+  it("makes one Broker account of ten concurrent openings: one 201, nine 409", async () => {
+    const user = await opener();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => user.open()));
+    expect(answers.map((res) => res.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+    expect(await accountRow(user.sub)).toMatchObject({ broker_account_id: user.account.id });
+  });
+
+  it("records the account of an email the Broker API says is taken (409), found by the email", async () => {
+    const email = uniqueEmail("taken");
+    const account = brokerAccount(accountCreated, email);
+    const user = await brokerUser({ "POST /v1/accounts": [{ status: 409, body: { code: 40910000, message: "email address already registered" } }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email });
+    const res = await user.open();
+    expect([res.status, await res.json()]).toEqual([201, viewOf(account)]);
+    expect((await user.brokerCalls()).map((call) => call.path)).toEqual(["/v1/accounts", `/v1/accounts?query=${encodeURIComponent(email)}&entities=contact%2Cidentity%2Cagreements`]);
+  });
+
+  it("recovers a crash between the Broker call and the D1 write: the next opening finds the account by email, no second account", async () => {
+    const email = uniqueEmail("crash");
+    const account = brokerAccount(accountCreated, email);
+    const { db } = observedDb(1);
+    const user = await brokerUser({ "POST /v1/accounts": [{ status: 200, body: account }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email, vars: { DB: db } });
+    const crashed = await user.open();
+    expect([crashed.status, (await problemOf(crashed)).code]).toEqual([500, "internal_error"]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "PENDING", broker_account_id: null });
+    // A second opening while the first may still be at work is a double submit.
+    expect((await user.open()).status).toBe(409);
+    // Time passes: the claim lapses after the request budget and its margin.
+    await env.DB.prepare("UPDATE brokerage_accounts SET updated_at = '2026-01-01T00:00:00.000Z' WHERE sub = ?").bind(user.sub).run();
+    const recovered = await user.open({ ...OPENING, identity: { ...OPENING.identity, tax_id: "666-55-9999" } });
+    // The last 4 of the opening that reached the Broker API, not of the retry's body.
+    expect([recovered.status, await recovered.json()]).toEqual([201, viewOf(account)]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts", "GET /v1/accounts"]);
+    expect(await accountRow(user.sub)).toMatchObject({ broker_account_id: account.id, status: "SUBMITTED", tax_id_last4: "4321" });
+  });
+
+  it("recovers a Broker call that timed out: 504, then the next opening finds the account the Broker API made after all", async () => {
+    const email = uniqueEmail("timeout");
+    const account = brokerAccount(accountCreated, email);
+    const user = await brokerUser({ "POST /v1/accounts": [{ hang: true }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email, vars: { UPSTREAM_TIMEOUT_MS: "300" } });
+    const timedOut = await user.open();
+    expect([timedOut.status, (await problemOf(timedOut)).code]).toEqual([504, "upstream_timeout"]);
+    const recovered = await user.open();
+    expect([recovered.status, await recovered.json()]).toEqual([201, viewOf(account)]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts", "GET /v1/accounts"]);
+    expect(await auditTrail(user.sub)).toEqual([["account.open", "upstream_timeout"], ["account.open", "ok"]]);
+  });
+
+  it("creates after a timeout when the search finds nothing: the Broker API had not made it", async () => {
+    const email = uniqueEmail("timeout");
+    const account = brokerAccount(accountCreated, email);
+    const user = await brokerUser({ "POST /v1/accounts": [{ hang: true }, { status: 200, body: account }], "GET /v1/accounts": [{ status: 200, body: [] }] }, { email, vars: { UPSTREAM_TIMEOUT_MS: "300" } });
+    expect((await user.open()).status).toBe(504);
+    expect((await user.open()).status).toBe(201);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts", "GET /v1/accounts", "POST /v1/accounts"]);
+  });
+
+  it("passes the Broker API's 429 on with Retry-After; nothing was created, so the user may retry at once", async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 30);
+    const user = await opener({ "POST /v1/accounts": [{ status: 429, body: { code: 42910000, message: "too many requests" }, headers: { "x-ratelimit-reset": reset } } as never, { status: 200, body: accountCreated }] });
+    const res = await user.open();
+    expect([res.status, (await problemOf(res)).code]).toEqual([429, "rate_limited"]);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(29);
+    expect(await accountRow(user.sub)).toBeNull();
+  });
+
+  it("refuses to hand over an account another user's row holds (an email signed up again): 422, nothing recorded", async () => {
+    const first = await holder();
+    const second = await brokerUser(
+      { "POST /v1/accounts": [{ status: 409, body: { code: 40910000, message: "email address already registered" } }], "GET /v1/accounts": [{ status: 200, body: [first.account] }] },
+      { email: first.email },
+    );
+    const res = await second.open();
+    expect([res.status, (await problemOf(res)).code]).toEqual([422, "account_details_rejected"]);
+    expect(await accountRow(second.sub)).toBeNull();
+    expect(await accountRow(first.sub)).toMatchObject({ broker_account_id: first.account.id });
+  });
+
+  it("stamps an IPv6 client's agreements with Cloudflare's Pseudo IPv4, an IPv4 written as IPv6 as that IPv4", async () => {
+    const addresses: [Record<string, string>, string][] = [
+      [{ "cf-connecting-ip": "2001:db8::1", "cf-pseudo-ipv4": "245.17.3.9" }, "245.17.3.9"],
+      [{ "cf-connecting-ip": "2001:db8::1", "cf-pseudo-ipv4": "10.0.0.1" }, "2001:db8::1"],
+      [{ "cf-connecting-ip": "2001:db8::1" }, "2001:db8::1"],
+      [{ "cf-connecting-ip": "::ffff:198.51.100.4" }, "198.51.100.4"],
+    ];
+    for (const [headers, expected] of addresses) {
+      const user = await opener();
+      expect((await user.open(OPENING, headers)).status).toBe(201);
+      const [create] = await user.brokerCalls();
+      expect((create!.body as { agreements: { ip_address: string }[] }).agreements.map((agreement) => agreement.ip_address)).toEqual([expected, expected]);
+    }
+  });
+});
+
+describe("GET /platform/accounts/me", () => {
+  it("404 brokerage_account_not_found before the user opens one, and while an opening is in flight", async () => {
+    const user = await opener();
+    const none = await user.call("/platform/accounts/me");
+    expect([none.status, (await problemOf(none)).code]).toEqual([404, "brokerage_account_not_found"]);
+    await env.DB.prepare("INSERT INTO brokerage_accounts (sub, status, created_at, updated_at) VALUES (?, 'PENDING', ?, ?)").bind(user.sub, new Date().toISOString(), new Date().toISOString()).run();
+    expect((await user.call("/platform/accounts/me")).status).toBe(404);
+    expect(await user.brokerCalls()).toEqual([]);
+    expect(await auditTrail(user.sub)).toEqual([["account.read", "brokerage_account_not_found"], ["account.read", "brokerage_account_not_found"]]);
+  });
+
+  it("reads the status from the Broker API, records it in D1, then answers from the isolate's copy", async () => {
+    const user = await opener({ "GET /v1/accounts/{id}": [{ status: 200, body: { ...accountActive, id: "x" } }] });
+    // Opened in another isolate: this one has no copy.
+    await env.DB.prepare("INSERT INTO brokerage_accounts (sub, broker_account_id, account_number, status, tax_id_last4, created_at, updated_at) VALUES (?, ?, '682389557', 'SUBMITTED', '4321', ?, ?)")
+      .bind(user.sub, user.account.id, "2026-12-01T09:00:00.000Z", "2026-12-01T09:00:00.000Z")
+      .run();
+    const res = await user.call("/platform/accounts/me");
+    expect([res.status, await res.json()]).toEqual([200, { ...viewOf(user.account, "ACTIVE"), id: "x", email: "cool_alpaca@example.com" }]);
+    expect((await user.call("/platform/accounts/me")).status).toBe(200);
+    expect((await user.brokerCalls()).map((call) => call.path)).toEqual([`/v1/accounts/${user.account.id}`]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACTIVE" });
+  });
+
+  it("never shows the full tax id, the date of birth or the street address", async () => {
+    const user = await holder({ "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }] });
+    const text = await (await user.call("/platform/accounts/me")).text();
+    for (const value of ["666-55-4321", "666554321", "1990-01-01", "20 N San Mateo Dr", "555-666-7788"]) expect(text).not.toContain(value);
+  });
+});
+
+describe("GET /platform/accounts/me/trading", () => {
+  it("answers the trading account with the Broker API's decimal strings as they are", async () => {
+    const user = await holder({ "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: tradeAccount }] });
+    const res = await user.call("/platform/accounts/me/trading");
+    const { id: _, account_number: __, ...expected } = tradeAccount;
+    expect([res.status, await res.json()]).toEqual([200, expected]);
+    expect((await user.brokerCalls()).at(-1)!.path).toBe(`/v1/trading/accounts/${user.account.id}/account`);
+  });
+
+  it("404 without an account", async () => {
+    const user = await opener();
+    expect((await user.call("/platform/accounts/me/trading")).status).toBe(404);
+  });
+});
+
+describe("PATCH /platform/accounts/me", () => {
+  it("sends only the contact change, and answers (and from then on shows) the changed account", async () => {
+    const changed = { ...accountActive, contact: { ...accountActive.contact, city: "Burlingame" } };
+    const user = await holder({ "PATCH /v1/accounts/{id}": [{ status: 200, body: changed }] });
+    const res = await user.send("PATCH", "/platform/accounts/me", { contact: { city: "Burlingame", postal_code: "94010" } });
+    expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACTIVE"]);
+    const patch = (await user.brokerCalls()).at(-1)!;
+    expect([patch.path, patch.body]).toEqual([`/v1/accounts/${user.account.id}`, { contact: { city: "Burlingame", postal_code: "94010" } }]);
+    expect(((await (await user.call("/platform/accounts/me")).json()) as { status: string }).status).toBe("ACTIVE");
+    expect((await user.brokerCalls()).length).toBe(2);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACTIVE" });
+  });
+
+  const refused: [string, unknown, { field: string; message: string }[]][] = [
+    ["the identity", { contact: { city: "Burlingame" }, identity: { given_name: "Eve" } }, [{ field: "(body)", message: "unknown field: identity" }]],
+    ["a tax id", { contact: { city: "Burlingame" }, tax_id: "123-45-6789" }, [{ field: "(body)", message: "unknown field: tax_id" }]],
+    [
+      "the email",
+      { contact: { email_address: "eve@example.com" } },
+      [
+        { field: "contact", message: "unknown field: email_address" },
+        { field: "contact", message: "contact must change at least one field" },
+      ],
+    ],
+    ["nothing", { contact: {} }, [{ field: "contact", message: "contact must change at least one field" }]],
+    ["a bad state", { contact: { state: "ZZ" } }, [{ field: "contact.state", message: "state must be a US state or territory code, e.g. CA" }]],
+  ];
+  for (const [what, body, errors] of refused) {
+    it(`refuses ${what}: 400 naming ${errors[0]!.field}, nothing sent to the Broker API`, async () => {
+      const user = await holder();
+      const res = await user.send("PATCH", "/platform/accounts/me", body);
+      const problem = await problemOf(res);
+      expect([res.status, problem.errors]).toEqual([400, errors]);
+      expect((await user.brokerCalls()).length).toBe(1);
+    });
+  }
+
+  it("passes a refused contact on as 422 naming the field", async () => {
+    const user = await holder({ "PATCH /v1/accounts/{id}": [{ status: 422, body: { code: 40010001, message: "contact.postal_code does not match the state" } }] });
+    const res = await user.send("PATCH", "/platform/accounts/me", { contact: { postal_code: "10001" } });
+    expect([res.status, (await problemOf(res)).errors]).toEqual([422, [{ field: "contact.postal_code", message: "The broker refused this value." }]]);
+    expect(await auditTrail(user.sub)).toEqual([["account.open", "ok"], ["account.update", "account_details_rejected"]]);
+  });
+});
+
+describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
+  const closed = { ...accountActive, status: "ACCOUNT_CLOSED" };
+
+  it("refuses to delete the login while the account is open (409, no password tried), closes with the password, then deletes", async () => {
+    const user = await holder({
+      InitiateAuth: [RECORDED.wrongPassword, authenticationResult()],
+      DeleteUser: [emptyResult()],
+      "POST /v1/accounts/{id}/actions/close": [{ status: 204 }],
+      "GET /v1/accounts/{id}": [{ status: 200, body: closed }],
+    });
+    const open = await user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD });
+    expect([open.status, (await problemOf(open)).code]).toEqual([409, "brokerage_account_open"]);
+    expect((await user.calls()).map((call) => call.action)).not.toContain("InitiateAuth");
+
+    const wrong = await user.send("POST", "/platform/accounts/me/close", { password: "Wr0ng-Horse!" });
+    expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_credentials"]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
+    expect((await user.brokerCalls()).map((call) => call.path)).toEqual(["/v1/accounts", `/v1/accounts/${user.account.id}/actions/close`, `/v1/accounts/${user.account.id}`]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACCOUNT_CLOSED" });
+
+    expect((await user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })).status).toBe(204);
+    expect(await auditTrail(user.sub)).toEqual([["account.open", "ok"], ["account.close", "invalid_credentials"], ["account.close", "ok"]]);
+  });
+
+  it("answers 409 brokerage_account_not_closable when the Broker API refuses and the account stays open", async () => {
+    const user = await holder({
+      InitiateAuth: [authenticationResult()],
+      "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account has open positions" } }],
+      "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }],
+    });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([res.status, (await problemOf(res)).code]).toEqual([409, "brokerage_account_not_closable"]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACTIVE" });
+  });
+
+  it("takes an account the Broker API closed already as closed", async () => {
+    const user = await holder({
+      InitiateAuth: [authenticationResult()],
+      "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account is already closed" } }],
+      "GET /v1/accounts/{id}": [{ status: 200, body: closed }],
+    });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
+  });
+});
+
+describe("without the Broker API settings", () => {
+  it("answers every brokerage route 503 not_configured naming them; the rest of the API works", async () => {
+    const pool = await ownPool({ GetUser: [{ status: 200, body: { Username: "u", UserAttributes: [{ Name: "email", Value: "ann@example.com" }] } }] });
+    const routes: [string, string][] = [["POST", "/platform/accounts"], ["GET", "/platform/accounts/me"], ["PATCH", "/platform/accounts/me"], ["GET", "/platform/accounts/me/trading"], ["POST", "/platform/accounts/me/close"]];
+    for (const [method, path] of routes) {
+      const res = await pool.call(path, { method, headers: { ...bearer(pool.token), "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
+      const problem = await problemOf(res);
+      expect([res.status, problem.code, problem.detail]).toEqual([503, "not_configured", "The service is not configured: set APCA_BROKER_API_KEY, APCA_BROKER_API_SECRET."]);
+    }
+    expect((await pool.call("/platform/me", { headers: bearer(pool.token) })).status).toBe(200);
+  });
+
+  it("names a Broker API key left as the example's placeholder", async () => {
+    const user = await brokerUser({}, { vars: { APCA_BROKER_API_KEY: "replace-with-broker-api-key-id" } });
+    const problem = await problemOf(await user.call("/platform/accounts/me"));
+    expect(problem.detail).toBe("The service is not configured: APCA_BROKER_API_KEY still has the example value from .dev.vars.example.");
+  });
+});
