@@ -68,7 +68,7 @@ function presentValues(env: object): Record<string, string> {
   return values;
 }
 
-export function parseConfig(env: object): ConfigResult {
+function parseConfig(env: object): ConfigResult {
   const values = presentValues(env);
   const parsed = EnvSchema.safeParse(values);
   const placeholders = Object.keys(values).filter((name) => PLACEHOLDER.test(values[name]!.trim()));

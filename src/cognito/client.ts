@@ -4,14 +4,14 @@ import { isJsonObject, parseJson } from "../json";
 import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { CognitoError, IDENTITY_PROVIDER } from "./errors";
 
-export interface CognitoClientOptions {
+interface CognitoClientOptions {
   endpoint: string;
   region: string;
   timeoutMs: number;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-export interface CallOptions {
+interface CallOptions {
   /** SigV4-sign the call (Admin* actions). */
   signed?: boolean;
   /** Safe to send again after throttling or a 5xx: never for SignUp, which is not idempotent. */

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/docs/openapi";
 import { Failure, FAILURES, type FailureCode } from "../../src/failures";
+import type { AccessLogVariables } from "../../src/middleware/access-log";
 import { handleError } from "../../src/middleware/error-handler";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -14,7 +15,7 @@ const codes = Object.keys(FAILURES) as FailureCode[];
 const slug = (code: string) => code.replaceAll("_", "-");
 
 /** An app whose only route raises the failure named in its path. */
-const app = new Hono().get("/:code", (c) => {
+const app = new Hono<{ Variables: AccessLogVariables }>().get("/:code", (c) => {
   throw new Failure(c.req.param("code") as FailureCode);
 });
 app.onError(handleError);
