@@ -1,4 +1,5 @@
 import { Hono } from "hono/tiny";
+import { ownerNotifier } from "../middleware/notices";
 import { limitGuesses, limitGuessesOfUser, limitMail } from "../middleware/rate-limit";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
@@ -24,6 +25,6 @@ export const passwordRoutes = new Hono<PlatformEnv>()
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
     const { current_password, new_password, code } = c.req.valid("json");
-    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password);
+    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password, ownerNotifier(c));
     return c.body(null, 204);
   });
