@@ -2,7 +2,6 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
-import type { NoticeOutcome } from "../services/notices";
 import type { UpstreamCall } from "../upstream";
 import { log, maskEmail } from "../log";
 
@@ -10,8 +9,8 @@ export interface AccessLogVariables extends RequestIdVariables {
   upstreamCalls?: UpstreamCall[];
   /** Why the request failed, set by the error handler: problem code and its cause. */
   failure?: Record<string, string>;
-  /** The security notice the request sends (middleware/notices.ts); never rejects. */
-  notice?: Promise<NoticeOutcome>;
+  /** What became of the security notice the request sends (services/notices.ts, NoticeOutcome); never rejects. */
+  notice?: Promise<string>;
 }
 
 /**
@@ -27,7 +26,7 @@ export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(asy
   const status = c.res.status;
   const answered = { method: c.req.method, route: routePath(c, -1), status, duration_ms: Date.now() - started, ...(email ? { user: maskEmail(email) } : {}) };
   // The request's own call list, read when the line is written: after a notice, SendEmail is in it.
-  const write = (outcome?: NoticeOutcome) =>
+  const write = (outcome?: string) =>
     log(
       status >= 500 ? "error" : "info",
       "request",

@@ -1,11 +1,11 @@
 import { Hono } from "hono/tiny";
-import { ownerNotifier } from "../middleware/notices";
 import { limitGuesses, limitGuessesOfUser, limitMail } from "../middleware/rate-limit";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
 import { changePassword, requestPasswordReset, resetPassword } from "../services/password";
 import { CODE_SENT } from "./answers";
+import { ownerNotifier } from "./notices";
 import type { PlatformEnv } from "./env";
 
 /**
