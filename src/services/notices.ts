@@ -7,7 +7,7 @@
 import { maskEmail } from "../log";
 import type { PlainEmail, Ses } from "../ses/client";
 
-export type SecurityChange =
+type SecurityChange =
   | { kind: "email_changed"; newEmail: string }
   | { kind: "password_changed" }
   | { kind: "totp_enabled" }
@@ -15,16 +15,16 @@ export type SecurityChange =
   | { kind: "account_deleted" };
 
 /** A notice, addressed to the account's email before the change. */
-export type SecurityNotice = PlainEmail;
+type SecurityNotice = PlainEmail;
 
 /** Where a change was asked from: the request's time and its CF-Connecting-IP as given. */
-export interface ChangeOrigin {
+interface ChangeOrigin {
   at: Date;
   clientAddress: string | undefined;
 }
 
 /** In the request's log line: what became of its notice. `no_address`: the account has no email to tell. */
-export type NoticeOutcome = "sent" | "failed" | "not_configured" | "no_address";
+type NoticeOutcome = "sent" | "failed" | "not_configured" | "no_address";
 
 /** What a flow calls once its change has happened, with the account's email from before it. */
 export type NotifyOwner = (to: string | null, change: SecurityChange) => void;

@@ -6,7 +6,7 @@ import { isJsonObject, parseJson } from "../json";
 import { awsErrorType, exchange, unusableAnswer, type RequestScope, type Upstream } from "../upstream";
 
 /** Amazon SES, as failures name it. */
-export const MAIL_SERVICE = "The mail service";
+const MAIL_SERVICE = "The mail service";
 
 /** SendEmail answers in well under a second; a slow one must not hold a request (or its waitUntil) long. */
 const SEND_TIMEOUT_MS = 2_000;
@@ -18,13 +18,13 @@ export interface PlainEmail {
   text: string;
 }
 
-export interface SesClientOptions extends SesConfig {
+interface SesClientOptions extends SesConfig {
   timeoutMs: number;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 /** SESv2's SendEmail: POST {endpoint}/v2/email/outbound-emails, SigV4-signed for the service `ses`. */
-export class SesClient {
+class SesClient {
   readonly #url: string;
   readonly #from: string;
   readonly #upstream: Upstream;

@@ -1,7 +1,7 @@
 // Security notices: their text, and that sending one never throws, whatever SES does.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { securityNotice, sendSecurityNotice, type SecurityChange } from "../../src/services/notices";
+import { securityNotice, sendSecurityNotice, type NotifyOwner } from "../../src/services/notices";
 import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesAt } from "../fixtures/ses";
 import type { Reply } from "../support/fake-upstream";
 import { scenario } from "../support/worker";
@@ -27,7 +27,7 @@ describe("securityNotice", () => {
     });
   });
 
-  const changes: SecurityChange[] = [
+  const changes: Parameters<NotifyOwner>[1][] = [
     { kind: "email_changed", newEmail: "mallory.new@attacker.example" },
     { kind: "password_changed" },
     { kind: "totp_enabled" },

@@ -1,7 +1,7 @@
 // The SES client against a scripted SESv2: the request it signs and sends, and each way it can fail.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config";
+import { loadConfig } from "../../src/config";
 import { openSes } from "../../src/ses/client";
 import { accepted, FROM_ADDRESS as FROM, SEND_EMAIL, sesAt } from "../fixtures/ses";
 import type { Reply } from "../support/fake-upstream";
@@ -43,7 +43,7 @@ describe("SES SendEmail", () => {
   });
 
   it("is not there without SES_FROM_ADDRESS", () => {
-    const result = parseConfig(vars);
+    const result = loadConfig(vars);
     if (!result.ok) throw new Error("test config invalid");
     expect(result.config.ses).toBeUndefined();
     expect(openSes(result.config, { budgetEndsAt: Date.now() + 1_000, calls: [], clearance: Promise.resolve() })).toBeUndefined();
@@ -82,7 +82,7 @@ describe("SES SendEmail", () => {
   });
 
   it("defaults to SESv2 in the pool's region", () => {
-    const result = parseConfig({ ...vars, SES_FROM_ADDRESS: FROM });
+    const result = loadConfig({ ...vars, SES_FROM_ADDRESS: FROM });
     if (!result.ok) throw new Error("test config invalid");
     expect(result.config.ses).toEqual({ fromAddress: FROM, region: "us-east-1", endpoint: "https://email.us-east-1.amazonaws.com" });
   });
