@@ -23,6 +23,16 @@ export interface Config {
   corsOrigins: string[];
   /** The issuer shown by authenticator apps next to the account's email. */
   totpIssuer: string;
+  /** Amazon SES for the security notices; absent without SES_FROM_ADDRESS, and then none is sent. */
+  ses?: SesConfig;
+}
+
+export interface SesConfig {
+  /** The verified sender identity the notices come from. */
+  fromAddress: string;
+  region: string;
+  /** SESv2's base URL, without a trailing slash. */
+  endpoint: string;
 }
 
 /**
@@ -37,6 +47,7 @@ type Unusable = { ok: false; invalid: string[]; placeholders: string[] };
 const PLACEHOLDER = /^replace-with-/;
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1));
+const awsRegion = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/));
 const httpUrl = z.pipe(nonEmpty, z.url({ protocol: /^https?$/ }));
 const millis = (fallback: number) =>
   z._default(z.pipe(z.string(), z.transform(Number)).check(z.int(), z.minimum(100), z.maximum(60_000)), fallback);
@@ -44,7 +55,7 @@ const millis = (fallback: number) =>
 const EnvSchema = z.object({
   COGNITO_USER_CLIENT_ID: z.string().check(z.regex(/^[\w+]{1,128}$/)),
   COGNITO_USER_CLIENT_SECRET: z.optional(nonEmpty),
-  COGNITO_REGION_NAME: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/)),
+  COGNITO_REGION_NAME: awsRegion,
   USER_POOL_ID: z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/)),
   COGNITO_ENDPOINT: z.optional(httpUrl),
   COGNITO_ISSUER: z.optional(httpUrl),
@@ -60,6 +71,10 @@ const EnvSchema = z.object({
   REQUEST_BUDGET_MS: millis(8_000),
   CORS_ORIGINS: z.optional(z.string()),
   TOTP_ISSUER: z._default(z.string().check(z.trim(), z.maxLength(64)), "Edge Auth"),
+  // Security notices, signed with the same IAM key (it needs ses:SendEmail).
+  SES_FROM_ADDRESS: z.optional(z.pipe(nonEmpty, z.email())),
+  SES_REGION: z.optional(awsRegion),
+  SES_ENDPOINT: z.optional(httpUrl),
 });
 
 /** Wrangler gives unset optional vars as "", which means "not set" here. */
@@ -81,7 +96,7 @@ function parseEnv<T extends z.ZodMiniObject>(schema: T, env: object): { ok: true
   return { ok: true, vars: parsed.data };
 }
 
-export function parseConfig(env: object): ConfigResult {
+function parseConfig(env: object): ConfigResult {
   const parsed = parseEnv(EnvSchema, env);
   if (!parsed.ok) return parsed;
   const vars = parsed.vars;
@@ -103,8 +118,13 @@ export function parseConfig(env: object): ConfigResult {
       requestBudgetMs: vars.REQUEST_BUDGET_MS,
       corsOrigins: (vars.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
       totpIssuer: vars.TOTP_ISSUER,
+      ses: vars.SES_FROM_ADDRESS ? sesConfig(vars.SES_FROM_ADDRESS, vars.SES_REGION ?? vars.COGNITO_REGION_NAME, vars.SES_ENDPOINT) : undefined,
     },
   };
+}
+
+function sesConfig(fromAddress: string, region: string, endpoint: string | undefined): SesConfig {
+  return { fromAddress, region, endpoint: trimSlash(endpoint ?? `https://email.${region}.amazonaws.com`) };
 }
 
 function trimSlash(url: string): string {
@@ -145,7 +165,7 @@ const BrokerEnvSchema = z.object({
   BROKER_API_URL: z._default(httpUrl, BROKER_SANDBOX_URL),
 });
 
-export function parseBrokerConfig(env: object): BrokerConfigResult {
+function parseBrokerConfig(env: object): BrokerConfigResult {
   const parsed = parseEnv(BrokerEnvSchema, env);
   if (!parsed.ok) return parsed;
   const vars = parsed.vars;
@@ -183,7 +203,7 @@ const PlaidEnvSchema = z.object({
   PLAID_CLIENT_NAME: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(30)), "Edge Brokerage"),
 });
 
-export function parsePlaidConfig(env: object): PlaidConfigResult {
+function parsePlaidConfig(env: object): PlaidConfigResult {
   const parsed = parseEnv(PlaidEnvSchema, env);
   if (!parsed.ok) return parsed;
   const vars = parsed.vars;
@@ -210,7 +230,7 @@ const FundingEnvSchema = z.object({
   ),
 });
 
-export function parseFundingConfig(env: object): FundingConfigResult {
+function parseFundingConfig(env: object): FundingConfigResult {
   const parsed = parseEnv(FundingEnvSchema, env);
   return parsed.ok ? { ok: true, funding: { maxTransferAmount: parsed.vars.MAX_TRANSFER_AMOUNT } } : parsed;
 }

@@ -5,6 +5,7 @@ import { validJson } from "../middleware/validate";
 import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
 import { changePassword, requestPasswordReset, resetPassword } from "../services/password";
 import { CODE_SENT } from "./answers";
+import { ownerNotifier } from "./notices";
 import type { PlatformEnv } from "./env";
 
 /**
@@ -24,6 +25,6 @@ export const passwordRoutes = new Hono<PlatformEnv>()
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
     const { current_password, new_password, code } = c.req.valid("json");
-    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password);
+    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password, ownerNotifier(c));
     return c.body(null, 204);
   });
