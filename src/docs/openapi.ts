@@ -6,6 +6,7 @@ import { Failure, FAILURES, type FailureCode, type FieldError } from "../failure
 import { problemBody, problemType, type ProblemBody } from "../middleware/error-handler";
 import { accountDocs } from "./routes/account";
 import { brokerageDocs } from "./routes/brokerage";
+import { fundingDocs } from "./routes/funding";
 import { mfaDocs } from "./routes/mfa";
 import { passwordDocs } from "./routes/password";
 import { rootDocs } from "./routes/root";
@@ -25,6 +26,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "mfa", description: "Authenticator-app (TOTP) multi-factor authentication", docs: mfaDocs },
   { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: accountDocs },
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
+  { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
 ];
 
 export interface Operation extends RouteDoc {
@@ -120,7 +122,7 @@ function operation(op: Operation) {
             in: "query",
             required: false,
             description: param.description,
-            schema: { type: "string", enum: param.enum },
+            schema: { type: "string", ...(param.enum ? { enum: param.enum } : {}) },
           })),
         }
       : {}),

@@ -1,6 +1,6 @@
 // The append-only audit trail (audit_events in D1, guarded by triggers): who did what, when, how it
 // ended. Never personal data: the user's `sub`, an action name, the request id, the outcome code.
-import { isFailure } from "../failures";
+import { Failure, isFailure } from "../failures";
 
 /** Who acts, and the request they act in. */
 export interface Actor {
@@ -61,4 +61,34 @@ export async function audited<T>(db: D1Database, actor: Actor, action: AuditActi
   }
   await auditEvent(db, actor, action, "ok", details).run();
   return result;
+}
+
+/** One row of the user's activity: what was done, how it ended, with which key, amount or symbol. */
+export interface ActivityEntry {
+  id: string;
+  action: string;
+  outcome: string;
+  idempotency_key: string | null;
+  amount: string | null;
+  symbol: string | null;
+  request_id: string;
+  at: string;
+}
+
+const ACTIVITY_PAGE = 50;
+
+/** The user's own audit rows, newest first; the cursor is the id of the last row of the page before. */
+export async function activity(db: D1Database, actor: Actor, cursor: string | undefined): Promise<{ items: ActivityEntry[]; next_cursor: string | null }> {
+  return audited(db, actor, "account.activity.read", async () => {
+    if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
+    const { results } = await db
+      .prepare(
+        `SELECT id, action, outcome, idempotency_key, amount, symbol, request_id, at FROM audit_events
+         WHERE sub = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`,
+      )
+      .bind(actor.sub, cursor === undefined ? null : Number(cursor), ACTIVITY_PAGE + 1)
+      .all<Omit<ActivityEntry, "id"> & { id: number }>();
+    const items = results.slice(0, ACTIVITY_PAGE).map((row) => ({ ...row, id: String(row.id) }));
+    return { items, next_cursor: results.length > ACTIVITY_PAGE ? items.at(-1)!.id : null };
+  });
 }

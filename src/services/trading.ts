@@ -144,6 +144,9 @@ export async function positions(desk: MoneyDesk, actor: Actor): Promise<Position
   });
 }
 
+/** A symbol as the Broker API lists them; anything else is no position of the account's. */
+const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
+
 /** After the step up: selling everything is money leaving the market, and a stolen token should not do it. */
 export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string, stepUp: StepUpCheck): Promise<OrderView> {
   return audited(
@@ -152,6 +155,7 @@ export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: strin
     "position.close",
     async () => {
       const accountId = await activeAccount(desk, actor.sub);
+      if (!TICKER.test(symbol)) throw new Failure("position_not_found");
       await stepUp();
       return orderView(await inBrokerTerms(desk.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
     },
