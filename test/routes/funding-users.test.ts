@@ -64,6 +64,17 @@ describe("two users", () => {
   });
 });
 
+describe("journals", () => {
+  it("are not exposed: the tutorial's POST /journals, and any path of it under /platform, is 404", async () => {
+    const user = await accountHolder();
+    for (const path of ["/journals", "/platform/journals", "/platform/accounts/me/journals"]) {
+      const res = await user.send("POST", path, { entry_type: "JNLC", from_account: crypto.randomUUID(), to_account: user.accountId, amount: "50000" });
+      expect(res.status, path).toBe(404);
+    }
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+});
+
 describe("bank numbers and Plaid tokens", () => {
   let lines: string[];
   beforeEach(() => {

@@ -96,7 +96,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
       summary: "A link token for Plaid Link in the browser (client_user_id is the user's sub); its public token then goes to POST /platform/accounts/me/bank-links",
       auth: true,
       responses: { 200: { description: "The link token", body: { schema: LinkTokenResponse, example: { link_token: "link-sandbox-af1a0311-da53-4636-b754-dd15cc058176", expiration: "2026-12-01T13:40:00Z" } } } },
-      problems: [...SIGNED, ...BROKER, "bank_link_rejected", ...ANY],
+      problems: [...SIGNED, ...BODY, ...BROKER, "bank_link_rejected", ...ANY],
     },
   },
   "/accounts/me/transfers": {
@@ -132,7 +132,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
       summary: "Cancel a transfer the broker still allows cancelling (QUEUED)",
       auth: true,
       responses: { 204: { description: "Cancelled" } },
-      problems: [...SIGNED, ...ACCOUNT, "transfer_not_found", "transfer_not_cancellable", ...ANY],
+      problems: [...SIGNED, ...BODY, ...ACCOUNT, "transfer_not_found", "transfer_not_cancellable", ...ANY],
     },
   },
   "/accounts/me/orders": {
@@ -168,7 +168,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
       summary: "Cancel an open order",
       auth: true,
       responses: { 204: { description: "Cancel requested" } },
-      problems: [...SIGNED, ...ACCOUNT, "order_not_found", "order_not_cancellable", ...ANY],
+      problems: [...SIGNED, ...BODY, ...ACCOUNT, "order_not_found", "order_not_cancellable", ...ANY],
     },
   },
   "/accounts/me/positions": {
