@@ -72,7 +72,3 @@ export class BrokerError extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
-
-export function isBrokerError(error: unknown, ...statuses: number[]): error is BrokerError {
-  return error instanceof BrokerError && (statuses.length === 0 || statuses.includes(error.httpStatus));
-}
