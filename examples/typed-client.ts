@@ -27,3 +27,21 @@ export async function signUpAndGreet(email: string, password: string): Promise<s
     }
   }
 }
+
+/**
+ * Starts setting up an authenticator app: the password proves it is the user (a stolen access token
+ * alone cannot), and an account whose TOTP is on must turn it off first.
+ */
+export async function startTotpSetup(accessToken: string, password: string): Promise<string> {
+  const headers = { authorization: `Bearer ${accessToken}` };
+  try {
+    const { otpauth_uri } = await parseResponse(api.platform.mfa.totp.setup.$post({ json: { password } }, { headers }));
+    return `Scan ${otpauth_uri}, then send a code to /platform/mfa/totp/enable`;
+  } catch (error) {
+    if (!(error instanceof DetailedError)) throw error;
+    const problem: ProblemBody = error.detail.data;
+    if (problem.code === "invalid_credentials") return "Wrong password";
+    if (problem.code === "totp_already_enabled") return "An authenticator is already set up: turn it off first";
+    throw new Error(`${problem.title} (${problem.code}, request ${problem.request_id})`);
+  }
+}

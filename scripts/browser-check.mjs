@@ -130,7 +130,7 @@ async function checkDocsPage(base) {
     check("screenshot test-artifacts/docs.png is a non-empty PNG", statSync(SCREENSHOT).size > 10_000 && png.subarray(1, 4).toString() === "PNG", `${png.length} bytes`);
 
     // Authenticator set-up through the page, then its link as a QR code on /mfa/qr.
-    const setUp = await tryOut(page, "setUpTotp");
+    const setUp = await tryOut(page, "setUpTotp", { password: PASSWORD });
     const { otpauth_uri: otpauthUri } = JSON.parse(setUp.shown);
     check("TOTP set-up through the page shows 200 with an otpauth URI", setUp.status === "200" && /^otpauth:\/\/totp\//.test(otpauthUri), setUp.status);
     await page.goto(`${base}/mfa/qr#${encodeURIComponent(otpauthUri)}`);

@@ -4,9 +4,10 @@
 // wrangler's local state (rate-limit counts, the D1 database) there instead of in the repository, as
 // the check scripts do. Against the Broker API whose key .dev.vars names, otherwise against the local
 // stand-in (BROKER_STANDIN_PORT; data in .local/broker-standin/). The D1 migrations are applied to the
-// local database first.
+// local database first. Security notices through Amazon SES when .dev.vars sets SES_FROM_ADDRESS,
+// otherwise to the local SES stand-in (a free port), which prints them.
 // One line per request: readable on a terminal, the Worker's JSON line otherwise; and one line per
-// code the emulator would have emailed.
+// code the emulator would have emailed and per notice the SES stand-in took.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -15,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LOCAL_KEY_ID, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
 import { emulatorVars, ensurePoolAndClient, freePort, portTaken, startCognitoLocal } from "./cognito-local.mjs";
+import { sesStandinVars, startSesStandin } from "./ses-standin.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -124,6 +126,8 @@ if (/^replace-with-/.test(devVars.USER_POOL_ID ?? "")) {
 const realBroker = Boolean(devVars.APCA_BROKER_API_KEY);
 const standin = realBroker ? undefined : await startStandin();
 if (realBroker) console.log(`[dev] .dev.vars names a Broker API key: no stand-in started (${devVars.BROKER_API_URL || "the sandbox"})`);
+const sesStandin = devVars.SES_FROM_ADDRESS ? undefined : await startSesStandin();
+if (!sesStandin) console.log(`[dev] .dev.vars sets SES_FROM_ADDRESS: security notices go through Amazon SES, from ${devVars.SES_FROM_ADDRESS}`);
 await applyMigrations();
 
 // e.g. "[wrangler:info] POST /platform/login 200 OK (35ms)"
@@ -182,7 +186,7 @@ function relay(from, to) {
   });
 }
 
-const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars, ...(sesStandin && sesStandinVars(sesStandin.url)) }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 // Not interactive: its output goes through relay(), and Ctrl-C reaches it as a signal.
 // Its devtools inspector would take 9229 by default, cognito-local's port: a second `npm run dev`
 // (other ports) would then keep the first one's emulator from starting. A free port instead.
@@ -201,7 +205,7 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill("SIGTERM");
-  await Promise.all([emulator?.stop(), standin?.stop()]);
+  await Promise.all([emulator?.stop(), standin?.stop(), sesStandin?.stop()]);
   process.exit(code);
 }
 

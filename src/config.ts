@@ -22,6 +22,16 @@ export interface Config {
   corsOrigins: string[];
   /** The issuer shown by authenticator apps next to the account's email. */
   totpIssuer: string;
+  /** Amazon SES for the security notices; absent without SES_FROM_ADDRESS, and then none is sent. */
+  ses?: SesConfig;
+}
+
+export interface SesConfig {
+  /** The verified sender identity the notices come from. */
+  fromAddress: string;
+  region: string;
+  /** SESv2's base URL, without a trailing slash. */
+  endpoint: string;
 }
 
 /**
@@ -36,6 +46,7 @@ type Unusable = { ok: false; invalid: string[]; placeholders: string[] };
 const PLACEHOLDER = /^replace-with-/;
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1));
+const awsRegion = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/));
 const httpUrl = z.pipe(nonEmpty, z.url({ protocol: /^https?$/ }));
 const millis = (fallback: number) =>
   z._default(z.pipe(z.string(), z.transform(Number)).check(z.int(), z.minimum(100), z.maximum(60_000)), fallback);
@@ -43,7 +54,7 @@ const millis = (fallback: number) =>
 const EnvSchema = z.object({
   COGNITO_USER_CLIENT_ID: z.string().check(z.regex(/^[\w+]{1,128}$/)),
   COGNITO_USER_CLIENT_SECRET: z.optional(nonEmpty),
-  COGNITO_REGION_NAME: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/)),
+  COGNITO_REGION_NAME: awsRegion,
   USER_POOL_ID: z.string().check(z.regex(/^[\w-]+_[0-9a-zA-Z]+$/)),
   COGNITO_ENDPOINT: z.optional(httpUrl),
   COGNITO_ISSUER: z.optional(httpUrl),
@@ -59,6 +70,10 @@ const EnvSchema = z.object({
   REQUEST_BUDGET_MS: millis(8_000),
   CORS_ORIGINS: z.optional(z.string()),
   TOTP_ISSUER: z._default(z.string().check(z.trim(), z.maxLength(64)), "Edge Auth"),
+  // Security notices, signed with the same IAM key (it needs ses:SendEmail).
+  SES_FROM_ADDRESS: z.optional(z.pipe(nonEmpty, z.email())),
+  SES_REGION: z.optional(awsRegion),
+  SES_ENDPOINT: z.optional(httpUrl),
 });
 
 /** Wrangler gives unset optional vars as "", which means "not set" here. */
@@ -80,7 +95,7 @@ function parseEnv<T extends z.ZodMiniObject>(schema: T, env: object): { ok: true
   return { ok: true, vars: parsed.data };
 }
 
-export function parseConfig(env: object): ConfigResult {
+function parseConfig(env: object): ConfigResult {
   const parsed = parseEnv(EnvSchema, env);
   if (!parsed.ok) return parsed;
   const vars = parsed.vars;
@@ -102,8 +117,13 @@ export function parseConfig(env: object): ConfigResult {
       requestBudgetMs: vars.REQUEST_BUDGET_MS,
       corsOrigins: (vars.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
       totpIssuer: vars.TOTP_ISSUER,
+      ses: vars.SES_FROM_ADDRESS ? sesConfig(vars.SES_FROM_ADDRESS, vars.SES_REGION ?? vars.COGNITO_REGION_NAME, vars.SES_ENDPOINT) : undefined,
     },
   };
+}
+
+function sesConfig(fromAddress: string, region: string, endpoint: string | undefined): SesConfig {
+  return { fromAddress, region, endpoint: trimSlash(endpoint ?? `https://email.${region}.amazonaws.com`) };
 }
 
 function trimSlash(url: string): string {

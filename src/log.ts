@@ -15,11 +15,11 @@ export function maskEmail(email: string): string {
   return email.includes("@") ? email.replace(EMAIL, "$1***@$2") : email;
 }
 
-export function redact(text: string): string {
+function redact(text: string): string {
   return maskEmail(text).replace(JWT_LIKE, "[token]").replace(LONG_SECRET, "[redacted]");
 }
 
-export type LogFields = Record<string, string | number | boolean | undefined | object>;
+type LogFields = Record<string, string | number | boolean | undefined | object>;
 
 /**
  * One JSON line. `requestId` is written as it is: request ids are validated where they are made

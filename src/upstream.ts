@@ -4,6 +4,7 @@
  * and retried only when the caller says it is safe to repeat.
  */
 import { Failure } from "./failures";
+import { isJsonObject } from "./json";
 
 /** One upstream call, as the request log reports it. */
 export interface UpstreamCall {
@@ -67,6 +68,16 @@ export async function exchange(scope: RequestScope, upstream: Upstream, action: 
 /** The upstream answered something that is not its API: a 5xx page, junk, or JSON of the wrong shape. */
 export function unusableAnswer(name: Upstream["name"], why: string): Failure {
   return new Failure("upstream_error", { detail: `${name} gave an unusable answer.`, cause: new Error(why) });
+}
+
+/**
+ * The error an AWS JSON API (Cognito, SES) answered: "com.amazonaws...#NotAuthorizedException" or
+ * "MessageRejected:http://internal.amazon.com/..." -> the bare name; the header wins over the body's `__type`.
+ */
+export function awsErrorType(response: Response, body: unknown): string | undefined {
+  const raw = response.headers.get("x-amzn-errortype") ?? (isJsonObject(body) && typeof body.__type === "string" ? body.__type : undefined);
+  const type = raw?.split(":")[0]?.split("#").pop()?.trim();
+  return type && /^\w{1,100}$/.test(type) ? type : undefined;
 }
 
 const MAX_ATTEMPTS = 3;

@@ -3,9 +3,10 @@ import { hc } from "hono/client";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import readme from "../README.md?raw";
 import example from "../examples/typed-client.ts?raw";
-import { signUpAndGreet } from "../examples/typed-client";
+import { signUpAndGreet, startTotpSetup } from "../examples/typed-client";
 import type { AppType } from "../src/index";
 import { api, BASE, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
+import { signedUp, withTotp } from "./support/users";
 
 const client = hc<AppType>(BASE, { fetch: (input: RequestInfo | URL, init?: RequestInit) => api(new URL(String(input)).pathname, init) });
 
@@ -48,5 +49,13 @@ describe("the README's typed client (examples/typed-client.ts)", () => {
     await signUpAndGreet(email, STRONG_PASSWORD);
     expect(await signUpAndGreet(email, STRONG_PASSWORD)).toBe("This email already has an account: log in instead");
     expect(await signUpAndGreet("not-an-email", "")).toBe("email: email must be a valid email address; password: password must not be empty");
+  });
+
+  it("sets TOTP up with the password, and reads the two refusals", async () => {
+    const { email, token } = await signedUp();
+    expect(await startTotpSetup(token, "Wr0ng-Horse!")).toBe("Wrong password");
+    expect(await startTotpSetup(token, STRONG_PASSWORD)).toMatch(new RegExp(`^Scan otpauth://totp/Edge%20Auth:${encodeURIComponent(email)}\\?secret=`));
+    await withTotp(token);
+    expect(await startTotpSetup(token, STRONG_PASSWORD)).toBe("An authenticator is already set up: turn it off first");
   });
 });

@@ -42,3 +42,10 @@ describe("placeholder settings", () => {
     );
   });
 });
+
+describe("SES settings", () => {
+  it("names an SES_FROM_ADDRESS that is not an email, and a malformed SES_REGION, never their values", async () => {
+    const res = await login({ SES_FROM_ADDRESS: "security-at-example.com", SES_REGION: "Europe" });
+    expect((await problemOf(res)).detail).toBe("The service is not configured: set SES_FROM_ADDRESS, SES_REGION.");
+  });
+});

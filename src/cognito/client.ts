@@ -1,17 +1,17 @@
 import { AwsClient } from "aws4fetch";
 import { isFailure } from "../failures";
 import { isJsonObject, parseJson } from "../json";
-import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
+import { awsErrorType, exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { CognitoError, IDENTITY_PROVIDER } from "./errors";
 
-export interface CognitoClientOptions {
+interface CognitoClientOptions {
   endpoint: string;
   region: string;
   timeoutMs: number;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-export interface CallOptions {
+interface CallOptions {
   /** SigV4-sign the call (Admin* actions). */
   signed?: boolean;
   /** Safe to send again after throttling or a 5xx: never for SignUp, which is not idempotent. */
@@ -46,7 +46,7 @@ export class CognitoClient {
     const { response, text, record } = await exchange(scope, this.#upstream, action, request);
     const body = parseJson(text);
     if (!response.ok) {
-      const type = errorType(response, body);
+      const type = awsErrorType(response, body);
       record(type ?? "unknown");
       if (type) throw new CognitoError(type, messageOf(body), response.status);
       throw unusableAnswer(IDENTITY_PROVIDER, `${action} answered HTTP ${response.status} without a Cognito error`);
@@ -55,13 +55,6 @@ export class CognitoClient {
     if (!isJsonObject(body)) throw unusableAnswer(IDENTITY_PROVIDER, `${action} answered HTTP ${response.status} with a body that is not a JSON object`);
     return body as T;
   }
-}
-
-/** "com.amazonaws...#NotAuthorizedException" -> "NotAuthorizedException"; the header wins when present. */
-function errorType(response: Response, body: unknown): string | undefined {
-  const raw = response.headers.get("x-amzn-errortype") ?? (isJsonObject(body) && typeof body.__type === "string" ? body.__type : undefined);
-  const type = raw?.split(":")[0]?.split("#").pop()?.trim();
-  return type && /^\w{1,100}$/.test(type) ? type : undefined;
 }
 
 function messageOf(body: unknown): string {

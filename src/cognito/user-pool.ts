@@ -20,13 +20,13 @@ export interface CodeDelivery {
   AttributeName?: string;
 }
 
-export interface UserAttribute {
+interface UserAttribute {
   Name: string;
   Value?: string;
 }
 
 /** AdminGetUser's UserStatus, as its API model lists them; kept open, since AWS adds values. */
-export type UserStatus = "UNCONFIRMED" | "CONFIRMED" | "ARCHIVED" | "COMPROMISED" | "UNKNOWN" | "RESET_REQUIRED" | "FORCE_CHANGE_PASSWORD" | "EXTERNAL_PROVIDER" | (string & {});
+type UserStatus = "UNCONFIRMED" | "CONFIRMED" | "ARCHIVED" | "COMPROMISED" | "UNKNOWN" | "RESET_REQUIRED" | "FORCE_CHANGE_PASSWORD" | "EXTERNAL_PROVIDER" | (string & {});
 
 /** InitiateAuth's and RespondToAuthChallenge's output: tokens, or the next challenge and its Session. */
 interface AuthOutput {
@@ -36,7 +36,7 @@ interface AuthOutput {
 }
 
 /** GetUser's UserMFASettingList entries; kept open, since AWS adds factors. */
-export type MfaSetting = "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" | (string & {});
+type MfaSetting = "SOFTWARE_TOKEN_MFA" | "SMS_MFA" | "EMAIL_OTP" | (string & {});
 
 /** The tokens of a finished sign-in, or the challenge (with its Session) that Cognito asks for next. */
 function authenticated(output: AuthOutput, action: string): AuthenticationResult {

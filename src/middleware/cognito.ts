@@ -4,6 +4,7 @@ import { openUserPool, type UserPool } from "../cognito/user-pool";
 import type { Config } from "../config";
 import { Failure } from "../failures";
 import { keptFor } from "../isolate";
+import { openSes, type Ses } from "../ses/client";
 import type { RequestScope, UpstreamCall } from "../upstream";
 import type { ConfigVariables } from "./config";
 import type { AddressLimitVariables } from "./rate-limit";
@@ -14,6 +15,8 @@ export interface CognitoVariables {
   cognito: UserPool;
   /** The request's time budget, call log and clearance, for every upstream client it uses. */
   upstreamScope: RequestScope;
+  /** SES for the security notices, in the same scope; undefined without SES_FROM_ADDRESS. */
+  ses: Ses | undefined;
   upstreamCalls: UpstreamCall[];
   /** Seals the log-in's TOTP challenge session to its email (auth/challenge-session.ts). */
   challengeSeal: ChallengeSeal;
@@ -24,7 +27,7 @@ function sealOf(config: Config): ChallengeSeal {
   return challengeSeal(config.awsCredentials.secretAccessKey);
 }
 
-/** Gives routes the config and the request's user pool, or a 503 naming the variables to fix (never their values). */
+/** Gives routes the config, the request's user pool and SES, or a 503 naming the variables to fix (never their values). */
 export const withCognito = createMiddleware<{ Variables: CognitoVariables & ConfigVariables & AddressLimitVariables }>(async (c, next) => {
   const result = c.get("configResult");
   if (!result.ok) throw new Failure("not_configured", { detail: notConfiguredDetail(result.invalid, result.placeholders), headers: { "retry-after": "60" } });
@@ -37,6 +40,7 @@ export const withCognito = createMiddleware<{ Variables: CognitoVariables & Conf
   c.set("config", result.config);
   c.set("cognito", openUserPool(result.config, scope));
   c.set("upstreamScope", scope);
+  c.set("ses", openSes(result.config, scope));
   c.set("upstreamCalls", scope.calls);
   c.set("challengeSeal", keptFor(result.config, sealOf));
   await next();

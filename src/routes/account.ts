@@ -8,6 +8,7 @@ import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } fr
 import { refuseWhileBrokerageAccountOpen } from "../services/brokerage";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
+import { ownerNotifier } from "./notices";
 
 /** A stolen or long-refreshed token must not move the account's email: the sign-in must be this recent. */
 const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
@@ -31,7 +32,7 @@ export const accountRoutes = new Hono<PlatformEnv>()
     limitMailToNewAddress,
     async (c) => {
       const { email, password, code } = c.req.valid("json");
-      await changeEmail(c.get("cognito"), c.get("user"), email, { password, code });
+      await changeEmail(c.get("cognito"), c.get("user"), email, { password, code }, ownerNotifier(c));
       return c.json(NEW_EMAIL_CODE_SENT, 202);
     },
   )
@@ -39,6 +40,6 @@ export const accountRoutes = new Hono<PlatformEnv>()
     const { password, code } = c.req.valid("json");
     // No D1 binding: this deployment keeps no brokerage accounts.
     if (c.env.DB) await refuseWhileBrokerageAccountOpen(c.env.DB, c.get("user").sub);
-    await deleteAccount(c.get("cognito"), c.get("user"), { password, code });
+    await deleteAccount(c.get("cognito"), c.get("user"), { password, code }, ownerNotifier(c));
     return c.body(null, 204);
   });

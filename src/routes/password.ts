@@ -5,6 +5,7 @@ import { validJson } from "../middleware/validate";
 import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
 import { changePassword, requestPasswordReset, resetPassword } from "../services/password";
 import { CODE_SENT } from "./answers";
+import { ownerNotifier } from "./notices";
 import type { PlatformEnv } from "./env";
 
 /**
@@ -19,11 +20,11 @@ export const passwordRoutes = new Hono<PlatformEnv>()
   })
   .post("/password/reset", validJson(ResetPassword), limitGuesses("reset_code"), async (c) => {
     const { email, code, password } = c.req.valid("json");
-    await resetPassword(c.get("cognito"), email, code, password);
+    await resetPassword(c.get("cognito"), email, code, password, ownerNotifier(c));
     return c.body(null, 204);
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
     const { current_password, new_password, code } = c.req.valid("json");
-    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password);
+    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password, ownerNotifier(c));
     return c.body(null, 204);
   });

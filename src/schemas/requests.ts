@@ -28,15 +28,15 @@ export const RefreshToken = text("refresh_token").check(
   z.regex(/^[\w.=+/-]{20,8192}$/, { error: "refresh_token is not a refresh token" }),
 );
 
-export const UserId = text("cognito_user_id").check(
+const UserId = text("cognito_user_id").check(
   z.regex(/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, { error: "cognito_user_id is not a user id" }),
 );
 
 /** An authenticator app's code: 6 digits (Cognito's VerifySoftwareToken takes nothing else). */
-export const TotpCode = text("code").check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
+const TotpCode = text("code").check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
 
 /** Cognito's challenge Session (20 to 2048 characters, its API model), sealed by this API (a dot and 43 more). */
-export const ChallengeSession = text("session").check(
+const ChallengeSession = text("session").check(
   z.regex(/^[\w.=+/-]{20,2100}$/, { error: "session is not a sign-in session" }),
 );
 

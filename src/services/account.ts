@@ -2,7 +2,8 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
-import { forgetProfiles } from "./profile";
+import type { NotifyOwner } from "./notices";
+import { forgetProfiles, userProfile } from "./profile";
 import { reauthenticate, type StepUp } from "./sign-in";
 
 /** GetUserAttributeVerificationCode: a code to the current email. */
@@ -26,29 +27,37 @@ export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, user: Sig
  * cannot tell anyone which emails have accounts.
  */
 export async function changeEmail(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "changeEmail">,
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "changeEmail">,
   user: SignedInUser,
   email: string,
   proof: StepUp,
+  notify: NotifyOwner,
 ): Promise<void> {
   await reauthenticate(pool, user, proof);
+  const { email: current } = await userProfile(pool, user, false);
   try {
     await inUserTerms(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
   } finally {
     forgetProfiles({ sub: user.sub });
   }
+  // Told at the request, to the address that still receives resets: the earliest warning an owner gets.
+  notify(current, { kind: "email_changed", newEmail: email });
 }
 
 /** DeleteUser, with the access token of a sign-in that just proved the password (and TOTP code). */
 export async function deleteAccount(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "deleteUser">,
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "deleteUser">,
   user: SignedInUser,
   proof: StepUp,
+  notify: NotifyOwner,
 ): Promise<void> {
   const accessToken = await reauthenticate(pool, user, proof);
+  // Read while the user still exists.
+  const { email } = await userProfile(pool, user, false);
   try {
     await inUserTerms(pool.deleteUser(accessToken), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }
+  notify(email, { kind: "account_deleted" });
 }

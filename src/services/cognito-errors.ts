@@ -3,7 +3,7 @@ import { ChallengeRequiredError, isCognitoError, isLockout, isMisconfiguration, 
 import { Failure, type FailureCode } from "../failures";
 
 /** What an error type means in one flow: a failure code, "done" (the call counts as made), or either, decided on the error. */
-export type Meaning<Outcome> = Outcome | ((error: CognitoError) => Outcome | undefined);
+type Meaning<Outcome> = Outcome | ((error: CognitoError) => Outcome | undefined);
 export type Meanings<Outcome = FailureCode> = Partial<Record<string, Meaning<Outcome>>>;
 
 /** What Cognito's error types mean to a user in any flow; a flow's own meanings come first. */

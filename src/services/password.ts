@@ -2,7 +2,8 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { inUserTerms, isPolicyRefusal, WITH_ACCESS_TOKEN, WITHOUT_REVEALING_ACCOUNT } from "./cognito-errors";
-import { forgetProfiles } from "./profile";
+import type { NotifyOwner } from "./notices";
+import { forgetProfiles, userProfile } from "./profile";
 import { reauthenticate, type StepUp } from "./sign-in";
 
 /** ForgotPassword: resolves the same way whether or not the email has an account. */
@@ -20,6 +21,7 @@ export async function resetPassword(
   email: string,
   code: string,
   password: string,
+  notify: NotifyOwner,
 ): Promise<void> {
   await inUserTerms(pool.confirmForgotPassword(email, code, password), {
     NotAuthorizedException: "invalid_code",
@@ -28,28 +30,35 @@ export async function resetPassword(
     InvalidParameterException: "invalid_code",
   });
   forgetProfiles({ email });
+  // Only a right code gets here: the email is the account's, and telling it reveals nothing.
+  notify(email, { kind: "password_changed" });
   await signOutEverywhere(pool, email);
 }
 
 /**
  * ChangePassword for the signed-in user, once the current password (and the TOTP code when on) proves
  * it is the user asking, then AdminUserGlobalSignOut: whoever else holds a session of the account
- * loses it with the old password.
+ * loses it with the old password. The account's email is told once the password has changed, even if
+ * the sign-out then fails; it is read after the proof (a wrong guess costs no GetUser), while the
+ * token still works.
  */
 export async function changePassword(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "changePassword" | "adminUserGlobalSignOut">,
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "changePassword" | "adminUserGlobalSignOut">,
   user: SignedInUser,
   proof: StepUp,
   proposed: string,
+  notify: NotifyOwner,
 ): Promise<void> {
   const current = proof.password;
   await reauthenticate(pool, user, proof);
+  const { email } = await userProfile(pool, user, false);
   // Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword.
   await inUserTerms(pool.changePassword(user.accessToken, current, proposed), {
     ...WITH_ACCESS_TOKEN,
     NotAuthorizedException: (error) => (/token/i.test(error.message) ? "invalid_token" : "invalid_credentials"),
     InvalidPasswordException: (error) => (isPolicyRefusal(error) ? "weak_password" : "invalid_credentials"),
   });
+  notify(email, { kind: "password_changed" });
   forgetProfiles({ sub: user.sub });
   await signOutEverywhere(pool, user.username);
 }

@@ -1,7 +1,7 @@
 // Upstream faults: every one ends in a clear 5xx problem within the request's time budget.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config";
+import { loadConfig } from "../../src/config";
 import { authenticationResult } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
 import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
@@ -26,7 +26,7 @@ describe("upstream faults", () => {
   });
 
   it("by default, gives one Cognito call 5 s and a request 8 s in all, as the README says", () => {
-    const result = parseConfig(env);
+    const result = loadConfig(env);
     if (!result.ok) throw new Error("test config invalid");
     expect([result.config.upstreamTimeoutMs, result.config.requestBudgetMs]).toEqual([5_000, 8_000]);
   });

@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
-import { authenticationResult, challenge, cognitoError, emptyResult, RECORDED } from "../fixtures/cognito";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import app from "../../src/index";
+import { authenticationResult, challenge, cognitoError, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
+import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtures/ses";
 import type { Reply } from "../support/fake-upstream";
+import { requestLog } from "../support/logs";
 import { bearer, ownPool } from "../support/own-pool";
 import {
   api,
@@ -166,7 +170,12 @@ describe("POST /platform/password/change", () => {
   });
 
   it("ends every session: 204, then an earlier refresh token gets 401 (Cognito's answers)", async () => {
-    const pool = await ownPool({ InitiateAuth: [authenticationResult(), RECORDED.revokedRefresh], ChangePassword: [emptyResult()], AdminUserGlobalSignOut: [emptyResult()] });
+    const pool = await ownPool({
+      InitiateAuth: [authenticationResult(), RECORDED.revokedRefresh],
+      GetUser: [getUserResult("ann@example.com")],
+      ChangePassword: [emptyResult()],
+      AdminUserGlobalSignOut: [emptyResult()],
+    });
     expect((await change(pool.call, pool.token, body)).status).toBe(204);
     const refresh = await pool.call("/platform/refresh", jsonInit({ refresh_token: "r".repeat(64) }));
     expect([refresh.status, (await problemOf(refresh)).code]).toEqual([401, "invalid_refresh_token"]);
@@ -174,6 +183,7 @@ describe("POST /platform/password/change", () => {
     expect(calls.map((call) => [call.action, call.signed, call.body])).toEqual([
       ["JWKS", false, ""],
       ["InitiateAuth", false, expect.objectContaining({ AuthParameters: { USERNAME: pool.claims.username, PASSWORD: STRONG_PASSWORD } })],
+      ["GetUser", false, { AccessToken: pool.token }],
       ["ChangePassword", false, { AccessToken: pool.token, PreviousPassword: STRONG_PASSWORD, ProposedPassword: NEW_PASSWORD }],
       ["AdminUserGlobalSignOut", true, { UserPoolId: expect.any(String), Username: pool.claims.username }],
       ["InitiateAuth", false, expect.anything()],
@@ -189,15 +199,15 @@ describe("POST /platform/password/change", () => {
   ];
   for (const [name, reply, status, code] of recorded) {
     it(`answers ${name} with ${status} ${code} and signs nobody out`, async () => {
-      const pool = await ownPool({ InitiateAuth: [authenticationResult()], ChangePassword: [RECORDED[reply]] });
+      const pool = await ownPool({ InitiateAuth: [authenticationResult()], GetUser: [getUserResult("ann@example.com")], ChangePassword: [RECORDED[reply]] });
       const res = await change(pool.call, pool.token, body);
       expect([res.status, (await problemOf(res)).code]).toEqual([status, code]);
-      expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "InitiateAuth", "ChangePassword"]);
+      expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "InitiateAuth", "GetUser", "ChangePassword"]);
     });
   }
 
   it("passes on the pool's policy sentence", async () => {
-    const pool = await ownPool({ InitiateAuth: [authenticationResult()], ChangePassword: [RECORDED.weakNewPassword] });
+    const pool = await ownPool({ InitiateAuth: [authenticationResult()], GetUser: [getUserResult("ann@example.com")], ChangePassword: [RECORDED.weakNewPassword] });
     expect((await problemOf(await change(pool.call, pool.token, body))).detail).toBe("Password does not conform to policy: Password not long enough");
   });
 
@@ -217,6 +227,7 @@ describe("POST /platform/password/change", () => {
     const pool = await ownPool({
       InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")],
       RespondToAuthChallenge: [RECORDED.mfaCodeMismatch, authenticationResult()],
+      GetUser: [getUserResult("ann@example.com", { mfa: ["SOFTWARE_TOKEN_MFA"] })],
       ChangePassword: [emptyResult()],
       AdminUserGlobalSignOut: [emptyResult()],
     });
@@ -226,6 +237,102 @@ describe("POST /platform/password/change", () => {
     expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_mfa_code"]);
     expect((await pool.upstream.calls()).some((call) => call.action === "ChangePassword")).toBe(false);
     expect((await change(pool.call, pool.token, { ...body, code: "222222" })).status).toBe(204);
-    expect((await pool.upstream.calls()).map((call) => call.action).slice(-4)).toEqual(["InitiateAuth", "RespondToAuthChallenge", "ChangePassword", "AdminUserGlobalSignOut"]);
+    expect((await pool.upstream.calls()).map((call) => call.action).slice(-5)).toEqual(["InitiateAuth", "RespondToAuthChallenge", "GetUser", "ChangePassword", "AdminUserGlobalSignOut"]);
+  });
+});
+
+describe("POST /platform/password/change: the security notice", () => {
+  const OWNER = "ann@example.com";
+  const IP = "203.0.113.7";
+  const body = { current_password: STRONG_PASSWORD, new_password: NEW_PASSWORD };
+  const changeInit = (token: string) => jsonInit(body, { headers: { ...bearer(token), "cf-connecting-ip": IP } });
+
+  /** A password change against Cognito's answers (`replies` replace the successful ones) and a scripted SES. */
+  async function changeWith(ses: Reply[], replies: Record<string, Reply[]> = {}) {
+    const pool = await ownPool({
+      InitiateAuth: [authenticationResult()],
+      GetUser: [getUserResult(OWNER)],
+      ChangePassword: [emptyResult()],
+      AdminUserGlobalSignOut: [emptyResult()],
+      [SEND_EMAIL]: ses,
+      ...replies,
+    });
+    const log = requestLog();
+    const res = await apiWith({ ...pool.upstream.vars, ...sesVars(pool.upstream.base), UPSTREAM_TIMEOUT_MS: "300" }, "/platform/password/change", changeInit(pool.token));
+    const calls = await pool.upstream.calls();
+    return { res, pool, calls, sent: calls.filter((call) => call.action === SEND_EMAIL).map((call) => sentEmail(call.body)), line: log() };
+  }
+
+  it("mails the account's address, signed, from SES_FROM_ADDRESS, with no password, code or token in it, and logs it sent", async () => {
+    const { res, pool, calls, sent, line } = await changeWith([accepted()]);
+    expect(res.status).toBe(204);
+    expect(sent).toEqual([{ from: FROM_ADDRESS, to: [OWNER], subject: "Your password was changed", text: expect.any(String) }]);
+    const { text } = sent[0]!;
+    expect(text).toMatch(/^The password of your account was changed, and every session of the account was signed out\.\n\nWhen: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(UTC\)\nFrom the address: 203\.0\.113\.7\n/);
+    for (const secret of [STRONG_PASSWORD, NEW_PASSWORD, pool.token, pool.claims.sub]) expect(text).not.toContain(secret);
+    expect(calls.find((call) => call.action === SEND_EMAIL)!.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/us-east-1\/ses\/aws4_request, /);
+    expect(line).toEqual([
+      expect.objectContaining({
+        route: "/platform/password/change",
+        status: 204,
+        notice: "sent",
+        upstream: expect.arrayContaining([{ action: "SendEmail", status: 200, ms: expect.any(Number) }]),
+      }),
+    ]);
+  });
+
+  it.each<[string, Reply]>([
+    ["SES answers 500", { status: 500, body: "<html>Internal Server Error</html>" }],
+    ["SES does not answer", { hang: true }],
+    ["SES drops the connection", { destroy: true }],
+  ])("still changes the password when %s, and logs the notice failed", async (_case, reply) => {
+    const { res, sent, line } = await changeWith([reply]);
+    expect(res.status).toBe(204);
+    expect(sent).toHaveLength(1);
+    expect(line).toEqual([expect.objectContaining({ status: 204, notice: "failed" })]);
+  });
+
+  it("tells the owner even when the sessions could not be ended: the password did change", async () => {
+    const { res, sent, line } = await changeWith([accepted()], { AdminUserGlobalSignOut: [cognitoError("InternalErrorException", "")] });
+    expect([res.status, (await problemOf(res)).code]).toEqual([502, "sessions_not_ended"]);
+    expect(sent.map((email) => email.to)).toEqual([[OWNER]]);
+    expect(line).toEqual([expect.objectContaining({ status: 502, notice: "sent" })]);
+  });
+
+  it("sends nothing when the password did not change", async () => {
+    const { res, sent, line } = await changeWith([accepted()], { InitiateAuth: [RECORDED.wrongPassword] });
+    expect(res.status).toBe(401);
+    expect(sent).toEqual([]);
+    expect(line[0]).not.toHaveProperty("notice");
+  });
+
+  it("answers before SES does: the send finishes in waitUntil, and the log line follows it", async () => {
+    const pool = await ownPool({
+      InitiateAuth: [authenticationResult()],
+      GetUser: [getUserResult(OWNER)],
+      ChangePassword: [emptyResult()],
+      AdminUserGlobalSignOut: [emptyResult()],
+      [SEND_EMAIL]: [{ hang: true }],
+    });
+    const log = requestLog();
+    const waitingFor: Promise<unknown>[] = [];
+    const context = { waitUntil: (promise: Promise<unknown>) => void waitingFor.push(promise), passThroughOnException: () => undefined, props: {} };
+    const environment = { ...env, ...pool.upstream.vars, ...sesVars(pool.upstream.base), UPSTREAM_TIMEOUT_MS: "300" };
+    const res = await app.request("http://api.test/platform/password/change", changeInit(pool.token), environment, context);
+    // SES has not answered (it never will; the send times out after 300 ms): nothing is logged yet.
+    expect([res.status, waitingFor.length, log()]).toEqual([204, 1, []]);
+    await Promise.all(waitingFor);
+    expect(log()).toEqual([expect.objectContaining({ status: 204, notice: "failed", upstream: expect.arrayContaining([expect.objectContaining({ action: "SendEmail", status: "timeout" })]) })]);
+  });
+
+  it("without SES configured, changes the password and logs that no notice was sent (emulator, through the Worker's fetch handler)", async () => {
+    const email = uniqueEmail();
+    const { access_token } = (await (await postJson("/platform/signup", { email, password: STRONG_PASSWORD })).json()) as { access_token: string };
+    const log = requestLog();
+    const res = await api("/platform/password/change", changeInit(access_token));
+    // cognito-local has no AdminUserGlobalSignOut; the password changed all the same.
+    expect(res.status).toBe(502);
+    await vi.waitFor(() => expect(log()).toEqual([expect.objectContaining({ route: "/platform/password/change", notice: "not_configured" })]));
+    expect((await postJson("/platform/login", { email, password: NEW_PASSWORD })).status).toBe(200);
   });
 });

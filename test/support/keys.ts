@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { SignJWT, base64url, exportJWK, generateKeyPair, type JWK, type JWTPayload } from "jose";
 import type { VerifierSettings } from "../../src/auth/verifier";
-import { parseConfig } from "../../src/config";
+import { loadConfig } from "../../src/config";
 
 export interface TestKey {
   kid: string;
@@ -22,7 +22,7 @@ export function jwksOf(...keys: TestKey[]): { keys: JWK[] } {
 
 /** The Worker's variables with `overrides` (a scenario's vars, COGNITO_JWKS...), parsed as the API does. */
 export function verifierConfig(overrides: Record<string, unknown>): VerifierSettings {
-  const result = parseConfig({ ...env, ...overrides });
+  const result = loadConfig({ ...env, ...overrides });
   if (!result.ok) throw new Error(`test config invalid: ${result.invalid.join(", ")}`);
   return result.config;
 }
