@@ -375,6 +375,12 @@ describe("without the Broker API settings", () => {
     expect((await pool.call("/platform/me", { headers: bearer(pool.token) })).status).toBe(200);
   });
 
+  it("names the D1 binding when the deployment has none", async () => {
+    const user = await brokerUser({}, { vars: { DB: undefined } });
+    const problem = await problemOf(await user.call("/platform/accounts/me"));
+    expect([problem.status, problem.detail]).toEqual([503, "The service is not configured: set DB."]);
+  });
+
   it("names a Broker API key left as the example's placeholder", async () => {
     const user = await brokerUser({}, { vars: { APCA_BROKER_API_KEY: "replace-with-broker-api-key-id" } });
     const problem = await problemOf(await user.call("/platform/accounts/me"));
