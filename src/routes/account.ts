@@ -5,7 +5,6 @@ import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { CodeOnly, EmailChange, StepUp } from "../schemas/requests";
 import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } from "../services/account";
-import { refuseWhileBrokerageAccountOpen } from "../services/brokerage";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
 import { ownerNotifier } from "./notices";
@@ -39,7 +38,7 @@ export const accountRoutes = new Hono<PlatformEnv>()
   .delete("/me", requireAuth, validJson(StepUp), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
     // No D1 binding: this deployment keeps no brokerage accounts.
-    if (c.env.DB) await refuseWhileBrokerageAccountOpen(c.env.DB, c.get("user").sub);
-    await deleteAccount(c.get("cognito"), c.get("user"), { password, code }, ownerNotifier(c));
+    const records = c.env.DB ? { db: c.env.DB, requestId: c.get("requestId") } : undefined;
+    await deleteAccount(c.get("cognito"), c.get("user"), { password, code }, ownerNotifier(c), records);
     return c.body(null, 204);
   });

@@ -2,6 +2,8 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import { audited } from "./audit";
+import { refuseWhileBrokerageAccountOpen } from "./brokerage";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
 import { reauthenticate, type StepUp } from "./sign-in";
@@ -44,8 +46,27 @@ export async function changeEmail(
   notify(current, { kind: "email_changed", newEmail: email });
 }
 
-/** DeleteUser, with the access token of a sign-in that just proved the password (and TOTP code). */
+/**
+ * DeleteUser, with the access token of a sign-in that just proved the password (and TOTP code). Where
+ * the deployment keeps brokerage accounts (a D1 database), not while the user's is open (a broker
+ * must keep its records, and the login must not vanish while money is held), and with an audit row.
+ */
 export async function deleteAccount(
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "deleteUser">,
+  user: SignedInUser,
+  proof: StepUp,
+  notify: NotifyOwner,
+  records?: { db: D1Database; requestId: string },
+): Promise<void> {
+  if (!records) return deleteLogin(pool, user, proof, notify);
+  const { db, requestId } = records;
+  await audited(db, { sub: user.sub, requestId }, "login.delete", async () => {
+    await refuseWhileBrokerageAccountOpen(db, user.sub);
+    await deleteLogin(pool, user, proof, notify);
+  });
+}
+
+async function deleteLogin(
   pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "deleteUser">,
   user: SignedInUser,
   proof: StepUp,

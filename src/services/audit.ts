@@ -8,7 +8,7 @@ export interface Actor {
   requestId: string;
 }
 
-type AuditAction = "account.open" | "account.read" | "account.trading.read" | "account.update" | "account.close";
+type AuditAction = "account.open" | "account.read" | "account.trading.read" | "account.update" | "account.close" | "login.delete";
 
 /** "ok", or the failure's code (internal_error for anything unexpected). */
 export function outcomeOf(error?: unknown): string {

@@ -338,7 +338,13 @@ describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
     expect(await accountRow(user.sub)).toMatchObject({ status: "ACCOUNT_CLOSED" });
 
     expect((await user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })).status).toBe(204);
-    expect(await auditTrail(user.sub)).toEqual([["account.open", "ok"], ["account.close", "invalid_credentials"], ["account.close", "ok"]]);
+    expect(await auditTrail(user.sub)).toEqual([
+      ["account.open", "ok"],
+      ["login.delete", "brokerage_account_open"],
+      ["account.close", "invalid_credentials"],
+      ["account.close", "ok"],
+      ["login.delete", "ok"],
+    ]);
   });
 
   it("answers 409 brokerage_account_not_closable when the Broker API refuses and the account stays open", async () => {
