@@ -7,24 +7,18 @@ import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cogn
 import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
 import { accountHolder } from "./support/funding";
 import type { Reply } from "./support/fake-upstream";
-import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./support/keys";
-import { apiWith, jsonInit, scenario, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
+import { ownPool } from "./support/own-pool";
+import { apiWith, jsonInit, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
 
 const getUserReply: Reply = {
   status: 200,
   body: { Username: "u", UserAttributes: [{ Name: "email", Value: "ann@example.com" }, { Name: "email_verified", Value: "true" }] },
 };
 
-/** A pool of our own on the fake upstream: its JWKS, a valid access token, Cognito's answers. */
+/** A pool of our own on the fake upstream (ownPool), with the upstream actions it was asked for. */
 async function pool(replies: Record<string, Reply[]>) {
-  const key = await makeKey();
-  const upstream = await scenario({ JWKS: [{ status: 200, body: jwksOf(key) }], ...replies });
-  const token = await sign(key, accessClaims(verifierConfig(upstream.vars)));
-  return {
-    token,
-    call: (path: string, init?: RequestInit) => apiWith(upstream.vars, path, init),
-    actions: async () => (await upstream.calls()).map((call) => call.action),
-  };
+  const own = await ownPool(replies);
+  return { token: own.token, call: own.call, actions: async () => (await own.upstream.calls()).map((call) => call.action) };
 }
 
 const credentials = () => jsonInit({ email: uniqueEmail("budget"), password: STRONG_PASSWORD });

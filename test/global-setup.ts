@@ -22,11 +22,13 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(path.join(tmpdir(), "edge-auth-test-"));
-  const emulator = await startCognitoLocal({ dir, port: await freePort(), code: EMULATOR_CODE });
+  const [emulator, fake, standin] = await Promise.all([
+    startCognitoLocal({ dir, port: await freePort(), code: EMULATOR_CODE }),
+    startFakeUpstream(),
+    // Quiet: its status lines are for a developer's console.
+    startBrokerStandin({ dir: path.join(dir, "broker-standin"), keyId: LOCAL_KEY_ID, secret: LOCAL_SECRET, log: () => undefined }),
+  ]);
   const ids = await ensurePoolAndClient(emulator.endpoint, path.join(dir, "ids.json"));
-  const fake = await startFakeUpstream();
-  // Quiet: its status lines are for a developer's console.
-  const standin = await startBrokerStandin({ dir: path.join(dir, "broker-standin"), keyId: LOCAL_KEY_ID, secret: LOCAL_SECRET, log: () => undefined });
 
   project.provide("emulatorVars", emulatorVars(emulator.endpoint, ids));
   project.provide("fakeUpstreamUrl", `http://127.0.0.1:${fake.port}`);

@@ -6,7 +6,7 @@ import { BrokerClient } from "./client";
 import { BROKER_API } from "./errors";
 
 /** An agreement as the Broker API takes it: the user's consent, stamped by the server. */
-export interface SignedAgreement {
+interface SignedAgreement {
   agreement: string;
   signed_at: string;
   ip_address: string;
@@ -86,8 +86,6 @@ export const TradeAccountAnswer = z.object({
   account_blocked: z.optional(z.boolean()),
 });
 
-export type TradeAccount = z.infer<typeof TradeAccountAnswer>;
-
 export function read<T extends z.ZodMiniType>(schema: T, answer: unknown, action: string): z.infer<T> {
   const parsed = schema.safeParse(answer);
   if (!parsed.success) throw unusableAnswer(BROKER_API, `${action} answered a body that is not its documented shape`);
@@ -138,7 +136,7 @@ export class BrokerAccounts {
     await this.#client.call("CloseAccount", "POST", `${accountPath(id)}/actions/close`);
   }
 
-  async trading(id: string): Promise<TradeAccount> {
+  async trading(id: string): Promise<z.infer<typeof TradeAccountAnswer>> {
     return read(TradeAccountAnswer, await this.#client.call("GetTradingAccount", "GET", `/v1/trading/accounts/${pathId(id)}/account`), "GetTradingAccount");
   }
 }

@@ -5,7 +5,7 @@ import { isJsonObject, parseJson } from "../json";
 import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { BROKER_API, BrokerError, fieldsNamedIn, refusalIn } from "./errors";
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /**
  * `Authorization: Basic base64(key:secret)`, made once per isolate (keptFor the config object):

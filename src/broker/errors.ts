@@ -95,7 +95,3 @@ export class BrokerError extends Error {
     this.refusal = refusal;
   }
 }
-
-export function isBrokerError(error: unknown, ...statuses: number[]): error is BrokerError {
-  return error instanceof BrokerError && (statuses.length === 0 || statuses.includes(error.httpStatus));
-}

@@ -5,9 +5,9 @@ import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { CodeOnly, EmailChange, StepUp } from "../schemas/requests";
 import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } from "../services/account";
-import { refuseWhileBrokerageAccountOpen } from "../services/brokerage";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
+import { ownerNotifier } from "./notices";
 
 /** A stolen or long-refreshed token must not move the account's email: the sign-in must be this recent. */
 const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
@@ -31,14 +31,14 @@ export const accountRoutes = new Hono<PlatformEnv>()
     limitMailToNewAddress,
     async (c) => {
       const { email, password, code } = c.req.valid("json");
-      await changeEmail(c.get("cognito"), c.get("user"), email, { password, code });
+      await changeEmail(c.get("cognito"), c.get("user"), email, { password, code }, ownerNotifier(c));
       return c.json(NEW_EMAIL_CODE_SENT, 202);
     },
   )
   .delete("/me", requireAuth, validJson(StepUp), limitGuessesOfUser("password"), async (c) => {
     const { password, code } = c.req.valid("json");
     // No D1 binding: this deployment keeps no brokerage accounts.
-    if (c.env.DB) await refuseWhileBrokerageAccountOpen(c.env.DB, c.get("user").sub);
-    await deleteAccount(c.get("cognito"), c.get("user"), { password, code });
+    const records = c.env.DB ? { db: c.env.DB, requestId: c.get("requestId") } : undefined;
+    await deleteAccount(c.get("cognito"), c.get("user"), { password, code }, ownerNotifier(c), records);
     return c.body(null, 204);
   });

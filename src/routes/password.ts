@@ -20,7 +20,7 @@ export const passwordRoutes = new Hono<PlatformEnv>()
   })
   .post("/password/reset", validJson(ResetPassword), limitGuesses("reset_code"), async (c) => {
     const { email, code, password } = c.req.valid("json");
-    await resetPassword(c.get("cognito"), email, code, password);
+    await resetPassword(c.get("cognito"), email, code, password, ownerNotifier(c));
     return c.body(null, 204);
   })
   .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {

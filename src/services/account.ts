@@ -2,7 +2,10 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
-import { forgetProfiles } from "./profile";
+import { audited } from "./audit";
+import { refuseWhileBrokerageAccountOpen } from "./brokerage";
+import type { NotifyOwner } from "./notices";
+import { forgetProfiles, userProfile } from "./profile";
 import { reauthenticate, type StepUp } from "./sign-in";
 
 /** GetUserAttributeVerificationCode: a code to the current email. */
@@ -26,29 +29,56 @@ export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, user: Sig
  * cannot tell anyone which emails have accounts.
  */
 export async function changeEmail(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "changeEmail">,
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "changeEmail">,
   user: SignedInUser,
   email: string,
   proof: StepUp,
+  notify: NotifyOwner,
 ): Promise<void> {
   await reauthenticate(pool, user, proof);
+  const { email: current } = await userProfile(pool, user, false);
   try {
     await inUserTerms(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
   } finally {
     forgetProfiles({ sub: user.sub });
   }
+  // Told at the request, to the address that still receives resets: the earliest warning an owner gets.
+  notify(current, { kind: "email_changed", newEmail: email });
 }
 
-/** DeleteUser, with the access token of a sign-in that just proved the password (and TOTP code). */
+/**
+ * DeleteUser, with the access token of a sign-in that just proved the password (and TOTP code). Where
+ * the deployment keeps brokerage accounts (a D1 database), not while the user's is open (a broker
+ * must keep its records, and the login must not vanish while money is held), and with an audit row.
+ */
 export async function deleteAccount(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "deleteUser">,
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "deleteUser">,
   user: SignedInUser,
   proof: StepUp,
+  notify: NotifyOwner,
+  records?: { db: D1Database; requestId: string },
+): Promise<void> {
+  if (!records) return deleteLogin(pool, user, proof, notify);
+  const { db, requestId } = records;
+  await audited(db, { sub: user.sub, requestId }, "login.delete", async () => {
+    await refuseWhileBrokerageAccountOpen(db, user.sub);
+    await deleteLogin(pool, user, proof, notify);
+  });
+}
+
+async function deleteLogin(
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "deleteUser">,
+  user: SignedInUser,
+  proof: StepUp,
+  notify: NotifyOwner,
 ): Promise<void> {
   const accessToken = await reauthenticate(pool, user, proof);
+  // Read while the user still exists.
+  const { email } = await userProfile(pool, user, false);
   try {
     await inUserTerms(pool.deleteUser(accessToken), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }
+  notify(email, { kind: "account_deleted" });
 }

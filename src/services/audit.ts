@@ -14,6 +14,7 @@ export type AuditAction =
   | "account.trading.read"
   | "account.update"
   | "account.close"
+  | "login.delete"
   | "account.activity.read"
   | "bank_link.create"
   | "bank_link.list"

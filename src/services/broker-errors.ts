@@ -5,7 +5,7 @@ import { BrokerError, BROKER_API, type NameableField } from "../broker/errors";
 import { Failure, type FailureCode, type FieldError } from "../failures";
 
 /** What a Broker API status means in one flow: a failure code, or one decided on the error. */
-export type BrokerMeanings = Partial<Record<number, FailureCode | ((error: BrokerError) => Failure)>>;
+type BrokerMeanings = Partial<Record<number, FailureCode | ((error: BrokerError) => Failure)>>;
 
 /** Our request fields, by the Broker API's: the same paths, but the email, which is not the client's to send. */
 function requestField(field: NameableField): string | undefined {
@@ -13,7 +13,7 @@ function requestField(field: NameableField): string | undefined {
 }
 
 /** The fields the Broker API named, each with one fixed sentence: the value sent is never repeated. */
-export function refusedFields(error: BrokerError): FieldError[] {
+function refusedFields(error: BrokerError): FieldError[] {
   return error.fields.flatMap((field) => {
     const named = requestField(field);
     return named ? [{ field: named, message: "The broker refused this value." }] : [];

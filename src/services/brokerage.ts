@@ -45,14 +45,14 @@ interface AccountRecord {
 
 /** The status of a row whose Broker API call has not answered (or whose answer was never recorded). */
 const PENDING = "PENDING";
-export const CLOSED = "ACCOUNT_CLOSED";
+const CLOSED = "ACCOUNT_CLOSED";
 
 /**
  * How long an isolate answers GET /platform/accounts/me from its copy: the status shown is at most
  * this old. Short, because a new account moves on (SUBMITTED -> ACTIVE) within seconds; every change
  * this API makes replaces the copy at once.
  */
-export const VIEW_TTL_MS = 5_000;
+const VIEW_TTL_MS = 5_000;
 
 const views = new BoundedMap<string, { view: AccountView; expiresAt: number }>(10_000);
 

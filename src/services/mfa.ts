@@ -2,6 +2,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
 import { reauthenticate, signInWithPassword } from "./sign-in";
 
@@ -33,7 +34,12 @@ export async function setUpTotp(
 }
 
 /** VerifySoftwareToken with a code of the new secret, then TOTP on and preferred. */
-export async function enableTotp(pool: Pick<UserPool, "verifySoftwareToken" | "setSoftwareTokenMfa">, user: SignedInUser, code: string): Promise<void> {
+export async function enableTotp(
+  pool: Pick<UserPool, "verifySoftwareToken" | "setSoftwareTokenMfa" | "getUser">,
+  user: SignedInUser,
+  code: string,
+  notify: NotifyOwner,
+): Promise<void> {
   // Cognito answers a wrong code with EnableSoftwareTokenMFAException, cognito-local with CodeMismatch;
   // InvalidParameter: no secret is pending (setup was not called), so no code can be right.
   const status = await inUserTerms(pool.verifySoftwareToken(user.accessToken, code), {
@@ -42,18 +48,23 @@ export async function enableTotp(pool: Pick<UserPool, "verifySoftwareToken" | "s
     InvalidParameterException: "invalid_code",
   });
   if (status !== "SUCCESS") throw new Failure("invalid_code");
+  const { email } = await userProfile(pool, user, false);
   await setTotp(pool, user, true);
+  notify(email, { kind: "totp_enabled" });
 }
 
 /** TOTP off, once the password and a current code prove it is the user asking. */
 export async function disableTotp(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "setSoftwareTokenMfa">,
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "setSoftwareTokenMfa" | "getUser">,
   user: SignedInUser,
   password: string,
   code: string,
+  notify: NotifyOwner,
 ): Promise<void> {
   await reauthenticate(pool, user, { password, code });
+  const { email } = await userProfile(pool, user, false);
   await setTotp(pool, user, false);
+  notify(email, { kind: "totp_disabled" });
 }
 
 async function setTotp(pool: Pick<UserPool, "setSoftwareTokenMfa">, user: SignedInUser, enabled: boolean): Promise<void> {

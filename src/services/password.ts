@@ -21,6 +21,7 @@ export async function resetPassword(
   email: string,
   code: string,
   password: string,
+  notify: NotifyOwner,
 ): Promise<void> {
   await inUserTerms(pool.confirmForgotPassword(email, code, password), {
     NotAuthorizedException: "invalid_code",
@@ -29,6 +30,8 @@ export async function resetPassword(
     InvalidParameterException: "invalid_code",
   });
   forgetProfiles({ email });
+  // Only a right code gets here: the email is the account's, and telling it reveals nothing.
+  notify(email, { kind: "password_changed" });
   await signOutEverywhere(pool, email);
 }
 

@@ -1,6 +1,6 @@
 // The Broker API client against the Broker API's recorded answers (test/fixtures/broker.ts), replayed
 // by the fake upstream: what it sends (method, path, Basic auth, body), what it reads, how it fails.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { openBroker } from "../../src/broker/accounts";
 import { BrokerError, fieldsNamedIn } from "../../src/broker/errors";
 import type { RequestScope } from "../../src/upstream";
@@ -11,11 +11,13 @@ import { scenario } from "../support/worker";
 
 const ID = accountCreated.id;
 
+const requestScope = (): RequestScope => ({ budgetEndsAt: Date.now() + 5_000, calls: [], clearance: Promise.resolve() });
+
 async function broker(replies: Record<string, Reply[]>, { timeoutMs = 2_000 } = {}) {
   const upstream = await scenario(replies);
-  const scope: RequestScope = { budgetEndsAt: Date.now() + 5_000, calls: [], clearance: Promise.resolve() };
+  const scope = requestScope();
   const config = { url: upstream.base, keyId: BROKER_KEYS.APCA_BROKER_API_KEY, secret: BROKER_KEYS.APCA_BROKER_API_SECRET };
-  return { accounts: openBroker(config, scope, timeoutMs), scope, calls: () => upstream.calls() };
+  return { accounts: openBroker(config, scope, timeoutMs), scope, config, calls: () => upstream.calls() };
 }
 
 describe("the Broker API client, on recorded answers", () => {
@@ -123,5 +125,20 @@ describe("the Broker API client, on recorded answers", () => {
   it("calls an answer of the wrong shape unusable, e.g. an amount as a number", async () => {
     const { accounts } = await broker({ "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: { ...tradeAccount, cash: 1000 } }] });
     await expect(accounts.trading(ID)).rejects.toMatchObject({ name: "Failure", code: "upstream_error" });
+  });
+
+  it("builds the Basic auth header once per config (so per isolate), whatever the requests", async () => {
+    const { accounts, config, calls } = await broker({ "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }] });
+    const encode = vi.spyOn(globalThis, "btoa");
+    try {
+      await accounts.get(ID);
+      await openBroker(config, requestScope(), 2_000).get(ID);
+      await openBroker({ ...config }, requestScope(), 2_000).get(ID);
+      // The first request made it, the second found it, a new config object (a new isolate's) made its own.
+      expect(encode).toHaveBeenCalledTimes(2);
+    } finally {
+      encode.mockRestore();
+    }
+    expect((await calls()).map((call) => call.headers.authorization)).toEqual([BROKER_AUTH, BROKER_AUTH, BROKER_AUTH]);
   });
 });

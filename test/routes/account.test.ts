@@ -96,7 +96,7 @@ describe("email change", () => {
   it("answers an address another account has exactly as a free one (Cognito's AliasExists)", async () => {
     const answers = [];
     for (const reply of [codeDeliveryResult(true), RECORDED.aliasExists, RECORDED.usernameExists]) {
-      const pool = await ownPool({ InitiateAuth: [authenticationResult()], UpdateUserAttributes: [reply] });
+      const pool = await ownPool({ InitiateAuth: [authenticationResult()], GetUser: [getUserResult("ann@example.com")], UpdateUserAttributes: [reply] });
       const res = await pool.call("/platform/email/change", jsonInit({ email: "taken@example.com", password: STRONG_PASSWORD }, { headers: bearer(pool.token) }));
       answers.push(await visibleAnswer(res));
     }
@@ -123,14 +123,16 @@ describe("email change", () => {
   });
 
   it("signs in again with the password, then asks Cognito for the change with the user's token", async () => {
-    const pool = await ownPool({ InitiateAuth: [authenticationResult()], UpdateUserAttributes: [codeDeliveryResult(true)] });
-    await pool.call("/platform/email/change", jsonInit({ email: "Ann.New@Example.com", password: STRONG_PASSWORD }, { headers: bearer(pool.token) }));
+    const pool = await ownPool({ InitiateAuth: [authenticationResult()], GetUser: [getUserResult("ann@example.com")], UpdateUserAttributes: [codeDeliveryResult(true)] });
+    const newEmail = uniqueEmail("Ann.New");
+    await pool.call("/platform/email/change", jsonInit({ email: newEmail.toUpperCase(), password: STRONG_PASSWORD }, { headers: bearer(pool.token) }));
     const calls = await pool.upstream.calls();
     expect(calls[1]).toMatchObject({ action: "InitiateAuth", body: { AuthParameters: { USERNAME: pool.claims.username, PASSWORD: STRONG_PASSWORD } } });
-    expect(calls[2]).toEqual({
+    expect(calls[2]!.action).toBe("GetUser");
+    expect(calls[3]).toEqual({
       action: "UpdateUserAttributes",
       signed: false,
-      body: { AccessToken: pool.token, UserAttributes: [{ Name: "email", Value: "ann.new@example.com" }] },
+      body: { AccessToken: pool.token, UserAttributes: [{ Name: "email", Value: newEmail.toLowerCase() }] },
       headers: expect.objectContaining({ "x-amz-target": "AWSCognitoIdentityProviderService.UpdateUserAttributes" }),
       path: "/",
     });
@@ -140,6 +142,7 @@ describe("email change", () => {
     const statuses = await inOneLimitWindow(async () => {
       const pool = await ownPool({
         InitiateAuth: [authenticationResult()],
+        GetUser: [getUserResult("ann@example.com")],
         UpdateUserAttributes: [codeDeliveryResult(true)],
         GetUserAttributeVerificationCode: [codeDeliveryResult()],
       });
@@ -155,7 +158,8 @@ describe("email change", () => {
   it("delivers at most 5 codes a minute to one target address, however many accounts ask (4 accounts x 6)", async () => {
     const { statuses, delivered } = await inOneLimitWindow(async () => {
       const target = uniqueEmail("inbox");
-      const pools = await Promise.all(Array.from({ length: 4 }, () => ownPool({ InitiateAuth: [authenticationResult()], UpdateUserAttributes: [codeDeliveryResult(true)] })));
+      const replies = { InitiateAuth: [authenticationResult()], GetUser: [getUserResult("ann@example.com")], UpdateUserAttributes: [codeDeliveryResult(true)] };
+      const pools = await Promise.all(Array.from({ length: 4 }, () => ownPool(replies)));
       const statuses: number[] = [];
       for (const pool of pools) {
         for (let i = 0; i < 6; i++) {
@@ -172,7 +176,7 @@ describe("email change", () => {
 
   it("needs the password, and the code when TOTP is on: missing is 400 naming the field, wrong is 401", async () => {
     const change = (pool: { token: string; call: (path: string, init: RequestInit) => Promise<Response> }, body: object) =>
-      pool.call("/platform/email/change", jsonInit({ email: "ann.new@example.com", ...body }, { headers: bearer(pool.token) }));
+      pool.call("/platform/email/change", jsonInit({ email: uniqueEmail("new"), ...body }, { headers: bearer(pool.token) }));
     const noPassword = await ownPool({});
     const missing = await change(noPassword, {});
     expect([missing.status, (await problemOf(missing)).errors]).toEqual([400, [{ field: "password", message: "password is required" }]]);

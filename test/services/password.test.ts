@@ -2,6 +2,12 @@ import { describe, expect, it } from "vitest";
 import { requestPasswordReset, resetPassword } from "../../src/services/password";
 import { answers, fails, fakePool } from "./fake-pool";
 
+/** A NotifyOwner that remembers whom it told of what. */
+function notices() {
+  const told: unknown[][] = [];
+  return { told, notify: (to: string | null, change: object) => void told.push([to, change]) };
+}
+
 describe("requestPasswordReset", () => {
   it.each([
     ["an account", answers({})],
@@ -16,7 +22,9 @@ describe("requestPasswordReset", () => {
 describe("resetPassword", () => {
   it("ends every session once the new password is set", async () => {
     const { pool, calls } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [answers()] });
-    await resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!");
+    const owner = notices();
+    await resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", owner.notify);
+    expect(owner.told).toEqual([["ann@example.com", { kind: "password_changed" }]]);
     expect(calls).toEqual([
       { action: "confirmForgotPassword", args: ["ann@example.com", "123456", "N3w-Passw0rd!"] },
       { action: "adminUserGlobalSignOut", args: ["ann@example.com"] },
@@ -25,7 +33,7 @@ describe("resetPassword", () => {
 
   it("says so when the password changed but the sessions could not be ended", async () => {
     const { pool } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [fails("InternalErrorException", "", 500)] });
-    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!")).rejects.toMatchObject({ name: "Failure", code: "sessions_not_ended" });
+    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", notices().notify)).rejects.toMatchObject({ name: "Failure", code: "sessions_not_ended" });
   });
 
   it.each([
@@ -35,7 +43,9 @@ describe("resetPassword", () => {
     ["no verified email", fails("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email")],
   ])("gives %s the same invalid_code and signs nobody out", async (_case, outcome) => {
     const { pool, calls } = fakePool({ confirmForgotPassword: [outcome] });
-    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!")).rejects.toMatchObject({ name: "Failure", code: "invalid_code" });
+    const owner = notices();
+    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", owner.notify)).rejects.toMatchObject({ name: "Failure", code: "invalid_code" });
     expect(calls.map((call) => call.action)).toEqual(["confirmForgotPassword"]);
+    expect(owner.told).toEqual([]);
   });
 });
