@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { Hono } from "hono/tiny";
 import { routePath } from "hono/route";
 import { keptFor } from "../isolate";
@@ -10,7 +11,7 @@ import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
 import type { FundingConfig } from "../config";
 import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
-import { activity, type Actor } from "../services/audit";
+import { activity, auditRefusal, type Actor, type AuditAction } from "../services/audit";
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
 import { fingerprint, fingerprintKey, IdempotencyKeys, type KeyUse } from "../services/idempotency";
 import { reauthenticate } from "../services/sign-in";
@@ -71,7 +72,19 @@ const perUser = (route: string) => limit<MoneyEnv>({ counter: "BROKERAGE_RATE_LI
 /** A transfer's body, with MAX_TRANSFER_AMOUNT: one schema per settings object, so per isolate. */
 const transferSchemaOf = (config: FundingConfig) => transferRequest(config.maxTransferAmount);
 
-const money = [withBroker, withMoney, requireAuth] as const;
+/**
+ * Writes the audit row of a request refused before its flow ran (a body, a key, a limit, a missing
+ * setting): every request of these routes has its row, once.
+ */
+function recordRefusals(action: AuditAction) {
+  return createMiddleware<MoneyEnv>(async (c, next) => {
+    await next();
+    if (c.error) await auditRefusal(c.get("db"), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+  });
+}
+
+/** What every money route runs first: D1 and the Broker API, the user, then its audit row for refusals. */
+const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, recordRefusals(action)] as const;
 
 /**
  * Bank links, transfers, orders and positions of the signed-in user's own brokerage account, and
@@ -79,56 +92,56 @@ const money = [withBroker, withMoney, requireAuth] as const;
  * user's account, so another account's id answers as an unknown one.
  */
 export const fundingRoutes = new Hono<MoneyEnv>()
-  .post("/accounts/me/bank-links", ...money, perUser("bank_link.create"), requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
+  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
     const request = c.req.valid("json");
     return created(c, await createBankLink(desk(c), actor(c), await keyUse(c, request), request));
   })
-  .get("/accounts/me/bank-links", ...money, perUser("bank_link.list"), async (c) => {
+  .get("/accounts/me/bank-links", ...money("bank_link.list"), perUser("bank_link.list"), async (c) => {
     return c.json({ bank_links: await bankLinks(desk(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/bank-links/:id", ...money, perUser("bank_link.delete"), validJson(MoneyStepUp), async (c) => {
+  .delete("/accounts/me/bank-links/:id", ...money("bank_link.delete"), perUser("bank_link.delete"), validJson(MoneyStepUp), async (c) => {
     await deleteBankLink(desk(c), actor(c), c.req.param("id"), stepUp(c, c.req.valid("json")));
     return c.body(null, 204);
   })
-  .post("/plaid/link-token", ...money, perUser("plaid.link_token"), async (c) => {
+  .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
     return c.json(await plaidLinkToken(desk(c), actor(c)), 200);
   })
-  .post("/accounts/me/transfers", ...money, transfersLimit, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
+  .post("/accounts/me/transfers", ...money("transfer.create"), transfersLimit, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
     const { password, code, ...transfer } = request;
     return created(c, await createTransfer(desk(c), actor(c), await keyUse(c, request), transfer, stepUp(c, { password, code })));
   })
-  .get("/accounts/me/transfers", ...money, perUser("transfer.list"), validQuery(CursorQuery), async (c) => {
+  .get("/accounts/me/transfers", ...money("transfer.list"), perUser("transfer.list"), validQuery(CursorQuery), async (c) => {
     const page = await transfers(desk(c), actor(c), c.req.valid("query").cursor);
     return c.json({ transfers: page.items, next_cursor: page.next_cursor }, 200);
   })
-  .get("/accounts/me/transfers/:id", ...money, perUser("transfer.read"), async (c) => {
+  .get("/accounts/me/transfers/:id", ...money("transfer.read"), perUser("transfer.read"), async (c) => {
     return c.json(await transfer(desk(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/transfers/:id", ...money, transfersLimit, async (c) => {
+  .delete("/accounts/me/transfers/:id", ...money("transfer.cancel"), transfersLimit, async (c) => {
     await cancelTransfer(desk(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .post("/accounts/me/orders", ...money, ordersLimit, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
+  .post("/accounts/me/orders", ...money("order.create"), ordersLimit, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
     const request = c.req.valid("json");
     return created(c, await placeOrder(desk(c), actor(c), await keyUse(c, request), request));
   })
-  .get("/accounts/me/orders", ...money, perUser("order.list"), validQuery(OrderListQuery), async (c) => {
+  .get("/accounts/me/orders", ...money("order.list"), perUser("order.list"), validQuery(OrderListQuery), async (c) => {
     const { status = "open", cursor } = c.req.valid("query");
     const page = await orders(desk(c), actor(c), status, cursor);
     return c.json({ orders: page.items, next_cursor: page.next_cursor }, 200);
   })
-  .get("/accounts/me/orders/:id", ...money, perUser("order.read"), async (c) => {
+  .get("/accounts/me/orders/:id", ...money("order.read"), perUser("order.read"), async (c) => {
     return c.json(await order(desk(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/orders/:id", ...money, ordersLimit, async (c) => {
+  .delete("/accounts/me/orders/:id", ...money("order.cancel"), ordersLimit, async (c) => {
     await cancelOrder(desk(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .get("/accounts/me/positions", ...money, perUser("position.list"), async (c) => {
+  .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
     return c.json({ positions: await positions(desk(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/positions/:symbol", ...money, ordersLimit, validJson(MoneyStepUp), async (c) => {
+  .delete("/accounts/me/positions/:symbol", ...money("position.close"), ordersLimit, validJson(MoneyStepUp), async (c) => {
     const symbol = c.req.param("symbol").toUpperCase();
     return c.json(await closePosition(desk(c), actor(c), symbol, stepUp(c, c.req.valid("json"))), 200);
   })

@@ -51,13 +51,28 @@ export function auditEvent(db: D1Database, actor: Actor, action: AuditAction, ou
     .bind(actor.sub, action, actor.requestId, details.idempotencyKey ?? null, outcome, details.amount ?? null, details.symbol ?? null, new Date().toISOString());
 }
 
+/** Failures whose row is written: a request is recorded once, by its flow or else by auditRefusal. */
+const recorded = new WeakSet<object>();
+
+/** The row of a failed flow, and the failure marked as recorded. */
+export function recordFailure(db: D1Database, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<unknown> {
+  if (typeof error === "object" && error !== null) recorded.add(error);
+  return auditEvent(db, actor, action, outcomeOf(error), details).run();
+}
+
+/** The row of a request refused before its flow wrote one (its body, its key, a limit); nothing when the flow wrote it. */
+export async function auditRefusal(db: D1Database, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<void> {
+  if (typeof error === "object" && error !== null && recorded.has(error)) return;
+  await recordFailure(db, actor, action, error, details);
+}
+
 /** Runs `flow` and writes its row with the outcome, whether it succeeded or failed. */
 export async function audited<T>(db: D1Database, actor: Actor, action: AuditAction, flow: () => Promise<T>, details: AuditDetails = {}): Promise<T> {
   let result: T;
   try {
     result = await flow();
   } catch (error) {
-    await auditEvent(db, actor, action, outcomeOf(error), details).run();
+    await recordFailure(db, actor, action, error, details);
     throw error;
   }
   await auditEvent(db, actor, action, "ok", details).run();

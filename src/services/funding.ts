@@ -8,7 +8,7 @@ import type { BrokerTrading } from "../broker/trading";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
-import { audited, auditEvent, outcomeOf, type Actor, type AuditAction, type AuditDetails } from "./audit";
+import { audited, auditEvent, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { inBrokerTerms } from "./broker-errors";
 import { noteStatus, recordOf } from "./brokerage";
 import type { Claim, IdempotencyKeys, KeyUse, StoredAnswer } from "./idempotency";
@@ -84,7 +84,7 @@ export async function createOnce<V extends { id: string }>(
       return { status: 201, body: JSON.stringify(view), resourceId: view.id };
     });
   } catch (error) {
-    await auditEvent(desk.db, actor, action, outcomeOf(error), details).run();
+    await recordFailure(desk.db, actor, action, error, details);
     throw error;
   }
   await auditEvent(desk.db, actor, action, answer.replayed ? "replayed" : "ok", details).run();

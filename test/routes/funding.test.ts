@@ -174,6 +174,19 @@ describe("POST /platform/accounts/me/transfers", () => {
     expect((await moneyTrail(user.sub)).map((row) => row.outcome)).toEqual(["ok", "replayed", "idempotency_key_reused"]);
   });
 
+  it("writes one audit row for every request, also one refused before its flow ran (no key, a bad body)", async () => {
+    const user = await depositor();
+    const k = key();
+    await user.send("POST", TRANSFERS, DEPOSIT);
+    await user.post(TRANSFERS, { ...DEPOSIT, amount: "1e3" }, k);
+    await user.post(TRANSFERS, DEPOSIT, k);
+    expect(await moneyTrail(user.sub)).toEqual([
+      { action: "transfer.create", outcome: "idempotency_key_required", idempotency_key: null, amount: null, symbol: null },
+      { action: "transfer.create", outcome: "validation_failed", idempotency_key: k, amount: null, symbol: null },
+      { action: "transfer.create", outcome: "ok", idempotency_key: k, amount: "500.00", symbol: null },
+    ]);
+  });
+
   it("makes one Broker call for ten concurrent requests with one key: one 201, the others 409 request_in_progress", async () => {
     const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferQueued, delayMs: 400 }] });
     const k = key();
