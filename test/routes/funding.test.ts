@@ -344,6 +344,25 @@ describe("a Broker API timeout, then a retry with the same key", () => {
   });
 });
 
+describe("a bank link whose Broker call timed out", () => {
+  it("is found by the retry with the same key (a link made since the first try), not made twice", async () => {
+    const made = { ...achRelationshipQueued, id: crypto.randomUUID(), created_at: new Date().toISOString() };
+    const user = await accountHolder(
+      {
+        "POST /v1/accounts/{id}/ach_relationships": [{ hang: true }, { body: achRelationshipQueued }],
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [achRelationshipQueued, made] }],
+      },
+      { vars: { UPSTREAM_TIMEOUT_MS: "300" } },
+    );
+    const k = key();
+    expect((await user.post(LINKS, BANK, k)).status).toBe(504);
+    const retry = await user.post(LINKS, BANK, k);
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toEqual({ ...LINK_VIEW, id: made.id, created_at: made.created_at });
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+  });
+});
+
 describe("GET and DELETE transfers", () => {
   it("lists 50 a page, newest first, with the next page's cursor", async () => {
     const page = Array.from({ length: 51 }, () => transferNow());
