@@ -100,6 +100,22 @@ function problemExamples() {
   return examples;
 }
 
+/** Hono's `/transfers/:id` as OpenAPI writes it: `/transfers/{id}`. */
+export const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
+
+/** The path's own parameters (each a segment, required), then the query's. */
+function parametersOf(op: Operation) {
+  const inPath = [...op.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
+  const inQuery = Object.entries(op.query ?? {}).map(([name, param]) => ({
+    name,
+    in: "query",
+    required: false,
+    description: param.description,
+    schema: { type: "string", ...(param.enum ? { enum: param.enum } : {}) },
+  }));
+  return [...inPath, ...inQuery];
+}
+
 function operation(op: Operation) {
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(op.responses)) {
@@ -115,17 +131,7 @@ function operation(op: Operation) {
     tags: [op.tag],
     summary: op.summary,
     ...(op.auth ? { security: [{ bearer: [] }] } : {}),
-    ...(op.query
-      ? {
-          parameters: Object.entries(op.query).map(([name, param]) => ({
-            name,
-            in: "query",
-            required: false,
-            description: param.description,
-            schema: { type: "string", ...(param.enum ? { enum: param.enum } : {}) },
-          })),
-        }
-      : {}),
+    ...(parametersOf(op).length > 0 ? { parameters: parametersOf(op) } : {}),
     ...(op.body
       ? {
           requestBody: {
@@ -140,7 +146,7 @@ function operation(op: Operation) {
 
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operation(op);
+  for (const op of OPERATIONS) (paths[openApiPath(op.path)] ??= {})[op.method] = operation(op);
   return {
     openapi: "3.1.0",
     info: {
