@@ -9,6 +9,8 @@ export default defineConfig(async () => {
       silent: "passed-only" as const,
       projects: [
         {
+          // The catalog as the docs see it (the Worker's own build drops the pages' text: wrangler.toml [define]).
+          define: { PROBLEM_PAGE_TEXT: "true" },
           plugins: [
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
@@ -45,6 +47,8 @@ export default defineConfig(async () => {
         },
         {
           // Build-time code, in Node: the OpenAPI validator compiles schemas with `new Function`, which workerd forbids.
+          // The catalog with the problem pages' text, as scripts/build-assets.mjs builds it.
+          define: { PROBLEM_PAGE_TEXT: "true" },
           test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
         },
       ],

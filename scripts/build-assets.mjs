@@ -31,6 +31,8 @@ async function loadSources() {
       bundle: true,
       platform: "node",
       format: "esm",
+      // The problem pages are built here: the catalog with their text (src/failures.ts).
+      define: { PROBLEM_PAGE_TEXT: "true" },
       outfile,
       logLevel: "error",
     });
@@ -41,7 +43,7 @@ async function loadSources() {
 }
 
 const escapeHtml = (text) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-/** The guide's `code spans`, as HTML. */
+/** The page text's `code spans`, as HTML. */
 const inline = (text) => escapeHtml(text).replace(/`([^`]+)`/g, "<code>$1</code>");
 
 function page(title, body) {
@@ -64,6 +66,7 @@ ${body}
 }
 
 function problemPage({ type, title, status, code }, guide) {
+  if (!guide) throw new Error(`no page text for ${code}: build with PROBLEM_PAGE_TEXT true`);
   return page(
     title,
     `<h1>${escapeHtml(title)}</h1>
@@ -114,7 +117,7 @@ await build({ entryPoints: [path.join(root, "site/mfa/qr.js")], bundle: true, mi
 const problems = Object.keys(FAILURES).map((code) => exampleProblem(code)).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
 mkdirSync(path.join(out, "problems"), { recursive: true });
 // <slug>.html: served at /problems/<slug> as text/html (html_handling strips the extension).
-for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, FAILURES[problem.code]));
+for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, FAILURES[problem.code].page));
 writeFileSync(path.join(out, "problems/index.html"), problemIndex(problems));
 
 console.log(`[build] public/: Swagger UI, openapi.json, ${problems.length} problem pages`);

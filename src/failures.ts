@@ -13,12 +13,19 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * Whether this build carries the problem pages' text (`page`): true where the pages are built
+ * (scripts/build-assets.mjs, and the tests), false in the Worker (wrangler.toml [define]), which never
+ * sends it: its minifier then folds each `PROBLEM_PAGE_TEXT && {…}` to `false`, about 4 KiB gzip.
+ */
+declare const PROBLEM_PAGE_TEXT: boolean;
+
 interface FailureDefinition {
   status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
   title: string;
   detail: string;
-  when: string;
-  action: string;
+  /** The problem page's text: when it happens, what a client should do; `false` in the Worker's build. */
+  page: false | { when: string; action: string };
 }
 
 export const FAILURES = {
@@ -26,372 +33,478 @@ export const FAILURES = {
     status: 400,
     title: "Request validation failed",
     detail: "The request has invalid or missing fields.",
-    when: "A field of the body or query is missing, of the wrong type or out of range. `errors` lists each field with its message.",
-    action: "Fix the fields named in `errors` and send the request again. Do not retry unchanged.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A field of the body or query is missing, of the wrong type or out of range. `errors` lists each field with its message.",
+      action: "Fix the fields named in `errors` and send the request again. Do not retry unchanged.",
+    },
   },
   malformed_json: {
     status: 400,
     title: "Malformed JSON body",
     detail: "The body is not valid JSON.",
-    when: "The body is not well-formed JSON.",
-    action: "Send a valid JSON document (check quoting and trailing commas).",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The body is not well-formed JSON.",
+      action: "Send a valid JSON document (check quoting and trailing commas).",
+    },
   },
   unsupported_media_type: {
     status: 415,
     title: "Unsupported media type",
     detail: "Send the body as application/json.",
-    when: "The request has a body whose Content-Type is not JSON. The answer's Accept-Post header names what is accepted.",
-    action: "Send the body as JSON with `Content-Type: application/json`.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The request has a body whose Content-Type is not JSON. The answer's Accept-Post header names what is accepted.",
+      action: "Send the body as JSON with `Content-Type: application/json`.",
+    },
   },
   payload_too_large: {
     status: 413,
     title: "Payload too large",
     detail: "The body must be at most 16384 bytes.",
-    when: "The body is larger than 16 KiB.",
-    action: "Send a smaller body: no request of this API needs more.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The body is larger than 16 KiB.",
+      action: "Send a smaller body: no request of this API needs more.",
+    },
   },
   not_found: {
     status: 404,
     title: "Not found",
     detail: "There is no such route.",
-    when: "No route has this path, or the problem type asked for does not exist.",
-    action: "Check the path against /openapi.json.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "No route has this path, or the problem type asked for does not exist.",
+      action: "Check the path against /openapi.json.",
+    },
   },
   method_not_allowed: {
     status: 405,
     title: "Method not allowed",
     detail: "The route does not allow this method.",
-    when: "The path exists but not with this method. The Allow header lists the methods it takes.",
-    action: "Use one of the methods in the Allow header.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The path exists but not with this method. The Allow header lists the methods it takes.",
+      action: "Use one of the methods in the Allow header.",
+    },
   },
   invalid_credentials: {
     status: 401,
     title: "Invalid credentials",
     detail: "The email or password is incorrect.",
-    when: "Log-in with a wrong password or an email that has no account: both answer the same, so accounts cannot be discovered.",
-    action: "Ask the user to check the email and password. After repeated failures, offer a password reset.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Log-in with a wrong password or an email that has no account: both answer the same, so accounts cannot be discovered.",
+      action: "Ask the user to check the email and password. After repeated failures, offer a password reset.",
+    },
   },
   invalid_token: {
     status: 401,
     title: "Invalid token",
     detail: "Send an access token in the Authorization header: Bearer <token>.",
-    when: "A protected route was called without `Authorization: Bearer <access token>`, or with a token that is malformed, expired, not an access token, not from this user pool, or from a session that was signed out. The WWW-Authenticate header says which check failed.",
-    action: "Get a new access token with POST /platform/refresh (or sign in again) and retry with it.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A protected route was called without `Authorization: Bearer <access token>`, or with a token that is malformed, expired, not an access token, not from this user pool, or from a session that was signed out. The WWW-Authenticate header says which check failed.",
+      action: "Get a new access token with POST /platform/refresh (or sign in again) and retry with it.",
+    },
   },
   invalid_refresh_token: {
     status: 401,
     title: "Invalid refresh token",
     detail: "The refresh token is invalid, expired or revoked; sign in again.",
-    when: "The refresh token is malformed, expired or revoked (for example after log-out).",
-    action: "Sign in again with POST /platform/login.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The refresh token is malformed, expired or revoked (for example after log-out).",
+      action: "Sign in again with POST /platform/login.",
+    },
   },
   account_exists: {
     status: 409,
     title: "Account already exists",
     detail: "An account with this email already exists.",
-    when: "Sign-up with an email that already has an account (or a confirmation that would reuse another account's email).",
-    action: "Log in instead, or reset the password if it is forgotten. Signing up again with the same email and password completes a sign-up that stopped half-way.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Sign-up with an email that already has an account (or a confirmation that would reuse another account's email).",
+      action: "Log in instead, or reset the password if it is forgotten. Signing up again with the same email and password completes a sign-up that stopped half-way.",
+    },
   },
   account_not_confirmed: {
     status: 403,
     title: "Account not confirmed",
     detail: "The account's email address has not been confirmed.",
-    when: "The account exists but its email address has not been confirmed yet.",
-    action: "Confirm it with the emailed code (POST /platform/confirm); POST /platform/confirm/resend sends a new code.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The account exists but its email address has not been confirmed yet.",
+      action: "Confirm it with the emailed code (POST /platform/confirm); POST /platform/confirm/resend sends a new code.",
+    },
   },
   password_reset_required: {
     status: 403,
     title: "Password reset required",
     detail: "The password must be reset before signing in.",
-    when: "The user pool requires this user to set a new password before signing in.",
-    action: "Start a reset with POST /platform/password/forgot, then POST /platform/password/reset with the emailed code.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The user pool requires this user to set a new password before signing in.",
+      action: "Start a reset with POST /platform/password/forgot, then POST /platform/password/reset with the emailed code.",
+    },
   },
   challenge_required: {
     status: 403,
     title: "Additional sign-in step required",
     detail: "Sign-in needs a further step that this API does not offer.",
-    when: "The user pool asks for another sign-in step (such as multi-factor authentication) that this API does not offer.",
-    action: "The account cannot sign in through this API; the operator must change the pool's settings for it.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The user pool asks for another sign-in step (such as multi-factor authentication) that this API does not offer.",
+      action: "The account cannot sign in through this API; the operator must change the pool's settings for it.",
+    },
   },
   forbidden: {
     status: 403,
     title: "Forbidden",
     detail: "The identity provider refused this request.",
-    when: "Cognito refused the request, for example because a web application firewall blocked it.",
-    action: "Do not retry at once; contact the operator if it persists.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Cognito refused the request, for example because a web application firewall blocked it.",
+      action: "Do not retry at once; contact the operator if it persists.",
+    },
   },
   recent_sign_in_required: {
     status: 403,
     title: "Recent sign-in required",
     detail: "Sign in again to make this change.",
-    when: "A change that could take the account over without the password (moving its email) was asked for with a token whose session began with a sign-in more than 15 minutes ago; refreshing a token keeps that time.",
-    action: "Sign in again (password, and the TOTP code when it is on), then retry the change with the new access token.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A change that could take the account over without the password (moving its email) was asked for with a token whose session began with a sign-in more than 15 minutes ago; refreshing a token keeps that time.",
+      action: "Sign in again (password, and the TOTP code when it is on), then retry the change with the new access token.",
+    },
   },
   weak_password: {
     status: 400,
     title: "Password does not meet the policy",
     detail: "The password does not meet the user pool's password policy.",
-    when: "The new password does not meet the user pool's policy (length, character classes) or was used recently. `detail` gives the policy's message.",
-    action: "Ask the user for a password that meets the policy in `detail`.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The new password does not meet the user pool's policy (length, character classes) or was used recently. `detail` gives the policy's message.",
+      action: "Ask the user for a password that meets the policy in `detail`.",
+    },
   },
   invalid_code: {
     status: 400,
     title: "Invalid code",
     detail: "The code is not the right one for this request.",
-    when: "The code is wrong, or belongs to no pending request: the confirmation code (POST /platform/confirm), the reset code (POST /platform/password/reset), the first authenticator code that turns TOTP on (POST /platform/mfa/totp/enable, also when no set-up is pending), or the email verification code (POST /platform/email/verify). Reset and confirmation answer it identically for an unknown email, an unconfirmed and a confirmed account.",
-    action: "Ask the user to check the code from the latest email (for TOTP enable, the code the authenticator app shows now) and send it again; ask for a new one if needed (confirm/resend, password/forgot, email/verify/send, mfa/totp/setup).",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The code is wrong, or belongs to no pending request: the confirmation code (POST /platform/confirm), the reset code (POST /platform/password/reset), the first authenticator code that turns TOTP on (POST /platform/mfa/totp/enable, also when no set-up is pending), or the email verification code (POST /platform/email/verify). Reset and confirmation answer it identically for an unknown email, an unconfirmed and a confirmed account.",
+      action: "Ask the user to check the code from the latest email (for TOTP enable, the code the authenticator app shows now) and send it again; ask for a new one if needed (confirm/resend, password/forgot, email/verify/send, mfa/totp/setup).",
+    },
   },
   invalid_mfa_code: {
     status: 401,
     title: "Invalid MFA code",
     detail: "The authenticator code is not valid; enter the current one.",
-    when: "The code from the authenticator app is wrong or too old: on POST /platform/login/mfa, or with the password on DELETE /platform/mfa/totp and DELETE /platform/me. A 401, unlike `invalid_code`'s 400, because it is a sign-in credential.",
-    action: "Ask for the code the app shows now and send it again; on log-in the same `session` can be retried while Cognito allows (about three minutes).",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The code from the authenticator app is wrong or too old: on POST /platform/login/mfa, or with the password on DELETE /platform/mfa/totp and DELETE /platform/me. A 401, unlike `invalid_code`'s 400, because it is a sign-in credential.",
+      action: "Ask for the code the app shows now and send it again; on log-in the same `session` can be retried while Cognito allows (about three minutes).",
+    },
   },
   mfa_session_expired: {
     status: 401,
     title: "MFA session expired",
     detail: "The sign-in session has expired or was used; log in again.",
-    when: "POST /platform/login/mfa with a `session` that has expired (Cognito's default is three minutes), was already used, was refused after too many wrong codes, or does not belong to the email.",
-    action: "Log in again with POST /platform/login for a new session, then send the code with it.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "POST /platform/login/mfa with a `session` that has expired (Cognito's default is three minutes), was already used, was refused after too many wrong codes, or does not belong to the email.",
+      action: "Log in again with POST /platform/login for a new session, then send the code with it.",
+    },
   },
   totp_already_enabled: {
     status: 409,
     title: "TOTP already enabled",
     detail: "TOTP is already on for this account; turn it off first (DELETE /platform/mfa/totp, with the password and a current code).",
-    when: "POST /platform/mfa/totp/setup for an account whose TOTP is on. No new secret is made: an authenticator app can only be replaced by the one who can turn the current one off.",
-    action: "Turn TOTP off with DELETE /platform/mfa/totp (password and a current code), then set it up again. A user who lost the authenticator asks the operator (README, \"Lost authenticator\").",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "POST /platform/mfa/totp/setup for an account whose TOTP is on. No new secret is made: an authenticator app can only be replaced by the one who can turn the current one off.",
+      action: "Turn TOTP off with DELETE /platform/mfa/totp (password and a current code), then set it up again. A user who lost the authenticator asks the operator (README, \"Lost authenticator\").",
+    },
   },
   email_not_verified: {
     status: 403,
     title: "Email not verified",
     detail: "Verify the account's email address first.",
-    when: "A route guarded by `requireVerifiedEmail` (one that moves money) was called by a user whose email address is not verified.",
-    action: "Verify the email: POST /platform/email/verify/send, then POST /platform/email/verify with the emailed code; retry after that.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A route guarded by `requireVerifiedEmail` (one that moves money) was called by a user whose email address is not verified.",
+      action: "Verify the email: POST /platform/email/verify/send, then POST /platform/email/verify with the emailed code; retry after that.",
+    },
   },
   expired_code: {
     status: 400,
     title: "Expired code",
     detail: "The code has expired; request a new one.",
-    when: "The confirmation or reset code has expired.",
-    action: "Request a new code (POST /platform/confirm/resend or POST /platform/password/forgot) and use it.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The confirmation or reset code has expired.",
+      action: "Request a new code (POST /platform/confirm/resend or POST /platform/password/forgot) and use it.",
+    },
   },
   idempotency_key_required: {
     status: 400,
     title: "Idempotency-Key required",
     detail: "Send an Idempotency-Key header of 1 to 255 visible characters (a UUID, say) with this request.",
-    when: "A POST that moves money or creates a bank link, transfer or order came without an `Idempotency-Key` header, or with one that is empty, longer than 255 characters, or not visible ASCII.",
-    action: "Make a new key (a UUID) for each new operation and send it as `Idempotency-Key`; send the same key again only to retry that operation.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A POST that moves money or creates a bank link, transfer or order came without an `Idempotency-Key` header, or with one that is empty, longer than 255 characters, or not visible ASCII.",
+      action: "Make a new key (a UUID) for each new operation and send it as `Idempotency-Key`; send the same key again only to retry that operation.",
+    },
   },
   idempotency_key_reused: {
     status: 422,
     title: "Idempotency-Key reused",
     detail: "This Idempotency-Key was used for a different request.",
-    when: "The `Idempotency-Key` was sent earlier (within 24 hours) with another body or to another route. Nothing was done for this request.",
-    action: "Use a new key for a new operation. To retry the earlier one, send its body unchanged.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The `Idempotency-Key` was sent earlier (within 24 hours) with another body or to another route. Nothing was done for this request.",
+      action: "Use a new key for a new operation. To retry the earlier one, send its body unchanged.",
+    },
   },
   request_in_progress: {
     status: 409,
     title: "Request in progress",
     detail: "A request with this Idempotency-Key is still being processed; retry shortly.",
-    when: "Another request with the same `Idempotency-Key` has not finished yet. Nothing was done for this one.",
-    action: "Retry with the same key and body after the Retry-After header's delay: the finished request's answer is then replayed.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Another request with the same `Idempotency-Key` has not finished yet. Nothing was done for this one.",
+      action: "Retry with the same key and body after the Retry-After header's delay: the finished request's answer is then replayed.",
+    },
   },
   step_up_required: {
     status: 403,
     title: "Step up required",
     detail: "Confirm with the account's password (and the authenticator code when TOTP is on) to move money out.",
-    when: "A withdrawal, deleting a bank link or closing a position came without the `password`, or without the TOTP `code` of an account that has TOTP on. `errors` names what is missing. Nothing was done.",
-    action: "Ask the user for what `errors` names and send the request again with it (and the same Idempotency-Key, where there is one).",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A withdrawal, deleting a bank link or closing a position came without the `password`, or without the TOTP `code` of an account that has TOTP on. `errors` names what is missing. Nothing was done.",
+      action: "Ask the user for what `errors` names and send the request again with it (and the same Idempotency-Key, where there is one).",
+    },
   },
   brokerage_account_not_active: {
     status: 409,
     title: "Brokerage account not active",
     detail: "The brokerage account is not active yet.",
-    when: "Funding or trading was asked of an account whose status is not ACTIVE (for example SUBMITTED while its checks run, ACTION_REQUIRED, or ACCOUNT_CLOSED). `detail` names the status.",
-    action: "Wait for the account to become ACTIVE (GET /platform/accounts/me shows the status), or resolve what the status asks for.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Funding or trading was asked of an account whose status is not ACTIVE (for example SUBMITTED while its checks run, ACTION_REQUIRED, or ACCOUNT_CLOSED). `detail` names the status.",
+      action: "Wait for the account to become ACTIVE (GET /platform/accounts/me shows the status), or resolve what the status asks for.",
+    },
   },
   bank_link_not_found: {
     status: 404,
     title: "No such bank link",
     detail: "The account has no bank link with this id.",
-    when: "The bank link id is unknown, or belongs to another account: both answer alike.",
-    action: "List the account's links with GET /platform/accounts/me/bank-links and use one of their ids.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The bank link id is unknown, or belongs to another account: both answer alike.",
+      action: "List the account's links with GET /platform/accounts/me/bank-links and use one of their ids.",
+    },
   },
   bank_link_rejected: {
     status: 422,
     title: "Bank link refused",
     detail: "The bank account could not be linked.",
-    when: "The broker refused the bank details, or Plaid refused the public token or account (expired, used already, or not of this Link session).",
-    action: "Check the details, or run Plaid Link again for a new public token (they are single use and last 30 minutes).",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The broker refused the bank details, or Plaid refused the public token or account (expired, used already, or not of this Link session).",
+      action: "Check the details, or run Plaid Link again for a new public token (they are single use and last 30 minutes).",
+    },
   },
   bank_link_exists: {
     status: 409,
     title: "Bank link exists",
     detail: "The account already has an active bank link.",
-    when: "The broker allows one active ACH relationship per account, and this account has one.",
-    action: "Use the existing link (GET /platform/accounts/me/bank-links), or delete it first.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The broker allows one active ACH relationship per account, and this account has one.",
+      action: "Use the existing link (GET /platform/accounts/me/bank-links), or delete it first.",
+    },
   },
   transfer_not_found: {
     status: 404,
     title: "No such transfer",
     detail: "The account has no transfer with this id.",
-    when: "The transfer id is unknown, or belongs to another account: both answer alike.",
-    action: "List the account's transfers with GET /platform/accounts/me/transfers.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The transfer id is unknown, or belongs to another account: both answer alike.",
+      action: "List the account's transfers with GET /platform/accounts/me/transfers.",
+    },
   },
   transfer_not_cancellable: {
     status: 409,
     title: "Transfer cannot be cancelled",
     detail: "The transfer can no longer be cancelled.",
-    when: "The transfer has gone too far (sent to clearing, completed) or has already ended.",
-    action: "Nothing to retry. A completed deposit can be withdrawn with a new transfer.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The transfer has gone too far (sent to clearing, completed) or has already ended.",
+      action: "Nothing to retry. A completed deposit can be withdrawn with a new transfer.",
+    },
   },
   insufficient_funds: {
     status: 422,
     title: "Insufficient funds",
     detail: "The amount is more than the account's withdrawable cash.",
-    when: "A withdrawal larger than the trading account's `cash_withdrawable`, or one the broker refused for lack of funds. No money moved.",
-    action: "Withdraw at most `cash_withdrawable` (GET /platform/accounts/me/trading).",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A withdrawal larger than the trading account's `cash_withdrawable`, or one the broker refused for lack of funds. No money moved.",
+      action: "Withdraw at most `cash_withdrawable` (GET /platform/accounts/me/trading).",
+    },
   },
   transfer_rejected: {
     status: 422,
     title: "Transfer refused",
     detail: "The broker refused the transfer.",
-    when: "The broker refused the transfer for a reason other than funds: deposits not permitted for the account, an amount below its minimum, a bank link not yet approved. No money moved.",
-    action: "Check the bank link's status (GET /platform/accounts/me/bank-links) and the amount, then try again with a new Idempotency-Key.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The broker refused the transfer for a reason other than funds: deposits not permitted for the account, an amount below its minimum, a bank link not yet approved. No money moved.",
+      action: "Check the bank link's status (GET /platform/accounts/me/bank-links) and the amount, then try again with a new Idempotency-Key.",
+    },
   },
   order_not_found: {
     status: 404,
     title: "No such order",
     detail: "The account has no order with this id.",
-    when: "The order id is unknown, or belongs to another account: both answer alike.",
-    action: "List the account's orders with GET /platform/accounts/me/orders?status=all.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The order id is unknown, or belongs to another account: both answer alike.",
+      action: "List the account's orders with GET /platform/accounts/me/orders?status=all.",
+    },
   },
   order_rejected: {
     status: 422,
     title: "Order rejected",
     detail: "The broker rejected the order.",
-    when: "The broker refused the order: `detail` says why where the broker said so in known terms (insufficient buying power, not enough shares, an asset that is not tradable or not fractionable, a market that is closed for the order's time in force).",
-    action: "Change the order as `detail` says (a smaller quantity, another asset, a whole quantity) and place it with a new Idempotency-Key.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The broker refused the order: `detail` says why where the broker said so in known terms (insufficient buying power, not enough shares, an asset that is not tradable or not fractionable, a market that is closed for the order's time in force).",
+      action: "Change the order as `detail` says (a smaller quantity, another asset, a whole quantity) and place it with a new Idempotency-Key.",
+    },
   },
   order_not_cancellable: {
     status: 409,
     title: "Order cannot be cancelled",
     detail: "The order can no longer be cancelled.",
-    when: "The order is filled, cancelled, expired or otherwise done.",
-    action: "Nothing to retry: GET the order to see how it ended.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The order is filled, cancelled, expired or otherwise done.",
+      action: "Nothing to retry: GET the order to see how it ended.",
+    },
   },
   position_not_found: {
     status: 404,
     title: "No such position",
     detail: "The account holds no position in this symbol.",
-    when: "The account has no open position in the symbol.",
-    action: "List the account's positions with GET /platform/accounts/me/positions.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The account has no open position in the symbol.",
+      action: "List the account's positions with GET /platform/accounts/me/positions.",
+    },
   },
   invalid_request: {
     status: 400,
     title: "Invalid request",
     detail: "The identity provider rejected a parameter of this request.",
-    when: "Cognito rejected a parameter of the request, or the user pool's own validation rejected it.",
-    action: "Check the input; retrying unchanged will fail again.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Cognito rejected a parameter of the request, or the user pool's own validation rejected it.",
+      action: "Check the input; retrying unchanged will fail again.",
+    },
   },
   brokerage_account_exists: {
     status: 409,
     title: "Brokerage account exists",
     detail: "This user already has a brokerage account.",
-    when: "POST /platform/accounts by a user who already has a brokerage account, or while another request of theirs is opening one (a form sent twice). A user has at most one.",
-    action: "Read the account with GET /platform/accounts/me; do not retry the opening.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "POST /platform/accounts by a user who already has a brokerage account, or while another request of theirs is opening one (a form sent twice). A user has at most one.",
+      action: "Read the account with GET /platform/accounts/me; do not retry the opening.",
+    },
   },
   brokerage_account_not_found: {
     status: 404,
     title: "No brokerage account",
     detail: "This user has no brokerage account.",
-    when: "A route of /platform/accounts/me was called by a user who has not opened a brokerage account, or whose opening has not completed.",
-    action: "Open one with POST /platform/accounts, which also completes an opening that was interrupted.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A route of /platform/accounts/me was called by a user who has not opened a brokerage account, or whose opening has not completed.",
+      action: "Open one with POST /platform/accounts, which also completes an opening that was interrupted.",
+    },
   },
   account_details_rejected: {
     status: 422,
     title: "Account details rejected",
     detail: "The broker refused the account's details.",
-    when: "The Broker API refused the details of an opening or a contact change although they passed this API's checks. `errors` names the field where the Broker API names one; the submitted value is never repeated.",
-    action: "Ask the user to check the named fields (or all of them, when none is named) and send the request again.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The Broker API refused the details of an opening or a contact change although they passed this API's checks. `errors` names the field where the Broker API names one; the submitted value is never repeated.",
+      action: "Ask the user to check the named fields (or all of them, when none is named) and send the request again.",
+    },
   },
   brokerage_account_open: {
     status: 409,
     title: "Brokerage account still open",
     detail: "Close the brokerage account before deleting the login.",
-    when: "DELETE /platform/me by a user whose brokerage account is not closed: a broker must keep its records, and the login must not vanish while money is held.",
-    action: "Close the brokerage account with POST /platform/accounts/me/close, then delete the login.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "DELETE /platform/me by a user whose brokerage account is not closed: a broker must keep its records, and the login must not vanish while money is held.",
+      action: "Close the brokerage account with POST /platform/accounts/me/close, then delete the login.",
+    },
   },
   brokerage_account_not_closable: {
     status: 409,
     title: "Brokerage account cannot be closed",
     detail: "The broker refused to close the account; it may still hold positions or cash.",
-    when: "POST /platform/accounts/me/close was refused by the Broker API, typically because the account still holds positions or cash.",
-    action: "Sell the positions and withdraw the cash, then close the account again.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "POST /platform/accounts/me/close was refused by the Broker API, typically because the account still holds positions or cash.",
+      action: "Sell the positions and withdraw the cash, then close the account again.",
+    },
   },
   rate_limited: {
     status: 429,
     title: "Too many requests",
     detail: "Too many requests; retry later.",
-    when: "Too many requests: from this address to this route, for this account, or Cognito or the Broker API is throttling.",
-    action: "Wait the number of seconds in the Retry-After header, then retry.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Too many requests: from this address to this route, for this account, or Cognito or the Broker API is throttling.",
+      action: "Wait the number of seconds in the Retry-After header, then retry.",
+    },
   },
   upstream_error: {
     status: 502,
     title: "Upstream error",
     detail: "A service this API depends on failed to complete the request.",
-    when: "Cognito or the Broker API failed, or answered something this API cannot use. `detail` names which.",
-    action: "Retry later with backoff; report the `request_id` if it persists.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Cognito or the Broker API failed, or answered something this API cannot use. `detail` names which.",
+      action: "Retry later with backoff; report the `request_id` if it persists.",
+    },
   },
   sessions_not_ended: {
     status: 502,
     title: "Sessions not ended",
     detail: "The password was changed, but earlier sessions could not be ended; sign in and log out to end them.",
-    when: "A password reset or change set the new password, but signing the account out everywhere failed, so refresh tokens from before it may still work.",
-    action: "The new password works: sign in with it, then call POST /platform/logout to end every session. Report the `request_id` if it persists.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A password reset or change set the new password, but signing the account out everywhere failed, so refresh tokens from before it may still work.",
+      action: "The new password works: sign in with it, then call POST /platform/logout to end every session. Report the `request_id` if it persists.",
+    },
   },
   upstream_unavailable: {
     status: 503,
     title: "Upstream unavailable",
     detail: "A service this API depends on cannot be reached.",
-    when: "Cognito or the Broker API cannot be reached. `detail` names which.",
-    action: "Retry after the Retry-After header's delay.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Cognito or the Broker API cannot be reached. `detail` names which.",
+      action: "Retry after the Retry-After header's delay.",
+    },
   },
   upstream_timeout: {
     status: 504,
     title: "Upstream timed out",
     detail: "A service this API depends on did not answer in time.",
-    when: "Cognito or the Broker API did not answer in time. `detail` names which.",
-    action: "Retry with backoff. A sign-up can safely be repeated with the same email and password.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Cognito or the Broker API did not answer in time. `detail` names which.",
+      action: "Retry with backoff. A sign-up can safely be repeated with the same email and password.",
+    },
   },
   jwks_unavailable: {
     status: 503,
     title: "Signing keys unavailable",
     detail: "The keys to check the token cannot be fetched; retry later.",
-    when: "The user pool's signing keys, needed to check the access token, cannot be fetched and none are cached.",
-    action: "Retry after the Retry-After header's delay.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The user pool's signing keys, needed to check the access token, cannot be fetched and none are cached.",
+      action: "Retry after the Retry-After header's delay.",
+    },
   },
   not_configured: {
     status: 503,
     title: "Service not configured",
     detail: "The service is not configured.",
-    when: "The deployment lacks required settings; `detail` names the variables (never their values).",
-    action: "Nothing a client can do: the operator must set the named variables. Retry later.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The deployment lacks required settings; `detail` names the variables (never their values).",
+      action: "Nothing a client can do: the operator must set the named variables. Retry later.",
+    },
   },
   misconfigured: {
     status: 503,
     title: "Service misconfigured",
     detail: "The service is misconfigured; the operator has been told.",
-    when: "Cognito or the Broker API rejected this API's own setup (app client, secret, IAM key, enabled flows, Broker API key), or a rate-limit binding is missing from the deployment. The detail is in the log only.",
-    action: "Nothing a client can do: report the `request_id` to the operator.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Cognito or the Broker API rejected this API's own setup (app client, secret, IAM key, enabled flows, Broker API key), or a rate-limit binding is missing from the deployment. The detail is in the log only.",
+      action: "Nothing a client can do: report the `request_id` to the operator.",
+    },
   },
   internal_error: {
     status: 500,
     title: "Internal server error",
     detail: "The server could not complete the request.",
-    when: "An unexpected fault in this API.",
-    action: "Retry later; report the `request_id` if it persists.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "An unexpected fault in this API.",
+      action: "Retry later; report the `request_id` if it persists.",
+    },
   },
 } as const satisfies Record<string, FailureDefinition>;
 

@@ -1,17 +1,17 @@
 // hono/tiny: the pattern router, a few KiB smaller than the default; a dozen routes need nothing faster.
 import { Hono } from "hono/tiny";
-import { secureHeaders } from "hono/secure-headers";
 import { accessLog, type AccessLogVariables } from "./middleware/access-log";
 import { readConfig } from "./middleware/config";
 import { corsFromConfig } from "./middleware/cors";
 import { handleError, notFound } from "./middleware/error-handler";
 import { requestIds } from "./middleware/request-id";
+import { securityHeaders } from "./middleware/security-headers";
 import { platform } from "./routes/platform";
 import { root } from "./routes/root";
 
 const app = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>()
   .use(requestIds, accessLog, readConfig, corsFromConfig)
-  .use(secureHeaders({ strictTransportSecurity: "max-age=31536000; includeSubDomains", xFrameOptions: "DENY" }))
+  .use(securityHeaders)
   .route("/", root)
   .route("/platform", platform);
 

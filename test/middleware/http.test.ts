@@ -1,5 +1,6 @@
 // HTTP hygiene: CORS allow-list, request ids, security headers.
 import { describe, expect, it } from "vitest";
+import headersFile from "../../site/_headers?raw";
 import { api, apiWith, jsonInit, problemOf } from "../support/worker";
 
 describe("CORS", () => {
@@ -56,5 +57,14 @@ describe("security headers", () => {
     expect(res.headers.get("x-frame-options")).toBe("DENY");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+  });
+
+  it("are the static assets' own (site/_headers), but for the pages' Content-Security-Policy", async () => {
+    const assets = Object.fromEntries(
+      [...headersFile.matchAll(/^ {2}([\w-]+): (.+)$/gm)].map(([, name, value]) => [name!.toLowerCase(), value]).filter(([name]) => name !== "content-security-policy"),
+    );
+    const res = await api("/");
+    const worker = Object.fromEntries(Object.keys(assets).map((name) => [name, res.headers.get(name)]));
+    expect(worker).toEqual(assets);
   });
 });
