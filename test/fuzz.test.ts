@@ -12,7 +12,7 @@ import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./support/k
 import app from "../src/index";
 import { apiWith, STRONG_PASSWORD } from "./support/worker";
 
-const RUNS = 4_000;
+const RUNS = 3_000;
 const CLIENT_SECRET = "fuzz-client-secret-value";
 const AWS_SECRET = "fuzz-aws-secret-access-key";
 const BROKER_SECRET = "fuzz-broker-api-secret";
