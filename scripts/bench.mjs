@@ -35,6 +35,8 @@ const SETTINGS = {
   sampleTargetMs: quick ? 20 : 30,
   /** Tokens never seen before, for "ours, first sight": enough for every round's sample. */
   freshTokens: quick ? 1500 : 12_000,
+  /** One per new user opening an account ("POST /platform/accounts"), for every round's two samples. */
+  openingTokens: quick ? 400 : 2_000,
   httpSeconds: quick ? 1 : 3,
   concurrency: [1, 10, 50],
   startupProfiles: quick ? 1 : 3,
@@ -227,7 +229,9 @@ async function startBenchWorker() {
     name: "auth-bench",
     entrypoint: "bench/worker.ts",
     compatibilityDate: COMPATIBILITY_DATE,
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: "warn" },
+    // A real local D1, kept in memory: the set-up request applies the migrations to it.
+    bindings: { DB: { type: "d1", database_id: "bench" } },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "warn" },
   });
   cleanups.push(() => worker.dispose());
   await worker.ready;
@@ -264,6 +268,7 @@ async function overhead(worker) {
 async function countRoundTrips(worker, routes) {
   const perRequest = (counts, n) => ({
     upstream: Object.fromEntries(Object.entries(counts.upstream).map(([action, count]) => [action, count / n])),
+    d1Trips: counts.d1Trips / n,
     limiterCalls: counts.limiterCalls / n,
     limiterWaves: counts.limiterWaves / n,
     logLines: counts.logLines / n,
@@ -279,20 +284,30 @@ async function countRoundTrips(worker, routes) {
 
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
+/** The migrations' statements, in order, for the bench Worker's D1 (split as `wrangler d1` splits them). */
+async function migrationStatements() {
+  const { unstable_splitSqlQuery } = await import("wrangler");
+  const files = readdirSync("migrations").filter((file) => file.endsWith(".sql")).sort();
+  return files.flatMap((file) => unstable_splitSqlQuery(readFileSync(path.join("migrations", file), "utf8")));
+}
+
 async function measureInWorkerd(worker, tokens) {
+  const cycleEnd = SETTINGS.freshTokens + 400;
   const setup = {
     ...BENCH_POOL,
     jwks: tokens.jwks,
     repeatedToken: tokens.repeatedToken,
     userSub: tokens.userSub,
     freshTokens: tokens.tokens.slice(0, SETTINGS.freshTokens),
-    cycleTokens: tokens.tokens.slice(SETTINGS.freshTokens),
+    cycleTokens: tokens.tokens.slice(SETTINGS.freshTokens, cycleEnd),
+    openingTokens: tokens.tokens.slice(cycleEnd),
     email: "bench-user@example.com",
     password: PASSWORD,
+    migrations: await migrationStatements(),
   };
   const response = await worker.fetch("http://bench.local/setup", { method: "POST", body: JSON.stringify(setup) });
   if (!response.ok) throw new Error(`bench worker setup: ${response.status} ${await response.text()}`);
-  const { verifiers, routes } = await response.json();
+  const { verifiers, routes, primed, newUserEach } = await response.json();
   // This script's workerd children are the bench Worker's runtime (wrangler dev runs under Node
   // children); the one started since the proxy is the Worker's own. Failing that, all of them.
   const runtime = cpuClockAvailable ? childrenNamed(process.pid, "workerd") : [];
@@ -303,9 +318,9 @@ async function measureInWorkerd(worker, tokens) {
 
   // Warm-up (JIT, first imports), then as many iterations per sample as fill sampleTargetMs.
   const sampleUrls = [];
-  const estimate = async (url) => {
+  const estimate = async (url, k = 200) => {
     const empty = await overhead(worker);
-    return Math.max(0.001, (await timed(worker, url(200))).cpuMs - empty.cpuMs) / 200;
+    return Math.max(0.001, (await timed(worker, url(k))).cpuMs - empty.cpuMs) / k;
   };
   const iterationsFor = (msPerOp) => Math.min(200_000, Math.max(20, Math.round(SETTINGS.sampleTargetMs / msPerOp)));
   for (const impl of verifiers) {
@@ -322,14 +337,20 @@ async function measureInWorkerd(worker, tokens) {
     const n = impl === "ours, first sight" ? Math.min(freshPerRound, iterationsFor(msPerToken.floor)) : iterationsFor(msPerToken[impl]);
     sampleUrls.push({ kind: "verify", name: impl, n, url: verifyUrl(impl, n) });
   }
+  // A route that takes a new user each iteration spends opening tokens: fewer in its warm-up, and its
+  // samples share what is left (the round-trip count above took 21).
+  const [newUserWarmUp, newUserEstimate] = [10, 50];
+  const openingPerSample = Math.floor((SETTINGS.openingTokens - 21 - 2 * (newUserWarmUp + newUserEstimate)) / (2 * SETTINGS.rounds));
   for (const route of routes) {
+    const newUser = newUserEach.includes(route);
     for (const app of ["ours", "bare"]) {
-      await timed(worker, appUrl(app, route, 50));
-      const msPerRequest = await estimate((k) => appUrl(app, route, k));
+      await timed(worker, appUrl(app, route, newUser ? newUserWarmUp : 50));
+      const msPerRequest = await estimate((k) => appUrl(app, route, k), newUser ? newUserEstimate : 200);
       log(`calibration ${app} ${route}: ${(msPerRequest * 1000).toFixed(0)} us per request`);
       // workerd allows 10,000 pending timeouts per request; the app sets up to four per request.
-      const n = Math.min(1_500, iterationsFor(msPerRequest));
-      sampleUrls.push({ kind: "app", name: `${app} ${route}`, app, route, n, url: appUrl(app, route, n) });
+      const n = Math.min(newUser ? openingPerSample : 1_500, iterationsFor(msPerRequest));
+      const prime = primed.includes(route) ? appUrl(app, route, 1) : undefined;
+      sampleUrls.push({ kind: "app", name: `${app} ${route}`, app, route, n, url: appUrl(app, route, n), prime });
     }
   }
 
@@ -341,6 +362,7 @@ async function measureInWorkerd(worker, tokens) {
   for (let round = 0; round < SETTINGS.rounds; round++) {
     const empty = await overhead(worker);
     for (const sample of rotate(sampleUrls, round)) {
+      if (sample.prime) await timed(worker, sample.prime);
       const { elapsedMs, cpuMs } = await timed(worker, sample.url);
       samples.get(sample.name).push(((cpuMs - empty.cpuMs) * 1000) / sample.n);
       wallSamples.get(sample.name).push(((elapsedMs - empty.elapsedMs) * 1000) / sample.n);
@@ -490,7 +512,15 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
 
 // ---------------------------------------------------------------------------------------------
 
-const UPSTREAM_TARGETS = { "GET /": "0", "POST /platform/login": "1", "GET /platform/me": "0 (repeated token)", "POST /platform/signup": "3" };
+/** What test/budgets.test.ts holds each route to. */
+const UPSTREAM_TARGETS = {
+  "GET /": "0",
+  "POST /platform/login": "1",
+  "GET /platform/me": "0 (repeated token)",
+  "POST /platform/signup": "3",
+  "GET /platform/accounts/me": "0 Broker, 1 D1 (within the 5 s copy)",
+  "POST /platform/accounts": "1 Broker (and GetUser: a new user), 2 D1 (1 before, 1 after)",
+};
 
 async function main() {
   const env = environment();
@@ -504,7 +534,7 @@ async function main() {
   const startup = await measureStartup(dir);
 
   log(`starting cognito-local, wrangler dev (API, forwarder) and the bench Worker; signing ${SETTINGS.freshTokens} tokens`);
-  const tokensReady = signTokens(SETTINGS.freshTokens + 400);
+  const tokensReady = signTokens(SETTINGS.freshTokens + 400 + SETTINGS.openingTokens);
   const emulator = await startEmulator(dir);
   const jwks = await startJwksCounter(emulator.jwksDocument);
   const varArgs = (vars) => Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
