@@ -299,7 +299,7 @@ export default {
     if (url.pathname === "/noop") return new Response("0");
     if (url.pathname === "/setup" && request.method === "POST") {
       bench = await makeBench((await request.json()) as Setup, workerEnv.DB, ctx);
-      return Response.json({ verifiers: Object.keys(bench.verifiers), routes: ROUTES, primed: PRIMED, newUserEach: ["POST /platform/accounts"] });
+      return Response.json({ verifiers: Object.keys(bench.verifiers), routes: ROUTES, primed: PRIMED, newUserEach: ["POST /platform/accounts"], opening: OPENING_EXAMPLE });
     }
     if (!bench) return new Response("POST /setup first", { status: 409 });
     const n = Number(url.searchParams.get("n") ?? "0");

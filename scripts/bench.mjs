@@ -22,6 +22,7 @@ import { childrenNamed, cpuClockAvailable, cpuNs, processTree } from "../bench/c
 import { runLoad, wrkVersion } from "../bench/load.mjs";
 import { evaluateGoals, renderSvg, renderTables, spread, median, updateResultsMarkdown } from "../bench/report.mjs";
 import { BENCH_POOL, signTokens } from "../bench/tokens.mjs";
+import { LOCAL_KEY_ID, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
 import { cognitoCall, emulatorVars, ensurePoolAndClient, freePort, startCognitoLocal } from "./cognito-local.mjs";
 import { SIZE_BUDGET_BYTES, measureWorkerBundle } from "./size.mjs";
 
@@ -173,6 +174,19 @@ async function startJwksCounter(document) {
   return counter;
 }
 
+/**
+ * The Broker API for the API under `wrangler dev`: the local stand-in (scripts/broker-standin.mjs),
+ * in this process, its state in the run's folder; and the migrations applied to the local D1 that
+ * `wrangler dev --env bench --persist-to` serves.
+ */
+async function startBrokerSide(dir) {
+  const standin = await startBrokerStandin({ dir: path.join(dir, "broker-standin"), keyId: LOCAL_KEY_ID, secret: LOCAL_SECRET, log: (line) => log(`broker stand-in: ${line}`) });
+  cleanups.push(() => standin.stop());
+  const persistTo = path.join(dir, "wrangler-state");
+  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--env", "bench", "--persist-to", persistTo], { env: process.env, maxBuffer: 10 * 2 ** 20 });
+  return { vars: standinVars(standin.url), persistArgs: ["--persist-to", persistTo] };
+}
+
 async function startWranglerDev(name, args, port, dir) {
   const inspectorPort = await freePort();
   const logFile = path.join(dir, `${name}.log`);
@@ -307,7 +321,7 @@ async function measureInWorkerd(worker, tokens) {
   };
   const response = await worker.fetch("http://bench.local/setup", { method: "POST", body: JSON.stringify(setup) });
   if (!response.ok) throw new Error(`bench worker setup: ${response.status} ${await response.text()}`);
-  const { verifiers, routes, primed, newUserEach } = await response.json();
+  const { verifiers, routes, primed, newUserEach, opening } = await response.json();
   // This script's workerd children are the bench Worker's runtime (wrangler dev runs under Node
   // children); the one started since the proxy is the Worker's own. Failing that, all of them.
   const runtime = cpuClockAvailable ? childrenNamed(process.pid, "workerd") : [];
@@ -399,7 +413,7 @@ async function measureInWorkerd(worker, tokens) {
     }),
   };
   const counts = JSON.parse((await timed(worker, "http://bench.local/counts")).body);
-  return { verification, appCpu, roundTrips, isolateJwksFetches: counts.upstream.JWKS ?? 0 };
+  return { verification, appCpu, roundTrips, isolateJwksFetches: counts.upstream.JWKS ?? 0, opening };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,7 +437,7 @@ async function settle(pids) {
   }
 }
 
-async function measureHttp({ api, forwarder, emulator, tool }) {
+async function measureHttp({ api, forwarder, emulator, tool, opening }) {
   const apiBase = api.base;
   const forwarderBase = forwarder.base;
   // The processes that serve each target, whose CPU time a cell takes: the whole `wrangler dev` tree
@@ -440,6 +454,12 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
   const login = await fetch(`${apiBase}/platform/login`, { method: "POST", headers: json, body: credentials });
   if (login.status !== 200) throw new Error(`log-in through the API: HTTP ${login.status} ${await login.text()}`);
   const { access_token: accessToken } = await login.json();
+  // The same user opens a brokerage account (the stand-in's), for GET /platform/accounts/me; Broker
+  // API accounts need a verified email.
+  await cognitoCall(emulator.endpoint, "AdminUpdateUserAttributes", { UserPoolId: emulator.ids.userPoolId, Username: email, UserAttributes: [{ Name: "email", Value: email }, { Name: "email_verified", Value: "true" }] });
+  const bearer = { authorization: `Bearer ${accessToken}` };
+  const opened = await fetch(`${apiBase}/platform/accounts`, { method: "POST", headers: { ...json, ...bearer }, body: JSON.stringify(opening) });
+  if (opened.status !== 201) throw new Error(`opening an account through the API: HTTP ${opened.status} ${await opened.text()}`);
   emulator.save();
 
   const signUp = (target, tag) => ({ method: "POST", headers: json, signupPrefix: `b${startedAt}-${target}-${tag}`, password: PASSWORD });
@@ -456,7 +476,8 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
         body: JSON.stringify({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: emulator.ids.clientId, AuthParameters: { USERNAME: email, PASSWORD } }),
       }),
     },
-    "GET /platform/me": { api: () => ({ method: "GET", headers: { authorization: `Bearer ${accessToken}` } }) },
+    "GET /platform/me": { api: () => ({ method: "GET", headers: bearer }) },
+    "GET /platform/accounts/me": { api: () => ({ method: "GET", headers: bearer }) },
     "POST /platform/signup": { api: (tag) => signUp("api", tag), forwarder: (tag) => signUp("forwarder", tag) },
   };
   const reachesEmulator = (route) => route === "POST /platform/login" || route === "POST /platform/signup";
@@ -533,13 +554,15 @@ async function main() {
   log("start-up: bundle size and wrangler check startup");
   const startup = await measureStartup(dir);
 
-  log(`starting cognito-local, wrangler dev (API, forwarder) and the bench Worker; signing ${SETTINGS.freshTokens} tokens`);
+  log(`starting cognito-local, wrangler dev (API, forwarder) and the bench Worker; signing ${SETTINGS.freshTokens + 400 + SETTINGS.openingTokens} tokens`);
   const tokensReady = signTokens(SETTINGS.freshTokens + 400 + SETTINGS.openingTokens);
   const emulator = await startEmulator(dir);
   const jwks = await startJwksCounter(emulator.jwksDocument);
   const varArgs = (vars) => Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const [api, forwarder, worker, tokens] = await Promise.all([
-    startWranglerDev("api", ["--env", "bench", ...varArgs({ ...emulator.vars, COGNITO_JWKS_PATH: jwks.url })], API_PORT, dir),
+    startBrokerSide(dir).then((broker) =>
+      startWranglerDev("api", ["--env", "bench", ...broker.persistArgs, ...varArgs({ ...emulator.vars, ...broker.vars, COGNITO_JWKS_PATH: jwks.url })], API_PORT, dir),
+    ),
     freePort().then((port) => startWranglerDev("forwarder", ["-c", "bench/forwarder.toml", ...varArgs(emulator.vars)], port, dir)),
     startBenchWorker(),
     tokensReady,
@@ -549,7 +572,7 @@ async function main() {
   const inWorkerd = await measureInWorkerd(worker, tokens);
 
   log(`over HTTP with ${env.loadGenerator}`);
-  const http = await measureHttp({ api, forwarder, emulator, tool: env.loadTool });
+  const http = await measureHttp({ api, forwarder, emulator, tool: env.loadTool, opening: inWorkerd.opening });
 
   const results = {
     date: new Date(startedAt).toISOString(),
