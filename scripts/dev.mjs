@@ -14,7 +14,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { LOCAL_KEY_ID, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
+import { LOCAL_KEY_ID, LOCAL_PLAID_CLIENT_ID, LOCAL_PLAID_SECRET, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
 import { emulatorVars, ensurePoolAndClient, freePort, portTaken, startCognitoLocal } from "./cognito-local.mjs";
 import { sesStandinVars, startSesStandin } from "./ses-standin.mjs";
 
@@ -113,7 +113,9 @@ async function applyMigrations() {
 
 async function startStandin() {
   const standin = await startBrokerStandin({ port: STANDIN_PORT, dir: path.join(dataDir, ".local", "broker-standin"), keyId: LOCAL_KEY_ID, secret: LOCAL_SECRET });
-  return { vars: standinVars(standin.url), stop: () => standin.stop() };
+  // Plaid's three calls on the stand-in's /plaid/ too, unless .dev.vars names Plaid keys of its own.
+  const plaid = devVars.PLAID_CLIENT_ID ? {} : { PLAID_CLIENT_ID: LOCAL_PLAID_CLIENT_ID, PLAID_SECRET: LOCAL_PLAID_SECRET, PLAID_API_URL: `${standin.url}/plaid` };
+  return { vars: { ...standinVars(standin.url), ...plaid }, stop: () => standin.stop() };
 }
 
 const devVars = readDevVars(path.join(root, ".dev.vars"));

@@ -22,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const README_API = "http://127.0.0.1:8787";
 const STEP_TIMEOUT_MS = 30_000;
 /** The README sections pasted, in this order: each continues from the one before. */
-const SECTIONS = ["Quickstart", "Account security", "Brokerage accounts"];
+const SECTIONS = ["Quickstart", "Account security", "Brokerage accounts", "Funding and trading"];
 
 let passed = 0;
 let failed = 0;

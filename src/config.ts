@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { keptFor } from "./isolate";
+import { compareDecimals, DEFAULT_MAX_TRANSFER_AMOUNT, isDecimal, MONEY_PLACES } from "./decimal";
 
 /** Settings read from the Worker's environment: [vars], secrets and .dev.vars. */
 export interface Config {
@@ -164,7 +165,7 @@ const BrokerEnvSchema = z.object({
   BROKER_API_URL: z._default(httpUrl, BROKER_SANDBOX_URL),
 });
 
-export function parseBrokerConfig(env: object): BrokerConfigResult {
+function parseBrokerConfig(env: object): BrokerConfigResult {
   const parsed = parseEnv(BrokerEnvSchema, env);
   if (!parsed.ok) return parsed;
   const vars = parsed.vars;
@@ -174,4 +175,66 @@ export function parseBrokerConfig(env: object): BrokerConfigResult {
 /** Parsed once per env object, as loadConfig. */
 export function loadBrokerConfig(env: object): BrokerConfigResult {
   return keptFor(env, parseBrokerConfig);
+}
+
+/** Plaid, for bank links made with Plaid Link: the client id and secret of its dashboard, and where its API is. */
+export interface PlaidConfig {
+  url: string;
+  clientId: string;
+  secret: string;
+  /** Shown in Plaid Link (at most 30 characters). */
+  clientName: string;
+}
+
+export type PlaidConfigResult = { ok: true; plaid: PlaidConfig } | Unusable;
+
+/** PLAID_ENV's hosts (Plaid's own SDKs name these two). */
+const PLAID_HOSTS = { sandbox: "https://sandbox.plaid.com", production: "https://production.plaid.com" } as const;
+
+/**
+ * Apart from the Broker API's: without Plaid's keys only the Plaid routes answer not_configured, and
+ * bank links by bank details still work. PLAID_API_URL replaces PLAID_ENV's host (the local stand-in).
+ */
+const PlaidEnvSchema = z.object({
+  PLAID_CLIENT_ID: nonEmpty,
+  PLAID_SECRET: nonEmpty,
+  PLAID_ENV: z._default(z.enum(["sandbox", "production"]), "sandbox"),
+  PLAID_API_URL: z.optional(httpUrl),
+  PLAID_CLIENT_NAME: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(30)), "Edge Brokerage"),
+});
+
+function parsePlaidConfig(env: object): PlaidConfigResult {
+  const parsed = parseEnv(PlaidEnvSchema, env);
+  if (!parsed.ok) return parsed;
+  const vars = parsed.vars;
+  const url = trimSlash(vars.PLAID_API_URL ?? PLAID_HOSTS[vars.PLAID_ENV]);
+  return { ok: true, plaid: { url, clientId: vars.PLAID_CLIENT_ID, secret: vars.PLAID_SECRET, clientName: vars.PLAID_CLIENT_NAME } };
+}
+
+export function loadPlaidConfig(env: object): PlaidConfigResult {
+  return keptFor(env, parsePlaidConfig);
+}
+
+/** Limits on moving money, whatever the upstreams allow. */
+export interface FundingConfig {
+  /** The most one transfer may move: a decimal string of at most 2 places. */
+  maxTransferAmount: string;
+}
+
+export type FundingConfigResult = { ok: true; funding: FundingConfig } | Unusable;
+
+const FundingEnvSchema = z.object({
+  MAX_TRANSFER_AMOUNT: z._default(
+    z.string().check(z.refine((text) => isDecimal(text, MONEY_PLACES) && compareDecimals(text, "0") > 0)),
+    DEFAULT_MAX_TRANSFER_AMOUNT,
+  ),
+});
+
+function parseFundingConfig(env: object): FundingConfigResult {
+  const parsed = parseEnv(FundingEnvSchema, env);
+  return parsed.ok ? { ok: true, funding: { maxTransferAmount: parsed.vars.MAX_TRANSFER_AMOUNT } } : parsed;
+}
+
+export function loadFundingConfig(env: object): FundingConfigResult {
+  return keptFor(env, parseFundingConfig);
 }

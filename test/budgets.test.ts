@@ -2,9 +2,10 @@
 // per cold start, and for the brokerage routes D1 round trips and Broker API calls (issue 17). Timings vary from machine to machine; these counts do not. `npm run bench`
 // reports the same counts; the bundle-size budget is `npm run size`.
 import { describe, expect, it } from "vitest";
-import { accountActive, accountCreated } from "./fixtures/broker";
+import { accountActive, accountCreated, notionalMarketOrderAccepted } from "./fixtures/broker";
 import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
 import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
+import { accountHolder } from "./support/funding";
 import type { Reply } from "./support/fake-upstream";
 import { ownPool } from "./support/own-pool";
 import { apiWith, jsonInit, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
@@ -83,5 +84,24 @@ describe("brokerage: D1 round trips and Broker API calls per route", () => {
     for (let i = 0; i < 5; i++) expect((await user.call("/platform/accounts/me")).status).toBe(200);
     expect(trips).toEqual(Array(5).fill(["INSERT INTO audit_events"]));
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+  });
+});
+
+describe("funding and trading: D1 round trips and Broker API calls", () => {
+  it("an order: 1 Broker call; its replay: 0 Broker calls, 3 D1 round trips (the account, the key in one batch, the audit row)", async () => {
+    const { db, trips } = observedDb();
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 200, body: notionalMarketOrderAccepted }] }, { vars: { DB: db } });
+    const order = { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" };
+    const key = crypto.randomUUID();
+    expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
+    trips.length = 0;
+    expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
+    expect(trips).toEqual([
+      ["SELECT * FROM"],
+      ["DELETE FROM idempotency_keys", "DELETE FROM idempotency_keys", "INSERT INTO idempotency_keys", "SELECT request_hash, state,"],
+      ["INSERT INTO audit_events"],
+    ]);
   });
 });

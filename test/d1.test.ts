@@ -51,6 +51,8 @@ describe("D1 schema", () => {
       ["resource_id", 0],
       ["created_at", 0],
       ["expires_at", 0],
+      ["holder", 0],
+      ["held_until", 0],
     ]);
     const { results: indexes } = await env.DB.prepare(
       "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -64,7 +66,7 @@ describe("D1 schema", () => {
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const { results } = await env.DB.prepare("SELECT name FROM d1_migrations").all();
-    expect(results).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }]);
+    expect(results).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }, { name: "0003_idempotency_holder.sql" }]);
   });
 
   it("holds at most a tax id's last 4 digits: a whole tax id, or anything but 4 digits, is refused", async () => {

@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { accountActive, tradeAccount } from "./fixtures/broker";
+import { plaidLinkTokenCreated } from "./fixtures/plaid";
 import { adminGetUserResult, authenticationResult, RECORDED } from "./fixtures/cognito";
 import { answerCognitoInIsolate } from "./support/cognito-in-isolate";
 import { limitersInIsolate } from "./support/limiters-in-isolate";
@@ -15,6 +16,7 @@ const RUNS = 4_000;
 const CLIENT_SECRET = "fuzz-client-secret-value";
 const AWS_SECRET = "fuzz-aws-secret-access-key";
 const BROKER_SECRET = "fuzz-broker-api-secret";
+const PLAID_SECRET = "fuzz-plaid-secret-value";
 /** 5xx answers that are correct for an upstream fault; anything else 5xx is a bug. */
 const UPSTREAM_FAULT_CODES = new Set(["upstream_error", "upstream_unavailable", "upstream_timeout", "jwks_unavailable"]);
 
@@ -71,6 +73,8 @@ beforeAll(async () => {
     "PATCH /broker/v1/accounts/{id}": [{ status: 200, body: accountActive }],
     "POST /broker/v1/accounts/{id}/actions/close": [{ status: 204 }],
     "GET /broker/v1/trading/accounts/{id}/account": [{ status: 200, body: tradeAccount }],
+    // Plaid, under the same origin: the link token needs no brokerage account.
+    "POST /plaid/link/token/create": [{ status: 200, body: plaidLinkTokenCreated }],
   });
   vars = {
     COGNITO_ENDPOINT: `${COGNITO}/`,
@@ -80,6 +84,9 @@ beforeAll(async () => {
     BROKER_API_URL: `${COGNITO}/broker`,
     APCA_BROKER_API_KEY: "fuzz-broker-key",
     APCA_BROKER_API_SECRET: BROKER_SECRET,
+    PLAID_CLIENT_ID: "fuzz-plaid-client",
+    PLAID_SECRET: PLAID_SECRET,
+    PLAID_API_URL: `${COGNITO}/plaid`,
     ...limitersInIsolate(),
   };
   validToken = await sign(key, accessClaims(verifierConfig(vars)));
@@ -164,7 +171,7 @@ describe("fuzzing every route", () => {
           if (!(problem.title && problem.detail && problem.code)) fail("a problem without title, detail or code");
           if (res.status >= 500 && !UPSTREAM_FAULT_CODES.has(problem.code)) fail("a 5xx that is no upstream fault");
         }
-        for (const secret of [CLIENT_SECRET, AWS_SECRET, BROKER_SECRET, "Exception", "stack"]) if (answer.includes(secret)) fail(`an answer with ${secret}`);
+        for (const secret of [CLIENT_SECRET, AWS_SECRET, BROKER_SECRET, PLAID_SECRET, "Exception", "stack"]) if (answer.includes(secret)) fail(`an answer with ${secret}`);
         if (req.body.length >= 8 && res.status >= 400 && answer.includes(req.body)) fail("an answer echoing the body");
       }),
       { numRuns: RUNS },
@@ -180,7 +187,7 @@ describe("fuzzing every route", () => {
       } catch {
         return true;
       }
-      return [CLIENT_SECRET, AWS_SECRET, BROKER_SECRET, STRONG_PASSWORD, validToken].some((secret) => line.includes(secret));
+      return [CLIENT_SECRET, AWS_SECRET, BROKER_SECRET, PLAID_SECRET, STRONG_PASSWORD, validToken].some((secret) => line.includes(secret));
     });
     expect(badLines).toEqual([]);
   });

@@ -46,7 +46,7 @@ export interface NewAccount {
 export type ContactChange = Partial<Omit<NewAccount["contact"], "email_address">>;
 
 /** A decimal string as the Broker API writes amounts ("1000", "100.0", "-5.25"): never a number. */
-const Decimal = z.string().check(z.regex(/^-?\d+(\.\d+)?$/));
+export const Decimal = z.string().check(z.regex(/^-?\d+(\.\d+)?$/));
 
 /** What this API reads of an Account (the status is any string: the Broker API's enum grows). */
 const AccountAnswer = z.object({
@@ -86,14 +86,14 @@ export const TradeAccountAnswer = z.object({
   account_blocked: z.optional(z.boolean()),
 });
 
-function read<T extends z.ZodMiniType>(schema: T, answer: unknown, action: string): z.infer<T> {
+export function read<T extends z.ZodMiniType>(schema: T, answer: unknown, action: string): z.infer<T> {
   const parsed = schema.safeParse(answer);
   if (!parsed.success) throw unusableAnswer(BROKER_API, `${action} answered a body that is not its documented shape`);
   return parsed.data;
 }
 
 /** Account ids go into paths: only a UUID, as the Broker API makes them, is put in one. */
-function pathId(id: string): string {
+export function pathId(id: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw unusableAnswer(BROKER_API, "an account id is not a UUID");
   return id;
 }

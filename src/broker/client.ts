@@ -3,7 +3,7 @@ import { isFailure } from "../failures";
 import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
 import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
-import { BROKER_API, BrokerError, fieldsNamedIn } from "./errors";
+import { BROKER_API, BrokerError, fieldsNamedIn, refusalIn } from "./errors";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -60,7 +60,7 @@ export class BrokerClient {
       if (response.status >= 500 && code === undefined) throw unusableAnswer(BROKER_API, `${action} answered HTTP ${response.status} without a Broker API error`);
       // Some 400s and 403s are declared as a plain string body.
       const message = isJsonObject(parsed) && typeof parsed.message === "string" ? parsed.message : text;
-      throw new BrokerError(action, response.status, code, fieldsNamedIn(message), response.status === 429 ? secondsUntilReset(response) : undefined);
+      throw new BrokerError(action, response.status, code, fieldsNamedIn(message), response.status === 429 ? secondsUntilReset(response) : undefined, refusalIn(message));
     }
     record();
     return parsed;

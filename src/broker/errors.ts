@@ -52,6 +52,26 @@ export function fieldsNamedIn(message: string): NameableField[] {
   return FIELD_PATTERNS.filter(({ pattern }) => pattern.test(message)).map(({ field }) => field);
 }
 
+/**
+ * Why the Broker API refused an order or a transfer, as far as its message says so in words we know:
+ * each a fixed sentence of ours, matched on the message (never passed on).
+ */
+const REFUSALS = [
+  { pattern: /insufficient buying power/i, reason: "The account's buying power is not enough for this order." },
+  { pattern: /insufficient qty|insufficient quantity|not allowed to short/i, reason: "The account does not hold enough shares for this order." },
+  { pattern: /not tradable|not active|asset .*not found|could not find asset/i, reason: "The asset is not tradable." },
+  { pattern: /not fractionable|fractional/i, reason: "The asset cannot be traded in fractions: use a whole quantity." },
+  { pattern: /market (is )?closed|outside (of )?market hours/i, reason: "The market is closed for this order's time in force." },
+  { pattern: /insufficient funds|insufficient balance/i, reason: "The account does not have enough cash for this." },
+] as const;
+
+export type Refusal = (typeof REFUSALS)[number]["reason"];
+
+/** Our sentence for the refusal `message` describes, if any. */
+export function refusalIn(message: string): Refusal | undefined {
+  return REFUSALS.find(({ pattern }) => pattern.test(message))?.reason;
+}
+
 /** The Broker API answered with an error: `{"code": 40010001, "message": "..."}` and an HTTP status. */
 export class BrokerError extends Error {
   override name = "BrokerError";
@@ -62,13 +82,16 @@ export class BrokerError extends Error {
   readonly fields: NameableField[];
   /** For a 429: seconds until its window resets (X-RateLimit-Reset), when it said. */
   readonly retryAfterSeconds: number | undefined;
+  /** Why it refused, in our words, when its message said so in words we know. */
+  readonly refusal: Refusal | undefined;
 
-  constructor(action: string, httpStatus: number, code: number | undefined, fields: NameableField[], retryAfterSeconds?: number) {
+  constructor(action: string, httpStatus: number, code: number | undefined, fields: NameableField[], retryAfterSeconds?: number, refusal?: Refusal) {
     // The log's text: never the Broker API's message, which may repeat what was sent.
     super(`${action} answered HTTP ${httpStatus}, code ${code ?? "none"}${fields.length ? `, naming ${fields.join(", ")}` : ""}`);
     this.httpStatus = httpStatus;
     this.code = code;
     this.fields = fields;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.refusal = refusal;
   }
 }

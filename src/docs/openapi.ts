@@ -6,6 +6,7 @@ import { Failure, FAILURES, type FailureCode, type FieldError } from "../failure
 import { problemBody, problemType, type ProblemBody } from "../middleware/error-handler";
 import { accountDocs } from "./routes/account";
 import { brokerageDocs } from "./routes/brokerage";
+import { fundingDocs } from "./routes/funding";
 import { mfaDocs } from "./routes/mfa";
 import { passwordDocs } from "./routes/password";
 import { rootDocs } from "./routes/root";
@@ -25,6 +26,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "mfa", description: "Authenticator-app (TOTP) multi-factor authentication", docs: mfaDocs },
   { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: accountDocs },
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
+  { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
 ];
 
 export interface Operation extends RouteDoc {
@@ -98,6 +100,22 @@ function problemExamples() {
   return examples;
 }
 
+/** Hono's `/transfers/:id` as OpenAPI writes it: `/transfers/{id}`. */
+export const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
+
+/** The path's own parameters (each a segment, required), then the query's. */
+function parametersOf(op: Operation) {
+  const inPath = [...op.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
+  const inQuery = Object.entries(op.query ?? {}).map(([name, param]) => ({
+    name,
+    in: "query",
+    required: false,
+    description: param.description,
+    schema: { type: "string", ...(param.enum ? { enum: param.enum } : {}) },
+  }));
+  return [...inPath, ...inQuery];
+}
+
 function operation(op: Operation) {
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(op.responses)) {
@@ -113,17 +131,7 @@ function operation(op: Operation) {
     tags: [op.tag],
     summary: op.summary,
     ...(op.auth ? { security: [{ bearer: [] }] } : {}),
-    ...(op.query
-      ? {
-          parameters: Object.entries(op.query).map(([name, param]) => ({
-            name,
-            in: "query",
-            required: false,
-            description: param.description,
-            schema: { type: "string", enum: param.enum },
-          })),
-        }
-      : {}),
+    ...(parametersOf(op).length > 0 ? { parameters: parametersOf(op) } : {}),
     ...(op.body
       ? {
           requestBody: {
@@ -138,7 +146,7 @@ function operation(op: Operation) {
 
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operation(op);
+  for (const op of OPERATIONS) (paths[openApiPath(op.path)] ??= {})[op.method] = operation(op);
   return {
     openapi: "3.1.0",
     info: {

@@ -16,7 +16,7 @@ export interface RouteDoc {
   summary: string;
   /** Needs a bearer access token. */
   auth?: boolean;
-  query?: Record<string, { description: string; enum: string[] }>;
+  query?: Record<string, { description: string; enum?: string[] }>;
   body?: BodyDoc & { required: boolean };
   responses: Record<number, { description: string; body?: BodyDoc }>;
   /** Every problem the route can answer; grouped by status in the document. */

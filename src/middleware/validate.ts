@@ -1,4 +1,6 @@
 import { zValidator } from "@hono/zod-validator";
+import type { Context, Env as HonoEnv } from "hono";
+import { createMiddleware } from "hono/factory";
 import type * as z from "zod/mini";
 import { Failure, type FieldError } from "../failures";
 
@@ -22,3 +24,16 @@ function validator<Target extends "json" | "query">(target: Target) {
 /** The JSON body, parsed by parseJsonBody, checked against `schema`. */
 export const validJson = validator("json");
 export const validQuery = validator("query");
+
+/**
+ * The JSON body checked against the schema `schemaOf` picks for this request: one made from the
+ * settings (a transfer's maximum), or one of two bodies told apart by a field, so that each gets
+ * its own field errors (a union would name none).
+ */
+export function validJsonBy<E extends HonoEnv, T extends z.ZodMiniType>(schemaOf: (c: Context<E>, body: unknown) => T) {
+  return createMiddleware<E, string, { in: { json: z.input<T> }; out: { json: z.output<T> } }>(async (c, next) => {
+    // Parsed already by parseJsonBody (cached); no body reads as {}, as the validator reads it.
+    const body: unknown = await c.req.json().catch(() => ({}));
+    return validJson(schemaOf(c, body))(c as never, next);
+  });
+}

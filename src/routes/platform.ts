@@ -5,6 +5,7 @@ import { noStore } from "../middleware/no-store";
 import { limitPerAddress } from "../middleware/rate-limit";
 import { accountRoutes } from "./account";
 import { brokerageRoutes } from "./brokerage";
+import { fundingRoutes } from "./funding";
 import type { PlatformEnv } from "./env";
 import { mfaRoutes } from "./mfa";
 import { passwordRoutes } from "./password";
@@ -23,4 +24,5 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", passwordRoutes)
   .route("/", mfaRoutes)
   .route("/", accountRoutes)
-  .route("/", brokerageRoutes);
+  .route("/", brokerageRoutes)
+  .route("/", fundingRoutes);

@@ -33,7 +33,7 @@ const UserId = text("cognito_user_id").check(
 );
 
 /** An authenticator app's code: 6 digits (Cognito's VerifySoftwareToken takes nothing else). */
-const TotpCode = text("code").check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
+export const TotpCode = text("code").check(z.trim(), z.regex(/^\d{6}$/, { error: "code must be 6 digits" }));
 
 /** Cognito's challenge Session (20 to 2048 characters, its API model), sealed by this API (a dot and 43 more). */
 const ChallengeSession = text("session").check(

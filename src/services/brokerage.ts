@@ -225,14 +225,14 @@ async function createOrFind(broker: BrokerAccounts, account: NewAccount, email: 
 }
 
 /** The user's row with a Broker account, or 404. */
-async function recordOf(db: D1Database, sub: string): Promise<AccountRecord & { broker_account_id: string }> {
+export async function recordOf(db: D1Database, sub: string): Promise<AccountRecord & { broker_account_id: string }> {
   const record = await db.prepare("SELECT * FROM brokerage_accounts WHERE sub = ?").bind(sub).first<AccountRecord>();
   if (!record?.broker_account_id) throw new Failure("brokerage_account_not_found");
   return record as AccountRecord & { broker_account_id: string };
 }
 
 /** Keeps D1's status the one last seen, written only when it changed. */
-async function noteStatus(db: D1Database, record: AccountRecord, account: Account, now: number): Promise<void> {
+export async function noteStatus(db: D1Database, record: AccountRecord, account: Account, now: number): Promise<void> {
   if (record.status === account.status && record.account_number === (account.account_number ?? null)) return;
   await db
     .prepare("UPDATE brokerage_accounts SET status = ?, account_number = ?, updated_at = ? WHERE sub = ?")

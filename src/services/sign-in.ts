@@ -64,17 +64,33 @@ export interface StepUp {
 }
 
 /**
- * The one re-authentication of this API, for every change of who controls the account (and, next,
- * every movement of money out): proves that the signed-in user knows the password, and the TOTP code
- * when TOTP is on. Cognito checks a TOTP code only inside a sign-in, so this signs in anew as the
- * token's own user and returns that sign-in's access token.
+ * What a missing part of the proof answers, naming it in `errors`: a field to fix on the account's
+ * routes (400 validation_failed), a step up asked for when money moves out (403 step_up_required).
  */
-export async function reauthenticate(pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge">, user: SignedInUser, proof: StepUp): Promise<string> {
+export type MissingProof = "validation_failed" | "step_up_required";
+
+function missingProof(part: "password" | "code", as: MissingProof): Failure {
+  const message = part === "password" ? "password is required to confirm it is you" : "code is required: TOTP is on for this account";
+  return new Failure(as, { errors: [{ field: part, message }] });
+}
+
+/**
+ * The one re-authentication of this API, for every change of who controls the account and every
+ * movement of money out: proves that the signed-in user knows the password, and the TOTP code when
+ * TOTP is on. Cognito checks a TOTP code only inside a sign-in, so this signs in anew as the token's
+ * own user and returns that sign-in's access token. A missing password is refused before Cognito is
+ * asked; a missing code once the password has proved right.
+ */
+export async function reauthenticate(
+  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge">,
+  user: SignedInUser,
+  proof: Partial<StepUp>,
+  missingAs: MissingProof = "validation_failed",
+): Promise<string> {
+  if (proof.password === undefined) throw missingProof("password", missingAs);
   const outcome = await signInWithPassword(pool, user.username, proof.password);
   if (outcome.kind === "signed_in") return outcome.result.AccessToken;
-  if (proof.code === undefined) {
-    throw new Failure("validation_failed", { errors: [{ field: "code", message: "code is required: TOTP is on for this account" }] });
-  }
+  if (proof.code === undefined) throw missingProof("code", missingAs);
   return (await answerTotp(pool, user.username, outcome.challengeSession, proof.code)).AccessToken;
 }
 

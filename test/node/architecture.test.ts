@@ -23,7 +23,7 @@ function imports(): { file: string; imported: string[] }[] {
 
 const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/"];
 const ABOVE_CLIENTS = ["hono", "middleware/", "services/", "routes/", "docs/", "index"];
-const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "log"];
+const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "log", "decimal"];
 
 /** For each area: what its modules must not import (by prefix). */
 const FORBIDDEN: [area: string, forbidden: string[]][] = [

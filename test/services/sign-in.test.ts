@@ -103,6 +103,22 @@ describe("reauthenticate", () => {
     await expect(reauthenticate(pool, user, { password: "pw" })).rejects.toMatchObject({ name: "Failure", code: "validation_failed", errors: [{ field: "code", message: "code is required: TOTP is on for this account" }] });
   });
 
+  it("asks for a step up instead when money moves out: 403 naming the password (no sign-in) or the code", async () => {
+    const { pool, calls } = fakePool({ passwordAuth: [totpChallenge()] });
+    await expect(reauthenticate(pool, user, {}, "step_up_required")).rejects.toMatchObject({
+      name: "Failure",
+      code: "step_up_required",
+      errors: [{ field: "password", message: "password is required to confirm it is you" }],
+    });
+    expect(calls).toEqual([]);
+    await expect(reauthenticate(pool, user, { password: "pw" }, "step_up_required")).rejects.toMatchObject({
+      name: "Failure",
+      code: "step_up_required",
+      errors: [{ field: "code", message: "code is required: TOTP is on for this account" }],
+    });
+    expect(calls).toEqual([{ action: "passwordAuth", args: ["sub-1", "pw"] }]);
+  });
+
   it("tells a wrong password, a wrong code and a spent session apart", async () => {
     const wrongPassword = fakePool({ passwordAuth: [fails("NotAuthorizedException", "Incorrect username or password.")] });
     await expect(reauthenticate(wrongPassword.pool, user, { password: "pw", code: "123456" })).rejects.toMatchObject({ name: "Failure", code: "invalid_credentials" });

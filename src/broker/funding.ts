@@ -1,0 +1,90 @@
+// The Broker API's funding calls this API makes (ACH relationships, ACH transfers), and the parts of
+// their answers it reads. A bank account number is read only to keep its last 4: the whole number
+// never leaves this module.
+import * as z from "zod/mini";
+import { Decimal, pathId, read } from "./accounts";
+import type { BrokerClient } from "./client";
+
+/** Bank details as the Broker API takes them, or a Plaid processor token (Alpaca reads the bank from Plaid). */
+export type NewRelationship =
+  | { account_owner_name: string; bank_account_type: "CHECKING" | "SAVINGS"; bank_account_number: string; bank_routing_number: string; nickname?: string }
+  | { processor_token: string };
+
+/** An ACH relationship, its bank account number cut to the last 4 on reading. */
+const RelationshipAnswer = z.pipe(
+  z.object({
+    id: z.string().check(z.minLength(1)),
+    account_id: z.optional(z.string()),
+    status: z.string(),
+    nickname: z.nullish(z.string()),
+    // "" when the link came through Plaid.
+    bank_account_type: z.nullish(z.string()),
+    account_mask: z.nullish(z.string()),
+    bank_account_number: z.nullish(z.string()),
+    created_at: z.string(),
+  }),
+  z.transform(({ bank_account_number, account_mask, ...relationship }) => ({
+    ...relationship,
+    account_number_last4: (account_mask ?? bank_account_number ?? "").slice(-4) || null,
+  })),
+);
+
+export type Relationship = z.output<typeof RelationshipAnswer>;
+
+const TransferAnswer = z.object({
+  id: z.string().check(z.minLength(1)),
+  account_id: z.optional(z.string()),
+  relationship_id: z.nullish(z.string()),
+  status: z.string(),
+  amount: Decimal,
+  direction: z.enum(["INCOMING", "OUTGOING"]),
+  created_at: z.string(),
+});
+
+export type Transfer = z.infer<typeof TransferAnswer>;
+
+export interface NewTransfer {
+  relationshipId: string;
+  amount: string;
+  direction: "INCOMING" | "OUTGOING";
+}
+
+/** The funding calls of one account, bound to one request. */
+export class BrokerFunding {
+  readonly #client: BrokerClient;
+
+  constructor(client: BrokerClient) {
+    this.#client = client;
+  }
+
+  /** Not idempotent (the Broker API has no key for it): never retried. */
+  async createRelationship(accountId: string, relationship: NewRelationship): Promise<Relationship> {
+    const answer = await this.#client.call("CreateAchRelationship", "POST", `/v1/accounts/${pathId(accountId)}/ach_relationships`, relationship);
+    return read(RelationshipAnswer, answer, "CreateAchRelationship");
+  }
+
+  async relationships(accountId: string): Promise<Relationship[]> {
+    const answer = await this.#client.call("ListAchRelationships", "GET", `/v1/accounts/${pathId(accountId)}/ach_relationships`);
+    return read(z.array(RelationshipAnswer), answer, "ListAchRelationships");
+  }
+
+  async deleteRelationship(accountId: string, relationshipId: string): Promise<void> {
+    await this.#client.call("DeleteAchRelationship", "DELETE", `/v1/accounts/${pathId(accountId)}/ach_relationships/${pathId(relationshipId)}`);
+  }
+
+  /** An ACH transfer. Never retried: the Broker API has no idempotency for transfers (services/funding.ts reconciles). */
+  async createTransfer(accountId: string, transfer: NewTransfer): Promise<Transfer> {
+    const body = { transfer_type: "ach", relationship_id: transfer.relationshipId, amount: transfer.amount, direction: transfer.direction };
+    return read(TransferAnswer, await this.#client.call("CreateTransfer", "POST", `/v1/accounts/${pathId(accountId)}/transfers`, body), "CreateTransfer");
+  }
+
+  /** Newest first, `limit` from `offset` (the Broker API pages transfers so; `[]` is the end). */
+  async transfers(accountId: string, page: { limit: number; offset: number; direction?: "INCOMING" | "OUTGOING" }): Promise<Transfer[]> {
+    const query = new URLSearchParams({ limit: String(page.limit), offset: String(page.offset), ...(page.direction ? { direction: page.direction } : {}) });
+    return read(z.array(TransferAnswer), await this.#client.call("ListTransfers", "GET", `/v1/accounts/${pathId(accountId)}/transfers?${query}`), "ListTransfers");
+  }
+
+  async cancelTransfer(accountId: string, transferId: string): Promise<void> {
+    await this.#client.call("CancelTransfer", "DELETE", `/v1/accounts/${pathId(accountId)}/transfers/${pathId(transferId)}`);
+  }
+}

@@ -1,0 +1,151 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { Hono } from "hono/tiny";
+import { routePath } from "hono/route";
+import { keptFor } from "../isolate";
+import { withBroker } from "../middleware/broker";
+import { requireIdempotencyKey, withMoney, type MoneyVariables } from "../middleware/money";
+import { limit, passwordGuessCounter } from "../middleware/rate-limit";
+import { requireAuth, type AuthVariables } from "../middleware/require-auth";
+import { validJson, validJsonBy, validQuery } from "../middleware/validate";
+import type { BrokerVariables } from "../middleware/broker";
+import type { FundingConfig } from "../config";
+import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
+import { activity, auditRefusal, type Actor, type AuditAction } from "../services/audit";
+import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
+import { fingerprint, fingerprintKey, IdempotencyKeys, type KeyUse } from "../services/idempotency";
+import { reauthenticate } from "../services/sign-in";
+import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
+import type { PlatformEnv } from "./env";
+
+type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables };
+type MoneyContext = Context<MoneyEnv>;
+
+/** The signed-in user of a request, as the audit trail names them. */
+const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId") });
+
+function desk(c: MoneyContext): MoneyDesk {
+  const db = c.get("db");
+  return {
+    db,
+    accounts: c.get("broker"),
+    funding: c.get("funding"),
+    trading: c.get("trading"),
+    plaid: c.get("plaid"),
+    keys: new IdempotencyKeys(db, Date.now, c.get("config").requestBudgetMs),
+    now: Date.now,
+  };
+}
+
+/** One fingerprint key per isolate, from the Broker API secret (services/idempotency.ts). */
+const fingerprintKeyOf = (config: MoneyVariables["brokerConfig"]) => fingerprintKey(config.secret);
+
+/**
+ * This request's use of its Idempotency-Key: the user's, fingerprinted by the route and the body
+ * without the step up (a retry with a corrected code is the same request).
+ */
+async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
+  const { password: _, code: __, ...request } = body as Record<string, unknown>;
+  const hash = await fingerprint(await keptFor(c.get("brokerConfig"), fingerprintKeyOf), `${c.req.method} ${routePath(c, -1)}`, request);
+  return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
+}
+
+/** The stored answer's exact bytes: a replay differs from the first answer in its request id only. */
+const created = (c: MoneyContext, answer: Created) => c.body(answer.body, 201, { "content-type": "application/json" });
+
+/**
+ * The step up of money moving out (services/sign-in.ts reauthenticate): a missing password or code
+ * is 403 step_up_required; a password sent counts as a password guess of the user's.
+ */
+function stepUp(c: MoneyContext, proof: { password?: string; code?: string }) {
+  return async () => {
+    if (proof.password !== undefined) await passwordGuessCounter(c, c.get("user").sub)();
+    await reauthenticate(c.get("cognito"), c.get("user"), proof, "step_up_required");
+  };
+}
+
+/** Per user: transfers 10 a minute, orders 60 (wrangler.toml); reads and bank links share the brokerage counter, per route. */
+const transfersLimit = limit<MoneyEnv>({ counter: "TRANSFER_RATE_LIMITER", key: (c) => c.get("user").sub, detail: "Too many transfers for this account; retry later." });
+const ordersLimit = limit<MoneyEnv>({ counter: "ORDER_RATE_LIMITER", key: (c) => c.get("user").sub, detail: "Too many orders for this account; retry later." });
+const perUser = (route: string) => limit<MoneyEnv>({ counter: "BROKERAGE_RATE_LIMITER", key: (c) => `${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." });
+
+/** A transfer's body, with MAX_TRANSFER_AMOUNT: one schema per settings object, so per isolate. */
+const transferSchemaOf = (config: FundingConfig) => transferRequest(config.maxTransferAmount);
+
+/**
+ * Writes the audit row of a request refused before its flow ran (a body, a key, a limit, a missing
+ * setting): every request of these routes has its row, once.
+ */
+function recordRefusals(action: AuditAction) {
+  return createMiddleware<MoneyEnv>(async (c, next) => {
+    await next();
+    if (c.error) await auditRefusal(c.get("db"), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+  });
+}
+
+/** What every money route runs first: D1 and the Broker API, the user, then its audit row for refusals. */
+const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, recordRefusals(action)] as const;
+
+/**
+ * Bank links, transfers, orders and positions of the signed-in user's own brokerage account, and
+ * the user's activity. No route takes an account id; every id in a path is looked up under the
+ * user's account, so another account's id answers as an unknown one.
+ */
+export const fundingRoutes = new Hono<MoneyEnv>()
+  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
+    const request = c.req.valid("json");
+    return created(c, await createBankLink(desk(c), actor(c), await keyUse(c, request), request));
+  })
+  .get("/accounts/me/bank-links", ...money("bank_link.list"), perUser("bank_link.list"), async (c) => {
+    return c.json({ bank_links: await bankLinks(desk(c), actor(c)) }, 200);
+  })
+  .delete("/accounts/me/bank-links/:id", ...money("bank_link.delete"), perUser("bank_link.delete"), validJson(MoneyStepUp), async (c) => {
+    await deleteBankLink(desk(c), actor(c), c.req.param("id"), stepUp(c, c.req.valid("json")));
+    return c.body(null, 204);
+  })
+  .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
+    return c.json(await plaidLinkToken(desk(c), actor(c)), 200);
+  })
+  .post("/accounts/me/transfers", ...money("transfer.create"), transfersLimit, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
+    const request = c.req.valid("json");
+    const { password, code, ...transfer } = request;
+    return created(c, await createTransfer(desk(c), actor(c), await keyUse(c, request), transfer, stepUp(c, { password, code })));
+  })
+  .get("/accounts/me/transfers", ...money("transfer.list"), perUser("transfer.list"), validQuery(CursorQuery), async (c) => {
+    const page = await transfers(desk(c), actor(c), c.req.valid("query").cursor);
+    return c.json({ transfers: page.items, next_cursor: page.next_cursor }, 200);
+  })
+  .get("/accounts/me/transfers/:id", ...money("transfer.read"), perUser("transfer.read"), async (c) => {
+    return c.json(await transfer(desk(c), actor(c), c.req.param("id")), 200);
+  })
+  .delete("/accounts/me/transfers/:id", ...money("transfer.cancel"), transfersLimit, async (c) => {
+    await cancelTransfer(desk(c), actor(c), c.req.param("id"));
+    return c.body(null, 204);
+  })
+  .post("/accounts/me/orders", ...money("order.create"), ordersLimit, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
+    const request = c.req.valid("json");
+    return created(c, await placeOrder(desk(c), actor(c), await keyUse(c, request), request));
+  })
+  .get("/accounts/me/orders", ...money("order.list"), perUser("order.list"), validQuery(OrderListQuery), async (c) => {
+    const { status = "open", cursor } = c.req.valid("query");
+    const page = await orders(desk(c), actor(c), status, cursor);
+    return c.json({ orders: page.items, next_cursor: page.next_cursor }, 200);
+  })
+  .get("/accounts/me/orders/:id", ...money("order.read"), perUser("order.read"), async (c) => {
+    return c.json(await order(desk(c), actor(c), c.req.param("id")), 200);
+  })
+  .delete("/accounts/me/orders/:id", ...money("order.cancel"), ordersLimit, async (c) => {
+    await cancelOrder(desk(c), actor(c), c.req.param("id"));
+    return c.body(null, 204);
+  })
+  .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
+    return c.json({ positions: await positions(desk(c), actor(c)) }, 200);
+  })
+  .delete("/accounts/me/positions/:symbol", ...money("position.close"), ordersLimit, validJson(MoneyStepUp), async (c) => {
+    const symbol = c.req.param("symbol").toUpperCase();
+    return c.json(await closePosition(desk(c), actor(c), symbol, stepUp(c, c.req.valid("json"))), 200);
+  })
+  .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
+    const page = await activity(c.get("db"), actor(c), c.req.valid("query").cursor);
+    return c.json({ events: page.items, next_cursor: page.next_cursor }, 200);
+  });

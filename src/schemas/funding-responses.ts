@@ -1,0 +1,82 @@
+// The funding and trading routes' answers, for the OpenAPI document: amounts, quantities and prices
+// as decimal strings, bank accounts as their last 4 digits.
+import * as z from "zod/mini";
+
+const Decimal = z.string().check(z.regex(/^-?\d+(\.\d+)?$/));
+
+export const BankLinkResponse = z.object({
+  id: z.string(),
+  /** QUEUED, then APPROVED (transfers need it), or REJECTED, CANCEL_REQUESTED... */
+  status: z.string(),
+  nickname: z.nullable(z.string()),
+  bank_account_type: z.nullable(z.string()),
+  account_number_last4: z.nullable(z.string().check(z.maxLength(4))),
+  created_at: z.string(),
+});
+
+export const BankLinksResponse = z.object({ bank_links: z.array(BankLinkResponse) });
+
+export const LinkTokenResponse = z.object({ link_token: z.string(), expiration: z.string() });
+
+export const TransferResponse = z.object({
+  id: z.string(),
+  /** QUEUED -> PENDING -> SENT_TO_CLEARING -> APPROVED -> COMPLETE; or REJECTED, CANCELED, RETURNED. */
+  status: z.string(),
+  amount: Decimal,
+  direction: z.enum(["INCOMING", "OUTGOING"]),
+  created_at: z.string(),
+});
+
+export const TransfersResponse = z.object({ transfers: z.array(TransferResponse), next_cursor: z.nullable(z.string()) });
+
+export const OrderResponse = z.object({
+  id: z.string(),
+  client_order_id: z.string(),
+  status: z.string(),
+  symbol: z.string(),
+  side: z.string(),
+  type: z.string(),
+  time_in_force: z.string(),
+  qty: z.nullable(Decimal),
+  notional: z.nullable(Decimal),
+  filled_qty: z.nullable(Decimal),
+  filled_avg_price: z.nullable(Decimal),
+  limit_price: z.nullable(Decimal),
+  stop_price: z.nullable(Decimal),
+  created_at: z.string(),
+});
+
+export const OrdersResponse = z.object({ orders: z.array(OrderResponse), next_cursor: z.nullable(z.string()) });
+
+export const PositionsResponse = z.object({
+  positions: z.array(
+    z.object({
+      symbol: z.string(),
+      qty: Decimal,
+      qty_available: z.nullable(Decimal),
+      side: z.string(),
+      avg_entry_price: Decimal,
+      market_value: z.nullable(Decimal),
+      cost_basis: Decimal,
+      unrealized_pl: z.nullable(Decimal),
+      unrealized_plpc: z.nullable(Decimal),
+      current_price: z.nullable(Decimal),
+    }),
+  ),
+});
+
+export const ActivityResponse = z.object({
+  events: z.array(
+    z.object({
+      id: z.string(),
+      action: z.string(),
+      outcome: z.string(),
+      idempotency_key: z.nullable(z.string()),
+      amount: z.nullable(Decimal),
+      symbol: z.nullable(z.string()),
+      request_id: z.string(),
+      at: z.string(),
+    }),
+  ),
+  next_cursor: z.nullable(z.string()),
+});

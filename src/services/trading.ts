@@ -1,0 +1,164 @@
+// Orders and positions of the signed-in user's own brokerage account (see services/funding.ts for
+// the account, ownership and idempotency rules). An order's client_order_id is derived from the user
+// and the Idempotency-Key, so the Broker API's own uniqueness refuses a second order for one key.
+import { BrokerError } from "../broker/errors";
+import type { NewOrder, Order, Position } from "../broker/trading";
+import { Failure } from "../failures";
+import { audited, type Actor } from "./audit";
+import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
+import { activeAccount, createOnce, knownShape, PAGE_SIZE, type Created, type MoneyDesk, type Page, type StepUpCheck } from "./funding";
+import { clientOrderId, type KeyUse } from "./idempotency";
+
+/** An order as the user asks for it: the Broker API's fields, without the client_order_id (ours to make). */
+export type OrderRequest = Omit<NewOrder, "client_order_id">;
+
+export interface OrderView {
+  id: string;
+  client_order_id: string;
+  status: string;
+  symbol: string;
+  side: string;
+  type: string;
+  time_in_force: string;
+  qty: string | null;
+  notional: string | null;
+  filled_qty: string | null;
+  filled_avg_price: string | null;
+  limit_price: string | null;
+  stop_price: string | null;
+  created_at: string;
+}
+
+function orderView(order: Order): OrderView {
+  return {
+    id: order.id,
+    client_order_id: order.client_order_id,
+    status: order.status,
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type,
+    time_in_force: order.time_in_force,
+    qty: order.qty ?? null,
+    notional: order.notional ?? null,
+    filled_qty: order.filled_qty ?? null,
+    filled_avg_price: order.filled_avg_price ?? null,
+    limit_price: order.limit_price ?? null,
+    stop_price: order.stop_price ?? null,
+    created_at: order.created_at,
+  };
+}
+
+/** The Broker API refused: 422 order_rejected, with its reason in our words where it gave one we know. */
+function rejected(error: BrokerError): Failure {
+  return new Failure("order_rejected", { ...(error.refusal ? { detail: `The broker rejected the order: ${error.refusal}` } : {}), cause: error });
+}
+
+const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
+
+/** The order placed with this client_order_id, or undefined (404). */
+async function placedWith(desk: MoneyDesk, accountId: string, id: string): Promise<Order | undefined> {
+  try {
+    return await desk.trading.orderByClientOrderId(accountId, id);
+  } catch (error) {
+    if (error instanceof BrokerError && error.httpStatus === 404) return undefined;
+    throw brokerMeaningOf(error);
+  }
+}
+
+/**
+ * Places the order once per key. A retry after an unknown outcome asks for the order by its
+ * client_order_id first; a 422 from the create may be that id already used (the Broker API then
+ * does not return the order), so it is looked up before the refusal is believed.
+ */
+export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, request: OrderRequest): Promise<Created> {
+  const details = { idempotencyKey: use.key, symbol: request.symbol, ...(request.notional ? { amount: request.notional } : {}) };
+  return createOnce(desk, actor, use, "order.create", details, async (accountId, claim) => {
+    const id = await clientOrderId(use.sub, use.key);
+    if (claim.kind === "resumed") {
+      const placed = await placedWith(desk, accountId, id);
+      if (placed) return orderView(placed);
+    }
+    try {
+      return orderView(await desk.trading.placeOrder(accountId, { ...request, client_order_id: id }));
+    } catch (error) {
+      if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
+      const placed = await placedWith(desk, accountId, id);
+      if (placed) return orderView(placed);
+      throw rejected(error);
+    }
+  });
+}
+
+/** Newest first; the cursor is the created_at of the last order of the page before. */
+export async function orders(desk: MoneyDesk, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderView>> {
+  return audited(desk.db, actor, "order.list", async () => {
+    if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
+    const accountId = await activeAccount(desk, actor.sub);
+    const found = await inBrokerTerms(desk.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
+    const items = found.slice(0, PAGE_SIZE).map(orderView);
+    return { items, next_cursor: found.length > PAGE_SIZE ? items.at(-1)!.created_at : null };
+  });
+}
+
+export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<OrderView> {
+  return audited(desk.db, actor, "order.read", async () => {
+    const accountId = await activeAccount(desk, actor.sub);
+    return orderView(await inBrokerTerms(desk.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
+  });
+}
+
+export async function cancelOrder(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
+  return audited(desk.db, actor, "order.cancel", async () => {
+    const accountId = await activeAccount(desk, actor.sub);
+    await inBrokerTerms(desk.trading.cancelOrder(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found", 422: "order_not_cancellable" });
+  });
+}
+
+export type PositionView = Omit<Position, "qty_available" | "market_value" | "unrealized_pl" | "unrealized_plpc" | "current_price"> & {
+  qty_available: string | null;
+  market_value: string | null;
+  unrealized_pl: string | null;
+  unrealized_plpc: string | null;
+  current_price: string | null;
+};
+
+function positionView(position: Position): PositionView {
+  return {
+    symbol: position.symbol,
+    qty: position.qty,
+    qty_available: position.qty_available ?? null,
+    side: position.side,
+    avg_entry_price: position.avg_entry_price,
+    market_value: position.market_value ?? null,
+    cost_basis: position.cost_basis,
+    unrealized_pl: position.unrealized_pl ?? null,
+    unrealized_plpc: position.unrealized_plpc ?? null,
+    current_price: position.current_price ?? null,
+  };
+}
+
+export async function positions(desk: MoneyDesk, actor: Actor): Promise<PositionView[]> {
+  return audited(desk.db, actor, "position.list", async () => {
+    const accountId = await activeAccount(desk, actor.sub);
+    return (await inBrokerTerms(desk.trading.positions(accountId))).map(positionView);
+  });
+}
+
+/** A symbol as the Broker API lists them; anything else is no position of the account's. */
+const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
+
+/** After the step up: selling everything is money leaving the market, and a stolen token should not do it. */
+export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string, stepUp: StepUpCheck): Promise<OrderView> {
+  return audited(
+    desk.db,
+    actor,
+    "position.close",
+    async () => {
+      const accountId = await activeAccount(desk, actor.sub);
+      if (!TICKER.test(symbol)) throw new Failure("position_not_found");
+      await stepUp();
+      return orderView(await inBrokerTerms(desk.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
+    },
+    { symbol },
+  );
+}

@@ -1,0 +1,26 @@
+// Plaid's settings and the transfer limit, each parsed apart from Cognito's and the Broker API's.
+import { describe, expect, it } from "vitest";
+import { loadFundingConfig, loadPlaidConfig } from "../src/config";
+
+describe("Plaid settings", () => {
+  it("need the client id and secret, naming them, never their values", () => {
+    expect(loadPlaidConfig({})).toEqual({ ok: false, invalid: ["PLAID_CLIENT_ID", "PLAID_SECRET"], placeholders: [] });
+    expect(loadPlaidConfig({ PLAID_CLIENT_ID: "id", PLAID_SECRET: "replace-with-plaid-secret" })).toEqual({ ok: false, invalid: ["PLAID_SECRET"], placeholders: ["PLAID_SECRET"] });
+  });
+
+  it("default to the sandbox; PLAID_ENV=production and PLAID_API_URL choose the host", () => {
+    const keys = { PLAID_CLIENT_ID: "id", PLAID_SECRET: "secret" };
+    expect(loadPlaidConfig(keys)).toEqual({ ok: true, plaid: { url: "https://sandbox.plaid.com", clientId: "id", secret: "secret", clientName: "Edge Brokerage" } });
+    expect(loadPlaidConfig({ ...keys, PLAID_ENV: "production" })).toMatchObject({ ok: true, plaid: { url: "https://production.plaid.com" } });
+    expect(loadPlaidConfig({ ...keys, PLAID_API_URL: "http://127.0.0.1:9100/plaid/" })).toMatchObject({ ok: true, plaid: { url: "http://127.0.0.1:9100/plaid" } });
+    expect(loadPlaidConfig({ ...keys, PLAID_ENV: "development" })).toEqual({ ok: false, invalid: ["PLAID_ENV"], placeholders: [] });
+  });
+});
+
+describe("MAX_TRANSFER_AMOUNT", () => {
+  it("is 50000.00 by default, any money amount when set, and named when it is not one", () => {
+    expect(loadFundingConfig({})).toEqual({ ok: true, funding: { maxTransferAmount: "50000.00" } });
+    expect(loadFundingConfig({ MAX_TRANSFER_AMOUNT: "2500.50" })).toEqual({ ok: true, funding: { maxTransferAmount: "2500.50" } });
+    for (const value of ["1e5", "-1", "0", "10.001"]) expect(loadFundingConfig({ MAX_TRANSFER_AMOUNT: value })).toEqual({ ok: false, invalid: ["MAX_TRANSFER_AMOUNT"], placeholders: [] });
+  });
+});

@@ -1,0 +1,394 @@
+// Bank links, the Plaid link token and transfers in workerd against real D1, with a scripted Broker
+// API replaying its recorded answers, Plaid's recorded answers, and a scripted Cognito for the step up.
+import { describe, expect, it } from "vitest";
+import { achRelationshipQueued, tradeAccount, transferQueued } from "../fixtures/broker";
+import { authenticationResult, challenge, RECORDED } from "../fixtures/cognito";
+import { PLAID_ERRORS, plaidLinkTokenCreated, plaidProcessorTokenCreated, plaidPublicTokenExchanged } from "../fixtures/plaid";
+import { accountHolder, moneyTrail } from "../support/funding";
+import { problemOf, STRONG_PASSWORD, visibleAnswer } from "../support/worker";
+
+const LINKS = "/platform/accounts/me/bank-links";
+const TRANSFERS = "/platform/accounts/me/transfers";
+const BANK = { account_owner_name: "John Doe", bank_account_type: "CHECKING", bank_account_number: "123456789abc", bank_routing_number: "121000358", nickname: "Checking" };
+const LINK_VIEW = { id: achRelationshipQueued.id, status: "QUEUED", nickname: "Checking", bank_account_type: "CHECKING", account_number_last4: "9abc", created_at: achRelationshipQueued.created_at };
+const APPROVED = { ...achRelationshipQueued, status: "APPROVED" };
+const PLAID_BODY = { plaid_public_token: "public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc", plaid_account_id: "QPO8Jo8vdDHMepg41PBwckXm4KdK1yUdmXOwK" };
+const DEPOSIT = { bank_link_id: achRelationshipQueued.id, amount: "500.00", direction: "INCOMING" };
+const WITHDRAWAL = { ...DEPOSIT, direction: "OUTGOING", amount: "100.00" };
+const key = () => crypto.randomUUID();
+
+/** A transfer like the recorded one, made now. */
+const transferNow = (overrides: Record<string, unknown> = {}) => ({ ...transferQueued, id: crypto.randomUUID(), created_at: new Date().toISOString(), ...overrides });
+const viewOf = (transfer: typeof transferQueued) => ({ id: transfer.id, status: transfer.status, amount: transfer.amount, direction: transfer.direction, created_at: transfer.created_at });
+
+describe("POST /platform/accounts/me/bank-links", () => {
+  it("links by bank details: 201 with the last 4 only; the Broker API gets the details as sent", async () => {
+    const user = await accountHolder({ "POST /v1/accounts/{id}/ach_relationships": [{ body: achRelationshipQueued }] });
+    const res = await user.post(LINKS, BANK, key());
+    expect(res.status).toBe(201);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual(LINK_VIEW);
+    expect(text).not.toMatch(/123456789abc|121000358/);
+    const calls = (await user.calls()).filter((call) => call.action !== "JWKS");
+    expect(calls.map((call) => [call.action, call.path, call.body])).toEqual([["POST /v1/accounts/{id}/ach_relationships", `/v1/accounts/${user.accountId}/ach_relationships`, BANK]]);
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "bank_link.create", outcome: "ok", idempotency_key: expect.any(String), amount: null, symbol: null }]);
+  });
+
+  it("links by Plaid: the public token for an access token, that for an Alpaca processor token, which goes to the Broker API; no token comes back", async () => {
+    const plaidLink = { ...achRelationshipQueued, bank_account_type: "", bank_account_number: undefined, account_mask: "0000", nickname: "Plaid Checking" };
+    const user = await accountHolder(
+      {
+        "POST /plaid/item/public_token/exchange": [{ body: plaidPublicTokenExchanged }],
+        "POST /plaid/processor/token/create": [{ body: plaidProcessorTokenCreated }],
+        "POST /v1/accounts/{id}/ach_relationships": [{ body: plaidLink }],
+      },
+      { plaid: true },
+    );
+    const res = await user.post(LINKS, PLAID_BODY, key());
+    expect(res.status).toBe(201);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ ...LINK_VIEW, bank_account_type: null, nickname: "Plaid Checking", account_number_last4: "0000" });
+    expect(text).not.toMatch(/access-sandbox|processor-sandbox|public-sandbox/);
+    const calls = (await user.calls()).filter((call) => call.action !== "JWKS");
+    expect(calls.map((call) => [call.action, call.body])).toEqual([
+      ["POST /plaid/item/public_token/exchange", { public_token: PLAID_BODY.plaid_public_token }],
+      ["POST /plaid/processor/token/create", { access_token: plaidPublicTokenExchanged.access_token, account_id: PLAID_BODY.plaid_account_id, processor: "alpaca" }],
+      ["POST /v1/accounts/{id}/ach_relationships", { processor_token: plaidProcessorTokenCreated.processor_token }],
+    ]);
+  });
+
+  it("without Plaid's settings: a Plaid body is 503 naming them, bank details still link", async () => {
+    const user = await accountHolder({ "POST /v1/accounts/{id}/ach_relationships": [{ body: achRelationshipQueued }] });
+    const res = await user.post(LINKS, PLAID_BODY, key());
+    expect(res.status).toBe(503);
+    expect(await problemOf(res)).toMatchObject({ code: "not_configured", detail: "The service is not configured: set PLAID_CLIENT_ID, PLAID_SECRET." });
+    expect((await user.post(LINKS, BANK, key())).status).toBe(201);
+  });
+
+  it("refuses an expired public token as bank_link_rejected, never repeating Plaid's message", async () => {
+    const user = await accountHolder({ "POST /plaid/item/public_token/exchange": [PLAID_ERRORS.invalidPublicToken] }, { plaid: true });
+    const res = await user.post(LINKS, PLAID_BODY, key());
+    expect(res.status).toBe(422);
+    const body = await problemOf(res);
+    expect(body).toMatchObject({ code: "bank_link_rejected", detail: "The bank account could not be linked." });
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+
+  it("checks the routing number's checksum and names each bad field, repeating no value; no Broker call", async () => {
+    const user = await accountHolder();
+    const res = await user.post(LINKS, { ...BANK, bank_routing_number: "121000359", bank_account_number: "12" }, key());
+    expect(res.status).toBe(400);
+    const body = await problemOf(res);
+    expect(body.errors).toEqual([
+      { field: "bank_account_number", message: "bank_account_number must be 4 to 17 letters or digits" },
+      { field: "bank_routing_number", message: "bank_routing_number must be a valid 9-digit ABA routing number" },
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/121000359/);
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+
+  it("answers the Broker API's one-active-link rule as 409 bank_link_exists", async () => {
+    const user = await accountHolder({ "POST /v1/accounts/{id}/ach_relationships": [{ status: 409, body: { code: 40910000, message: "an active ach relationship already exists for this account" } }] });
+    expect((await problemOf(await user.post(LINKS, BANK, key()))).code).toBe("bank_link_exists");
+  });
+});
+
+describe("GET and DELETE bank links", () => {
+  it("lists the links, numbers masked", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }] });
+    const res = await user.call(LINKS);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ bank_links: [{ ...LINK_VIEW, status: "APPROVED" }] });
+    expect(text).not.toMatch(/123456789abc|121000358/);
+  });
+
+  it("deletes only after the step up: without a body 403 naming the password, with no call at all; wrong password 401; right one 204", async () => {
+    const user = await accountHolder({ InitiateAuth: [RECORDED.wrongPassword, authenticationResult()], "DELETE /v1/accounts/{id}/ach_relationships/{id}": [{ status: 204 }] });
+    const path = `${LINKS}/${achRelationshipQueued.id}`;
+    const missing = await user.call(path, { method: "DELETE" });
+    expect(missing.status).toBe(403);
+    expect(await problemOf(missing)).toMatchObject({ code: "step_up_required", errors: [{ field: "password", message: "password is required to confirm it is you" }] });
+    expect((await user.calls()).map((call) => call.action)).toEqual(["JWKS"]);
+    expect((await problemOf(await user.send("DELETE", path, { password: "wrong-Horse-1" }))).code).toBe("invalid_credentials");
+    expect(await user.brokerTrail()).toEqual([]);
+    expect((await user.send("DELETE", path, { password: STRONG_PASSWORD })).status).toBe(204);
+    expect(await user.brokerTrail()).toEqual([`DELETE /v1/accounts/${user.accountId}/ach_relationships/${achRelationshipQueued.id}`]);
+    expect((await moneyTrail(user.sub)).map((row) => row.outcome)).toEqual(["step_up_required", "invalid_credentials", "ok"]);
+  });
+});
+
+describe("POST /platform/plaid/link-token", () => {
+  it("gives Plaid Link's token for this user: client_user_id is the sub", async () => {
+    const user = await accountHolder({ "POST /plaid/link/token/create": [{ body: plaidLinkTokenCreated }] }, { plaid: true });
+    const res = await user.send("POST", "/platform/plaid/link-token", {});
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ link_token: plaidLinkTokenCreated.link_token, expiration: plaidLinkTokenCreated.expiration });
+    const [call] = (await user.calls()).filter((recorded) => recorded.action.startsWith("POST /plaid"));
+    expect(call!.body).toMatchObject({ user: { client_user_id: user.sub }, products: ["auth"], country_codes: ["US"] });
+    expect(call!.headers).toMatchObject({ "plaid-client-id": "plaid-client-id-in-tests", "plaid-secret": "plaid-secret-never-shown" });
+  });
+
+  it("is 503 naming Plaid's settings without them", async () => {
+    const user = await accountHolder();
+    expect(await problemOf(await user.send("POST", "/platform/plaid/link-token", {}))).toMatchObject({ code: "not_configured", detail: "The service is not configured: set PLAID_CLIENT_ID, PLAID_SECRET." });
+  });
+});
+
+describe("POST /platform/accounts/me/transfers", () => {
+  const depositor = (more = {}) =>
+    accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferQueued }], ...more });
+
+  it("deposits: 201 {id, status, amount, direction, created_at}; the Broker API gets an ACH transfer on the link", async () => {
+    const user = await depositor();
+    const res = await user.post(TRANSFERS, DEPOSIT, key());
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual(viewOf(transferQueued));
+    const post = (await user.calls()).find((call) => call.action === "POST /v1/accounts/{id}/transfers");
+    expect(post!.body).toEqual({ transfer_type: "ach", relationship_id: achRelationshipQueued.id, amount: "500.00", direction: "INCOMING" });
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "transfer.create", outcome: "ok", idempotency_key: expect.any(String), amount: "500.00", symbol: null }]);
+  });
+
+  it("needs an Idempotency-Key of 1 to 255 visible characters", async () => {
+    const user = await depositor();
+    for (const headers of [{}, { "idempotency-key": "" }, { "idempotency-key": "x".repeat(256) }, { "idempotency-key": "two words" }] as Record<string, string>[]) {
+      const res = await user.send("POST", TRANSFERS, DEPOSIT, headers);
+      expect(res.status).toBe(400);
+      expect((await problemOf(res)).code).toBe("idempotency_key_required");
+    }
+    expect((await user.post(TRANSFERS, DEPOSIT, "x".repeat(255))).status).toBe(201);
+  });
+
+  it("replays the same key and body byte for byte but the request id, with no Broker call; another body is 422", async () => {
+    const user = await depositor();
+    const k = key();
+    const first = await visibleAnswer(await user.post(TRANSFERS, DEPOSIT, k));
+    const calls = (await user.brokerTrail()).length;
+    const again = await user.post(TRANSFERS, { direction: "INCOMING", amount: "500.00", bank_link_id: DEPOSIT.bank_link_id }, k);
+    expect(again.headers.get("x-request-id")).not.toBeNull();
+    expect(await visibleAnswer(again)).toEqual(first);
+    expect(await user.brokerTrail()).toHaveLength(calls);
+    const other = await user.post(TRANSFERS, { ...DEPOSIT, amount: "500.01" }, k);
+    expect(other.status).toBe(422);
+    expect((await problemOf(other)).code).toBe("idempotency_key_reused");
+    expect((await moneyTrail(user.sub)).map((row) => row.outcome)).toEqual(["ok", "replayed", "idempotency_key_reused"]);
+  });
+
+  it("writes one audit row for every request, also one refused before its flow ran (no key, a bad body)", async () => {
+    const user = await depositor();
+    const k = key();
+    await user.send("POST", TRANSFERS, DEPOSIT);
+    await user.post(TRANSFERS, { ...DEPOSIT, amount: "1e3" }, k);
+    await user.post(TRANSFERS, DEPOSIT, k);
+    expect(await moneyTrail(user.sub)).toEqual([
+      { action: "transfer.create", outcome: "idempotency_key_required", idempotency_key: null, amount: null, symbol: null },
+      { action: "transfer.create", outcome: "validation_failed", idempotency_key: k, amount: null, symbol: null },
+      { action: "transfer.create", outcome: "ok", idempotency_key: k, amount: "500.00", symbol: null },
+    ]);
+  });
+
+  it("makes one Broker call for ten concurrent requests with one key: one 201, the others 409 request_in_progress", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferQueued, delayMs: 400 }] });
+    const k = key();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => user.post(TRANSFERS, DEPOSIT, k)));
+    expect(answers.map((res) => res.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+    // Ten is also the per-user limit of transfers a minute: an eleventh would be 429.
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+  });
+
+  it.each([
+    ["0.001", 'amount must be a positive decimal string with at most 2 decimal places, e.g. "100.00"'],
+    ["1e3", 'amount must be a positive decimal string with at most 2 decimal places, e.g. "100.00"'],
+    ["-1", 'amount must be a positive decimal string with at most 2 decimal places, e.g. "100.00"'],
+    ["100.005", 'amount must be a positive decimal string with at most 2 decimal places, e.g. "100.00"'],
+    ["0", 'amount must be a positive decimal string with at most 2 decimal places, e.g. "100.00"'],
+    ["50000.01", "amount must be at most 50000.00"],
+  ])("refuses amount %j with 400 naming it, before any Broker call", async (amount, message) => {
+    const user = await depositor();
+    const res = await user.post(TRANSFERS, { ...DEPOSIT, amount }, key());
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).errors).toEqual([{ field: "amount", message }]);
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+
+  it("refuses a number for the amount: decimal strings only", async () => {
+    const user = await depositor();
+    expect((await problemOf(await user.post(TRANSFERS, { ...DEPOSIT, amount: 500 }, key()))).errors).toEqual([{ field: "amount", message: 'amount must be a decimal string, e.g. "100.00"' }]);
+  });
+
+  it("takes MAX_TRANSFER_AMOUNT from the settings", async () => {
+    const user = await depositor();
+    const small = await accountHolder({}, { vars: { MAX_TRANSFER_AMOUNT: "250.00" } });
+    expect((await problemOf(await small.post(TRANSFERS, DEPOSIT, key()))).errors).toEqual([{ field: "amount", message: "amount must be at most 250.00" }]);
+    expect((await user.post(TRANSFERS, DEPOSIT, key())).status).toBe(201);
+  });
+
+  it("needs an ACTIVE account, checked before the bank link is looked up: 409 naming the status", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}": [{ body: { ...accountActiveLike(), status: "SUBMITTED" } }] }, { status: "SUBMITTED" });
+    const res = await user.post(TRANSFERS, DEPOSIT, key());
+    expect(res.status).toBe(409);
+    expect(await problemOf(res)).toMatchObject({ code: "brokerage_account_not_active", detail: "The brokerage account is SUBMITTED, not ACTIVE." });
+    expect(await user.brokerTrail()).toEqual([`GET /v1/accounts/${user.accountId}`]);
+  });
+
+  it("answers another account's bank link, or an unknown one, 404 bank_link_not_found with no transfer", async () => {
+    const user = await depositor();
+    const res = await user.post(TRANSFERS, { ...DEPOSIT, bank_link_id: crypto.randomUUID() }, key());
+    expect(res.status).toBe(404);
+    expect((await problemOf(res)).code).toBe("bank_link_not_found");
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toEqual([]);
+  });
+});
+
+function accountActiveLike() {
+  return { id: crypto.randomUUID(), account_number: "684486106", status: "ACTIVE", created_at: "2022-04-12T17:24:31.30283Z" };
+}
+
+describe("withdrawals", () => {
+  const withdrawer = (cognito: Record<string, unknown[]> = {}, more = {}) =>
+    accountHolder({
+      ...cognito,
+      "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+      "GET /v1/trading/accounts/{id}/account": [{ body: { ...tradeAccount, cash_withdrawable: "150.00" } }],
+      "POST /v1/accounts/{id}/transfers": [{ body: transferNow({ direction: "OUTGOING", amount: "100" }) }],
+      ...more,
+    } as never);
+
+  it("needs the password: 403 step_up_required naming it, no Cognito or Broker call", async () => {
+    const user = await withdrawer();
+    const res = await user.post(TRANSFERS, WITHDRAWAL, key());
+    expect(res.status).toBe(403);
+    expect(await problemOf(res)).toMatchObject({ code: "step_up_required", errors: [{ field: "password", message: "password is required to confirm it is you" }] });
+    expect((await user.calls()).map((call) => call.action)).toEqual(["JWKS"]);
+  });
+
+  it("needs the code when TOTP is on: 403 naming it after the password; a wrong code is 401 invalid_mfa_code; no Broker call", async () => {
+    const user = await withdrawer({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [RECORDED.mfaCodeMismatch] });
+    const missing = await user.post(TRANSFERS, { ...WITHDRAWAL, password: STRONG_PASSWORD }, key());
+    expect(missing.status).toBe(403);
+    expect((await problemOf(missing)).errors).toEqual([{ field: "code", message: "code is required: TOTP is on for this account" }]);
+    const wrong = await user.post(TRANSFERS, { ...WITHDRAWAL, password: STRONG_PASSWORD, code: "123456" }, key());
+    expect(wrong.status).toBe(401);
+    expect((await problemOf(wrong)).code).toBe("invalid_mfa_code");
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+
+  it("refuses a wrong password 401 invalid_credentials, with no Broker call", async () => {
+    const user = await withdrawer({ InitiateAuth: [RECORDED.wrongPassword] });
+    expect((await problemOf(await user.post(TRANSFERS, { ...WITHDRAWAL, password: "wrong-Horse-1" }, key()))).code).toBe("invalid_credentials");
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+
+  it("withdraws with the password (and code) up to the cash withdrawable; above it 422 insufficient_funds before any transfer call", async () => {
+    const user = await withdrawer({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [authenticationResult()] });
+    const ok = await user.post(TRANSFERS, { ...WITHDRAWAL, password: STRONG_PASSWORD, code: "123456" }, key());
+    expect(ok.status).toBe(201);
+    expect(await ok.json()).toMatchObject({ direction: "OUTGOING", amount: "100" });
+    const over = await user.post(TRANSFERS, { ...WITHDRAWAL, amount: "150.01", password: STRONG_PASSWORD, code: "123456" }, key());
+    expect(over.status).toBe(422);
+    expect((await problemOf(over)).code).toBe("insufficient_funds");
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+  });
+
+  it("maps the Broker API's own refusal for funds to insufficient_funds", async () => {
+    const user = await withdrawer({ InitiateAuth: [authenticationResult()] }, { "POST /v1/accounts/{id}/transfers": [{ status: 403, body: { code: 40310000, message: "insufficient funds" } }] });
+    expect((await problemOf(await user.post(TRANSFERS, { ...WITHDRAWAL, password: STRONG_PASSWORD }, key()))).code).toBe("insufficient_funds");
+  });
+});
+
+describe("a Broker API timeout, then a retry with the same key", () => {
+  const TIMEOUT = { UPSTREAM_TIMEOUT_MS: "300" };
+
+  it("answers 504, and the retry finds the transfer the first try made: money moves once", async () => {
+    const made = transferNow({ amount: "500" });
+    const user = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+        "POST /v1/accounts/{id}/transfers": [{ hang: true }, { body: transferNow() }],
+        // Newest first: another deposit of the same amount on another link, then the first try's.
+        "GET /v1/accounts/{id}/transfers": [{ body: [transferNow({ relationship_id: crypto.randomUUID() }), made] }],
+      },
+      { vars: TIMEOUT },
+    );
+    const k = key();
+    const first = await user.post(TRANSFERS, DEPOSIT, k);
+    expect(first.status).toBe(504);
+    expect((await problemOf(first)).code).toBe("upstream_timeout");
+    const retry = await user.post(TRANSFERS, DEPOSIT, k);
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toEqual(viewOf(made as typeof transferQueued));
+    const trail = await user.brokerTrail();
+    expect(trail.filter((call) => call.startsWith("POST"))).toHaveLength(1);
+    expect(trail).toContain(`GET /v1/accounts/${user.accountId}/transfers?limit=100&offset=0&direction=INCOMING`);
+    // And the key now replays.
+    expect(await (await user.post(TRANSFERS, DEPOSIT, k)).json()).toEqual(viewOf(made as typeof transferQueued));
+    expect((await moneyTrail(user.sub)).map((row) => row.outcome)).toEqual(["upstream_timeout", "ok", "replayed"]);
+  });
+
+  it("makes the transfer on the retry when the first try made none (an older match does not count)", async () => {
+    const older = transferNow({ amount: "500", created_at: "2026-01-01T00:00:00.000Z" });
+    const user = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+        "POST /v1/accounts/{id}/transfers": [{ hang: true }, { body: transferQueued }],
+        "GET /v1/accounts/{id}/transfers": [{ body: [older] }],
+      },
+      { vars: TIMEOUT },
+    );
+    const k = key();
+    expect((await user.post(TRANSFERS, DEPOSIT, k)).status).toBe(504);
+    const retry = await user.post(TRANSFERS, DEPOSIT, k);
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toEqual(viewOf(transferQueued));
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(2);
+  });
+});
+
+describe("a bank link whose Broker call timed out", () => {
+  it("is found by the retry with the same key (a link made since the first try), not made twice", async () => {
+    const made = { ...achRelationshipQueued, id: crypto.randomUUID(), created_at: new Date().toISOString() };
+    const user = await accountHolder(
+      {
+        "POST /v1/accounts/{id}/ach_relationships": [{ hang: true }, { body: achRelationshipQueued }],
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [achRelationshipQueued, made] }],
+      },
+      { vars: { UPSTREAM_TIMEOUT_MS: "300" } },
+    );
+    const k = key();
+    expect((await user.post(LINKS, BANK, k)).status).toBe(504);
+    const retry = await user.post(LINKS, BANK, k);
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toEqual({ ...LINK_VIEW, id: made.id, created_at: made.created_at });
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+  });
+});
+
+describe("GET and DELETE transfers", () => {
+  it("lists 50 a page, newest first, with the next page's cursor", async () => {
+    const page = Array.from({ length: 51 }, () => transferNow());
+    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: page }, { body: [] }] });
+    const first = (await (await user.call(TRANSFERS)).json()) as { transfers: unknown[]; next_cursor: string };
+    expect(first.transfers).toHaveLength(50);
+    expect(first.next_cursor).toBe("50");
+    expect(await (await user.call(`${TRANSFERS}?cursor=50`)).json()).toEqual({ transfers: [], next_cursor: null });
+    expect(await user.brokerTrail()).toEqual([`GET /v1/accounts/${user.accountId}/transfers?limit=51&offset=0`, `GET /v1/accounts/${user.accountId}/transfers?limit=51&offset=50`]);
+    expect((await problemOf(await user.call(`${TRANSFERS}?cursor=abc`))).code).toBe("validation_failed");
+  });
+
+  it("reads one of the account's transfers; an unknown id is 404", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }] });
+    expect(await (await user.call(`${TRANSFERS}/${transferQueued.id}`)).json()).toEqual(viewOf(transferQueued));
+    expect((await problemOf(await user.call(`${TRANSFERS}/${crypto.randomUUID()}`))).code).toBe("transfer_not_found");
+    expect((await problemOf(await user.call(`${TRANSFERS}/not-a-uuid`))).code).toBe("transfer_not_found");
+  });
+
+  it("cancels one still QUEUED (204); one past it is 409", async () => {
+    const user = await accountHolder({
+      "DELETE /v1/accounts/{id}/transfers/{id}": [{ status: 204 }, { status: 422, body: { code: 40010001, message: "transfer is COMPLETE and can no longer be canceled" } }],
+    });
+    expect((await user.call(`${TRANSFERS}/${transferQueued.id}`, { method: "DELETE" })).status).toBe(204);
+    const late = await user.call(`${TRANSFERS}/${transferQueued.id}`, { method: "DELETE" });
+    expect(late.status).toBe(409);
+    expect((await problemOf(late)).code).toBe("transfer_not_cancellable");
+  });
+});

@@ -1,0 +1,183 @@
+// Orders, positions and the activity trail in workerd against real D1, with a scripted Broker API
+// replaying its recorded answers and a scripted Cognito for the step up.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { BROKER_ERRORS, notionalMarketOrderAccepted, positions } from "../fixtures/broker";
+import { authenticationResult, RECORDED } from "../fixtures/cognito";
+import { clientOrderId } from "../../src/services/idempotency";
+import { accountHolder, moneyTrail } from "../support/funding";
+import { problemOf, STRONG_PASSWORD, visibleAnswer } from "../support/worker";
+
+const ORDERS = "/platform/accounts/me/orders";
+const POSITIONS = "/platform/accounts/me/positions";
+const BUY = { symbol: "aapl", side: "buy", type: "market", time_in_force: "day", notional: "500.00" };
+const key = () => crypto.randomUUID();
+
+const orderView = (order: typeof notionalMarketOrderAccepted) => ({
+  id: order.id,
+  client_order_id: order.client_order_id,
+  status: order.status,
+  symbol: order.symbol,
+  side: order.side,
+  type: order.type,
+  time_in_force: order.time_in_force,
+  qty: order.qty,
+  notional: order.notional,
+  filled_qty: order.filled_qty,
+  filled_avg_price: order.filled_avg_price,
+  limit_price: order.limit_price,
+  stop_price: order.stop_price,
+  created_at: order.created_at,
+});
+
+describe("POST /platform/accounts/me/orders", () => {
+  it("places the order with a client_order_id derived from the user and the key: 201 the order", async () => {
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: notionalMarketOrderAccepted }] });
+    const k = key();
+    const res = await user.post(ORDERS, BUY, k);
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual(orderView(notionalMarketOrderAccepted));
+    const post = (await user.calls()).find((call) => call.action === "POST /v1/trading/accounts/{id}/orders");
+    expect(post!.path).toBe(`/v1/trading/accounts/${user.accountId}/orders`);
+    const id = await clientOrderId(user.sub, k);
+    expect(id).toMatch(/^[\w-]{43}$/);
+    expect(post!.body).toEqual({ symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00", client_order_id: id });
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "order.create", outcome: "ok", idempotency_key: k, amount: "500.00", symbol: "AAPL" }]);
+  });
+
+  it("replays the key with no Broker call; another body is 422", async () => {
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: notionalMarketOrderAccepted }] });
+    const k = key();
+    const first = await visibleAnswer(await user.post(ORDERS, BUY, k));
+    expect(await visibleAnswer(await user.post(ORDERS, BUY, k))).toEqual(first);
+    expect(await user.brokerTrail()).toHaveLength(1);
+    expect((await problemOf(await user.post(ORDERS, { ...BUY, notional: "5.00" }, k))).code).toBe("idempotency_key_reused");
+  });
+
+  it("passes the Broker API's refusal on as 422 order_rejected with its reason in our words", async () => {
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 403, body: { code: 40310000, message: "insufficient buying power" } }] });
+    const res = await user.post(ORDERS, BUY, key());
+    expect(res.status).toBe(422);
+    expect(await problemOf(res)).toMatchObject({ code: "order_rejected", detail: "The broker rejected the order: The account's buying power is not enough for this order." });
+    const fractions = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 422, body: { code: 40010001, message: "asset BRK.A is not fractionable" } }], "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [BROKER_ERRORS.orderNotFound] });
+    expect(await problemOf(await fractions.post(ORDERS, { ...BUY, symbol: "BRK.A", notional: undefined, qty: "0.5" }, key()))).toMatchObject({
+      code: "order_rejected",
+      detail: "The broker rejected the order: The asset cannot be traded in fractions: use a whole quantity.",
+    });
+  });
+
+  it("finds the order when the Broker API says the client_order_id was used: the key's order, not a refusal", async () => {
+    const user = await accountHolder({
+      "POST /v1/trading/accounts/{id}/orders": [BROKER_ERRORS.clientOrderIdNotUnique],
+      "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [{ body: notionalMarketOrderAccepted }],
+    });
+    const k = key();
+    const res = await user.post(ORDERS, BUY, k);
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual(orderView(notionalMarketOrderAccepted));
+    expect((await user.brokerTrail())[1]).toBe(`GET /v1/trading/accounts/${user.accountId}/orders:by_client_order_id?client_order_id=${await clientOrderId(user.sub, k)}`);
+  });
+
+  it("after a timeout, the retry asks for the order by its client_order_id before placing it again", async () => {
+    const user = await accountHolder(
+      {
+        "POST /v1/trading/accounts/{id}/orders": [{ hang: true }, { body: notionalMarketOrderAccepted }],
+        "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [{ body: notionalMarketOrderAccepted }],
+      },
+      { vars: { UPSTREAM_TIMEOUT_MS: "300" } },
+    );
+    const k = key();
+    expect((await user.post(ORDERS, BUY, k)).status).toBe(504);
+    expect((await user.post(ORDERS, BUY, k)).status).toBe(201);
+    expect((await user.brokerTrail()).map((call) => call.split("?")[0])).toEqual([
+      `POST /v1/trading/accounts/${user.accountId}/orders`,
+      `GET /v1/trading/accounts/${user.accountId}/orders:by_client_order_id`,
+    ]);
+  });
+
+  it.each([
+    [{ ...BUY, notional: undefined }, [{ field: "qty", message: "send exactly one of qty and notional" }]],
+    [{ ...BUY, notional: undefined, qty: "0.0000000001" }, [{ field: "qty", message: 'qty must be a positive decimal string with at most 9 decimal places, e.g. "0.5"' }]],
+    [{ ...BUY, notional: "1e3" }, [{ field: "notional", message: 'notional must be a positive decimal string with at most 2 decimal places, e.g. "100.00"' }]],
+    [{ ...BUY, type: "limit", notional: undefined, qty: "1" }, [{ field: "limit_price", message: "limit_price is required for a limit order" }]],
+  ])("refuses %j with 400 before any Broker call", async (body, errors) => {
+    const user = await accountHolder();
+    expect((await problemOf(await user.post(ORDERS, body, key()))).errors).toEqual(errors);
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+});
+
+describe("GET and DELETE orders", () => {
+  it("lists by status, newest first, with a cursor", async () => {
+    const page = Array.from({ length: 51 }, (_, index) => ({ ...notionalMarketOrderAccepted, id: crypto.randomUUID(), created_at: `2026-12-01T09:${String(59 - index).padStart(2, "0")}:00Z` }));
+    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/orders": [{ body: page }] });
+    const body = (await (await user.call(`${ORDERS}?status=all`)).json()) as { orders: unknown[]; next_cursor: string };
+    expect(body.orders).toHaveLength(50);
+    expect(body.next_cursor).toBe("2026-12-01T09:10:00Z");
+    await user.call(`${ORDERS}?cursor=${body.next_cursor}`);
+    expect(await user.brokerTrail()).toEqual([
+      `GET /v1/trading/accounts/${user.accountId}/orders?status=all&limit=51&direction=desc`,
+      `GET /v1/trading/accounts/${user.accountId}/orders?status=open&limit=51&direction=desc&until=2026-12-01T09%3A10%3A00Z`,
+    ]);
+    expect((await problemOf(await user.call(`${ORDERS}?status=pending`))).code).toBe("validation_failed");
+  });
+
+  it("reads and cancels one; an unknown id is 404, one that is done 409", async () => {
+    const user = await accountHolder({
+      "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }, BROKER_ERRORS.orderNotFound],
+      "DELETE /v1/trading/accounts/{id}/orders/{id}": [{ status: 204 }, { status: 422, body: { code: 42210000, message: "order is not cancelable" } }],
+    });
+    const path = `${ORDERS}/${notionalMarketOrderAccepted.id}`;
+    expect(await (await user.call(path)).json()).toEqual(orderView(notionalMarketOrderAccepted));
+    expect((await problemOf(await user.call(path))).code).toBe("order_not_found");
+    expect((await user.call(path, { method: "DELETE" })).status).toBe(204);
+    expect((await problemOf(await user.call(path, { method: "DELETE" }))).code).toBe("order_not_cancellable");
+  });
+});
+
+describe("positions", () => {
+  it("lists them, amounts as the Broker API's decimal strings", async () => {
+    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/positions": [{ body: positions }] });
+    expect(await (await user.call(POSITIONS)).json()).toEqual({
+      positions: [{ symbol: "AAPL", qty: "5", qty_available: "5", side: "long", avg_entry_price: "100.0", market_value: "600.0", cost_basis: "500.0", unrealized_pl: "100.0", unrealized_plpc: "0.20", current_price: "120.0" }],
+    });
+  });
+
+  it("closes one only after the step up: missing 403, wrong 401, right 200 the closing order", async () => {
+    const closing = { ...notionalMarketOrderAccepted, side: "sell", notional: null, qty: "5" };
+    const user = await accountHolder({ InitiateAuth: [RECORDED.wrongPassword, authenticationResult()], "DELETE /v1/trading/accounts/{id}/positions/AAPL": [{ body: closing }] });
+    expect((await problemOf(await user.call(`${POSITIONS}/AAPL`, { method: "DELETE" }))).code).toBe("step_up_required");
+    expect((await problemOf(await user.send("DELETE", `${POSITIONS}/AAPL`, { password: "wrong-Horse-1" }))).code).toBe("invalid_credentials");
+    expect(await user.brokerTrail()).toEqual([]);
+    const res = await user.send("DELETE", `${POSITIONS}/aapl`, { password: STRONG_PASSWORD });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ side: "sell", qty: "5", notional: null });
+    expect(await user.brokerTrail()).toEqual([`DELETE /v1/trading/accounts/${user.accountId}/positions/AAPL`]);
+    expect(await moneyTrail(user.sub)).toEqual([
+      { action: "position.close", outcome: "step_up_required", idempotency_key: null, amount: null, symbol: "AAPL" },
+      { action: "position.close", outcome: "invalid_credentials", idempotency_key: null, amount: null, symbol: "AAPL" },
+      { action: "position.close", outcome: "ok", idempotency_key: null, amount: null, symbol: "AAPL" },
+    ]);
+  });
+
+  it("answers a position the account does not hold 404", async () => {
+    const user = await accountHolder({ InitiateAuth: [authenticationResult()], "DELETE /v1/trading/accounts/{id}/positions/MSFT": [{ status: 404, body: { code: 40410000, message: "position not found" } }] });
+    expect((await problemOf(await user.send("DELETE", `${POSITIONS}/MSFT`, { password: STRONG_PASSWORD }))).code).toBe("position_not_found");
+  });
+});
+
+describe("GET /platform/accounts/me/activity", () => {
+  it("lists the user's own audit rows, newest first, 50 a page, never another user's", async () => {
+    const user = await accountHolder();
+    const other = await accountHolder();
+    const insert = env.DB.prepare("INSERT INTO audit_events (sub, action, request_id, idempotency_key, outcome, amount, symbol, at) VALUES (?, 'transfer.create', ?, ?, 'ok', ?, NULL, ?)");
+    await env.DB.batch(Array.from({ length: 51 }, (_, i) => insert.bind(user.sub, crypto.randomUUID(), `key-${i}`, `${i + 1}.00`, new Date().toISOString())));
+    await insert.bind(other.sub, crypto.randomUUID(), "other", "9.99", new Date().toISOString()).run();
+    const page = (await (await user.call("/platform/accounts/me/activity")).json()) as { events: { id: string; amount: string; idempotency_key: string }[]; next_cursor: string };
+    expect(page.events.map((event) => event.amount)).toEqual(Array.from({ length: 50 }, (_, i) => `${51 - i}.00`));
+    expect(page.next_cursor).toBe(page.events.at(-1)!.id);
+    const rest = await (await user.call(`/platform/accounts/me/activity?cursor=${page.next_cursor}`)).json();
+    expect(rest).toEqual({ events: [expect.objectContaining({ action: "transfer.create", amount: "1.00", idempotency_key: "key-0", outcome: "ok", symbol: null })], next_cursor: null });
+    expect((await problemOf(await user.call("/platform/accounts/me/activity?cursor=x"))).code).toBe("validation_failed");
+  });
+});
