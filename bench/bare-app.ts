@@ -120,6 +120,39 @@ export function bareApp(settings: BareSettings): Hono<{ Bindings: { DB: D1Databa
       ]);
       return c.json(viewOf(account, last4), 201);
     })
+    .post("/platform/accounts/me/orders", async (c) => {
+      // The API's calls: the account's row; the key claimed and read back in one batch; then the
+      // stored answer (a replay: no Broker call), or CreateOrder and the answer stored with the audit row.
+      const { sub } = await verify(c.req.header("authorization"));
+      const key = c.req.header("idempotency-key") ?? "";
+      const text = await c.req.text();
+      const order = JSON.parse(text) as object;
+      const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+      const db = c.env.DB;
+      const row = (await db.prepare("SELECT broker_account_id FROM brokerage_accounts WHERE sub = ?").bind(sub).first<{ broker_account_id: string }>())!;
+      const now = new Date().toISOString();
+      const [, read] = await db.batch<{ state: string; response_body: string | null }>([
+        db.prepare("INSERT INTO idempotency_keys (sub, key, request_hash, state, created_at, expires_at) VALUES (?, ?, ?, 'in_progress', ?, ?) ON CONFLICT DO NOTHING").bind(sub, key, hash, now, now),
+        db.prepare("SELECT state, response_body FROM idempotency_keys WHERE sub = ? AND key = ?").bind(sub, key),
+      ]);
+      const stored = read!.results[0]!;
+      const json = { "content-type": "application/json" };
+      if (stored.state === "done") {
+        await audit(db, sub, "order.create").run();
+        return c.body(stored.response_body!, 201, json);
+      }
+      const response = await fetch(`${settings.brokerUrl}/v1/trading/accounts/${row.broker_account_id}/orders`, {
+        method: "POST",
+        headers: brokerHeaders,
+        body: JSON.stringify({ ...order, client_order_id: hash.slice(0, 43) }),
+      });
+      const answer = await response.text();
+      await db.batch([
+        db.prepare("UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = ? WHERE sub = ? AND key = ?").bind(answer, sub, key),
+        audit(db, sub, "order.create"),
+      ]);
+      return c.body(answer, 201, json);
+    })
     .get("/platform/accounts/me", async (c) => {
       // The API's calls: its copy of the view (else the row and GetAccount), and the audit row.
       const { sub } = await verify(c.req.header("authorization"));

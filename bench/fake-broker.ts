@@ -1,11 +1,12 @@
 // The Broker API inside the bench isolate, as fake-cognito.ts is Cognito: globalThis.fetch answers
-// the account calls the brokerage routes make with the Broker API's recorded answers
-// (test/fixtures/broker.ts), each account with an id of its own, and counts every call by action.
+// the account and order calls the brokerage routes make with the Broker API's recorded answers
+// (test/fixtures/broker.ts), each account and order with an id of its own, and counts every call by action.
 // A bench tool, not the Broker API: it checks nothing and keeps only the accounts it made.
-import { accountActive, accountCreated } from "../test/fixtures/broker";
+import { accountActive, accountCreated, notionalMarketOrderAccepted } from "../test/fixtures/broker";
 import type { CallCounts } from "./fake-cognito";
 
 const ACCOUNT = /^\/v1\/accounts\/([0-9a-f-]{36})$/;
+const ORDERS = /^\/v1\/trading\/accounts\/([0-9a-f-]{36})\/orders$/;
 
 /** Wraps globalThis.fetch: requests below `baseUrl` are answered here, the rest go to the fetch installed before. */
 export function installFakeBroker(baseUrl: string, counts: CallCounts): void {
@@ -25,6 +26,11 @@ export function installFakeBroker(baseUrl: string, counts: CallCounts): void {
       const id = crypto.randomUUID();
       emails.set(id, contact.email_address);
       return answer("CreateAccount", { ...accountCreated, id, contact: { ...accountCreated.contact, email_address: contact.email_address } });
+    }
+    const orderAccount = ORDERS.exec(path)?.[1];
+    if (request.method === "POST" && orderAccount && emails.has(orderAccount)) {
+      const order = (await request.json()) as Record<string, string>;
+      return answer("CreateOrder", { ...notionalMarketOrderAccepted, ...order, id: crypto.randomUUID(), created_at: new Date().toISOString() });
     }
     const id = ACCOUNT.exec(path)?.[1];
     if (request.method === "GET" && id && emails.has(id)) {

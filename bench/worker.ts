@@ -41,6 +41,8 @@ export const ROUTES = [
   "POST /platform/signup",
   "GET /platform/accounts/me",
   "POST /platform/accounts",
+  "POST /platform/accounts/me/orders",
+  "POST /platform/accounts/me/orders, replayed",
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -52,6 +54,12 @@ const PRIMED: Route[] = ["GET /platform/accounts/me"];
 
 /** The opening body a user sends; the email comes from Cognito (GetUser), the agreements' stamps from the server. */
 const OPENING = JSON.stringify(OPENING_EXAMPLE);
+
+/**
+ * A notional market buy, as issue 18's example. The orders are the repeated token's user's: that
+ * account's first view (GET /platform/accounts/me, measured before) records it ACTIVE, as orders need.
+ */
+const ORDER = JSON.stringify({ symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" });
 
 const BROKER_URL = "https://broker-api.bench.local";
 const BROKER_KEYS = { keyId: "PKBENCHBENCHBENCHBENCH", secret: "bench-broker-secret" };
@@ -71,6 +79,7 @@ let bench: Bench | undefined;
 let freshCursor = 0;
 let openingCursor = 0;
 let signupCounter = 0;
+let orderCounter = 0;
 
 const AWS_KEYS = { accessKeyId: "AKIABENCHBENCHBENCH0", secretAccessKey: "bench-secret-access-key-bench-secret-key" };
 
@@ -197,7 +206,7 @@ async function makeBench(setup: Setup, db: D1Database, ctx: ExecutionContext): P
   }
   // The repeated token's user has an account, for GET /platform/accounts/me. Opened by the bare app,
   // so that the API's first requests in the isolate are its own: no view or GetUser answer kept yet.
-  const opened = await bare.fetch(routeRequest(result, "POST /platform/accounts", setup.repeatedToken), env, ctx);
+  const opened = await bare.fetch(routeRequest(result, "POST /platform/accounts", "bare", setup.repeatedToken), env, ctx);
   if (opened.status !== 201) throw new Error(`opening the bench user's account: HTTP ${opened.status} ${await opened.text()}`);
   return result;
 }
@@ -229,7 +238,8 @@ function nextOpeningToken(setup: Setup): string {
   return token;
 }
 
-function routeRequest(b: Bench, route: Route, openingToken?: string): Request {
+/** `app` keeps the replayed key of each app apart: both write the same user's keys. */
+function routeRequest(b: Bench, route: Route, app: "ours" | "bare", openingToken?: string): Request {
   const base = "https://api.bench.local";
   const headers = { "content-type": "application/json", "cf-connecting-ip": "203.0.113.7" };
   switch (route) {
@@ -253,6 +263,18 @@ function routeRequest(b: Bench, route: Route, openingToken?: string): Request {
         headers: { ...headers, authorization: `Bearer ${openingToken ?? nextOpeningToken(b.setup)}` },
         body: OPENING,
       });
+    case "POST /platform/accounts/me/orders":
+    case "POST /platform/accounts/me/orders, replayed":
+      return new Request(`${base}/platform/accounts/me/orders`, {
+        method: "POST",
+        headers: {
+          ...headers,
+          authorization: `Bearer ${b.setup.repeatedToken}`,
+          // A new key each time, or the same key (and body) again: every request after the first is a replay.
+          "idempotency-key": route === "POST /platform/accounts/me/orders" ? `bench-order-${++orderCounter}` : `bench-order-replayed-${app}`,
+        },
+        body: ORDER,
+      });
   }
 }
 
@@ -263,6 +285,8 @@ const EXPECTED_STATUS: Record<Route, number> = {
   "POST /platform/signup": 201,
   "GET /platform/accounts/me": 200,
   "POST /platform/accounts": 201,
+  "POST /platform/accounts/me/orders": 201,
+  "POST /platform/accounts/me/orders, replayed": 201,
 };
 
 async function runApp(b: Bench, appName: string, route: string, n: number, ctx: ExecutionContext): Promise<Response> {
@@ -274,7 +298,7 @@ async function runApp(b: Bench, appName: string, route: string, n: number, ctx: 
   const limiterBefore = { ...b.limiter };
   const logBefore = b.logLines;
   for (let i = 0; i < n; i++) {
-    const response = await app.fetch(routeRequest(b, route as Route), b.env, ctx);
+    const response = await app.fetch(routeRequest(b, route as Route, appName as "ours" | "bare"), b.env, ctx);
     const body = await response.text();
     if (response.status !== EXPECTED_STATUS[route as Route]) return new Response(`${appName} ${route}: HTTP ${response.status} ${body}`, { status: 500 });
   }

@@ -541,6 +541,8 @@ const UPSTREAM_TARGETS = {
   "POST /platform/signup": "3",
   "GET /platform/accounts/me": "0 Broker, 1 D1 (within the 5 s copy)",
   "POST /platform/accounts": "1 Broker (and GetUser: a new user), 2 D1 (1 before, 1 after)",
+  "POST /platform/accounts/me/orders": "1 Broker",
+  "POST /platform/accounts/me/orders, replayed": "0 Broker, 3 D1",
 };
 
 async function main() {
