@@ -88,10 +88,18 @@ export function renderTables(results) {
   }
   out.push("");
 
-  out.push("### Round trips per request, counted (this API, Cognito and limiters stubbed in the isolate)", "");
-  out.push("| route | upstream, first request | upstream, each request after | target | limiter calls | limiter waves (one after another) | log lines |", "|---|---|---|---:|---:|---:|---:|");
+  out.push("### Round trips per request, counted (this API; Cognito, the Broker API and limiters stubbed in the isolate, D1 real)", "");
+  out.push(
+    "Upstream: Cognito and Broker API calls by action. D1: round trips (a statement run alone, or a batch). Target: what `test/budgets.test.ts` holds the route to.",
+    "",
+    "| route | upstream, first request | upstream, each request after | D1, first | D1, each after | target | limiter calls | limiter waves (one after another) | log lines |",
+    "|---|---|---|---:|---:|---|---:|---:|---:|",
+  );
+  const trips = (value) => (value === undefined ? "-" : fixed(value, value % 1 ? 2 : 0));
   for (const row of results.roundTrips.routes) {
-    out.push(`| ${row.route} | ${upstreamText(row.firstRequest.upstream)} | ${upstreamText(row.perRequest.upstream)} | ${row.target ?? "-"} | ${fixed(row.perRequest.limiterCalls, 0)} | ${fixed(row.perRequest.limiterWaves, 0)} | ${fixed(row.perRequest.logLines, 0)} |`);
+    out.push(
+      `| ${row.route} | ${upstreamText(row.firstRequest.upstream)} | ${upstreamText(row.perRequest.upstream)} | ${trips(row.firstRequest.d1Trips)} | ${trips(row.perRequest.d1Trips)} | ${row.target ?? "-"} | ${fixed(row.perRequest.limiterCalls, 0)} | ${fixed(row.perRequest.limiterWaves, 0)} | ${fixed(row.perRequest.logLines, 0)} |`,
+    );
   }
   const jwks = results.roundTrips.jwksFetches;
   out.push("", `JWKS fetches over the whole run: ${jwks.http} by \`wrangler dev\` over HTTP (counted at the JWKS server), ${jwks.inIsolate} in the isolate (inline COGNITO_JWKS).`, "");

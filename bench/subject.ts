@@ -2,6 +2,7 @@
 // changes shape, re-point these few exports and everything else in bench/ keeps working.
 import app from "../src/index";
 import { createAccessTokenVerifier, type VerifierSettings } from "../src/auth/verifier";
+import { OPEN_ACCOUNT_EXAMPLE } from "../src/docs/routes/brokerage";
 
 /** The pool and app client the tokens are for, and the JWKS (JSON text) that verifies them. */
 export interface PoolSettings {
@@ -25,3 +26,6 @@ export const handler: { fetch(request: Request, env: object, ctx: ExecutionConte
 
 /** Every rate-limit binding the app reads (wrangler.toml): the bench stubs them all and counts their calls. */
 export const RATE_LIMIT_BINDINGS = ["IP_RATE_LIMITER", "GUESS_RATE_LIMITER", "ACCOUNT_RATE_LIMITER", "MAIL_RATE_LIMITER", "RECIPIENT_RATE_LIMITER", "BROKERAGE_RATE_LIMITER", "TRANSFER_RATE_LIMITER", "ORDER_RATE_LIMITER"] as const;
+
+/** The body of `POST /platform/accounts` as the API documents it (issue 17's example). */
+export const OPENING_EXAMPLE: object = OPEN_ACCOUNT_EXAMPLE;

@@ -22,6 +22,7 @@ import { childrenNamed, cpuClockAvailable, cpuNs, processTree } from "../bench/c
 import { runLoad, wrkVersion } from "../bench/load.mjs";
 import { evaluateGoals, renderSvg, renderTables, spread, median, updateResultsMarkdown } from "../bench/report.mjs";
 import { BENCH_POOL, signTokens } from "../bench/tokens.mjs";
+import { LOCAL_KEY_ID, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
 import { cognitoCall, emulatorVars, ensurePoolAndClient, freePort, startCognitoLocal } from "./cognito-local.mjs";
 import { SIZE_BUDGET_BYTES, measureWorkerBundle } from "./size.mjs";
 
@@ -35,6 +36,8 @@ const SETTINGS = {
   sampleTargetMs: quick ? 20 : 30,
   /** Tokens never seen before, for "ours, first sight": enough for every round's sample. */
   freshTokens: quick ? 1500 : 12_000,
+  /** One per new user opening an account ("POST /platform/accounts"), for every round's two samples. */
+  openingTokens: quick ? 400 : 2_000,
   httpSeconds: quick ? 1 : 3,
   concurrency: [1, 10, 50],
   startupProfiles: quick ? 1 : 3,
@@ -171,6 +174,19 @@ async function startJwksCounter(document) {
   return counter;
 }
 
+/**
+ * The Broker API for the API under `wrangler dev`: the local stand-in (scripts/broker-standin.mjs),
+ * in this process, its state in the run's folder; and the migrations applied to the local D1 that
+ * `wrangler dev --env bench --persist-to` serves.
+ */
+async function startBrokerSide(dir) {
+  const standin = await startBrokerStandin({ dir: path.join(dir, "broker-standin"), keyId: LOCAL_KEY_ID, secret: LOCAL_SECRET, log: (line) => log(`broker stand-in: ${line}`) });
+  cleanups.push(() => standin.stop());
+  const persistTo = path.join(dir, "wrangler-state");
+  await promisify(execFile)(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--env", "bench", "--persist-to", persistTo], { env: process.env, maxBuffer: 10 * 2 ** 20 });
+  return { vars: standinVars(standin.url), persistArgs: ["--persist-to", persistTo] };
+}
+
 async function startWranglerDev(name, args, port, dir) {
   const inspectorPort = await freePort();
   const logFile = path.join(dir, `${name}.log`);
@@ -227,7 +243,9 @@ async function startBenchWorker() {
     name: "auth-bench",
     entrypoint: "bench/worker.ts",
     compatibilityDate: COMPATIBILITY_DATE,
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, logLevel: "warn" },
+    // A real local D1, kept in memory: the set-up request applies the migrations to it.
+    bindings: { DB: { type: "d1", database_id: "bench" } },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "warn" },
   });
   cleanups.push(() => worker.dispose());
   await worker.ready;
@@ -264,6 +282,7 @@ async function overhead(worker) {
 async function countRoundTrips(worker, routes) {
   const perRequest = (counts, n) => ({
     upstream: Object.fromEntries(Object.entries(counts.upstream).map(([action, count]) => [action, count / n])),
+    d1Trips: counts.d1Trips / n,
     limiterCalls: counts.limiterCalls / n,
     limiterWaves: counts.limiterWaves / n,
     logLines: counts.logLines / n,
@@ -279,20 +298,30 @@ async function countRoundTrips(worker, routes) {
 
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
+/** The migrations' statements, in order, for the bench Worker's D1 (split as `wrangler d1` splits them). */
+async function migrationStatements() {
+  const { unstable_splitSqlQuery } = await import("wrangler");
+  const files = readdirSync("migrations").filter((file) => file.endsWith(".sql")).sort();
+  return files.flatMap((file) => unstable_splitSqlQuery(readFileSync(path.join("migrations", file), "utf8")));
+}
+
 async function measureInWorkerd(worker, tokens) {
+  const cycleEnd = SETTINGS.freshTokens + 400;
   const setup = {
     ...BENCH_POOL,
     jwks: tokens.jwks,
     repeatedToken: tokens.repeatedToken,
     userSub: tokens.userSub,
     freshTokens: tokens.tokens.slice(0, SETTINGS.freshTokens),
-    cycleTokens: tokens.tokens.slice(SETTINGS.freshTokens),
+    cycleTokens: tokens.tokens.slice(SETTINGS.freshTokens, cycleEnd),
+    openingTokens: tokens.tokens.slice(cycleEnd),
     email: "bench-user@example.com",
     password: PASSWORD,
+    migrations: await migrationStatements(),
   };
   const response = await worker.fetch("http://bench.local/setup", { method: "POST", body: JSON.stringify(setup) });
   if (!response.ok) throw new Error(`bench worker setup: ${response.status} ${await response.text()}`);
-  const { verifiers, routes } = await response.json();
+  const { verifiers, routes, primed, newUserEach, opening } = await response.json();
   // This script's workerd children are the bench Worker's runtime (wrangler dev runs under Node
   // children); the one started since the proxy is the Worker's own. Failing that, all of them.
   const runtime = cpuClockAvailable ? childrenNamed(process.pid, "workerd") : [];
@@ -303,9 +332,9 @@ async function measureInWorkerd(worker, tokens) {
 
   // Warm-up (JIT, first imports), then as many iterations per sample as fill sampleTargetMs.
   const sampleUrls = [];
-  const estimate = async (url) => {
+  const estimate = async (url, k = 200) => {
     const empty = await overhead(worker);
-    return Math.max(0.001, (await timed(worker, url(200))).cpuMs - empty.cpuMs) / 200;
+    return Math.max(0.001, (await timed(worker, url(k))).cpuMs - empty.cpuMs) / k;
   };
   const iterationsFor = (msPerOp) => Math.min(200_000, Math.max(20, Math.round(SETTINGS.sampleTargetMs / msPerOp)));
   for (const impl of verifiers) {
@@ -322,14 +351,20 @@ async function measureInWorkerd(worker, tokens) {
     const n = impl === "ours, first sight" ? Math.min(freshPerRound, iterationsFor(msPerToken.floor)) : iterationsFor(msPerToken[impl]);
     sampleUrls.push({ kind: "verify", name: impl, n, url: verifyUrl(impl, n) });
   }
+  // A route that takes a new user each iteration spends opening tokens: fewer in its warm-up, and its
+  // samples share what is left (the round-trip count above took 21).
+  const [newUserWarmUp, newUserEstimate] = [10, 50];
+  const openingPerSample = Math.floor((SETTINGS.openingTokens - 21 - 2 * (newUserWarmUp + newUserEstimate)) / (2 * SETTINGS.rounds));
   for (const route of routes) {
+    const newUser = newUserEach.includes(route);
     for (const app of ["ours", "bare"]) {
-      await timed(worker, appUrl(app, route, 50));
-      const msPerRequest = await estimate((k) => appUrl(app, route, k));
+      await timed(worker, appUrl(app, route, newUser ? newUserWarmUp : 50));
+      const msPerRequest = await estimate((k) => appUrl(app, route, k), newUser ? newUserEstimate : 200);
       log(`calibration ${app} ${route}: ${(msPerRequest * 1000).toFixed(0)} us per request`);
       // workerd allows 10,000 pending timeouts per request; the app sets up to four per request.
-      const n = Math.min(1_500, iterationsFor(msPerRequest));
-      sampleUrls.push({ kind: "app", name: `${app} ${route}`, app, route, n, url: appUrl(app, route, n) });
+      const n = Math.min(newUser ? openingPerSample : 1_500, iterationsFor(msPerRequest));
+      const prime = primed.includes(route) ? appUrl(app, route, 1) : undefined;
+      sampleUrls.push({ kind: "app", name: `${app} ${route}`, app, route, n, url: appUrl(app, route, n), prime });
     }
   }
 
@@ -341,6 +376,7 @@ async function measureInWorkerd(worker, tokens) {
   for (let round = 0; round < SETTINGS.rounds; round++) {
     const empty = await overhead(worker);
     for (const sample of rotate(sampleUrls, round)) {
+      if (sample.prime) await timed(worker, sample.prime);
       const { elapsedMs, cpuMs } = await timed(worker, sample.url);
       samples.get(sample.name).push(((cpuMs - empty.cpuMs) * 1000) / sample.n);
       wallSamples.get(sample.name).push(((elapsedMs - empty.elapsedMs) * 1000) / sample.n);
@@ -377,7 +413,7 @@ async function measureInWorkerd(worker, tokens) {
     }),
   };
   const counts = JSON.parse((await timed(worker, "http://bench.local/counts")).body);
-  return { verification, appCpu, roundTrips, isolateJwksFetches: counts.upstream.JWKS ?? 0 };
+  return { verification, appCpu, roundTrips, isolateJwksFetches: counts.upstream.JWKS ?? 0, opening };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,7 +437,7 @@ async function settle(pids) {
   }
 }
 
-async function measureHttp({ api, forwarder, emulator, tool }) {
+async function measureHttp({ api, forwarder, emulator, tool, opening }) {
   const apiBase = api.base;
   const forwarderBase = forwarder.base;
   // The processes that serve each target, whose CPU time a cell takes: the whole `wrangler dev` tree
@@ -418,6 +454,12 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
   const login = await fetch(`${apiBase}/platform/login`, { method: "POST", headers: json, body: credentials });
   if (login.status !== 200) throw new Error(`log-in through the API: HTTP ${login.status} ${await login.text()}`);
   const { access_token: accessToken } = await login.json();
+  // The same user opens a brokerage account (the stand-in's), for GET /platform/accounts/me; Broker
+  // API accounts need a verified email.
+  await cognitoCall(emulator.endpoint, "AdminUpdateUserAttributes", { UserPoolId: emulator.ids.userPoolId, Username: email, UserAttributes: [{ Name: "email", Value: email }, { Name: "email_verified", Value: "true" }] });
+  const bearer = { authorization: `Bearer ${accessToken}` };
+  const opened = await fetch(`${apiBase}/platform/accounts`, { method: "POST", headers: { ...json, ...bearer }, body: JSON.stringify(opening) });
+  if (opened.status !== 201) throw new Error(`opening an account through the API: HTTP ${opened.status} ${await opened.text()}`);
   emulator.save();
 
   const signUp = (target, tag) => ({ method: "POST", headers: json, signupPrefix: `b${startedAt}-${target}-${tag}`, password: PASSWORD });
@@ -434,7 +476,8 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
         body: JSON.stringify({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: emulator.ids.clientId, AuthParameters: { USERNAME: email, PASSWORD } }),
       }),
     },
-    "GET /platform/me": { api: () => ({ method: "GET", headers: { authorization: `Bearer ${accessToken}` } }) },
+    "GET /platform/me": { api: () => ({ method: "GET", headers: bearer }) },
+    "GET /platform/accounts/me": { api: () => ({ method: "GET", headers: bearer }) },
     "POST /platform/signup": { api: (tag) => signUp("api", tag), forwarder: (tag) => signUp("forwarder", tag) },
   };
   const reachesEmulator = (route) => route === "POST /platform/login" || route === "POST /platform/signup";
@@ -490,7 +533,17 @@ async function measureHttp({ api, forwarder, emulator, tool }) {
 
 // ---------------------------------------------------------------------------------------------
 
-const UPSTREAM_TARGETS = { "GET /": "0", "POST /platform/login": "1", "GET /platform/me": "0 (repeated token)", "POST /platform/signup": "3" };
+/** What test/budgets.test.ts holds each route to. */
+const UPSTREAM_TARGETS = {
+  "GET /": "0",
+  "POST /platform/login": "1",
+  "GET /platform/me": "0 (repeated token)",
+  "POST /platform/signup": "3",
+  "GET /platform/accounts/me": "0 Broker, 1 D1 (within the 5 s copy)",
+  "POST /platform/accounts": "1 Broker (and GetUser: a new user), 2 D1 (1 before, 1 after)",
+  "POST /platform/accounts/me/orders": "1 Broker",
+  "POST /platform/accounts/me/orders, replayed": "0 Broker, 3 D1",
+};
 
 async function main() {
   const env = environment();
@@ -503,13 +556,15 @@ async function main() {
   log("start-up: bundle size and wrangler check startup");
   const startup = await measureStartup(dir);
 
-  log(`starting cognito-local, wrangler dev (API, forwarder) and the bench Worker; signing ${SETTINGS.freshTokens} tokens`);
-  const tokensReady = signTokens(SETTINGS.freshTokens + 400);
+  log(`starting cognito-local, wrangler dev (API, forwarder) and the bench Worker; signing ${SETTINGS.freshTokens + 400 + SETTINGS.openingTokens} tokens`);
+  const tokensReady = signTokens(SETTINGS.freshTokens + 400 + SETTINGS.openingTokens);
   const emulator = await startEmulator(dir);
   const jwks = await startJwksCounter(emulator.jwksDocument);
   const varArgs = (vars) => Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const [api, forwarder, worker, tokens] = await Promise.all([
-    startWranglerDev("api", ["--env", "bench", ...varArgs({ ...emulator.vars, COGNITO_JWKS_PATH: jwks.url })], API_PORT, dir),
+    startBrokerSide(dir).then((broker) =>
+      startWranglerDev("api", ["--env", "bench", ...broker.persistArgs, ...varArgs({ ...emulator.vars, ...broker.vars, COGNITO_JWKS_PATH: jwks.url })], API_PORT, dir),
+    ),
     freePort().then((port) => startWranglerDev("forwarder", ["-c", "bench/forwarder.toml", ...varArgs(emulator.vars)], port, dir)),
     startBenchWorker(),
     tokensReady,
@@ -519,7 +574,7 @@ async function main() {
   const inWorkerd = await measureInWorkerd(worker, tokens);
 
   log(`over HTTP with ${env.loadGenerator}`);
-  const http = await measureHttp({ api, forwarder, emulator, tool: env.loadTool });
+  const http = await measureHttp({ api, forwarder, emulator, tool: env.loadTool, opening: inWorkerd.opening });
 
   const results = {
     date: new Date(startedAt).toISOString(),
