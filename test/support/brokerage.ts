@@ -1,6 +1,7 @@
 // A signed-in user on a scripted Cognito (own-pool.ts) and a scripted Broker API on the same fake
 // upstream, for the brokerage routes; D1 is the test's real database.
 import { env } from "cloudflare:workers";
+import { OPEN_ACCOUNT_EXAMPLE } from "../../src/docs/routes/brokerage";
 import { getUserResult } from "../fixtures/cognito";
 import type { RecordedCall, Reply } from "./fake-upstream";
 import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./keys";
@@ -13,23 +14,8 @@ export const BROKER_KEYS = { APCA_BROKER_API_KEY: "PKTESTBROKERKEYNEVERSHOWN", A
 /** The Basic auth header the Broker API must receive. */
 export const BROKER_AUTH = `Basic ${btoa(`${BROKER_KEYS.APCA_BROKER_API_KEY}:${BROKER_KEYS.APCA_BROKER_API_SECRET}`)}`;
 
-/** The opening body of the issue, with the personal data the log scans look for. */
-export const OPENING = {
-  contact: { phone_number: "+15555550100", street_address: ["20 N San Mateo Dr"], unit: "Apt 1", city: "San Mateo", state: "CA", postal_code: "94401" },
-  identity: {
-    given_name: "Ann",
-    family_name: "Lee",
-    date_of_birth: "1990-01-01",
-    tax_id: "666-55-4321",
-    tax_id_type: "USA_SSN",
-    country_of_citizenship: "USA",
-    country_of_birth: "USA",
-    country_of_tax_residence: "USA",
-    funding_source: ["employment_income"],
-  },
-  disclosures: { is_control_person: false, is_affiliated_exchange_or_finra: false, is_politically_exposed: false, immediate_family_exposed: false },
-  agreements: ["customer_agreement", "margin_agreement"],
-};
+/** The opening body of the issue, as the docs show it, with the personal data the log scans look for. */
+export const OPENING = OPEN_ACCOUNT_EXAMPLE;
 
 export const isBrokerCall = (call: RecordedCall) => /^(GET|POST|PATCH|DELETE) \/v1\//.test(call.action);
 
