@@ -79,15 +79,16 @@ export async function createOnce<V extends { id: string }>(
   let answer: Created;
   try {
     const accountId = await activeAccount(desk, actor.sub);
-    answer = await desk.keys.once(use, async (claim) => {
+    const created = async (claim: Claim) => {
       const view = await create(accountId, claim);
       return { status: 201, body: JSON.stringify(view), resourceId: view.id };
-    });
+    };
+    answer = await desk.keys.once(use, created, auditEvent(desk.db, actor, action, "ok", details));
   } catch (error) {
     await recordFailure(desk.db, actor, action, error, details);
     throw error;
   }
-  await auditEvent(desk.db, actor, action, answer.replayed ? "replayed" : "ok", details).run();
+  if (answer.replayed) await auditEvent(desk.db, actor, action, "replayed", details).run();
   return answer;
 }
 

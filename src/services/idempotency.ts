@@ -162,7 +162,12 @@ export class IdempotencyKeys {
    * lapses otherwise, so that the next try reconciles. A resumed claim always lapses: its first try's
    * outcome is still unknown unless the flow found it.
    */
-  async once(use: KeyUse, flow: (claim: Claim) => Promise<StoredAnswer & { resourceId?: string }>): Promise<StoredAnswer & { replayed: boolean }> {
+  async once(
+    use: KeyUse,
+    flow: (claim: Claim) => Promise<StoredAnswer & { resourceId?: string }>,
+    /** Written in the same batch as the answer (the request's audit row): one round trip, not two. */
+    alongside?: D1PreparedStatement,
+  ): Promise<StoredAnswer & { replayed: boolean }> {
     const claimed = await this.claim(use);
     if ("replay" in claimed) return { ...claimed.replay, replayed: true };
     let answer: StoredAnswer & { resourceId?: string };
@@ -173,7 +178,9 @@ export class IdempotencyKeys {
       await release.run();
       throw error;
     }
-    await this.finish(use, answer, answer.resourceId).run();
+    const finish = this.finish(use, answer, answer.resourceId);
+    if (alongside) await this.#db.batch([finish, alongside]);
+    else await finish.run();
     return { status: answer.status, body: answer.body, replayed: false };
   }
 }
