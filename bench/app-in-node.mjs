@@ -15,7 +15,7 @@ const REQUESTS = 20_000;
 const outdir = mkdtempSync(path.join(tmpdir(), "edge-auth-node-bench-"));
 try {
   const outfile = path.join(outdir, "app.mjs");
-  await build({ entryPoints: [path.join(root, "src/index.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], conditions: ["worker", "browser"], outfile, logLevel: "error" });
+  await build({ entryPoints: [path.join(root, "src/index.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], conditions: ["worker", "browser"], define: { PROBLEM_PAGE_TEXT: "false" }, outfile, logLevel: "error" });
   const { default: app } = await import(pathToFileURL(outfile).href);
 
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
