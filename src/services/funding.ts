@@ -5,9 +5,11 @@
 import type { BrokerAccounts } from "../broker/accounts";
 import type { BrokerFunding, NewRelationship, Relationship, Transfer } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
+import { BROKER_API } from "../broker/errors";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
+import { unusableAnswer } from "../upstream";
 import { audited, auditEvent, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { inBrokerTerms } from "./broker-errors";
 import { noteStatus, recordOf } from "./brokerage";
@@ -229,7 +231,7 @@ export interface TransferRequest {
 
 const transferView = ({ id, status, amount, direction, created_at }: Transfer): TransferView => ({ id, status, amount, direction, created_at });
 
-/** How far back a reconciling retry looks among the account's transfers, newest first. */
+/** How far back a reconciling retry looks among the account's transfers. */
 const RECONCILE_PAGES = 5;
 const RECONCILE_PAGE_SIZE = 100;
 
@@ -240,8 +242,9 @@ const RECONCILE_PAGE_SIZE = 100;
 async function transferMadeSince(desk: MoneyDesk, accountId: string, use: KeyUse, request: TransferRequest, since: string): Promise<Transfer | undefined> {
   for (let page = 0; page < RECONCILE_PAGES; page++) {
     const transfers = await inBrokerTerms(desk.funding.transfers(accountId, { limit: RECONCILE_PAGE_SIZE, offset: page * RECONCILE_PAGE_SIZE, direction: request.direction }));
+    // Every transfer of the page is looked at: the Broker API does not document the list's order.
     for (const transfer of transfers) {
-      if (!createdSince(transfer.created_at, since)) return undefined;
+      if (!createdSince(transfer.created_at, since)) continue;
       const same = transfer.relationship_id === request.bank_link_id && transfer.direction === request.direction && compareDecimals(transfer.amount, request.amount) === 0;
       if (same && !(await recordedByAnotherKey(desk.db, use, transfer.id))) return transfer;
     }
@@ -267,11 +270,12 @@ export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse,
     if (!links.some((link) => link.id === request.bank_link_id)) throw new Failure("bank_link_not_found");
     if (outgoing) {
       const { cash_withdrawable } = await inBrokerTerms(desk.accounts.trading(accountId));
-      if (cash_withdrawable === undefined || compareDecimals(request.amount, cash_withdrawable) > 0) throw new Failure("insufficient_funds");
+      if (cash_withdrawable === undefined) throw unusableAnswer(BROKER_API, "the trading account has no cash_withdrawable");
+      if (compareDecimals(request.amount, cash_withdrawable) > 0) throw new Failure("insufficient_funds");
     }
     const refused = outgoing ? "insufficient_funds" : "transfer_rejected";
     const made = desk.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction });
-    return transferView(await inBrokerTerms(made, { 403: refused, 422: "transfer_rejected" }));
+    return transferView(await inBrokerTerms(made, { 400: "transfer_rejected", 403: refused, 422: "transfer_rejected" }));
   });
 }
 

@@ -3,6 +3,7 @@
 // and the Idempotency-Key, so the Broker API's own uniqueness refuses a second order for one key.
 import { BrokerError } from "../broker/errors";
 import type { NewOrder, Order, Position } from "../broker/trading";
+import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
@@ -56,13 +57,30 @@ function rejected(error: BrokerError): Failure {
 const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
 
 /** The order placed with this client_order_id, or undefined (404). */
-async function placedWith(desk: MoneyDesk, accountId: string, id: string): Promise<Order | undefined> {
+async function placedWith(desk: MoneyDesk, accountId: string, id: string, request: OrderRequest): Promise<Order | undefined> {
+  let placed: Order;
   try {
-    return await desk.trading.orderByClientOrderId(accountId, id);
+    placed = await desk.trading.orderByClientOrderId(accountId, id);
   } catch (error) {
     if (error instanceof BrokerError && error.httpStatus === 404) return undefined;
     throw brokerMeaningOf(error);
   }
+  // The key's client_order_id outlives its 24 hours in D1: an order placed with it is this request's
+  // only if it is the same order, else the key was used for another one.
+  if (!sameOrder(placed, request)) throw new Failure("idempotency_key_reused");
+  return placed;
+}
+
+function sameOrder(placed: Order, request: OrderRequest): boolean {
+  const sameAmount = (a: string | null | undefined, b: string | undefined) => (a == null || b === undefined ? (a == null) === (b === undefined) : compareDecimals(a, b) === 0);
+  return (
+    placed.symbol === request.symbol &&
+    placed.side === request.side &&
+    placed.type === request.type &&
+    placed.time_in_force === request.time_in_force &&
+    sameAmount(placed.qty, request.qty) &&
+    sameAmount(placed.notional, request.notional)
+  );
 }
 
 /**
@@ -75,14 +93,14 @@ export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, req
   return createOnce(desk, actor, use, "order.create", details, async (accountId, claim) => {
     const id = await clientOrderId(use.sub, use.key);
     if (claim.kind === "resumed") {
-      const placed = await placedWith(desk, accountId, id);
+      const placed = await placedWith(desk, accountId, id, request);
       if (placed) return orderView(placed);
     }
     try {
       return orderView(await desk.trading.placeOrder(accountId, { ...request, client_order_id: id }));
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
-      const placed = await placedWith(desk, accountId, id);
+      const placed = await placedWith(desk, accountId, id, request);
       if (placed) return orderView(placed);
       throw rejected(error);
     }

@@ -127,6 +127,11 @@ describe("the Broker API client, on recorded answers", () => {
     await expect(accounts.trading(ID)).rejects.toMatchObject({ name: "Failure", code: "upstream_error" });
   });
 
+  it("calls an amount with more places than can be compared (10) unusable, not a fault of ours", async () => {
+    const { accounts } = await broker({ "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: { ...tradeAccount, cash_withdrawable: "1.0000000001" } }] });
+    await expect(accounts.trading(ID)).rejects.toMatchObject({ name: "Failure", code: "upstream_error" });
+  });
+
   it("builds the Basic auth header once per config (so per isolate), whatever the requests", async () => {
     const { accounts, config, calls } = await broker({ "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }] });
     const encode = vi.spyOn(globalThis, "btoa");

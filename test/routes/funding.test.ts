@@ -325,6 +325,24 @@ describe("a Broker API timeout, then a retry with the same key", () => {
     expect((await moneyTrail(user.sub)).map((row) => row.outcome)).toEqual(["upstream_timeout", "ok", "replayed"]);
   });
 
+  it("finds the first try's transfer whatever order the Broker API lists them in (an older one first)", async () => {
+    const made = transferNow({ amount: "500" });
+    const older = transferNow({ amount: "500", created_at: "2026-01-01T00:00:00.000Z" });
+    const user = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+        "POST /v1/accounts/{id}/transfers": [{ hang: true }, { body: transferNow() }],
+        "GET /v1/accounts/{id}/transfers": [{ body: [older, made] }],
+      },
+      { vars: TIMEOUT },
+    );
+    const k = key();
+    expect((await user.post(TRANSFERS, DEPOSIT, k)).status).toBe(504);
+    const retry = await user.post(TRANSFERS, DEPOSIT, k);
+    expect([retry.status, await retry.json()]).toEqual([201, viewOf(made as typeof transferQueued)]);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+  });
+
   it("makes the transfer on the retry when the first try made none (an older match does not count)", async () => {
     const older = transferNow({ amount: "500", created_at: "2026-01-01T00:00:00.000Z" });
     const user = await accountHolder(

@@ -66,6 +66,15 @@ describe("POST /platform/accounts/me/orders", () => {
     });
   });
 
+  it("does not take another order placed with the key's client_order_id (a key used again after its 24 hours) as this one", async () => {
+    const user = await accountHolder({
+      "POST /v1/trading/accounts/{id}/orders": [BROKER_ERRORS.clientOrderIdNotUnique],
+      "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [{ body: { ...notionalMarketOrderAccepted, symbol: "MSFT" } }],
+    });
+    const res = await user.post(ORDERS, BUY, key());
+    expect([res.status, (await problemOf(res)).code]).toEqual([422, "idempotency_key_reused"]);
+  });
+
   it("finds the order when the Broker API says the client_order_id was used: the key's order, not a refusal", async () => {
     const user = await accountHolder({
       "POST /v1/trading/accounts/{id}/orders": [BROKER_ERRORS.clientOrderIdNotUnique],
