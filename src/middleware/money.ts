@@ -26,13 +26,11 @@ export interface MoneyVariables {
  * is configured, and the limits of MAX_TRANSFER_AMOUNT (a 503 naming it when it is not an amount).
  */
 export const withMoney = createMiddleware<{ Bindings: Env; Variables: MoneyVariables & BrokerVariables & CognitoVariables }>(async (c, next) => {
+  // withBroker, before this, answered a deployment without the Broker API's settings.
   const broker = loadBrokerConfig(c.env);
   const funding = loadFundingConfig(c.env);
-  if (!broker.ok || !funding.ok) {
-    const unusable = [broker, funding].flatMap((result) => (result.ok ? [] : [result]));
-    const invalid = unusable.flatMap((result) => result.invalid);
-    throw new Failure("not_configured", { detail: notConfiguredDetail(invalid, unusable.flatMap((result) => result.placeholders)), headers: { "retry-after": "60" } });
-  }
+  if (!broker.ok) throw new Failure("internal_error", { cause: new Error("withMoney runs after withBroker") });
+  if (!funding.ok) throw new Failure("not_configured", { detail: notConfiguredDetail(funding.invalid, funding.placeholders), headers: { "retry-after": "60" } });
   const scope = c.get("upstreamScope");
   const timeoutMs = c.get("config").upstreamTimeoutMs;
   const client = new BrokerClient(broker.broker, scope, timeoutMs);
