@@ -59,7 +59,8 @@ export function fieldsNamedIn(message: string): NameableField[] {
 const REFUSALS = [
   { pattern: /insufficient buying power/i, reason: "The account's buying power is not enough for this order." },
   { pattern: /insufficient qty|insufficient quantity|not allowed to short/i, reason: "The account does not hold enough shares for this order." },
-  { pattern: /not tradable|not active|asset .*not found|could not find asset/i, reason: "The asset is not tradable." },
+  // "not active" only of an asset: "account is not active" is the account's, not the asset's.
+  { pattern: /not tradable|asset .*(?:not active|not found)|could not find asset/i, reason: "The asset is not tradable." },
   { pattern: /not fractionable|fractional/i, reason: "The asset cannot be traded in fractions: use a whole quantity." },
   { pattern: /market (is )?closed|outside (of )?market hours/i, reason: "The market is closed for this order's time in force." },
   { pattern: /insufficient funds|insufficient balance/i, reason: "The account does not have enough cash for this." },

@@ -54,6 +54,13 @@ describe("POST /platform/accounts/me/orders", () => {
     expect((await problemOf(await user.post(ORDERS, { ...BUY, notional: "5.00" }, k))).code).toBe("idempotency_key_reused");
   });
 
+  it("does not call an account's own refusal (not active) an untradable asset", async () => {
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 403, body: { code: 40310000, message: "account is not active" } }] });
+    const problem = await problemOf(await user.post(ORDERS, BUY, key()));
+    expect(problem.code).toBe("order_rejected");
+    expect(problem.detail).not.toContain("asset");
+  });
+
   it("passes the Broker API's refusal on as 422 order_rejected with its reason in our words", async () => {
     const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 403, body: { code: 40310000, message: "insufficient buying power" } }] });
     const res = await user.post(ORDERS, BUY, key());
