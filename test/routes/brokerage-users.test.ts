@@ -1,5 +1,6 @@
 // Two real users (the Cognito emulator) with the Broker API stand-in's state: every brokerage route of
 // one tried on the other, and the whole session's log lines scanned for the personal data submitted.
+import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { inject } from "vitest";
 import { accountCreated } from "../fixtures/broker";
@@ -109,5 +110,15 @@ describe("log lines", () => {
       expect(log, value).not.toContain(value);
     }
     expect(log).toContain('"action":"CreateAccount"');
+
+    // Nor does D1, any table: it keeps the tax id's last 4 digits at most.
+    const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+    const dump: unknown[] = [];
+    for (const { name } of tables) dump.push((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
+    const stored = JSON.stringify(dump);
+    expect(stored).toContain('"tax_id_last4":"4321"');
+    for (const value of ["666-55-4321", "666554321", "1990-01-01", "2020-01-01", "20 N San Mateo Dr", "9 Secret Ln", "+15555550100", "+15555550111", "5555550100"]) {
+      expect(stored, value).not.toContain(value);
+    }
   });
 });
