@@ -13,7 +13,10 @@
  *   (RECIPIENT_RATE_LIMITER): one address cannot block a victim's own reset. Mail to a new address
  *   (email change) is also counted per target address, whichever account asks.
  *
- * The signed-in user's routes key the same counters by the token's `sub` instead of an email.
+ * The signed-in user's routes key the same counters by the token's `sub` instead of an email. Money
+ * and trades are counted per user and action (`actionCounter`), by the flow itself just before its
+ * first Broker API call: a refusal that never reached the Broker uses up nothing, and no action's
+ * count (cancelling random ids, say) can block another (a deposit).
  */
 import type { Context, Input, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -112,6 +115,25 @@ export const limitPerAddress = createMiddleware<LimitEnv>(async (c, next) => {
   await next();
   await check;
 });
+
+/** The actions of money and trades, each with an allowance of its own per user (wrangler.toml). */
+const ACTION_LIMITS = {
+  "transfer.create": { counter: "TRANSFER_RATE_LIMITER", detail: "Too many transfers for this account; retry later." },
+  "transfer.cancel": { counter: "TRANSFER_RATE_LIMITER", detail: "Too many transfer cancels for this account; retry later." },
+  "order.create": { counter: "ORDER_RATE_LIMITER", detail: "Too many orders for this account; retry later." },
+  "order.cancel": { counter: "ORDER_RATE_LIMITER", detail: "Too many order cancels for this account; retry later." },
+  "position.close": { counter: "ORDER_RATE_LIMITER", detail: "Too many position closes for this account; retry later." },
+} as const satisfies Record<string, { counter: Counter; detail: string }>;
+
+export type CountedAction = keyof typeof ACTION_LIMITS;
+
+/**
+ * The user's count of one action, for a flow to call just before its first Broker API call (a
+ * dependency of the flow, free of Hono): 429 rate_limited over the action's allowance.
+ */
+export function actionCounter(env: Env, sub: string): (action: CountedAction) => Promise<void> {
+  return (action) => count(env, ACTION_LIMITS[action].counter, `${action}|${sub}`, ACTION_LIMITS[action].detail);
+}
 
 const GUESS_DETAIL = "Too many attempts for this account; retry later.";
 

@@ -5,7 +5,7 @@ import { routePath } from "hono/route";
 import { keptFor } from "../isolate";
 import { withBroker } from "../middleware/broker";
 import { requireIdempotencyKey, withMoney, type MoneyVariables } from "../middleware/money";
-import { limit, passwordGuessCounter } from "../middleware/rate-limit";
+import { actionCounter, limit, passwordGuessCounter } from "../middleware/rate-limit";
 import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
@@ -34,6 +34,7 @@ function desk(c: MoneyContext): MoneyDesk {
     plaid: c.get("plaid"),
     keys: new IdempotencyKeys(db, Date.now, c.get("config").requestBudgetMs),
     now: Date.now,
+    allow: actionCounter(c.env, c.get("user").sub),
   };
 }
 
@@ -64,9 +65,10 @@ function stepUp(c: MoneyContext, proof: { password?: string; code?: string }) {
   };
 }
 
-/** Per user: transfers 10 a minute, orders 60 (wrangler.toml); reads and bank links share the brokerage counter, per route. */
-const transfersLimit = limit<MoneyEnv>({ counter: "TRANSFER_RATE_LIMITER", key: (c) => c.get("user").sub, detail: "Too many transfers for this account; retry later." });
-const ordersLimit = limit<MoneyEnv>({ counter: "ORDER_RATE_LIMITER", key: (c) => c.get("user").sub, detail: "Too many orders for this account; retry later." });
+/**
+ * Reads and bank links: the brokerage counter, per user and route. Transfers, orders, their cancels
+ * and closing a position are counted by their flows instead (desk `allow`), per user and action.
+ */
 const perUser = (route: string) => limit<MoneyEnv>({ counter: "BROKERAGE_RATE_LIMITER", key: (c) => `${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." });
 
 /** A transfer's body, with MAX_TRANSFER_AMOUNT: one schema per settings object, so per isolate. */
@@ -106,7 +108,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
     return c.json(await plaidLinkToken(desk(c), actor(c)), 200);
   })
-  .post("/accounts/me/transfers", ...money("transfer.create"), transfersLimit, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
+  .post("/accounts/me/transfers", ...money("transfer.create"), requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
     const { password, code, ...transfer } = request;
     return created(c, await createTransfer(desk(c), actor(c), await keyUse(c, request), transfer, stepUp(c, { password, code })));
@@ -118,11 +120,11 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   .get("/accounts/me/transfers/:id", ...money("transfer.read"), perUser("transfer.read"), async (c) => {
     return c.json(await transfer(desk(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/transfers/:id", ...money("transfer.cancel"), transfersLimit, async (c) => {
+  .delete("/accounts/me/transfers/:id", ...money("transfer.cancel"), async (c) => {
     await cancelTransfer(desk(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .post("/accounts/me/orders", ...money("order.create"), ordersLimit, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
+  .post("/accounts/me/orders", ...money("order.create"), requireIdempotencyKey, validJson(OrderRequest), async (c) => {
     const request = c.req.valid("json");
     return created(c, await placeOrder(desk(c), actor(c), await keyUse(c, request), request));
   })
@@ -134,14 +136,14 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   .get("/accounts/me/orders/:id", ...money("order.read"), perUser("order.read"), async (c) => {
     return c.json(await order(desk(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/orders/:id", ...money("order.cancel"), ordersLimit, async (c) => {
+  .delete("/accounts/me/orders/:id", ...money("order.cancel"), async (c) => {
     await cancelOrder(desk(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
   .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
     return c.json({ positions: await positions(desk(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/positions/:symbol", ...money("position.close"), ordersLimit, validJson(MoneyStepUp), async (c) => {
+  .delete("/accounts/me/positions/:symbol", ...money("position.close"), validJson(MoneyStepUp), async (c) => {
     const symbol = c.req.param("symbol").toUpperCase();
     return c.json(await closePosition(desk(c), actor(c), symbol, stepUp(c, c.req.valid("json"))), 200);
   })

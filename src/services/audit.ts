@@ -54,9 +54,13 @@ export function auditEvent(db: D1Database, actor: Actor, action: AuditAction, ou
 /** Failures whose row is written: a request is recorded once, by its flow or else by auditRefusal. */
 const recorded = new WeakSet<object>();
 
-/** The row of a failed flow, and the failure marked as recorded. */
-export function recordFailure(db: D1Database, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<unknown> {
+/**
+ * The row of a failed flow, and the failure marked as recorded. A request answered 429 writes none:
+ * the rows a user can cause a minute stay within the limits, whatever a flood sends.
+ */
+export async function recordFailure(db: D1Database, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<unknown> {
   if (typeof error === "object" && error !== null) recorded.add(error);
+  if (isFailure(error, "rate_limited")) return;
   return auditEvent(db, actor, action, outcomeOf(error), details).run();
 }
 

@@ -25,7 +25,12 @@ export interface MoneyDesk {
   plaid: () => PlaidClient;
   keys: IdempotencyKeys;
   now: () => number;
+  /** Counts one of the user's actions against its own allowance, just before the flow's first Broker call: 429 over it. */
+  allow: (action: CountedAction) => Promise<void>;
 }
+
+/** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
+export type CountedAction = Extract<AuditAction, "transfer.create" | "transfer.cancel" | "order.create" | "order.cancel" | "position.close">;
 
 /** Proves it is the user (services/sign-in.ts reauthenticate, missing parts as step_up_required); counted as a guess. */
 export type StepUpCheck = () => Promise<unknown>;
@@ -262,6 +267,7 @@ export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse,
   const outgoing = request.direction === "OUTGOING";
   return createOnce(desk, actor, use, "transfer.create", { idempotencyKey: use.key, amount: request.amount }, async (accountId, claim) => {
     if (outgoing) await stepUp();
+    await desk.allow("transfer.create");
     if (claim.kind === "resumed") {
       const made = await transferMadeSince(desk, accountId, use, request, claim.since);
       if (made) return transferView(made);
@@ -314,7 +320,9 @@ export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promi
 export async function cancelTransfer(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
   return audited(desk.db, actor, "transfer.cancel", async () => {
     const accountId = await activeAccount(desk, actor.sub);
-    await inBrokerTerms(desk.funding.cancelTransfer(accountId, knownShape(id, "transfer_not_found")), {
+    knownShape(id, "transfer_not_found");
+    await desk.allow("transfer.cancel");
+    await inBrokerTerms(desk.funding.cancelTransfer(accountId, id), {
       404: "transfer_not_found",
       409: "transfer_not_cancellable",
       422: "transfer_not_cancellable",

@@ -91,6 +91,7 @@ function sameOrder(placed: Order, request: OrderRequest): boolean {
 export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, request: OrderRequest): Promise<Created> {
   const details = { idempotencyKey: use.key, symbol: request.symbol, ...(request.notional ? { amount: request.notional } : {}) };
   return createOnce(desk, actor, use, "order.create", details, async (accountId, claim) => {
+    await desk.allow("order.create");
     const id = await clientOrderId(use.sub, use.key);
     if (claim.kind === "resumed") {
       const placed = await placedWith(desk, accountId, id, request);
@@ -128,7 +129,9 @@ export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<
 export async function cancelOrder(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
   return audited(desk.db, actor, "order.cancel", async () => {
     const accountId = await activeAccount(desk, actor.sub);
-    await inBrokerTerms(desk.trading.cancelOrder(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found", 422: "order_not_cancellable" });
+    knownShape(id, "order_not_found");
+    await desk.allow("order.cancel");
+    await inBrokerTerms(desk.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
   });
 }
 
@@ -175,6 +178,7 @@ export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: strin
       const accountId = await activeAccount(desk, actor.sub);
       if (!TICKER.test(symbol)) throw new Failure("position_not_found");
       await stepUp();
+      await desk.allow("position.close");
       return orderView(await inBrokerTerms(desk.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
     },
     { symbol },
