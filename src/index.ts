@@ -2,15 +2,17 @@
 import { Hono } from "hono/tiny";
 import { accessLog, type AccessLogVariables } from "./middleware/access-log";
 import { readConfig } from "./middleware/config";
-import { corsFromConfig } from "./middleware/cors";
+import { corsFor } from "./middleware/cors";
 import { handleError, notFound } from "./middleware/error-handler";
 import { requestIds } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 import { platform } from "./routes/platform";
 import { root } from "./routes/root";
 
-const app = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>()
-  .use(requestIds, accessLog, readConfig, corsFromConfig)
+// The app's route list, which CORS derives its methods and headers from once every route is in it.
+const base = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>();
+const app = base
+  .use(requestIds, accessLog, readConfig, corsFor(base.routes))
   .use(securityHeaders)
   .route("/", root)
   .route("/platform", platform);

@@ -1,6 +1,7 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { Failure } from "../failures";
+import { readsHeaders } from "./client-headers";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -31,3 +32,4 @@ export const parseJsonBody = createMiddleware(async (c, next) => {
   }
   return next();
 });
+readsHeaders(parseJsonBody, "content-type");

@@ -6,6 +6,7 @@ import { loadBrokerConfig, loadFundingConfig, loadPlaidConfig, type BrokerConfig
 import { Failure } from "../failures";
 import { openPlaid, type PlaidClient } from "../plaid/client";
 import type { BrokerVariables } from "./broker";
+import { readsHeaders } from "./client-headers";
 import { notConfiguredDetail, type CognitoVariables } from "./cognito";
 
 export interface MoneyVariables {
@@ -56,3 +57,4 @@ export const requireIdempotencyKey = createMiddleware<{ Variables: Pick<MoneyVar
   c.set("idempotencyKey", key);
   await next();
 });
+readsHeaders(requireIdempotencyKey, "idempotency-key");

@@ -1,4 +1,5 @@
 import { requestId } from "hono/request-id";
+import { readsHeaders } from "./client-headers";
 
 /** Hono keeps a client's X-Request-Id only when it is 1 to 128 of [A-Za-z0-9_=-]; cf-ray must pass the same rule. */
 const MAX_LENGTH = 128;
@@ -16,3 +17,4 @@ export const requestIds = requestId({
     return ray && REQUEST_ID.test(ray) ? ray : crypto.randomUUID();
   },
 });
+readsHeaders(requestIds, "x-request-id");

@@ -4,6 +4,7 @@ import { createAccessTokenVerifier, type AccessTokenClaims } from "../auth/verif
 import type { Config } from "../config";
 import { Failure } from "../failures";
 import { keptFor } from "../isolate";
+import { readsHeaders } from "./client-headers";
 
 export interface AuthVariables {
   /** The verified access token's claims. */
@@ -29,3 +30,4 @@ export const requireAuth = createMiddleware<{ Variables: AuthVariables & { confi
   c.set("user", signedInUser(token, claims));
   await next();
 });
+readsHeaders(requireAuth, "authorization");

@@ -51,8 +51,9 @@ async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
   return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
 }
 
-/** The stored answer's exact bytes: a replay differs from the first answer in its request id only. */
-const created = (c: MoneyContext, answer: Created) => c.body(answer.body, 201, { "content-type": "application/json" });
+/** The stored answer's exact bytes: a replay differs from the first answer in its request id and its Idempotency-Replayed: true. */
+const created = (c: MoneyContext, answer: Created) =>
+  c.body(answer.body, 201, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) });
 
 /**
  * The step up of money moving out (services/sign-in.ts reauthenticate): a missing password or code

@@ -1,6 +1,7 @@
 // HTTP hygiene: CORS allow-list, request ids, security headers.
 import { describe, expect, it } from "vitest";
 import headersFile from "../../site/_headers?raw";
+import app from "../../src/index";
 import { api, apiWith, jsonInit, problemOf } from "../support/worker";
 
 describe("CORS", () => {
@@ -23,6 +24,38 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("https://admin.example.com");
     expect(res.headers.get("access-control-allow-methods")).toContain("POST");
     expect(res.headers.get("access-control-allow-headers")).toContain("authorization");
+  });
+
+  it("allows in a preflight every method of the app's routes and every header they read, from every route", async () => {
+    const routes = app.routes.filter((route) => route.method !== "ALL");
+    expect(new Set(routes.map((route) => route.method))).toEqual(new Set(["GET", "POST", "PATCH", "DELETE"]));
+    const requested = ["authorization", "content-type", "idempotency-key", "x-request-id"];
+    for (const route of routes) {
+      const path = route.path.replace(/:\w+/g, "x").replace(/\*/g, "x");
+      const res = await apiWith(vars, path, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example.com", "access-control-request-method": route.method, "access-control-request-headers": requested.join(", ") },
+      });
+      expect(res.status, `${route.method} ${route.path}`).toBe(204);
+      expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      expect(res.headers.get("access-control-allow-methods")?.split(","), `${route.method} ${route.path}`).toContain(route.method);
+      expect(res.headers.get("access-control-allow-headers")?.split(",").sort()).toEqual(requested);
+      expect(res.headers.get("access-control-max-age")).toBe("600");
+    }
+  });
+
+  it("refuses a preflight from another origin: no Allow-Origin, so the browser sends nothing", async () => {
+    const res = await apiWith(vars, "/platform/accounts/me", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "PATCH", "access-control-request-headers": "authorization, content-type" },
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("lets a page read Retry-After, X-Request-Id, Idempotency-Replayed and WWW-Authenticate", async () => {
+    const res = await apiWith(vars, "/platform/me", { headers: { origin: "https://app.example.com" } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-expose-headers")?.split(",").sort()).toEqual(["idempotency-replayed", "retry-after", "www-authenticate", "x-request-id"]);
   });
 
   it("sends no CORS headers when no origin is configured", async () => {

@@ -159,14 +159,15 @@ describe("POST /platform/accounts/me/transfers", () => {
     expect((await user.post(TRANSFERS, DEPOSIT, "x".repeat(255))).status).toBe(201);
   });
 
-  it("replays the same key and body byte for byte but the request id, with no Broker call; another body is 422", async () => {
+  it("replays the same key and body byte for byte but the request id, marked Idempotency-Replayed: true, with no Broker call; another body is 422", async () => {
     const user = await depositor();
     const k = key();
     const first = await visibleAnswer(await user.post(TRANSFERS, DEPOSIT, k));
     const calls = (await user.brokerTrail()).length;
     const again = await user.post(TRANSFERS, { direction: "INCOMING", amount: "500.00", bank_link_id: DEPOSIT.bank_link_id }, k);
     expect(again.headers.get("x-request-id")).not.toBeNull();
-    expect(await visibleAnswer(again)).toEqual(first);
+    expect(first.headers["idempotency-replayed"]).toBeUndefined();
+    expect(await visibleAnswer(again)).toEqual({ ...first, headers: { ...first.headers, "idempotency-replayed": "true" } });
     expect(await user.brokerTrail()).toHaveLength(calls);
     const other = await user.post(TRANSFERS, { ...DEPOSIT, amount: "500.01" }, k);
     expect(other.status).toBe(422);

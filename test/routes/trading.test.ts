@@ -45,11 +45,11 @@ describe("POST /platform/accounts/me/orders", () => {
     expect(await moneyTrail(user.sub)).toEqual([{ action: "order.create", outcome: "ok", idempotency_key: k, amount: "500.00", symbol: "AAPL" }]);
   });
 
-  it("replays the key with no Broker call; another body is 422", async () => {
+  it("replays the key with no Broker call, marked Idempotency-Replayed: true; another body is 422", async () => {
     const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: notionalMarketOrderAccepted }] });
     const k = key();
     const first = await visibleAnswer(await user.post(ORDERS, BUY, k));
-    expect(await visibleAnswer(await user.post(ORDERS, BUY, k))).toEqual(first);
+    expect(await visibleAnswer(await user.post(ORDERS, BUY, k))).toEqual({ ...first, headers: { ...first.headers, "idempotency-replayed": "true" } });
     expect(await user.brokerTrail()).toHaveLength(1);
     expect((await problemOf(await user.post(ORDERS, { ...BUY, notional: "5.00" }, k))).code).toBe("idempotency_key_reused");
   });

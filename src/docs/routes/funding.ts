@@ -55,7 +55,7 @@ const ORDER = {
 };
 
 const STEP_UP_EXAMPLE = { password: EXAMPLE.password, code: EXAMPLE.totpCode };
-const idempotent = (summary: string) => `${summary}. Needs an Idempotency-Key header (1 to 255 characters): the same key and body replay the first answer; another body is 422`;
+const idempotent = (summary: string) => `${summary}. Needs an Idempotency-Key header (1 to 255 characters): the same key and body replay the first answer, with the header Idempotency-Replayed: true; another body is 422`;
 const cursor = { cursor: { description: "Where the page begins: the next_cursor of the page before" } };
 
 export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
