@@ -5,8 +5,12 @@
 // Through the page: sign up, authorise with the returned access token, call GET /platform/me.
 // Also: every request the page makes stays on this origin, the static assets carry the security
 // headers, every problem type dereferences. Screenshot: test-artifacts/docs.png.
+// And a browser client on another origin (a page this script serves on a free 127.0.0.1 port, the
+// dev server's CORS_ORIGINS): it signs up, opens and funds an account, makes a transfer with an
+// Idempotency-Key (and its replay) and changes the contact with PATCH, reading the exposed headers.
 // `--results FILE` writes {"passed": N, "failed": N} for .ci/run.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -148,10 +152,138 @@ async function checkDocsPage(base) {
   check("no console error, CSP violation or page error", problems.length === 0, problems.join(" | "));
 }
 
+/** The browser client's page: served by this script on a free 127.0.0.1 port, so another origin than the API's. */
+async function startClientPage() {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end("<!doctype html><title>A browser client</title><p>A page on another origin.</p>");
+  });
+  await new Promise((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** The headers a cross-origin page may read beside the safelisted ones: those the API exposes. */
+const EXPOSED = ["x-request-id", "idempotency-replayed", "retry-after", "www-authenticate"];
+
+/**
+ * A fetch made by the page itself: cross-origin, so the browser sends a preflight when the request
+ * needs one, and fails it (TypeError) if the API does not allow it. The status, the exposed headers
+ * as the page sees them, and the body.
+ */
+function fromPage(page, url, init = {}) {
+  return page.evaluate(
+    async ({ url, init, exposed }) => {
+      try {
+        const res = await fetch(url, init);
+        const text = await res.text();
+        return { status: res.status, headers: Object.fromEntries(exposed.map((name) => [name, res.headers.get(name)])), text };
+      } catch (error) {
+        return { status: 0, headers: {}, text: String(error) };
+      }
+    },
+    { url, init, exposed: EXPOSED },
+  );
+}
+
+/** Asks `read` again (once a second) until `done` holds for its answer, or TIMEOUT_MS passes; the last answer. */
+async function waitFor(read, done) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const answer = await read();
+    if (done(answer) || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+/** The code `npm run dev` printed for `email` from its line `since` on (cognito-local's mail), waiting as long as TIMEOUT_MS. */
+async function codePrinted(dev, email, since) {
+  const find = () =>
+    dev.lines
+      .slice(since)
+      .map((line) => /^\[cognito-local\] .* code (\S+) for (\S+)$/.exec(line))
+      .filter((match) => match && match[2] === email)
+      .at(-1)?.[1];
+  return waitFor(async () => find(), (code) => code !== undefined);
+}
+
+async function checkBrowserClient(dev, client) {
+  const document = await (await fetch(dev.base + "/openapi.json")).json();
+  const exampleOf = (path, method) => document.paths[path][method].requestBody.content["application/json"].example;
+  const userDataDir = mkdtempSync(path.join(tmpdir(), "edge-auth-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(TIMEOUT_MS);
+    await page.goto(client.origin + "/");
+    const api = (path, { body, method = body === undefined ? "GET" : "POST", token, headers = {} } = {}) =>
+      fromPage(page, dev.base + path, {
+        method,
+        headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+
+    const email = `client-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+    const signUp = await api("/platform/signup", { body: { email, password: PASSWORD } });
+    check(`from ${client.origin}: sign-up answers 201 with X-Request-Id readable`, signUp.status === 201 && Boolean(signUp.headers["x-request-id"]), `${signUp.status} ${signUp.text}`);
+    if (signUp.status !== 201) return;
+    const token = JSON.parse(signUp.text).access_token;
+    const unauthorised = await api("/platform/me", { token: "not-a-token" });
+    check("a 401's WWW-Authenticate is readable by the page", unauthorised.status === 401 && /^Bearer/.test(unauthorised.headers["www-authenticate"] ?? ""), JSON.stringify(unauthorised));
+
+    const since = dev.lines.length;
+    await api("/platform/email/verify/send", { method: "POST", token });
+    const code = await codePrinted(dev, email, since);
+    const verified = await api("/platform/email/verify", { body: { code }, token });
+    check("the email is verified from the page", verified.status === 204, `${verified.status} ${verified.text}`);
+
+    const opened = await api("/platform/accounts", { body: exampleOf("/platform/accounts", "post"), token });
+    check("a brokerage account is opened from the page", opened.status === 201, `${opened.status} ${opened.text}`);
+    const active = await waitFor(() => api("/platform/accounts/me", { token }), (res) => res.status === 200 && JSON.parse(res.text).status === "ACTIVE");
+    check("it becomes ACTIVE", active.status === 200 && JSON.parse(active.text).status === "ACTIVE", `${active.status} ${active.text}`);
+
+    const linked = await api("/platform/accounts/me/bank-links", { body: exampleOf("/platform/accounts/me/bank-links", "post"), token, headers: { "idempotency-key": crypto.randomUUID() } });
+    check("a bank link is made from the page with an Idempotency-Key", linked.status === 201, `${linked.status} ${linked.text}`);
+    const links = await waitFor(() => api("/platform/accounts/me/bank-links", { token }), (res) => res.status === 200 && JSON.parse(res.text).bank_links.some((link) => link.status === "APPROVED"));
+    const link = links.status === 200 ? JSON.parse(links.text).bank_links.find((candidate) => candidate.status === "APPROVED") : undefined;
+    check("the bank link is APPROVED", link !== undefined, `${links.status} ${links.text}`);
+    if (!link) return;
+
+    const key = crypto.randomUUID();
+    const deposit = { bank_link_id: link.id, amount: "250.00", direction: "INCOMING" };
+    const first = await api("/platform/accounts/me/transfers", { body: deposit, token, headers: { "idempotency-key": key } });
+    check(
+      "a transfer with an Idempotency-Key from the page answers 201, X-Request-Id readable, not marked a replay",
+      first.status === 201 && Boolean(first.headers["x-request-id"]) && first.headers["idempotency-replayed"] === null,
+      JSON.stringify(first),
+    );
+    const replay = await api("/platform/accounts/me/transfers", { body: deposit, token, headers: { "idempotency-key": key } });
+    check(
+      "its retry with the same key answers the same transfer, and the page reads Idempotency-Replayed: true",
+      replay.status === 201 && replay.text === first.text && replay.headers["idempotency-replayed"] === "true",
+      JSON.stringify(replay),
+    );
+
+    // The contact change's body as its schema has it: with the step up's password once the route asks for it.
+    const patchSchema = document.paths["/platform/accounts/me"].patch.requestBody.content["application/json"].schema;
+    const stepUp = JSON.stringify(patchSchema).includes('"password"') ? { password: PASSWORD } : {};
+    const changed = await api("/platform/accounts/me", { method: "PATCH", body: { contact: { city: "Burlingame", postal_code: "94010" }, ...stepUp }, token });
+    check("the contact is changed from the page with PATCH", changed.status === 200, `${changed.status} ${changed.text}`);
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
 const started = Date.now();
+// The client page's origin is the dev server's CORS_ORIGINS; a deployment (BASE_URL) has its own.
+const client = process.env.BASE_URL ? undefined : await startClientPage();
 let dev;
 try {
-  dev = process.env.BASE_URL ? { base: process.env.BASE_URL.replace(/\/$/, ""), stop: async () => true } : await startOwnDevServer();
+  dev = process.env.BASE_URL
+    ? { base: process.env.BASE_URL.replace(/\/$/, ""), stop: async () => true }
+    : await startOwnDevServer({ env: { CORS_ORIGINS: client.origin } });
 } catch (error) {
   check("npm run dev (its own) answers", false, error.message);
 }
@@ -160,12 +292,14 @@ if (dev) {
     await checkHeaders(dev.base);
     await checkProblemPages(dev.base);
     await checkDocsPage(dev.base);
+    if (client) await checkBrowserClient(dev, client);
   } catch (error) {
     check("browser check ran to the end", false, error.stack ?? String(error));
   } finally {
     await dev.stop();
   }
 }
+await client?.stop();
 console.log(`browser check: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 if (options.results) writeFileSync(options.results, JSON.stringify({ passed, failed }));
 process.exitCode = failed === 0 ? 0 : 1;

@@ -6,8 +6,10 @@
 // stand-in (BROKER_STANDIN_PORT; data in .local/broker-standin/). The D1 migrations are applied to the
 // local database first. Security notices through Amazon SES when .dev.vars sets SES_FROM_ADDRESS,
 // otherwise to the local SES stand-in (a free port), which prints them.
-// One line per request: readable on a terminal, the Worker's JSON line otherwise; and one line per
-// code the emulator would have emailed and per notice the SES stand-in took.
+// CORS_ORIGINS=<origins> in its environment is the Worker's CORS_ORIGINS (a page served on another
+// port, as the browser check's is). One line per request: readable on a terminal, the Worker's JSON
+// line otherwise; and one line per code the emulator would have emailed and per notice the SES
+// stand-in took.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -188,7 +190,8 @@ function relay(from, to) {
   });
 }
 
-const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars, ...(sesStandin && sesStandinVars(sesStandin.url)) }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const corsVars = process.env.CORS_ORIGINS === undefined ? {} : { CORS_ORIGINS: process.env.CORS_ORIGINS };
+const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars, ...(sesStandin && sesStandinVars(sesStandin.url)), ...corsVars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 // Not interactive: its output goes through relay(), and Ctrl-C reaches it as a signal.
 // Its devtools inspector would take 9229 by default, cognito-local's port: a second `npm run dev`
 // (other ports) would then keep the first one's emulator from starting. A free port instead.

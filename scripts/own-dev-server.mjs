@@ -50,12 +50,13 @@ function groupAlive(pid) {
 }
 
 /**
- * Starts `npm run dev` and resolves once it answers `GET /`, with `{ base, ports, lines, stop }`:
+ * Starts `npm run dev` (with `env` added to its environment, e.g. CORS_ORIGINS) and resolves once it
+ * answers `GET /`, with `{ base, ports, lines, stop }`:
  * `lines` grows with its output, `stop()` (Ctrl-C, then SIGKILL after 10 s) resolves to whether it
  * stopped on Ctrl-C. Rejects, having stopped what it started, with a message meant for the person
  * running the check: a port taken, `npm run dev` exiting, or not its own emulator.
  */
-export async function startOwnDevServer() {
+export async function startOwnDevServer({ env: extraEnv = {} } = {}) {
   const ports = await choosePorts();
   for (const name of PORT_VARIABLES) {
     if (await portTaken(ports[name])) {
@@ -64,7 +65,7 @@ export async function startOwnDevServer() {
     }
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), "edge-auth-check-"));
-  const env = { ...process.env, DEV_DATA_DIR: dataDir, ...Object.fromEntries(PORT_VARIABLES.map((name) => [name, String(ports[name])])) };
+  const env = { ...process.env, ...extraEnv, DEV_DATA_DIR: dataDir, ...Object.fromEntries(PORT_VARIABLES.map((name) => [name, String(ports[name])])) };
   // Its own process group, so that stopping it reaches wrangler, workerd and the emulator too.
   const child = spawn("npm", ["run", "dev"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   const lines = [];
