@@ -76,13 +76,19 @@ const perUser = (route: string) => limit<MoneyEnv>({ counter: "BROKERAGE_RATE_LI
 const transferSchemaOf = (config: FundingConfig) => transferRequest(config.maxTransferAmount);
 
 /**
- * Writes the audit row of a request refused before its flow ran (a body, a key, a limit, a missing
- * setting): every request of these routes has its row, once.
+ * Writes the audit row of a request refused before its flow ran (a body, a key, a missing setting):
+ * every request of these routes has its row, once. Not for an address over its limit: that request
+ * is answered 429 whatever the route said, and a 429 writes no row.
  */
 function recordRefusals(action: AuditAction) {
   return createMiddleware<MoneyEnv>(async (c, next) => {
     await next();
-    if (c.error) await auditRefusal(c.get("db"), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+    if (!c.error) return;
+    const cleared = await c.get("addressCheck").then(
+      () => true,
+      () => false,
+    );
+    if (cleared) await auditRefusal(c.get("db"), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
   });
 }
 

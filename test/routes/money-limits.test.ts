@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { achRelationshipQueued, BROKER_ERRORS, notionalMarketOrderAccepted, transferQueued } from "../fixtures/broker";
 import { authenticationResult } from "../fixtures/cognito";
 import { accountHolder, moneyTrail } from "../support/funding";
-import { inOneLimitWindow, problemOf, STRONG_PASSWORD } from "../support/worker";
+import { limitersInIsolate } from "../support/limiters-in-isolate";
+import { inOneLimitWindow, problemOf, randomIp, STRONG_PASSWORD } from "../support/worker";
 
 const TRANSFERS = "/platform/accounts/me/transfers";
 const ORDERS = "/platform/accounts/me/orders";
@@ -24,13 +25,16 @@ async function statuses(n: number, send: (i: number) => Promise<Response>): Prom
   return seen;
 }
 
-const depositor = (more = {}) =>
-  accountHolder({
-    "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
-    "POST /v1/accounts/{id}/transfers": [{ body: transferQueued }],
-    "DELETE /v1/accounts/{id}/transfers/{id}": [{ status: 404, body: { code: 40410000, message: "transfer not found" } }],
-    ...more,
-  });
+const depositor = (more = {}, vars: Record<string, unknown> = {}) =>
+  accountHolder(
+    {
+      "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+      "POST /v1/accounts/{id}/transfers": [{ body: transferQueued }],
+      "DELETE /v1/accounts/{id}/transfers/{id}": [{ status: 404, body: { code: 40410000, message: "transfer not found" } }],
+      ...more,
+    },
+    { vars },
+  );
 
 describe("per-user allowances, one per action", () => {
   it("11 cancels of random transfer ids use up the cancels' allowance only: a deposit then succeeds, and the 429 writes no audit row", () =>
@@ -94,4 +98,15 @@ describe("per-user allowances, one per action", () => {
       expect((await problemOf(await user.post(TRANSFERS, DEPOSIT, k))).code).toBe("rate_limited");
       expect(await moneyTrail(user.sub)).toHaveLength(10);
     }));
+
+  it("writes no audit row for a refused body from an address over its limit: that request is answered 429", async () => {
+    // The bindings counted in the isolate: 121 requests, from one address, to one route.
+    const user = await depositor({}, limitersInIsolate());
+    const ip = randomIp();
+    const answers = await statuses(121, () => user.send("POST", TRANSFERS, { ...DEPOSIT, amount: "1e3" }, { "idempotency-key": key(), "cf-connecting-ip": ip }));
+    expect(answers).toEqual([...Array(120).fill(400), 429]);
+    const trail = await moneyTrail(user.sub);
+    expect(trail).toHaveLength(120);
+    expect(new Set(trail.map((row) => row.outcome))).toEqual(new Set(["validation_failed"]));
+  });
 });
