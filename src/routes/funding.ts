@@ -5,7 +5,7 @@ import { routePath } from "hono/route";
 import { keptFor } from "../isolate";
 import { withBroker } from "../middleware/broker";
 import { requireIdempotencyKey, withMoney, type MoneyVariables } from "../middleware/money";
-import { limit, passwordGuessCounter } from "../middleware/rate-limit";
+import { limit } from "../middleware/rate-limit";
 import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
@@ -14,9 +14,10 @@ import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderReque
 import { activity, auditRefusal, type Actor, type AuditAction } from "../services/audit";
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
 import { fingerprint, fingerprintKey, IdempotencyKeys, type KeyUse } from "../services/idempotency";
-import { reauthenticate } from "../services/sign-in";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
 import type { PlatformEnv } from "./env";
+import { requireVerifiedEmail } from "./guards";
+import { stepUp } from "./step-up";
 
 type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables };
 type MoneyContext = Context<MoneyEnv>;
@@ -53,17 +54,6 @@ async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
 /** The stored answer's exact bytes: a replay differs from the first answer in its request id only. */
 const created = (c: MoneyContext, answer: Created) => c.body(answer.body, 201, { "content-type": "application/json" });
 
-/**
- * The step up of money moving out (services/sign-in.ts reauthenticate): a missing password or code
- * is 403 step_up_required; a password sent counts as a password guess of the user's.
- */
-function stepUp(c: MoneyContext, proof: { password?: string; code?: string }) {
-  return async () => {
-    if (proof.password !== undefined) await passwordGuessCounter(c, c.get("user").sub)();
-    await reauthenticate(c.get("cognito"), c.get("user"), proof, "step_up_required");
-  };
-}
-
 /** Per user: transfers 10 a minute, orders 60 (wrangler.toml); reads and bank links share the brokerage counter, per route. */
 const transfersLimit = limit<MoneyEnv>({ counter: "TRANSFER_RATE_LIMITER", key: (c) => c.get("user").sub, detail: "Too many transfers for this account; retry later." });
 const ordersLimit = limit<MoneyEnv>({ counter: "ORDER_RATE_LIMITER", key: (c) => c.get("user").sub, detail: "Too many orders for this account; retry later." });
@@ -92,7 +82,7 @@ const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, reco
  * user's account, so another account's id answers as an unknown one.
  */
 export const fundingRoutes = new Hono<MoneyEnv>()
-  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
+  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
     const request = c.req.valid("json");
     return created(c, await createBankLink(desk(c), actor(c), await keyUse(c, request), request));
   })
@@ -106,7 +96,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
     return c.json(await plaidLinkToken(desk(c), actor(c)), 200);
   })
-  .post("/accounts/me/transfers", ...money("transfer.create"), transfersLimit, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
+  .post("/accounts/me/transfers", ...money("transfer.create"), transfersLimit, requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
     const { password, code, ...transfer } = request;
     return created(c, await createTransfer(desk(c), actor(c), await keyUse(c, request), transfer, stepUp(c, { password, code })));
@@ -122,7 +112,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
     await cancelTransfer(desk(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .post("/accounts/me/orders", ...money("order.create"), ordersLimit, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
+  .post("/accounts/me/orders", ...money("order.create"), ordersLimit, requireVerifiedEmail, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
     const request = c.req.valid("json");
     return created(c, await placeOrder(desk(c), actor(c), await keyUse(c, request), request));
   })
@@ -141,9 +131,9 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
     return c.json({ positions: await positions(desk(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/positions/:symbol", ...money("position.close"), ordersLimit, validJson(MoneyStepUp), async (c) => {
+  .delete("/accounts/me/positions/:symbol", ...money("position.close"), ordersLimit, requireVerifiedEmail, async (c) => {
     const symbol = c.req.param("symbol").toUpperCase();
-    return c.json(await closePosition(desk(c), actor(c), symbol, stepUp(c, c.req.valid("json"))), 200);
+    return c.json(await closePosition(desk(c), actor(c), symbol), 200);
   })
   .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
     const page = await activity(c.get("db"), actor(c), c.req.valid("query").cursor);

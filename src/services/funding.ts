@@ -14,6 +14,7 @@ import { audited, auditEvent, recordFailure, type Actor, type AuditAction, type 
 import { inBrokerTerms } from "./broker-errors";
 import { noteStatus, recordOf } from "./brokerage";
 import type { Claim, IdempotencyKeys, KeyUse, StoredAnswer } from "./idempotency";
+import type { StepUpCheck } from "./step-up";
 
 /** What every funding and trading flow works with: D1, the Broker API and Plaid bound to the request, the keys, the clock. */
 export interface MoneyDesk {
@@ -26,9 +27,6 @@ export interface MoneyDesk {
   keys: IdempotencyKeys;
   now: () => number;
 }
-
-/** Proves it is the user (services/sign-in.ts reauthenticate, missing parts as step_up_required); counted as a guess. */
-export type StepUpCheck = () => Promise<unknown>;
 
 const ACTIVE = "ACTIVE";
 

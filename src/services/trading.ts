@@ -7,7 +7,7 @@ import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
-import { activeAccount, createOnce, knownShape, PAGE_SIZE, type Created, type MoneyDesk, type Page, type StepUpCheck } from "./funding";
+import { activeAccount, createOnce, knownShape, PAGE_SIZE, type Created, type MoneyDesk, type Page } from "./funding";
 import { clientOrderId, type KeyUse } from "./idempotency";
 
 /** An order as the user asks for it: the Broker API's fields, without the client_order_id (ours to make). */
@@ -165,8 +165,8 @@ export async function positions(desk: MoneyDesk, actor: Actor): Promise<Position
 /** A symbol as the Broker API lists them; anything else is no position of the account's. */
 const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
 
-/** After the step up: selling everything is money leaving the market, and a stolen token should not do it. */
-export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string, stepUp: StepUpCheck): Promise<OrderView> {
+/** A trade like a sell, so token-only (README, "The step up": no step up for trading). */
+export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string): Promise<OrderView> {
   return audited(
     desk.db,
     actor,
@@ -174,7 +174,6 @@ export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: strin
     async () => {
       const accountId = await activeAccount(desk, actor.sub);
       if (!TICKER.test(symbol)) throw new Failure("position_not_found");
-      await stepUp();
       return orderView(await inBrokerTerms(desk.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
     },
     { symbol },
