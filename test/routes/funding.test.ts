@@ -29,7 +29,7 @@ describe("POST /platform/accounts/me/bank-links", () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual(LINK_VIEW);
     expect(text).not.toMatch(/123456789abc|121000358/);
-    const calls = (await user.calls()).filter((call) => call.action !== "JWKS");
+    const calls = (await user.calls()).filter((call) => call.action !== "JWKS" && call.action !== "GetUser");
     expect(calls.map((call) => [call.action, call.path, call.body])).toEqual([["POST /v1/accounts/{id}/ach_relationships", `/v1/accounts/${user.accountId}/ach_relationships`, BANK]]);
     expect(await moneyTrail(user.sub)).toEqual([{ action: "bank_link.create", outcome: "ok", idempotency_key: expect.any(String), amount: null, symbol: null }]);
   });
@@ -49,7 +49,7 @@ describe("POST /platform/accounts/me/bank-links", () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual({ ...LINK_VIEW, bank_account_type: null, nickname: "Plaid Checking", account_number_last4: "0000" });
     expect(text).not.toMatch(/access-sandbox|processor-sandbox|public-sandbox/);
-    const calls = (await user.calls()).filter((call) => call.action !== "JWKS");
+    const calls = (await user.calls()).filter((call) => call.action !== "JWKS" && call.action !== "GetUser");
     expect(calls.map((call) => [call.action, call.body])).toEqual([
       ["POST /plaid/item/public_token/exchange", { public_token: PLAID_BODY.plaid_public_token }],
       ["POST /plaid/processor/token/create", { access_token: plaidPublicTokenExchanged.access_token, account_id: PLAID_BODY.plaid_account_id, processor: "alpaca" }],
@@ -254,12 +254,13 @@ describe("withdrawals", () => {
       ...more,
     } as never);
 
-  it("needs the password: 403 step_up_required naming it, no Cognito or Broker call", async () => {
+  it("needs the password: 403 step_up_required naming it, no sign-in or Broker call", async () => {
     const user = await withdrawer();
     const res = await user.post(TRANSFERS, WITHDRAWAL, key());
     expect(res.status).toBe(403);
     expect(await problemOf(res)).toMatchObject({ code: "step_up_required", errors: [{ field: "password", message: "password is required to confirm it is you" }] });
-    expect((await user.calls()).map((call) => call.action)).toEqual(["JWKS"]);
+    // GetUser: requireVerifiedEmail.
+    expect((await user.calls()).map((call) => call.action)).toEqual(["JWKS", "GetUser"]);
   });
 
   it("needs the code when TOTP is on: 403 naming it after the password; a wrong code is 401 invalid_mfa_code; no Broker call", async () => {
@@ -284,10 +285,26 @@ describe("withdrawals", () => {
     const ok = await user.post(TRANSFERS, { ...WITHDRAWAL, password: STRONG_PASSWORD, code: "123456" }, key());
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ direction: "OUTGOING", amount: "100" });
-    const over = await user.post(TRANSFERS, { ...WITHDRAWAL, amount: "150.01", password: STRONG_PASSWORD, code: "123456" }, key());
+    const over = await user.post(TRANSFERS, { ...WITHDRAWAL, amount: "150.01", password: STRONG_PASSWORD, code: "654321" }, key());
     expect(over.status).toBe(422);
     expect((await problemOf(over)).code).toBe("insufficient_funds");
     expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+  });
+
+  // Issue 21: the same password and code cannot authorise two withdrawals.
+  it("accepts a code once: the same password and code again is 401, one transfer; concurrently, one of two passes", async () => {
+    const totpOn = { InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [authenticationResult()] };
+    const user = await withdrawer(totpOn);
+    const withCode = (code: string) => ({ ...WITHDRAWAL, password: STRONG_PASSWORD, code });
+    expect((await user.post(TRANSFERS, withCode("123456"), key())).status).toBe(201);
+    const again = await user.post(TRANSFERS, withCode("123456"), key());
+    expect([again.status, (await problemOf(again)).detail]).toEqual([401, "This code has already been used; wait for the authenticator's next code."]);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+
+    const racing = await Promise.all([key(), key()].map((idempotencyKey) => user.post(TRANSFERS, withCode("777777"), idempotencyKey)));
+    expect(racing.map((res) => res.status).sort()).toEqual([201, 401]);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(2);
+    expect((await moneyTrail(user.sub)).map((row) => row.outcome).sort()).toEqual(["invalid_mfa_code", "invalid_mfa_code", "ok", "ok"]);
   });
 
   it("maps the Broker API's own refusal for funds to insufficient_funds", async () => {
@@ -408,5 +425,41 @@ describe("GET and DELETE transfers", () => {
     const late = await user.call(`${TRANSFERS}/${transferQueued.id}`, { method: "DELETE" });
     expect(late.status).toBe(409);
     expect((await problemOf(late)).code).toBe("transfer_not_cancellable");
+  });
+});
+
+// Issue 21: requireVerifiedEmail guards every route that moves money, not only opening: a user whose
+// address is unverified cannot receive the notices that are the defence against a stolen token.
+describe("requireVerifiedEmail on every route that moves money", () => {
+  const routes: [string, string, unknown][] = [
+    ["POST", LINKS, BANK],
+    ["POST", TRANSFERS, DEPOSIT],
+    ["POST", "/platform/accounts/me/orders", { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", qty: "1" }],
+    ["DELETE", "/platform/accounts/me/positions/AAPL", undefined],
+  ];
+
+  it("refuses each with 403 email_not_verified for an unverified email, before any Broker call, with its audit row", async () => {
+    const user = await accountHolder({}, { verified: false });
+    for (const [method, path, body] of routes) {
+      const res = body === undefined ? await user.call(path, { method }) : await user.send(method, path, body, { "idempotency-key": key() });
+      expect([method, path, res.status, (await problemOf(res)).code]).toEqual([method, path, 403, "email_not_verified"]);
+    }
+    expect(await user.brokerTrail()).toEqual([]);
+    expect((await moneyTrail(user.sub)).map((row) => [row.action, row.outcome])).toEqual([
+      ["bank_link.create", "email_not_verified"],
+      ["transfer.create", "email_not_verified"],
+      ["order.create", "email_not_verified"],
+      ["position.close", "email_not_verified"],
+    ]);
+  });
+
+  it("lets a verified email through to the flow", async () => {
+    const user = await accountHolder({ "POST /v1/accounts/{id}/ach_relationships": [{ body: achRelationshipQueued }] });
+    expect((await user.post(LINKS, BANK, key())).status).toBe(201);
+  });
+
+  it("leaves reads and cancels to an unverified email: they move nothing", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [] }] }, { verified: false });
+    expect((await user.call(LINKS)).status).toBe(200);
   });
 });

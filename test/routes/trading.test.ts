@@ -3,10 +3,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BROKER_ERRORS, notionalMarketOrderAccepted, positions } from "../fixtures/broker";
-import { authenticationResult, RECORDED } from "../fixtures/cognito";
 import { clientOrderId } from "../../src/services/idempotency";
 import { accountHolder, moneyTrail } from "../support/funding";
-import { problemOf, STRONG_PASSWORD, visibleAnswer } from "../support/worker";
+import { problemOf, visibleAnswer } from "../support/worker";
 
 const ORDERS = "/platform/accounts/me/orders";
 const POSITIONS = "/platform/accounts/me/positions";
@@ -159,26 +158,21 @@ describe("positions", () => {
     });
   });
 
-  it("closes one only after the step up: missing 403, wrong 401, right 200 the closing order", async () => {
+  // Issue 21: closing a position is a trade, like a sell: no step up for trading.
+  it("closes one with the token alone, like a sell: 200 the closing order, no sign-in asked of Cognito", async () => {
     const closing = { ...notionalMarketOrderAccepted, side: "sell", notional: null, qty: "5" };
-    const user = await accountHolder({ InitiateAuth: [RECORDED.wrongPassword, authenticationResult()], "DELETE /v1/trading/accounts/{id}/positions/AAPL": [{ body: closing }] });
-    expect((await problemOf(await user.call(`${POSITIONS}/AAPL`, { method: "DELETE" }))).code).toBe("step_up_required");
-    expect((await problemOf(await user.send("DELETE", `${POSITIONS}/AAPL`, { password: "wrong-Horse-1" }))).code).toBe("invalid_credentials");
-    expect(await user.brokerTrail()).toEqual([]);
-    const res = await user.send("DELETE", `${POSITIONS}/aapl`, { password: STRONG_PASSWORD });
+    const user = await accountHolder({ "DELETE /v1/trading/accounts/{id}/positions/AAPL": [{ body: closing }] });
+    const res = await user.call(`${POSITIONS}/aapl`, { method: "DELETE" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ side: "sell", qty: "5", notional: null });
     expect(await user.brokerTrail()).toEqual([`DELETE /v1/trading/accounts/${user.accountId}/positions/AAPL`]);
-    expect(await moneyTrail(user.sub)).toEqual([
-      { action: "position.close", outcome: "step_up_required", idempotency_key: null, amount: null, symbol: "AAPL" },
-      { action: "position.close", outcome: "invalid_credentials", idempotency_key: null, amount: null, symbol: "AAPL" },
-      { action: "position.close", outcome: "ok", idempotency_key: null, amount: null, symbol: "AAPL" },
-    ]);
+    expect((await user.calls()).map((call) => call.action)).not.toContain("InitiateAuth");
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "position.close", outcome: "ok", idempotency_key: null, amount: null, symbol: "AAPL" }]);
   });
 
   it("answers a position the account does not hold 404", async () => {
-    const user = await accountHolder({ InitiateAuth: [authenticationResult()], "DELETE /v1/trading/accounts/{id}/positions/MSFT": [{ status: 404, body: { code: 40410000, message: "position not found" } }] });
-    expect((await problemOf(await user.send("DELETE", `${POSITIONS}/MSFT`, { password: STRONG_PASSWORD }))).code).toBe("position_not_found");
+    const user = await accountHolder({ "DELETE /v1/trading/accounts/{id}/positions/MSFT": [{ status: 404, body: { code: 40410000, message: "position not found" } }] });
+    expect((await problemOf(await user.call(`${POSITIONS}/MSFT`, { method: "DELETE" }))).code).toBe("position_not_found");
   });
 });
 

@@ -41,6 +41,7 @@ export async function brokerUser(replies: Record<string, Reply[]>, options: Brok
   return {
     email,
     sub: claims.sub as string,
+    token: pool.token,
     vars,
     call: (path: string, init?: RequestInit) => apiWith(vars, path, auth(init)),
     send: (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => apiWith(vars, path, auth(jsonInit(body, { method, headers }))),
