@@ -9,7 +9,7 @@ import { requireAuth } from "../../src/middleware/require-auth";
 import { requireVerifiedEmail } from "../../src/routes/guards";
 import { authenticationResult, challenge, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
-import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
+import { api, apiWith, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
 import { totp } from "../support/totp";
 import { me, signedUp, withTotp } from "../support/users";
 import { env } from "cloudflare:workers";
@@ -204,6 +204,29 @@ describe("email change", () => {
     });
     expect(statuses).toEqual([...Array(10).fill(400), 429]);
   });
+});
+
+// Issue 21: a step-up code is accepted once, on the account's routes too, with D1 and without it.
+describe("a step-up code on the account's routes", () => {
+  const totpOn = () =>
+    ownPool({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [authenticationResult()], GetUser: [getUserResult("ann@example.com")], UpdateUserAttributes: [codeDeliveryResult(true)] });
+  const USED = "This code has already been used; wait for the authenticator's next code.";
+
+  for (const [where, vars] of [["with D1", {}], ["without D1 (no brokerage): in the isolate", { DB: undefined }]] as const) {
+    it(`is accepted once ${where}: the same password and code cannot move the email twice, nor two at once`, async () => {
+      const pool = await totpOn();
+      // One object: the Worker's env, as workerd keeps one per isolate.
+      const workerEnv = { ...pool.upstream.vars, ...vars };
+      const change = (code: string) =>
+        apiWith(workerEnv, "/platform/email/change", jsonInit({ email: uniqueEmail("new"), password: STRONG_PASSWORD, code }, { headers: bearer(pool.token) }));
+      expect((await change("123456")).status).toBe(202);
+      const again = await change("123456");
+      expect([again.status, (await problemOf(again)).detail]).toEqual([401, USED]);
+      const racing = await Promise.all([change("654321"), change("654321")]);
+      expect(racing.map((res) => res.status).sort()).toEqual([202, 401]);
+      expect((await pool.upstream.calls()).filter((call) => call.action === "UpdateUserAttributes")).toHaveLength(2);
+    });
+  }
 });
 
 describe("requireVerifiedEmail, for routes that move money", () => {
