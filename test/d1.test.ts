@@ -66,7 +66,7 @@ describe("D1 schema", () => {
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const { results } = await env.DB.prepare("SELECT name FROM d1_migrations").all();
-    expect(results).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }, { name: "0003_idempotency_holder.sql" }]);
+    expect(results).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }, { name: "0003_idempotency_holder.sql" }, { name: "0006_step_up_codes.sql" }]);
   });
 
   it("holds at most a tax id's last 4 digits: a whole tax id, or anything but 4 digits, is refused", async () => {
