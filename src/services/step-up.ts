@@ -2,6 +2,7 @@
 // every change of who controls the account or where its mail goes, and removing a bank link (README,
 // "The step up"). Each such flow takes a StepUpCheck and calls it where its policy says; only
 // routes/step-up.ts makes one, so no route can wire it differently.
+import { derivedHmacKey } from "../auth/derived-key";
 import type { SignedInUser } from "../auth/signed-in-user";
 import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
@@ -37,16 +38,7 @@ const encoder = new TextEncoder();
 
 /** The HMAC key for codes, derived (HKDF) from a server secret for this use alone; one per isolate. */
 export function codeKey(secret: string): Promise<CryptoKey> {
-  return (async () => {
-    const material = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
-    return crypto.subtle.deriveKey(
-      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode("edge-auth-api step-up code v1") },
-      material,
-      { name: "HMAC", hash: "SHA-256", length: 256 },
-      false,
-      ["sign"],
-    );
-  })();
+  return derivedHmacKey(secret, "edge-auth-api step-up code v1", ["sign"]);
 }
 
 /** Of the user and the code, so that one user's row says nothing about another's code. */
