@@ -422,6 +422,15 @@ describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
     ]);
   });
 
+  it("answers a missing password or code with the one shape of the step up: 403 step_up_required naming it, nothing closed (issue 21)", async () => {
+    const user = await holder({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")] });
+    const noPassword = await user.send("POST", "/platform/accounts/me/close", {});
+    expect([noPassword.status, (await problemOf(noPassword)).errors]).toEqual([403, [{ field: "password", message: "password is required to confirm it is you" }]]);
+    const noCode = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+  });
+
   it("answers 409 brokerage_account_not_closable when the Broker API refuses and the account stays open", async () => {
     const user = await holder({
       InitiateAuth: [authenticationResult()],
