@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Failure, isFailure } from "../../src/failures";
+import { auditEventAfterChange } from "../../src/services/audit";
 import { brokerTransferKey, clientOrderId, fingerprint, fingerprintKey, IdempotencyKeys, KEY_LIFETIME_MS, type KeyUse } from "../../src/services/idempotency";
 
 const BUDGET_MS = 8_000;
@@ -133,7 +134,7 @@ describe("IdempotencyKeys", () => {
         expect(await keys.once(taker, async () => taken)).toEqual({ ...taken, replayed: false });
         return { ...ANSWER, resourceId: "late" };
       },
-      () => env.DB.prepare("INSERT INTO audit_events (sub, action, request_id, outcome, at) SELECT ?, 'transfer.create', ?, 'ok', 'now' WHERE changes() = 1").bind(first.sub, first.holder),
+      () => auditEventAfterChange(env.DB, { sub: first.sub, requestId: first.holder }, "transfer.create", "ok"),
     );
     expect(await late).toEqual({ ...taken, replayed: true });
     expect(await env.DB.prepare("SELECT resource_id FROM idempotency_keys WHERE sub = ? AND key = ?").bind(first.sub, first.key).first("resource_id")).toBe(null);
