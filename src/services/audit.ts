@@ -61,6 +61,7 @@ export function outcomeOf(error?: unknown): string {
 }
 
 const COLUMNS = "sub, action, request_id, correlation_id, idempotency_key, outcome, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, at";
+const PLACEHOLDERS = COLUMNS.split(",").map(() => "?").join(", ");
 
 function values(actor: Actor, action: AuditAction, outcome: string, details: AuditDetails): unknown[] {
   const { idempotencyKey, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId } = details;
@@ -70,7 +71,7 @@ function values(actor: Actor, action: AuditAction, outcome: string, details: Aud
 
 /** The row, as a statement to run alone or in a batch with the write it records. */
 export function auditEvent(db: D1Database, actor: Actor, action: AuditAction, outcome: string, details: AuditDetails = {}): D1PreparedStatement {
-  return db.prepare(`INSERT INTO audit_events (${COLUMNS}) VALUES (${COLUMNS.split(",").map(() => "?").join(", ")})`).bind(...values(actor, action, outcome, details));
+  return db.prepare(`INSERT INTO audit_events (${COLUMNS}) VALUES (${PLACEHOLDERS})`).bind(...values(actor, action, outcome, details));
 }
 
 /**
@@ -79,7 +80,7 @@ export function auditEvent(db: D1Database, actor: Actor, action: AuditAction, ou
  */
 export function auditEventAfterChange(db: D1Database, actor: Actor, action: AuditAction, outcome: string, details: AuditDetails = {}): D1PreparedStatement {
   return db
-    .prepare(`INSERT INTO audit_events (${COLUMNS}) SELECT ${COLUMNS.split(",").map(() => "?").join(", ")} WHERE changes() = 1`)
+    .prepare(`INSERT INTO audit_events (${COLUMNS}) SELECT ${PLACEHOLDERS} WHERE changes() = 1`)
     .bind(...values(actor, action, outcome, details));
 }
 

@@ -6,10 +6,9 @@
 import type { BrokerAccounts } from "../broker/accounts";
 import type { BrokerFunding, NewRelationship, Relationship, Transfer } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
-import { BROKER_API } from "../broker/errors";
+import { BROKER_API, type BrokerError } from "../broker/errors";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
-import { BrokerError } from "../broker/errors";
 import { compareDecimals } from "../decimal";
 import { unusableAnswer } from "../upstream";
 import { audited, auditEvent, auditEventAfterChange, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";

@@ -29,8 +29,8 @@ export interface KeyUse {
 /** What a claimed key says about earlier tries. */
 export type Claim =
   | { kind: "fresh" }
-  /** An earlier try with this key, begun at `since`, ended without a known outcome: find its result first. */
-  | { kind: "resumed"; since: string };
+  /** An earlier try with this key ended without a known outcome: find its result first. */
+  | { kind: "resumed" };
 
 /** A stored answer: the status and the exact bytes of the body. */
 export interface StoredAnswer {
@@ -156,7 +156,7 @@ export class IdempotencyKeys {
     if (row.request_hash !== use.hash) throw new Failure("idempotency_key_reused");
     if (row.state === "done") return { replay: { status: row.response_status!, body: row.response_body! } };
     if (row.holder !== use.holder) throw new Failure("request_in_progress", { headers: { "retry-after": "1" } });
-    return { claim: row.created_at === at ? { kind: "fresh" } : { kind: "resumed", since: row.created_at } };
+    return { claim: row.created_at === at ? { kind: "fresh" } : { kind: "resumed" } };
   }
 
   /** The answer, kept for replays until the key expires; it changes no row when this request no longer holds the claim. */
