@@ -241,7 +241,7 @@ export const FAILURES = {
     title: "Idempotency-Key reused",
     detail: "This Idempotency-Key was used for a different request.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "The `Idempotency-Key` was sent earlier (within 24 hours) with another body or to another route. Nothing was done for this request.",
+      when: "The `Idempotency-Key` was sent earlier (within 24 hours) with another body or to another route. For a transfer the broker keeps the key for good: a transfer key sent again with another body is refused even later. Nothing was done for this request.",
       action: "Use a new key for a new operation. To retry the earlier one, send its body unchanged.",
     },
   },

@@ -16,8 +16,8 @@ import { stepUp } from "./step-up";
 type Signed = PlatformEnv & { Variables: AuthVariables };
 
 /** The signed-in user of a request, as the audit trail names them. */
-function actor(c: { get(name: "user"): { sub: string }; get(name: "requestId"): string }): Actor {
-  return { sub: c.get("user").sub, requestId: c.get("requestId") };
+function actor(c: { get(name: "user"): { sub: string }; get(name: "requestId"): string; get(name: "correlationId"): string | undefined }): Actor {
+  return { sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") };
 }
 
 function brokerage(c: { get(name: "db"): BrokerVariables["db"]; get(name: "broker"): BrokerVariables["broker"] }): Brokerage {

@@ -23,7 +23,7 @@ type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & Mon
 type MoneyContext = Context<MoneyEnv>;
 
 /** The signed-in user of a request, as the audit trail names them. */
-const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId") });
+const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") });
 
 function desk(c: MoneyContext): MoneyDesk {
   const db = c.get("db");
@@ -51,7 +51,7 @@ async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
   return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
 }
 
-/** The stored answer's exact bytes: a replay differs from the first answer in its request id only. */
+/** The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id only. */
 const created = (c: MoneyContext, answer: Created) => c.body(answer.body, 201, { "content-type": "application/json" });
 
 /** Per user: transfers 10 a minute, orders 60 (wrangler.toml); reads and bank links share the brokerage counter, per route. */

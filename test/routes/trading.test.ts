@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BROKER_ERRORS, notionalMarketOrderAccepted, positions } from "../fixtures/broker";
 import { clientOrderId } from "../../src/services/idempotency";
-import { accountHolder, moneyTrail } from "../support/funding";
+import { accountHolder, auditDetails, moneyTrail } from "../support/funding";
 import { problemOf, visibleAnswer } from "../support/worker";
 
 const ORDERS = "/platform/accounts/me/orders";
@@ -42,6 +42,19 @@ describe("POST /platform/accounts/me/orders", () => {
     expect(id).toMatch(/^[\w-]{43}$/);
     expect(post!.body).toEqual({ symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00", client_order_id: id });
     expect(await moneyTrail(user.sub)).toEqual([{ action: "order.create", outcome: "ok", idempotency_key: k, amount: "500.00", symbol: "AAPL" }]);
+  });
+
+  it("writes what happened in the audit row: side, qty or notional, type, symbol and the order's id", async () => {
+    const limitSell = { ...notionalMarketOrderAccepted, id: crypto.randomUUID(), side: "sell", type: "limit", qty: "2", notional: null, limit_price: "150" };
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: notionalMarketOrderAccepted }, { body: limitSell }] });
+    const [k1, k2] = [key(), key()];
+    expect((await user.post(ORDERS, BUY, k1)).status).toBe(201);
+    expect((await user.post(ORDERS, { symbol: "AAPL", side: "sell", type: "limit", time_in_force: "day", qty: "2", limit_price: "150" }, k2)).status).toBe(201);
+    const none = { direction: null, bank_link_id: null, symbol: "AAPL", action: "order.create", outcome: "ok" };
+    expect(await auditDetails(user.sub)).toEqual([
+      { ...none, idempotency_key: k1, side: "buy", qty: null, amount: "500.00", order_type: "market", object_id: notionalMarketOrderAccepted.id },
+      { ...none, idempotency_key: k2, side: "sell", qty: "2", amount: null, order_type: "limit", object_id: limitSell.id },
+    ]);
   });
 
   it("replays the key with no Broker call; another body is 422", async () => {
@@ -107,6 +120,11 @@ describe("POST /platform/accounts/me/orders", () => {
     expect((await user.brokerTrail()).map((call) => call.split("?")[0])).toEqual([
       `POST /v1/trading/accounts/${user.accountId}/orders`,
       `GET /v1/trading/accounts/${user.accountId}/orders:by_client_order_id`,
+    ]);
+    // The order the first try placed, recorded by the retry: marked recovered.
+    expect((await auditDetails(user.sub)).map((row) => [row.outcome, row.object_id])).toEqual([
+      ["upstream_timeout", null],
+      ["recovered", notionalMarketOrderAccepted.id],
     ]);
   });
 

@@ -32,3 +32,13 @@ export async function moneyTrail(sub: string) {
   const { results } = await env.DB.prepare("SELECT action, outcome, idempotency_key, amount, symbol FROM audit_events WHERE sub = ? ORDER BY id").bind(sub).all();
   return results;
 }
+
+/** The user's audit rows, oldest first, with what was moved or traded and the Broker object's id. */
+export async function auditDetails(sub: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT action, outcome, idempotency_key, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id FROM audit_events WHERE sub = ? ORDER BY id",
+  )
+    .bind(sub)
+    .all();
+  return results;
+}

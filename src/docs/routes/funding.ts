@@ -206,7 +206,8 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
   "/accounts/me/activity": {
     $get: {
       operationId: "listActivity",
-      summary: "The user's own audit trail, newest first, 50 a page: every request of the brokerage, funding and trading routes, with its outcome, key, amount and symbol",
+      summary:
+        "The user's own audit trail, newest first, 50 a page: every request of the brokerage, funding and trading routes, with its outcome (ok, replayed, recovered: an earlier try's object recorded now, or a problem code), its key, what it moved or traded (a transfer's amount, direction and bank link; an order's side, qty or notional in amount, type, symbol), the Broker object's id once known, the server's request id and the client's X-Request-Id as correlation_id",
       auth: true,
       query: cursor,
       responses: {
@@ -215,7 +216,25 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
           body: {
             schema: ActivityResponse,
             example: {
-              events: [{ id: "42", action: "transfer.create", outcome: "ok", idempotency_key: "8e0f2c1a-5d2b-4c7e-9b1a-2f3d4e5f6a7b", amount: "100.00", symbol: null, request_id: "0f8fad5b-d9cb-469f-a165-70867728950e", at: "2026-12-01T09:41:05.512Z" }],
+              events: [
+                {
+                  id: "42",
+                  action: "transfer.create",
+                  outcome: "ok",
+                  idempotency_key: "8e0f2c1a-5d2b-4c7e-9b1a-2f3d4e5f6a7b",
+                  amount: "100.00",
+                  symbol: null,
+                  direction: "INCOMING",
+                  bank_link_id: "15ef9978-cb1e-4872-9565-bd0a720b8b76",
+                  side: null,
+                  qty: null,
+                  order_type: null,
+                  object_id: "750d8323-19f6-47d5-8e9a-a34ed4a6f2d2",
+                  request_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+                  correlation_id: "checkout-7f3a",
+                  at: "2026-12-01T09:41:05.512Z",
+                },
+              ],
               next_cursor: null,
             },
           },
