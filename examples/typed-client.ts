@@ -30,7 +30,8 @@ export async function signUpAndGreet(email: string, password: string): Promise<s
 
 /**
  * Starts setting up an authenticator app: the password proves it is the user (a stolen access token
- * alone cannot), and an account whose TOTP is on must turn it off first.
+ * alone cannot), and an account whose TOTP is on must turn it off first (the step up then asks for
+ * its code, 403 step_up_required naming `code`).
  */
 export async function startTotpSetup(accessToken: string, password: string): Promise<string> {
   const headers = { authorization: `Bearer ${accessToken}` };
@@ -41,7 +42,7 @@ export async function startTotpSetup(accessToken: string, password: string): Pro
     if (!(error instanceof DetailedError)) throw error;
     const problem: ProblemBody = error.detail.data;
     if (problem.code === "invalid_credentials") return "Wrong password";
-    if (problem.code === "totp_already_enabled") return "An authenticator is already set up: turn it off first";
+    if (problem.code === "step_up_required" || problem.code === "totp_already_enabled") return "An authenticator is already set up: turn it off first";
     throw new Error(`${problem.title} (${problem.code}, request ${problem.request_id})`);
   }
 }

@@ -9,6 +9,9 @@
 //   sandbox fixture in `additional_information`) and become ACTIVE after `activateAfterMs`, with cash "0";
 // - ACH relationships go QUEUED -> APPROVED, transfers QUEUED -> COMPLETE after `activateAfterMs`,
 //   and a completed transfer moves cash;
+// - a transfer's `Idempotency-Key` is honoured as section 8 describes: at most 36 characters, per
+//   account, kept for ever once a transfer is made with it; the same request again answers that
+//   transfer as it is now with `Idempotency-Replayed: true`, another request 422;
 // - a cash account (multiplier "1"): buying power and withdrawable cash are the cash less what queued
 //   withdrawals and open buy orders hold;
 // - market orders fill at once at the fixed price of PRICES below; a limit order fills at that price
@@ -281,6 +284,8 @@ function emptyState() {
     accounts: {},
     relationships: {},
     transfers: {},
+    /** account id -> Idempotency-Key -> { transfer_id, request }: stored only when a transfer was made. */
+    transfer_keys: {},
     orders: {},
     /** account id -> symbol -> { qty, cost_basis } (scaled decimals as strings) */
     positions: {},
@@ -315,6 +320,8 @@ export async function startBrokerStandin({
     if (error.code !== "ENOENT") throw new Error(`${stateFile} is unreadable (${error.message}): remove it to start afresh`);
     state = emptyState();
   }
+  // A state file from before transfer keys were kept.
+  state.transfer_keys ??= {};
   const expectedAuth = `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`;
 
   function save() {
@@ -666,6 +673,40 @@ export async function startBrokerStandin({
     return transfer;
   }
 
+  /**
+   * What a replay of a transfer's key must repeat (section 8): these fields as sent (an omitted field
+   * is not the same as the field sent with its default), the amount by value ("100" = "100.00").
+   */
+  function transferRequestOf(body) {
+    const fields = ["transfer_type", "direction", "relationship_id", "bank_id", "fee_payment_method", "additional_information", "ira"];
+    const amount = parseDecimal(body.amount, MONEY);
+    return JSON.stringify([...fields.map((field) => (field in body ? [body[field]] : null)), amount === undefined ? ["as sent", body.amount ?? null] : String(amount)]);
+  }
+
+  /** A transfer create, under its Idempotency-Key when it has one: [status, body, headers]. */
+  function createTransferOnce(account, body, keyHeader) {
+    if (keyHeader === undefined) return [200, createTransfer(account, body)];
+    // Node reads header bytes as latin1: the key's own characters are its bytes read as UTF-8.
+    let key;
+    try {
+      key = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(keyHeader, "latin1"));
+    } catch {
+      throw badRequest("Idempotency-Key must be UTF-8");
+    }
+    if (key.length === 0 || [...key].length > 36) throw badRequest("Idempotency-Key must be 1 to 36 characters");
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object");
+    const keys = (state.transfer_keys[account.id] ??= {});
+    const stored = keys[key];
+    if (stored) {
+      if (stored.request !== transferRequestOf(body)) throw unprocessable("the Idempotency-Key was used with a different request");
+      return [200, state.transfers[stored.transfer_id], { "Idempotency-Replayed": "true" }];
+    }
+    // Stored only once a transfer is made: a refused request leaves the key free.
+    const transfer = createTransfer(account, body);
+    keys[key] = { transfer_id: transfer.id, request: transferRequestOf(body) };
+    return [200, transfer];
+  }
+
   function listTransfers(account, params) {
     const direction = params.get("direction");
     // Newest first; transfers made in one millisecond in the reverse of the order they were made.
@@ -979,7 +1020,7 @@ export async function startBrokerStandin({
   // ---- routing ----
 
   const ID = "([0-9a-fA-F-]{36})";
-  /** [method, path pattern, handler(match, body, params) -> [status, body?]]; an answer body is sent as JSON. */
+  /** [method, path pattern, handler(match, body, params, headers) -> [status, body?, headers?]]; an answer body is sent as JSON. */
   const routes = [
     ["POST", /^\/v1\/accounts$/, (_, body) => [200, accountView(createAccount(body))]],
     ["GET", /^\/v1\/accounts$/, (_, __, params) => [200, searchAccounts(params)]],
@@ -1008,7 +1049,7 @@ export async function startBrokerStandin({
         return [204];
       },
     ],
-    ["POST", new RegExp(`^/v1/accounts/${ID}/transfers$`), ([, id], body) => [200, createTransfer(accountOr401(id), body)]],
+    ["POST", new RegExp(`^/v1/accounts/${ID}/transfers$`), ([, id], body, _, headers) => createTransferOnce(accountOr401(id), body, headers["idempotency-key"])],
     ["GET", new RegExp(`^/v1/accounts/${ID}/transfers$`), ([, id], _, params) => [200, listTransfers(accountOr401(id), params)]],
     ["DELETE", new RegExp(`^/v1/accounts/${ID}/transfers/${ID}$`), ([, id, transferId]) => (cancelTransfer(accountOr401(id), transferId), [204])],
     ["POST", new RegExp(`^/v1/trading/accounts/${ID}/orders$`), ([, id], body) => [200, orderView(createOrder(tradingAccount(id), body))]],
@@ -1095,9 +1136,9 @@ export async function startBrokerStandin({
 
   async function handle(req, res) {
     const { over, headers } = rateLimitHeaders();
-    const send = (status, body) => {
+    const send = (status, body, more = {}) => {
       const json = body === undefined ? undefined : JSON.stringify(body);
-      res.writeHead(status, { ...headers, ...(json === undefined ? {} : { "Content-Type": "application/json; charset=utf-8" }) }).end(json);
+      res.writeHead(status, { ...headers, ...more, ...(json === undefined ? {} : { "Content-Type": "application/json; charset=utf-8" }) }).end(json);
     };
     const url = new URL(req.url ?? "/", "http://standin");
     try {
@@ -1116,12 +1157,12 @@ export async function startBrokerStandin({
       for (const [method, pattern, handler] of routes) {
         const match = pattern.exec(url.pathname);
         if (!match || method !== req.method) continue;
-        const [status, answer] = handler(match, body, url.searchParams);
+        const [status, answer, more] = handler(match, body, url.searchParams, req.headers);
         if (req.method !== "GET") {
           save();
           schedule();
         }
-        return send(status, answer);
+        return send(status, answer, more);
       }
       const known = routes.some(([, pattern]) => pattern.test(url.pathname));
       throw known ? new BrokerError(405, 40510000, "method not allowed") : notFound("endpoint not found");

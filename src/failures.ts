@@ -187,7 +187,7 @@ export const FAILURES = {
     title: "Invalid MFA code",
     detail: "The authenticator code is not valid; enter the current one.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "The code from the authenticator app is wrong or too old: on POST /platform/login/mfa, or with the password on DELETE /platform/mfa/totp and DELETE /platform/me. A 401, unlike `invalid_code`'s 400, because it is a sign-in credential.",
+      when: "The code from the authenticator app is wrong or too old: on POST /platform/login/mfa, or with the password in a step up. A step up's code is accepted once: a code that already confirmed a request is refused (the detail says so). A 401, unlike `invalid_code`'s 400, because it is a sign-in credential.",
       action: "Ask for the code the app shows now and send it again; on log-in the same `session` can be retried while Cognito allows (about three minutes).",
     },
   },
@@ -214,7 +214,7 @@ export const FAILURES = {
     title: "Email not verified",
     detail: "Verify the account's email address first.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "A route guarded by `requireVerifiedEmail` (one that moves money) was called by a user whose email address is not verified.",
+      when: "A route guarded by `requireVerifiedEmail` (one that moves money: opening a brokerage account, linking a bank, a transfer, an order, closing a position) was called by a user whose email address is not verified.",
       action: "Verify the email: POST /platform/email/verify/send, then POST /platform/email/verify with the emailed code; retry after that.",
     },
   },
@@ -241,7 +241,7 @@ export const FAILURES = {
     title: "Idempotency-Key reused",
     detail: "This Idempotency-Key was used for a different request.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "The `Idempotency-Key` was sent earlier (within 24 hours) with another body or to another route. Nothing was done for this request.",
+      when: "The `Idempotency-Key` was sent earlier (within 24 hours) with another body or to another route. For a transfer the broker keeps the key for good: a transfer key sent again with another body is refused even later. Nothing was done for this request.",
       action: "Use a new key for a new operation. To retry the earlier one, send its body unchanged.",
     },
   },
@@ -257,9 +257,9 @@ export const FAILURES = {
   step_up_required: {
     status: 403,
     title: "Step up required",
-    detail: "Confirm with the account's password (and the authenticator code when TOTP is on) to move money out.",
+    detail: "Confirm it is you with the account's password (and the authenticator code when TOTP is on).",
     page: PROBLEM_PAGE_TEXT && {
-      when: "A withdrawal, deleting a bank link or closing a position came without the `password`, or without the TOTP `code` of an account that has TOTP on. `errors` names what is missing. Nothing was done.",
+      when: "A stepped-up request came without the password (`password`, or `current_password` for a password change), or without the TOTP `code` of an account that has TOTP on. Stepped up: a withdrawal, deleting a bank link, changing the brokerage account's contact, closing it, and the account's security (TOTP set-up and removal, email change, password change, deleting the login). `errors` names what is missing. Nothing was done.",
       action: "Ask the user for what `errors` names and send the request again with it (and the same Idempotency-Key, where there is one).",
     },
   },

@@ -21,14 +21,20 @@ function redact(text: string): string {
 
 type LogFields = Record<string, string | number | boolean | undefined | object>;
 
+/** The request's ids: ours, and the client's X-Request-Id when it sent a well-formed one. */
+export interface LogIds {
+  requestId?: string;
+  correlationId?: string;
+}
+
 /**
- * One JSON line. `requestId` is written as it is: request ids are validated where they are made
- * (middleware/request-id.ts), and redacting a long one would break correlation.
+ * One JSON line. The ids are written as they are: they are made or validated where they come in
+ * (middleware/request-id.ts), and redacting a long correlation id would break correlation.
  */
-export function log(level: "info" | "warn" | "error", message: string, fields: LogFields = {}, requestId?: string): void {
-  const entry = { level, message, ...fields, request_id: requestId };
+export function log(level: "info" | "warn" | "error", message: string, fields: LogFields = {}, ids: LogIds = {}): void {
+  const entry = { level, message, ...fields, request_id: ids.requestId, correlation_id: ids.correlationId };
   const line = JSON.stringify(entry, function (this: unknown, key, value: unknown) {
-    if (this === entry && key === "request_id") return value;
+    if (this === entry && (key === "request_id" || key === "correlation_id")) return value;
     return typeof value === "string" ? redact(value) : value;
   });
   if (level === "error") console.error(line);

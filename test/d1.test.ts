@@ -40,6 +40,13 @@ describe("D1 schema", () => {
       "amount",
       "symbol",
       "at",
+      "correlation_id",
+      "direction",
+      "bank_link_id",
+      "side",
+      "qty",
+      "order_type",
+      "object_id",
     ]);
     expect((await columns("idempotency_keys")).map((c) => [c.name, c.pk])).toEqual([
       ["sub", 1],
@@ -58,6 +65,7 @@ describe("D1 schema", () => {
       "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     ).all();
     expect(indexes).toEqual([
+      { name: "audit_events_one_success_per_request", tbl_name: "audit_events" },
       { name: "audit_events_sub_id", tbl_name: "audit_events" },
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
     ]);
@@ -66,7 +74,13 @@ describe("D1 schema", () => {
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const { results } = await env.DB.prepare("SELECT name FROM d1_migrations").all();
-    expect(results).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }, { name: "0003_idempotency_holder.sql" }]);
+    expect(results).toEqual([
+      { name: "0001_brokerage.sql" },
+      { name: "0002_tax_id_last4.sql" },
+      { name: "0003_idempotency_holder.sql" },
+      { name: "0004_audit_details.sql" },
+      { name: "0006_step_up_codes.sql" },
+    ]);
   });
 
   it("holds at most a tax id's last 4 digits: a whole tax id, or anything but 4 digits, is refused", async () => {
@@ -83,6 +97,17 @@ describe("D1 schema", () => {
     );
     await insert.bind(crypto.randomUUID(), brokerId, NOW, NOW).run();
     await expect(insert.bind(crypto.randomUUID(), brokerId, NOW, NOW).run()).rejects.toThrow(/UNIQUE constraint failed: brokerage_accounts.broker_account_id/);
+  });
+
+  it("cannot hold two success rows (ok or recovered) for one request id; failures and replays are not limited", async () => {
+    const requestId = crypto.randomUUID();
+    const row = (outcome: string) =>
+      env.DB.prepare("INSERT INTO audit_events (sub, action, request_id, outcome, at) VALUES (?, 'transfer.create', ?, ?, ?)").bind(crypto.randomUUID(), requestId, outcome, NOW).run();
+    await row("ok");
+    await row("request_in_progress");
+    await row("replayed");
+    await expect(row("ok")).rejects.toThrow(/UNIQUE constraint failed/);
+    await expect(row("recovered")).rejects.toThrow(/UNIQUE constraint failed/);
   });
 
   it("refuses to update or delete an audit row", async () => {

@@ -86,10 +86,12 @@ describe("request logs", () => {
     for (const secret of secrets) expect(all).not.toContain(secret);
   });
 
-  it("writes a request id as it came, however long, so that it correlates", async () => {
+  it("writes a client's X-Request-Id as it came, however long, as the correlation id beside the server's request id", async () => {
     const id = `trace-${"a1B2".repeat(12)}`;
-    await api("/", { headers: { "x-request-id": id } });
-    expect((JSON.parse(lines[0]!) as { request_id: string }).request_id).toBe(id);
+    const res = await api("/", { headers: { "x-request-id": id } });
+    const line = JSON.parse(lines[0]!) as { request_id: string; correlation_id: string };
+    expect(line).toMatchObject({ correlation_id: id, request_id: res.headers.get("x-request-id") });
+    expect(line.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it("masks an email with an apostrophe that the API accepts", async () => {

@@ -1,3 +1,5 @@
+import { derivedHmacKey } from "./derived-key";
+
 /**
  * Cognito's challenge Session for a log-in's TOTP step, sealed to the email it was issued for before it
  * goes to the client: `<session>.<HMAC-SHA256 over email and session, base64url>`. POST /login/mfa
@@ -19,16 +21,7 @@ function base64url(bytes: ArrayBuffer): string {
 
 /** The seal, with an HMAC key derived (HKDF) from a server secret for this purpose alone. */
 export function challengeSeal(secret: string): ChallengeSeal {
-  const key = (async () => {
-    const material = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
-    return crypto.subtle.deriveKey(
-      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode("edge-auth-api challenge session v1") },
-      material,
-      { name: "HMAC", hash: "SHA-256", length: 256 },
-      false,
-      ["sign", "verify"],
-    );
-  })();
+  const key = derivedHmacKey(secret, "edge-auth-api challenge session v1", ["sign", "verify"]);
   // Length-prefixed, so no email and session pair reads as another.
   const message = (email: string, session: string) => encoder.encode(`${email.length}:${email}:${session}`);
   return {

@@ -43,12 +43,17 @@ export class BrokerClient {
 
   /** `path` below the API's root, e.g. "/v1/accounts"; `action` names the call in the log. */
   async call(action: string, method: Method, path: string, body?: object): Promise<unknown> {
-    const once = () => this.#send(action, method, path, body);
+    const once = async () => (await this.#send(action, method, path, body, {})).body;
     return method === "GET" ? withRetries(this.#scope, this.#upstream, once, isTransient) : once();
   }
 
-  async #send(action: string, method: Method, path: string, body: object | undefined): Promise<unknown> {
-    const headers: Record<string, string> = { authorization: keptFor(this.#config, basicAuthOf), accept: "application/json" };
+  /** A create with headers of its own (a transfer's Idempotency-Key), answered with the response's headers too; never retried here. */
+  async create(action: string, path: string, body: object, headers: Record<string, string>): Promise<{ body: unknown; headers: Headers }> {
+    return this.#send(action, "POST", path, body, headers);
+  }
+
+  async #send(action: string, method: Method, path: string, body: object | undefined, own: Record<string, string>): Promise<{ body: unknown; headers: Headers }> {
+    const headers: Record<string, string> = { ...own, authorization: keptFor(this.#config, basicAuthOf), accept: "application/json" };
     if (body) headers["content-type"] = "application/json";
     const request = new Request(this.#config.url + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
     const { response, text, record } = await exchange(this.#scope, this.#upstream, action, request);
@@ -63,7 +68,7 @@ export class BrokerClient {
       throw new BrokerError(action, response.status, code, fieldsNamedIn(message), response.status === 429 ? secondsUntilReset(response) : undefined, refusalIn(message));
     }
     record();
-    return parsed;
+    return { body: parsed, headers: response.headers };
   }
 }
 

@@ -64,6 +64,9 @@ const REFUSALS = [
   { pattern: /not fractionable|fractional/i, reason: "The asset cannot be traded in fractions: use a whole quantity." },
   { pattern: /market (is )?closed|outside (of )?market hours/i, reason: "The market is closed for this order's time in force." },
   { pattern: /insufficient funds|insufficient balance/i, reason: "The account does not have enough cash for this." },
+  // A transfer's documented 422s (broker-api.md section 3); any other 422 of a transfer is its Idempotency-Key.
+  { pattern: /invalid relationship_id/i, reason: "The bank link cannot be used for transfers." },
+  { pattern: /amount must be greater/i, reason: "The amount is below the broker's minimum for this transfer." },
 ] as const;
 
 export type Refusal = (typeof REFUSALS)[number]["reason"];

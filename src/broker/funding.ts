@@ -21,6 +21,8 @@ const RelationshipAnswer = z.pipe(
     bank_account_type: z.nullish(z.string()),
     account_mask: z.nullish(z.string()),
     bank_account_number: z.nullish(z.string()),
+    // A bank's public number, kept to find a link by its details (services/funding.ts); never answered.
+    bank_routing_number: z.nullish(z.string()),
     created_at: z.string(),
   }),
   z.transform(({ bank_account_number, account_mask, ...relationship }) => ({
@@ -72,10 +74,16 @@ export class BrokerFunding {
     await this.#client.call("DeleteAchRelationship", "DELETE", `/v1/accounts/${pathId(accountId)}/ach_relationships/${pathId(relationshipId)}`);
   }
 
-  /** An ACH transfer. Never retried: the Broker API has no idempotency for transfers (services/funding.ts reconciles). */
-  async createTransfer(accountId: string, transfer: NewTransfer): Promise<Transfer> {
+  /**
+   * An ACH transfer under the Broker API's own Idempotency-Key (at most 36 characters, scoped to the
+   * account, never expiring): the same key and body answer the first transfer, in its current
+   * status, with `Idempotency-Replayed: true` (`replayed` here); the same key with another body is
+   * 422. Not retried here: services/funding.ts decides when to send it again, always with its key.
+   */
+  async createTransfer(accountId: string, transfer: NewTransfer, idempotencyKey: string): Promise<{ transfer: Transfer; replayed: boolean }> {
     const body = { transfer_type: "ach", relationship_id: transfer.relationshipId, amount: transfer.amount, direction: transfer.direction };
-    return read(TransferAnswer, await this.#client.call("CreateTransfer", "POST", `/v1/accounts/${pathId(accountId)}/transfers`, body), "CreateTransfer");
+    const answer = await this.#client.create("CreateTransfer", `/v1/accounts/${pathId(accountId)}/transfers`, body, { "idempotency-key": idempotencyKey });
+    return { transfer: read(TransferAnswer, answer.body, "CreateTransfer"), replayed: answer.headers.get("idempotency-replayed") === "true" };
   }
 
   /** Newest first, `limit` from `offset` (the Broker API pages transfers so; `[]` is the end). */

@@ -61,8 +61,8 @@ export const EXAMPLE = {
   totpCode: "492039",
 };
 
-/** services/sign-in.ts reauthenticate, the step up: a wrong password, a wrong or spent TOTP code, an account that cannot sign in. */
-export const STEP_UP: FailureCode[] = ["invalid_credentials", "invalid_mfa_code", "mfa_session_expired", ...SIGN_IN];
+/** The step up (services/step-up.ts): a missing password or code, a wrong password, a wrong or used TOTP code, an account that cannot sign in. */
+export const STEP_UP: FailureCode[] = ["step_up_required", "invalid_credentials", "invalid_mfa_code", "mfa_session_expired", ...SIGN_IN];
 
 /** What the account's routes for the signed-in user can answer besides their own problems: requireAuth, Cognito, GetUser's states. */
 export const SIGNED_IN: FailureCode[] = ["invalid_token", "jwks_unavailable", "account_not_confirmed", "password_reset_required"];

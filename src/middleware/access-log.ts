@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
 import type { UpstreamCall } from "../upstream";
 import { log, maskEmail } from "../log";
+import type { RequestIdVariables } from "./request-id";
 
 export interface AccessLogVariables extends RequestIdVariables {
   upstreamCalls?: UpstreamCall[];
@@ -31,7 +31,7 @@ export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(asy
       status >= 500 ? "error" : "info",
       "request",
       { ...answered, ...(upstreamCalls?.length ? { upstream: upstreamCalls } : {}), ...(outcome ? { notice: outcome } : {}), ...(failure ? { error: failure } : {}) },
-      c.get("requestId"),
+      { requestId: c.get("requestId"), correlationId: c.get("correlationId") },
     );
   if (!notice) return write();
   await afterAnswer(c, notice.then(write));

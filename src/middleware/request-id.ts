@@ -1,20 +1,27 @@
-import { requestId } from "hono/request-id";
+import { createMiddleware } from "hono/factory";
 import { readsHeaders } from "./client-headers";
 
-/** Hono keeps a client's X-Request-Id only when it is 1 to 128 of [A-Za-z0-9_=-]; cf-ray must pass the same rule. */
-const MAX_LENGTH = 128;
-const REQUEST_ID = /^[\w=-]{1,128}$/;
+/** A client's X-Request-Id is kept, for correlation, only when it is 1 to 128 of [A-Za-z0-9_=-]: safe in a log line. */
+const CORRELATION_ID = /^[\w=-]{1,128}$/;
+
+export interface RequestIdVariables {
+  /** The server's UUID for this request: the X-Request-Id answered, problem bodies, the log, audit rows, idempotency holders. */
+  requestId: string;
+  /** The client's well-formed X-Request-Id, if it sent one: logged and kept in audit rows beside ours, never the key of anything. */
+  correlationId?: string;
+}
 
 /**
- * An id for every request, in `c.get("requestId")`, the X-Request-Id header, problem bodies and the log:
- * a well-formed client id (for correlation across services), else Cloudflare's ray id, else a UUID.
- * Ids are validated here, once, so the log writes them as they are.
+ * Every request gets an id the server makes: a client's header is never an id of ours, since what
+ * is keyed by it (a claim's holder, an audit row) must not be chosen by the client. The client's own
+ * id is kept beside it, for tracing across its services.
  */
-export const requestIds = requestId({
-  limitLength: MAX_LENGTH,
-  generator: (c) => {
-    const ray = c.req.header("cf-ray");
-    return ray && REQUEST_ID.test(ray) ? ray : crypto.randomUUID();
-  },
+export const requestIds = createMiddleware<{ Variables: RequestIdVariables }>(async (c, next) => {
+  const id = crypto.randomUUID();
+  c.set("requestId", id);
+  const theirs = c.req.header("x-request-id");
+  if (theirs !== undefined && CORRELATION_ID.test(theirs)) c.set("correlationId", theirs);
+  c.header("x-request-id", id);
+  await next();
 });
 readsHeaders(requestIds, "x-request-id");

@@ -8,6 +8,7 @@ import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } fr
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
 import { ownerNotifier } from "./notices";
+import { stepUp } from "./step-up";
 
 /** A stolen or long-refreshed token must not move the account's email: the sign-in must be this recent. */
 const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
@@ -27,18 +28,16 @@ export const accountRoutes = new Hono<PlatformEnv>()
     requireAuth,
     requireRecentSignIn(EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS),
     validJson(EmailChange),
-    limitGuessesOfUser("password"),
     limitMailToNewAddress,
     async (c) => {
       const { email, password, code } = c.req.valid("json");
-      await changeEmail(c.get("cognito"), c.get("user"), email, { password, code }, ownerNotifier(c));
+      await changeEmail(c.get("cognito"), c.get("user"), email, stepUp(c, { password, code }), ownerNotifier(c));
       return c.json(NEW_EMAIL_CODE_SENT, 202);
     },
   )
-  .delete("/me", requireAuth, validJson(StepUp), limitGuessesOfUser("password"), async (c) => {
-    const { password, code } = c.req.valid("json");
+  .delete("/me", requireAuth, validJson(StepUp), async (c) => {
     // No D1 binding: this deployment keeps no brokerage accounts.
     const records = c.env.DB ? { db: c.env.DB, requestId: c.get("requestId") } : undefined;
-    await deleteAccount(c.get("cognito"), c.get("user"), { password, code }, ownerNotifier(c), records);
+    await deleteAccount(c.get("cognito"), c.get("user"), stepUp(c, c.req.valid("json")), ownerNotifier(c), records);
     return c.body(null, 204);
   });

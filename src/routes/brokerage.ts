@@ -1,22 +1,23 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import { withBroker, type BrokerVariables } from "../middleware/broker";
-import { limit, limitGuessesOfUser } from "../middleware/rate-limit";
+import { limit } from "../middleware/rate-limit";
 import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
 import type { Actor } from "../services/audit";
 import { accountView, changeContact, closeAccount, openAccount, tradingAccount, type Brokerage } from "../services/brokerage";
-import { reauthenticate } from "../services/sign-in";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
+import { ownerNotifier } from "./notices";
+import { stepUp } from "./step-up";
 
 type Signed = PlatformEnv & { Variables: AuthVariables };
 
 /** The signed-in user of a request, as the audit trail names them. */
-function actor(c: { get(name: "user"): { sub: string }; get(name: "requestId"): string }): Actor {
-  return { sub: c.get("user").sub, requestId: c.get("requestId") };
+function actor(c: { get(name: "user"): { sub: string }; get(name: "requestId"): string; get(name: "correlationId"): string | undefined }): Actor {
+  return { sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") };
 }
 
 function brokerage(c: { get(name: "db"): BrokerVariables["db"]; get(name: "broker"): BrokerVariables["broker"] }): Brokerage {
@@ -57,13 +58,12 @@ export const brokerageRoutes = new Hono<PlatformEnv>()
     return c.json(await accountView(brokerage(c), actor(c)), 200);
   })
   .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
-    return c.json(await changeContact(brokerage(c), actor(c), c.req.valid("json").contact), 200);
+    const { contact, password, code } = c.req.valid("json");
+    return c.json(await changeContact(brokerage(c), actor(c), contact, stepUp(c, { password, code }), ownerNotifier(c)), 200);
   })
   .get("/accounts/me/trading", withBroker, requireAuth, perUser("trading"), async (c) => {
     return c.json(await tradingAccount(brokerage(c), actor(c)), 200);
   })
-  .post("/accounts/me/close", withBroker, requireAuth, perUser("close"), validJson(StepUp), limitGuessesOfUser("password"), async (c) => {
-    const { password, code } = c.req.valid("json");
-    const proof = () => reauthenticate(c.get("cognito"), c.get("user"), { password, code });
-    return c.json(await closeAccount(brokerage(c), actor(c), proof), 200);
+  .post("/accounts/me/close", withBroker, requireAuth, perUser("close"), validJson(StepUp), async (c) => {
+    return c.json(await closeAccount(brokerage(c), actor(c), stepUp(c, c.req.valid("json"))), 200);
   });

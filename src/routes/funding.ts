@@ -5,7 +5,7 @@ import { routePath } from "hono/route";
 import { keptFor } from "../isolate";
 import { withBroker } from "../middleware/broker";
 import { requireIdempotencyKey, withMoney, type MoneyVariables } from "../middleware/money";
-import { actionCounter, limit, passwordGuessCounter } from "../middleware/rate-limit";
+import { actionCounter, limit } from "../middleware/rate-limit";
 import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
@@ -14,15 +14,16 @@ import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderReque
 import { activity, auditRefusal, type Actor, type AuditAction } from "../services/audit";
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
 import { fingerprint, fingerprintKey, IdempotencyKeys, type KeyUse } from "../services/idempotency";
-import { reauthenticate } from "../services/sign-in";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
 import type { PlatformEnv } from "./env";
+import { requireVerifiedEmail } from "./guards";
+import { stepUp } from "./step-up";
 
 type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables };
 type MoneyContext = Context<MoneyEnv>;
 
 /** The signed-in user of a request, as the audit trail names them. */
-const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId") });
+const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") });
 
 function desk(c: MoneyContext): MoneyDesk {
   const db = c.get("db");
@@ -51,20 +52,9 @@ async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
   return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
 }
 
-/** The stored answer's exact bytes: a replay differs from the first answer in its request id and its Idempotency-Replayed: true. */
+/** The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id and its Idempotency-Replayed: true. */
 const created = (c: MoneyContext, answer: Created) =>
   c.body(answer.body, 201, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) });
-
-/**
- * The step up of money moving out (services/sign-in.ts reauthenticate): a missing password or code
- * is 403 step_up_required; a password sent counts as a password guess of the user's.
- */
-function stepUp(c: MoneyContext, proof: { password?: string; code?: string }) {
-  return async () => {
-    if (proof.password !== undefined) await passwordGuessCounter(c, c.get("user").sub)();
-    await reauthenticate(c.get("cognito"), c.get("user"), proof, "step_up_required");
-  };
-}
 
 /**
  * Reads and bank links: the brokerage counter, per user and route. Transfers, orders, their cancels
@@ -101,7 +91,7 @@ const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, reco
  * user's account, so another account's id answers as an unknown one.
  */
 export const fundingRoutes = new Hono<MoneyEnv>()
-  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
+  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
     const request = c.req.valid("json");
     return created(c, await createBankLink(desk(c), actor(c), await keyUse(c, request), request));
   })
@@ -115,7 +105,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
     return c.json(await plaidLinkToken(desk(c), actor(c)), 200);
   })
-  .post("/accounts/me/transfers", ...money("transfer.create"), requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
+  .post("/accounts/me/transfers", ...money("transfer.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
     const { password, code, ...transfer } = request;
     return created(c, await createTransfer(desk(c), actor(c), await keyUse(c, request), transfer, stepUp(c, { password, code })));
@@ -131,7 +121,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
     await cancelTransfer(desk(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .post("/accounts/me/orders", ...money("order.create"), requireIdempotencyKey, validJson(OrderRequest), async (c) => {
+  .post("/accounts/me/orders", ...money("order.create"), requireVerifiedEmail, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
     const request = c.req.valid("json");
     return created(c, await placeOrder(desk(c), actor(c), await keyUse(c, request), request));
   })
@@ -150,9 +140,9 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
     return c.json({ positions: await positions(desk(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/positions/:symbol", ...money("position.close"), validJson(MoneyStepUp), async (c) => {
+  .delete("/accounts/me/positions/:symbol", ...money("position.close"), requireVerifiedEmail, async (c) => {
     const symbol = c.req.param("symbol").toUpperCase();
-    return c.json(await closePosition(desk(c), actor(c), symbol, stepUp(c, c.req.valid("json"))), 200);
+    return c.json(await closePosition(desk(c), actor(c), symbol), 200);
   })
   .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
     const page = await activity(c.get("db"), actor(c), c.req.valid("query").cursor);

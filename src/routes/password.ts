@@ -1,11 +1,12 @@
 import { Hono } from "hono/tiny";
-import { limitGuesses, limitGuessesOfUser, limitMail } from "../middleware/rate-limit";
+import { limitGuesses, limitMail } from "../middleware/rate-limit";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { ChangePassword, EmailOnly, ResetPassword } from "../schemas/requests";
 import { changePassword, requestPasswordReset, resetPassword } from "../services/password";
 import { CODE_SENT } from "./answers";
 import { ownerNotifier } from "./notices";
+import { stepUp } from "./step-up";
 import type { PlatformEnv } from "./env";
 
 /**
@@ -23,8 +24,9 @@ export const passwordRoutes = new Hono<PlatformEnv>()
     await resetPassword(c.get("cognito"), email, code, password, ownerNotifier(c));
     return c.body(null, 204);
   })
-  .post("/password/change", requireAuth, validJson(ChangePassword), limitGuessesOfUser("password"), async (c) => {
+  .post("/password/change", requireAuth, validJson(ChangePassword), async (c) => {
     const { current_password, new_password, code } = c.req.valid("json");
-    await changePassword(c.get("cognito"), c.get("user"), { password: current_password, code }, new_password, ownerNotifier(c));
+    const check = stepUp(c, { password: current_password, code, passwordField: "current_password" });
+    await changePassword(c.get("cognito"), c.get("user"), check, { current: current_password, proposed: new_password }, ownerNotifier(c));
     return c.body(null, 204);
   });

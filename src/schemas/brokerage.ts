@@ -1,6 +1,7 @@
 // The brokerage routes' request bodies. Messages name the rule, never the value sent: a body carries a
 // tax id, a date of birth and an address, and a problem body repeats messages.
 import * as z from "zod/mini";
+import { StepUpFields } from "./requests";
 
 /**
  * A body whose every field is known: an unknown one (an email, a tax field where only the contact may
@@ -110,7 +111,9 @@ export const OpenAccount = only({
 });
 
 /** PATCH /platform/accounts/me: contact details only, at least one; identity, tax fields and the email are refused. */
+/** A change of the address or phone of record: where statements go, so with the step up (schemas/requests.ts StepUpFields). */
 export const ChangeContact = only({
+  ...StepUpFields,
   contact: only({
     phone_number: z.optional(Contact.phone_number),
     street_address: z.optional(Contact.street_address),

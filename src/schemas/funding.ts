@@ -2,7 +2,7 @@
 // the value sent: a body carries a bank account number, and a problem body repeats messages.
 import * as z from "zod/mini";
 import { money, price, quantity } from "./decimal";
-import { Password, TotpCode } from "./requests";
+import { StepUpFields } from "./requests";
 
 const text = (field: string, max: number) =>
   z.string({ error: `${field} must be a string` }).check(
@@ -63,13 +63,8 @@ export function bankLinkSchemaFor(body: unknown): typeof BankDetails | typeof Pl
   return typeof body === "object" && body !== null && "plaid_public_token" in body ? PlaidBankLink : BankDetails;
 }
 
-/**
- * A step up for money moving out (services/sign-in.ts reauthenticate): both parts optional here, so
- * that a missing one is the 403 step_up_required naming it, not a 400.
- */
-const MoneyStepUpFields = { password: z.optional(Password), code: z.optional(TotpCode) };
-
-export const MoneyStepUp = strictBody(MoneyStepUpFields);
+/** The step up alone (schemas/requests.ts StepUpFields), for removing a bank link. */
+export const MoneyStepUp = strictBody(StepUpFields);
 
 /** A transfer's body; `amount` at most `maxAmount` (MAX_TRANSFER_AMOUNT). */
 export function transferRequest(maxAmount: string) {
@@ -77,7 +72,7 @@ export function transferRequest(maxAmount: string) {
     bank_link_id: z.string({ error: "bank_link_id must be a string" }).check(z.uuid({ error: "bank_link_id must be a bank link id" })),
     amount: money("amount", maxAmount),
     direction: z.enum(["INCOMING", "OUTGOING"], { error: "direction must be INCOMING or OUTGOING" }),
-    ...MoneyStepUpFields,
+    ...StepUpFields,
   });
 }
 

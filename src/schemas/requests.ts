@@ -48,18 +48,18 @@ export const TotpCodeOnly = z.object({ code: TotpCode });
 
 export const CodeOnly = z.object({ code: Code });
 
-export const PasswordAndTotp = z.object({ password: Password, code: TotpCode });
-
-/** A step up (services/sign-in.ts reauthenticate): the password, and `code` when TOTP is on for the account. */
-const StepUpFields = { password: Password, code: z.optional(TotpCode) };
+/**
+ * The step up of every stepped-up route (routes/step-up.ts): the password, and `code` when TOTP is on
+ * for the account. Both optional here, so that a missing one is the 403 step_up_required naming it.
+ */
+export const StepUpFields = { password: z.optional(Password), code: z.optional(TotpCode) };
 
 export const StepUp = z.object(StepUpFields);
 
-export const PasswordOnly = z.object({ password: Password });
-
 export const EmailChange = z.object({ email: Email, ...StepUpFields });
 
-export const ChangePassword = z.object({ current_password: password("current_password"), new_password: password("new_password"), code: z.optional(TotpCode) });
+/** The step up with the password named `current_password`, beside the new one. */
+export const ChangePassword = z.object({ current_password: z.optional(password("current_password")), new_password: password("new_password"), code: StepUpFields.code });
 
 export const ConfirmSignUp = z.object({ email: Email, code: Code });
 

@@ -6,7 +6,7 @@ import { audited } from "./audit";
 import { refuseWhileBrokerageAccountOpen } from "./brokerage";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
-import { reauthenticate, type StepUp } from "./sign-in";
+import type { StepUpCheck } from "./step-up";
 
 /** GetUserAttributeVerificationCode: a code to the current email. */
 export async function sendEmailVerificationCode(pool: Pick<UserPool, "sendEmailVerificationCode">, user: SignedInUser): Promise<void> {
@@ -29,13 +29,13 @@ export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, user: Sig
  * cannot tell anyone which emails have accounts.
  */
 export async function changeEmail(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "changeEmail">,
+  pool: Pick<UserPool, "getUser" | "changeEmail">,
   user: SignedInUser,
   email: string,
-  proof: StepUp,
+  stepUp: StepUpCheck,
   notify: NotifyOwner,
 ): Promise<void> {
-  await reauthenticate(pool, user, proof);
+  await stepUp();
   const { email: current } = await userProfile(pool, user, false);
   try {
     await inUserTerms(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
@@ -52,27 +52,27 @@ export async function changeEmail(
  * must keep its records, and the login must not vanish while money is held), and with an audit row.
  */
 export async function deleteAccount(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "deleteUser">,
+  pool: Pick<UserPool, "getUser" | "deleteUser">,
   user: SignedInUser,
-  proof: StepUp,
+  stepUp: StepUpCheck,
   notify: NotifyOwner,
   records?: { db: D1Database; requestId: string },
 ): Promise<void> {
-  if (!records) return deleteLogin(pool, user, proof, notify);
+  if (!records) return deleteLogin(pool, user, stepUp, notify);
   const { db, requestId } = records;
   await audited(db, { sub: user.sub, requestId }, "login.delete", async () => {
     await refuseWhileBrokerageAccountOpen(db, user.sub);
-    await deleteLogin(pool, user, proof, notify);
+    await deleteLogin(pool, user, stepUp, notify);
   });
 }
 
 async function deleteLogin(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "deleteUser">,
+  pool: Pick<UserPool, "getUser" | "deleteUser">,
   user: SignedInUser,
-  proof: StepUp,
+  stepUp: StepUpCheck,
   notify: NotifyOwner,
 ): Promise<void> {
-  const accessToken = await reauthenticate(pool, user, proof);
+  const { accessToken } = await stepUp();
   // Read while the user still exists.
   const { email } = await userProfile(pool, user, false);
   try {

@@ -1,11 +1,15 @@
 // The append-only audit trail (audit_events in D1, guarded by triggers): who did what, when, how it
-// ended. Never personal data: the user's `sub`, an action name, the request id, the outcome code.
+// ended, to which Broker object. Never personal data: the user's `sub`, an action name, the request
+// id (the server's) and the client's correlation id, the outcome code, what was moved or traded.
 import { Failure, isFailure } from "../failures";
 
 /** Who acts, and the request they act in. */
 export interface Actor {
   sub: string;
+  /** The server's id of the request (middleware/request-id.ts): one success row at most per id (a unique index). */
   requestId: string;
+  /** The client's X-Request-Id, when it sent a well-formed one: kept beside ours, keys nothing. */
+  correlationId?: string;
 }
 
 export type AuditAction =
@@ -31,24 +35,53 @@ export type AuditAction =
   | "position.list"
   | "position.close";
 
-/** What a money or trading row adds: the request's Idempotency-Key, the amount or the symbol. Never a bank number. */
+/** What a money or trading row adds: what was moved or traded, and the Broker object it became. Never a bank number. */
 export interface AuditDetails {
   idempotencyKey?: string;
+  /** A transfer's amount, an order's notional. */
   amount?: string;
   symbol?: string;
+  direction?: "INCOMING" | "OUTGOING";
+  bankLinkId?: string;
+  side?: string;
+  qty?: string;
+  orderType?: string;
+  /** The Broker API's id of the transfer, order or bank link, once known. */
+  objectId?: string;
 }
 
-/** "ok", or the failure's code (internal_error for anything unexpected). */
+/**
+ * "ok", "replayed" (our stored answer, nothing done), "recovered" (this request recorded an object
+ * an earlier try with its key made: its row was never written, or it ended without knowing), or
+ * the failure's code (internal_error for anything unexpected).
+ */
 export function outcomeOf(error?: unknown): string {
   if (error === undefined) return "ok";
   return isFailure(error) ? error.code : "internal_error";
 }
 
+const COLUMNS = "sub, action, request_id, correlation_id, idempotency_key, outcome, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, at";
+const PLACEHOLDERS = COLUMNS.split(",").map(() => "?").join(", ");
+
+function values(actor: Actor, action: AuditAction, outcome: string, details: AuditDetails): unknown[] {
+  const { idempotencyKey, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId } = details;
+  const fields = [idempotencyKey, outcome, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId].map((value) => value ?? null);
+  return [actor.sub, action, actor.requestId, actor.correlationId ?? null, ...fields, new Date().toISOString()];
+}
+
 /** The row, as a statement to run alone or in a batch with the write it records. */
 export function auditEvent(db: D1Database, actor: Actor, action: AuditAction, outcome: string, details: AuditDetails = {}): D1PreparedStatement {
+  return db.prepare(`INSERT INTO audit_events (${COLUMNS}) VALUES (${PLACEHOLDERS})`).bind(...values(actor, action, outcome, details));
+}
+
+/**
+ * The row, written only if the statement run just before it in the same batch changed exactly one
+ * row (SQLite's changes()): the success row of a create, which exists only if its answer was stored.
+ */
+export function auditEventAfterChange(db: D1Database, actor: Actor, action: AuditAction, outcome: string, details: AuditDetails = {}): D1PreparedStatement {
   return db
-    .prepare("INSERT INTO audit_events (sub, action, request_id, idempotency_key, outcome, amount, symbol, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-    .bind(actor.sub, action, actor.requestId, details.idempotencyKey ?? null, outcome, details.amount ?? null, details.symbol ?? null, new Date().toISOString());
+    .prepare(`INSERT INTO audit_events (${COLUMNS}) SELECT ${PLACEHOLDERS} WHERE changes() = 1`)
+    .bind(...values(actor, action, outcome, details));
 }
 
 /** Failures whose row is written: a request is recorded once, by its flow or else by auditRefusal. */
@@ -70,8 +103,15 @@ export async function auditRefusal(db: D1Database, actor: Actor, action: AuditAc
   await recordFailure(db, actor, action, error, details);
 }
 
-/** Runs `flow` and writes its row with the outcome, whether it succeeded or failed. */
-export async function audited<T>(db: D1Database, actor: Actor, action: AuditAction, flow: () => Promise<T>, details: AuditDetails = {}): Promise<T> {
+/** Runs `flow` and writes its row with the outcome, whether it succeeded or failed; `learned` adds what its result tells (an order's id). */
+export async function audited<T>(
+  db: D1Database,
+  actor: Actor,
+  action: AuditAction,
+  flow: () => Promise<T>,
+  details: AuditDetails = {},
+  learned: (result: T) => AuditDetails = () => ({}),
+): Promise<T> {
   let result: T;
   try {
     result = await flow();
@@ -79,11 +119,11 @@ export async function audited<T>(db: D1Database, actor: Actor, action: AuditActi
     await recordFailure(db, actor, action, error, details);
     throw error;
   }
-  await auditEvent(db, actor, action, "ok", details).run();
+  await auditEvent(db, actor, action, "ok", { ...details, ...learned(result) }).run();
   return result;
 }
 
-/** One row of the user's activity: what was done, how it ended, with which key, amount or symbol. */
+/** One row of the user's activity: what was done, how it ended, with which key, to what. */
 export interface ActivityEntry {
   id: string;
   action: string;
@@ -91,7 +131,14 @@ export interface ActivityEntry {
   idempotency_key: string | null;
   amount: string | null;
   symbol: string | null;
+  direction: string | null;
+  bank_link_id: string | null;
+  side: string | null;
+  qty: string | null;
+  order_type: string | null;
+  object_id: string | null;
   request_id: string;
+  correlation_id: string | null;
   at: string;
 }
 
@@ -103,7 +150,7 @@ export async function activity(db: D1Database, actor: Actor, cursor: string | un
     if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const { results } = await db
       .prepare(
-        `SELECT id, action, outcome, idempotency_key, amount, symbol, request_id, at FROM audit_events
+        `SELECT id, action, outcome, idempotency_key, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, request_id, correlation_id, at FROM audit_events
          WHERE sub = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`,
       )
       .bind(actor.sub, cursor === undefined ? null : Number(cursor), ACTIVITY_PAGE + 1)

@@ -9,7 +9,9 @@ import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { audited, auditEvent, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
+import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
+import type { StepUpCheck } from "./step-up";
 
 /** The one view of a brokerage account (schemas/brokerage-responses.ts describes it): never the full tax id, the date of birth or the street. */
 export interface AccountView {
@@ -260,24 +262,30 @@ export async function tradingAccount({ db, broker }: Brokerage, actor: Actor) {
   });
 }
 
-/** Contact details only: the identity, tax fields and the email never reach the Broker API from here. */
-export async function changeContact({ db, broker, now }: Brokerage, actor: Actor, contact: ContactChange): Promise<AccountView> {
+/**
+ * Contact details only: the identity, tax fields and the email never reach the Broker API from here.
+ * Where statements and confirmations go is a change of control: after the step up, and the account's
+ * email of record is told (never the new address or phone).
+ */
+export async function changeContact({ db, broker, now }: Brokerage, actor: Actor, contact: ContactChange, stepUp: StepUpCheck, notify: NotifyOwner): Promise<AccountView> {
   return audited(db, actor, "account.update", async () => {
-    views.delete(actor.sub);
     const record = await recordOf(db, actor.sub);
+    await stepUp();
+    views.delete(actor.sub);
     const account = await inBrokerTerms(broker.updateContact(record.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
+    notify(account.contact?.email_address ?? null, { kind: "contact_changed" });
     await noteStatus(db, record, account, now());
     return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
   });
 }
 
 /**
- * Closes the account (the Broker API keeps its record, ACCOUNT_CLOSED), once `reauthenticate` has
- * proved it is the user. A refused close of an account that is closed already is no failure.
+ * Closes the account (the Broker API keeps its record, ACCOUNT_CLOSED), once the step up has proved
+ * it is the user. A refused close of an account that is closed already is no failure.
  */
-export async function closeAccount({ db, broker, now }: Brokerage, actor: Actor, reauthenticate: () => Promise<unknown>): Promise<AccountView> {
+export async function closeAccount({ db, broker, now }: Brokerage, actor: Actor, stepUp: StepUpCheck): Promise<AccountView> {
   return audited(db, actor, "account.close", async () => {
-    await reauthenticate();
+    await stepUp();
     views.delete(actor.sub);
     const record = await recordOf(db, actor.sub);
     let refusal: unknown;

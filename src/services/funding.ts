@@ -1,19 +1,21 @@
 // Bank links and ACH transfers, always of the signed-in user's own brokerage account: its Broker API
 // id comes from D1 by the token's `sub`, and every id the client sends is looked up under it, so
 // another account's id is simply not found. Creates run once per Idempotency-Key
-// (services/idempotency.ts); a create whose outcome is unknown is looked for before it is repeated.
+// (services/idempotency.ts); a create whose outcome is unknown is asked of the Broker API by what
+// identifies it (a transfer's Broker Idempotency-Key, a bank link's details) before it is repeated.
 import type { BrokerAccounts } from "../broker/accounts";
 import type { BrokerFunding, NewRelationship, Relationship, Transfer } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
-import { BROKER_API } from "../broker/errors";
+import { BROKER_API, type BrokerError } from "../broker/errors";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
 import { unusableAnswer } from "../upstream";
-import { audited, auditEvent, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
+import { audited, auditEvent, auditEventAfterChange, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { inBrokerTerms } from "./broker-errors";
 import { noteStatus, recordOf } from "./brokerage";
-import type { Claim, IdempotencyKeys, KeyUse, StoredAnswer } from "./idempotency";
+import { brokerTransferKey, type Claim, type IdempotencyKeys, type KeyUse, type StoredAnswer } from "./idempotency";
+import type { StepUpCheck } from "./step-up";
 
 /** What every funding and trading flow works with: D1, the Broker API and Plaid bound to the request, the keys, the clock. */
 export interface MoneyDesk {
@@ -32,9 +34,6 @@ export interface MoneyDesk {
 /** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
 export type CountedAction = Extract<AuditAction, "transfer.create" | "transfer.cancel" | "order.create" | "order.cancel" | "position.close">;
 
-/** Proves it is the user (services/sign-in.ts reauthenticate, missing parts as step_up_required); counted as a guess. */
-export type StepUpCheck = () => Promise<unknown>;
-
 const ACTIVE = "ACTIVE";
 
 /** A page of a list, and where the next one begins (null at the end). */
@@ -46,6 +45,9 @@ export interface Page<T> {
 export const PAGE_SIZE = 50;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A path's id as an audit row keeps it: only one the Broker API can have made, never any text a client sent. */
+export const objectIdOf = (id: string) => (UUID.test(id) ? { objectId: id } : {});
 
 /** An id from the client that the Broker API cannot have made answers as an unknown one. */
 export function knownShape(id: string, notFound: "bank_link_not_found" | "transfer_not_found" | "order_not_found"): string {
@@ -70,10 +72,17 @@ export async function activeAccount(desk: MoneyDesk, sub: string): Promise<strin
 /** An answer of a create, as sent and as replayed: 201 and the view's exact JSON. */
 export type Created = StoredAnswer & { replayed: boolean };
 
+/** What a create made: its view, and whether an earlier try with the key made it (this request only records it). */
+export interface Made<V> {
+  view: V;
+  recovered: boolean;
+}
+
 /**
  * A create of the user's ACTIVE account, once per key: the account first (before any id is looked
- * up), then the key. A replay answers the stored bytes with no Broker call; every request writes its
- * audit row (a replay as "replayed").
+ * up), then the key. A replay answers the stored bytes with no Broker call. Every request writes its
+ * audit row, with the Broker object's id once known: "ok", "recovered" when the object was an
+ * earlier try's (its own row may be missing: D1 failed after the Broker API acted), "replayed".
  */
 export async function createOnce<V extends { id: string }>(
   desk: MoneyDesk,
@@ -81,21 +90,23 @@ export async function createOnce<V extends { id: string }>(
   use: KeyUse,
   action: AuditAction,
   details: AuditDetails,
-  create: (accountId: string, claim: Claim) => Promise<V>,
+  create: (accountId: string, claim: Claim) => Promise<Made<V>>,
 ): Promise<Created> {
   let answer: Created;
   try {
     const accountId = await activeAccount(desk, actor.sub);
     const created = async (claim: Claim) => {
-      const view = await create(accountId, claim);
-      return { status: 201, body: JSON.stringify(view), resourceId: view.id };
+      const made = await create(accountId, claim);
+      return { status: 201, body: JSON.stringify(made.view), resourceId: made.view.id, recovered: made.recovered };
     };
-    answer = await desk.keys.once(use, created, auditEvent(desk.db, actor, action, "ok", details));
+    const row = ({ resourceId, recovered }: { resourceId: string; recovered: boolean }) =>
+      auditEventAfterChange(desk.db, actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
+    answer = await desk.keys.once(use, created, row);
   } catch (error) {
     await recordFailure(desk.db, actor, action, error, details);
     throw error;
   }
-  if (answer.replayed) await auditEvent(desk.db, actor, action, "replayed", details).run();
+  if (answer.replayed) await auditEvent(desk.db, actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
   return answer;
 }
 
@@ -104,11 +115,6 @@ async function recordedByAnotherKey(db: D1Database, use: KeyUse, resourceId: str
   const row = await db.prepare("SELECT 1 FROM idempotency_keys WHERE sub = ? AND resource_id = ? AND key <> ?").bind(use.sub, resourceId, use.key).first();
   return row !== null;
 }
-
-/** Our clock and the Broker API's may differ this much: a create is looked for from this long before the first try. */
-const CLOCK_SKEW_MS = 5_000;
-
-const createdSince = (createdAt: string, since: string) => Date.parse(createdAt) >= Date.parse(since) - CLOCK_SKEW_MS;
 
 // ---- bank links ----
 
@@ -173,20 +179,34 @@ async function processorToken(plaid: PlaidClient, link: PlaidBankLink): Promise<
 
 const RELATIONSHIP_REFUSED = { 400: "bank_link_rejected", 403: "bank_link_rejected", 409: "bank_link_exists", 422: "bank_link_rejected" } as const;
 
+/** Whether a link the Broker API lists is one of these typed-in details (it shows only the last 4 of the number). */
+function sameDetails(link: Relationship, details: BankDetails): boolean {
+  return (
+    link.bank_routing_number === details.bank_routing_number &&
+    link.account_number_last4 === details.bank_account_number.slice(-4) &&
+    link.bank_account_type === details.bank_account_type
+  );
+}
+
+/** Links that no longer link: a retry makes a new one rather than answer with them. */
+const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_SENT"]);
+
 /**
- * Links a bank account: by its details, or by Plaid. A retry after an unknown outcome first looks for
- * a link made since the first try (the Broker API allows one active link, so it is the one).
+ * Links a bank account: by its details, or by Plaid. The Broker API has no idempotency for links,
+ * but allows one active link: a retry after an unknown outcome first looks among the account's
+ * links for one with the same details (routing number, last 4, type) that no other key of the user's
+ * recorded, and records it. A Plaid link's details are Plaid's: its retry meets the one-link rule.
  */
 export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse, request: BankLinkRequest): Promise<Created> {
   return createOnce(desk, actor, use, "bank_link.create", { idempotencyKey: use.key }, async (accountId, claim) => {
-    if (claim.kind === "resumed") {
+    if (claim.kind === "resumed" && !("plaid_public_token" in request)) {
       const links = await inBrokerTerms(desk.funding.relationships(accountId));
       for (const link of links) {
-        if (createdSince(link.created_at, claim.since) && !(await recordedByAnotherKey(desk.db, use, link.id))) return bankLinkView(link);
+        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await recordedByAnotherKey(desk.db, use, link.id))) return { view: bankLinkView(link), recovered: true };
       }
     }
     const relationship: NewRelationship = "plaid_public_token" in request ? { processor_token: await processorToken(desk.plaid(), request) } : request;
-    return bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, relationship), RELATIONSHIP_REFUSED));
+    return { view: bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, relationship), RELATIONSHIP_REFUSED)), recovered: false };
   });
 }
 
@@ -199,11 +219,17 @@ export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLink
 
 /** After the step up: money could leave to a bank the thief linked next. */
 export async function deleteBankLink(desk: MoneyDesk, actor: Actor, id: string, stepUp: StepUpCheck): Promise<void> {
-  return audited(desk.db, actor, "bank_link.delete", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
-    await stepUp();
-    await inBrokerTerms(desk.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
-  });
+  return audited(
+    desk.db,
+    actor,
+    "bank_link.delete",
+    async () => {
+      const accountId = await activeAccount(desk, actor.sub);
+      await stepUp();
+      await inBrokerTerms(desk.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
+    },
+    objectIdOf(id),
+  );
 }
 
 /** A link token for Plaid Link in the browser, for this user (`client_user_id` is the sub). */
@@ -236,52 +262,46 @@ export interface TransferRequest {
 
 const transferView = ({ id, status, amount, direction, created_at }: Transfer): TransferView => ({ id, status, amount, direction, created_at });
 
-/** How far back a reconciling retry looks among the account's transfers. */
-const RECONCILE_PAGES = 5;
-const RECONCILE_PAGE_SIZE = 100;
+/** How far back the read of one transfer looks among the account's transfers (the Broker API has no GET of one). */
+const READ_PAGES = 5;
+const READ_PAGE_SIZE = 100;
 
 /**
- * The transfer an earlier try with this key made, if the Broker API has it: same bank link, amount
- * and direction, created since that try, and recorded by no other key of the user's.
+ * A 422 of a transfer create: a refusal in words we know (the bank link, the amount), else the
+ * Broker Idempotency-Key sent with another body, which our own key's fingerprint makes a key used
+ * for another request (after our 24 hours: the Broker API keeps its keys for ever). Never a reason
+ * to send a fresh key.
  */
-async function transferMadeSince(desk: MoneyDesk, accountId: string, use: KeyUse, request: TransferRequest, since: string): Promise<Transfer | undefined> {
-  for (let page = 0; page < RECONCILE_PAGES; page++) {
-    const transfers = await inBrokerTerms(desk.funding.transfers(accountId, { limit: RECONCILE_PAGE_SIZE, offset: page * RECONCILE_PAGE_SIZE, direction: request.direction }));
-    // Every transfer of the page is looked at: the Broker API does not document the list's order.
-    for (const transfer of transfers) {
-      if (!createdSince(transfer.created_at, since)) continue;
-      const same = transfer.relationship_id === request.bank_link_id && transfer.direction === request.direction && compareDecimals(transfer.amount, request.amount) === 0;
-      if (same && !(await recordedByAnotherKey(desk.db, use, transfer.id))) return transfer;
-    }
-    if (transfers.length < RECONCILE_PAGE_SIZE) return undefined;
-  }
-  return undefined;
-}
+const transferUnprocessable = (error: BrokerError) =>
+  error.refusal ? new Failure("transfer_rejected", { detail: `The broker refused the transfer: ${error.refusal}`, cause: error }) : new Failure("idempotency_key_reused", { cause: error });
 
 /**
- * A deposit or, after the step up, a withdrawal of at most the cash withdrawable (checked before the
- * Broker call). The Broker API has no idempotency for transfers: a retry after an unknown outcome
- * looks for the first try's transfer and records it, and only calls when there is none.
+ * A deposit or, after the step up, a withdrawal, sent with the Broker API's own Idempotency-Key,
+ * derived from the user and our key: a retry sends the same one, and the Broker API answers it with
+ * the first try's transfer (`Idempotency-Replayed`; recorded as "recovered"), never a second one.
+ * A fresh claim checks the bank link and the cash withdrawable first. A resumed one goes straight
+ * to the Broker API: the first try may have withdrawn already, and our cash check would then refuse
+ * the retry of a withdrawal that happened; the Broker API checks both itself.
  */
 export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse, request: TransferRequest, stepUp: StepUpCheck): Promise<Created> {
   const outgoing = request.direction === "OUTGOING";
-  return createOnce(desk, actor, use, "transfer.create", { idempotencyKey: use.key, amount: request.amount }, async (accountId, claim) => {
+  const details: AuditDetails = { idempotencyKey: use.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
+  return createOnce(desk, actor, use, "transfer.create", details, async (accountId, claim) => {
     if (outgoing) await stepUp();
     await desk.allow("transfer.create");
-    if (claim.kind === "resumed") {
-      const made = await transferMadeSince(desk, accountId, use, request, claim.since);
-      if (made) return transferView(made);
-    }
-    const links = await inBrokerTerms(desk.funding.relationships(accountId));
-    if (!links.some((link) => link.id === request.bank_link_id)) throw new Failure("bank_link_not_found");
-    if (outgoing) {
-      const { cash_withdrawable } = await inBrokerTerms(desk.accounts.trading(accountId));
-      if (cash_withdrawable === undefined) throw unusableAnswer(BROKER_API, "the trading account has no cash_withdrawable");
-      if (compareDecimals(request.amount, cash_withdrawable) > 0) throw new Failure("insufficient_funds");
+    if (claim.kind === "fresh") {
+      const links = await inBrokerTerms(desk.funding.relationships(accountId));
+      if (!links.some((link) => link.id === request.bank_link_id)) throw new Failure("bank_link_not_found");
+      if (outgoing) {
+        const { cash_withdrawable } = await inBrokerTerms(desk.accounts.trading(accountId));
+        if (cash_withdrawable === undefined) throw unusableAnswer(BROKER_API, "the trading account has no cash_withdrawable");
+        if (compareDecimals(request.amount, cash_withdrawable) > 0) throw new Failure("insufficient_funds");
+      }
     }
     const refused = outgoing ? "insufficient_funds" : "transfer_rejected";
-    const made = desk.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction });
-    return transferView(await inBrokerTerms(made, { 400: "transfer_rejected", 403: refused, 422: "transfer_rejected" }));
+    const made = desk.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction }, await brokerTransferKey(use.sub, use.key));
+    const { transfer, replayed } = await inBrokerTerms(made, { 400: "transfer_rejected", 403: refused, 422: transferUnprocessable });
+    return { view: transferView(transfer), recovered: replayed };
   });
 }
 
@@ -307,25 +327,31 @@ export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promi
   return audited(desk.db, actor, "transfer.read", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     knownShape(id, "transfer_not_found");
-    for (let page = 0; page < RECONCILE_PAGES; page++) {
-      const found = await inBrokerTerms(desk.funding.transfers(accountId, { limit: RECONCILE_PAGE_SIZE, offset: page * RECONCILE_PAGE_SIZE }));
+    for (let page = 0; page < READ_PAGES; page++) {
+      const found = await inBrokerTerms(desk.funding.transfers(accountId, { limit: READ_PAGE_SIZE, offset: page * READ_PAGE_SIZE }));
       const match = found.find((candidate) => candidate.id === id);
       if (match) return transferView(match);
-      if (found.length < RECONCILE_PAGE_SIZE) break;
+      if (found.length < READ_PAGE_SIZE) break;
     }
     throw new Failure("transfer_not_found");
   });
 }
 
 export async function cancelTransfer(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
-  return audited(desk.db, actor, "transfer.cancel", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
-    knownShape(id, "transfer_not_found");
-    await desk.allow("transfer.cancel");
-    await inBrokerTerms(desk.funding.cancelTransfer(accountId, id), {
-      404: "transfer_not_found",
-      409: "transfer_not_cancellable",
-      422: "transfer_not_cancellable",
-    });
-  });
+  return audited(
+    desk.db,
+    actor,
+    "transfer.cancel",
+    async () => {
+      const accountId = await activeAccount(desk, actor.sub);
+      knownShape(id, "transfer_not_found");
+      await desk.allow("transfer.cancel");
+      await inBrokerTerms(desk.funding.cancelTransfer(accountId, id), {
+        404: "transfer_not_found",
+        409: "transfer_not_cancellable",
+        422: "transfer_not_cancellable",
+      });
+    },
+    objectIdOf(id),
+  );
 }

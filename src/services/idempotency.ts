@@ -1,8 +1,10 @@
 // Idempotency-Key, per user, in D1 (idempotency_keys): the first request with a key claims it before
 // any Broker API call, and stores its answer; the same key with the same body replays that answer
-// and calls nothing; another body is refused. The Broker API has no idempotency for transfers or bank
-// links, so a try whose outcome is unknown (its call timed out, its isolate died) leaves the key
-// claimed but lapsed: the next try takes it over and is told to reconcile before it calls again.
+// and calls nothing; another body is refused. The claim's holder is the server's request id, never a
+// client's header. A try whose outcome is unknown (its call timed out, its isolate died) leaves the
+// key claimed but lapsed: the next try takes it over and is told it resumes, so that it asks the
+// Broker API for the first try's object (a transfer's Broker Idempotency-Key, an order's
+// client_order_id, a bank link's details) before it makes one.
 import { Failure, isFailure } from "../failures";
 
 /** Keys are kept at least this long (the issue: 24 hours), then cleaned up on the way. */
@@ -20,15 +22,15 @@ export interface KeyUse {
   key: string;
   /** fingerprint() of the route and the body. */
   hash: string;
-  /** The request id: who holds the claim. */
+  /** The server's request id (middleware/request-id.ts): who holds the claim. */
   holder: string;
 }
 
 /** What a claimed key says about earlier tries. */
 export type Claim =
   | { kind: "fresh" }
-  /** An earlier try with this key, begun at `since`, ended without a known outcome: find its result first. */
-  | { kind: "resumed"; since: string };
+  /** An earlier try with this key ended without a known outcome: find its result first. */
+  | { kind: "resumed" };
 
 /** A stored answer: the status and the exact bytes of the body. */
 export interface StoredAnswer {
@@ -63,7 +65,7 @@ function canonicalJson(value: unknown): string {
  */
 export async function fingerprint(key: CryptoKey, route: string, body: unknown): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${route}\n${canonicalJson(body)}`));
-  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(mac));
 }
 
 /** The fingerprints' key, derived from a server secret for this purpose alone (made once per isolate by the caller). */
@@ -71,6 +73,29 @@ export async function fingerprintKey(secret: string): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const derived = await crypto.subtle.sign("HMAC", base, new TextEncoder().encode("idempotency-key fingerprint v1"));
   return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+}
+
+const hex = (bytes: Uint8Array) => [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+
+/** Our namespace for the Broker Idempotency-Keys of transfers (a random UUID, fixed forever: changing it would re-key every retry). */
+const TRANSFER_KEY_NAMESPACE = "8f0c6b1e-4d2a-4c57-9a53-2f6e1d7b9c40";
+
+/**
+ * The Broker API's `Idempotency-Key` of a transfer for a user's key: a version 5 UUID (SHA-1 of our
+ * namespace and the name, RFC 9562) of the JSON pair [sub, key], 36 characters as the Broker API
+ * takes them. The same (user, key) always makes the same Broker key, so a retry, whatever happened
+ * to the first try or to our records, is answered with the first try's transfer; the pair is
+ * unambiguous, so two users or two keys never share one.
+ */
+export async function brokerTransferKey(sub: string, key: string): Promise<string> {
+  const namespace = Uint8Array.from(TRANSFER_KEY_NAMESPACE.replace(/-/g, "").match(/../g)!, (pair) => parseInt(pair, 16));
+  const name = new TextEncoder().encode(JSON.stringify([sub, key]));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new Uint8Array([...namespace, ...name])));
+  const bytes = digest.slice(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const text = hex(bytes);
+  return `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
 }
 
 /**
@@ -131,17 +156,31 @@ export class IdempotencyKeys {
     if (row.request_hash !== use.hash) throw new Failure("idempotency_key_reused");
     if (row.state === "done") return { replay: { status: row.response_status!, body: row.response_body! } };
     if (row.holder !== use.holder) throw new Failure("request_in_progress", { headers: { "retry-after": "1" } });
-    return { claim: row.created_at === at ? { kind: "fresh" } : { kind: "resumed", since: row.created_at } };
+    return { claim: row.created_at === at ? { kind: "fresh" } : { kind: "resumed" } };
   }
 
-  /** The answer, kept for replays until the key expires. */
+  /** The answer, kept for replays until the key expires; it changes no row when this request no longer holds the claim. */
   finish(use: KeyUse, answer: StoredAnswer, resourceId: string | undefined): D1PreparedStatement {
     return this.#db
       .prepare(
         `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, resource_id = ?, holder = NULL, held_until = NULL
-         WHERE sub = ? AND key = ? AND holder = ?`,
+         WHERE sub = ? AND key = ? AND holder = ? AND state = 'in_progress'`,
       )
       .bind(answer.status, answer.body, resourceId ?? null, use.sub, use.key, use.holder);
+  }
+
+  /**
+   * After a finish that stored nothing (the claim lapsed and another try took it over): that try's
+   * answer if it has one, else 409 request_in_progress. A try that lost its claim never answers as
+   * if it had won.
+   */
+  async #afterLostClaim(use: KeyUse): Promise<StoredAnswer & { replayed: true }> {
+    const row = await this.#db
+      .prepare("SELECT state, response_status, response_body FROM idempotency_keys WHERE sub = ? AND key = ? AND request_hash = ?")
+      .bind(use.sub, use.key, use.hash)
+      .first<Pick<KeyRow, "state" | "response_status" | "response_body">>();
+    if (row?.state !== "done") throw new Failure("request_in_progress", { headers: { "retry-after": "1" } });
+    return { status: row.response_status!, body: row.response_body!, replayed: true };
   }
 
   /** Nothing was done: the key is free for a retry (with any body). */
@@ -160,17 +199,18 @@ export class IdempotencyKeys {
    * Runs `flow` once per key: a replay returns the stored answer without running it. After a failure
    * the key is forgotten when nothing can have been done (a refusal, a check before any call), and
    * lapses otherwise, so that the next try reconciles. A resumed claim always lapses: its first try's
-   * outcome is still unknown unless the flow found it.
+   * outcome is still unknown unless the flow found it. A flow whose claim was taken over meanwhile
+   * stores nothing and answers as a replay of the try that took it (or 409 while that one runs).
    */
-  async once(
+  async once<A extends StoredAnswer & { resourceId?: string }>(
     use: KeyUse,
-    flow: (claim: Claim) => Promise<StoredAnswer & { resourceId?: string }>,
-    /** Written in the same batch as the answer (the request's audit row): one round trip, not two. */
-    alongside?: D1PreparedStatement,
+    flow: (claim: Claim) => Promise<A>,
+    /** Written in the same batch right after the answer, and only if the answer was stored (audit.ts auditEventAfterChange): one round trip. */
+    alongside?: (answer: A) => D1PreparedStatement,
   ): Promise<StoredAnswer & { replayed: boolean }> {
     const claimed = await this.claim(use);
     if ("replay" in claimed) return { ...claimed.replay, replayed: true };
-    let answer: StoredAnswer & { resourceId?: string };
+    let answer: A;
     try {
       answer = await flow(claimed.claim);
     } catch (error) {
@@ -179,8 +219,16 @@ export class IdempotencyKeys {
       throw error;
     }
     const finish = this.finish(use, answer, answer.resourceId);
-    if (alongside) await this.#db.batch([finish, alongside]);
-    else await finish.run();
+    let stored: D1Result | undefined;
+    try {
+      [stored] = alongside ? await this.#db.batch([finish, alongside(answer)]) : [await finish.run()];
+    } catch (error) {
+      // The Broker API acted but D1 did not record it: the claim lapses now, so that the next try
+      // records the object (a retry's Broker answer) at once. D1 may still be down: it then lapses at held_until.
+      await this.lapse(use).run().catch(() => undefined);
+      throw error;
+    }
+    if (stored!.meta.changes !== 1) return this.#afterLostClaim(use);
     return { status: answer.status, body: answer.body, replayed: false };
   }
 }

@@ -4,7 +4,7 @@ import { Failure } from "../failures";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
-import { reauthenticate, signInWithPassword } from "./sign-in";
+import type { StepUpCheck } from "./step-up";
 
 export interface TotpSetup {
   secret: string;
@@ -15,19 +15,19 @@ export interface TotpSetup {
  * A new TOTP secret, and the otpauth:// URI an authenticator app takes (Key Uri Format): labelled
  * "issuer:email", both parts percent-encoded. TOTP is on only after enableTotp checks a code.
  *
- * Only for the password's holder, and only while TOTP is off: AWS does not say whether a pending,
- * unverified association leaves a user who had TOTP on able to sign in with the password alone, so
- * none is ever made for such a user (409; they turn it off first, with password and code). Cognito's
+ * Only after the step up, and only while TOTP is off: AWS does not say whether a pending, unverified
+ * association leaves a user who had TOTP on able to sign in with the password alone, so none is ever
+ * made for such a user (the step up asks for the code, then 409; they turn it off first). Cognito's
  * own sign-in decides whether TOTP is on: its TOTP challenge is the answer, not a cached profile.
  */
 export async function setUpTotp(
-  pool: Pick<UserPool, "passwordAuth" | "associateSoftwareToken" | "getUser">,
+  pool: Pick<UserPool, "associateSoftwareToken" | "getUser">,
   user: SignedInUser,
-  password: string,
+  stepUp: StepUpCheck,
   issuer: string,
 ): Promise<TotpSetup> {
-  const proof = await signInWithPassword(pool, user.username, password);
-  if (proof.kind === "totp_required") throw new Failure("totp_already_enabled");
+  const { totp } = await stepUp();
+  if (totp) throw new Failure("totp_already_enabled");
   const [secret, profile] = await Promise.all([inUserTerms(pool.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(pool, user, false)]);
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(profile.email ?? user.sub)}`;
   return { secret, otpauth_uri: `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}` };
@@ -53,15 +53,14 @@ export async function enableTotp(
   notify(email, { kind: "totp_enabled" });
 }
 
-/** TOTP off, once the password and a current code prove it is the user asking. */
+/** TOTP off, once the step up (the password and a current code) proves it is the user asking. */
 export async function disableTotp(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "setSoftwareTokenMfa" | "getUser">,
+  pool: Pick<UserPool, "setSoftwareTokenMfa" | "getUser">,
   user: SignedInUser,
-  password: string,
-  code: string,
+  stepUp: StepUpCheck,
   notify: NotifyOwner,
 ): Promise<void> {
-  await reauthenticate(pool, user, { password, code });
+  await stepUp();
   const { email } = await userProfile(pool, user, false);
   await setTotp(pool, user, false);
   notify(email, { kind: "totp_disabled" });

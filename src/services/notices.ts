@@ -1,6 +1,7 @@
 /**
- * Security notices: when who controls an account changes (its email, its password, its second factor)
- * or the account ends, the address it had before the change is told, so that an owner whose token was
+ * Security notices: when who controls an account changes (its email, its password, its second factor),
+ * where its mail goes changes (the brokerage account's address or phone of record) or the account
+ * ends, the address it had before the change is told, so that an owner whose token was
  * stolen learns of it. Plain text with no link (nothing in it acts), and never a password, code,
  * token or secret: only what changed, when, and from which client address.
  */
@@ -9,7 +10,8 @@ import type { PlainEmail, Ses } from "../ses/client";
 
 type SecurityChange =
   | { kind: "email_changed"; newEmail: string }
-  | { kind: "password_changed" }
+  | { kind: "password_changed"; signedOut: boolean }
+  | { kind: "contact_changed" }
   | { kind: "totp_enabled" }
   | { kind: "totp_disabled" }
   | { kind: "account_deleted" };
@@ -44,7 +46,15 @@ function wordingOf(change: SecurityChange): { subject: string; what: string; ifN
     case "password_changed":
       return {
         subject: "Your password was changed",
-        what: "The password of your account was changed, and every session of the account was signed out.",
+        what: change.signedOut
+          ? "The password of your account was changed, and every session of the account was signed out."
+          : "The password of your account was changed, but signing out its other sessions failed: a device that was signed in may still be.",
+        ifNotYou: RESET_ADVICE,
+      };
+    case "contact_changed":
+      return {
+        subject: "Your brokerage account's address or phone was changed",
+        what: "The postal address or phone number of record of your brokerage account was changed: statements and confirmations now go by it.",
         ifNotYou: RESET_ADVICE,
       };
     case "totp_enabled":

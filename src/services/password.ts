@@ -4,7 +4,7 @@ import { Failure } from "../failures";
 import { inUserTerms, isPolicyRefusal, WITH_ACCESS_TOKEN, WITHOUT_REVEALING_ACCOUNT } from "./cognito-errors";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
-import { reauthenticate, type StepUp } from "./sign-in";
+import type { StepUpCheck } from "./step-up";
 
 /** ForgotPassword: resolves the same way whether or not the email has an account. */
 export async function requestPasswordReset(pool: Pick<UserPool, "forgotPassword">, email: string): Promise<void> {
@@ -31,42 +31,43 @@ export async function resetPassword(
   });
   forgetProfiles({ email });
   // Only a right code gets here: the email is the account's, and telling it reveals nothing.
-  notify(email, { kind: "password_changed" });
-  await signOutEverywhere(pool, email);
+  await signOutEverywhere(pool, email, (signedOut) => notify(email, { kind: "password_changed", signedOut }));
 }
 
 /**
  * ChangePassword for the signed-in user, once the current password (and the TOTP code when on) proves
  * it is the user asking, then AdminUserGlobalSignOut: whoever else holds a session of the account
- * loses it with the old password. The account's email is told once the password has changed, even if
- * the sign-out then fails; it is read after the proof (a wrong guess costs no GetUser), while the
- * token still works.
+ * loses it with the old password. The account's email is told once the password has changed, also
+ * when the sign-out then fails, in which case the notice says so; it is read after the step up (a
+ * wrong guess costs no GetUser), while the token still works. `current` is the password the step up
+ * proved.
  */
 export async function changePassword(
-  pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge" | "getUser" | "changePassword" | "adminUserGlobalSignOut">,
+  pool: Pick<UserPool, "getUser" | "changePassword" | "adminUserGlobalSignOut">,
   user: SignedInUser,
-  proof: StepUp,
-  proposed: string,
+  stepUp: StepUpCheck,
+  { current, proposed }: { current: string | undefined; proposed: string },
   notify: NotifyOwner,
 ): Promise<void> {
-  const current = proof.password;
-  await reauthenticate(pool, user, proof);
+  await stepUp();
   const { email } = await userProfile(pool, user, false);
   // Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword.
-  await inUserTerms(pool.changePassword(user.accessToken, current, proposed), {
+  await inUserTerms(pool.changePassword(user.accessToken, current!, proposed), {
     ...WITH_ACCESS_TOKEN,
     NotAuthorizedException: (error) => (/token/i.test(error.message) ? "invalid_token" : "invalid_credentials"),
     InvalidPasswordException: (error) => (isPolicyRefusal(error) ? "weak_password" : "invalid_credentials"),
   });
-  notify(email, { kind: "password_changed" });
   forgetProfiles({ sub: user.sub });
-  await signOutEverywhere(pool, user.username);
+  await signOutEverywhere(pool, user.username, (signedOut) => notify(email, { kind: "password_changed", signedOut }));
 }
 
-async function signOutEverywhere(pool: Pick<UserPool, "adminUserGlobalSignOut">, username: string): Promise<void> {
+/** AdminUserGlobalSignOut, then `tell` whether it ended every session: the notice says what happened. */
+async function signOutEverywhere(pool: Pick<UserPool, "adminUserGlobalSignOut">, username: string, tell: (signedOut: boolean) => void): Promise<void> {
   try {
     await pool.adminUserGlobalSignOut(username);
   } catch (error) {
+    tell(false);
     throw new Failure("sessions_not_ended", { cause: error });
   }
+  tell(true);
 }

@@ -63,35 +63,33 @@ export interface StepUp {
   code?: string;
 }
 
-/**
- * What a missing part of the proof answers, naming it in `errors`: a field to fix on the account's
- * routes (400 validation_failed), a step up asked for when money moves out (403 step_up_required).
- */
-export type MissingProof = "validation_failed" | "step_up_required";
+/** A sign-in that proved the password (and the code): its access token, and whether TOTP asked for the code. */
+export interface Reauthenticated {
+  accessToken: string;
+  totp: boolean;
+}
 
-function missingProof(part: "password" | "code", as: MissingProof): Failure {
-  const message = part === "password" ? "password is required to confirm it is you" : "code is required: TOTP is on for this account";
-  return new Failure(as, { errors: [{ field: part, message }] });
+/** A missing part of the proof: 403 step_up_required naming the field (services/step-up.ts). */
+export function missingProof(field: string, part: "password" | "code"): Failure {
+  const message = part === "password" ? `${field} is required to confirm it is you` : "code is required: TOTP is on for this account";
+  return new Failure("step_up_required", { errors: [{ field, message }] });
 }
 
 /**
- * The one re-authentication of this API, for every change of who controls the account and every
- * movement of money out: proves that the signed-in user knows the password, and the TOTP code when
- * TOTP is on. Cognito checks a TOTP code only inside a sign-in, so this signs in anew as the token's
- * own user and returns that sign-in's access token. A missing password is refused before Cognito is
- * asked; a missing code once the password has proved right.
+ * Proves that the signed-in user knows the password, and the TOTP code when TOTP is on. Cognito checks
+ * a TOTP code only inside a sign-in, so this signs in anew as the token's own user and returns that
+ * sign-in's access token. A missing code is refused once the password has proved right. Only
+ * services/step-up.ts calls it: the step up is one mechanism.
  */
 export async function reauthenticate(
   pool: Pick<UserPool, "passwordAuth" | "answerSoftwareTokenChallenge">,
   user: SignedInUser,
-  proof: Partial<StepUp>,
-  missingAs: MissingProof = "validation_failed",
-): Promise<string> {
-  if (proof.password === undefined) throw missingProof("password", missingAs);
+  proof: StepUp,
+): Promise<Reauthenticated> {
   const outcome = await signInWithPassword(pool, user.username, proof.password);
-  if (outcome.kind === "signed_in") return outcome.result.AccessToken;
-  if (proof.code === undefined) throw missingProof("code", missingAs);
-  return (await answerTotp(pool, user.username, outcome.challengeSession, proof.code)).AccessToken;
+  if (outcome.kind === "signed_in") return { accessToken: outcome.result.AccessToken, totp: false };
+  if (proof.code === undefined) throw missingProof("code", "code");
+  return { accessToken: (await answerTotp(pool, user.username, outcome.challengeSession, proof.code)).AccessToken, totp: true };
 }
 
 /** REFRESH_TOKEN_AUTH: new access and ID tokens for a refresh token that Cognito still honours. */

@@ -7,7 +7,7 @@ import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
-import { activeAccount, createOnce, knownShape, PAGE_SIZE, type Created, type MoneyDesk, type Page, type StepUpCheck } from "./funding";
+import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type MoneyDesk, type Page } from "./funding";
 import { clientOrderId, type KeyUse } from "./idempotency";
 
 /** An order as the user asks for it: the Broker API's fields, without the client_order_id (ours to make). */
@@ -89,20 +89,21 @@ function sameOrder(placed: Order, request: OrderRequest): boolean {
  * does not return the order), so it is looked up before the refusal is believed.
  */
 export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, request: OrderRequest): Promise<Created> {
-  const details = { idempotencyKey: use.key, symbol: request.symbol, ...(request.notional ? { amount: request.notional } : {}) };
+  const details = { idempotencyKey: use.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
   return createOnce(desk, actor, use, "order.create", details, async (accountId, claim) => {
     await desk.allow("order.create");
     const id = await clientOrderId(use.sub, use.key);
+    // An order found by its client_order_id is an earlier try's: recorded as "recovered".
     if (claim.kind === "resumed") {
       const placed = await placedWith(desk, accountId, id, request);
-      if (placed) return orderView(placed);
+      if (placed) return { view: orderView(placed), recovered: true };
     }
     try {
-      return orderView(await desk.trading.placeOrder(accountId, { ...request, client_order_id: id }));
+      return { view: orderView(await desk.trading.placeOrder(accountId, { ...request, client_order_id: id })), recovered: false };
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
       const placed = await placedWith(desk, accountId, id, request);
-      if (placed) return orderView(placed);
+      if (placed) return { view: orderView(placed), recovered: true };
       throw rejected(error);
     }
   });
@@ -127,12 +128,18 @@ export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<
 }
 
 export async function cancelOrder(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
-  return audited(desk.db, actor, "order.cancel", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
-    knownShape(id, "order_not_found");
-    await desk.allow("order.cancel");
-    await inBrokerTerms(desk.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
-  });
+  return audited(
+    desk.db,
+    actor,
+    "order.cancel",
+    async () => {
+      const accountId = await activeAccount(desk, actor.sub);
+      knownShape(id, "order_not_found");
+      await desk.allow("order.cancel");
+      await inBrokerTerms(desk.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
+    },
+    objectIdOf(id),
+  );
 }
 
 export type PositionView = Omit<Position, "qty_available" | "market_value" | "unrealized_pl" | "unrealized_plpc" | "current_price"> & {
@@ -168,8 +175,8 @@ export async function positions(desk: MoneyDesk, actor: Actor): Promise<Position
 /** A symbol as the Broker API lists them; anything else is no position of the account's. */
 const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
 
-/** After the step up: selling everything is money leaving the market, and a stolen token should not do it. */
-export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string, stepUp: StepUpCheck): Promise<OrderView> {
+/** A trade like a sell, so token-only (README, "The step up": no step up for trading). */
+export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string): Promise<OrderView> {
   return audited(
     desk.db,
     actor,
@@ -177,10 +184,10 @@ export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: strin
     async () => {
       const accountId = await activeAccount(desk, actor.sub);
       if (!TICKER.test(symbol)) throw new Failure("position_not_found");
-      await stepUp();
       await desk.allow("position.close");
       return orderView(await inBrokerTerms(desk.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
     },
     { symbol },
+    (view) => ({ objectId: view.id, side: view.side, orderType: view.type, qty: view.qty ?? undefined, amount: view.notional ?? undefined }),
   );
 }

@@ -5,7 +5,7 @@ import { BrokerClient } from "../../src/broker/client";
 import { BrokerFunding } from "../../src/broker/funding";
 import { BrokerTrading } from "../../src/broker/trading";
 import type { RequestScope } from "../../src/upstream";
-import { achRelationshipQueued, notionalMarketOrderAccepted, positions, transferQueued } from "../fixtures/broker";
+import { achRelationshipQueued, BROKER_ERRORS, notionalMarketOrderAccepted, positions, transferQueued, transferReplayed } from "../fixtures/broker";
 import type { Reply } from "../support/fake-upstream";
 import { BROKER_AUTH, BROKER_KEYS } from "../support/brokerage";
 import { scenario } from "../support/worker";
@@ -28,11 +28,27 @@ describe("the Broker API's funding calls, on recorded answers", () => {
     expect([call!.path, call!.headers.authorization]).toEqual([`/v1/accounts/${ACCOUNT}/ach_relationships`, BROKER_AUTH]);
   });
 
-  it("creates a transfer and reads amounts as the recorded decimal strings", async () => {
+  it("creates a transfer under its Idempotency-Key and reads amounts as the recorded decimal strings", async () => {
     const { funding, calls } = await broker({ "POST /v1/accounts/{id}/transfers": [{ status: 200, body: transferQueued }] });
-    const made = await funding.createTransfer(ACCOUNT, { relationshipId: transferQueued.relationship_id, amount: "500", direction: "INCOMING" });
-    expect(made).toMatchObject({ id: transferQueued.id, amount: "500", direction: "INCOMING", status: "QUEUED" });
-    expect((await calls())[0]!.body).toMatchObject({ transfer_type: "ach", relationship_id: transferQueued.relationship_id, amount: "500", direction: "INCOMING" });
+    const key = "3b241101-e2bb-5255-8caf-4136c566a962";
+    const made = await funding.createTransfer(ACCOUNT, { relationshipId: transferQueued.relationship_id, amount: "500", direction: "INCOMING" }, key);
+    expect(made.transfer).toMatchObject({ id: transferQueued.id, amount: "500", direction: "INCOMING", status: "QUEUED" });
+    expect(made.replayed).toBe(false);
+    const [call] = await calls();
+    expect(call!.body).toMatchObject({ transfer_type: "ach", relationship_id: transferQueued.relationship_id, amount: "500", direction: "INCOMING" });
+    expect(call!.headers["idempotency-key"]).toBe(key);
+  });
+
+  it("reads a replay of the key (200 with Idempotency-Replayed: true, the transfer in its current status) as not new", async () => {
+    const { funding } = await broker({ "POST /v1/accounts/{id}/transfers": [{ status: 200, body: transferReplayed, headers: { "idempotency-replayed": "true" } }] });
+    const made = await funding.createTransfer(ACCOUNT, { relationshipId: transferQueued.relationship_id, amount: "500", direction: "INCOMING" }, "3b241101-e2bb-5255-8caf-4136c566a962");
+    expect(made).toMatchObject({ replayed: true, transfer: { id: transferQueued.id, status: "COMPLETE" } });
+  });
+
+  it("passes the Broker API's 422 for a key sent with another body on as a Broker error, for the service to name", async () => {
+    const { funding } = await broker({ "POST /v1/accounts/{id}/transfers": [BROKER_ERRORS.idempotencyKeyReused] });
+    const made = funding.createTransfer(ACCOUNT, { relationshipId: transferQueued.relationship_id, amount: "501", direction: "INCOMING" }, "3b241101-e2bb-5255-8caf-4136c566a962");
+    await expect(made).rejects.toMatchObject({ name: "BrokerError", httpStatus: 422, refusal: undefined });
   });
 });
 

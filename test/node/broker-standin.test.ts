@@ -38,10 +38,10 @@ interface Answer {
 }
 
 function caller(url: string) {
-  return async (method: string, route: string, body?: unknown, auth: string | null = AUTH): Promise<Answer> => {
+  return async (method: string, route: string, body?: unknown, auth: string | null = AUTH, headers: Record<string, string> = {}): Promise<Answer> => {
     const res = await fetch(url + route, {
       method,
-      headers: { ...(auth ? { authorization: auth } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: { ...headers, ...(auth ? { authorization: auth } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -234,6 +234,44 @@ describe("the Broker API stand-in", () => {
     expect(await call("PATCH", `/v1/accounts/${id}`, { identity: { given_name: "Eve" } })).toMatchObject({ status: 422, body: { code: 40010001 } });
     const patched = await call("PATCH", `/v1/accounts/${id}`, { contact: { city: "Palo Alto", postal_code: "94301" } });
     expect(patched.body.contact).toMatchObject({ city: "Palo Alto", postal_code: "94301", street_address: ["20 N San Mateo Dr"] });
+  });
+
+  it("honours a transfer's Idempotency-Key as the Broker API does: replay 200 with the transfer as it is now, another body 422, per account", async () => {
+    const { call } = await start();
+    const { id, bankId } = await fundedAccount(call, "1000");
+    const transfers = `/v1/accounts/${id}/transfers`;
+    const deposit = { transfer_type: "ach", relationship_id: bankId, amount: "100.00", direction: "INCOMING" };
+    const keyed = (key: string, body: object = deposit, account = id) => call("POST", `/v1/accounts/${account}/transfers`, body, AUTH, { "idempotency-key": key });
+    const key = "2c1f7c9e-5b7d-5a3e-9f1b-0d6c4e8a2b71";
+
+    const first = await keyed(key);
+    expect(first).toMatchObject({ status: 200, body: { status: "QUEUED", amount: "100" } });
+    expect(first.headers.get("idempotency-replayed")).toBeNull();
+    await statusBecomes(call, transfers, "COMPLETE", (list) => list.find((t: any) => t.id === first.body.id));
+    // The same request (the amount compared by value): the first transfer, in its current status.
+    const replay = await keyed(key, { ...deposit, amount: "100" });
+    expect(replay).toMatchObject({ status: 200, body: { id: first.body.id, status: "COMPLETE" } });
+    expect(replay.headers.get("idempotency-replayed")).toBe("true");
+    // Another request with the key: 422, nothing made (an omitted field differs from it sent with its default).
+    expect(await keyed(key, { ...deposit, amount: "100.01" })).toMatchObject({ status: 422, body: { code: 40010001 } });
+    expect(await keyed(key, { ...deposit, fee_payment_method: "invoice" })).toMatchObject({ status: 422 });
+    expect(await keyed(key, { ...deposit, direction: "OUTGOING" })).toMatchObject({ status: 422 });
+    expect((await call("GET", transfers)).body.filter((t: any) => t.amount === "100")).toHaveLength(1);
+
+    // At most 36 characters, and not empty.
+    expect(await keyed("k".repeat(37))).toMatchObject({ status: 400, body: { code: 40010000 } });
+    expect(await keyed("")).toMatchObject({ status: 400 });
+    expect((await keyed("k".repeat(36))).status).toBe(200);
+    // Stored only when a transfer is made: after a refusal the key runs as new.
+    const withdrawal = { ...deposit, direction: "OUTGOING", amount: "5000.00" };
+    expect((await keyed("refused-first", withdrawal)).status).toBe(403);
+    expect((await keyed("refused-first", { ...withdrawal, amount: "10.00" })).body).toMatchObject({ status: "QUEUED", amount: "10" });
+    // Scoped to the account: the same key on another account makes that account's own transfer.
+    const other = await fundedAccount(call, "50");
+    const elsewhere = await keyed(key, { ...deposit, relationship_id: other.bankId }, other.id);
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.body.id).not.toBe(first.body.id);
+    expect(elsewhere.headers.get("idempotency-replayed")).toBeNull();
   });
 
   it("keeps client_order_id unique per account, also after a cancel", async () => {

@@ -9,7 +9,7 @@ import { requireAuth } from "../../src/middleware/require-auth";
 import { requireVerifiedEmail } from "../../src/routes/guards";
 import { authenticationResult, challenge, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
-import { api, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
+import { api, apiWith, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
 import { totp } from "../support/totp";
 import { me, signedUp, withTotp } from "../support/users";
 import { env } from "cloudflare:workers";
@@ -46,25 +46,25 @@ describe("a stolen access token, against the emulator: the takeover of issue 15 
     const secret = await withTotp(token);
     const stolen = bearer(token);
 
-    // 1. A new secret for the attacker's authenticator: the password is asked for, and TOTP is on anyway.
+    // 1. A new secret for the attacker's authenticator: the step up is asked for, and TOTP is on anyway.
     const setup = await api("/platform/mfa/totp/setup", { method: "POST", headers: stolen });
-    expect([setup.status, (await problemOf(setup)).errors]).toEqual([400, [{ field: "password", message: "password is required" }]]);
+    expect([setup.status, (await problemOf(setup)).errors]).toEqual([403, [{ field: "password", message: "password is required to confirm it is you" }]]);
     const guessed = await api("/platform/mfa/totp/setup", jsonInit({ password: "Guess-1-Horse!" }, { headers: stolen }));
     expect([guessed.status, (await problemOf(guessed)).code]).toEqual([401, "invalid_credentials"]);
-    // Even with a phished password: no secret while TOTP is on.
+    // Even with a phished password: the code is asked for (and with it, no secret while TOTP is on).
     const phished = await api("/platform/mfa/totp/setup", jsonInit({ password: STRONG_PASSWORD }, { headers: stolen }));
-    expect([phished.status, (await problemOf(phished)).code]).toEqual([409, "totp_already_enabled"]);
+    expect([phished.status, (await problemOf(phished)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
 
     // 3. The email to the attacker's address: the password, and with a phished one the code.
     const target = uniqueEmail("attacker");
     const noPassword = await api("/platform/email/change", jsonInit({ email: target }, { headers: stolen }));
-    expect([noPassword.status, (await problemOf(noPassword)).errors]).toEqual([400, [{ field: "password", message: "password is required" }]]);
+    expect([noPassword.status, (await problemOf(noPassword)).errors]).toEqual([403, [{ field: "password", message: "password is required to confirm it is you" }]]);
     const noCode = await api("/platform/email/change", jsonInit({ email: target, password: STRONG_PASSWORD }, { headers: stolen }));
-    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
 
     // A phished password cannot change the password and end the owner's sessions either.
     const change = await api("/platform/password/change", jsonInit({ current_password: STRONG_PASSWORD, new_password: "Att4cker-Owns-It!" }, { headers: stolen }));
-    expect([change.status, (await problemOf(change)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    expect([change.status, (await problemOf(change)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
 
     // The owner: same email, same password, same authenticator.
     expect(await me(token)).toMatchObject({ email, email_verified: true, mfa: ["totp"] });
@@ -174,18 +174,18 @@ describe("email change", () => {
     expect(delivered).toBe(5);
   });
 
-  it("needs the password, and the code when TOTP is on: missing is 400 naming the field, wrong is 401", async () => {
+  it("needs the password, and the code when TOTP is on: missing is 403 step_up_required naming the field, wrong is 401", async () => {
     const change = (pool: { token: string; call: (path: string, init: RequestInit) => Promise<Response> }, body: object) =>
       pool.call("/platform/email/change", jsonInit({ email: uniqueEmail("new"), ...body }, { headers: bearer(pool.token) }));
     const noPassword = await ownPool({});
     const missing = await change(noPassword, {});
-    expect([missing.status, (await problemOf(missing)).errors]).toEqual([400, [{ field: "password", message: "password is required" }]]);
+    expect([missing.status, (await problemOf(missing)).errors]).toEqual([403, [{ field: "password", message: "password is required to confirm it is you" }]]);
     const wrong = await ownPool({ InitiateAuth: [RECORDED.wrongPassword] });
     const refused = await change(wrong, { password: "Wr0ng-Horse!" });
     expect([refused.status, (await problemOf(refused)).code]).toEqual([401, "invalid_credentials"]);
     const totpOn = await ownPool({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [RECORDED.mfaCodeMismatch] });
     const noCode = await change(totpOn, { password: STRONG_PASSWORD });
-    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
     const wrongCode = await change(totpOn, { password: STRONG_PASSWORD, code: "123456" });
     expect([wrongCode.status, (await problemOf(wrongCode)).code]).toEqual([401, "invalid_mfa_code"]);
     for (const pool of [noPassword, wrong, totpOn]) {
@@ -204,6 +204,29 @@ describe("email change", () => {
     });
     expect(statuses).toEqual([...Array(10).fill(400), 429]);
   });
+});
+
+// Issue 21: a step-up code is accepted once, on the account's routes too, with D1 and without it.
+describe("a step-up code on the account's routes", () => {
+  const totpOn = () =>
+    ownPool({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [authenticationResult()], GetUser: [getUserResult("ann@example.com")], UpdateUserAttributes: [codeDeliveryResult(true)] });
+  const USED = "This code has already been used; wait for the authenticator's next code.";
+
+  for (const [where, vars] of [["with D1", {}], ["without D1 (no brokerage): in the isolate", { DB: undefined }]] as const) {
+    it(`is accepted once ${where}: the same password and code cannot move the email twice, nor two at once`, async () => {
+      const pool = await totpOn();
+      // One object: the Worker's env, as workerd keeps one per isolate.
+      const workerEnv = { ...pool.upstream.vars, ...vars };
+      const change = (code: string) =>
+        apiWith(workerEnv, "/platform/email/change", jsonInit({ email: uniqueEmail("new"), password: STRONG_PASSWORD, code }, { headers: bearer(pool.token) }));
+      expect((await change("123456")).status).toBe(202);
+      const again = await change("123456");
+      expect([again.status, (await problemOf(again)).detail]).toEqual([401, USED]);
+      const racing = await Promise.all([change("654321"), change("654321")]);
+      expect(racing.map((res) => res.status).sort()).toEqual([202, 401]);
+      expect((await pool.upstream.calls()).filter((call) => call.action === "UpdateUserAttributes")).toHaveLength(2);
+    });
+  }
 });
 
 describe("requireVerifiedEmail, for routes that move money", () => {
@@ -294,11 +317,13 @@ describe("DELETE /platform/me", () => {
     expect((await pool.upstream.calls()).filter((call) => call.action === "InitiateAuth")).toHaveLength(10);
   });
 
-  it("validates the body", async () => {
+  it("validates the body: a malformed code is 400 naming it, a missing password the 403 step_up_required naming it", async () => {
     const pool = await ownPool({});
     const res = await pool.call("/platform/me", jsonInit({ code: "12" }, { method: "DELETE", headers: bearer(pool.token) }));
     expect(res.status).toBe(400);
-    expect(((await problemOf(res)).errors as { field: string }[]).map((error) => error.field)).toEqual(["password", "code"]);
+    expect(((await problemOf(res)).errors as { field: string }[]).map((error) => error.field)).toEqual(["code"]);
+    const missing = await pool.call("/platform/me", jsonInit({}, { method: "DELETE", headers: bearer(pool.token) }));
+    expect([missing.status, (await problemOf(missing)).errors]).toEqual([403, [{ field: "password", message: "password is required to confirm it is you" }]]);
   });
 });
 

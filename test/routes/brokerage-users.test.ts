@@ -58,7 +58,7 @@ describe("two users", () => {
     expect(beaView.id).not.toBe(annView.id);
 
     // Bea changes and closes her own; Ann's is untouched.
-    expect((await call(bea.token, "PATCH", "/platform/accounts/me", { contact: { city: "Oakland" } })).status).toBe(200);
+    expect((await call(bea.token, "PATCH", "/platform/accounts/me", { contact: { city: "Oakland" }, password: STRONG_PASSWORD })).status).toBe(200);
     const beaClosed = await call(bea.token, "POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
     expect([beaClosed.status, ((await beaClosed.json()) as { id: string; status: string }).id]).toEqual([200, beaView.id]);
     const annNow = (await (await call(ann.token, "GET", "/platform/accounts/me")).json()) as Record<string, unknown>;
@@ -92,7 +92,7 @@ describe("log lines", () => {
     await call(ann.token, "POST", "/platform/accounts", OPENING);
     await call(ann.token, "POST", "/platform/accounts", OPENING);
     await call(ann.token, "GET", "/platform/accounts/me");
-    await call(ann.token, "PATCH", "/platform/accounts/me", { contact: { phone_number: "+15555550111", street_address: ["9 Secret Ln"] } });
+    await call(ann.token, "PATCH", "/platform/accounts/me", { contact: { phone_number: "+15555550111", street_address: ["9 Secret Ln"] }, password: STRONG_PASSWORD });
     await call(ann.token, "PATCH", "/platform/accounts/me", { contact: { street_address: ["9 Secret Ln"], tax_id: "666-55-4321" } });
     await call(ann.token, "GET", "/platform/accounts/me/trading");
     await call(ann.token, "POST", "/platform/accounts/me/close", { password: "Wr0ng-Horse!" });

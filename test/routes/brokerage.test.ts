@@ -3,10 +3,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountActive, accountCreated, BROKER_ERRORS, tradeAccount } from "../fixtures/broker";
-import { authenticationResult, emptyResult, RECORDED } from "../fixtures/cognito";
+import { authenticationResult, challenge, emptyResult, RECORDED } from "../fixtures/cognito";
+import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtures/ses";
 import { accountRow, auditTrail, BROKER_AUTH, brokerAccount, brokerUser, observedDb, OPENING } from "../support/brokerage";
 import { bearer, ownPool } from "../support/own-pool";
-import { problemOf, STRONG_PASSWORD, uniqueEmail, withoutRequestId } from "../support/worker";
+import { apiWith, jsonInit, problemOf, STRONG_PASSWORD, uniqueEmail, withoutRequestId } from "../support/worker";
 
 /** The view the recorded account gives, with this user's email and id. */
 function viewOf(account: { id: string; status: string; contact: { email_address: string } }, status = account.status) {
@@ -270,10 +271,14 @@ describe("GET /platform/accounts/me/trading", () => {
 });
 
 describe("PATCH /platform/accounts/me", () => {
+  /** The contact change with SES_FROM_ADDRESS set and SES on the user's fake upstream. */
+  const withSes = (user: Awaited<ReturnType<typeof holder>>, body: unknown, headers: Record<string, string> = {}) =>
+    apiWith({ ...user.vars, ...sesVars(user.vars.BROKER_API_URL as string) }, "/platform/accounts/me", jsonInit(body, { method: "PATCH", headers: { ...bearer(user.token), ...headers } }));
+
   it("sends only the contact change, and answers (and from then on shows) the changed account", async () => {
     const changed = { ...accountActive, contact: { ...accountActive.contact, city: "Burlingame" } };
-    const user = await holder({ "PATCH /v1/accounts/{id}": [{ status: 200, body: changed }] });
-    const res = await user.send("PATCH", "/platform/accounts/me", { contact: { city: "Burlingame", postal_code: "94010" } });
+    const user = await holder({ InitiateAuth: [authenticationResult()], "PATCH /v1/accounts/{id}": [{ status: 200, body: changed }] });
+    const res = await user.send("PATCH", "/platform/accounts/me", { contact: { city: "Burlingame", postal_code: "94010" }, password: STRONG_PASSWORD });
     expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACTIVE"]);
     const patch = (await user.brokerCalls()).at(-1)!;
     expect([patch.path, patch.body]).toEqual([`/v1/accounts/${user.account.id}`, { contact: { city: "Burlingame", postal_code: "94010" } }]);
@@ -307,10 +312,80 @@ describe("PATCH /platform/accounts/me", () => {
   }
 
   it("passes a refused contact on as 422 naming the field", async () => {
-    const user = await holder({ "PATCH /v1/accounts/{id}": [{ status: 422, body: { code: 40010001, message: "contact.postal_code does not match the state" } }] });
-    const res = await user.send("PATCH", "/platform/accounts/me", { contact: { postal_code: "10001" } });
+    const user = await holder({ InitiateAuth: [authenticationResult()], "PATCH /v1/accounts/{id}": [{ status: 422, body: { code: 40010001, message: "contact.postal_code does not match the state" } }] });
+    const res = await user.send("PATCH", "/platform/accounts/me", { contact: { postal_code: "10001" }, password: STRONG_PASSWORD });
     expect([res.status, (await problemOf(res)).errors]).toEqual([422, [{ field: "contact.postal_code", message: "The broker refused this value." }]]);
     expect(await auditTrail(user.sub)).toEqual([["account.open", "ok"], ["account.update", "account_details_rejected"]]);
+  });
+
+  // Issue 21: where statements and confirmations go is a change of control.
+  it("needs the step up: without the password 403 step_up_required naming it, with no Cognito or Broker call; a wrong one 401", async () => {
+    const user = await holder({ InitiateAuth: [RECORDED.wrongPassword] });
+    const missing = await user.send("PATCH", "/platform/accounts/me", { contact: { city: "Burlingame" } });
+    expect([missing.status, (await problemOf(missing)).errors]).toEqual([403, [{ field: "password", message: "password is required to confirm it is you" }]]);
+    expect((await user.calls()).map((call) => call.action)).not.toContain("InitiateAuth");
+    const wrong = await user.send("PATCH", "/platform/accounts/me", { contact: { city: "Burlingame" }, password: "Wr0ng-Horse!" });
+    expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_credentials"]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+    expect(await auditTrail(user.sub)).toEqual([["account.open", "ok"], ["account.update", "step_up_required"], ["account.update", "invalid_credentials"]]);
+  });
+
+  it("with TOTP on, needs the code: 403 naming it after the password", async () => {
+    const user = await holder({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")] });
+    const res = await user.send("PATCH", "/platform/accounts/me", { contact: { city: "Burlingame" }, password: STRONG_PASSWORD });
+    expect([res.status, (await problemOf(res)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+  });
+
+  it("tells the account's email by a security notice, with neither the new address nor the phone in it", async () => {
+    const changed = { ...accountActive, contact: { ...accountActive.contact, city: "Burlingame" } };
+    const user = await holder({ InitiateAuth: [authenticationResult()], "PATCH /v1/accounts/{id}": [{ status: 200, body: changed }], [SEND_EMAIL]: [accepted()] });
+    const body = { contact: { phone_number: "+15555550199", street_address: ["9 Secret Ln"] }, password: STRONG_PASSWORD };
+    const res = await withSes(user, body, { "cf-connecting-ip": "203.0.113.7" });
+    expect(res.status).toBe(200);
+    const sent = (await user.calls()).filter((call) => call.action === SEND_EMAIL).map((call) => sentEmail(call.body));
+    expect(sent).toEqual([{ from: FROM_ADDRESS, to: [changed.contact.email_address], subject: "Your brokerage account's address or phone was changed", text: expect.any(String) }]);
+    expect(sent[0]!.text).toMatch(/^The postal address or phone number of record of your brokerage account was changed: statements and confirmations now go by it\.\n\nWhen: .*\nFrom the address: 203\.0\.113\.7\n/);
+    expect(sent[0]!.text).not.toMatch(/Secret|5555550199|Burlingame/);
+  });
+
+  it("sends no notice when the change did not happen", async () => {
+    const user = await holder({ InitiateAuth: [RECORDED.wrongPassword], [SEND_EMAIL]: [accepted()] });
+    expect((await withSes(user, { contact: { city: "Burlingame" }, password: "Wr0ng-Horse!" })).status).toBe(401);
+    expect((await user.calls()).map((call) => call.action)).not.toContain(SEND_EMAIL);
+  });
+});
+
+describe("a step-up code is accepted once (issue 21)", () => {
+  const changed = { ...accountActive, contact: { ...accountActive.contact, city: "Burlingame" } };
+  const totpOn = { InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [authenticationResult()], "PATCH /v1/accounts/{id}": [{ status: 200, body: changed }] };
+  const contact = (code: string) => ({ contact: { city: "Burlingame" }, password: STRONG_PASSWORD, code });
+  const USED = { code: "invalid_mfa_code", detail: "This code has already been used; wait for the authenticator's next code." };
+
+  it("refuses the same password and code the second time: 401, nothing sent to the Broker API; the next code passes", async () => {
+    const user = await holder(totpOn);
+    expect((await user.send("PATCH", "/platform/accounts/me", contact("123456"))).status).toBe(200);
+    const again = await user.send("PATCH", "/platform/accounts/me", contact("123456"));
+    expect([again.status, await problemOf(again)]).toEqual([401, expect.objectContaining(USED)]);
+    expect((await user.brokerCalls()).filter((call) => call.action === "PATCH /v1/accounts/{id}")).toHaveLength(1);
+    expect((await user.send("PATCH", "/platform/accounts/me", contact("654321"))).status).toBe(200);
+    // D1 keeps an HMAC of the code, never the code.
+    const { results } = await env.DB.prepare("SELECT * FROM step_up_codes WHERE sub = ?").bind(user.sub).all<Record<string, unknown>>();
+    expect(results).toHaveLength(2);
+    expect(JSON.stringify(results)).not.toMatch(/123456|654321/);
+  });
+
+  it("lets exactly one of two concurrent requests with one code through", async () => {
+    const user = await holder(totpOn);
+    const answers = await Promise.all([1, 2].map(() => user.send("PATCH", "/platform/accounts/me", contact("246810"))));
+    expect(answers.map((res) => res.status).sort()).toEqual([200, 401]);
+    expect((await user.brokerCalls()).filter((call) => call.action === "PATCH /v1/accounts/{id}")).toHaveLength(1);
+  });
+
+  it("counts a code per user: another user's same code passes", async () => {
+    const [ann, bea] = await Promise.all([holder(totpOn), holder(totpOn)]);
+    expect((await ann.send("PATCH", "/platform/accounts/me", contact("135790"))).status).toBe(200);
+    expect((await bea.send("PATCH", "/platform/accounts/me", contact("135790"))).status).toBe(200);
   });
 });
 
@@ -345,6 +420,15 @@ describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
       ["account.close", "ok"],
       ["login.delete", "ok"],
     ]);
+  });
+
+  it("answers a missing password or code with the one shape of the step up: 403 step_up_required naming it, nothing closed (issue 21)", async () => {
+    const user = await holder({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")] });
+    const noPassword = await user.send("POST", "/platform/accounts/me/close", {});
+    expect([noPassword.status, (await problemOf(noPassword)).errors]).toEqual([403, [{ field: "password", message: "password is required to confirm it is you" }]]);
+    const noCode = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
   });
 
   it("answers 409 brokerage_account_not_closable when the Broker API refuses and the account stays open", async () => {

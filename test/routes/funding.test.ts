@@ -1,10 +1,14 @@
 // Bank links, the Plaid link token and transfers in workerd against real D1, with a scripted Broker
 // API replaying its recorded answers, Plaid's recorded answers, and a scripted Cognito for the step up.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { achRelationshipQueued, tradeAccount, transferQueued } from "../fixtures/broker";
+import { brokerTransferKey } from "../../src/services/idempotency";
+import { achRelationshipQueued, BROKER_ERRORS, tradeAccount, transferQueued } from "../fixtures/broker";
 import { authenticationResult, challenge, RECORDED } from "../fixtures/cognito";
 import { PLAID_ERRORS, plaidLinkTokenCreated, plaidProcessorTokenCreated, plaidPublicTokenExchanged } from "../fixtures/plaid";
-import { accountHolder, moneyTrail } from "../support/funding";
+import { observedDb } from "../support/brokerage";
+import type { RecordedCall } from "../support/fake-upstream";
+import { accountHolder, auditDetails, moneyTrail } from "../support/funding";
 import { problemOf, STRONG_PASSWORD, visibleAnswer } from "../support/worker";
 
 const LINKS = "/platform/accounts/me/bank-links";
@@ -29,7 +33,7 @@ describe("POST /platform/accounts/me/bank-links", () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual(LINK_VIEW);
     expect(text).not.toMatch(/123456789abc|121000358/);
-    const calls = (await user.calls()).filter((call) => call.action !== "JWKS");
+    const calls = (await user.calls()).filter((call) => call.action !== "JWKS" && call.action !== "GetUser");
     expect(calls.map((call) => [call.action, call.path, call.body])).toEqual([["POST /v1/accounts/{id}/ach_relationships", `/v1/accounts/${user.accountId}/ach_relationships`, BANK]]);
     expect(await moneyTrail(user.sub)).toEqual([{ action: "bank_link.create", outcome: "ok", idempotency_key: expect.any(String), amount: null, symbol: null }]);
   });
@@ -49,7 +53,7 @@ describe("POST /platform/accounts/me/bank-links", () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual({ ...LINK_VIEW, bank_account_type: null, nickname: "Plaid Checking", account_number_last4: "0000" });
     expect(text).not.toMatch(/access-sandbox|processor-sandbox|public-sandbox/);
-    const calls = (await user.calls()).filter((call) => call.action !== "JWKS");
+    const calls = (await user.calls()).filter((call) => call.action !== "JWKS" && call.action !== "GetUser");
     expect(calls.map((call) => [call.action, call.body])).toEqual([
       ["POST /plaid/item/public_token/exchange", { public_token: PLAID_BODY.plaid_public_token }],
       ["POST /plaid/processor/token/create", { access_token: plaidPublicTokenExchanged.access_token, account_id: PLAID_BODY.plaid_account_id, processor: "alpaca" }],
@@ -147,6 +151,31 @@ describe("POST /platform/accounts/me/transfers", () => {
     const post = (await user.calls()).find((call) => call.action === "POST /v1/accounts/{id}/transfers");
     expect(post!.body).toEqual({ transfer_type: "ach", relationship_id: achRelationshipQueued.id, amount: "500.00", direction: "INCOMING" });
     expect(await moneyTrail(user.sub)).toEqual([{ action: "transfer.create", outcome: "ok", idempotency_key: expect.any(String), amount: "500.00", symbol: null }]);
+  });
+
+  it("writes what happened in the audit row: the direction, the bank link and the transfer's id, for a deposit and a withdrawal", async () => {
+    const withdrawn = transferNow({ direction: "OUTGOING", amount: "100" });
+    const user = await accountHolder({
+      InitiateAuth: [authenticationResult()],
+      "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+      "GET /v1/trading/accounts/{id}/account": [{ body: { ...tradeAccount, cash_withdrawable: "150.00" } }],
+      "POST /v1/accounts/{id}/transfers": [{ body: transferQueued }, { body: withdrawn }],
+    });
+    const [k1, k2] = [key(), key()];
+    expect((await user.post(TRANSFERS, DEPOSIT, k1)).status).toBe(201);
+    expect((await user.post(TRANSFERS, { ...WITHDRAWAL, password: STRONG_PASSWORD }, k2)).status).toBe(201);
+    const link = { bank_link_id: APPROVED.id, symbol: null, side: null, qty: null, order_type: null };
+    expect(await auditDetails(user.sub)).toEqual([
+      { action: "transfer.create", outcome: "ok", idempotency_key: k1, amount: "500.00", direction: "INCOMING", object_id: transferQueued.id, ...link },
+      { action: "transfer.create", outcome: "ok", idempotency_key: k2, amount: "100.00", direction: "OUTGOING", object_id: withdrawn.id, ...link },
+    ]);
+    const activity = (await (await user.call("/platform/accounts/me/activity")).json()) as { events: Record<string, unknown>[] };
+    expect(activity.events.find((event) => event.action === "transfer.create" && event.direction === "OUTGOING")).toMatchObject({
+      amount: "100.00",
+      bank_link_id: APPROVED.id,
+      object_id: withdrawn.id,
+      correlation_id: null,
+    });
   });
 
   it("needs an Idempotency-Key of 1 to 255 visible characters", async () => {
@@ -255,12 +284,13 @@ describe("withdrawals", () => {
       ...more,
     } as never);
 
-  it("needs the password: 403 step_up_required naming it, no Cognito or Broker call", async () => {
+  it("needs the password: 403 step_up_required naming it, no sign-in or Broker call", async () => {
     const user = await withdrawer();
     const res = await user.post(TRANSFERS, WITHDRAWAL, key());
     expect(res.status).toBe(403);
     expect(await problemOf(res)).toMatchObject({ code: "step_up_required", errors: [{ field: "password", message: "password is required to confirm it is you" }] });
-    expect((await user.calls()).map((call) => call.action)).toEqual(["JWKS"]);
+    // GetUser: requireVerifiedEmail.
+    expect((await user.calls()).map((call) => call.action)).toEqual(["JWKS", "GetUser"]);
   });
 
   it("needs the code when TOTP is on: 403 naming it after the password; a wrong code is 401 invalid_mfa_code; no Broker call", async () => {
@@ -285,10 +315,26 @@ describe("withdrawals", () => {
     const ok = await user.post(TRANSFERS, { ...WITHDRAWAL, password: STRONG_PASSWORD, code: "123456" }, key());
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ direction: "OUTGOING", amount: "100" });
-    const over = await user.post(TRANSFERS, { ...WITHDRAWAL, amount: "150.01", password: STRONG_PASSWORD, code: "123456" }, key());
+    const over = await user.post(TRANSFERS, { ...WITHDRAWAL, amount: "150.01", password: STRONG_PASSWORD, code: "654321" }, key());
     expect(over.status).toBe(422);
     expect((await problemOf(over)).code).toBe("insufficient_funds");
     expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+  });
+
+  // Issue 21: the same password and code cannot authorise two withdrawals.
+  it("accepts a code once: the same password and code again is 401, one transfer; concurrently, one of two passes", async () => {
+    const totpOn = { InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [authenticationResult()] };
+    const user = await withdrawer(totpOn);
+    const withCode = (code: string) => ({ ...WITHDRAWAL, password: STRONG_PASSWORD, code });
+    expect((await user.post(TRANSFERS, withCode("123456"), key())).status).toBe(201);
+    const again = await user.post(TRANSFERS, withCode("123456"), key());
+    expect([again.status, (await problemOf(again)).detail]).toEqual([401, "This code has already been used; wait for the authenticator's next code."]);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+
+    const racing = await Promise.all([key(), key()].map((idempotencyKey) => user.post(TRANSFERS, withCode("777777"), idempotencyKey)));
+    expect(racing.map((res) => res.status).sort()).toEqual([201, 401]);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(2);
+    expect((await moneyTrail(user.sub)).map((row) => row.outcome).sort()).toEqual(["invalid_mfa_code", "invalid_mfa_code", "ok", "ok"]);
   });
 
   it("maps the Broker API's own refusal for funds to insufficient_funds", async () => {
@@ -297,81 +343,180 @@ describe("withdrawals", () => {
   });
 });
 
-describe("a Broker API timeout, then a retry with the same key", () => {
+/** The Broker Idempotency-Key of each transfer create the Broker API received, in order. */
+async function brokerKeys(user: { calls: () => Promise<RecordedCall[]> }) {
+  return (await user.calls()).filter((call) => call.action === "POST /v1/accounts/{id}/transfers").map((call) => call.headers["idempotency-key"]);
+}
+
+/** A version 5 UUID: what a Broker Idempotency-Key of ours looks like (36 characters). */
+const V5_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The Broker API's answer to a replay of a transfer's Idempotency-Key (broker-api.md section 8). */
+const replayOf = (transfer: object, status = "PENDING") => ({ body: { ...transfer, status }, headers: { "idempotency-replayed": "true" } });
+
+describe("the Broker API's Idempotency-Key on every transfer create", () => {
   const TIMEOUT = { UPSTREAM_TIMEOUT_MS: "300" };
 
-  it("answers 504, and the retry finds the transfer the first try made: money moves once", async () => {
+  it("sends a 36-character key derived from the user and our key: the same for the same pair, another for another key or user", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferNow() }] });
+    const other = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferNow() }] });
+    const [k1, k2] = [key(), key()];
+    for (const k of [k1, k2]) expect((await user.post(TRANSFERS, DEPOSIT, k)).status).toBe(201);
+    expect((await other.post(TRANSFERS, DEPOSIT, k1)).status).toBe(201);
+    const [mine1, mine2] = await brokerKeys(user);
+    const [theirs] = await brokerKeys(other);
+    for (const sent of [mine1, mine2, theirs]) expect(sent).toMatch(V5_UUID);
+    expect(new Set([mine1, mine2, theirs]).size).toBe(3);
+    // Deterministic: the same pair always gives the same key (here, through the service's own function).
+    expect(mine1).toBe(await brokerTransferKey(user.sub, k1));
+  });
+
+  it("a first try that reaches the Broker API after our 504, then the retry: the retry resends the key and gets the first transfer, one transfer, recorded as recovered", async () => {
     const made = transferNow({ amount: "500" });
     const user = await accountHolder(
       {
         "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
-        "POST /v1/accounts/{id}/transfers": [{ hang: true }, { body: transferNow() }],
-        // Newest first: another deposit of the same amount on another link, then the first try's.
-        "GET /v1/accounts/{id}/transfers": [{ body: [transferNow({ relationship_id: crypto.randomUUID() }), made] }],
+        // The first create arrives late: the Broker API makes it only once the retry has been sent, after our timeout;
+        // the retry, with the same key, is answered with it.
+        "POST /v1/accounts/{id}/transfers": [{ body: made, holdUntilNext: true }, replayOf(made)],
+        "GET /v1/accounts/{id}/transfers": [{ body: [made] }],
       },
       { vars: TIMEOUT },
     );
     const k = key();
     const first = await user.post(TRANSFERS, DEPOSIT, k);
-    expect(first.status).toBe(504);
-    expect((await problemOf(first)).code).toBe("upstream_timeout");
+    expect([first.status, (await problemOf(first)).code]).toEqual([504, "upstream_timeout"]);
     const retry = await user.post(TRANSFERS, DEPOSIT, k);
     expect(retry.status).toBe(201);
-    expect(await retry.json()).toEqual(viewOf(made as typeof transferQueued));
-    const trail = await user.brokerTrail();
-    expect(trail.filter((call) => call.startsWith("POST"))).toHaveLength(1);
-    expect(trail).toContain(`GET /v1/accounts/${user.accountId}/transfers?limit=100&offset=0&direction=INCOMING`);
-    // And the key now replays.
-    expect(await (await user.post(TRANSFERS, DEPOSIT, k)).json()).toEqual(viewOf(made as typeof transferQueued));
-    expect((await moneyTrail(user.sub)).map((row) => row.outcome)).toEqual(["upstream_timeout", "ok", "replayed"]);
+    expect(await retry.json()).toEqual({ ...viewOf(made as typeof transferQueued), status: "PENDING" });
+    const [sent, resent] = await brokerKeys(user);
+    expect(sent).toMatch(V5_UUID);
+    expect(resent).toBe(sent);
+    // No list-and-adopt: the Broker API's key answers the retry.
+    expect((await user.brokerTrail()).filter((call) => call.includes("/transfers?"))).toEqual([]);
+    expect(await (await user.post(TRANSFERS, DEPOSIT, k)).json()).toEqual({ ...viewOf(made as typeof transferQueued), status: "PENDING" });
+    expect((await auditDetails(user.sub)).map((row) => [row.outcome, row.object_id])).toEqual([
+      ["upstream_timeout", null],
+      ["recovered", made.id],
+      ["replayed", made.id],
+    ]);
   });
 
-  it("finds the first try's transfer whatever order the Broker API lists them in (an older one first)", async () => {
+  it("a retry does not adopt another key's identical transfer made meanwhile", async () => {
+    const othersTransfer = transferNow({ amount: "500" });
+    const mine = transferNow({ amount: "500" });
+    const user = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+        // Key A's try and key B's first try both time out; the Broker API made A's (same link, amount, direction).
+        "POST /v1/accounts/{id}/transfers": [{ hang: true }, { hang: true }, { body: mine }],
+        "GET /v1/accounts/{id}/transfers": [{ body: [othersTransfer] }],
+      },
+      { vars: TIMEOUT },
+    );
+    const [a, b] = [key(), key()];
+    expect((await user.post(TRANSFERS, DEPOSIT, a)).status).toBe(504);
+    expect((await user.post(TRANSFERS, DEPOSIT, b)).status).toBe(504);
+    const retry = await user.post(TRANSFERS, DEPOSIT, b);
+    expect(retry.status).toBe(201);
+    expect(((await retry.json()) as { id: string }).id).toBe(mine.id);
+    const [keyA, keyB, keyBAgain] = await brokerKeys(user);
+    expect(keyBAgain).toBe(keyB);
+    expect(keyA).not.toBe(keyB);
+  });
+
+  it("retries a withdrawal that already happened without our cash check refusing it: straight to the Broker API with the same key", async () => {
+    const made = transferNow({ direction: "OUTGOING", amount: "100" });
+    const user = await accountHolder(
+      {
+        InitiateAuth: [authenticationResult()],
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+        // 150.00 withdrawable before, nothing once the first try's withdrawal is made.
+        "GET /v1/trading/accounts/{id}/account": [{ body: { ...tradeAccount, cash_withdrawable: "150.00" } }, { body: { ...tradeAccount, cash_withdrawable: "50.00" } }],
+        "POST /v1/accounts/{id}/transfers": [{ body: made, holdUntilNext: true }, replayOf(made, "QUEUED")],
+      },
+      { vars: TIMEOUT },
+    );
+    const k = key();
+    const body = { ...WITHDRAWAL, password: STRONG_PASSWORD };
+    expect((await user.post(TRANSFERS, body, k)).status).toBe(504);
+    const retry = await user.post(TRANSFERS, body, k);
+    expect(retry.status).toBe(201);
+    expect(((await retry.json()) as { id: string }).id).toBe(made.id);
+    expect((await user.brokerTrail()).filter((call) => call.includes("/trading/accounts/"))).toHaveLength(1);
+  });
+
+  it("answers the Broker API's 422 for the key sent with another body as idempotency_key_reused, never with a fresh key", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [BROKER_ERRORS.idempotencyKeyReused] });
+    const res = await user.post(TRANSFERS, DEPOSIT, key());
+    expect(res.status).toBe(422);
+    expect((await problemOf(res)).code).toBe("idempotency_key_reused");
+    expect(await brokerKeys(user)).toHaveLength(1);
+  });
+
+  it("still answers the Broker API's documented refusals of a transfer as transfer_rejected, in our words", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [BROKER_ERRORS.transferRelationshipInvalid] });
+    expect(await problemOf(await user.post(TRANSFERS, DEPOSIT, key()))).toMatchObject({ code: "transfer_rejected", detail: "The broker refused the transfer: The bank link cannot be used for transfers." });
+  });
+
+  it("after D1 failed to record a transfer the Broker API made, the retry records it: a row marked recovered", async () => {
     const made = transferNow({ amount: "500" });
-    const older = transferNow({ amount: "500", created_at: "2026-01-01T00:00:00.000Z" });
+    // The claim's batch passes; the next one, the answer and its audit row, fails as a lost connection would.
+    const { db } = observedDb(1, 1);
     const user = await accountHolder(
-      {
-        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
-        "POST /v1/accounts/{id}/transfers": [{ hang: true }, { body: transferNow() }],
-        "GET /v1/accounts/{id}/transfers": [{ body: [older, made] }],
-      },
-      { vars: TIMEOUT },
+      { "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: made }, replayOf(made, "QUEUED")] },
+      { vars: { DB: db } },
     );
     const k = key();
-    expect((await user.post(TRANSFERS, DEPOSIT, k)).status).toBe(504);
-    const retry = await user.post(TRANSFERS, DEPOSIT, k);
-    expect([retry.status, await retry.json()]).toEqual([201, viewOf(made as typeof transferQueued)]);
-    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
-  });
-
-  it("makes the transfer on the retry when the first try made none (an older match does not count)", async () => {
-    const older = transferNow({ amount: "500", created_at: "2026-01-01T00:00:00.000Z" });
-    const user = await accountHolder(
-      {
-        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
-        "POST /v1/accounts/{id}/transfers": [{ hang: true }, { body: transferQueued }],
-        "GET /v1/accounts/{id}/transfers": [{ body: [older] }],
-      },
-      { vars: TIMEOUT },
-    );
-    const k = key();
-    expect((await user.post(TRANSFERS, DEPOSIT, k)).status).toBe(504);
+    expect((await user.post(TRANSFERS, DEPOSIT, k)).status).toBe(500);
     const retry = await user.post(TRANSFERS, DEPOSIT, k);
     expect(retry.status).toBe(201);
-    expect(await retry.json()).toEqual(viewOf(transferQueued));
-    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(2);
+    expect(((await retry.json()) as { id: string }).id).toBe(made.id);
+    const [sent, resent] = await brokerKeys(user);
+    expect(resent).toBe(sent);
+    expect(await auditDetails(user.sub)).toEqual([
+      expect.objectContaining({ outcome: "internal_error", object_id: null }),
+      { action: "transfer.create", outcome: "recovered", idempotency_key: k, amount: "500.00", symbol: null, direction: "INCOMING", bank_link_id: APPROVED.id, object_id: made.id, side: null, qty: null, order_type: null },
+    ]);
+  });
+});
+
+describe("one X-Request-Id sent twice with one Idempotency-Key", () => {
+  it("makes one transfer and one ok row: the claim's holder is the server's request id, not the client's header", async () => {
+    const user = await accountHolder({
+      "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+      "POST /v1/accounts/{id}/transfers": [{ body: transferQueued, delayMs: 300 }, { body: transferNow() }],
+      "GET /v1/accounts/{id}/transfers": [{ body: [] }],
+    });
+    const k = key();
+    const headers = { "idempotency-key": k, "x-request-id": "client-trace-1" };
+    const answers = await Promise.all([user.send("POST", TRANSFERS, DEPOSIT, headers), user.send("POST", TRANSFERS, DEPOSIT, headers)]);
+    const statuses = answers.map((res) => res.status).sort();
+    // The second is refused while the first runs, or replays its answer: never a transfer of its own.
+    expect([[201, 409], [201, 201]]).toContainEqual(statuses);
+    expect(await brokerKeys(user)).toHaveLength(1);
+    const ids = answers.map((res) => res.headers.get("x-request-id"));
+    expect(ids[0]).not.toBe(ids[1]);
+    const { results } = await env.DB.prepare("SELECT outcome, request_id, correlation_id FROM audit_events WHERE sub = ? ORDER BY id").bind(user.sub).all();
+    expect(results.filter((row) => row.outcome === "ok")).toHaveLength(1);
+    expect(results.map((row) => row.correlation_id)).toEqual(["client-trace-1", "client-trace-1"]);
+    expect(new Set(results.map((row) => row.request_id))).toEqual(new Set(ids));
   });
 });
 
 describe("a bank link whose Broker call timed out", () => {
-  it("is found by the retry with the same key (a link made since the first try), not made twice", async () => {
+  const TIMEOUT = { UPSTREAM_TIMEOUT_MS: "300" };
+
+  it("is found by the retry with the same key by its details (routing number, last 4, type), not made twice", async () => {
     const made = { ...achRelationshipQueued, id: crypto.randomUUID(), created_at: new Date().toISOString() };
+    const rejected = { ...achRelationshipQueued, id: crypto.randomUUID(), status: "REJECTED" };
+    const otherBank = { ...achRelationshipQueued, id: crypto.randomUUID(), bank_account_number: "99990000", bank_routing_number: "026009593" };
     const user = await accountHolder(
       {
         "POST /v1/accounts/{id}/ach_relationships": [{ hang: true }, { body: achRelationshipQueued }],
-        "GET /v1/accounts/{id}/ach_relationships": [{ body: [achRelationshipQueued, made] }],
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [rejected, otherBank, made] }],
       },
-      { vars: { UPSTREAM_TIMEOUT_MS: "300" } },
+      { vars: TIMEOUT },
     );
     const k = key();
     expect((await user.post(LINKS, BANK, k)).status).toBe(504);
@@ -379,6 +524,22 @@ describe("a bank link whose Broker call timed out", () => {
     expect(retry.status).toBe(201);
     expect(await retry.json()).toEqual({ ...LINK_VIEW, id: made.id, created_at: made.created_at });
     expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
+    expect((await auditDetails(user.sub)).map((row) => [row.outcome, row.object_id])).toEqual([
+      ["upstream_timeout", null],
+      ["recovered", made.id],
+    ]);
+  });
+
+  it("makes the link on the retry when none with its details exists", async () => {
+    const otherBank = { ...achRelationshipQueued, id: crypto.randomUUID(), bank_account_number: "99990000", bank_routing_number: "026009593" };
+    const user = await accountHolder(
+      { "POST /v1/accounts/{id}/ach_relationships": [{ hang: true }, { body: achRelationshipQueued }], "GET /v1/accounts/{id}/ach_relationships": [{ body: [otherBank] }] },
+      { vars: TIMEOUT },
+    );
+    const k = key();
+    expect((await user.post(LINKS, BANK, k)).status).toBe(504);
+    expect(await (await user.post(LINKS, BANK, k)).json()).toEqual(LINK_VIEW);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(2);
   });
 });
 
@@ -409,5 +570,41 @@ describe("GET and DELETE transfers", () => {
     const late = await user.call(`${TRANSFERS}/${transferQueued.id}`, { method: "DELETE" });
     expect(late.status).toBe(409);
     expect((await problemOf(late)).code).toBe("transfer_not_cancellable");
+  });
+});
+
+// Issue 21: requireVerifiedEmail guards every route that moves money, not only opening: a user whose
+// address is unverified cannot receive the notices that are the defence against a stolen token.
+describe("requireVerifiedEmail on every route that moves money", () => {
+  const routes: [string, string, unknown][] = [
+    ["POST", LINKS, BANK],
+    ["POST", TRANSFERS, DEPOSIT],
+    ["POST", "/platform/accounts/me/orders", { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", qty: "1" }],
+    ["DELETE", "/platform/accounts/me/positions/AAPL", undefined],
+  ];
+
+  it("refuses each with 403 email_not_verified for an unverified email, before any Broker call, with its audit row", async () => {
+    const user = await accountHolder({}, { verified: false });
+    for (const [method, path, body] of routes) {
+      const res = body === undefined ? await user.call(path, { method }) : await user.send(method, path, body, { "idempotency-key": key() });
+      expect([method, path, res.status, (await problemOf(res)).code]).toEqual([method, path, 403, "email_not_verified"]);
+    }
+    expect(await user.brokerTrail()).toEqual([]);
+    expect((await moneyTrail(user.sub)).map((row) => [row.action, row.outcome])).toEqual([
+      ["bank_link.create", "email_not_verified"],
+      ["transfer.create", "email_not_verified"],
+      ["order.create", "email_not_verified"],
+      ["position.close", "email_not_verified"],
+    ]);
+  });
+
+  it("lets a verified email through to the flow", async () => {
+    const user = await accountHolder({ "POST /v1/accounts/{id}/ach_relationships": [{ body: achRelationshipQueued }] });
+    expect((await user.post(LINKS, BANK, key())).status).toBe(201);
+  });
+
+  it("leaves reads and cancels to an unverified email: they move nothing", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [] }] }, { verified: false });
+    expect((await user.call(LINKS)).status).toBe(200);
   });
 });

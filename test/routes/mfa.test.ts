@@ -58,16 +58,9 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
     expect(enable.status).toBe(204);
     // Same token: the cached answer from before was forgotten.
     expect((await me(token)).mfa).toEqual(["totp"]);
-    // No second secret while TOTP is on, even with the password: only DELETE /mfa/totp (password and code) turns it off.
+    // No second secret while TOTP is on: the step up now asks for the code too (with it, 409: "the factor swap" below).
     const again = await setUp(STRONG_PASSWORD);
-    expect(again.status).toBe(409);
-    expect(withoutRequestId(await problemOf(again))).toEqual({
-      type: "/problems/totp-already-enabled",
-      title: "TOTP already enabled",
-      status: 409,
-      detail: "TOTP is already on for this account; turn it off first (DELETE /platform/mfa/totp, with the password and a current code).",
-      code: "totp_already_enabled",
-    });
+    expect([again.status, (await problemOf(again)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
 
     const login = await postJson("/platform/login", { email, password: STRONG_PASSWORD });
     expect(login.status).toBe(202);
@@ -105,7 +98,7 @@ describe("TOTP MFA, the whole path against the emulator, with RFC 6238 codes fro
     const remove = (body: object) => api("/platform/me", jsonInit(body, { method: "DELETE", headers: bearer(token) }));
 
     const noCode = await remove({ password: STRONG_PASSWORD });
-    expect(noCode.status).toBe(400);
+    expect(noCode.status).toBe(403);
     expect((await problemOf(noCode)).errors).toEqual([{ field: "code", message: "code is required: TOTP is on for this account" }]);
     expect((await problemOf(await remove({ password: STRONG_PASSWORD, code: await wrongTotp(secret) }))).code).toBe("invalid_mfa_code");
 
@@ -292,10 +285,19 @@ describe("TOTP setup, enable and disable (Cognito's answers)", () => {
 
   it("never associates a new secret for a user whose TOTP is on, even with the password and a stale token (the factor swap)", async () => {
     // Signed in two hours ago: the token a thief keeps alive. Cognito's own sign-in says TOTP is on.
-    const pool = await ownPool({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")] }, { auth_time: Math.floor(Date.now() / 1000) - 7200 });
+    const pool = await ownPool({ InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")], RespondToAuthChallenge: [authenticationResult()] }, { auth_time: Math.floor(Date.now() / 1000) - 7200 });
     const res = await pool.call("/platform/mfa/totp/setup", setUp(pool));
-    expect([res.status, (await problemOf(res)).code]).toEqual([409, "totp_already_enabled"]);
-    expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "InitiateAuth"]);
+    expect([res.status, (await problemOf(res)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    // The owner's code too: the step up passes, and still no second secret while TOTP is on.
+    const withCode = await pool.call("/platform/mfa/totp/setup", jsonInit({ password: STRONG_PASSWORD, code: "123456" }, { headers: bearer(pool.token) }));
+    expect(withoutRequestId(await problemOf(withCode))).toEqual({
+      type: "/problems/totp-already-enabled",
+      title: "TOTP already enabled",
+      status: 409,
+      detail: "TOTP is already on for this account; turn it off first (DELETE /platform/mfa/totp, with the password and a current code).",
+      code: "totp_already_enabled",
+    });
+    expect((await pool.upstream.calls()).map((call) => call.action)).toEqual(["JWKS", "InitiateAuth", "InitiateAuth", "RespondToAuthChallenge"]);
   });
 
   it("answers a pool without TOTP as misconfigured", async () => {

@@ -223,7 +223,7 @@ describe("POST /platform/password/change", () => {
     expect((await pool.upstream.calls()).some((call) => call.action === "ChangePassword")).toBe(false);
   });
 
-  it("with TOTP on, needs the code: missing is 400 naming it, wrong is 401, and only the right one changes the password", async () => {
+  it("with TOTP on, needs the code: missing is 403 step_up_required naming it, wrong is 401, and only the right one changes the password", async () => {
     const pool = await ownPool({
       InitiateAuth: [challenge("SOFTWARE_TOKEN_MFA")],
       RespondToAuthChallenge: [RECORDED.mfaCodeMismatch, authenticationResult()],
@@ -232,7 +232,7 @@ describe("POST /platform/password/change", () => {
       AdminUserGlobalSignOut: [emptyResult()],
     });
     const noCode = await change(pool.call, pool.token, body);
-    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([400, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
+    expect([noCode.status, (await problemOf(noCode)).errors]).toEqual([403, [{ field: "code", message: "code is required: TOTP is on for this account" }]]);
     const wrong = await change(pool.call, pool.token, { ...body, code: "111111" });
     expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_mfa_code"]);
     expect((await pool.upstream.calls()).some((call) => call.action === "ChangePassword")).toBe(false);
@@ -292,10 +292,12 @@ describe("POST /platform/password/change: the security notice", () => {
     expect(line).toEqual([expect.objectContaining({ status: 204, notice: "failed" })]);
   });
 
-  it("tells the owner even when the sessions could not be ended: the password did change", async () => {
+  it("tells the owner even when the sessions could not be ended, and says so: the password did change, the sign-out did not (issue 21)", async () => {
     const { res, sent, line } = await changeWith([accepted()], { AdminUserGlobalSignOut: [cognitoError("InternalErrorException", "")] });
     expect([res.status, (await problemOf(res)).code]).toEqual([502, "sessions_not_ended"]);
     expect(sent.map((email) => email.to)).toEqual([[OWNER]]);
+    expect(sent[0]!.text).toMatch(/^The password of your account was changed, but signing out its other sessions failed: a device that was signed in may still be\.\n/);
+    expect(sent[0]!.text).not.toContain("every session of the account was signed out");
     expect(line).toEqual([expect.objectContaining({ status: 502, notice: "sent" })]);
   });
 

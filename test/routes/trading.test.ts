@@ -3,10 +3,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BROKER_ERRORS, notionalMarketOrderAccepted, positions } from "../fixtures/broker";
-import { authenticationResult, RECORDED } from "../fixtures/cognito";
 import { clientOrderId } from "../../src/services/idempotency";
-import { accountHolder, moneyTrail } from "../support/funding";
-import { problemOf, STRONG_PASSWORD, visibleAnswer } from "../support/worker";
+import { accountHolder, auditDetails, moneyTrail } from "../support/funding";
+import { problemOf, visibleAnswer } from "../support/worker";
 
 const ORDERS = "/platform/accounts/me/orders";
 const POSITIONS = "/platform/accounts/me/positions";
@@ -43,6 +42,19 @@ describe("POST /platform/accounts/me/orders", () => {
     expect(id).toMatch(/^[\w-]{43}$/);
     expect(post!.body).toEqual({ symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00", client_order_id: id });
     expect(await moneyTrail(user.sub)).toEqual([{ action: "order.create", outcome: "ok", idempotency_key: k, amount: "500.00", symbol: "AAPL" }]);
+  });
+
+  it("writes what happened in the audit row: side, qty or notional, type, symbol and the order's id", async () => {
+    const limitSell = { ...notionalMarketOrderAccepted, id: crypto.randomUUID(), side: "sell", type: "limit", qty: "2", notional: null, limit_price: "150" };
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: notionalMarketOrderAccepted }, { body: limitSell }] });
+    const [k1, k2] = [key(), key()];
+    expect((await user.post(ORDERS, BUY, k1)).status).toBe(201);
+    expect((await user.post(ORDERS, { symbol: "AAPL", side: "sell", type: "limit", time_in_force: "day", qty: "2", limit_price: "150" }, k2)).status).toBe(201);
+    const none = { direction: null, bank_link_id: null, symbol: "AAPL", action: "order.create", outcome: "ok" };
+    expect(await auditDetails(user.sub)).toEqual([
+      { ...none, idempotency_key: k1, side: "buy", qty: null, amount: "500.00", order_type: "market", object_id: notionalMarketOrderAccepted.id },
+      { ...none, idempotency_key: k2, side: "sell", qty: "2", amount: null, order_type: "limit", object_id: limitSell.id },
+    ]);
   });
 
   it("replays the key with no Broker call, marked Idempotency-Replayed: true; another body is 422", async () => {
@@ -109,6 +121,11 @@ describe("POST /platform/accounts/me/orders", () => {
       `POST /v1/trading/accounts/${user.accountId}/orders`,
       `GET /v1/trading/accounts/${user.accountId}/orders:by_client_order_id`,
     ]);
+    // The order the first try placed, recorded by the retry: marked recovered.
+    expect((await auditDetails(user.sub)).map((row) => [row.outcome, row.object_id])).toEqual([
+      ["upstream_timeout", null],
+      ["recovered", notionalMarketOrderAccepted.id],
+    ]);
   });
 
   it.each([
@@ -159,26 +176,21 @@ describe("positions", () => {
     });
   });
 
-  it("closes one only after the step up: missing 403, wrong 401, right 200 the closing order", async () => {
+  // Issue 21: closing a position is a trade, like a sell: no step up for trading.
+  it("closes one with the token alone, like a sell: 200 the closing order, no sign-in asked of Cognito", async () => {
     const closing = { ...notionalMarketOrderAccepted, side: "sell", notional: null, qty: "5" };
-    const user = await accountHolder({ InitiateAuth: [RECORDED.wrongPassword, authenticationResult()], "DELETE /v1/trading/accounts/{id}/positions/AAPL": [{ body: closing }] });
-    expect((await problemOf(await user.call(`${POSITIONS}/AAPL`, { method: "DELETE" }))).code).toBe("step_up_required");
-    expect((await problemOf(await user.send("DELETE", `${POSITIONS}/AAPL`, { password: "wrong-Horse-1" }))).code).toBe("invalid_credentials");
-    expect(await user.brokerTrail()).toEqual([]);
-    const res = await user.send("DELETE", `${POSITIONS}/aapl`, { password: STRONG_PASSWORD });
+    const user = await accountHolder({ "DELETE /v1/trading/accounts/{id}/positions/AAPL": [{ body: closing }] });
+    const res = await user.call(`${POSITIONS}/aapl`, { method: "DELETE" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ side: "sell", qty: "5", notional: null });
     expect(await user.brokerTrail()).toEqual([`DELETE /v1/trading/accounts/${user.accountId}/positions/AAPL`]);
-    expect(await moneyTrail(user.sub)).toEqual([
-      { action: "position.close", outcome: "step_up_required", idempotency_key: null, amount: null, symbol: "AAPL" },
-      { action: "position.close", outcome: "invalid_credentials", idempotency_key: null, amount: null, symbol: "AAPL" },
-      { action: "position.close", outcome: "ok", idempotency_key: null, amount: null, symbol: "AAPL" },
-    ]);
+    expect((await user.calls()).map((call) => call.action)).not.toContain("InitiateAuth");
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "position.close", outcome: "ok", idempotency_key: null, amount: null, symbol: "AAPL" }]);
   });
 
   it("answers a position the account does not hold 404", async () => {
-    const user = await accountHolder({ InitiateAuth: [authenticationResult()], "DELETE /v1/trading/accounts/{id}/positions/MSFT": [{ status: 404, body: { code: 40410000, message: "position not found" } }] });
-    expect((await problemOf(await user.send("DELETE", `${POSITIONS}/MSFT`, { password: STRONG_PASSWORD }))).code).toBe("position_not_found");
+    const user = await accountHolder({ "DELETE /v1/trading/accounts/{id}/positions/MSFT": [{ status: 404, body: { code: 40410000, message: "position not found" } }] });
+    expect((await problemOf(await user.call(`${POSITIONS}/MSFT`, { method: "DELETE" }))).code).toBe("position_not_found");
   });
 });
 

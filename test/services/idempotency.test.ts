@@ -2,7 +2,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Failure, isFailure } from "../../src/failures";
-import { clientOrderId, fingerprint, fingerprintKey, IdempotencyKeys, KEY_LIFETIME_MS, type KeyUse } from "../../src/services/idempotency";
+import { auditEventAfterChange } from "../../src/services/audit";
+import { brokerTransferKey, clientOrderId, fingerprint, fingerprintKey, IdempotencyKeys, KEY_LIFETIME_MS, type KeyUse } from "../../src/services/idempotency";
 
 const BUDGET_MS = 8_000;
 
@@ -95,7 +96,7 @@ describe("IdempotencyKeys", () => {
     expect(claims).toEqual(["fresh"]);
   });
 
-  it("keeps the key after a timeout: the next try takes it over at once and is told to reconcile since the first", async () => {
+  it("keeps the key after a timeout: the next try takes it over at once and is told it resumes the first", async () => {
     const time = clock();
     const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
     const first = use();
@@ -103,7 +104,7 @@ describe("IdempotencyKeys", () => {
     time.advance(1_000);
     const claims: unknown[] = [];
     await keys.once({ ...first, holder: "retry" }, async (claim) => (claims.push(claim), ANSWER));
-    expect(claims).toEqual([{ kind: "resumed", since: "2026-12-01T10:00:00.000Z" }]);
+    expect(claims).toEqual([{ kind: "resumed" }]);
     // The other body is still refused while the outcome is unknown.
     expect(await codeOf(keys.once({ ...first, hash: "h2", holder: "x" }, async () => ANSWER))).toBe("idempotency_key_reused");
   });
@@ -116,7 +117,61 @@ describe("IdempotencyKeys", () => {
     time.advance(BUDGET_MS);
     expect(await codeOf(keys.claim({ ...first, holder: "early" }))).toBe("request_in_progress");
     time.advance(5_001);
-    expect(await keys.claim({ ...first, holder: "late" })).toEqual({ claim: { kind: "resumed", since: "2026-12-01T10:00:00.000Z" } });
+    expect(await keys.claim({ ...first, holder: "late" })).toEqual({ claim: { kind: "resumed" } });
+  });
+
+  it("a try that lost its claim stores nothing, writes no row of its own, and answers the try that took over", async () => {
+    const time = clock();
+    const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
+    const first = use();
+    const taker = { ...first, holder: crypto.randomUUID() };
+    const taken = { status: 201, body: '{"id":"taker"}' };
+    // The first try outlives its hold: meanwhile the next try takes the key over and finishes.
+    const late = keys.once(
+      first,
+      async () => {
+        time.advance(BUDGET_MS + 5_001);
+        expect(await keys.once(taker, async () => taken)).toEqual({ ...taken, replayed: false });
+        return { ...ANSWER, resourceId: "late" };
+      },
+      () => auditEventAfterChange(env.DB, { sub: first.sub, requestId: first.holder }, "transfer.create", "ok"),
+    );
+    expect(await late).toEqual({ ...taken, replayed: true });
+    expect(await env.DB.prepare("SELECT resource_id FROM idempotency_keys WHERE sub = ? AND key = ?").bind(first.sub, first.key).first("resource_id")).toBe(null);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE request_id = ?").bind(first.holder).first("n")).toBe(0);
+  });
+
+  it("a try that lost its claim to a try still running answers 409 request_in_progress, not its own answer", async () => {
+    const time = clock();
+    const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
+    const first = use();
+    const late = keys.once(first, async () => {
+      time.advance(BUDGET_MS + 5_001);
+      expect(await keys.claim({ ...first, holder: crypto.randomUUID() })).toMatchObject({ claim: { kind: "resumed" } });
+      return ANSWER;
+    });
+    expect(await codeOf(late)).toBe("request_in_progress");
+    expect(await env.DB.prepare("SELECT state FROM idempotency_keys WHERE sub = ? AND key = ?").bind(first.sub, first.key).first("state")).toBe("in_progress");
+  });
+
+  it("lets the claim lapse when D1 fails to store the answer, so that the next try takes it over at once, resumed", async () => {
+    const time = clock();
+    let batches = 0;
+    // The second batch (the answer's) fails as a lost connection would; the claim's passes.
+    const db = new Proxy(env.DB, {
+      get(target, name) {
+        const value = Reflect.get(target, name, target) as unknown;
+        if (name === "batch") return (statements: D1PreparedStatement[]) => (++batches === 2 ? Promise.reject(new Error("D1_ERROR: Network connection lost.")) : target.batch(statements));
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const keys = new IdempotencyKeys(db, time.now, BUDGET_MS);
+    const first = use();
+    await expect(keys.once(first, async () => ANSWER, () => env.DB.prepare("SELECT 1"))).rejects.toThrow(/Network connection lost/);
+    time.advance(1);
+    const claims: string[] = [];
+    await keys.once({ ...first, holder: crypto.randomUUID() }, async (claim) => (claims.push(claim.kind), ANSWER));
+    expect(claims).toEqual(["resumed"]);
   });
 
   it("keeps a key 24 hours, then forgets it and cleans expired keys of other users on the way", async () => {
@@ -148,6 +203,16 @@ describe("fingerprints and client order ids", () => {
     const hex = [...plain].map((byte) => byte.toString(16).padStart(2, "0")).join("");
     expect(await fingerprint(key, "POST /bank-links", { bank_account_number: "1234" })).not.toBe(hex);
     expect(await fingerprint(await fingerprintKey("other-secret"), "POST /transfers", { amount: "100.00", direction: "INCOMING", nested: { b: 1, a: [2, { d: 3, c: 4 }] } })).not.toBe(a);
+  });
+
+  it("derives one Broker Idempotency-Key per user and key: a version 5 UUID, 36 characters, the same for the same pair", async () => {
+    const id = await brokerTransferKey("sub-1", "key-1");
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(await brokerTransferKey("sub-1", "key-1")).toBe(id);
+    expect(await brokerTransferKey("sub-2", "key-1")).not.toBe(id);
+    expect(await brokerTransferKey("sub-1", "key-2")).not.toBe(id);
+    // The pair is unambiguous: moving a character from the sub to the key makes another key.
+    expect(await brokerTransferKey("sub-1k", "ey-1")).not.toBe(await brokerTransferKey("sub-1", "key-1"));
   });
 
   it("derives one client_order_id per user and key, at most 48 URL-safe characters", async () => {

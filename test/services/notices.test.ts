@@ -11,7 +11,7 @@ const origin = { at: new Date("2026-12-01T09:47:58.123Z"), clientAddress: "203.0
 
 describe("securityNotice", () => {
   it("says what changed, when and from where, and what to do if it was not the owner", () => {
-    expect(securityNotice("ann@example.com", { kind: "password_changed" }, origin)).toEqual({
+    expect(securityNotice("ann@example.com", { kind: "password_changed", signedOut: true }, origin)).toEqual({
       to: "ann@example.com",
       subject: "Your password was changed",
       text: [
@@ -29,7 +29,8 @@ describe("securityNotice", () => {
 
   const changes: Parameters<NotifyOwner>[1][] = [
     { kind: "email_changed", newEmail: "mallory.new@attacker.example" },
-    { kind: "password_changed" },
+    { kind: "password_changed", signedOut: true },
+    { kind: "contact_changed" },
     { kind: "totp_enabled" },
     { kind: "totp_disabled" },
     { kind: "account_deleted" },
@@ -38,6 +39,19 @@ describe("securityNotice", () => {
     const notice = securityNotice("ann@example.com", change, { at: origin.at, clientAddress: "2001:db8::1" });
     expect(notice.text).toContain("When: 2026-12-01T09:47:58Z (UTC)\nFrom the address: 2001:db8::1\n");
     expect(notice.text).not.toMatch(/https?:|www\.|\.com\//i);
+  });
+
+  it("says that a password change did not sign the other sessions out when the sign-out failed (issue 21)", () => {
+    const { subject, text } = securityNotice("ann@example.com", { kind: "password_changed", signedOut: false }, origin);
+    expect(subject).toBe("Your password was changed");
+    expect(text).toContain("The password of your account was changed, but signing out its other sessions failed: a device that was signed in may still be.");
+    expect(text).not.toContain("every session of the account was signed out");
+  });
+
+  it("tells of a contact change without the new address or phone", () => {
+    const { subject, text } = securityNotice("ann@example.com", { kind: "contact_changed" }, origin);
+    expect(subject).toBe("Your brokerage account's address or phone was changed");
+    expect(text).toContain("The postal address or phone number of record of your brokerage account was changed");
   });
 
   it("gives each change a subject of its own", () => {

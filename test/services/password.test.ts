@@ -24,7 +24,7 @@ describe("resetPassword", () => {
     const { pool, calls } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [answers()] });
     const owner = notices();
     await resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", owner.notify);
-    expect(owner.told).toEqual([["ann@example.com", { kind: "password_changed" }]]);
+    expect(owner.told).toEqual([["ann@example.com", { kind: "password_changed", signedOut: true }]]);
     expect(calls).toEqual([
       { action: "confirmForgotPassword", args: ["ann@example.com", "123456", "N3w-Passw0rd!"] },
       { action: "adminUserGlobalSignOut", args: ["ann@example.com"] },
@@ -33,7 +33,10 @@ describe("resetPassword", () => {
 
   it("says so when the password changed but the sessions could not be ended", async () => {
     const { pool } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [fails("InternalErrorException", "", 500)] });
-    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", notices().notify)).rejects.toMatchObject({ name: "Failure", code: "sessions_not_ended" });
+    const owner = notices();
+    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", owner.notify)).rejects.toMatchObject({ name: "Failure", code: "sessions_not_ended" });
+    // The notice says what happened: the sign-out failed (issue 21).
+    expect(owner.told).toEqual([["ann@example.com", { kind: "password_changed", signedOut: false }]]);
   });
 
   it.each([

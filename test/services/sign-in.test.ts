@@ -91,27 +91,16 @@ describe("completeMfaLogIn", () => {
 describe("reauthenticate", () => {
   it("signs in with the password, answers the TOTP challenge with the code, and gives the new access token", async () => {
     const { pool, calls } = fakePool({ passwordAuth: [totpChallenge()], answerSoftwareTokenChallenge: [answers(authenticated())] });
-    expect(await reauthenticate(pool, user, { password: "pw", code: "123456" })).toMatch(/^ey/);
+    expect(await reauthenticate(pool, user, { password: "pw", code: "123456" })).toEqual({ accessToken: expect.stringMatching(/^ey/), totp: true });
     expect(calls).toEqual([
       { action: "passwordAuth", args: ["sub-1", "pw"] },
       { action: "answerSoftwareTokenChallenge", args: ["sub-1", "cognito-session", "123456"] },
     ]);
   });
 
-  it("asks for the code when TOTP is on and none was sent", async () => {
-    const { pool } = fakePool({ passwordAuth: [totpChallenge()] });
-    await expect(reauthenticate(pool, user, { password: "pw" })).rejects.toMatchObject({ name: "Failure", code: "validation_failed", errors: [{ field: "code", message: "code is required: TOTP is on for this account" }] });
-  });
-
-  it("asks for a step up instead when money moves out: 403 naming the password (no sign-in) or the code", async () => {
+  it("asks for the code when TOTP is on and none was sent: 403 step_up_required naming it, after the password", async () => {
     const { pool, calls } = fakePool({ passwordAuth: [totpChallenge()] });
-    await expect(reauthenticate(pool, user, {}, "step_up_required")).rejects.toMatchObject({
-      name: "Failure",
-      code: "step_up_required",
-      errors: [{ field: "password", message: "password is required to confirm it is you" }],
-    });
-    expect(calls).toEqual([]);
-    await expect(reauthenticate(pool, user, { password: "pw" }, "step_up_required")).rejects.toMatchObject({
+    await expect(reauthenticate(pool, user, { password: "pw" })).rejects.toMatchObject({
       name: "Failure",
       code: "step_up_required",
       errors: [{ field: "code", message: "code is required: TOTP is on for this account" }],

@@ -41,6 +41,7 @@ export async function brokerUser(replies: Record<string, Reply[]>, options: Brok
   return {
     email,
     sub: claims.sub as string,
+    token: pool.token,
     vars,
     call: (path: string, init?: RequestInit) => apiWith(vars, path, auth(init)),
     send: (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => apiWith(vars, path, auth(jsonInit(body, { method, headers }))),
@@ -68,10 +69,10 @@ export function brokerAccount<Account extends { contact: object }>(base: Account
 
 /**
  * The test database behind a proxy that records each round trip (a statement run alone, or a batch)
- * as the first words of its statements, and can fail the next `failBatches` batches as a lost
- * connection would: D1 as a budget counts it, and D1 going away between two writes.
+ * as the first words of its statements, and can fail `failBatches` batches, after the first
+ * `passBatches`, as a lost connection would: D1 as a budget counts it, and D1 going away between two writes.
  */
-export function observedDb(failBatches = 0) {
+export function observedDb(failBatches = 0, passBatches = 0) {
   const trips: string[][] = [];
   const real = new WeakMap<object, D1PreparedStatement>();
   const verb = (sql: string) => sql.trim().split(/\s+/).slice(0, 3).join(" ");
@@ -95,6 +96,7 @@ export function observedDb(failBatches = 0) {
     return proxy;
   };
   const sqlOf = new WeakMap<object, string>();
+  let passesLeft = passBatches;
   let failuresLeft = failBatches;
   const db = new Proxy(env.DB, {
     get(target, name) {
@@ -102,7 +104,7 @@ export function observedDb(failBatches = 0) {
       if (name === "batch") {
         return async (statements: D1PreparedStatement[]) => {
           trips.push(statements.map((statement) => verb(sqlOf.get(statement) ?? "")));
-          if (failuresLeft-- > 0) throw new Error("D1_ERROR: Network connection lost.");
+          if (passesLeft-- <= 0 && failuresLeft-- > 0) throw new Error("D1_ERROR: Network connection lost.");
           return target.batch(statements.map((statement) => real.get(statement) ?? statement));
         };
       }

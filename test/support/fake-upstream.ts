@@ -21,6 +21,8 @@ interface Scenario {
   /** Replies per action (see actionOf); the last one repeats. */
   replies: Record<string, Reply[]>;
   calls: RecordedCall[];
+  /** Per action, the answers held until its next call (Reply.holdUntilNext). */
+  held: Map<string, (() => void)[]>;
 }
 
 const scenarios = new Map<string, Scenario>();
@@ -38,13 +40,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function reply(res: ServerResponse, replies: Reply[] | undefined, callIndex: number, rest: boolean) {
-  const next = nextReply(replies, callIndex);
+async function reply(res: ServerResponse, scenario: Scenario, action: string, callIndex: number, rest: boolean) {
+  const next = nextReply(scenario.replies[action], callIndex);
+  // This call lets through what an earlier one of the action held.
+  for (const release of scenario.held.get(action)?.splice(0) ?? []) release();
+  if (next.holdUntilNext) await new Promise<void>((resolve) => scenario.held.set(action, [...(scenario.held.get(action) ?? []), resolve]));
   if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
   if (next.hang) return; // the socket stays open until the client aborts
   if (next.destroy) return res.socket?.destroy();
   const answer = answerOf(next, rest);
-  res.writeHead(answer.status, answer.headers).end(answer.body);
+  // A held answer's client may be gone: writing to its closed socket is what the real upstream does too.
+  if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -52,7 +58,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const text = await readBody(req);
   if (req.method === "POST" && url.pathname === "/__scenarios") {
     const id = crypto.randomUUID();
-    scenarios.set(id, { replies: JSON.parse(text).replies ?? {}, calls: [] });
+    scenarios.set(id, { replies: JSON.parse(text).replies ?? {}, calls: [], held: new Map() });
     return sendJson(res, 201, { id });
   }
   const callsMatch = /^\/__calls\/([\w-]+)$/.exec(url.pathname);
@@ -75,7 +81,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
   );
   scenario.calls.push({ action, signed: typeof req.headers.authorization === "string", body, headers, path: match[2]! + url.search });
-  return reply(res, scenario.replies[action], callIndex, rest);
+  return reply(res, scenario, action, callIndex, rest);
 }
 
 export async function startFakeUpstream(): Promise<{ port: number; server: Server }> {

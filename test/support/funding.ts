@@ -8,8 +8,8 @@ import { brokerUser, isBrokerCall } from "./brokerage";
 export const PLAID_KEYS = { PLAID_CLIENT_ID: "plaid-client-id-in-tests", PLAID_SECRET: "plaid-secret-never-shown" };
 
 /** A user whose brokerage account (its own Broker API id) D1 records with `status`. */
-export async function accountHolder(replies: Record<string, Reply[]> = {}, options: { status?: string; vars?: Record<string, unknown>; plaid?: boolean } = {}) {
-  const user = await brokerUser(replies, { vars: options.vars });
+export async function accountHolder(replies: Record<string, Reply[]> = {}, options: { status?: string; vars?: Record<string, unknown>; plaid?: boolean; verified?: boolean } = {}) {
+  const user = await brokerUser(replies, { vars: options.vars, verified: options.verified });
   // Plaid on the same scenario, below /plaid (as `npm run dev` points it at the stand-in's); set before the first request.
   if (options.plaid) Object.assign(user.vars, PLAID_KEYS, { PLAID_API_URL: `${user.vars.BROKER_API_URL}/plaid` });
   const accountId = crypto.randomUUID();
@@ -30,5 +30,15 @@ export async function accountHolder(replies: Record<string, Reply[]> = {}, optio
 /** The user's audit rows, oldest first: action, outcome, key, amount, symbol. */
 export async function moneyTrail(sub: string) {
   const { results } = await env.DB.prepare("SELECT action, outcome, idempotency_key, amount, symbol FROM audit_events WHERE sub = ? ORDER BY id").bind(sub).all();
+  return results;
+}
+
+/** The user's audit rows, oldest first, with what was moved or traded and the Broker object's id. */
+export async function auditDetails(sub: string) {
+  const { results } = await env.DB.prepare(
+    "SELECT action, outcome, idempotency_key, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id FROM audit_events WHERE sub = ? ORDER BY id",
+  )
+    .bind(sub)
+    .all();
   return results;
 }

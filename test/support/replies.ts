@@ -10,6 +10,11 @@ export interface Reply {
   delayMs?: number;
   /** Never answer (until the client gives up). */
   hang?: boolean;
+  /**
+   * Answer only once the action's next call has arrived: a request that reaches the upstream late,
+   * after the client gave up on it and retried (the fake upstream only; its answer goes nowhere).
+   */
+  holdUntilNext?: boolean;
   /** Close the connection without an answer. */
   destroy?: boolean;
 }

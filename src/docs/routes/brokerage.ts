@@ -65,11 +65,11 @@ export const brokerageDocs: RouterDocs<typeof brokerageRoutes> = {
     },
     $patch: {
       operationId: "changeBrokerageContact",
-      summary: "Change the account's contact details (phone, address); identity, tax fields and the email cannot be changed",
+      summary: "Change the account's contact details of record (phone, address), where statements and confirmations go: the password, and the authenticator code when TOTP is on, prove it is the user, and the account's email gets a security notice. Identity, tax fields and the email cannot be changed",
       auth: true,
-      body: { schema: ChangeContact, required: true, example: { contact: { phone_number: "+15555550199", city: "Burlingame", postal_code: "94010" } } },
+      body: { schema: ChangeContact, required: true, example: { contact: { phone_number: "+15555550199", city: "Burlingame", postal_code: "94010" }, password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 200: view("Changed") },
-      problems: [...PLATFORM, ...BODY, ...TOKEN, ...BROKER, "brokerage_account_not_found", "account_details_rejected", ...ANY],
+      problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, ...BROKER, "brokerage_account_not_found", "account_details_rejected", ...ANY],
     },
   },
   "/accounts/me/trading": {

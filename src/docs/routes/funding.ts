@@ -22,7 +22,9 @@ const ACCOUNT: FailureCode[] = ["brokerage_account_not_found", "brokerage_accoun
 /** An idempotent create (services/idempotency.ts). */
 const IDEMPOTENT: FailureCode[] = ["idempotency_key_required", "idempotency_key_reused", "request_in_progress"];
 /** The step up of money moving out: what is missing (403), or wrong (401), and Cognito's own faults. */
-const MONEY_STEP_UP: FailureCode[] = ["step_up_required", ...STEP_UP, ...COGNITO];
+const MONEY_STEP_UP: FailureCode[] = [...STEP_UP, ...COGNITO];
+/** requireVerifiedEmail, on every route that moves money: Cognito's GetUser. */
+const VERIFIED: FailureCode[] = ["email_not_verified", "account_not_confirmed", "password_reset_required", ...COGNITO];
 /** A signed-in money route: the token, the address limit and the user's own limit. */
 const SIGNED: FailureCode[] = [...PLATFORM, ...TOKEN];
 
@@ -70,7 +72,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
         example: { account_owner_name: "Ann Lee", bank_account_type: "CHECKING", bank_account_number: "123456789abc", bank_routing_number: "121000358", nickname: "Checking" },
       },
       responses: { 201: { description: "Linked: QUEUED, then APPROVED by the broker. Only the number's last 4 are shown", body: { schema: BankLinkResponse, example: BANK_LINK } } },
-      problems: [...SIGNED, ...BODY, ...IDEMPOTENT, ...ACCOUNT, "bank_link_rejected", "bank_link_exists", ...ANY],
+      problems: [...SIGNED, ...VERIFIED, ...BODY, ...IDEMPOTENT, ...ACCOUNT, "bank_link_rejected", "bank_link_exists", ...ANY],
     },
     $get: {
       operationId: "listBankLinks",
@@ -108,7 +110,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
       auth: true,
       body: { schema: transferRequest(DEFAULT_MAX_TRANSFER_AMOUNT), required: true, example: { bank_link_id: BANK_LINK.id, amount: "100.00", direction: "INCOMING" } },
       responses: { 201: { description: "Made: QUEUED, then COMPLETE when the money has moved", body: { schema: TransferResponse, example: TRANSFER } } },
-      problems: [...SIGNED, ...BODY, ...IDEMPOTENT, ...ACCOUNT, ...MONEY_STEP_UP, "bank_link_not_found", "insufficient_funds", "transfer_rejected", ...ANY],
+      problems: [...SIGNED, ...VERIFIED, ...BODY, ...IDEMPOTENT, ...ACCOUNT, ...MONEY_STEP_UP, "bank_link_not_found", "insufficient_funds", "transfer_rejected", ...ANY],
     },
     $get: {
       operationId: "listTransfers",
@@ -144,7 +146,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
       auth: true,
       body: { schema: OrderRequest, required: true, example: { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" } },
       responses: { 201: { description: "Placed", body: { schema: OrderResponse, example: ORDER } } },
-      problems: [...SIGNED, ...BODY, ...IDEMPOTENT, ...ACCOUNT, "order_rejected", ...ANY],
+      problems: [...SIGNED, ...VERIFIED, ...BODY, ...IDEMPOTENT, ...ACCOUNT, "order_rejected", ...ANY],
     },
     $get: {
       operationId: "listOrders",
@@ -195,17 +197,17 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
   "/accounts/me/positions/:symbol": {
     $delete: {
       operationId: "closePosition",
-      summary: "Close a position (sell it all): the password, and the authenticator code when TOTP is on, prove it is the user. Answers the closing order",
+      summary: "Close a position (sell it all): a trade, so the token alone, like a sell. Answers the closing order",
       auth: true,
-      body: { schema: MoneyStepUp, required: true, example: STEP_UP_EXAMPLE },
       responses: { 200: { description: "The closing order", body: { schema: OrderResponse, example: { ...ORDER, side: "sell", notional: null, qty: "2.631578947", client_order_id: "a6f0c1d2-7b7e-4c43-9f8a-0c2b7e2d6a11" } } } },
-      problems: [...SIGNED, ...BODY, ...ACCOUNT, ...MONEY_STEP_UP, "position_not_found", "order_rejected", ...ANY],
+      problems: [...SIGNED, ...BODY, ...VERIFIED, ...ACCOUNT, "position_not_found", "order_rejected", ...ANY],
     },
   },
   "/accounts/me/activity": {
     $get: {
       operationId: "listActivity",
-      summary: "The user's own audit trail, newest first, 50 a page: every request of the brokerage, funding and trading routes, with its outcome, key, amount and symbol",
+      summary:
+        "The user's own audit trail, newest first, 50 a page: every request of the brokerage, funding and trading routes, with its outcome (ok, replayed, recovered: an earlier try's object recorded now, or a problem code), its key, what it moved or traded (a transfer's amount, direction and bank link; an order's side, qty or notional in amount, type, symbol), the Broker object's id once known, the server's request id and the client's X-Request-Id as correlation_id",
       auth: true,
       query: cursor,
       responses: {
@@ -214,7 +216,25 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
           body: {
             schema: ActivityResponse,
             example: {
-              events: [{ id: "42", action: "transfer.create", outcome: "ok", idempotency_key: "8e0f2c1a-5d2b-4c7e-9b1a-2f3d4e5f6a7b", amount: "100.00", symbol: null, request_id: "0f8fad5b-d9cb-469f-a165-70867728950e", at: "2026-12-01T09:41:05.512Z" }],
+              events: [
+                {
+                  id: "42",
+                  action: "transfer.create",
+                  outcome: "ok",
+                  idempotency_key: "8e0f2c1a-5d2b-4c7e-9b1a-2f3d4e5f6a7b",
+                  amount: "100.00",
+                  symbol: null,
+                  direction: "INCOMING",
+                  bank_link_id: "15ef9978-cb1e-4872-9565-bd0a720b8b76",
+                  side: null,
+                  qty: null,
+                  order_type: null,
+                  object_id: "750d8323-19f6-47d5-8e9a-a34ed4a6f2d2",
+                  request_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+                  correlation_id: "checkout-7f3a",
+                  at: "2026-12-01T09:41:05.512Z",
+                },
+              ],
               next_cursor: null,
             },
           },

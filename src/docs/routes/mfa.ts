@@ -1,5 +1,5 @@
 import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
-import { PasswordAndTotp, PasswordOnly, TotpCodeOnly } from "../../schemas/requests";
+import { StepUp, TotpCodeOnly } from "../../schemas/requests";
 import { TotpSetupResponse } from "../../schemas/responses";
 import type { mfaRoutes } from "../../routes/mfa";
 
@@ -9,9 +9,9 @@ export const mfaDocs: RouterDocs<typeof mfaRoutes> = {
   "/mfa/totp/setup": {
     $post: {
       operationId: "setUpTotp",
-      summary: "A new authenticator-app secret and its otpauth:// URI (render it as a QR code, or open /mfa/qr#<URL-encoded otpauth_uri>), for the password's holder while TOTP is off; TOTP is on only after /enable",
+      summary: "A new authenticator-app secret and its otpauth:// URI (render it as a QR code, or open /mfa/qr#<URL-encoded otpauth_uri>), after the step up (the password) and only while TOTP is off; TOTP is on only after /enable",
       auth: true,
-      body: { schema: PasswordOnly, required: true, example: { password: EXAMPLE.password } },
+      body: { schema: StepUp, required: true, example: { password: EXAMPLE.password } },
       responses: {
         200: {
           description: "The secret, pending until a code of it is sent to /mfa/totp/enable",
@@ -40,7 +40,7 @@ export const mfaDocs: RouterDocs<typeof mfaRoutes> = {
       operationId: "disableTotp",
       summary: "Turn TOTP off: the password and a current code prove it is the user",
       auth: true,
-      body: { schema: PasswordAndTotp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
+      body: { schema: StepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 204: { description: "TOTP is off" } },
       problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, ...ANY],
     },
