@@ -36,6 +36,7 @@ function desk(c: MoneyContext): MoneyDesk {
     keys: new IdempotencyKeys(db, Date.now, c.get("config").requestBudgetMs),
     now: Date.now,
     allow: actionCounter(c.env, c.get("user").sub),
+    cleared: c.get("addressCheck"),
   };
 }
 

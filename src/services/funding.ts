@@ -29,6 +29,8 @@ export interface MoneyDesk {
   now: () => number;
   /** Counts one of the user's actions against its own allowance, just before the flow's first Broker call: 429 over it. */
   allow: (action: CountedAction) => Promise<void>;
+  /** The client address's limit, settled: rejects with 429 for an address over it, which writes no audit row. */
+  cleared: Promise<void>;
 }
 
 /** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
@@ -106,7 +108,11 @@ export async function createOnce<V extends { id: string }>(
     await recordFailure(desk.db, actor, action, error, details);
     throw error;
   }
-  if (answer.replayed) await auditEvent(desk.db, actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
+  if (answer.replayed) {
+    // A replay calls no upstream, which would have waited for the address's limit: it waits here.
+    await desk.cleared;
+    await auditEvent(desk.db, actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
+  }
   return answer;
 }
 

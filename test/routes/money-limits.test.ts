@@ -106,4 +106,13 @@ describe("per-user allowances, one per action", () => {
     expect(trail).toHaveLength(120);
     expect(new Set(trail.map((row) => row.outcome))).toEqual(new Set(["validation_failed"]));
   });
+
+  it("writes no audit row for a replay from an address over its limit: that request is answered 429", async () => {
+    const user = await depositor({}, limitersInIsolate());
+    const ip = randomIp();
+    const k = key();
+    const answers = await statuses(121, () => user.send("POST", TRANSFERS, DEPOSIT, { "idempotency-key": k, "cf-connecting-ip": ip }));
+    expect(answers).toEqual([...Array(120).fill(201), 429]);
+    expect((await moneyTrail(user.sub)).map((row) => row.outcome)).toEqual(["ok", ...Array(119).fill("replayed")]);
+  });
 });
