@@ -58,7 +58,8 @@ const AccountAnswer = z.object({
   status: z.string().check(z.minLength(1)),
   created_at: z.string(),
   contact: z.optional(z.object({ email_address: z.optional(z.string()) })),
-  identity: z.optional(z.object({ given_name: z.optional(z.string()), family_name: z.optional(z.string()) })),
+  // The date of birth is read to compare an account found by email with an opening (never shown or kept).
+  identity: z.optional(z.object({ given_name: z.optional(z.string()), family_name: z.optional(z.string()), date_of_birth: z.optional(z.string()) })),
   agreements: z.optional(z.array(z.object({ agreement: z.string(), signed_at: z.optional(z.string()) }))),
 });
 

@@ -158,9 +158,10 @@ function isTakenAccount(error: unknown): boolean {
 /**
  * Opens the user's one brokerage account. The row is written before the Broker API call, so that
  * racing requests make one account (the others: 409). An opening whose request ended between the
- * call and the record (a crash, a timeout) is completed by the next one: it looks for the account by
- * the email first, and records it instead of creating a second. A Broker API that says the email is
- * taken (409) is searched the same way.
+ * call and the record (a crash, a timeout) is completed by the next one, which takes over its lapsed
+ * claim: it looks for the account by the email first, and records it instead of creating a second,
+ * but only when its holder (names and date of birth) is the one submitted. A Broker API that says the
+ * email is taken (409) to a fresh claim is another person's account: refused, never searched.
  */
 export async function openAccount(
   brokerage: Brokerage,
@@ -184,10 +185,10 @@ export async function openAccount(
   let account: Account | undefined;
   let taxIdLast4 = takenOver ? claim.tax_id_last4 : last4;
   try {
-    if (takenOver) account = await inBrokerTerms(broker.findByEmail(opener.email));
+    if (takenOver) account = await earlierOpening(broker, opener.email, request.identity);
     if (!account) {
       taxIdLast4 = last4;
-      account = await createOrFind(broker, newAccount(request, opener, new Date(started).toISOString()), opener.email);
+      account = await createOrRecover(broker, newAccount(request, opener, new Date(started).toISOString()), takenOver);
     }
   } catch (error) {
     // A refusal created nothing: the claim goes. Anything else (no answer, a fault) may have: the
@@ -203,10 +204,7 @@ export async function openAccount(
     // The Broker API's account for this email is another user's (a login deleted after its account
     // was closed, whose email signed up again): never handed to this one.
     await db.batch([dropClaim(db, opener.sub), auditEvent(db, opener, "account.open", "account_details_rejected")]);
-    throw new Failure("account_details_rejected", {
-      detail: "The broker already has an account for this email; open one with another email.",
-      cause: error,
-    });
+    throw emailTaken(error);
   }
   return remember(opener.sub, viewOf(account, taxIdLast4), now());
 }
@@ -214,14 +212,38 @@ export async function openAccount(
 /** Failures that mean the Broker API created nothing. */
 const NOTHING_CREATED = new Set(["account_details_rejected", "rate_limited", "misconfigured"]);
 
-/** CreateAccount; its 409 (the email has an account) is that account, found by the email. */
-async function createOrFind(broker: BrokerAccounts, account: NewAccount, email: string): Promise<Account> {
+/** The email has an account at the Broker API that is not this opening's: nothing of it is shown. */
+const emailTaken = (cause?: unknown) =>
+  new Failure("account_details_rejected", { detail: "The broker already has an account for this email; open one with another email.", cause });
+
+/** Whether the account found by the email is held by the person this opening names: compared exactly. */
+function sameHolder(account: Account, identity: OpeningRequest["identity"]): boolean {
+  const held = account.identity;
+  return held?.given_name === identity.given_name && held.family_name === identity.family_name && held.date_of_birth === identity.date_of_birth;
+}
+
+/**
+ * The account an earlier, unfinished try of this user's opening made, found by the email: none
+ * (undefined), or 422 when the email's account has another holder (it was never this user's).
+ */
+async function earlierOpening(broker: BrokerAccounts, email: string, identity: OpeningRequest["identity"]): Promise<Account | undefined> {
+  const found = await inBrokerTerms(broker.findByEmail(email));
+  if (found && !sameHolder(found, identity)) throw emailTaken();
+  return found;
+}
+
+/**
+ * CreateAccount. Its 409 (the email has an account) to a fresh claim is another person's account:
+ * 422. To a takeover it may be the earlier try's, made after our search: found and compared again.
+ */
+async function createOrRecover(broker: BrokerAccounts, account: NewAccount, takenOver: boolean): Promise<Account> {
   try {
     return await broker.create(account);
   } catch (error) {
     if (!(error instanceof BrokerError && error.httpStatus === 409)) throw brokerMeaningOf(error, { 400: detailsRejected, 422: detailsRejected });
+    if (!takenOver) throw emailTaken(error);
   }
-  const found = await inBrokerTerms(broker.findByEmail(email));
+  const found = await earlierOpening(broker, account.contact.email_address, account.identity);
   if (!found) throw new Failure("upstream_error", { detail: "The Broker API failed to complete the request.", cause: new Error("CreateAccount said 409, ListAccounts found no account with the email") });
   return found;
 }

@@ -10,18 +10,25 @@ import { bearer, ownPool } from "../support/own-pool";
 import { apiWith, jsonInit, problemOf, STRONG_PASSWORD, uniqueEmail, withoutRequestId } from "../support/worker";
 
 /** The view the recorded account gives, with this user's email and id. */
-function viewOf(account: { id: string; status: string; contact: { email_address: string } }, status = account.status) {
+function viewOf(account: { id: string; status: string; contact: { email_address: string }; identity: { given_name: string; family_name: string } }, status = account.status) {
   return {
     id: account.id,
     account_number: "682389557",
     status,
     created_at: "2022-04-12T17:24:31.30283Z",
-    given_name: "John",
-    family_name: "Doe",
+    given_name: account.identity.given_name,
+    family_name: account.identity.family_name,
     email: account.contact.email_address,
     tax_id_last4: "4321",
     agreements: [{ agreement: "customer_agreement", signed_at: "2020-09-11T18:13:44Z" }],
   };
+}
+
+/** The recorded account with this user's email, held by the person OPENING names (an earlier try of theirs made it). */
+function ownAccount(email: string) {
+  const account = brokerAccount(accountCreated, email);
+  const { given_name, family_name, date_of_birth } = OPENING.identity;
+  return { ...account, identity: { ...account.identity, given_name, family_name, date_of_birth } };
 }
 
 /** A user whose opening the Broker API answers with the recorded account (their email, a fresh id). */
@@ -138,18 +145,41 @@ describe("POST /platform/accounts", () => {
     expect(await accountRow(user.sub)).toMatchObject({ broker_account_id: user.account.id });
   });
 
-  it("records the account of an email the Broker API says is taken (409), found by the email", async () => {
-    const email = uniqueEmail("taken");
-    const account = brokerAccount(accountCreated, email);
-    const user = await brokerUser({ "POST /v1/accounts": [{ status: 409, body: { code: 40910000, message: "email address already registered" } }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email });
+  it("never hands over another person's account whose email the Broker API has (409): 422, nothing of it shown, searched or recorded", async () => {
+    // Mallory signs up with the email of Victoria's Broker account (an address she controls now, or
+    // one Victoria used before): her fresh opening meets 409 and must not become Victoria's account.
+    const email = uniqueEmail("victoria");
+    const victorias = { ...brokerAccount(accountActive, email), identity: { ...accountActive.identity, given_name: "Victoria", family_name: "Vance" } };
+    const mallory = await brokerUser({ "POST /v1/accounts": [{ status: 409, body: { code: 40910000, message: "email address already registered" } }], "GET /v1/accounts": [{ status: 200, body: [victorias] }] }, { email });
+    const res = await mallory.open();
+    const problem = await problemOf(res);
+    expect([res.status, problem.code, problem.detail]).toEqual([422, "account_details_rejected", "The broker already has an account for this email; open one with another email."]);
+    const text = JSON.stringify(problem);
+    for (const value of [victorias.id, "Victoria", "Vance", victorias.account_number, "ACTIVE"]) expect(text).not.toContain(value);
+    expect((await mallory.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+    expect(await accountRow(mallory.sub)).toBeNull();
+    expect(await auditTrail(mallory.sub)).toEqual([["account.open", "account_details_rejected"]]);
+  });
+
+  it("refuses the account a crashed opening's retry finds when its holder differs (another date of birth): 422, the claim dropped", async () => {
+    const email = uniqueEmail("crash");
+    const someoneElses = { ...ownAccount(email), identity: { ...ownAccount(email).identity, date_of_birth: "1985-06-15" } };
+    const user = await brokerUser({ "GET /v1/accounts": [{ status: 200, body: [someoneElses] }] }, { email });
+    // An opening of this user's that ended before it recorded its answer, its claim lapsed.
+    await env.DB.prepare("INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?, 'PENDING', '4321', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z')")
+      .bind(user.sub)
+      .run();
     const res = await user.open();
-    expect([res.status, await res.json()]).toEqual([201, viewOf(account)]);
-    expect((await user.brokerCalls()).map((call) => call.path)).toEqual(["/v1/accounts", `/v1/accounts?query=${encodeURIComponent(email)}&entities=contact%2Cidentity%2Cagreements`]);
+    const problem = await problemOf(res);
+    expect([res.status, problem.code]).toEqual([422, "account_details_rejected"]);
+    expect(JSON.stringify(problem)).not.toContain(someoneElses.id);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["GET /v1/accounts"]);
+    expect(await accountRow(user.sub)).toBeNull();
   });
 
   it("recovers a crash between the Broker call and the D1 write: the next opening finds the account by email, no second account", async () => {
     const email = uniqueEmail("crash");
-    const account = brokerAccount(accountCreated, email);
+    const account = ownAccount(email);
     const { db } = observedDb(1);
     const user = await brokerUser({ "POST /v1/accounts": [{ status: 200, body: account }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email, vars: { DB: db } });
     const crashed = await user.open();
@@ -168,7 +198,7 @@ describe("POST /platform/accounts", () => {
 
   it("recovers a Broker call that timed out: 504, then the next opening finds the account the Broker API made after all", async () => {
     const email = uniqueEmail("timeout");
-    const account = brokerAccount(accountCreated, email);
+    const account = ownAccount(email);
     const user = await brokerUser({ "POST /v1/accounts": [{ hang: true }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email, vars: { UPSTREAM_TIMEOUT_MS: "300" } });
     const timedOut = await user.open();
     expect([timedOut.status, (await problemOf(timedOut)).code]).toEqual([504, "upstream_timeout"]);
