@@ -558,12 +558,16 @@ export async function startBrokerStandin({
     return account;
   }
 
+  const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
+
   function closeAccount(id) {
     const account = state.accounts[id];
     if (!account) throw notFound("account not found");
     if (account.status === "ACCOUNT_CLOSED") return;
-    if (BigInt(account.cash) !== 0n || Object.keys(positionsOf(id)).length) {
-      throw unprocessable("account has cash or positions: liquidate and withdraw first");
+    // "Liquidate and withdraw first": money held, or still moving, keeps an account open.
+    const moving = Object.values(state.transfers).some((transfer) => transfer.account_id === id && !FINAL_TRANSFER.has(transfer.status));
+    if (BigInt(account.cash) !== 0n || Object.keys(positionsOf(id)).length || moving) {
+      throw unprocessable("account has cash, positions or transfers in progress: liquidate and withdraw first");
     }
     for (const order of openOrders(id)) cancel(order);
     Object.assign(account, { status: "ACCOUNT_CLOSED", updated_at: new Date().toISOString() });

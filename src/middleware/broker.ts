@@ -1,5 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import { openBroker, type BrokerAccounts } from "../broker/accounts";
+import { BrokerAccounts } from "../broker/accounts";
+import { BrokerClient } from "../broker/client";
+import { BrokerFunding } from "../broker/funding";
+import { BrokerTrading } from "../broker/trading";
 import { loadBrokerConfig } from "../config";
 import { Failure } from "../failures";
 import { notConfiguredDetail, type CognitoVariables } from "./cognito";
@@ -7,6 +10,9 @@ import { notConfiguredDetail, type CognitoVariables } from "./cognito";
 export interface BrokerVariables {
   /** The Broker API bound to this request: its budget, call log and clearance. */
   broker: BrokerAccounts;
+  /** Its funding and trading calls, on the same client (closing reads what an account holds). */
+  funding: BrokerFunding;
+  trading: BrokerTrading;
   /** The brokerage's records (D1). */
   db: D1Database;
 }
@@ -23,7 +29,10 @@ export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVar
     const invalid = [...(result.ok ? [] : result.invalid), ...(db ? [] : ["DB"])];
     throw new Failure("not_configured", { detail: notConfiguredDetail(invalid, result.ok ? [] : result.placeholders), headers: { "retry-after": "60" } });
   }
-  c.set("broker", openBroker(result.broker, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs));
+  const client = new BrokerClient(result.broker, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs);
+  c.set("broker", new BrokerAccounts(client));
+  c.set("funding", new BrokerFunding(client));
+  c.set("trading", new BrokerTrading(client));
   c.set("db", db);
   await next();
 });

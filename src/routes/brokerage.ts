@@ -65,5 +65,6 @@ export const brokerageRoutes = new Hono<PlatformEnv>()
     return c.json(await tradingAccount(brokerage(c), actor(c)), 200);
   })
   .post("/accounts/me/close", withBroker, requireAuth, perUser("close"), validJson(StepUp), async (c) => {
-    return c.json(await closeAccount(brokerage(c), actor(c), stepUp(c, c.req.valid("json"))), 200);
+    const holdings = { funding: c.get("funding"), trading: c.get("trading") };
+    return c.json(await closeAccount(brokerage(c), holdings, actor(c), stepUp(c, c.req.valid("json"))), 200);
   });

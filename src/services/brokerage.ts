@@ -4,6 +4,9 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
+import type { BrokerFunding } from "../broker/funding";
+import type { BrokerTrading } from "../broker/trading";
+import { compareDecimals } from "../decimal";
 import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
@@ -48,6 +51,8 @@ interface AccountRecord {
 /** The status of a row whose Broker API call has not answered (or whose answer was never recorded). */
 const PENDING = "PENDING";
 const CLOSED = "ACCOUNT_CLOSED";
+/** The row of a user whose login is being (or was) deleted: no opening takes it over. */
+const LOGIN_DELETED = "LOGIN_DELETED";
 
 /**
  * How long an isolate answers GET /platform/accounts/me from its copy: the status shown is at most
@@ -120,7 +125,8 @@ const CLAIM_MARGIN_MS = 5_000;
 /**
  * Claims the opening for `sub` in one statement: a new row (PENDING, no Broker account yet), or the
  * takeover of a PENDING row whose claim has lapsed (its request ended without recording an answer).
- * No row comes back when the user has an account, or another request holds a live claim: of ten
+ * No row comes back when the user has an account, another request holds a live claim, or the login
+ * is being deleted (holdForLoginDeletion): of ten
  * concurrent openings, exactly one gets a row (the primary key on sub decides).
  */
 async function claimOpening(db: D1Database, sub: string, taxIdLast4: string, now: number, leaseMs: number): Promise<AccountRecord | null> {
@@ -128,7 +134,7 @@ async function claimOpening(db: D1Database, sub: string, taxIdLast4: string, now
   return db
     .prepare(
       `INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?1, '${PENDING}', ?2, ?3, ?3)
-       ON CONFLICT (sub) DO UPDATE SET updated_at = ?3 WHERE broker_account_id IS NULL AND updated_at < ?4
+       ON CONFLICT (sub) DO UPDATE SET updated_at = ?3 WHERE broker_account_id IS NULL AND status = '${PENDING}' AND updated_at < ?4
        RETURNING *`,
     )
     .bind(sub, taxIdLast4, at, new Date(now - leaseMs).toISOString())
@@ -301,15 +307,56 @@ export async function changeContact({ db, broker, now }: Brokerage, actor: Actor
   });
 }
 
+/** The Broker API's reads of what an account holds and is owed (positions, orders, transfers). */
+export interface Holdings {
+  funding: Pick<BrokerFunding, "transfers">;
+  trading: Pick<BrokerTrading, "positions" | "orders">;
+}
+
+/** A transfer in one of these states moves no more money; any other may still (RETURNED can follow COMPLETE, and is final itself). */
+const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
+const TRANSFERS_PAGE = 100;
+
+/** Whether any of the account's transfers is not final: every page, until one is found. */
+async function transferInFlight(funding: Holdings["funding"], accountId: string): Promise<boolean> {
+  for (let offset = 0; ; offset += TRANSFERS_PAGE) {
+    const page = await inBrokerTerms(funding.transfers(accountId, { limit: TRANSFERS_PAGE, offset }));
+    if (page.some((transfer) => !FINAL_TRANSFER.has(transfer.status))) return true;
+    if (page.length < TRANSFERS_PAGE) return false;
+  }
+}
+
+/** What keeps the account from closing, in the user's words: nothing when it holds nothing and is owed nothing. */
+async function whatRemains(broker: BrokerAccounts, { funding, trading }: Holdings, accountId: string): Promise<string[]> {
+  const [positions, orders, account, inFlight] = await Promise.all([
+    inBrokerTerms(trading.positions(accountId)),
+    inBrokerTerms(trading.orders(accountId, { status: "open", limit: 1 })),
+    inBrokerTerms(broker.trading(accountId)),
+    transferInFlight(funding, accountId),
+  ]);
+  return [
+    positions.length > 0 && "it holds positions (sell them)",
+    orders.length > 0 && "it has open orders (cancel them or let them finish)",
+    compareDecimals(account.cash, "0") !== 0 && "it holds cash (withdraw it)",
+    inFlight && "a deposit or withdrawal is still in progress (wait until it completes, or cancel it)",
+  ].filter((part): part is string => typeof part === "string");
+}
+
 /**
  * Closes the account (the Broker API keeps its record, ACCOUNT_CLOSED), once the step up has proved
- * it is the user. A refused close of an account that is closed already is no failure.
+ * it is the user, and only when it holds nothing and is owed nothing: no positions, no open orders,
+ * no cash, no transfer that is not final. Else 409 naming what remains. A refused close of an
+ * account that is closed already is no failure.
  */
-export async function closeAccount({ db, broker, now }: Brokerage, actor: Actor, stepUp: StepUpCheck): Promise<AccountView> {
+export async function closeAccount({ db, broker, now }: Brokerage, holdings: Holdings, actor: Actor, stepUp: StepUpCheck): Promise<AccountView> {
   return audited(db, actor, "account.close", async () => {
     await stepUp();
     views.delete(actor.sub);
     const record = await recordOf(db, actor.sub);
+    if (record.status !== CLOSED) {
+      const remaining = await whatRemains(broker, holdings, record.broker_account_id);
+      if (remaining.length > 0) throw new Failure("brokerage_account_not_closable", { detail: `The brokerage account cannot be closed yet: ${remaining.join("; ")}.` });
+    }
     let refusal: unknown;
     try {
       await broker.close(record.broker_account_id);
@@ -325,11 +372,22 @@ export async function closeAccount({ db, broker, now }: Brokerage, actor: Actor,
 }
 
 /**
- * For deleting the login: refused while the user has a brokerage account that is not closed (a
- * PENDING row counts: its account may exist at the Broker API). A broker must keep its records, and
- * the login must not vanish while money is held.
+ * For deleting the login, after the step up, under the lease an opening takes (the user's row): a
+ * row of its own when the user has none, which no opening takes over, so an opening that comes later
+ * is refused (409) and never reaches the Broker API. Refused (409) while the user has a row that is
+ * not closed: an opening in flight, or one whose outcome is unknown (PENDING: its account may exist),
+ * or an account; a broker must keep its records, and the login must not vanish while money is held.
+ * Returns what gives the row back when the deletion fails (the user may open an account then).
  */
-export async function refuseWhileBrokerageAccountOpen(db: D1Database, sub: string): Promise<void> {
+export async function holdForLoginDeletion(db: D1Database, sub: string, now: number): Promise<() => Promise<unknown>> {
+  const at = new Date(now).toISOString();
+  const held = await db
+    .prepare(`INSERT INTO brokerage_accounts (sub, status, created_at, updated_at) VALUES (?1, '${LOGIN_DELETED}', ?2, ?2) ON CONFLICT (sub) DO NOTHING RETURNING sub`)
+    .bind(sub, at)
+    .first();
+  if (held) return () => db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND status = '${LOGIN_DELETED}' AND broker_account_id IS NULL`).bind(sub).run();
   const record = await db.prepare("SELECT status FROM brokerage_accounts WHERE sub = ?").bind(sub).first<{ status: string }>();
-  if (record && record.status !== CLOSED) throw new Failure("brokerage_account_open");
+  // A closed account's row (or an earlier deletion's) keeps every later opening out already.
+  if (record?.status === CLOSED || record?.status === LOGIN_DELETED) return async () => undefined;
+  throw new Failure("brokerage_account_open");
 }

@@ -2,7 +2,7 @@
 // answers (test/fixtures/broker.ts) and a scripted Cognito for the signed-in user.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountActive, accountCreated, BROKER_ERRORS, tradeAccount } from "../fixtures/broker";
+import { accountActive, accountCreated, BROKER_ERRORS, notionalMarketOrderAccepted, positions, tradeAccount, transferQueued } from "../fixtures/broker";
 import { authenticationResult, challenge, emptyResult, RECORDED } from "../fixtures/cognito";
 import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtures/ses";
 import { accountRow, auditTrail, BROKER_AUTH, brokerAccount, brokerUser, observedDb, OPENING } from "../support/brokerage";
@@ -421,17 +421,90 @@ describe("a step-up code is accepted once (issue 21)", () => {
 
 describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
   const closed = { ...accountActive, status: "ACCOUNT_CLOSED" };
+  const finished = ["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"].map((status) => ({ ...transferQueued, id: crypto.randomUUID(), status }));
+  /** What the Broker API says of an account that holds nothing and is owed nothing. */
+  const empty = {
+    "GET /v1/trading/accounts/{id}/positions": [{ status: 200, body: [] }],
+    "GET /v1/trading/accounts/{id}/orders": [{ status: 200, body: [] }],
+    "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: { ...tradeAccount, cash: "0" } }],
+    "GET /v1/accounts/{id}/transfers": [{ status: 200, body: finished }],
+  };
+  const closes = { "POST /v1/accounts/{id}/actions/close": [{ status: 204 }], "GET /v1/accounts/{id}": [{ status: 200, body: closed }] };
+  const closeCalls = async (user: { brokerCalls: () => Promise<{ action: string }[]> }) => (await user.brokerCalls()).filter((call) => call.action === "POST /v1/accounts/{id}/actions/close");
 
-  it("refuses to delete the login while the account is open (409, no password tried), closes with the password, then deletes", async () => {
-    const user = await holder({
-      InitiateAuth: [RECORDED.wrongPassword, authenticationResult()],
-      DeleteUser: [emptyResult()],
-      "POST /v1/accounts/{id}/actions/close": [{ status: 204 }],
-      "GET /v1/accounts/{id}": [{ status: 200, body: closed }],
+  it("closes an account that holds nothing and is owed nothing: 200 ACCOUNT_CLOSED, after reading its positions, orders, cash and transfers", async () => {
+    const user = await holder({ InitiateAuth: [authenticationResult()], ...empty, ...closes });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
+    const id = user.account.id;
+    expect((await user.brokerCalls()).map((call) => call.path).sort()).toEqual(
+      [
+        "/v1/accounts",
+        `/v1/trading/accounts/${id}/positions`,
+        `/v1/trading/accounts/${id}/orders?status=open&limit=1&direction=desc`,
+        `/v1/trading/accounts/${id}/account`,
+        `/v1/accounts/${id}/transfers?limit=100&offset=0`,
+        `/v1/accounts/${id}/actions/close`,
+        `/v1/accounts/${id}`,
+      ].sort(),
+    );
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACCOUNT_CLOSED" });
+  });
+
+  it("refuses while a deposit is QUEUED, found on any page of the transfers: 409 naming it, nothing closed", async () => {
+    const page = Array.from({ length: 100 }, (_, i) => finished[i % finished.length]);
+    const user = await holder({ InitiateAuth: [authenticationResult()], ...empty, ...closes, "GET /v1/accounts/{id}/transfers": [{ status: 200, body: page }, { status: 200, body: [transferQueued] }] });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    const problem = await problemOf(res);
+    expect([res.status, problem.code, problem.detail]).toEqual([
+      409,
+      "brokerage_account_not_closable",
+      "The brokerage account cannot be closed yet: a deposit or withdrawal is still in progress (wait until it completes, or cancel it).",
+    ]);
+    expect((await user.brokerCalls()).map((call) => call.path).filter((path) => path.includes("/transfers"))).toEqual([
+      `/v1/accounts/${user.account.id}/transfers?limit=100&offset=0`,
+      `/v1/accounts/${user.account.id}/transfers?limit=100&offset=100`,
+    ]);
+    expect(await closeCalls(user)).toEqual([]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "SUBMITTED" });
+    expect((await auditTrail(user.sub)).at(-1)).toEqual(["account.close", "brokerage_account_not_closable"]);
+  });
+
+  const held: [string, Record<string, { status: number; body: unknown }[]>, string][] = [
+    ["a position", { "GET /v1/trading/accounts/{id}/positions": [{ status: 200, body: positions }] }, "it holds positions (sell them)"],
+    ["an open order", { "GET /v1/trading/accounts/{id}/orders": [{ status: 200, body: [notionalMarketOrderAccepted] }] }, "it has open orders (cancel them or let them finish)"],
+    ["cash", { "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: { ...tradeAccount, cash: "0.01" } }] }, "it holds cash (withdraw it)"],
+  ];
+  for (const [what, replies, remains] of held) {
+    it(`refuses an account with ${what}: 409 saying so, no amount, nothing closed`, async () => {
+      const user = await holder({ InitiateAuth: [authenticationResult()], ...empty, ...closes, ...replies });
+      const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+      const problem = await problemOf(res);
+      expect([res.status, problem.code, problem.detail]).toEqual([409, "brokerage_account_not_closable", `The brokerage account cannot be closed yet: ${remains}.`]);
+      expect(await closeCalls(user)).toEqual([]);
     });
+  }
+
+  it("names everything that remains at once", async () => {
+    const user = await holder({
+      InitiateAuth: [authenticationResult()],
+      "GET /v1/trading/accounts/{id}/positions": [{ status: 200, body: positions }],
+      "GET /v1/trading/accounts/{id}/orders": [{ status: 200, body: [notionalMarketOrderAccepted] }],
+      "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: tradeAccount }],
+      "GET /v1/accounts/{id}/transfers": [{ status: 200, body: [transferQueued] }],
+    });
+    const problem = await problemOf(await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD }));
+    expect(problem.detail).toBe(
+      "The brokerage account cannot be closed yet: it holds positions (sell them); it has open orders (cancel them or let them finish); it holds cash (withdraw it); a deposit or withdrawal is still in progress (wait until it completes, or cancel it).",
+    );
+  });
+
+  it("refuses to delete the login while the account is open (409, after the password), closes with the password, then deletes", async () => {
+    const user = await holder({ InitiateAuth: [authenticationResult(), RECORDED.wrongPassword, authenticationResult()], DeleteUser: [emptyResult()], ...empty, ...closes });
     const open = await user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD });
     expect([open.status, (await problemOf(open)).code]).toEqual([409, "brokerage_account_open"]);
-    expect((await user.calls()).map((call) => call.action)).not.toContain("InitiateAuth");
+    expect((await user.calls()).map((call) => call.action)).toContain("InitiateAuth");
+    expect((await user.calls()).map((call) => call.action)).not.toContain("DeleteUser");
 
     const wrong = await user.send("POST", "/platform/accounts/me/close", { password: "Wr0ng-Horse!" });
     expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_credentials"]);
@@ -439,7 +512,6 @@ describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
 
     const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
     expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
-    expect((await user.brokerCalls()).map((call) => call.path)).toEqual(["/v1/accounts", `/v1/accounts/${user.account.id}/actions/close`, `/v1/accounts/${user.account.id}`]);
     expect(await accountRow(user.sub)).toMatchObject({ status: "ACCOUNT_CLOSED" });
 
     expect((await user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })).status).toBe(204);
@@ -461,25 +533,56 @@ describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
   });
 
-  it("answers 409 brokerage_account_not_closable when the Broker API refuses and the account stays open", async () => {
-    const user = await holder({
-      InitiateAuth: [authenticationResult()],
-      "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account has open positions" } }],
-      "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }],
-    });
-    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
-    expect([res.status, (await problemOf(res)).code]).toEqual([409, "brokerage_account_not_closable"]);
-    expect(await accountRow(user.sub)).toMatchObject({ status: "ACTIVE" });
+  it("refuses to delete the login while an opening is in flight (its claim), and lets no opening start once a deletion holds the lease", async () => {
+    const inFlight = await opener({ InitiateAuth: [authenticationResult()], DeleteUser: [emptyResult()] });
+    const at = new Date().toISOString();
+    await env.DB.prepare("INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?, 'PENDING', '4321', ?, ?)").bind(inFlight.sub, at, at).run();
+    const refused = await inFlight.send("DELETE", "/platform/me", { password: STRONG_PASSWORD });
+    expect([refused.status, (await problemOf(refused)).code]).toEqual([409, "brokerage_account_open"]);
+    expect((await inFlight.calls()).map((call) => call.action)).not.toContain("DeleteUser");
+
+    const deleted = await opener({ InitiateAuth: [authenticationResult()], DeleteUser: [emptyResult()] });
+    expect((await deleted.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })).status).toBe(204);
+    // The token still verifies until it expires: its opening meets the deletion's row.
+    const late = await deleted.open();
+    expect([late.status, (await problemOf(late)).code]).toEqual([409, "brokerage_account_exists"]);
+    expect(await deleted.brokerCalls()).toEqual([]);
+    expect(await accountRow(deleted.sub)).toMatchObject({ status: "LOGIN_DELETED", broker_account_id: null });
+  });
+
+  it("never both deletes the login and opens an account when the two race", async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await opener({ InitiateAuth: [authenticationResult()], DeleteUser: [emptyResult()] });
+      const [opened, deleted] = await Promise.all([user.open(), user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })]);
+      const outcome = [opened.status, deleted.status];
+      expect([[201, 409], [409, 204]]).toContainEqual(outcome);
+      const created = (await user.brokerCalls()).filter((call) => call.action === "POST /v1/accounts");
+      expect(created.length).toBe(opened.status === 201 ? 1 : 0);
+      expect((await user.calls()).filter((call) => call.action === "DeleteUser").length).toBe(deleted.status === 204 ? 1 : 0);
+    }
   });
 
   it("takes an account the Broker API closed already as closed", async () => {
     const user = await holder({
       InitiateAuth: [authenticationResult()],
+      ...empty,
       "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account is already closed" } }],
       "GET /v1/accounts/{id}": [{ status: 200, body: closed }],
     });
     const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
     expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
+  });
+
+  it("answers 409 brokerage_account_not_closable when the Broker API refuses all the same and the account stays open", async () => {
+    const user = await holder({
+      InitiateAuth: [authenticationResult()],
+      ...empty,
+      "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account has cash, positions or transfers in progress: liquidate and withdraw first" } }],
+      "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }],
+    });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([res.status, (await problemOf(res)).code]).toEqual([409, "brokerage_account_not_closable"]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACTIVE" });
   });
 });
 
