@@ -135,6 +135,11 @@ export class BrokerAccounts {
     return read(AccountAnswer, await this.#client.call("UpdateAccount", "PATCH", accountPath(id), { contact }), "UpdateAccount");
   }
 
+  /** The contact's email: only ever the user's verified one (services/brokerage.ts followEmailChange). */
+  async updateEmail(id: string, email: string): Promise<Account> {
+    return read(AccountAnswer, await this.#client.call("UpdateAccount", "PATCH", accountPath(id), { contact: { email_address: email } }), "UpdateAccount");
+  }
+
   /** 204: the Broker API keeps the record, status ACCOUNT_CLOSED. */
   async close(id: string): Promise<void> {
     await this.#client.call("CloseAccount", "POST", `${accountPath(id)}/actions/close`);

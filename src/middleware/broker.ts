@@ -5,6 +5,7 @@ import { BrokerFunding } from "../broker/funding";
 import { BrokerTrading } from "../broker/trading";
 import { loadBrokerConfig } from "../config";
 import { Failure } from "../failures";
+import type { RequestScope } from "../upstream";
 import { notConfiguredDetail, type CognitoVariables } from "./cognito";
 
 export interface BrokerVariables {
@@ -36,3 +37,15 @@ export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVar
   c.set("db", db);
   await next();
 });
+
+/**
+ * The Broker API's account calls and D1 where the deployment has both, else undefined: for a route
+ * outside the brokerage that keeps the Broker API in step (a verified email change), and that works
+ * the same without it.
+ */
+export function brokerIfConfigured(env: Env, scope: RequestScope, timeoutMs: number): Pick<BrokerVariables, "broker" | "db"> | undefined {
+  const result = loadBrokerConfig(env);
+  const db = (env as { DB?: D1Database }).DB;
+  if (!result.ok || !db) return undefined;
+  return { db, broker: new BrokerAccounts(new BrokerClient(result.broker, scope, timeoutMs)) };
+}

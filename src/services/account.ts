@@ -3,7 +3,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
 import { audited } from "./audit";
-import { holdForLoginDeletion } from "./brokerage";
+import { followEmailChange, holdForLoginDeletion, verifiedEmailOf, type Brokerage } from "./brokerage";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
@@ -13,13 +13,22 @@ export async function sendEmailVerificationCode(pool: Pick<UserPool, "sendEmailV
   await inUserTerms(pool.sendEmailVerificationCode(user.accessToken), WITH_ACCESS_TOKEN);
 }
 
-/** VerifyUserAttribute: the email is verified (a pending new address becomes the email). */
-export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, user: SignedInUser, code: string): Promise<void> {
+/**
+ * VerifyUserAttribute: the email is verified (a pending new address becomes the email). Where the
+ * user has a brokerage account, the Broker API's contact follows (best effort: never fails this).
+ */
+export async function verifyEmail(
+  pool: Pick<UserPool, "verifyEmail" | "getUser">,
+  user: SignedInUser,
+  code: string,
+  records?: { brokerage: Brokerage; requestId: string },
+): Promise<void> {
   try {
     await inUserTerms(pool.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }
+  if (records) await followEmailChange(records.brokerage, user.sub, verifiedEmailOf(pool, user), records.requestId);
 }
 
 /**

@@ -10,6 +10,7 @@ import { compareDecimals } from "../decimal";
 import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
+import { log } from "../log";
 import { audited, auditEvent, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
 import type { NotifyOwner } from "./notices";
@@ -44,6 +45,8 @@ interface AccountRecord {
   account_number: string | null;
   status: string;
   tax_id_last4: string | null;
+  /** 1 while the Broker API's contact may hold an email the user has since changed. */
+  broker_email_stale: number;
   created_at: string;
   updated_at: string;
 }
@@ -270,13 +273,65 @@ export async function noteStatus(db: D1Database, record: AccountRecord, account:
     .run();
 }
 
-/** The account view with its current status: from this isolate's copy of the last VIEW_TTL_MS, else from the Broker API. */
-export async function accountView({ db, broker, now }: Brokerage, actor: Actor): Promise<AccountView> {
+/** The user's verified email as Cognito has it now (null when unverified): the only address the Broker API is sent. */
+export type VerifiedEmailOf = () => Promise<string | null>;
+
+export function verifiedEmailOf(pool: Pick<UserPool, "getUser">, user: SignedInUser): VerifiedEmailOf {
+  return async () => {
+    const profile = await userProfile(pool, user, false);
+    return profile.emailVerified ? profile.email : null;
+  };
+}
+
+const failureName = (error: unknown) => (error instanceof Failure ? error.code : error instanceof Error ? error.name : "unknown");
+
+/** Sends the verified email to the Broker API's contact, then clears the mark: the account as it answers, or undefined (no verified email). */
+async function sendEmail({ db, broker }: Brokerage, record: AccountRecord & { broker_account_id: string }, email: VerifiedEmailOf): Promise<Account | undefined> {
+  const address = await email();
+  if (!address) return undefined;
+  const account = await inBrokerTerms(broker.updateEmail(record.broker_account_id, address));
+  await db.prepare("UPDATE brokerage_accounts SET broker_email_stale = 0 WHERE sub = ?").bind(record.sub).run();
+  return account;
+}
+
+/**
+ * After the user verified a (new) email: the Broker API's contact follows. D1 marks it stale first,
+ * so that a failure, or a request that ends half-way, is retried by the next account view. Never
+ * fails the verification: a failure is logged. A closed account is left as it is.
+ */
+export async function followEmailChange(brokerage: Brokerage, sub: string, email: VerifiedEmailOf, requestId: string): Promise<void> {
+  try {
+    const record = await brokerage.db
+      .prepare(`UPDATE brokerage_accounts SET broker_email_stale = 1 WHERE sub = ? AND broker_account_id IS NOT NULL AND status <> '${CLOSED}' RETURNING *`)
+      .bind(sub)
+      .first<AccountRecord & { broker_account_id: string }>();
+    if (!record) return;
+    views.delete(sub);
+    await sendEmail(brokerage, record, email);
+  } catch (error) {
+    log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, requestId);
+  }
+}
+
+/**
+ * The account view with its current status: from this isolate's copy of the last VIEW_TTL_MS, else
+ * from the Broker API. An email change the Broker API has not taken yet is sent first (a failure is
+ * logged, and the view answers all the same).
+ */
+export async function accountView(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<AccountView> {
+  const { db, broker, now } = brokerage;
   return audited(db, actor, "account.read", async () => {
     const cached = views.get(actor.sub);
     if (cached && cached.expiresAt > now()) return cached.view;
     const record = await recordOf(db, actor.sub);
-    const account = await inBrokerTerms(broker.get(record.broker_account_id));
+    let account: Account | undefined;
+    if (record.broker_email_stale) {
+      account = await sendEmail(brokerage, record, email).catch((error: unknown) => {
+        log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, actor.requestId);
+        return undefined;
+      });
+    }
+    account ??= await inBrokerTerms(broker.get(record.broker_account_id));
     await noteStatus(db, record, account, now());
     return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
   });

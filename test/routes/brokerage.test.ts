@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountActive, accountCreated, BROKER_ERRORS, notionalMarketOrderAccepted, positions, tradeAccount, transferQueued } from "../fixtures/broker";
-import { authenticationResult, challenge, emptyResult, RECORDED } from "../fixtures/cognito";
+import { authenticationResult, challenge, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtures/ses";
 import { accountRow, auditTrail, BROKER_AUTH, brokerAccount, brokerUser, observedDb, OPENING } from "../support/brokerage";
 import { bearer, ownPool } from "../support/own-pool";
@@ -416,6 +416,54 @@ describe("a step-up code is accepted once (issue 21)", () => {
     const [ann, bea] = await Promise.all([holder(totpOn), holder(totpOn)]);
     expect((await ann.send("PATCH", "/platform/accounts/me", contact("135790"))).status).toBe(200);
     expect((await bea.send("PATCH", "/platform/accounts/me", contact("135790"))).status).toBe(200);
+  });
+});
+
+describe("a verified email change reaches the Broker API", () => {
+  /** A user with an account, whose email Cognito then says is `newEmail` (verified), and the Broker API's PATCH answers. */
+  async function mover(failFirst: boolean) {
+    const email = uniqueEmail("before");
+    const newEmail = uniqueEmail("after");
+    const account = brokerAccount(accountCreated, email);
+    const moved = { status: 200, body: { ...account, status: "ACTIVE", contact: { ...account.contact, email_address: newEmail } } };
+    const patches = failFirst ? [{ status: 503, body: { code: 50310000, message: "service unavailable" } }, moved] : [moved];
+    const user = await brokerUser(
+      {
+        "POST /v1/accounts": [{ status: 200, body: account }],
+        GetUser: [getUserResult(email), getUserResult(newEmail)],
+        VerifyUserAttribute: [emptyResult()],
+        "PATCH /v1/accounts/{id}": patches,
+        "GET /v1/accounts/{id}": [{ status: 200, body: { ...account, status: "ACTIVE" } }],
+      },
+      { email },
+    );
+    expect((await user.open()).status).toBe(201);
+    return { ...user, account, newEmail };
+  }
+  const staleFlag = async (sub: string) => (await accountRow(sub))?.broker_email_stale;
+
+  it("sends the new address to the Broker contact when the change is verified; D1 keeps no email", async () => {
+    const user = await mover(false);
+    expect((await user.send("POST", "/platform/email/verify", { code: "123456" })).status).toBe(204);
+    const patch = (await user.brokerCalls()).at(-1)!;
+    expect([patch.action, patch.path, patch.body]).toEqual(["PATCH /v1/accounts/{id}", `/v1/accounts/${user.account.id}`, { contact: { email_address: user.newEmail } }]);
+    expect(await staleFlag(user.sub)).toBe(0);
+    expect(JSON.stringify(await accountRow(user.sub))).not.toContain("@");
+  });
+
+  it("still verifies when the Broker API fails, and the next account view sends it again and shows the new address", async () => {
+    const user = await mover(true);
+    expect((await user.send("POST", "/platform/email/verify", { code: "123456" })).status).toBe(204);
+    expect(await staleFlag(user.sub)).toBe(1);
+
+    const res = await user.call("/platform/accounts/me");
+    expect([res.status, ((await res.json()) as { email: string }).email]).toEqual([200, user.newEmail]);
+    const patches = (await user.brokerCalls()).filter((call) => call.action === "PATCH /v1/accounts/{id}");
+    expect(patches.map((call) => call.body)).toEqual([{ contact: { email_address: user.newEmail } }, { contact: { email_address: user.newEmail } }]);
+    expect(await staleFlag(user.sub)).toBe(0);
+    // Sent once: the views after it ask nothing more of the Broker API than the status.
+    await user.call("/platform/accounts/me");
+    expect((await user.brokerCalls()).filter((call) => call.action === "PATCH /v1/accounts/{id}").length).toBe(2);
   });
 });
 
