@@ -10,7 +10,8 @@ ALTER TABLE brokerage_accounts ADD COLUMN broker_email_stale INTEGER NOT NULL DE
 -- only by its access token: the token is kept sealed (AES-GCM under a key derived from PLAID_SECRET,
 -- which never reaches D1), so this table alone gives no access to anyone's bank.
 CREATE TABLE plaid_items (
-  item_id TEXT PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  item_id TEXT NOT NULL,
   sub TEXT NOT NULL,
   -- The Broker API's ACH relationship made from it; NULL until the link is made (or when it failed).
   bank_link_id TEXT,

@@ -1005,6 +1005,12 @@ export async function startBrokerStandin({
         if (!item) throw plaidInput("INVALID_ACCESS_TOKEN", "provided access token is in an invalid format or not found");
         return { accounts: item.accounts, item: { item_id: item.item_id, institution_id: null }, request_id };
       }
+      case "/item/remove": {
+        missing(["access_token"]);
+        if (!state.plaid.items[body.access_token]) throw plaidInput("INVALID_ACCESS_TOKEN", "provided access token is in an invalid format or not found");
+        delete state.plaid.items[body.access_token];
+        return { request_id };
+      }
       case "/processor/token/create": {
         missing(["access_token", "account_id", "processor"]);
         const item = state.plaid.items[body.access_token];

@@ -309,7 +309,7 @@ export async function followEmailChange(brokerage: Brokerage, sub: string, email
     views.delete(sub);
     await sendEmail(brokerage, record, email);
   } catch (error) {
-    log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, requestId);
+    log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId });
   }
 }
 
@@ -327,7 +327,7 @@ export async function accountView(brokerage: Brokerage, actor: Actor, email: Ver
     let account: Account | undefined;
     if (record.broker_email_stale) {
       account = await sendEmail(brokerage, record, email).catch((error: unknown) => {
-        log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, actor.requestId);
+        log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId: actor.requestId, correlationId: actor.correlationId });
         return undefined;
       });
     }

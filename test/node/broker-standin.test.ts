@@ -158,6 +158,9 @@ describe("the Broker API stand-in", () => {
     expect(bank.body).toMatchObject({ account_id: id, status: "QUEUED", account_mask: "0000", bank_account_type: "" });
     expect(JSON.stringify(bank.body)).not.toContain(processor_token);
     await statusBecomes(call, `/v1/accounts/${id}/ach_relationships`, "APPROVED", (list) => list[0]);
+    // The Item removed: its access token works no more.
+    expect(await plaid("/item/remove", { access_token })).toEqual({ request_id: expect.any(String) });
+    expect(await plaid("/item/remove", { access_token })).toMatchObject({ error_code: "INVALID_ACCESS_TOKEN" });
 
     const deposit = await call("POST", `/v1/accounts/${id}/transfers`, { transfer_type: "ach", relationship_id: bank.body.id, amount: "1000.00", direction: "INCOMING" });
     expect(deposit.body).toMatchObject({ status: "QUEUED", type: "ach", amount: "1000", requested_amount: "1000", fee: "0", direction: "INCOMING" });

@@ -39,8 +39,8 @@ describe("the Plaid client, on recorded answers", () => {
       "POST /item/public_token/exchange": [{ body: plaidPublicTokenExchanged }],
       "POST /processor/token/create": [{ body: plaidProcessorTokenCreated }],
     });
-    const accessToken = await client.exchangePublicToken("public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc");
-    expect(accessToken).toBe(plaidPublicTokenExchanged.access_token);
+    const { accessToken, itemId } = await client.exchangePublicToken("public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc");
+    expect([accessToken, itemId]).toEqual([plaidPublicTokenExchanged.access_token, plaidPublicTokenExchanged.item_id]);
     expect(await client.processorToken(accessToken, "QPO8Jo8vdDHMepg41PBwckXm4KdK1yUdmXOwK")).toBe("processor-sandbox-0asd1-a92nc");
     expect((await calls()).map((call) => [call.action, call.body])).toEqual([
       ["POST /item/public_token/exchange", { public_token: "public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc" }],
