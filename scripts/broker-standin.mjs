@@ -16,6 +16,8 @@
 //   withdrawals and open buy orders hold;
 // - market orders fill at once at the fixed price of PRICES below; a limit order fills at that price
 //   when marketable, otherwise rests as `new`, as stop orders always do (prices never move here);
+// - closing an account that holds cash or positions, or has a transfer that is not final, is refused
+//   ("liquidate and withdraw first");
 // - state lives in `dir/state.json`, written atomically, so a restart keeps everything.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
