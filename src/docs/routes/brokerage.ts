@@ -3,7 +3,7 @@ import type { FailureCode } from "../../failures";
 import type { brokerageRoutes } from "../../routes/brokerage";
 import { ChangeContact, OpenAccount } from "../../schemas/brokerage";
 import { AccountViewResponse } from "../../schemas/brokerage-responses";
-import { MoneyStepUp } from "../../schemas/funding";
+import { StepUp } from "../../schemas/requests";
 import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, TOKEN, type RouterDocs } from "../route-docs";
 
 /** Any Broker API call: its throttling, our key refused, faults. */
@@ -95,7 +95,7 @@ export const brokerageDocs: RouterDocs<typeof brokerageRoutes> = {
       summary:
         "Close the brokerage account: the password, and the authenticator code when TOTP is on, prove it is the user (403 step_up_required names what is missing). Only an account with no positions, no open orders, no cash and no transfer that is not final closes; otherwise 409 saying which remain. The Broker API keeps the record",
       auth: true,
-      body: { schema: MoneyStepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
+      body: { schema: StepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 200: view("Closed: status ACCOUNT_CLOSED; the login can now be deleted") },
       problems: [
         ...PLATFORM,
@@ -103,7 +103,6 @@ export const brokerageDocs: RouterDocs<typeof brokerageRoutes> = {
         ...SIGNED_IN,
         ...COGNITO,
         ...STEP_UP,
-        "step_up_required",
         ...BROKER,
         "brokerage_account_not_found",
         "brokerage_account_not_closable",
