@@ -129,8 +129,8 @@ const CLAIM_MARGIN_MS = 5_000;
  * Claims the opening for `sub` in one statement: a new row (PENDING, no Broker account yet), or the
  * takeover of a PENDING row whose claim has lapsed (its request ended without recording an answer).
  * No row comes back when the user has an account, another request holds a live claim, or the login
- * is being deleted (holdForLoginDeletion): of ten
- * concurrent openings, exactly one gets a row (the primary key on sub decides).
+ * is being deleted (holdForLoginDeletion): of ten concurrent openings, exactly one gets a row (the
+ * primary key on sub decides).
  */
 async function claimOpening(db: D1Database, sub: string, taxIdLast4: string, now: number, leaseMs: number): Promise<AccountRecord | null> {
   const at = new Date(now).toISOString();
