@@ -16,6 +16,8 @@
 //   withdrawals and open buy orders hold;
 // - market orders fill at once at the fixed price of PRICES below; a limit order fills at that price
 //   when marketable, otherwise rests as `new`, as stop orders always do (prices never move here);
+// - closing an account that holds cash or positions, or has a transfer that is not final, is refused
+//   ("liquidate and withdraw first");
 // - state lives in `dir/state.json`, written atomically, so a restart keeps everything.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -558,12 +560,16 @@ export async function startBrokerStandin({
     return account;
   }
 
+  const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
+
   function closeAccount(id) {
     const account = state.accounts[id];
     if (!account) throw notFound("account not found");
     if (account.status === "ACCOUNT_CLOSED") return;
-    if (BigInt(account.cash) !== 0n || Object.keys(positionsOf(id)).length) {
-      throw unprocessable("account has cash or positions: liquidate and withdraw first");
+    // "Liquidate and withdraw first": money held, or still moving, keeps an account open.
+    const moving = Object.values(state.transfers).some((transfer) => transfer.account_id === id && !FINAL_TRANSFER.has(transfer.status));
+    if (BigInt(account.cash) !== 0n || Object.keys(positionsOf(id)).length || moving) {
+      throw unprocessable("account has cash, positions or transfers in progress: liquidate and withdraw first");
     }
     for (const order of openOrders(id)) cancel(order);
     Object.assign(account, { status: "ACCOUNT_CLOSED", updated_at: new Date().toISOString() });
@@ -1000,6 +1006,12 @@ export async function startBrokerStandin({
         const item = state.plaid.items[body.access_token];
         if (!item) throw plaidInput("INVALID_ACCESS_TOKEN", "provided access token is in an invalid format or not found");
         return { accounts: item.accounts, item: { item_id: item.item_id, institution_id: null }, request_id };
+      }
+      case "/item/remove": {
+        missing(["access_token"]);
+        if (!state.plaid.items[body.access_token]) throw plaidInput("INVALID_ACCESS_TOKEN", "provided access token is in an invalid format or not found");
+        delete state.plaid.items[body.access_token];
+        return { request_id };
       }
       case "/processor/token/create": {
         missing(["access_token", "account_id", "processor"]);

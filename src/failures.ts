@@ -385,7 +385,7 @@ export const FAILURES = {
     title: "Brokerage account exists",
     detail: "This user already has a brokerage account.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "POST /platform/accounts by a user who already has a brokerage account, or while another request of theirs is opening one (a form sent twice). A user has at most one.",
+      when: "POST /platform/accounts by a user who already has a brokerage account, or while another request of theirs is opening one (a form sent twice), or once their login is being deleted. A user has at most one.",
       action: "Read the account with GET /platform/accounts/me; do not retry the opening.",
     },
   },
@@ -412,17 +412,17 @@ export const FAILURES = {
     title: "Brokerage account still open",
     detail: "Close the brokerage account before deleting the login.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "DELETE /platform/me by a user whose brokerage account is not closed: a broker must keep its records, and the login must not vanish while money is held.",
+      when: "DELETE /platform/me (checked after the password) by a user whose brokerage account is not closed, or whose opening is in flight or ended without an answer: a broker must keep its records, and the login must not vanish while money is held.",
       action: "Close the brokerage account with POST /platform/accounts/me/close, then delete the login.",
     },
   },
   brokerage_account_not_closable: {
     status: 409,
     title: "Brokerage account cannot be closed",
-    detail: "The broker refused to close the account; it may still hold positions or cash.",
+    detail: "The brokerage account cannot be closed while it holds something or is owed something.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "POST /platform/accounts/me/close was refused by the Broker API, typically because the account still holds positions or cash.",
-      action: "Sell the positions and withdraw the cash, then close the account again.",
+      when: "POST /platform/accounts/me/close of an account that still holds positions, has open orders, holds cash, or has a deposit or withdrawal that is not final (anything but COMPLETE, CANCELED, REJECTED, RETURNED or EXPIRED); `detail` says which of these remain. Also when the Broker API itself refused to close it. Nothing was closed.",
+      action: "Sell the positions, cancel the open orders, wait for the transfers to finish (or cancel them) and withdraw the cash, then close the account again.",
     },
   },
   rate_limited: {

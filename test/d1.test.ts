@@ -20,7 +20,7 @@ async function auditRow(sub: string): Promise<number> {
 }
 
 describe("D1 schema", () => {
-  it("has the three tables with their columns, and nothing personal", async () => {
+  it("has its tables with their columns, and nothing personal", async () => {
     expect(await columns("brokerage_accounts")).toEqual([
       { name: "sub", type: "TEXT", notnull: 0, pk: 1 },
       { name: "broker_account_id", type: "TEXT", notnull: 0, pk: 0 },
@@ -29,6 +29,7 @@ describe("D1 schema", () => {
       { name: "created_at", type: "TEXT", notnull: 1, pk: 0 },
       { name: "updated_at", type: "TEXT", notnull: 1, pk: 0 },
       { name: "tax_id_last4", type: "TEXT", notnull: 0, pk: 0 },
+      { name: "broker_email_stale", type: "INTEGER", notnull: 1, pk: 0 },
     ]);
     expect((await columns("audit_events")).map((c) => c.name)).toEqual([
       "id",
@@ -61,6 +62,8 @@ describe("D1 schema", () => {
       ["holder", 0],
       ["held_until", 0],
     ]);
+    // Plaid's Item id and the access token sealed, never readable (services/plaid-items.ts).
+    expect((await columns("plaid_items")).map((c) => c.name)).toEqual(["id", "item_id", "sub", "bank_link_id", "sealed_access_token", "state", "created_at", "updated_at"]);
     const { results: indexes } = await env.DB.prepare(
       "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     ).all();
@@ -68,6 +71,7 @@ describe("D1 schema", () => {
       { name: "audit_events_one_success_per_request", tbl_name: "audit_events" },
       { name: "audit_events_sub_id", tbl_name: "audit_events" },
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
+      { name: "plaid_items_sub_state", tbl_name: "plaid_items" },
     ]);
   });
 
@@ -79,6 +83,7 @@ describe("D1 schema", () => {
       { name: "0002_tax_id_last4.sql" },
       { name: "0003_idempotency_holder.sql" },
       { name: "0004_audit_details.sql" },
+      { name: "0005_broker_email_and_plaid_items.sql" },
       { name: "0006_step_up_codes.sql" },
     ]);
   });

@@ -58,7 +58,8 @@ const AccountAnswer = z.object({
   status: z.string().check(z.minLength(1)),
   created_at: z.string(),
   contact: z.optional(z.object({ email_address: z.optional(z.string()) })),
-  identity: z.optional(z.object({ given_name: z.optional(z.string()), family_name: z.optional(z.string()) })),
+  // The date of birth is read to compare an account found by email with an opening (never shown or kept).
+  identity: z.optional(z.object({ given_name: z.optional(z.string()), family_name: z.optional(z.string()), date_of_birth: z.optional(z.string()) })),
   agreements: z.optional(z.array(z.object({ agreement: z.string(), signed_at: z.optional(z.string()) }))),
 });
 
@@ -132,6 +133,11 @@ export class BrokerAccounts {
 
   async updateContact(id: string, contact: ContactChange): Promise<Account> {
     return read(AccountAnswer, await this.#client.call("UpdateAccount", "PATCH", accountPath(id), { contact }), "UpdateAccount");
+  }
+
+  /** The contact's email: only ever the user's verified one (services/brokerage.ts followEmailChange). */
+  async updateEmail(id: string, email: string): Promise<Account> {
+    return read(AccountAnswer, await this.#client.call("UpdateAccount", "PATCH", accountPath(id), { contact: { email_address: email } }), "UpdateAccount");
   }
 
   /** 204: the Broker API keeps the record, status ACCOUNT_CLOSED. */

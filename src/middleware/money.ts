@@ -1,7 +1,4 @@
 import { createMiddleware } from "hono/factory";
-import { BrokerClient } from "../broker/client";
-import { BrokerFunding } from "../broker/funding";
-import { BrokerTrading } from "../broker/trading";
 import { loadBrokerConfig, loadFundingConfig, loadPlaidConfig, type BrokerConfig, type FundingConfig } from "../config";
 import { Failure } from "../failures";
 import { openPlaid, type PlaidClient } from "../plaid/client";
@@ -10,9 +7,6 @@ import { readsHeaders } from "./client-headers";
 import { notConfiguredDetail, type CognitoVariables } from "./cognito";
 
 export interface MoneyVariables {
-  /** The Broker API's funding and trading calls, bound to this request. */
-  funding: BrokerFunding;
-  trading: BrokerTrading;
   /** Plaid bound to this request, or 503 not_configured naming its settings: only Plaid bank links need it. */
   plaid: () => PlaidClient;
   fundingConfig: FundingConfig;
@@ -23,7 +17,7 @@ export interface MoneyVariables {
 }
 
 /**
- * For the funding and trading routes (after withBroker): the Broker API's money calls, Plaid when it
+ * For the funding and trading routes (after withBroker, which binds the Broker API's calls): Plaid when it
  * is configured, and the limits of MAX_TRANSFER_AMOUNT (a 503 naming it when it is not an amount).
  */
 export const withMoney = createMiddleware<{ Bindings: Env; Variables: MoneyVariables & BrokerVariables & CognitoVariables }>(async (c, next) => {
@@ -34,9 +28,6 @@ export const withMoney = createMiddleware<{ Bindings: Env; Variables: MoneyVaria
   if (!funding.ok) throw new Failure("not_configured", { detail: notConfiguredDetail(funding.invalid, funding.placeholders), headers: { "retry-after": "60" } });
   const scope = c.get("upstreamScope");
   const timeoutMs = c.get("config").upstreamTimeoutMs;
-  const client = new BrokerClient(broker.broker, scope, timeoutMs);
-  c.set("funding", new BrokerFunding(client));
-  c.set("trading", new BrokerTrading(client));
   c.set("fundingConfig", funding.funding);
   c.set("brokerConfig", broker.broker);
   c.set("plaid", () => {

@@ -1,9 +1,12 @@
-// Plaid's three calls of a processor-token bank link (broker-api.md section 8), over plain fetch:
-// Plaid's own SDK is axios-based and does not run on Workers. The access token and the processor
-// token are returned to the caller and nowhere else: never in an error, a log line or D1.
+// Plaid's three calls of a processor-token bank link (broker-api.md section 17), and the removal of
+// its Item, over plain fetch: Plaid's own SDK is axios-based and does not run on Workers. The access
+// token and the processor token are returned to the caller and nowhere else: never in an error or a
+// log line. The access token leaves only sealed (sealAccessToken), so that the Item can be removed
+// later: Plaid removes an Item by its access token alone.
 import * as z from "zod/mini";
 import type { PlaidConfig } from "../config";
 import { isFailure } from "../failures";
+import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
 import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 
@@ -34,6 +37,7 @@ export class PlaidError extends Error {
 const LinkTokenAnswer = z.object({ link_token: z.string().check(z.minLength(1)), expiration: z.string() });
 const ExchangeAnswer = z.object({ access_token: z.string().check(z.minLength(1)), item_id: z.string() });
 const ProcessorTokenAnswer = z.object({ processor_token: z.string().check(z.minLength(1)) });
+const ItemRemoveAnswer = z.object({ request_id: z.optional(z.string()) });
 
 export type LinkToken = z.infer<typeof LinkTokenAnswer>;
 
@@ -48,11 +52,35 @@ function isTransient(error: unknown): boolean {
 export interface PlaidClient {
   /** `/link/token/create` for Plaid Link in the browser, for the user `clientUserId` (our `sub`). */
   linkToken(clientUserId: string): Promise<LinkToken>;
-  /** `/item/public_token/exchange`: the item's access token. */
-  exchangePublicToken(publicToken: string): Promise<string>;
+  /** `/item/public_token/exchange`: the item's access token, and its id. */
+  exchangePublicToken(publicToken: string): Promise<{ accessToken: string; itemId: string }>;
   /** `/processor/token/create` for Alpaca, for one account of the item. */
   processorToken(accessToken: string, accountId: string): Promise<string>;
+  /** The access token sealed for keeping: only this client (its secret) opens it. */
+  sealAccessToken(accessToken: string): Promise<string>;
+  /** `/item/remove` of the Item whose sealed access token this is; an Item Plaid no longer has counts as removed. */
+  removeItem(sealedAccessToken: string): Promise<void>;
 }
+
+const encoder = new TextEncoder();
+
+/** AES-GCM, with a key derived (HKDF) from the Plaid secret for this purpose alone: one per config, so per isolate. */
+async function sealingKey(config: PlaidConfig): Promise<CryptoKey> {
+  const material = await crypto.subtle.importKey("raw", encoder.encode(config.secret), "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode("edge-auth-api plaid access token v1") },
+    material,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
+}
+
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const fromBase64 = (text: string) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+
+/** Plaid's answer for an Item that is gone already (removed, or never this client's): nothing left to remove. */
+const isGone = (error: unknown) => error instanceof PlaidError && (error.errorCode === "ITEM_NOT_FOUND" || error.errorCode === "INVALID_ACCESS_TOKEN");
 
 export function openPlaid(config: PlaidConfig, scope: RequestScope, timeoutMs: number): PlaidClient {
   const upstream: Upstream = { name: PLAID, timeoutMs };
@@ -88,11 +116,28 @@ export function openPlaid(config: PlaidConfig, scope: RequestScope, timeoutMs: n
     },
     // The public token is single use: never retried.
     async exchangePublicToken(publicToken) {
-      return (await call("ItemPublicTokenExchange", "/item/public_token/exchange", { public_token: publicToken }, ExchangeAnswer)).access_token;
+      const { access_token, item_id } = await call("ItemPublicTokenExchange", "/item/public_token/exchange", { public_token: publicToken }, ExchangeAnswer);
+      return { accessToken: access_token, itemId: item_id };
     },
     async processorToken(accessToken, accountId) {
       const body = { access_token: accessToken, account_id: accountId, processor: "alpaca" };
       return (await call("ProcessorTokenCreate", "/processor/token/create", body, ProcessorTokenAnswer)).processor_token;
+    },
+    async sealAccessToken(accessToken) {
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await keptFor(config, sealingKey), encoder.encode(accessToken));
+      return `${toBase64(iv)}.${toBase64(new Uint8Array(sealed))}`;
+    },
+    // Retried like a link token: removing an Item twice removes it once.
+    async removeItem(sealedAccessToken) {
+      const [iv = "", sealed = ""] = sealedAccessToken.split(".");
+      const opened = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv) }, await keptFor(config, sealingKey), fromBase64(sealed));
+      const once = () => call("ItemRemove", "/item/remove", { access_token: new TextDecoder().decode(opened) }, ItemRemoveAnswer);
+      try {
+        await withRetries(scope, upstream, once, isTransient);
+      } catch (error) {
+        if (!isGone(error)) throw error;
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import { Hono } from "hono/tiny";
+import { brokerIfConfigured } from "../middleware/broker";
 import { limitGuessesOfUser, limitMailOfUser, limitMailToNewAddress } from "../middleware/rate-limit";
 import { requireRecentSignIn } from "../middleware/recent-sign-in";
 import { requireAuth } from "../middleware/require-auth";
@@ -20,7 +21,9 @@ export const accountRoutes = new Hono<PlatformEnv>()
     return c.json(EMAIL_CODE_SENT, 202);
   })
   .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("email_code"), async (c) => {
-    await verifyEmail(c.get("cognito"), c.get("user"), c.req.valid("json").code);
+    const broker = brokerIfConfigured(c.env, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs);
+    const records = broker && { brokerage: { ...broker, now: Date.now }, requestId: c.get("requestId") };
+    await verifyEmail(c.get("cognito"), c.get("user"), c.req.valid("json").code, records);
     return c.body(null, 204);
   })
   .post(

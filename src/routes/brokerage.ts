@@ -7,7 +7,7 @@ import { validJson } from "../middleware/validate";
 import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
 import type { Actor } from "../services/audit";
-import { accountView, changeContact, closeAccount, openAccount, tradingAccount, type Brokerage } from "../services/brokerage";
+import { accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf, type Brokerage } from "../services/brokerage";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { ownerNotifier } from "./notices";
@@ -55,7 +55,7 @@ export const brokerageRoutes = new Hono<PlatformEnv>()
     return c.json(view, 201);
   })
   .get("/accounts/me", withBroker, requireAuth, perUser("read"), async (c) => {
-    return c.json(await accountView(brokerage(c), actor(c)), 200);
+    return c.json(await accountView(brokerage(c), actor(c), verifiedEmailOf(c.get("cognito"), c.get("user"))), 200);
   })
   .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
     const { contact, password, code } = c.req.valid("json");
@@ -65,5 +65,6 @@ export const brokerageRoutes = new Hono<PlatformEnv>()
     return c.json(await tradingAccount(brokerage(c), actor(c)), 200);
   })
   .post("/accounts/me/close", withBroker, requireAuth, perUser("close"), validJson(StepUp), async (c) => {
-    return c.json(await closeAccount(brokerage(c), actor(c), stepUp(c, c.req.valid("json"))), 200);
+    const holdings = { funding: c.get("funding"), trading: c.get("trading") };
+    return c.json(await closeAccount(brokerage(c), holdings, actor(c), stepUp(c, c.req.valid("json"))), 200);
   });

@@ -3,7 +3,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
 import { audited } from "./audit";
-import { refuseWhileBrokerageAccountOpen } from "./brokerage";
+import { followEmailChange, holdForLoginDeletion, verifiedEmailOf, type Brokerage } from "./brokerage";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
@@ -13,13 +13,22 @@ export async function sendEmailVerificationCode(pool: Pick<UserPool, "sendEmailV
   await inUserTerms(pool.sendEmailVerificationCode(user.accessToken), WITH_ACCESS_TOKEN);
 }
 
-/** VerifyUserAttribute: the email is verified (a pending new address becomes the email). */
-export async function verifyEmail(pool: Pick<UserPool, "verifyEmail">, user: SignedInUser, code: string): Promise<void> {
+/**
+ * VerifyUserAttribute: the email is verified (a pending new address becomes the email). Where the
+ * user has a brokerage account, the Broker API's contact follows (best effort: never fails this).
+ */
+export async function verifyEmail(
+  pool: Pick<UserPool, "verifyEmail" | "getUser">,
+  user: SignedInUser,
+  code: string,
+  records?: { brokerage: Brokerage; requestId: string },
+): Promise<void> {
   try {
     await inUserTerms(pool.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }
+  if (records) await followEmailChange(records.brokerage, user.sub, verifiedEmailOf(pool, user), records.requestId);
 }
 
 /**
@@ -48,8 +57,9 @@ export async function changeEmail(
 
 /**
  * DeleteUser, with the access token of a sign-in that just proved the password (and TOTP code). Where
- * the deployment keeps brokerage accounts (a D1 database), not while the user's is open (a broker
- * must keep its records, and the login must not vanish while money is held), and with an audit row.
+ * the deployment keeps brokerage accounts (a D1 database), not while the user's is open, checked
+ * after the step up under the lease an opening takes (services/brokerage.ts holdForLoginDeletion), so
+ * that no opening can make a Broker account for a login being deleted; and with an audit row.
  */
 export async function deleteAccount(
   pool: Pick<UserPool, "getUser" | "deleteUser">,
@@ -58,21 +68,21 @@ export async function deleteAccount(
   notify: NotifyOwner,
   records?: { db: D1Database; requestId: string },
 ): Promise<void> {
-  if (!records) return deleteLogin(pool, user, stepUp, notify);
+  if (!records) return deleteLogin(pool, user, (await stepUp()).accessToken, notify);
   const { db, requestId } = records;
   await audited(db, { sub: user.sub, requestId }, "login.delete", async () => {
-    await refuseWhileBrokerageAccountOpen(db, user.sub);
-    await deleteLogin(pool, user, stepUp, notify);
+    const { accessToken } = await stepUp();
+    const release = await holdForLoginDeletion(db, user.sub, Date.now());
+    try {
+      await deleteLogin(pool, user, accessToken, notify);
+    } catch (error) {
+      await release();
+      throw error;
+    }
   });
 }
 
-async function deleteLogin(
-  pool: Pick<UserPool, "getUser" | "deleteUser">,
-  user: SignedInUser,
-  stepUp: StepUpCheck,
-  notify: NotifyOwner,
-): Promise<void> {
-  const { accessToken } = await stepUp();
+async function deleteLogin(pool: Pick<UserPool, "getUser" | "deleteUser">, user: SignedInUser, accessToken: string, notify: NotifyOwner): Promise<void> {
   // Read while the user still exists.
   const { email } = await userProfile(pool, user, false);
   try {

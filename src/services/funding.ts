@@ -4,7 +4,7 @@
 // (services/idempotency.ts); a create whose outcome is unknown is asked of the Broker API by what
 // identifies it (a transfer's Broker Idempotency-Key, a bank link's details) before it is repeated.
 import type { BrokerAccounts } from "../broker/accounts";
-import type { BrokerFunding, NewRelationship, Relationship, Transfer } from "../broker/funding";
+import type { BrokerFunding, Relationship, Transfer } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
 import { BROKER_API, type BrokerError } from "../broker/errors";
 import { Failure } from "../failures";
@@ -15,6 +15,7 @@ import { audited, auditEvent, auditEventAfterChange, recordFailure, type Actor, 
 import { inBrokerTerms } from "./broker-errors";
 import { noteStatus, recordOf } from "./brokerage";
 import { brokerTransferKey, type Claim, type IdempotencyKeys, type KeyUse, type StoredAnswer } from "./idempotency";
+import { bankLinkDeleted, linkPlaidItem, retryItemRemovals } from "./plaid-items";
 import type { StepUpCheck } from "./step-up";
 
 /** What every funding and trading flow works with: D1, the Broker API and Plaid bound to the request, the keys, the clock. */
@@ -170,19 +171,6 @@ function plaidMeaningOf(error: unknown): unknown {
   return new Failure("bank_link_rejected", { cause: error });
 }
 
-/**
- * The Plaid flow: the public token for the item's access token, that for an Alpaca processor token.
- * Both stay in this function: neither is logged, stored or answered.
- */
-async function processorToken(plaid: PlaidClient, link: PlaidBankLink): Promise<string> {
-  try {
-    const accessToken = await plaid.exchangePublicToken(link.plaid_public_token);
-    return await plaid.processorToken(accessToken, link.plaid_account_id);
-  } catch (error) {
-    throw plaidMeaningOf(error);
-  }
-}
-
 const RELATIONSHIP_REFUSED = { 400: "bank_link_rejected", 403: "bank_link_rejected", 409: "bank_link_exists", 422: "bank_link_rejected" } as const;
 
 /** Whether a link the Broker API lists is one of these typed-in details (it shows only the last 4 of the number). */
@@ -211,15 +199,36 @@ export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse,
         if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await recordedByAnotherKey(desk.db, use, link.id))) return { view: bankLinkView(link), recovered: true };
       }
     }
-    const relationship: NewRelationship = "plaid_public_token" in request ? { processor_token: await processorToken(desk.plaid(), request) } : request;
-    return { view: bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, relationship), RELATIONSHIP_REFUSED)), recovered: false };
+    if ("plaid_public_token" in request) return { view: await linkThroughPlaid(desk, actor, accountId, request), recovered: false };
+    return { view: bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
   });
 }
+
+/**
+ * The Plaid flow: the public token for the Item's access token, that for an Alpaca processor token,
+ * that for the link. Neither token is logged, answered or stored readable (services/plaid-items.ts
+ * keeps the access token sealed, to remove the Item when the link fails or is deleted).
+ */
+async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkView> {
+  const plaid = desk.plaid();
+  try {
+    return await linkPlaidItem(desk.db, plaid, actor.sub, request.plaid_public_token, plaidContext(desk, actor), async (accessToken) => {
+      const processor_token = await plaid.processorToken(accessToken, request.plaid_account_id);
+      return bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
+    });
+  } catch (error) {
+    throw plaidMeaningOf(error);
+  }
+}
+
+const plaidContext = (desk: MoneyDesk, actor: Actor) => ({ now: desk.now, requestId: actor.requestId });
 
 export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLinkView[]> {
   return audited(desk.db, actor, "bank_link.list", async () => {
     const accountId = await activeAccount(desk, actor.sub);
-    return (await inBrokerTerms(desk.funding.relationships(accountId))).map(bankLinkView);
+    const links = (await inBrokerTerms(desk.funding.relationships(accountId))).map(bankLinkView);
+    await retryItemRemovals(desk.db, desk.plaid, actor.sub, plaidContext(desk, actor));
+    return links;
   });
 }
 
@@ -233,6 +242,9 @@ export async function deleteBankLink(desk: MoneyDesk, actor: Actor, id: string, 
       const accountId = await activeAccount(desk, actor.sub);
       await stepUp();
       await inBrokerTerms(desk.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
+      // Its Plaid Item, when it has one, and any removal still owed: best effort, after the answer is certain.
+      await retryItemRemovals(desk.db, desk.plaid, actor.sub, plaidContext(desk, actor));
+      await bankLinkDeleted(desk.db, desk.plaid, actor.sub, id, plaidContext(desk, actor));
     },
     objectIdOf(id),
   );

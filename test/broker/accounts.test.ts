@@ -31,7 +31,7 @@ describe("the Broker API client, on recorded answers", () => {
       status: "SUBMITTED",
       created_at: "2022-04-12T17:24:31.30283Z",
       contact: { email_address: "cool_alpaca@example.com" },
-      identity: { given_name: "John", family_name: "Doe" },
+      identity: { given_name: "John", family_name: "Doe", date_of_birth: "1990-01-01" },
       agreements: [{ agreement: "customer_agreement", signed_at: "2020-09-11T18:13:44Z" }],
     });
     const [call] = await calls();
@@ -60,15 +60,17 @@ describe("the Broker API client, on recorded answers", () => {
     expect((await calls())[0]!.path).toBe("/v1/accounts?query=ann%40example.com&entities=contact%2Cidentity%2Cagreements");
   });
 
-  it("changes the contact with PATCH and closes with POST .../actions/close (204)", async () => {
+  it("changes the contact (and the email, on its own) with PATCH and closes with POST .../actions/close (204)", async () => {
     const { accounts, calls } = await broker({
       "PATCH /v1/accounts/{id}": [{ status: 200, body: accountActive }],
       "POST /v1/accounts/{id}/actions/close": [{ status: 204 }],
     });
     await accounts.updateContact(ID, { city: "Burlingame" });
+    await accounts.updateEmail(ID, "ann.new@example.com");
     await accounts.close(ID);
     expect((await calls()).map((call) => [call.action, call.path, call.body])).toEqual([
       ["PATCH /v1/accounts/{id}", `/v1/accounts/${ID}`, { contact: { city: "Burlingame" } }],
+      ["PATCH /v1/accounts/{id}", `/v1/accounts/${ID}`, { contact: { email_address: "ann.new@example.com" } }],
       ["POST /v1/accounts/{id}/actions/close", `/v1/accounts/${ID}/actions/close`, ""],
     ]);
   });

@@ -1,5 +1,5 @@
 // The local Broker API stand-in (scripts/broker-standin.mjs), over HTTP, as `npm run dev` uses it.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -158,6 +158,9 @@ describe("the Broker API stand-in", () => {
     expect(bank.body).toMatchObject({ account_id: id, status: "QUEUED", account_mask: "0000", bank_account_type: "" });
     expect(JSON.stringify(bank.body)).not.toContain(processor_token);
     await statusBecomes(call, `/v1/accounts/${id}/ach_relationships`, "APPROVED", (list) => list[0]);
+    // The Item removed: its access token works no more.
+    expect(await plaid("/item/remove", { access_token })).toEqual({ request_id: expect.any(String) });
+    expect(await plaid("/item/remove", { access_token })).toMatchObject({ error_code: "INVALID_ACCESS_TOKEN" });
 
     const deposit = await call("POST", `/v1/accounts/${id}/transfers`, { transfer_type: "ach", relationship_id: bank.body.id, amount: "1000.00", direction: "INCOMING" });
     expect(deposit.body).toMatchObject({ status: "QUEUED", type: "ach", amount: "1000", requested_amount: "1000", fee: "0", direction: "INCOMING" });
@@ -272,6 +275,38 @@ describe("the Broker API stand-in", () => {
     expect(elsewhere.status).toBe(200);
     expect(elsewhere.body.id).not.toBe(first.body.id);
     expect(elsewhere.headers.get("idempotency-replayed")).toBeNull();
+  });
+
+  it("refuses to close an account that holds cash or positions, or has a transfer in progress (liquidate and withdraw first); closes an empty one", async () => {
+    const first = await start();
+    const { id, bankId } = await fundedAccount(first.call, "380");
+    const close = (call: ReturnType<typeof caller>) => call("POST", `/v1/accounts/${id}/actions/close`);
+    const refused = { status: 422, body: { code: 40010001, message: "account has cash, positions or transfers in progress: liquidate and withdraw first" } };
+    expect(await close(first.call)).toMatchObject(refused);
+    await first.call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "AAPL", qty: "2", side: "buy", type: "market", time_in_force: "day" });
+    expect((await first.call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "0" });
+    expect(await close(first.call)).toMatchObject(refused);
+    await first.call("DELETE", `/v1/trading/accounts/${id}/positions/AAPL`);
+    const { body: withdrawal } = await first.call("POST", `/v1/accounts/${id}/transfers`, { transfer_type: "ach", relationship_id: bankId, amount: "380", direction: "OUTGOING" });
+    await statusBecomes(first.call, `/v1/accounts/${id}/transfers?direction=OUTGOING`, "COMPLETE", (list) => list.find((t: any) => t.id === withdrawal.id));
+    const { body: deposit } = await first.call("POST", `/v1/accounts/${id}/transfers`, { transfer_type: "ach", relationship_id: bankId, amount: "50", direction: "INCOMING" });
+    await first.standin.stop();
+    running.length = 0;
+    // The deposit held QUEUED, as a real one is for days (the stand-in's own timer finishes it at once):
+    // the account holds no cash, and is owed 50.
+    const file = path.join(first.dir, "state.json");
+    const state = JSON.parse(await readFile(file, "utf8"));
+    state.accounts[id].cash = "0";
+    state.transfers[deposit.id].status = "QUEUED";
+    state.pending = state.pending.filter((change: { id: string }) => change.id !== deposit.id);
+    await writeFile(file, JSON.stringify(state));
+
+    const second = await start({ dir: first.dir });
+    expect((await second.call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "0", long_market_value: "0", pending_transfer_in: "50" });
+    expect(await close(second.call)).toMatchObject(refused);
+    expect((await second.call("DELETE", `/v1/accounts/${id}/transfers/${deposit.id}`)).status).toBe(204);
+    expect((await close(second.call)).status).toBe(204);
+    expect((await second.call("GET", `/v1/accounts/${id}`)).body).toMatchObject({ status: "ACCOUNT_CLOSED" });
   });
 
   it("keeps client_order_id unique per account, also after a cancel", async () => {

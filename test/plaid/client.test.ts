@@ -9,10 +9,10 @@ import { scenario } from "../support/worker";
 
 const CONFIG = { clientId: "plaid-client-id-test", secret: "plaid-secret-never-shown", clientName: "Edge Brokerage" };
 
-async function plaid(replies: Record<string, Reply[]>, timeoutMs = 2_000) {
+async function plaid(replies: Record<string, Reply[]>, timeoutMs = 2_000, config = CONFIG) {
   const upstream = await scenario(replies);
   const scope: RequestScope = { budgetEndsAt: Date.now() + 5_000, calls: [], clearance: Promise.resolve() };
-  return { client: openPlaid({ ...CONFIG, url: upstream.base }, scope, timeoutMs), scope, calls: () => upstream.calls() };
+  return { client: openPlaid({ ...config, url: upstream.base }, scope, timeoutMs), scope, calls: () => upstream.calls() };
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<Error> {
@@ -39,13 +39,26 @@ describe("the Plaid client, on recorded answers", () => {
       "POST /item/public_token/exchange": [{ body: plaidPublicTokenExchanged }],
       "POST /processor/token/create": [{ body: plaidProcessorTokenCreated }],
     });
-    const accessToken = await client.exchangePublicToken("public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc");
-    expect(accessToken).toBe(plaidPublicTokenExchanged.access_token);
+    const { accessToken, itemId } = await client.exchangePublicToken("public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc");
+    expect([accessToken, itemId]).toEqual([plaidPublicTokenExchanged.access_token, plaidPublicTokenExchanged.item_id]);
     expect(await client.processorToken(accessToken, "QPO8Jo8vdDHMepg41PBwckXm4KdK1yUdmXOwK")).toBe("processor-sandbox-0asd1-a92nc");
     expect((await calls()).map((call) => [call.action, call.body])).toEqual([
       ["POST /item/public_token/exchange", { public_token: "public-sandbox-5c224a01-8314-4491-a06f-39e193d5cddc" }],
       ["POST /processor/token/create", { access_token: plaidPublicTokenExchanged.access_token, account_id: "QPO8Jo8vdDHMepg41PBwckXm4KdK1yUdmXOwK", processor: "alpaca" }],
     ]);
+  });
+
+  it("seals the access token (only a client with the same secret opens it) and removes the Item with it; an Item Plaid no longer has counts as removed", async () => {
+    const { client, calls } = await plaid({ "POST /item/remove": [{ body: { request_id: "m8MDnv9okwxFNBV" } }, { status: 400, body: { error_type: "INVALID_INPUT", error_code: "INVALID_ACCESS_TOKEN" } }] });
+    const sealed = await client.sealAccessToken(plaidPublicTokenExchanged.access_token);
+    expect(sealed).not.toContain(plaidPublicTokenExchanged.access_token);
+    expect(sealed).not.toBe(await client.sealAccessToken(plaidPublicTokenExchanged.access_token));
+    await client.removeItem(sealed);
+    await client.removeItem(sealed);
+    expect((await calls()).map((call) => [call.action, call.body])).toEqual(Array(2).fill(["POST /item/remove", { access_token: plaidPublicTokenExchanged.access_token }]));
+    const other = await plaid({}, 2_000, { ...CONFIG, secret: "another-plaid-secret" });
+    expect(await failureOf(other.client.removeItem(sealed))).toBeInstanceOf(Error);
+    expect(await other.calls()).toEqual([]);
   });
 
   it("keeps Plaid's error type and code, never its messages, and never a token", async () => {

@@ -2,26 +2,33 @@
 // answers (test/fixtures/broker.ts) and a scripted Cognito for the signed-in user.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { accountActive, accountCreated, BROKER_ERRORS, tradeAccount } from "../fixtures/broker";
-import { authenticationResult, challenge, emptyResult, RECORDED } from "../fixtures/cognito";
+import { accountActive, accountCreated, BROKER_ERRORS, notionalMarketOrderAccepted, positions, tradeAccount, transferQueued } from "../fixtures/broker";
+import { authenticationResult, challenge, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtures/ses";
 import { accountRow, auditTrail, BROKER_AUTH, brokerAccount, brokerUser, observedDb, OPENING } from "../support/brokerage";
 import { bearer, ownPool } from "../support/own-pool";
 import { apiWith, jsonInit, problemOf, STRONG_PASSWORD, uniqueEmail, withoutRequestId } from "../support/worker";
 
 /** The view the recorded account gives, with this user's email and id. */
-function viewOf(account: { id: string; status: string; contact: { email_address: string } }, status = account.status) {
+function viewOf(account: { id: string; status: string; contact: { email_address: string }; identity: { given_name: string; family_name: string } }, status = account.status) {
   return {
     id: account.id,
     account_number: "682389557",
     status,
     created_at: "2022-04-12T17:24:31.30283Z",
-    given_name: "John",
-    family_name: "Doe",
+    given_name: account.identity.given_name,
+    family_name: account.identity.family_name,
     email: account.contact.email_address,
     tax_id_last4: "4321",
     agreements: [{ agreement: "customer_agreement", signed_at: "2020-09-11T18:13:44Z" }],
   };
+}
+
+/** The recorded account with this user's email, held by the person OPENING names (an earlier try of theirs made it). */
+function ownAccount(email: string) {
+  const account = brokerAccount(accountCreated, email);
+  const { given_name, family_name, date_of_birth } = OPENING.identity;
+  return { ...account, identity: { ...account.identity, given_name, family_name, date_of_birth } };
 }
 
 /** A user whose opening the Broker API answers with the recorded account (their email, a fresh id). */
@@ -138,18 +145,41 @@ describe("POST /platform/accounts", () => {
     expect(await accountRow(user.sub)).toMatchObject({ broker_account_id: user.account.id });
   });
 
-  it("records the account of an email the Broker API says is taken (409), found by the email", async () => {
-    const email = uniqueEmail("taken");
-    const account = brokerAccount(accountCreated, email);
-    const user = await brokerUser({ "POST /v1/accounts": [{ status: 409, body: { code: 40910000, message: "email address already registered" } }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email });
+  it("never hands over another person's account whose email the Broker API has (409): 422, nothing of it shown, searched or recorded", async () => {
+    // Mallory signs up with the email of Victoria's Broker account (an address she controls now, or
+    // one Victoria used before): her fresh opening meets 409 and must not become Victoria's account.
+    const email = uniqueEmail("victoria");
+    const victorias = { ...brokerAccount(accountActive, email), identity: { ...accountActive.identity, given_name: "Victoria", family_name: "Vance" } };
+    const mallory = await brokerUser({ "POST /v1/accounts": [{ status: 409, body: { code: 40910000, message: "email address already registered" } }], "GET /v1/accounts": [{ status: 200, body: [victorias] }] }, { email });
+    const res = await mallory.open();
+    const problem = await problemOf(res);
+    expect([res.status, problem.code, problem.detail]).toEqual([422, "account_details_rejected", "The broker already has an account for this email; open one with another email."]);
+    const text = JSON.stringify(problem);
+    for (const value of [victorias.id, "Victoria", "Vance", victorias.account_number, "ACTIVE"]) expect(text).not.toContain(value);
+    expect((await mallory.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
+    expect(await accountRow(mallory.sub)).toBeNull();
+    expect(await auditTrail(mallory.sub)).toEqual([["account.open", "account_details_rejected"]]);
+  });
+
+  it("refuses the account a crashed opening's retry finds when its holder differs (another date of birth): 422, the claim dropped", async () => {
+    const email = uniqueEmail("crash");
+    const someoneElses = { ...ownAccount(email), identity: { ...ownAccount(email).identity, date_of_birth: "1985-06-15" } };
+    const user = await brokerUser({ "GET /v1/accounts": [{ status: 200, body: [someoneElses] }] }, { email });
+    // An opening of this user's that ended before it recorded its answer, its claim lapsed.
+    await env.DB.prepare("INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?, 'PENDING', '4321', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z')")
+      .bind(user.sub)
+      .run();
     const res = await user.open();
-    expect([res.status, await res.json()]).toEqual([201, viewOf(account)]);
-    expect((await user.brokerCalls()).map((call) => call.path)).toEqual(["/v1/accounts", `/v1/accounts?query=${encodeURIComponent(email)}&entities=contact%2Cidentity%2Cagreements`]);
+    const problem = await problemOf(res);
+    expect([res.status, problem.code]).toEqual([422, "account_details_rejected"]);
+    expect(JSON.stringify(problem)).not.toContain(someoneElses.id);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["GET /v1/accounts"]);
+    expect(await accountRow(user.sub)).toBeNull();
   });
 
   it("recovers a crash between the Broker call and the D1 write: the next opening finds the account by email, no second account", async () => {
     const email = uniqueEmail("crash");
-    const account = brokerAccount(accountCreated, email);
+    const account = ownAccount(email);
     const { db } = observedDb(1);
     const user = await brokerUser({ "POST /v1/accounts": [{ status: 200, body: account }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email, vars: { DB: db } });
     const crashed = await user.open();
@@ -168,7 +198,7 @@ describe("POST /platform/accounts", () => {
 
   it("recovers a Broker call that timed out: 504, then the next opening finds the account the Broker API made after all", async () => {
     const email = uniqueEmail("timeout");
-    const account = brokerAccount(accountCreated, email);
+    const account = ownAccount(email);
     const user = await brokerUser({ "POST /v1/accounts": [{ hang: true }], "GET /v1/accounts": [{ status: 200, body: [account] }] }, { email, vars: { UPSTREAM_TIMEOUT_MS: "300" } });
     const timedOut = await user.open();
     expect([timedOut.status, (await problemOf(timedOut)).code]).toEqual([504, "upstream_timeout"]);
@@ -389,19 +419,140 @@ describe("a step-up code is accepted once (issue 21)", () => {
   });
 });
 
+describe("a verified email change reaches the Broker API", () => {
+  /** A user with an account, whose email Cognito then says is `newEmail` (verified), and the Broker API's PATCH answers. */
+  async function mover(failFirst: boolean) {
+    const email = uniqueEmail("before");
+    const newEmail = uniqueEmail("after");
+    const account = brokerAccount(accountCreated, email);
+    const moved = { status: 200, body: { ...account, status: "ACTIVE", contact: { ...account.contact, email_address: newEmail } } };
+    const patches = failFirst ? [{ status: 503, body: { code: 50310000, message: "service unavailable" } }, moved] : [moved];
+    const user = await brokerUser(
+      {
+        "POST /v1/accounts": [{ status: 200, body: account }],
+        GetUser: [getUserResult(email), getUserResult(newEmail)],
+        VerifyUserAttribute: [emptyResult()],
+        "PATCH /v1/accounts/{id}": patches,
+        "GET /v1/accounts/{id}": [{ status: 200, body: { ...account, status: "ACTIVE" } }],
+      },
+      { email },
+    );
+    expect((await user.open()).status).toBe(201);
+    return { ...user, account, newEmail };
+  }
+  const staleFlag = async (sub: string) => (await accountRow(sub))?.broker_email_stale;
+
+  it("sends the new address to the Broker contact when the change is verified; D1 keeps no email", async () => {
+    const user = await mover(false);
+    expect((await user.send("POST", "/platform/email/verify", { code: "123456" })).status).toBe(204);
+    const patch = (await user.brokerCalls()).at(-1)!;
+    expect([patch.action, patch.path, patch.body]).toEqual(["PATCH /v1/accounts/{id}", `/v1/accounts/${user.account.id}`, { contact: { email_address: user.newEmail } }]);
+    expect(await staleFlag(user.sub)).toBe(0);
+    expect(JSON.stringify(await accountRow(user.sub))).not.toContain("@");
+  });
+
+  it("still verifies when the Broker API fails, and the next account view sends it again and shows the new address", async () => {
+    const user = await mover(true);
+    expect((await user.send("POST", "/platform/email/verify", { code: "123456" })).status).toBe(204);
+    expect(await staleFlag(user.sub)).toBe(1);
+
+    const res = await user.call("/platform/accounts/me");
+    expect([res.status, ((await res.json()) as { email: string }).email]).toEqual([200, user.newEmail]);
+    const patches = (await user.brokerCalls()).filter((call) => call.action === "PATCH /v1/accounts/{id}");
+    expect(patches.map((call) => call.body)).toEqual([{ contact: { email_address: user.newEmail } }, { contact: { email_address: user.newEmail } }]);
+    expect(await staleFlag(user.sub)).toBe(0);
+    // Sent once: the views after it ask nothing more of the Broker API than the status.
+    await user.call("/platform/accounts/me");
+    expect((await user.brokerCalls()).filter((call) => call.action === "PATCH /v1/accounts/{id}").length).toBe(2);
+  });
+});
+
 describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
   const closed = { ...accountActive, status: "ACCOUNT_CLOSED" };
+  const finished = ["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"].map((status) => ({ ...transferQueued, id: crypto.randomUUID(), status }));
+  /** What the Broker API says of an account that holds nothing and is owed nothing. */
+  const empty = {
+    "GET /v1/trading/accounts/{id}/positions": [{ status: 200, body: [] }],
+    "GET /v1/trading/accounts/{id}/orders": [{ status: 200, body: [] }],
+    "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: { ...tradeAccount, cash: "0" } }],
+    "GET /v1/accounts/{id}/transfers": [{ status: 200, body: finished }],
+  };
+  const closes = { "POST /v1/accounts/{id}/actions/close": [{ status: 204 }], "GET /v1/accounts/{id}": [{ status: 200, body: closed }] };
+  const closeCalls = async (user: { brokerCalls: () => Promise<{ action: string }[]> }) => (await user.brokerCalls()).filter((call) => call.action === "POST /v1/accounts/{id}/actions/close");
 
-  it("refuses to delete the login while the account is open (409, no password tried), closes with the password, then deletes", async () => {
-    const user = await holder({
-      InitiateAuth: [RECORDED.wrongPassword, authenticationResult()],
-      DeleteUser: [emptyResult()],
-      "POST /v1/accounts/{id}/actions/close": [{ status: 204 }],
-      "GET /v1/accounts/{id}": [{ status: 200, body: closed }],
+  it("closes an account that holds nothing and is owed nothing: 200 ACCOUNT_CLOSED, after reading its positions, orders, cash and transfers", async () => {
+    const user = await holder({ InitiateAuth: [authenticationResult()], ...empty, ...closes });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
+    const id = user.account.id;
+    expect((await user.brokerCalls()).map((call) => call.path).sort()).toEqual(
+      [
+        "/v1/accounts",
+        `/v1/trading/accounts/${id}/positions`,
+        `/v1/trading/accounts/${id}/orders?status=open&limit=1&direction=desc`,
+        `/v1/trading/accounts/${id}/account`,
+        `/v1/accounts/${id}/transfers?limit=100&offset=0`,
+        `/v1/accounts/${id}/actions/close`,
+        `/v1/accounts/${id}`,
+      ].sort(),
+    );
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACCOUNT_CLOSED" });
+  });
+
+  it("refuses while a deposit is QUEUED, found on any page of the transfers: 409 naming it, nothing closed", async () => {
+    const page = Array.from({ length: 100 }, (_, i) => finished[i % finished.length]);
+    const user = await holder({ InitiateAuth: [authenticationResult()], ...empty, ...closes, "GET /v1/accounts/{id}/transfers": [{ status: 200, body: page }, { status: 200, body: [transferQueued] }] });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    const problem = await problemOf(res);
+    expect([res.status, problem.code, problem.detail]).toEqual([
+      409,
+      "brokerage_account_not_closable",
+      "The brokerage account cannot be closed yet: a deposit or withdrawal is still in progress (wait until it completes, or cancel it).",
+    ]);
+    expect((await user.brokerCalls()).map((call) => call.path).filter((path) => path.includes("/transfers"))).toEqual([
+      `/v1/accounts/${user.account.id}/transfers?limit=100&offset=0`,
+      `/v1/accounts/${user.account.id}/transfers?limit=100&offset=100`,
+    ]);
+    expect(await closeCalls(user)).toEqual([]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "SUBMITTED" });
+    expect((await auditTrail(user.sub)).at(-1)).toEqual(["account.close", "brokerage_account_not_closable"]);
+  });
+
+  const held: [string, Record<string, { status: number; body: unknown }[]>, string][] = [
+    ["a position", { "GET /v1/trading/accounts/{id}/positions": [{ status: 200, body: positions }] }, "it holds positions (sell them)"],
+    ["an open order", { "GET /v1/trading/accounts/{id}/orders": [{ status: 200, body: [notionalMarketOrderAccepted] }] }, "it has open orders (cancel them or let them finish)"],
+    ["cash", { "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: { ...tradeAccount, cash: "0.01" } }] }, "it holds cash (withdraw it)"],
+  ];
+  for (const [what, replies, remains] of held) {
+    it(`refuses an account with ${what}: 409 saying so, no amount, nothing closed`, async () => {
+      const user = await holder({ InitiateAuth: [authenticationResult()], ...empty, ...closes, ...replies });
+      const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+      const problem = await problemOf(res);
+      expect([res.status, problem.code, problem.detail]).toEqual([409, "brokerage_account_not_closable", `The brokerage account cannot be closed yet: ${remains}.`]);
+      expect(await closeCalls(user)).toEqual([]);
     });
+  }
+
+  it("names everything that remains at once", async () => {
+    const user = await holder({
+      InitiateAuth: [authenticationResult()],
+      "GET /v1/trading/accounts/{id}/positions": [{ status: 200, body: positions }],
+      "GET /v1/trading/accounts/{id}/orders": [{ status: 200, body: [notionalMarketOrderAccepted] }],
+      "GET /v1/trading/accounts/{id}/account": [{ status: 200, body: tradeAccount }],
+      "GET /v1/accounts/{id}/transfers": [{ status: 200, body: [transferQueued] }],
+    });
+    const problem = await problemOf(await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD }));
+    expect(problem.detail).toBe(
+      "The brokerage account cannot be closed yet: it holds positions (sell them); it has open orders (cancel them or let them finish); it holds cash (withdraw it); a deposit or withdrawal is still in progress (wait until it completes, or cancel it).",
+    );
+  });
+
+  it("refuses to delete the login while the account is open (409, after the password), closes with the password, then deletes", async () => {
+    const user = await holder({ InitiateAuth: [authenticationResult(), RECORDED.wrongPassword, authenticationResult()], DeleteUser: [emptyResult()], ...empty, ...closes });
     const open = await user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD });
     expect([open.status, (await problemOf(open)).code]).toEqual([409, "brokerage_account_open"]);
-    expect((await user.calls()).map((call) => call.action)).not.toContain("InitiateAuth");
+    expect((await user.calls()).map((call) => call.action)).toContain("InitiateAuth");
+    expect((await user.calls()).map((call) => call.action)).not.toContain("DeleteUser");
 
     const wrong = await user.send("POST", "/platform/accounts/me/close", { password: "Wr0ng-Horse!" });
     expect([wrong.status, (await problemOf(wrong)).code]).toEqual([401, "invalid_credentials"]);
@@ -409,7 +560,6 @@ describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
 
     const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
     expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
-    expect((await user.brokerCalls()).map((call) => call.path)).toEqual(["/v1/accounts", `/v1/accounts/${user.account.id}/actions/close`, `/v1/accounts/${user.account.id}`]);
     expect(await accountRow(user.sub)).toMatchObject({ status: "ACCOUNT_CLOSED" });
 
     expect((await user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })).status).toBe(204);
@@ -431,25 +581,56 @@ describe("POST /platform/accounts/me/close, and DELETE /platform/me", () => {
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/accounts"]);
   });
 
-  it("answers 409 brokerage_account_not_closable when the Broker API refuses and the account stays open", async () => {
-    const user = await holder({
-      InitiateAuth: [authenticationResult()],
-      "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account has open positions" } }],
-      "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }],
-    });
-    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
-    expect([res.status, (await problemOf(res)).code]).toEqual([409, "brokerage_account_not_closable"]);
-    expect(await accountRow(user.sub)).toMatchObject({ status: "ACTIVE" });
+  it("refuses to delete the login while an opening is in flight (its claim), and lets no opening start once a deletion holds the lease", async () => {
+    const inFlight = await opener({ InitiateAuth: [authenticationResult()], DeleteUser: [emptyResult()] });
+    const at = new Date().toISOString();
+    await env.DB.prepare("INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?, 'PENDING', '4321', ?, ?)").bind(inFlight.sub, at, at).run();
+    const refused = await inFlight.send("DELETE", "/platform/me", { password: STRONG_PASSWORD });
+    expect([refused.status, (await problemOf(refused)).code]).toEqual([409, "brokerage_account_open"]);
+    expect((await inFlight.calls()).map((call) => call.action)).not.toContain("DeleteUser");
+
+    const deleted = await opener({ InitiateAuth: [authenticationResult()], DeleteUser: [emptyResult()] });
+    expect((await deleted.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })).status).toBe(204);
+    // The token still verifies until it expires: its opening meets the deletion's row.
+    const late = await deleted.open();
+    expect([late.status, (await problemOf(late)).code]).toEqual([409, "brokerage_account_exists"]);
+    expect(await deleted.brokerCalls()).toEqual([]);
+    expect(await accountRow(deleted.sub)).toMatchObject({ status: "LOGIN_DELETED", broker_account_id: null });
+  });
+
+  it("never both deletes the login and opens an account when the two race", async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await opener({ InitiateAuth: [authenticationResult()], DeleteUser: [emptyResult()] });
+      const [opened, deleted] = await Promise.all([user.open(), user.send("DELETE", "/platform/me", { password: STRONG_PASSWORD })]);
+      const outcome = [opened.status, deleted.status];
+      expect([[201, 409], [409, 204]]).toContainEqual(outcome);
+      const created = (await user.brokerCalls()).filter((call) => call.action === "POST /v1/accounts");
+      expect(created.length).toBe(opened.status === 201 ? 1 : 0);
+      expect((await user.calls()).filter((call) => call.action === "DeleteUser").length).toBe(deleted.status === 204 ? 1 : 0);
+    }
   });
 
   it("takes an account the Broker API closed already as closed", async () => {
     const user = await holder({
       InitiateAuth: [authenticationResult()],
+      ...empty,
       "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account is already closed" } }],
       "GET /v1/accounts/{id}": [{ status: 200, body: closed }],
     });
     const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
     expect([res.status, ((await res.json()) as { status: string }).status]).toEqual([200, "ACCOUNT_CLOSED"]);
+  });
+
+  it("answers 409 brokerage_account_not_closable when the Broker API refuses all the same and the account stays open", async () => {
+    const user = await holder({
+      InitiateAuth: [authenticationResult()],
+      ...empty,
+      "POST /v1/accounts/{id}/actions/close": [{ status: 422, body: { code: 40010001, message: "account has cash, positions or transfers in progress: liquidate and withdraw first" } }],
+      "GET /v1/accounts/{id}": [{ status: 200, body: accountActive }],
+    });
+    const res = await user.send("POST", "/platform/accounts/me/close", { password: STRONG_PASSWORD });
+    expect([res.status, (await problemOf(res)).code]).toEqual([409, "brokerage_account_not_closable"]);
+    expect(await accountRow(user.sub)).toMatchObject({ status: "ACTIVE" });
   });
 });
 

@@ -38,7 +38,7 @@ export const accountDocs: RouterDocs<typeof accountRoutes> = {
   "/me": {
     $delete: {
       operationId: "deleteAccount",
-      summary: "Delete the account: the password, and the authenticator code when TOTP is on, prove it is the user. Refused while the user's brokerage account is not closed",
+      summary: "Delete the account: the password, and the authenticator code when TOTP is on, prove it is the user. Refused (after the password) while the user's brokerage account is not closed or an opening is in flight; an opening after it is refused",
       auth: true,
       body: { schema: StepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 204: { description: "Deleted: log-in answers 401 and the email can sign up again" } },

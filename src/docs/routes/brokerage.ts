@@ -92,7 +92,8 @@ export const brokerageDocs: RouterDocs<typeof brokerageRoutes> = {
   "/accounts/me/close": {
     $post: {
       operationId: "closeBrokerageAccount",
-      summary: "Close the brokerage account: the password, and the authenticator code when TOTP is on, prove it is the user. The Broker API keeps the record",
+      summary:
+        "Close the brokerage account: the password, and the authenticator code when TOTP is on, prove it is the user (403 step_up_required names what is missing). Only an account with no positions, no open orders, no cash and no transfer that is not final closes; otherwise 409 saying which remain. The Broker API keeps the record",
       auth: true,
       body: { schema: StepUp, required: true, example: { password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 200: view("Closed: status ACCOUNT_CLOSED; the login can now be deleted") },

@@ -1,0 +1,102 @@
+// The Plaid Items this API makes, one per Plaid bank link: kept in D1 (the Item id, its access token
+// sealed), so that each is removed when its link fails or is deleted, and a removal that failed is
+// tried again by the user's next bank-link list or delete. Removal is best effort: a failure is
+// logged and never fails the request. Not covered: an Item whose request ended between the exchange
+// and the link (a crash) stays 'linking', as its link may exist; README, "Bank links".
+import { isFailure } from "../failures";
+import { log } from "../log";
+import { PlaidError, type PlaidClient } from "../plaid/client";
+
+/** A failure as a log names it: its code, Plaid's error code, or the error's class. */
+const nameOf = (error: unknown) => (isFailure(error) ? error.code : error instanceof PlaidError ? (error.errorCode ?? "plaid_error") : error instanceof Error ? error.name : "unknown");
+
+/** At most this many owed removals are tried per request: the request's budget is the user's. */
+const RETRIES_PER_REQUEST = 3;
+
+/**
+ * Removes the Item: marked owed first (so that a failure or a crash leaves it to retry), the row gone
+ * once Plaid removed it. Never throws.
+ */
+async function removeItem(db: D1Database, plaid: PlaidClient, row: number | undefined, sealed: string, now: number, requestId: string): Promise<void> {
+  try {
+    if (row !== undefined) await db.prepare("UPDATE plaid_items SET state = 'remove', updated_at = ? WHERE id = ?").bind(new Date(now).toISOString(), row).run();
+    await plaid.removeItem(sealed);
+    if (row !== undefined) await db.prepare("DELETE FROM plaid_items WHERE id = ?").bind(row).run();
+  } catch (error) {
+    log("warn", NOT_REMOVED, { error: nameOf(error) }, { requestId });
+  }
+}
+
+/**
+ * Makes a bank link from a Plaid public token: the exchange, the Item recorded ('linking'), then
+ * `link` with the access token; the Item is 'linked' to the link it made, or removed when anything
+ * after the exchange failed.
+ */
+export async function linkPlaidItem<T extends { id: string }>(
+  db: D1Database,
+  plaid: PlaidClient,
+  sub: string,
+  publicToken: string,
+  context: Context,
+  link: (accessToken: string) => Promise<T>,
+): Promise<T> {
+  const { accessToken, itemId } = await plaid.exchangePublicToken(publicToken);
+  const sealed = await plaid.sealAccessToken(accessToken);
+  // The row's own id: an Item id is Plaid's, and nothing here needs it unique.
+  let row: number | undefined;
+  let made: T;
+  try {
+    const at = new Date(context.now()).toISOString();
+    row = (
+      await db
+        .prepare("INSERT INTO plaid_items (item_id, sub, sealed_access_token, state, created_at, updated_at) VALUES (?, ?, ?, 'linking', ?, ?) RETURNING id")
+        .bind(itemId, sub, sealed, at, at)
+        .first<{ id: number }>()
+    )?.id;
+    made = await link(accessToken);
+  } catch (error) {
+    await removeItem(db, plaid, row, sealed, context.now(), context.requestId);
+    throw error;
+  }
+  try {
+    await db.prepare("UPDATE plaid_items SET state = 'linked', bank_link_id = ?, updated_at = ? WHERE id = ?").bind(made.id, new Date(context.now()).toISOString(), row ?? null).run();
+  } catch (error) {
+    // The link is made: its answer stands, and the row stays 'linking' (never removed by a retry).
+    log("warn", "plaid item not recorded as linked", { error: nameOf(error) }, { requestId: context.requestId });
+  }
+  return made;
+}
+
+interface ItemRow {
+  id: number;
+  sealed_access_token: string;
+}
+
+interface Context {
+  now: () => number;
+  requestId: string;
+}
+
+const NOT_REMOVED = "plaid item not removed; retried on the next bank-link list or delete";
+
+/** Removes each Item of `select`'s rows; never throws (Plaid unconfigured, D1 down: the rows wait). */
+async function removeEach(db: D1Database, plaid: () => PlaidClient, select: D1PreparedStatement, context: Context): Promise<void> {
+  try {
+    const { results } = await select.all<ItemRow>();
+    if (results.length === 0) return;
+    const client = plaid();
+    for (const item of results) await removeItem(db, client, item.id, item.sealed_access_token, context.now(), context.requestId);
+  } catch (error) {
+    log("warn", NOT_REMOVED, { error: nameOf(error) }, { requestId: context.requestId });
+  }
+}
+
+/** After the Broker API deleted a bank link: its Item, when Plaid made it, is removed too. */
+export function bankLinkDeleted(db: D1Database, plaid: () => PlaidClient, sub: string, bankLinkId: string, context: Context): Promise<void> {
+  return removeEach(db, plaid, db.prepare("SELECT id, sealed_access_token FROM plaid_items WHERE sub = ? AND bank_link_id = ?").bind(sub, bankLinkId), context);
+}
+
+/** The user's owed removals (a failed link's, a deleted link's), a few per request, tried again. */
+export function retryItemRemovals(db: D1Database, plaid: () => PlaidClient, sub: string, context: Context): Promise<void> {
+  return removeEach(db, plaid, db.prepare("SELECT id, sealed_access_token FROM plaid_items WHERE sub = ? AND state = 'remove' LIMIT ?").bind(sub, RETRIES_PER_REQUEST), context);
+}
