@@ -10,7 +10,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 
-export const SIZE_BUDGET_BYTES = 56 * 1024;
+// 96 KiB gzip for everything in the current issues (the developers' guide; issue 22): a guard on
+// start-up time, not a reason for hand-written duplicates of what a library does.
+export const SIZE_BUDGET_BYTES = 96 * 1024;
 
 /** { rawBytes, gzipBytes } of the deployable bundle, built into a temporary folder. */
 export function measureWorkerBundle() {
