@@ -1,5 +1,6 @@
 import { Hono } from "hono/tiny";
 import { brokerIfConfigured } from "../middleware/broker";
+import { storesOf } from "../stores";
 import { limitGuessesOfUser, limitMailOfUser, limitMailToNewAddress } from "../middleware/rate-limit";
 import { requireRecentSignIn } from "../middleware/recent-sign-in";
 import { requireAuth } from "../middleware/require-auth";
@@ -22,7 +23,7 @@ export const accountRoutes = new Hono<PlatformEnv>()
   })
   .post("/email/verify", requireAuth, validJson(CodeOnly), limitGuessesOfUser("email_code"), async (c) => {
     const broker = brokerIfConfigured(c.env, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs);
-    const records = broker && { brokerage: { ...broker, now: Date.now }, requestId: c.get("requestId") };
+    const records = broker && { brokerage: { stores: storesOf(broker.db), broker: broker.broker, now: Date.now }, requestId: c.get("requestId") };
     await verifyEmail(c.get("cognito"), c.get("user"), c.req.valid("json").code, records);
     return c.body(null, 204);
   })
@@ -40,7 +41,7 @@ export const accountRoutes = new Hono<PlatformEnv>()
   )
   .delete("/me", requireAuth, validJson(StepUp), async (c) => {
     // No D1 binding: this deployment keeps no brokerage accounts.
-    const records = c.env.DB ? { db: c.env.DB, requestId: c.get("requestId") } : undefined;
+    const records = c.env.DB ? { stores: storesOf(c.env.DB), requestId: c.get("requestId") } : undefined;
     await deleteAccount(c.get("cognito"), c.get("user"), stepUp(c, c.req.valid("json")), ownerNotifier(c), records);
     return c.body(null, 204);
   });

@@ -8,6 +8,7 @@ import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
 import type { Actor } from "../services/audit";
 import { accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf, type Brokerage } from "../services/brokerage";
+import { storesOf } from "../stores";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { ownerNotifier } from "./notices";
@@ -21,7 +22,7 @@ function actor(c: { get(name: "user"): { sub: string }; get(name: "requestId"): 
 }
 
 function brokerage(c: { get(name: "db"): BrokerVariables["db"]; get(name: "broker"): BrokerVariables["broker"] }): Brokerage {
-  return { db: c.get("db"), broker: c.get("broker"), now: Date.now };
+  return { stores: storesOf(c.get("db")), broker: c.get("broker"), now: Date.now };
 }
 
 /** Per user and route; opening counts apart, so that a form sent twice is answered 409, not 429. */

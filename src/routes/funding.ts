@@ -15,6 +15,8 @@ import { activity, auditRefusal, type Actor, type AuditAction } from "../service
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
 import { fingerprint, fingerprintKey, IdempotencyKeys, type KeyUse } from "../services/idempotency";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
+import { storesOf } from "../stores";
+import { AuditEventStore } from "../stores/audit-events";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { stepUp } from "./step-up";
@@ -26,14 +28,14 @@ type MoneyContext = Context<MoneyEnv>;
 const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") });
 
 function desk(c: MoneyContext): MoneyDesk {
-  const db = c.get("db");
+  const stores = storesOf(c.get("db"));
   return {
-    db,
+    stores,
     accounts: c.get("broker"),
     funding: c.get("funding"),
     trading: c.get("trading"),
     plaid: c.get("plaid"),
-    keys: new IdempotencyKeys(db, Date.now, c.get("config").requestBudgetMs),
+    keys: new IdempotencyKeys(stores.keys, Date.now, c.get("config").requestBudgetMs),
     now: Date.now,
     allow: actionCounter(c.env, c.get("user").sub),
     cleared: c.get("addressCheck"),
@@ -79,7 +81,7 @@ function recordRefusals(action: AuditAction) {
       () => true,
       () => false,
     );
-    if (cleared) await auditRefusal(c.get("db"), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+    if (cleared) await auditRefusal(new AuditEventStore(c.get("db")), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
   });
 }
 
@@ -146,6 +148,6 @@ export const fundingRoutes = new Hono<MoneyEnv>()
     return c.json(await closePosition(desk(c), actor(c), symbol), 200);
   })
   .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
-    const page = await activity(c.get("db"), actor(c), c.req.valid("query").cursor);
+    const page = await activity(new AuditEventStore(c.get("db")), actor(c), c.req.valid("query").cursor);
     return c.json({ events: page.items, next_cursor: page.next_cursor }, 200);
   });

@@ -4,6 +4,7 @@ import { keptFor } from "../isolate";
 import type { CognitoVariables } from "../middleware/cognito";
 import { passwordGuessCounter, type AddressLimitVariables } from "../middleware/rate-limit";
 import type { AuthVariables } from "../middleware/require-auth";
+import { StepUpCodeStore } from "../stores/step-up-codes";
 import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, stepUpCheck, type AcceptedCodes, type Proof, type StepUpCheck } from "../services/step-up";
 
 type StepUpEnv = { Bindings: Env; Variables: AuthVariables & CognitoVariables & AddressLimitVariables };
@@ -16,7 +17,7 @@ const inIsolateOf = (config: Config) => acceptedCodesInIsolate(keptFor(config, k
 function acceptedCodes(c: Context<StepUpEnv>): AcceptedCodes {
   const db = (c.env as { DB?: D1Database }).DB;
   const config = c.get("config");
-  return db ? acceptedCodesIn(db, keptFor(config, keyOf)) : keptFor(config, inIsolateOf);
+  return db ? acceptedCodesIn(new StepUpCodeStore(db), keptFor(config, keyOf)) : keptFor(config, inIsolateOf);
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import type { Stores } from "../stores";
 import { audited } from "./audit";
 import { followEmailChange, holdForLoginDeletion, verifiedEmailOf, type Brokerage } from "./brokerage";
 import type { NotifyOwner } from "./notices";
@@ -66,13 +67,13 @@ export async function deleteAccount(
   user: SignedInUser,
   stepUp: StepUpCheck,
   notify: NotifyOwner,
-  records?: { db: D1Database; requestId: string },
+  records?: { stores: Pick<Stores, "accounts" | "audit">; requestId: string },
 ): Promise<void> {
   if (!records) return deleteLogin(pool, user, (await stepUp()).accessToken, notify);
-  const { db, requestId } = records;
-  await audited(db, { sub: user.sub, requestId }, "login.delete", async () => {
+  const { stores, requestId } = records;
+  await audited(stores.audit, { sub: user.sub, requestId }, "login.delete", async () => {
     const { accessToken } = await stepUp();
-    const release = await holdForLoginDeletion(db, user.sub, Date.now());
+    const release = await holdForLoginDeletion(stores.accounts, user.sub, Date.now());
     try {
       await deleteLogin(pool, user, accessToken, notify);
     } catch (error) {

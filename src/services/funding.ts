@@ -11,16 +11,17 @@ import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
 import { unusableAnswer } from "../upstream";
-import { audited, auditEvent, auditEventAfterChange, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
+import { audited, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { inBrokerTerms } from "./broker-errors";
-import { noteStatus, recordOf } from "./brokerage";
-import { brokerTransferKey, type Claim, type IdempotencyKeys, type KeyUse, type StoredAnswer } from "./idempotency";
+import type { Stores } from "../stores";
+import { accountRowOf, noteStatus } from "./brokerage";
+import { brokerTransferKey, type Hold, type IdempotencyKeys, type KeyUse, type StoredAnswer } from "./idempotency";
 import { bankLinkDeleted, linkPlaidItem, retryItemRemovals } from "./plaid-items";
 import type { StepUpCheck } from "./step-up";
 
-/** What every funding and trading flow works with: D1, the Broker API and Plaid bound to the request, the keys, the clock. */
+/** What every funding and trading flow works with: the stores, the Broker API and Plaid bound to the request, the keys, the clock. */
 export interface MoneyDesk {
-  db: D1Database;
+  stores: Stores;
   accounts: BrokerAccounts;
   funding: BrokerFunding;
   trading: BrokerTrading;
@@ -64,12 +65,12 @@ export function knownShape(id: string, notFound: "bank_link_not_found" | "transf
  * have moved on since) and noted.
  */
 export async function activeAccount(desk: MoneyDesk, sub: string): Promise<string> {
-  const record = await recordOf(desk.db, sub);
-  if (record.status === ACTIVE) return record.broker_account_id;
-  const account = await inBrokerTerms(desk.accounts.get(record.broker_account_id));
-  await noteStatus(desk.db, record, account, desk.now());
+  const row = await accountRowOf(desk.stores.accounts, sub);
+  if (row.status === ACTIVE) return row.broker_account_id;
+  const account = await inBrokerTerms(desk.accounts.get(row.broker_account_id));
+  await noteStatus(desk.stores.accounts, row, account, desk.now());
   if (account.status !== ACTIVE) throw new Failure("brokerage_account_not_active", { detail: `The brokerage account is ${account.status}, not ACTIVE.` });
-  return record.broker_account_id;
+  return row.broker_account_id;
 }
 
 /** An answer of a create, as sent and as replayed: 201 and the view's exact JSON. */
@@ -93,34 +94,28 @@ export async function createOnce<V extends { id: string }>(
   use: KeyUse,
   action: AuditAction,
   details: AuditDetails,
-  create: (accountId: string, claim: Claim) => Promise<Made<V>>,
+  create: (accountId: string, hold: Hold) => Promise<Made<V>>,
 ): Promise<Created> {
   let answer: Created;
   try {
     const accountId = await activeAccount(desk, actor.sub);
-    const created = async (claim: Claim) => {
-      const made = await create(accountId, claim);
+    const created = async (hold: Hold) => {
+      const made = await create(accountId, hold);
       return { status: 201, body: JSON.stringify(made.view), resourceId: made.view.id, recovered: made.recovered };
     };
     const row = ({ resourceId, recovered }: { resourceId: string; recovered: boolean }) =>
-      auditEventAfterChange(desk.db, actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
+      desk.stores.audit.eventAfterChange(actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
     answer = await desk.keys.once(use, created, row);
   } catch (error) {
-    await recordFailure(desk.db, actor, action, error, details);
+    await recordFailure(desk.stores.audit, actor, action, error, details);
     throw error;
   }
   if (answer.replayed) {
     // A replay calls no upstream, which would have waited for the address's limit: it waits here.
     await desk.cleared;
-    await auditEvent(desk.db, actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
+    await desk.stores.audit.event(actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
   }
   return answer;
-}
-
-/** Whether another key of the user's already recorded this Broker object (then it is not this key's). */
-async function recordedByAnotherKey(db: D1Database, use: KeyUse, resourceId: string): Promise<boolean> {
-  const row = await db.prepare("SELECT 1 FROM idempotency_keys WHERE sub = ? AND resource_id = ? AND key <> ?").bind(use.sub, resourceId, use.key).first();
-  return row !== null;
 }
 
 // ---- bank links ----
@@ -192,11 +187,11 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  * recorded, and records it. A Plaid link's details are Plaid's: its retry meets the one-link rule.
  */
 export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse, request: BankLinkRequest): Promise<Created> {
-  return createOnce(desk, actor, use, "bank_link.create", { idempotencyKey: use.key }, async (accountId, claim) => {
-    if (claim.kind === "resumed" && !("plaid_public_token" in request)) {
+  return createOnce(desk, actor, use, "bank_link.create", { idempotencyKey: use.key }, async (accountId, hold) => {
+    if (hold.kind === "resumed" && !("plaid_public_token" in request)) {
       const links = await inBrokerTerms(desk.funding.relationships(accountId));
       for (const link of links) {
-        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await recordedByAnotherKey(desk.db, use, link.id))) return { view: bankLinkView(link), recovered: true };
+        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await desk.keys.resourceOfAnotherKey(use, link.id))) return { view: bankLinkView(link), recovered: true };
       }
     }
     if ("plaid_public_token" in request) return { view: await linkThroughPlaid(desk, actor, accountId, request), recovered: false };
@@ -212,7 +207,7 @@ export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse,
 async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkView> {
   const plaid = desk.plaid();
   try {
-    return await linkPlaidItem(desk.db, plaid, actor.sub, request.plaid_public_token, plaidContext(desk, actor), async (accessToken) => {
+    return await linkPlaidItem(desk.stores.plaidItems, plaid, actor.sub, request.plaid_public_token, plaidContext(desk, actor), async (accessToken) => {
       const processor_token = await plaid.processorToken(accessToken, request.plaid_account_id);
       return bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
     });
@@ -224,10 +219,10 @@ async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string
 const plaidContext = (desk: MoneyDesk, actor: Actor) => ({ now: desk.now, requestId: actor.requestId });
 
 export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLinkView[]> {
-  return audited(desk.db, actor, "bank_link.list", async () => {
+  return audited(desk.stores.audit, actor, "bank_link.list", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     const links = (await inBrokerTerms(desk.funding.relationships(accountId))).map(bankLinkView);
-    await retryItemRemovals(desk.db, desk.plaid, actor.sub, plaidContext(desk, actor));
+    await retryItemRemovals(desk.stores.plaidItems, desk.plaid, actor.sub, plaidContext(desk, actor));
     return links;
   });
 }
@@ -235,7 +230,7 @@ export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLink
 /** After the step up: money could leave to a bank the thief linked next. */
 export async function deleteBankLink(desk: MoneyDesk, actor: Actor, id: string, stepUp: StepUpCheck): Promise<void> {
   return audited(
-    desk.db,
+    desk.stores.audit,
     actor,
     "bank_link.delete",
     async () => {
@@ -243,16 +238,16 @@ export async function deleteBankLink(desk: MoneyDesk, actor: Actor, id: string, 
       await stepUp();
       await inBrokerTerms(desk.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
       // Its Plaid Item, when it has one, and any removal still owed: best effort, after the answer is certain.
-      await retryItemRemovals(desk.db, desk.plaid, actor.sub, plaidContext(desk, actor));
-      await bankLinkDeleted(desk.db, desk.plaid, actor.sub, id, plaidContext(desk, actor));
+      await retryItemRemovals(desk.stores.plaidItems, desk.plaid, actor.sub, plaidContext(desk, actor));
+      await bankLinkDeleted(desk.stores.plaidItems, desk.plaid, actor.sub, id, plaidContext(desk, actor));
     },
     objectIdOf(id),
   );
 }
 
 /** A link token for Plaid Link in the browser, for this user (`client_user_id` is the sub). */
-export async function plaidLinkToken(desk: Pick<MoneyDesk, "db" | "plaid">, actor: Actor) {
-  return audited(desk.db, actor, "plaid.link_token", async () => {
+export async function plaidLinkToken(desk: Pick<MoneyDesk, "stores" | "plaid">, actor: Actor) {
+  return audited(desk.stores.audit, actor, "plaid.link_token", async () => {
     try {
       return await desk.plaid().linkToken(actor.sub);
     } catch (error) {
@@ -304,10 +299,10 @@ const transferUnprocessable = (error: BrokerError) =>
 export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse, request: TransferRequest, stepUp: StepUpCheck): Promise<Created> {
   const outgoing = request.direction === "OUTGOING";
   const details: AuditDetails = { idempotencyKey: use.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
-  return createOnce(desk, actor, use, "transfer.create", details, async (accountId, claim) => {
+  return createOnce(desk, actor, use, "transfer.create", details, async (accountId, hold) => {
     if (outgoing) await stepUp();
     await desk.allow("transfer.create");
-    if (claim.kind === "fresh") {
+    if (hold.kind === "fresh") {
       const links = await inBrokerTerms(desk.funding.relationships(accountId));
       if (!links.some((link) => link.id === request.bank_link_id)) throw new Failure("bank_link_not_found");
       if (outgoing) {
@@ -331,7 +326,7 @@ function offsetOf(cursor: string | undefined): number {
 }
 
 export async function transfers(desk: MoneyDesk, actor: Actor, cursor: string | undefined): Promise<Page<TransferView>> {
-  return audited(desk.db, actor, "transfer.list", async () => {
+  return audited(desk.stores.audit, actor, "transfer.list", async () => {
     const offset = offsetOf(cursor);
     const accountId = await activeAccount(desk, actor.sub);
     // One more than a page: whether there is a next one.
@@ -342,7 +337,7 @@ export async function transfers(desk: MoneyDesk, actor: Actor, cursor: string | 
 
 /** The Broker API has no GET of one transfer: it is looked for among the account's own, newest first. */
 export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promise<TransferView> {
-  return audited(desk.db, actor, "transfer.read", async () => {
+  return audited(desk.stores.audit, actor, "transfer.read", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     knownShape(id, "transfer_not_found");
     for (let page = 0; page < READ_PAGES; page++) {
@@ -357,7 +352,7 @@ export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promi
 
 export async function cancelTransfer(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
   return audited(
-    desk.db,
+    desk.stores.audit,
     actor,
     "transfer.cancel",
     async () => {

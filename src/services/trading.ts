@@ -90,11 +90,11 @@ function sameOrder(placed: Order, request: OrderRequest): boolean {
  */
 export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, request: OrderRequest): Promise<Created> {
   const details = { idempotencyKey: use.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
-  return createOnce(desk, actor, use, "order.create", details, async (accountId, claim) => {
+  return createOnce(desk, actor, use, "order.create", details, async (accountId, hold) => {
     await desk.allow("order.create");
     const id = await clientOrderId(use.sub, use.key);
     // An order found by its client_order_id is an earlier try's: recorded as "recovered".
-    if (claim.kind === "resumed") {
+    if (hold.kind === "resumed") {
       const placed = await placedWith(desk, accountId, id, request);
       if (placed) return { view: orderView(placed), recovered: true };
     }
@@ -111,7 +111,7 @@ export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, req
 
 /** Newest first; the cursor is the created_at of the last order of the page before. */
 export async function orders(desk: MoneyDesk, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderView>> {
-  return audited(desk.db, actor, "order.list", async () => {
+  return audited(desk.stores.audit, actor, "order.list", async () => {
     if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const accountId = await activeAccount(desk, actor.sub);
     const found = await inBrokerTerms(desk.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
@@ -121,7 +121,7 @@ export async function orders(desk: MoneyDesk, actor: Actor, status: "open" | "cl
 }
 
 export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<OrderView> {
-  return audited(desk.db, actor, "order.read", async () => {
+  return audited(desk.stores.audit, actor, "order.read", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     return orderView(await inBrokerTerms(desk.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
   });
@@ -129,7 +129,7 @@ export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<
 
 export async function cancelOrder(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
   return audited(
-    desk.db,
+    desk.stores.audit,
     actor,
     "order.cancel",
     async () => {
@@ -166,7 +166,7 @@ function positionView(position: Position): PositionView {
 }
 
 export async function positions(desk: MoneyDesk, actor: Actor): Promise<PositionView[]> {
-  return audited(desk.db, actor, "position.list", async () => {
+  return audited(desk.stores.audit, actor, "position.list", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     return (await inBrokerTerms(desk.trading.positions(accountId))).map(positionView);
   });
@@ -178,7 +178,7 @@ const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
 /** A trade like a sell, so token-only (README, "The step up": no step up for trading). */
 export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string): Promise<OrderView> {
   return audited(
-    desk.db,
+    desk.stores.audit,
     actor,
     "position.close",
     async () => {

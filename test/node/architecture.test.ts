@@ -37,6 +37,8 @@ const FORBIDDEN: [area: string, forbidden: string[]][] = [
   ["middleware/", ["services/", "routes/", "docs/", "index", "schemas/"]],
   // Thin adapters: they reach upstreams, tokens and failures only through middleware and services.
   ["routes/", [...UPSTREAM_CLIENTS, "auth/", "log", "failures", "upstream", "docs/", "index", "jose", "aws4fetch"]],
+  // One store per D1 table: SQL over plain values, below every flow.
+  ["stores/", ["hono", "middleware/", "services/", "routes/", "docs/", "index", "schemas/", ...UPSTREAM_CLIENTS, "auth/"]],
   ["schemas/", ["hono", "middleware/", "services/", "routes/", "docs/", "index", ...UPSTREAM_CLIENTS, "auth/"]],
   ...BOTTOM.map((module): [string, string[]] => [module, [...ABOVE_CLIENTS, "schemas/", ...UPSTREAM_CLIENTS, "auth/"]]),
 ];
@@ -66,6 +68,12 @@ describe("layers", () => {
       ["config.ts", "hono"],
     ];
     for (const [file, target] of found) expect(violations(file, [target])).toEqual([`${file} imports ${target}`]);
+  });
+
+  it("keeps SQL in the stores: nothing outside src/stores prepares a statement or holds one", () => {
+    const files = readdirSync(SRC, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts") && !file.startsWith("stores/"));
+    const sql = /\.prepare\(|\bexec\(\s*["'`]|["'`]\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE|ALTER|DROP)\s/;
+    expect(files.filter((file) => sql.test(readFileSync(path.join(SRC, file), "utf8")))).toEqual([]);
   });
 
   it("keeps build-time docs out of the Worker: nothing it runs imports src/docs", () => {
