@@ -8,7 +8,6 @@ import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
 import type { Actor } from "../services/audit";
 import { accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf, type Brokerage } from "../services/brokerage";
-import { storesOf } from "../stores";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { ownerNotifier } from "./notices";
@@ -21,8 +20,8 @@ function actor(c: { get(name: "user"): { sub: string }; get(name: "requestId"): 
   return { sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") };
 }
 
-function brokerage(c: { get(name: "db"): BrokerVariables["db"]; get(name: "broker"): BrokerVariables["broker"] }): Brokerage {
-  return { stores: storesOf(c.get("db")), broker: c.get("broker"), now: Date.now };
+function brokerage(c: { get(name: "stores"): BrokerVariables["stores"]; get(name: "brokerAccounts"): BrokerVariables["brokerAccounts"] }): Brokerage {
+  return { stores: c.get("stores"), broker: c.get("brokerAccounts"), now: Date.now };
 }
 
 /** Per user and route; opening counts apart, so that a form sent twice is answered 409, not 429. */

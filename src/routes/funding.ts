@@ -13,10 +13,8 @@ import type { FundingConfig } from "../config";
 import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
 import { activity, auditRefusal, type Actor, type AuditAction } from "../services/audit";
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
-import { fingerprint, fingerprintKey, IdempotencyKeys, type KeyUse } from "../services/idempotency";
+import { fingerprint, IdempotencyKeys, type KeyUse } from "../services/idempotency";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
-import { storesOf } from "../stores";
-import { AuditEventStore } from "../stores/audit-events";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { stepUp } from "./step-up";
@@ -28,10 +26,10 @@ type MoneyContext = Context<MoneyEnv>;
 const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") });
 
 function desk(c: MoneyContext): MoneyDesk {
-  const stores = storesOf(c.get("db"));
+  const stores = c.get("stores");
   return {
     stores,
-    accounts: c.get("broker"),
+    accounts: c.get("brokerAccounts"),
     funding: c.get("funding"),
     trading: c.get("trading"),
     plaid: c.get("plaid"),
@@ -42,16 +40,13 @@ function desk(c: MoneyContext): MoneyDesk {
   };
 }
 
-/** One fingerprint key per isolate, from the Broker API secret (services/idempotency.ts). */
-const fingerprintKeyOf = (config: MoneyVariables["brokerConfig"]) => fingerprintKey(config.secret);
-
 /**
  * This request's use of its Idempotency-Key: the user's, fingerprinted by the route and the body
  * without the step up (a retry with a corrected code is the same request).
  */
 async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
   const { password: _, code: __, ...request } = body as Record<string, unknown>;
-  const hash = await fingerprint(await keptFor(c.get("brokerConfig"), fingerprintKeyOf), `${c.req.method} ${routePath(c, -1)}`, request);
+  const hash = await fingerprint(await c.get("root").keys.fingerprint(), `${c.req.method} ${routePath(c, -1)}`, request);
   return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
 }
 
@@ -81,7 +76,7 @@ function recordRefusals(action: AuditAction) {
       () => true,
       () => false,
     );
-    if (cleared) await auditRefusal(new AuditEventStore(c.get("db")), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+    if (cleared) await auditRefusal(c.get("stores").audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
   });
 }
 
@@ -148,6 +143,6 @@ export const fundingRoutes = new Hono<MoneyEnv>()
     return c.json(await closePosition(desk(c), actor(c), symbol), 200);
   })
   .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
-    const page = await activity(new AuditEventStore(c.get("db")), actor(c), c.req.valid("query").cursor);
+    const page = await activity(c.get("stores").audit, actor(c), c.req.valid("query").cursor);
     return c.json({ events: page.items, next_cursor: page.next_cursor }, 200);
   });

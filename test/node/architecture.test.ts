@@ -37,6 +37,9 @@ const FORBIDDEN: [area: string, forbidden: string[]][] = [
   ["middleware/", ["services/", "routes/", "docs/", "index", "schemas/"]],
   // Thin adapters: they reach upstreams, tokens and failures only through middleware and services.
   ["routes/", [...UPSTREAM_CLIENTS, "auth/", "log", "failures", "upstream", "docs/", "index", "jose", "aws4fetch"]],
+  // The composition root and the dependencies' types: no HTTP; every entry point (fetch, scheduled, a Durable Object) starts here.
+  ["root", ["hono", "middleware/", "routes/", "docs/", "index", "schemas/"]],
+  ["deps", ["hono", "middleware/", "routes/", "docs/", "index", "schemas/"]],
   // One store per D1 table: SQL over plain values, below every flow.
   ["stores/", ["hono", "middleware/", "services/", "routes/", "docs/", "index", "schemas/", ...UPSTREAM_CLIENTS, "auth/"]],
   ["schemas/", ["hono", "middleware/", "services/", "routes/", "docs/", "index", ...UPSTREAM_CLIENTS, "auth/"]],

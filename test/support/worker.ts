@@ -4,7 +4,7 @@ import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import { inject } from "vitest";
 import { challengeSeal } from "../../src/auth/challenge-session";
-import app from "../../src/index";
+import { app } from "../../src/index";
 import { OPERATIONS } from "../../src/docs/openapi";
 import { FAILURES } from "../../src/failures";
 import type { ProblemBody } from "../../src/middleware/error-handler";

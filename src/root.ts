@@ -1,0 +1,99 @@
+// The composition root: from `env`, everything the flows run with — the config, the stores, the keys,
+// the clock and the upstream clients — built once per isolate (workerd keeps one `env` per isolate:
+// keptFor). Requests (middleware/deps.ts), Cron Triggers (index.ts `scheduled`) and Durable Objects
+// all start here. What belongs to one invocation (its upstream budget, call log and rate-limit
+// clearance) is a Scope, lent to the clients of that invocation only.
+import { challengeSeal } from "./auth/challenge-session";
+import { BrokerAccounts } from "./broker/accounts";
+import { BrokerClient } from "./broker/client";
+import { BrokerFunding } from "./broker/funding";
+import { BrokerTrading } from "./broker/trading";
+import { openUserPool } from "./cognito/user-pool";
+import { loadBrokerConfig, loadConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
+import type { Broker, Clients, Keys, Root } from "./deps";
+import { keptFor } from "./isolate";
+import { openPlaid } from "./plaid/client";
+import { fingerprintKey } from "./services/idempotency";
+import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, type AcceptedCodes } from "./services/step-up";
+import { openSes } from "./ses/client";
+import { storesOf } from "./stores";
+import type { RequestScope } from "./upstream";
+
+export type { Root };
+
+// One key of each per isolate: kept for the settings object its secret comes from.
+const fingerprintKeyOf = (config: BrokerConfig) => fingerprintKey(config.secret);
+const codeKeyOf = (config: Config) => codeKey(config.awsCredentials.secretAccessKey);
+const sealOf = (config: Config) => challengeSeal(config.awsCredentials.secretAccessKey);
+
+function build(env: Env): Root {
+  const configResult = loadConfig(env);
+  const brokerResult = loadBrokerConfig(env);
+  const timeoutsResult = loadTimeouts(env);
+  const db = (env as { DB?: D1Database }).DB;
+  const stores = db && storesOf(db);
+  const config = () => {
+    if (!configResult.ok) throw notConfigured(configResult.invalid, configResult.placeholders);
+    return configResult.config;
+  };
+  /** The Broker API's settings, its timeout and D1 together: the brokerage needs all three. */
+  const brokerage = () => {
+    if (!brokerResult.ok || !timeoutsResult.ok || !stores) {
+      const invalid = [...(brokerResult.ok ? [] : brokerResult.invalid), ...(timeoutsResult.ok ? [] : timeoutsResult.invalid), ...(stores ? [] : ["DB"])];
+      throw notConfigured(invalid, brokerResult.ok ? [] : brokerResult.placeholders);
+    }
+    return { broker: brokerResult.broker, timeoutMs: timeoutsResult.timeouts.brokerMs, stores };
+  };
+  const keys: Keys = {
+    fingerprint: () => keptFor(brokerage().broker, fingerprintKeyOf),
+    stepUpCode: () => keptFor(config(), codeKeyOf),
+    challengeSeal: () => keptFor(config(), sealOf),
+  };
+  let acceptedCodes: AcceptedCodes | undefined;
+  const clientsOf = (scope: RequestScope): Clients => {
+    let broker: Broker | undefined;
+    return {
+      cognito: openUserPool(config(), scope),
+      ses: openSes(config(), scope),
+      // One Broker client per invocation: its account, funding and trading calls share it.
+      get broker() {
+        if (!broker) {
+          const { broker: settings, timeoutMs } = brokerage();
+          const client = new BrokerClient(settings, scope, timeoutMs);
+          broker = { accounts: new BrokerAccounts(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
+        }
+        return broker;
+      },
+      plaid: () => {
+        const plaid = loadPlaidConfig(env);
+        if (!plaid.ok) throw notConfigured(plaid.invalid, plaid.placeholders);
+        if (!timeoutsResult.ok) throw notConfigured(timeoutsResult.invalid);
+        return openPlaid(plaid.plaid, scope, timeoutsResult.timeouts.plaidMs);
+      },
+    };
+  };
+  return {
+    env,
+    configResult,
+    config,
+    brokerage,
+    brokerageConfigured: brokerResult.ok && timeoutsResult.ok && stores !== undefined,
+    funding: () => {
+      const funding = loadFundingConfig(env);
+      if (!funding.ok) throw notConfigured(funding.invalid, funding.placeholders);
+      return funding.funding;
+    },
+    stores: () => brokerage().stores,
+    storesIfBound: stores,
+    now: Date.now,
+    keys,
+    acceptedCodes: () => (acceptedCodes ??= stores ? acceptedCodesIn(stores.stepUpCodes, keys.stepUpCode()) : acceptedCodesInIsolate(keys.stepUpCode())),
+    scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
+    clients: clientsOf,
+  };
+}
+
+/** The root of this isolate: made on its first invocation, found again on every later one. */
+export function depsFrom(env: Env): Root {
+  return keptFor(env, build);
+}
