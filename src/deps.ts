@@ -60,4 +60,30 @@ export interface Root {
   /** A new invocation's scope: the request budget from now, an empty call log, and what its calls wait for. */
   scope(clearance: Promise<void>): RequestScope;
   clients(scope: RequestScope): Clients;
+  /** The dependencies of one invocation's flows: the clients lent `scope`; `allow` counts the actor's own actions (a heal pass or an event consumer passes its own). */
+  flowDeps(scope: RequestScope, allow: Deps["allow"]): Deps;
+}
+
+/** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
+export type CountedAction = "transfer.create" | "transfer.cancel" | "order.create" | "order.cancel" | "position.close";
+
+/**
+ * What a flow runs with, whatever started it (a request, a Cron Trigger, a Durable Object): the
+ * isolate's stores, keys and clock, and this invocation's clients and limits. Flows take
+ * `(deps, actor, input)` and know nothing of HTTP.
+ */
+export interface Deps {
+  stores: Stores;
+  /** The Broker API, one client for the invocation. */
+  broker: Broker;
+  /** Plaid, or 503 not_configured (bank details work without it). */
+  plaid(): PlaidClient;
+  keys: Keys;
+  now: () => number;
+  /** How long the invocation may spend upstream: a lease lasts a little longer (stores/lease.ts). */
+  requestBudgetMs: number;
+  /** Counts one of the actor's actions against its own allowance, just before the flow's first Broker call: 429 over it. */
+  allow(action: CountedAction): Promise<void>;
+  /** Settles once the invocation may call upstream: a request's address limit (429 for an address over it, which writes no audit row). */
+  cleared: Promise<void>;
 }

@@ -50,7 +50,14 @@ function build(env: Env): Root {
     challengeSeal: () => keptFor(config(), sealOf),
   };
   let acceptedCodes: AcceptedCodes | undefined;
+  // One set per scope: every part of an invocation that asks gets the same clients.
+  const clientsByScope = new WeakMap<RequestScope, Clients>();
   const clientsOf = (scope: RequestScope): Clients => {
+    let clients = clientsByScope.get(scope);
+    if (!clients) clientsByScope.set(scope, (clients = newClients(scope)));
+    return clients;
+  };
+  const newClients = (scope: RequestScope): Clients => {
     let broker: Broker | undefined;
     return {
       cognito: openUserPool(config(), scope),
@@ -90,6 +97,21 @@ function build(env: Env): Root {
     acceptedCodes: () => (acceptedCodes ??= stores ? acceptedCodesIn(stores.stepUpCodes, keys.stepUpCode()) : acceptedCodesInIsolate(keys.stepUpCode())),
     scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
     clients: clientsOf,
+    flowDeps(scope, allow) {
+      const clients = clientsOf(scope);
+      return {
+        stores: this.stores(),
+        get broker() {
+          return clients.broker;
+        },
+        plaid: () => clients.plaid(),
+        keys,
+        now: this.now,
+        requestBudgetMs: config().requestBudgetMs,
+        allow,
+        cleared: scope.clearance,
+      };
+    },
   };
 }
 

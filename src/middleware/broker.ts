@@ -2,7 +2,9 @@ import { createMiddleware } from "hono/factory";
 import type { BrokerAccounts } from "../broker/accounts";
 import type { BrokerFunding } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
+import type { Deps } from "../deps";
 import type { Stores } from "../stores";
+import { actionCounter } from "./rate-limit";
 import type { CognitoVariables } from "./cognito";
 import type { ConfigVariables } from "./config";
 
@@ -14,6 +16,8 @@ export interface BrokerVariables {
   trading: BrokerTrading;
   /** The brokerage's records (D1). */
   stores: Stores;
+  /** What the request's flows run with (root.ts flowDeps). */
+  deps: Deps;
 }
 
 /**
@@ -22,8 +26,11 @@ export interface BrokerVariables {
  * so that a deployment without a Broker API key serves everything else.
  */
 export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVariables & CognitoVariables & ConfigVariables }>(async (c, next) => {
-  const { stores } = c.get("root").brokerage();
+  const root = c.get("root");
+  const { stores } = root.brokerage();
   const broker = c.get("clients").broker;
+  // The user's count of an action: requireAuth, after this, has set the user by the time a flow counts.
+  c.set("deps", root.flowDeps(c.get("upstreamScope"), (action) => actionCounter(c.env, (c.get as (name: "user") => { sub: string })("user").sub)(action)));
   c.set("brokerAccounts", broker.accounts);
   c.set("funding", broker.funding);
   c.set("trading", broker.trading);

@@ -1,4 +1,6 @@
-import type { Clients, Root } from "../deps";
+import type { Context } from "hono";
+import type { AuthVariables } from "../middleware/require-auth";
+import { requestActor } from "./actor";
 import { Hono } from "hono/tiny";
 import { limitGuessesOfUser, limitMailOfUser, limitMailToNewAddress } from "../middleware/rate-limit";
 import { requireRecentSignIn } from "../middleware/recent-sign-in";
@@ -18,11 +20,11 @@ const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
  * The brokerage where the deployment has it (the Broker API's settings and D1), else undefined: a
  * verified email change keeps the Broker API in step, and works the same without it.
  */
-function brokerIfConfigured(c: { get(name: "root"): Root; get(name: "clients"): Clients; get(name: "requestId"): string }) {
+function brokerIfConfigured(c: Context<PlatformEnv & { Variables: AuthVariables }>) {
   const root = c.get("root");
   if (!root.brokerageConfigured) return undefined;
-  const brokerage = { stores: root.brokerage().stores, broker: c.get("clients").broker.accounts, now: root.now };
-  return { brokerage, requestId: c.get("requestId") };
+  const brokerage = { stores: root.brokerage().stores, broker: c.get("clients").broker, now: root.now };
+  return { brokerage, actor: requestActor(c) };
 }
 
 /** The signed-in user's email (prove it, change it) and the end of the account. */
@@ -51,7 +53,7 @@ export const accountRoutes = new Hono<PlatformEnv>()
   .delete("/me", requireAuth, validJson(StepUp), async (c) => {
     // No D1 binding: this deployment keeps no brokerage accounts.
     const stores = c.get("root").storesIfBound;
-    const records = stores ? { stores, requestId: c.get("requestId") } : undefined;
+    const records = stores ? { stores, actor: requestActor(c) } : undefined;
     await deleteAccount(c.get("cognito"), c.get("user"), stepUp(c, c.req.valid("json")), ownerNotifier(c), records);
     return c.body(null, 204);
   });

@@ -11,9 +11,9 @@ import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
 import type { FundingConfig } from "../config";
 import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
-import { activity, auditRefusal, type Actor, type AuditAction } from "../services/audit";
-import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
-import { fingerprint, IdempotencyKeys, type KeyUse } from "../services/idempotency";
+import { activity, auditRefusal, type AuditAction } from "../services/audit";
+import { requestActor } from "./actor";
+import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type Keyed } from "../services/funding";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
@@ -22,33 +22,11 @@ import { stepUp } from "./step-up";
 type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables };
 type MoneyContext = Context<MoneyEnv>;
 
-/** The signed-in user of a request, as the audit trail names them. */
-const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") });
+const actor = requestActor;
+const deps = (c: MoneyContext) => c.get("deps");
 
-function desk(c: MoneyContext): MoneyDesk {
-  const stores = c.get("stores");
-  return {
-    stores,
-    accounts: c.get("brokerAccounts"),
-    funding: c.get("funding"),
-    trading: c.get("trading"),
-    plaid: c.get("plaid"),
-    keys: new IdempotencyKeys(stores.keys, Date.now, c.get("config").requestBudgetMs),
-    now: Date.now,
-    allow: actionCounter(c.env, c.get("user").sub),
-    cleared: c.get("addressCheck"),
-  };
-}
-
-/**
- * This request's use of its Idempotency-Key: the user's, fingerprinted by the route and the body
- * without the step up (a retry with a corrected code is the same request).
- */
-async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
-  const { password: _, code: __, ...request } = body as Record<string, unknown>;
-  const hash = await fingerprint(await c.get("root").keys.fingerprint(), `${c.req.method} ${routePath(c, -1)}`, request);
-  return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
-}
+/** A create's input: the request's key, what it was (method and route: the key's fingerprint covers them) and its body. */
+const keyed = <B>(c: MoneyContext, body: B): Keyed<B> => ({ key: c.get("idempotencyKey"), route: `${c.req.method} ${routePath(c, -1)}`, body });
 
 /** The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id and its Idempotency-Replayed: true. */
 const created = (c: MoneyContext, answer: Created) =>
@@ -91,56 +69,55 @@ const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, reco
 export const fundingRoutes = new Hono<MoneyEnv>()
   .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
     const request = c.req.valid("json");
-    return created(c, await createBankLink(desk(c), actor(c), await keyUse(c, request), request));
+    return created(c, await createBankLink(deps(c), actor(c), keyed(c, request)));
   })
   .get("/accounts/me/bank-links", ...money("bank_link.list"), perUser("bank_link.list"), async (c) => {
-    return c.json({ bank_links: await bankLinks(desk(c), actor(c)) }, 200);
+    return c.json({ bank_links: await bankLinks(deps(c), actor(c)) }, 200);
   })
   .delete("/accounts/me/bank-links/:id", ...money("bank_link.delete"), perUser("bank_link.delete"), validJson(MoneyStepUp), async (c) => {
-    await deleteBankLink(desk(c), actor(c), c.req.param("id"), stepUp(c, c.req.valid("json")));
+    await deleteBankLink(deps(c), actor(c), c.req.param("id"), stepUp(c, c.req.valid("json")));
     return c.body(null, 204);
   })
   .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
-    return c.json(await plaidLinkToken(desk(c), actor(c)), 200);
+    return c.json(await plaidLinkToken(deps(c), actor(c)), 200);
   })
   .post("/accounts/me/transfers", ...money("transfer.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
-    const { password, code, ...transfer } = request;
-    return created(c, await createTransfer(desk(c), actor(c), await keyUse(c, request), transfer, stepUp(c, { password, code })));
+    return created(c, await createTransfer(deps(c), actor(c), keyed(c, request), stepUp(c, request)));
   })
   .get("/accounts/me/transfers", ...money("transfer.list"), perUser("transfer.list"), validQuery(CursorQuery), async (c) => {
-    const page = await transfers(desk(c), actor(c), c.req.valid("query").cursor);
+    const page = await transfers(deps(c), actor(c), c.req.valid("query").cursor);
     return c.json({ transfers: page.items, next_cursor: page.next_cursor }, 200);
   })
   .get("/accounts/me/transfers/:id", ...money("transfer.read"), perUser("transfer.read"), async (c) => {
-    return c.json(await transfer(desk(c), actor(c), c.req.param("id")), 200);
+    return c.json(await transfer(deps(c), actor(c), c.req.param("id")), 200);
   })
   .delete("/accounts/me/transfers/:id", ...money("transfer.cancel"), async (c) => {
-    await cancelTransfer(desk(c), actor(c), c.req.param("id"));
+    await cancelTransfer(deps(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
   .post("/accounts/me/orders", ...money("order.create"), requireVerifiedEmail, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
     const request = c.req.valid("json");
-    return created(c, await placeOrder(desk(c), actor(c), await keyUse(c, request), request));
+    return created(c, await placeOrder(deps(c), actor(c), keyed(c, request)));
   })
   .get("/accounts/me/orders", ...money("order.list"), perUser("order.list"), validQuery(OrderListQuery), async (c) => {
     const { status = "open", cursor } = c.req.valid("query");
-    const page = await orders(desk(c), actor(c), status, cursor);
+    const page = await orders(deps(c), actor(c), status, cursor);
     return c.json({ orders: page.items, next_cursor: page.next_cursor }, 200);
   })
   .get("/accounts/me/orders/:id", ...money("order.read"), perUser("order.read"), async (c) => {
-    return c.json(await order(desk(c), actor(c), c.req.param("id")), 200);
+    return c.json(await order(deps(c), actor(c), c.req.param("id")), 200);
   })
   .delete("/accounts/me/orders/:id", ...money("order.cancel"), async (c) => {
-    await cancelOrder(desk(c), actor(c), c.req.param("id"));
+    await cancelOrder(deps(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
   .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
-    return c.json({ positions: await positions(desk(c), actor(c)) }, 200);
+    return c.json({ positions: await positions(deps(c), actor(c)) }, 200);
   })
   .delete("/accounts/me/positions/:symbol", ...money("position.close"), requireVerifiedEmail, async (c) => {
     const symbol = c.req.param("symbol").toUpperCase();
-    return c.json(await closePosition(desk(c), actor(c), symbol), 200);
+    return c.json(await closePosition(deps(c), actor(c), symbol), 200);
   })
   .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
     const page = await activity(c.get("stores").audit, actor(c), c.req.valid("query").cursor);

@@ -3,7 +3,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
 import type { Stores } from "../stores";
-import { audited } from "./audit";
+import { audited, type Actor } from "./audit";
 import { followEmailChange, holdForLoginDeletion, verifiedEmailOf, type Brokerage } from "./brokerage";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
@@ -22,14 +22,14 @@ export async function verifyEmail(
   pool: Pick<UserPool, "verifyEmail" | "getUser">,
   user: SignedInUser,
   code: string,
-  records?: { brokerage: Brokerage; requestId: string },
+  records?: { brokerage: Brokerage; actor: Actor },
 ): Promise<void> {
   try {
     await inUserTerms(pool.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }
-  if (records) await followEmailChange(records.brokerage, user.sub, verifiedEmailOf(pool, user), records.requestId);
+  if (records) await followEmailChange(records.brokerage, records.actor, verifiedEmailOf(pool, user));
 }
 
 /**
@@ -67,11 +67,11 @@ export async function deleteAccount(
   user: SignedInUser,
   stepUp: StepUpCheck,
   notify: NotifyOwner,
-  records?: { stores: Pick<Stores, "accounts" | "audit">; requestId: string },
+  records?: { stores: Pick<Stores, "accounts" | "audit">; actor: Actor },
 ): Promise<void> {
   if (!records) return deleteLogin(pool, user, (await stepUp()).accessToken, notify);
-  const { stores, requestId } = records;
-  await audited(stores.audit, { sub: user.sub, requestId }, "login.delete", async () => {
+  const { stores, actor } = records;
+  await audited(stores.audit, actor, "login.delete", async () => {
     const { accessToken } = await stepUp();
     const release = await holdForLoginDeletion(stores.accounts, user.sub, Date.now());
     try {

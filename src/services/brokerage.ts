@@ -4,15 +4,13 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
-import type { BrokerFunding } from "../broker/funding";
-import type { BrokerTrading } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { log } from "../log";
 import { BrokerageAccountStore, CLOSED, LOGIN_DELETED, type AccountRow, type OwnedAccountRow } from "../stores/brokerage-accounts";
-import type { Stores } from "../stores";
+import type { Broker, Deps } from "../deps";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
 import { audited, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
@@ -55,12 +53,8 @@ function remember(sub: string, view: AccountView, now: number): AccountView {
   return view;
 }
 
-/** What every brokerage flow works with: the stores, the Broker API bound to the request, the clock. */
-export interface Brokerage {
-  stores: Pick<Stores, "accounts" | "audit">;
-  broker: BrokerAccounts;
-  now: () => number;
-}
+/** What every brokerage flow works with: the stores, the Broker API of the invocation, the clock. */
+export type Brokerage = Pick<Deps, "stores" | "broker" | "now">;
 
 function viewOf(account: Account, taxIdLast4: string | null): AccountView {
   return {
@@ -83,11 +77,11 @@ interface Opener extends Actor {
   address: string;
 }
 
-/** The email the Broker API contacts: the user's own, verified (requireVerifiedEmail checked it; this reads the same cached answer). */
-async function verifiedEmail(pool: Pick<UserPool, "getUser">, user: SignedInUser): Promise<string> {
-  const profile = await userProfile(pool, user, false);
-  if (!profile.emailVerified || !profile.email) throw new Failure("email_not_verified");
-  return profile.email;
+/** An opening: the body, the address the user consents from (routes/brokerage.ts agreementAddress), and their verified email (requireVerifiedEmail checked it; this reads the same cached answer). */
+export interface Opening {
+  request: OpeningRequest;
+  address: string;
+  verifiedEmail: VerifiedEmailOf;
 }
 
 const digitsOf = (taxId: string) => taxId.replace(/\D/g, "");
@@ -111,20 +105,17 @@ function newAccount(request: OpeningRequest, opener: Opener, signedAt: string): 
  * but only when its holder (names and date of birth) is the one submitted. A Broker API that says the
  * email is taken (409) to a fresh claim is another person's account: refused, never searched.
  */
-export async function openAccount(
-  brokerage: Brokerage,
-  pool: Pick<UserPool, "getUser">,
-  user: SignedInUser,
-  consent: { requestId: string; address: string },
-  request: OpeningRequest,
-  requestBudgetMs: number,
-): Promise<AccountView> {
-  const { stores, broker, now } = brokerage;
+export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs">, actor: Actor, input: Opening): Promise<AccountView> {
+  const { stores, now } = deps;
+  const broker = deps.broker.accounts;
   const { accounts, audit } = stores;
-  const opener: Opener = { sub: user.sub, requestId: consent.requestId, address: consent.address, email: await verifiedEmail(pool, user) };
+  const { request } = input;
+  const email = await input.verifiedEmail();
+  if (!email) throw new Failure("email_not_verified");
+  const opener: Opener = { ...actor, address: input.address, email };
   const started = now();
   const last4 = digitsOf(request.identity.tax_id).slice(-4);
-  const held = await accounts.holdOpening(opener.sub, last4, started, leaseMsFor(requestBudgetMs));
+  const held = await accounts.holdOpening(opener.sub, last4, started, leaseMsFor(deps.requestBudgetMs));
   if (!held) {
     await audit.event(opener, "account.open", "brokerage_account_exists").run();
     throw new Failure("brokerage_account_exists");
@@ -223,7 +214,7 @@ const failureName = (error: unknown) => (error instanceof Failure ? error.code :
 async function sendEmail({ stores, broker }: Brokerage, row: OwnedAccountRow, email: VerifiedEmailOf): Promise<Account | undefined> {
   const address = await email();
   if (!address) return undefined;
-  const account = await inBrokerTerms(broker.updateEmail(row.broker_account_id, address));
+  const account = await inBrokerTerms(broker.accounts.updateEmail(row.broker_account_id, address));
   await stores.accounts.emailSent(row.sub);
   return account;
 }
@@ -233,14 +224,14 @@ async function sendEmail({ stores, broker }: Brokerage, row: OwnedAccountRow, em
  * so that a failure, or a request that ends half-way, is retried by the next account view. Never
  * fails the verification: a failure is logged. A closed account is left as it is.
  */
-export async function followEmailChange(brokerage: Brokerage, sub: string, email: VerifiedEmailOf, requestId: string): Promise<void> {
+export async function followEmailChange(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<void> {
   try {
-    const row = await brokerage.stores.accounts.markEmailStale(sub);
+    const row = await brokerage.stores.accounts.markEmailStale(actor.sub);
     if (!row) return;
-    views.delete(sub);
+    views.delete(actor.sub);
     await sendEmail(brokerage, row, email);
   } catch (error) {
-    log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId });
+    log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId: actor.id, correlationId: actor.correlationId });
   }
 }
 
@@ -258,11 +249,11 @@ export async function accountView(brokerage: Brokerage, actor: Actor, email: Ver
     let account: Account | undefined;
     if (row.broker_email_stale) {
       account = await sendEmail(brokerage, row, email).catch((error: unknown) => {
-        log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId: actor.requestId, correlationId: actor.correlationId });
+        log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId: actor.id, correlationId: actor.correlationId });
         return undefined;
       });
     }
-    account ??= await inBrokerTerms(broker.get(row.broker_account_id));
+    account ??= await inBrokerTerms(broker.accounts.get(row.broker_account_id));
     await noteStatus(stores.accounts, row, account, now());
     return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
   });
@@ -272,7 +263,7 @@ export async function accountView(brokerage: Brokerage, actor: Actor, email: Ver
 export async function tradingAccount({ stores, broker }: Brokerage, actor: Actor) {
   return audited(stores.audit, actor, "account.trading.read", async () => {
     const row = await accountRowOf(stores.accounts, actor.sub);
-    return inBrokerTerms(broker.trading(row.broker_account_id));
+    return inBrokerTerms(broker.accounts.trading(row.broker_account_id));
   });
 }
 
@@ -286,17 +277,11 @@ export async function changeContact({ stores, broker, now }: Brokerage, actor: A
     const row = await accountRowOf(stores.accounts, actor.sub);
     await stepUp();
     views.delete(actor.sub);
-    const account = await inBrokerTerms(broker.updateContact(row.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
+    const account = await inBrokerTerms(broker.accounts.updateContact(row.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
     notify(account.contact?.email_address ?? null, { kind: "contact_changed" });
     await noteStatus(stores.accounts, row, account, now());
     return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
   });
-}
-
-/** The Broker API's reads of what an account holds and is owed (positions, orders, transfers). */
-export interface Holdings {
-  funding: Pick<BrokerFunding, "transfers">;
-  trading: Pick<BrokerTrading, "positions" | "orders">;
 }
 
 /** A transfer in one of these states moves no more money; any other may still (RETURNED can follow COMPLETE, and is final itself). */
@@ -304,7 +289,7 @@ const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", 
 const TRANSFERS_PAGE = 100;
 
 /** Whether any of the account's transfers is not final: every page, until one is found. */
-async function transferInFlight(funding: Holdings["funding"], accountId: string): Promise<boolean> {
+async function transferInFlight(funding: Broker["funding"], accountId: string): Promise<boolean> {
   for (let offset = 0; ; offset += TRANSFERS_PAGE) {
     const page = await inBrokerTerms(funding.transfers(accountId, { limit: TRANSFERS_PAGE, offset }));
     if (page.some((transfer) => !FINAL_TRANSFER.has(transfer.status))) return true;
@@ -313,11 +298,11 @@ async function transferInFlight(funding: Holdings["funding"], accountId: string)
 }
 
 /** What keeps the account from closing, in the user's words: nothing when it holds nothing and is owed nothing. */
-async function whatRemains(broker: BrokerAccounts, { funding, trading }: Holdings, accountId: string): Promise<string[]> {
+async function whatRemains({ accounts, funding, trading }: Broker, accountId: string): Promise<string[]> {
   const [positions, orders, account, inFlight] = await Promise.all([
     inBrokerTerms(trading.positions(accountId)),
     inBrokerTerms(trading.orders(accountId, { status: "open", limit: 1 })),
-    inBrokerTerms(broker.trading(accountId)),
+    inBrokerTerms(accounts.trading(accountId)),
     transferInFlight(funding, accountId),
   ]);
   return [
@@ -334,23 +319,23 @@ async function whatRemains(broker: BrokerAccounts, { funding, trading }: Holding
  * no cash, no transfer that is not final. Else 409 naming what remains. A refused close of an
  * account that is closed already is no failure.
  */
-export async function closeAccount({ stores, broker, now }: Brokerage, holdings: Holdings, actor: Actor, stepUp: StepUpCheck): Promise<AccountView> {
+export async function closeAccount({ stores, broker, now }: Brokerage, actor: Actor, stepUp: StepUpCheck): Promise<AccountView> {
   return audited(stores.audit, actor, "account.close", async () => {
     await stepUp();
     views.delete(actor.sub);
     const row = await accountRowOf(stores.accounts, actor.sub);
     if (row.status !== CLOSED) {
-      const remaining = await whatRemains(broker, holdings, row.broker_account_id);
+      const remaining = await whatRemains(broker, row.broker_account_id);
       if (remaining.length > 0) throw new Failure("brokerage_account_not_closable", { detail: `The brokerage account cannot be closed yet: ${remaining.join("; ")}.` });
     }
     let refusal: unknown;
     try {
-      await broker.close(row.broker_account_id);
+      await broker.accounts.close(row.broker_account_id);
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus < 500 && error.httpStatus !== 401 && error.httpStatus !== 429)) throw brokerMeaningOf(error);
       refusal = error;
     }
-    const account = await inBrokerTerms(broker.get(row.broker_account_id));
+    const account = await inBrokerTerms(broker.accounts.get(row.broker_account_id));
     await noteStatus(stores.accounts, row, account, now());
     if (refusal && account.status !== CLOSED) throw new Failure("brokerage_account_not_closable", { cause: refusal });
     return remember(actor.sub, viewOf(account, row.tax_id_last4), now());

@@ -13,30 +13,30 @@ import { compareDecimals } from "../decimal";
 import { unusableAnswer } from "../upstream";
 import { audited, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { inBrokerTerms } from "./broker-errors";
-import type { Stores } from "../stores";
+import type { CountedAction, Deps } from "../deps";
 import { accountRowOf, noteStatus } from "./brokerage";
-import { brokerTransferKey, type Hold, type IdempotencyKeys, type KeyUse, type StoredAnswer } from "./idempotency";
+import { brokerTransferKey, fingerprint, IdempotencyKeys, type Hold, type KeyUse, type StoredAnswer } from "./idempotency";
 import { bankLinkDeleted, linkPlaidItem, retryItemRemovals } from "./plaid-items";
 import type { StepUpCheck } from "./step-up";
 
-/** What every funding and trading flow works with: the stores, the Broker API and Plaid bound to the request, the keys, the clock. */
-export interface MoneyDesk {
-  stores: Stores;
-  accounts: BrokerAccounts;
-  funding: BrokerFunding;
-  trading: BrokerTrading;
-  /** Plaid, or not_configured (bank details work without it). */
-  plaid: () => PlaidClient;
-  keys: IdempotencyKeys;
-  now: () => number;
-  /** Counts one of the user's actions against its own allowance, just before the flow's first Broker call: 429 over it. */
-  allow: (action: CountedAction) => Promise<void>;
-  /** The client address's limit, settled: rejects with 429 for an address over it, which writes no audit row. */
-  cleared: Promise<void>;
+export type { CountedAction };
+
+/**
+ * A create's input: the client's Idempotency-Key, what the request was (its method and route), and
+ * its body. The key's fingerprint leaves out the step up's password and code: a retry with a corrected
+ * code is the same request.
+ */
+export interface Keyed<B> {
+  key: string;
+  route: string;
+  body: B;
 }
 
-/** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
-export type CountedAction = Extract<AuditAction, "transfer.create" | "transfer.cancel" | "order.create" | "order.cancel" | "position.close">;
+/** This actor's use of its key: the user's, fingerprinted under the server's key, held by the actor's id. */
+export async function keyUseOf(deps: Pick<Deps, "keys">, actor: Actor, { key, route, body }: Keyed<object>): Promise<KeyUse> {
+  const { password: _, code: __, ...request } = body as Record<string, unknown>;
+  return { sub: actor.sub, key, hash: await fingerprint(await deps.keys.fingerprint(), route, request), holder: actor.id };
+}
 
 const ACTIVE = "ACTIVE";
 
@@ -64,11 +64,11 @@ export function knownShape(id: string, notFound: "bank_link_not_found" | "transf
  * last seen: ACTIVE there costs no call. Another status is asked of the Broker API (the account may
  * have moved on since) and noted.
  */
-export async function activeAccount(desk: MoneyDesk, sub: string): Promise<string> {
-  const row = await accountRowOf(desk.stores.accounts, sub);
+export async function activeAccount(deps: Deps, sub: string): Promise<string> {
+  const row = await accountRowOf(deps.stores.accounts, sub);
   if (row.status === ACTIVE) return row.broker_account_id;
-  const account = await inBrokerTerms(desk.accounts.get(row.broker_account_id));
-  await noteStatus(desk.stores.accounts, row, account, desk.now());
+  const account = await inBrokerTerms(deps.broker.accounts.get(row.broker_account_id));
+  await noteStatus(deps.stores.accounts, row, account, deps.now());
   if (account.status !== ACTIVE) throw new Failure("brokerage_account_not_active", { detail: `The brokerage account is ${account.status}, not ACTIVE.` });
   return row.broker_account_id;
 }
@@ -89,31 +89,32 @@ export interface Made<V> {
  * earlier try's (its own row may be missing: D1 failed after the Broker API acted), "replayed".
  */
 export async function createOnce<V extends { id: string }>(
-  desk: MoneyDesk,
+  deps: Deps,
   actor: Actor,
-  use: KeyUse,
+  input: Keyed<object>,
   action: AuditAction,
   details: AuditDetails,
-  create: (accountId: string, hold: Hold) => Promise<Made<V>>,
+  create: (accountId: string, hold: Hold, use: KeyUse) => Promise<Made<V>>,
 ): Promise<Created> {
   let answer: Created;
   try {
-    const accountId = await activeAccount(desk, actor.sub);
+    const use = await keyUseOf(deps, actor, input);
+    const accountId = await activeAccount(deps, actor.sub);
     const created = async (hold: Hold) => {
-      const made = await create(accountId, hold);
+      const made = await create(accountId, hold, use);
       return { status: 201, body: JSON.stringify(made.view), resourceId: made.view.id, recovered: made.recovered };
     };
     const row = ({ resourceId, recovered }: { resourceId: string; recovered: boolean }) =>
-      desk.stores.audit.eventAfterChange(actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
-    answer = await desk.keys.once(use, created, row);
+      deps.stores.audit.eventAfterChange(actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
+    answer = await new IdempotencyKeys(deps.stores.keys, deps.now, deps.requestBudgetMs).once(use, created, row);
   } catch (error) {
-    await recordFailure(desk.stores.audit, actor, action, error, details);
+    await recordFailure(deps.stores.audit, actor, action, error, details);
     throw error;
   }
   if (answer.replayed) {
     // A replay calls no upstream, which would have waited for the address's limit: it waits here.
-    await desk.cleared;
-    await desk.stores.audit.event(actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
+    await deps.cleared;
+    await deps.stores.audit.event(actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
   }
   return answer;
 }
@@ -186,16 +187,17 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  * links for one with the same details (routing number, last 4, type) that no other key of the user's
  * recorded, and records it. A Plaid link's details are Plaid's: its retry meets the one-link rule.
  */
-export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse, request: BankLinkRequest): Promise<Created> {
-  return createOnce(desk, actor, use, "bank_link.create", { idempotencyKey: use.key }, async (accountId, hold) => {
+export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<BankLinkRequest>): Promise<Created> {
+  const request = input.body;
+  return createOnce(deps, actor, input, "bank_link.create", { idempotencyKey: input.key }, async (accountId, hold, use) => {
     if (hold.kind === "resumed" && !("plaid_public_token" in request)) {
-      const links = await inBrokerTerms(desk.funding.relationships(accountId));
+      const links = await inBrokerTerms(deps.broker.funding.relationships(accountId));
       for (const link of links) {
-        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await desk.keys.resourceOfAnotherKey(use, link.id))) return { view: bankLinkView(link), recovered: true };
+        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await deps.stores.keys.resourceOfAnotherKey(use, link.id))) return { view: bankLinkView(link), recovered: true };
       }
     }
-    if ("plaid_public_token" in request) return { view: await linkThroughPlaid(desk, actor, accountId, request), recovered: false };
-    return { view: bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
+    if ("plaid_public_token" in request) return { view: await linkThroughPlaid(deps, actor, accountId, request), recovered: false };
+    return { view: bankLinkView(await inBrokerTerms(deps.broker.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
   });
 }
 
@@ -204,52 +206,52 @@ export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse,
  * that for the link. Neither token is logged, answered or stored readable (services/plaid-items.ts
  * keeps the access token sealed, to remove the Item when the link fails or is deleted).
  */
-async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkView> {
-  const plaid = desk.plaid();
+async function linkThroughPlaid(deps: Deps, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkView> {
+  const plaid = deps.plaid();
   try {
-    return await linkPlaidItem(desk.stores.plaidItems, plaid, actor.sub, request.plaid_public_token, plaidContext(desk, actor), async (accessToken) => {
+    return await linkPlaidItem(deps.stores.plaidItems, plaid, actor.sub, request.plaid_public_token, plaidContext(deps, actor), async (accessToken) => {
       const processor_token = await plaid.processorToken(accessToken, request.plaid_account_id);
-      return bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
+      return bankLinkView(await inBrokerTerms(deps.broker.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
     });
   } catch (error) {
     throw plaidMeaningOf(error);
   }
 }
 
-const plaidContext = (desk: MoneyDesk, actor: Actor) => ({ now: desk.now, requestId: actor.requestId });
+const plaidContext = (deps: Deps, actor: Actor) => ({ now: deps.now, requestId: actor.id });
 
-export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLinkView[]> {
-  return audited(desk.stores.audit, actor, "bank_link.list", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
-    const links = (await inBrokerTerms(desk.funding.relationships(accountId))).map(bankLinkView);
-    await retryItemRemovals(desk.stores.plaidItems, desk.plaid, actor.sub, plaidContext(desk, actor));
+export async function bankLinks(deps: Deps, actor: Actor): Promise<BankLinkView[]> {
+  return audited(deps.stores.audit, actor, "bank_link.list", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
+    const links = (await inBrokerTerms(deps.broker.funding.relationships(accountId))).map(bankLinkView);
+    await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
     return links;
   });
 }
 
 /** After the step up: money could leave to a bank the thief linked next. */
-export async function deleteBankLink(desk: MoneyDesk, actor: Actor, id: string, stepUp: StepUpCheck): Promise<void> {
+export async function deleteBankLink(deps: Deps, actor: Actor, id: string, stepUp: StepUpCheck): Promise<void> {
   return audited(
-    desk.stores.audit,
+    deps.stores.audit,
     actor,
     "bank_link.delete",
     async () => {
-      const accountId = await activeAccount(desk, actor.sub);
+      const accountId = await activeAccount(deps, actor.sub);
       await stepUp();
-      await inBrokerTerms(desk.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
+      await inBrokerTerms(deps.broker.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
       // Its Plaid Item, when it has one, and any removal still owed: best effort, after the answer is certain.
-      await retryItemRemovals(desk.stores.plaidItems, desk.plaid, actor.sub, plaidContext(desk, actor));
-      await bankLinkDeleted(desk.stores.plaidItems, desk.plaid, actor.sub, id, plaidContext(desk, actor));
+      await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
+      await bankLinkDeleted(deps.stores.plaidItems, deps.plaid, actor.sub, id, plaidContext(deps, actor));
     },
     objectIdOf(id),
   );
 }
 
 /** A link token for Plaid Link in the browser, for this user (`client_user_id` is the sub). */
-export async function plaidLinkToken(desk: Pick<MoneyDesk, "stores" | "plaid">, actor: Actor) {
-  return audited(desk.stores.audit, actor, "plaid.link_token", async () => {
+export async function plaidLinkToken(deps: Pick<Deps, "stores" | "plaid">, actor: Actor) {
+  return audited(deps.stores.audit, actor, "plaid.link_token", async () => {
     try {
-      return await desk.plaid().linkToken(actor.sub);
+      return await deps.plaid().linkToken(actor.sub);
     } catch (error) {
       throw plaidMeaningOf(error);
     }
@@ -296,23 +298,24 @@ const transferUnprocessable = (error: BrokerError) =>
  * to the Broker API: the first try may have withdrawn already, and our cash check would then refuse
  * the retry of a withdrawal that happened; the Broker API checks both itself.
  */
-export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse, request: TransferRequest, stepUp: StepUpCheck): Promise<Created> {
+export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<TransferRequest>, stepUp: StepUpCheck): Promise<Created> {
+  const request = input.body;
   const outgoing = request.direction === "OUTGOING";
-  const details: AuditDetails = { idempotencyKey: use.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
-  return createOnce(desk, actor, use, "transfer.create", details, async (accountId, hold) => {
+  const details: AuditDetails = { idempotencyKey: input.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
+  return createOnce(deps, actor, input, "transfer.create", details, async (accountId, hold, use) => {
     if (outgoing) await stepUp();
-    await desk.allow("transfer.create");
+    await deps.allow("transfer.create");
     if (hold.kind === "fresh") {
-      const links = await inBrokerTerms(desk.funding.relationships(accountId));
+      const links = await inBrokerTerms(deps.broker.funding.relationships(accountId));
       if (!links.some((link) => link.id === request.bank_link_id)) throw new Failure("bank_link_not_found");
       if (outgoing) {
-        const { cash_withdrawable } = await inBrokerTerms(desk.accounts.trading(accountId));
+        const { cash_withdrawable } = await inBrokerTerms(deps.broker.accounts.trading(accountId));
         if (cash_withdrawable === undefined) throw unusableAnswer(BROKER_API, "the trading account has no cash_withdrawable");
         if (compareDecimals(request.amount, cash_withdrawable) > 0) throw new Failure("insufficient_funds");
       }
     }
     const refused = outgoing ? "insufficient_funds" : "transfer_rejected";
-    const made = desk.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction }, await brokerTransferKey(use.sub, use.key));
+    const made = deps.broker.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction }, await brokerTransferKey(use.sub, use.key));
     const { transfer, replayed } = await inBrokerTerms(made, { 400: "transfer_rejected", 403: refused, 422: transferUnprocessable });
     return { view: transferView(transfer), recovered: replayed };
   });
@@ -325,23 +328,23 @@ function offsetOf(cursor: string | undefined): number {
   return Number(cursor);
 }
 
-export async function transfers(desk: MoneyDesk, actor: Actor, cursor: string | undefined): Promise<Page<TransferView>> {
-  return audited(desk.stores.audit, actor, "transfer.list", async () => {
+export async function transfers(deps: Deps, actor: Actor, cursor: string | undefined): Promise<Page<TransferView>> {
+  return audited(deps.stores.audit, actor, "transfer.list", async () => {
     const offset = offsetOf(cursor);
-    const accountId = await activeAccount(desk, actor.sub);
+    const accountId = await activeAccount(deps, actor.sub);
     // One more than a page: whether there is a next one.
-    const found = await inBrokerTerms(desk.funding.transfers(accountId, { limit: PAGE_SIZE + 1, offset }));
+    const found = await inBrokerTerms(deps.broker.funding.transfers(accountId, { limit: PAGE_SIZE + 1, offset }));
     return { items: found.slice(0, PAGE_SIZE).map(transferView), next_cursor: found.length > PAGE_SIZE ? String(offset + PAGE_SIZE) : null };
   });
 }
 
 /** The Broker API has no GET of one transfer: it is looked for among the account's own, newest first. */
-export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promise<TransferView> {
-  return audited(desk.stores.audit, actor, "transfer.read", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
+export async function transfer(deps: Deps, actor: Actor, id: string): Promise<TransferView> {
+  return audited(deps.stores.audit, actor, "transfer.read", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
     knownShape(id, "transfer_not_found");
     for (let page = 0; page < READ_PAGES; page++) {
-      const found = await inBrokerTerms(desk.funding.transfers(accountId, { limit: READ_PAGE_SIZE, offset: page * READ_PAGE_SIZE }));
+      const found = await inBrokerTerms(deps.broker.funding.transfers(accountId, { limit: READ_PAGE_SIZE, offset: page * READ_PAGE_SIZE }));
       const match = found.find((candidate) => candidate.id === id);
       if (match) return transferView(match);
       if (found.length < READ_PAGE_SIZE) break;
@@ -350,16 +353,16 @@ export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promi
   });
 }
 
-export async function cancelTransfer(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
+export async function cancelTransfer(deps: Deps, actor: Actor, id: string): Promise<void> {
   return audited(
-    desk.stores.audit,
+    deps.stores.audit,
     actor,
     "transfer.cancel",
     async () => {
-      const accountId = await activeAccount(desk, actor.sub);
+      const accountId = await activeAccount(deps, actor.sub);
       knownShape(id, "transfer_not_found");
-      await desk.allow("transfer.cancel");
-      await inBrokerTerms(desk.funding.cancelTransfer(accountId, id), {
+      await deps.allow("transfer.cancel");
+      await inBrokerTerms(deps.broker.funding.cancelTransfer(accountId, id), {
         404: "transfer_not_found",
         409: "transfer_not_cancellable",
         422: "transfer_not_cancellable",

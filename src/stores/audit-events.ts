@@ -35,13 +35,13 @@ export interface ActivityEntry {
   at: string;
 }
 
-const COLUMNS = "sub, action, request_id, correlation_id, idempotency_key, outcome, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, at";
+const COLUMNS = "sub, source, action, request_id, correlation_id, idempotency_key, outcome, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, at";
 const PLACEHOLDERS = COLUMNS.split(",").map(() => "?").join(", ");
 
 function values(actor: Actor, action: string, outcome: string, details: AuditDetails): unknown[] {
   const { idempotencyKey, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId } = details;
   const fields = [idempotencyKey, outcome, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId].map((value) => value ?? null);
-  return [actor.sub, action, actor.requestId, actor.correlationId ?? null, ...fields, new Date().toISOString()];
+  return [actor.sub, actor.source, action, actor.id, actor.correlationId ?? null, ...fields, new Date().toISOString()];
 }
 
 export class AuditEventStore {

@@ -79,6 +79,14 @@ describe("layers", () => {
     expect(files.filter((file) => sql.test(readFileSync(path.join(SRC, file), "utf8")))).toEqual([]);
   });
 
+  it("proves flows run without a request: test/flows calls a transfer flow from a plain function, importing no HTTP layer", () => {
+    const text = readFileSync(path.resolve(SRC, "../test/flows/without-request.test.ts"), "utf8");
+    expect(text).toContain("createTransfer(deps, actor");
+    expect(text).toContain("depsFrom(");
+    const imported = [...text.matchAll(/^import[^"']*?from\s+["']([^"']+)["']/gm)].map((match) => match[1]!);
+    expect(imported.filter((specifier) => /^hono|\/(index|routes|middleware)\b/.test(specifier))).toEqual([]);
+  });
+
   it("keeps build-time docs out of the Worker: nothing it runs imports src/docs", () => {
     const worker = imports().filter(({ file }) => !file.startsWith("docs/"));
     const offending = worker.flatMap(({ file, imported }) => imported.filter((target) => target.startsWith("docs/")).map((target) => `${file} imports ${target}`));
