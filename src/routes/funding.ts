@@ -58,8 +58,36 @@ function recordRefusals(action: AuditAction) {
   });
 }
 
-/** What every money route runs first: D1 and the Broker API, the user, then its audit row for refusals. */
-const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, recordRefusals(action)] as const;
+/** A rule a route leaves out: nothing to check. */
+const none = createMiddleware(async (_, next) => next());
+
+/** What a money route declares: its audit action, who counts it, and what a create needs. */
+interface MoneyRoute {
+  action: AuditAction;
+  /** "route": the brokerage counter, per user and action, before the flow; "flow": the flow counts its own action just before its first Broker call (Deps.allow). */
+  limit: "route" | "flow";
+  /** Only a user who proved the account's email gets through (money in or out, trades). */
+  verifiedEmail?: boolean;
+  /** A create: 400 without a usable Idempotency-Key. */
+  idempotent?: boolean;
+}
+
+/**
+ * Every rule of a money route, declared once and always in one order, so that no route can forget
+ * one: D1 and the Broker API, the user, the audit row of a request refused before its flow, the
+ * limit, the verified email, the Idempotency-Key. The body's validation (with the step up's fields,
+ * when the flow steps up) follows.
+ */
+const money = ({ action, limit, verifiedEmail = false, idempotent = false }: MoneyRoute) =>
+  [
+    withBroker,
+    withMoney,
+    requireAuth,
+    recordRefusals(action),
+    limit === "route" ? perUser(action) : none,
+    verifiedEmail ? requireVerifiedEmail : none,
+    idempotent ? requireIdempotencyKey : none,
+  ] as const;
 
 /**
  * Bank links, transfers, orders and positions of the signed-in user's own brokerage account, and
@@ -67,55 +95,55 @@ const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, reco
  * user's account, so another account's id answers as an unknown one.
  */
 export const fundingRoutes = new Hono<MoneyEnv>()
-  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
+  .post("/accounts/me/bank-links", ...money({ action: "bank_link.create", limit: "route", verifiedEmail: true, idempotent: true }), validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
     const request = c.req.valid("json");
     return created(c, await createBankLink(deps(c), actor(c), keyed(c, request)));
   })
-  .get("/accounts/me/bank-links", ...money("bank_link.list"), perUser("bank_link.list"), async (c) => {
+  .get("/accounts/me/bank-links", ...money({ action: "bank_link.list", limit: "route" }), async (c) => {
     return c.json({ bank_links: await bankLinks(deps(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/bank-links/:id", ...money("bank_link.delete"), perUser("bank_link.delete"), validJson(MoneyStepUp), async (c) => {
+  .delete("/accounts/me/bank-links/:id", ...money({ action: "bank_link.delete", limit: "route" }), validJson(MoneyStepUp), async (c) => {
     await deleteBankLink(deps(c), actor(c), c.req.param("id"), stepUp(c, c.req.valid("json")));
     return c.body(null, 204);
   })
-  .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
+  .post("/plaid/link-token", ...money({ action: "plaid.link_token", limit: "route" }), async (c) => {
     return c.json(await plaidLinkToken(deps(c), actor(c)), 200);
   })
-  .post("/accounts/me/transfers", ...money("transfer.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
+  .post("/accounts/me/transfers", ...money({ action: "transfer.create", limit: "flow", verifiedEmail: true, idempotent: true }), validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
     return created(c, await createTransfer(deps(c), actor(c), keyed(c, request), stepUp(c, request)));
   })
-  .get("/accounts/me/transfers", ...money("transfer.list"), perUser("transfer.list"), validQuery(CursorQuery), async (c) => {
+  .get("/accounts/me/transfers", ...money({ action: "transfer.list", limit: "route" }), validQuery(CursorQuery), async (c) => {
     const page = await transfers(deps(c), actor(c), c.req.valid("query").cursor);
     return c.json({ transfers: page.items, next_cursor: page.next_cursor }, 200);
   })
-  .get("/accounts/me/transfers/:id", ...money("transfer.read"), perUser("transfer.read"), async (c) => {
+  .get("/accounts/me/transfers/:id", ...money({ action: "transfer.read", limit: "route" }), async (c) => {
     return c.json(await transfer(deps(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/transfers/:id", ...money("transfer.cancel"), async (c) => {
+  .delete("/accounts/me/transfers/:id", ...money({ action: "transfer.cancel", limit: "flow" }), async (c) => {
     await cancelTransfer(deps(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .post("/accounts/me/orders", ...money("order.create"), requireVerifiedEmail, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
+  .post("/accounts/me/orders", ...money({ action: "order.create", limit: "flow", verifiedEmail: true, idempotent: true }), validJson(OrderRequest), async (c) => {
     const request = c.req.valid("json");
     return created(c, await placeOrder(deps(c), actor(c), keyed(c, request)));
   })
-  .get("/accounts/me/orders", ...money("order.list"), perUser("order.list"), validQuery(OrderListQuery), async (c) => {
+  .get("/accounts/me/orders", ...money({ action: "order.list", limit: "route" }), validQuery(OrderListQuery), async (c) => {
     const { status = "open", cursor } = c.req.valid("query");
     const page = await orders(deps(c), actor(c), status, cursor);
     return c.json({ orders: page.items, next_cursor: page.next_cursor }, 200);
   })
-  .get("/accounts/me/orders/:id", ...money("order.read"), perUser("order.read"), async (c) => {
+  .get("/accounts/me/orders/:id", ...money({ action: "order.read", limit: "route" }), async (c) => {
     return c.json(await order(deps(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/orders/:id", ...money("order.cancel"), async (c) => {
+  .delete("/accounts/me/orders/:id", ...money({ action: "order.cancel", limit: "flow" }), async (c) => {
     await cancelOrder(deps(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
+  .get("/accounts/me/positions", ...money({ action: "position.list", limit: "route" }), async (c) => {
     return c.json({ positions: await positions(deps(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/positions/:symbol", ...money("position.close"), requireVerifiedEmail, async (c) => {
+  .delete("/accounts/me/positions/:symbol", ...money({ action: "position.close", limit: "flow", verifiedEmail: true }), async (c) => {
     const symbol = c.req.param("symbol").toUpperCase();
     return c.json(await closePosition(deps(c), actor(c), symbol), 200);
   })
