@@ -11,7 +11,7 @@ import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
 import type { FundingConfig } from "../config";
 import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
-import { activity, auditRefusal, type AuditAction } from "../services/audit";
+import { activity, recordFailure, type AuditAction } from "../services/audit";
 import { requestActor } from "./actor";
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type Keyed } from "../services/funding";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
@@ -19,11 +19,16 @@ import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { stepUp } from "./step-up";
 
-type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables };
+/** `flowRan`: set when the handler hands the request to its flow, which writes the audit row from then on. */
+type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables & { flowRan?: boolean } };
 type MoneyContext = Context<MoneyEnv>;
 
 const actor = requestActor;
-const deps = (c: MoneyContext) => c.get("deps");
+/** The dependencies of the request's one flow call: from here on the flow writes the request's audit row. */
+const deps = (c: MoneyContext) => {
+  c.set("flowRan", true);
+  return c.get("deps");
+};
 
 /** A create's input: the request's key, what it was (method and route: the key's fingerprint covers them) and its body. */
 const keyed = <B>(c: MoneyContext, body: B): Keyed<B> => ({ key: c.get("idempotencyKey"), route: `${c.req.method} ${routePath(c, -1)}`, body });
@@ -54,7 +59,7 @@ function recordRefusals(action: AuditAction) {
       () => true,
       () => false,
     );
-    if (cleared) await auditRefusal(c.get("stores").audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+    if (cleared && !c.get("flowRan")) await recordFailure(c.get("stores").audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
   });
 }
 

@@ -40,23 +40,14 @@ export function outcomeOf(error?: unknown): string {
   return isFailure(error) ? error.code : "internal_error";
 }
 
-/** Failures whose row is written: a request is recorded once, by its flow or else by auditRefusal. */
-const recorded = new WeakSet<object>();
-
 /**
- * The row of a failed flow, and the failure marked as recorded. A request answered 429 writes none:
- * the rows a user can cause a minute stay within the limits, whatever a flood sends.
+ * The row of a failed flow, or of a request refused before its flow ran (its body, its key, a limit:
+ * routes/funding.ts recordRefusals). A request answered 429 writes none: the rows a user can cause a
+ * minute stay within the limits, whatever a flood sends.
  */
 export async function recordFailure(audit: AuditEventStore, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<unknown> {
-  if (typeof error === "object" && error !== null) recorded.add(error);
   if (isFailure(error, "rate_limited")) return;
   return audit.event(actor, action, outcomeOf(error), details).run();
-}
-
-/** The row of a request refused before its flow wrote one (its body, its key, a limit); nothing when the flow wrote it. */
-export async function auditRefusal(audit: AuditEventStore, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<void> {
-  if (typeof error === "object" && error !== null && recorded.has(error)) return;
-  await recordFailure(audit, actor, action, error, details);
 }
 
 /** Runs `flow` and writes its row with the outcome, whether it succeeded or failed; `learned` adds what its result tells (an order's id). */
