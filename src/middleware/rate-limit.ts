@@ -141,11 +141,11 @@ const GUESS_DETAIL = "Too many attempts for this account; retry later.";
 type EmailInput = { out: { json: { email: string } } };
 type SignedIn = LimitEnv & { Variables: AuthVariables };
 
-/** The two rules of a guess of `kind` at `account`: per address, then the account's backstop. */
-function guessRules<E extends LimitEnv, I extends Input = {}>(kind: GuessKind, account: (c: Context<E, string, I>) => string): Rule<E, I>[] {
+/** The two rules of a guess of `kind` at a login (its email, or a signed-in user's sub): per address, then the login's backstop. */
+function guessRules<E extends LimitEnv, I extends Input = {}>(kind: GuessKind, login: (c: Context<E, string, I>) => string): Rule<E, I>[] {
   return [
-    { counter: "GUESS_RATE_LIMITER", key: (c) => `${kind}|${account(c)}|${clientAddress(c)}`, detail: GUESS_DETAIL },
-    { counter: "ACCOUNT_RATE_LIMITER", key: (c) => `${kind}|${account(c)}`, detail: GUESS_DETAIL },
+    { counter: "GUESS_RATE_LIMITER", key: (c) => `${kind}|${login(c)}|${clientAddress(c)}`, detail: GUESS_DETAIL },
+    { counter: "ACCOUNT_RATE_LIMITER", key: (c) => `${kind}|${login(c)}`, detail: GUESS_DETAIL },
   ];
 }
 
@@ -154,10 +154,10 @@ export function limitGuesses(kind: GuessKind) {
   return limit<LimitEnv, EmailInput>(...guessRules<LimitEnv, EmailInput>(kind, (c) => c.req.valid("json").email));
 }
 
-/** The same count, for a flow that only sometimes checks a password (resuming a sign-up). */
-export function passwordGuessCounter<E extends LimitEnv>(c: Context<E>, email: string): () => Promise<void> {
+/** The same count of password guesses at `login` (an email, or a signed-in user's sub), for a flow that only sometimes checks one (resuming a sign-up, the step up). */
+export function passwordGuessCounter<E extends LimitEnv>(c: Context<E>, login: string): () => Promise<void> {
   return async () => {
-    for (const rule of guessRules<E>("password", () => email)) await count(c.env, rule.counter, rule.key(c), GUESS_DETAIL);
+    for (const rule of guessRules<E>("password", () => login)) await count(c.env, rule.counter, rule.key(c), GUESS_DETAIL);
   };
 }
 

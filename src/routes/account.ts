@@ -7,7 +7,7 @@ import { requireRecentSignIn } from "../middleware/recent-sign-in";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { CodeOnly, EmailChange, StepUp } from "../schemas/requests";
-import { changeEmail, deleteAccount, sendEmailVerificationCode, verifyEmail } from "../services/account";
+import { changeEmail, deleteLogin, sendEmailVerificationCode, verifyEmail } from "../services/account";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
 import { ownerNotifier } from "./notices";
@@ -54,6 +54,6 @@ export const accountRoutes = new Hono<PlatformEnv>()
     // No D1 binding: this deployment keeps no brokerage accounts.
     const stores = c.get("root").storesIfBound;
     const records = stores ? { stores, actor: requestActor(c) } : undefined;
-    await deleteAccount(c.get("cognito"), c.get("user"), stepUp(c, c.req.valid("json")), ownerNotifier(c), records);
+    await deleteLogin(c.get("cognito"), c.get("user"), stepUp(c, c.req.valid("json")), ownerNotifier(c), records);
     return c.body(null, 204);
   });

@@ -11,7 +11,7 @@ import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
 import type { FundingConfig } from "../config";
 import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
-import { activity, recordFailure, type AuditAction } from "../services/audit";
+import { activity, auditFailure, type AuditAction } from "../services/audit";
 import { requestActor } from "./actor";
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type Keyed } from "../services/funding";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
@@ -51,7 +51,7 @@ const transferSchemaOf = (config: FundingConfig) => transferRequest(config.maxTr
  * every request of these routes has its row, once. Not for an address over its limit: that request
  * is answered 429 whatever the route said, and a 429 writes no row.
  */
-function recordRefusals(action: AuditAction) {
+function auditRefusals(action: AuditAction) {
   return createMiddleware<MoneyEnv>(async (c, next) => {
     await next();
     if (!c.error) return;
@@ -59,7 +59,7 @@ function recordRefusals(action: AuditAction) {
       () => true,
       () => false,
     );
-    if (cleared && !c.get("flowRan")) await recordFailure(c.get("stores").audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+    if (cleared && !c.get("flowRan")) await auditFailure(c.get("stores").audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
   });
 }
 
@@ -88,7 +88,7 @@ const money = ({ action, limit, verifiedEmail = false, idempotent = false }: Mon
     withBroker,
     withMoney,
     requireAuth,
-    recordRefusals(action),
+    auditRefusals(action),
     limit === "route" ? perUser(action) : none,
     verifiedEmail ? requireVerifiedEmail : none,
     idempotent ? requireIdempotencyKey : none,

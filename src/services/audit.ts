@@ -42,10 +42,10 @@ export function outcomeOf(error?: unknown): string {
 
 /**
  * The row of a failed flow, or of a request refused before its flow ran (its body, its key, a limit:
- * routes/funding.ts recordRefusals). A request answered 429 writes none: the rows a user can cause a
+ * routes/funding.ts auditRefusals). A request answered 429 writes none: the rows a user can cause a
  * minute stay within the limits, whatever a flood sends.
  */
-export async function recordFailure(audit: AuditEventStore, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<unknown> {
+export async function auditFailure(audit: AuditEventStore, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<unknown> {
   if (isFailure(error, "rate_limited")) return;
   return audit.event(actor, action, outcomeOf(error), details).run();
 }
@@ -63,7 +63,7 @@ export async function audited<T>(
   try {
     result = await flow();
   } catch (error) {
-    await recordFailure(audit, actor, action, error, details);
+    await auditFailure(audit, actor, action, error, details);
     throw error;
   }
   await audit.event(actor, action, "ok", { ...details, ...learned(result) }).run();

@@ -13,7 +13,7 @@ import { BrokerageAccountStore, CLOSED, LOGIN_DELETED, type AccountRow, type Own
 import type { Broker, Deps } from "../deps";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
 import { audited, outcomeOf, type Actor } from "./audit";
-import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
+import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
 import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
@@ -101,9 +101,9 @@ function newAccount(request: OpeningRequest, opener: Opener, signedAt: string): 
  * Opens the user's one brokerage account. The row is written before the Broker API call, so that
  * racing requests make one account (the others: 409). An opening whose request ended between the
  * call and the record (a crash, a timeout) is completed by the next one, which takes over its lapsed
- * claim: it looks for the account by the email first, and records it instead of creating a second,
+ * lease: it looks for the account by the email first, and records it instead of creating a second,
  * but only when its holder (names and date of birth) is the one submitted. A Broker API that says the
- * email is taken (409) to a fresh claim is another person's account: refused, never searched.
+ * email is taken (409) to a fresh opening is another person's account: refused, never searched.
  */
 export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs">, actor: Actor, input: Opening): Promise<AccountView> {
   const { stores, now } = deps;
@@ -164,13 +164,13 @@ function sameHolder(account: Account, identity: OpeningRequest["identity"]): boo
  * (undefined), or 422 when the email's account has another holder (it was never this user's).
  */
 async function earlierOpening(broker: BrokerAccounts, email: string, identity: OpeningRequest["identity"]): Promise<Account | undefined> {
-  const found = await inBrokerTerms(broker.findByEmail(email));
+  const found = await withBrokerFailures(broker.findByEmail(email));
   if (found && !sameHolder(found, identity)) throw emailTaken();
   return found;
 }
 
 /**
- * CreateAccount. Its 409 (the email has an account) to a fresh claim is another person's account:
+ * CreateAccount. Its 409 (the email has an account) to a fresh opening is another person's account:
  * 422. To a takeover it may be the earlier try's, made after our search: found and compared again.
  */
 async function createOrRecover(broker: BrokerAccounts, account: NewAccount, takenOver: boolean): Promise<Account> {
@@ -214,7 +214,7 @@ const failureName = (error: unknown) => (error instanceof Failure ? error.code :
 async function sendEmail({ stores, broker }: Brokerage, row: OwnedAccountRow, email: VerifiedEmailOf): Promise<Account | undefined> {
   const address = await email();
   if (!address) return undefined;
-  const account = await inBrokerTerms(broker.accounts.updateEmail(row.broker_account_id, address));
+  const account = await withBrokerFailures(broker.accounts.updateEmail(row.broker_account_id, address));
   await stores.accounts.emailSent(row.sub);
   return account;
 }
@@ -253,7 +253,7 @@ export async function accountView(brokerage: Brokerage, actor: Actor, email: Ver
         return undefined;
       });
     }
-    account ??= await inBrokerTerms(broker.accounts.get(row.broker_account_id));
+    account ??= await withBrokerFailures(broker.accounts.get(row.broker_account_id));
     await noteStatus(stores.accounts, row, account, now());
     return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
   });
@@ -263,7 +263,7 @@ export async function accountView(brokerage: Brokerage, actor: Actor, email: Ver
 export async function tradingAccount({ stores, broker }: Brokerage, actor: Actor) {
   return audited(stores.audit, actor, "account.trading.read", async () => {
     const row = await accountRowOf(stores.accounts, actor.sub);
-    return inBrokerTerms(broker.accounts.trading(row.broker_account_id));
+    return withBrokerFailures(broker.accounts.trading(row.broker_account_id));
   });
 }
 
@@ -277,7 +277,7 @@ export async function changeContact({ stores, broker, now }: Brokerage, actor: A
     const row = await accountRowOf(stores.accounts, actor.sub);
     await stepUp();
     views.delete(actor.sub);
-    const account = await inBrokerTerms(broker.accounts.updateContact(row.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
+    const account = await withBrokerFailures(broker.accounts.updateContact(row.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
     notify(account.contact?.email_address ?? null, { kind: "contact_changed" });
     await noteStatus(stores.accounts, row, account, now());
     return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
@@ -291,7 +291,7 @@ const TRANSFERS_PAGE = 100;
 /** Whether any of the account's transfers is not final: every page, until one is found. */
 async function transferInFlight(funding: Broker["funding"], accountId: string): Promise<boolean> {
   for (let offset = 0; ; offset += TRANSFERS_PAGE) {
-    const page = await inBrokerTerms(funding.transfers(accountId, { limit: TRANSFERS_PAGE, offset }));
+    const page = await withBrokerFailures(funding.transfers(accountId, { limit: TRANSFERS_PAGE, offset }));
     if (page.some((transfer) => !FINAL_TRANSFER.has(transfer.status))) return true;
     if (page.length < TRANSFERS_PAGE) return false;
   }
@@ -300,9 +300,9 @@ async function transferInFlight(funding: Broker["funding"], accountId: string): 
 /** What keeps the account from closing, in the user's words: nothing when it holds nothing and is owed nothing. */
 async function whatRemains({ accounts, funding, trading }: Broker, accountId: string): Promise<string[]> {
   const [positions, orders, account, inFlight] = await Promise.all([
-    inBrokerTerms(trading.positions(accountId)),
-    inBrokerTerms(trading.orders(accountId, { status: "open", limit: 1 })),
-    inBrokerTerms(accounts.trading(accountId)),
+    withBrokerFailures(trading.positions(accountId)),
+    withBrokerFailures(trading.orders(accountId, { status: "open", limit: 1 })),
+    withBrokerFailures(accounts.trading(accountId)),
     transferInFlight(funding, accountId),
   ]);
   return [
@@ -335,7 +335,7 @@ export async function closeAccount({ stores, broker, now }: Brokerage, actor: Ac
       if (!(error instanceof BrokerError && error.httpStatus < 500 && error.httpStatus !== 401 && error.httpStatus !== 429)) throw brokerMeaningOf(error);
       refusal = error;
     }
-    const account = await inBrokerTerms(broker.accounts.get(row.broker_account_id));
+    const account = await withBrokerFailures(broker.accounts.get(row.broker_account_id));
     await noteStatus(stores.accounts, row, account, now());
     if (refusal && account.status !== CLOSED) throw new Failure("brokerage_account_not_closable", { cause: refusal });
     return remember(actor.sub, viewOf(account, row.tax_id_last4), now());

@@ -11,8 +11,8 @@ import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
 import { unusableAnswer } from "../upstream";
-import { audited, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
-import { inBrokerTerms } from "./broker-errors";
+import { audited, auditFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
+import { withBrokerFailures } from "./broker-errors";
 import type { CountedAction, Deps } from "../deps";
 import { accountRowOf, noteStatus } from "./brokerage";
 import { brokerTransferKey, fingerprint, IdempotencyKeys, type Hold, type KeyUse, type StoredAnswer } from "./idempotency";
@@ -67,7 +67,7 @@ export function knownShape(id: string, notFound: "bank_link_not_found" | "transf
 export async function activeAccount(deps: Deps, sub: string): Promise<string> {
   const row = await accountRowOf(deps.stores.accounts, sub);
   if (row.status === ACTIVE) return row.broker_account_id;
-  const account = await inBrokerTerms(deps.broker.accounts.get(row.broker_account_id));
+  const account = await withBrokerFailures(deps.broker.accounts.get(row.broker_account_id));
   await noteStatus(deps.stores.accounts, row, account, deps.now());
   if (account.status !== ACTIVE) throw new Failure("brokerage_account_not_active", { detail: `The brokerage account is ${account.status}, not ACTIVE.` });
   return row.broker_account_id;
@@ -108,7 +108,7 @@ export async function createOnce<V extends { id: string }>(
       deps.stores.audit.eventAfterChange(actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
     answer = await new IdempotencyKeys(deps.stores.keys, deps.now, deps.requestBudgetMs).once(use, created, row);
   } catch (error) {
-    await recordFailure(deps.stores.audit, actor, action, error, details);
+    await auditFailure(deps.stores.audit, actor, action, error, details);
     throw error;
   }
   if (answer.replayed) {
@@ -191,13 +191,13 @@ export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<Bank
   const request = input.body;
   return createOnce(deps, actor, input, "bank_link.create", { idempotencyKey: input.key }, async (accountId, hold, use) => {
     if (hold.kind === "resumed" && !("plaid_public_token" in request)) {
-      const links = await inBrokerTerms(deps.broker.funding.relationships(accountId));
+      const links = await withBrokerFailures(deps.broker.funding.relationships(accountId));
       for (const link of links) {
         if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await deps.stores.keys.resourceOfAnotherKey(use, link.id))) return { view: bankLinkView(link), recovered: true };
       }
     }
     if ("plaid_public_token" in request) return { view: await linkThroughPlaid(deps, actor, accountId, request), recovered: false };
-    return { view: bankLinkView(await inBrokerTerms(deps.broker.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
+    return { view: bankLinkView(await withBrokerFailures(deps.broker.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
   });
 }
 
@@ -211,7 +211,7 @@ async function linkThroughPlaid(deps: Deps, actor: Actor, accountId: string, req
   try {
     return await linkPlaidItem(deps.stores.plaidItems, plaid, actor.sub, request.plaid_public_token, plaidContext(deps, actor), async (accessToken) => {
       const processor_token = await plaid.processorToken(accessToken, request.plaid_account_id);
-      return bankLinkView(await inBrokerTerms(deps.broker.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
+      return bankLinkView(await withBrokerFailures(deps.broker.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
     });
   } catch (error) {
     throw plaidMeaningOf(error);
@@ -223,7 +223,7 @@ const plaidContext = (deps: Deps, actor: Actor) => ({ now: deps.now, requestId: 
 export async function bankLinks(deps: Deps, actor: Actor): Promise<BankLinkView[]> {
   return audited(deps.stores.audit, actor, "bank_link.list", async () => {
     const accountId = await activeAccount(deps, actor.sub);
-    const links = (await inBrokerTerms(deps.broker.funding.relationships(accountId))).map(bankLinkView);
+    const links = (await withBrokerFailures(deps.broker.funding.relationships(accountId))).map(bankLinkView);
     await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
     return links;
   });
@@ -238,7 +238,7 @@ export async function deleteBankLink(deps: Deps, actor: Actor, id: string, stepU
     async () => {
       const accountId = await activeAccount(deps, actor.sub);
       await stepUp();
-      await inBrokerTerms(deps.broker.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
+      await withBrokerFailures(deps.broker.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
       // Its Plaid Item, when it has one, and any removal still owed: best effort, after the answer is certain.
       await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
       await bankLinkDeleted(deps.stores.plaidItems, deps.plaid, actor.sub, id, plaidContext(deps, actor));
@@ -294,7 +294,7 @@ const transferUnprocessable = (error: BrokerError) =>
  * A deposit or, after the step up, a withdrawal, sent with the Broker API's own Idempotency-Key,
  * derived from the user and our key: a retry sends the same one, and the Broker API answers it with
  * the first try's transfer (`Idempotency-Replayed`; recorded as "recovered"), never a second one.
- * A fresh claim checks the bank link and the cash withdrawable first. A resumed one goes straight
+ * A fresh hold checks the bank link and the cash withdrawable first. A resumed one goes straight
  * to the Broker API: the first try may have withdrawn already, and our cash check would then refuse
  * the retry of a withdrawal that happened; the Broker API checks both itself.
  */
@@ -306,17 +306,17 @@ export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<Tran
     if (outgoing) await stepUp();
     await deps.allow("transfer.create");
     if (hold.kind === "fresh") {
-      const links = await inBrokerTerms(deps.broker.funding.relationships(accountId));
+      const links = await withBrokerFailures(deps.broker.funding.relationships(accountId));
       if (!links.some((link) => link.id === request.bank_link_id)) throw new Failure("bank_link_not_found");
       if (outgoing) {
-        const { cash_withdrawable } = await inBrokerTerms(deps.broker.accounts.trading(accountId));
+        const { cash_withdrawable } = await withBrokerFailures(deps.broker.accounts.trading(accountId));
         if (cash_withdrawable === undefined) throw unusableAnswer(BROKER_API, "the trading account has no cash_withdrawable");
         if (compareDecimals(request.amount, cash_withdrawable) > 0) throw new Failure("insufficient_funds");
       }
     }
     const refused = outgoing ? "insufficient_funds" : "transfer_rejected";
     const made = deps.broker.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction }, await brokerTransferKey(use.sub, use.key));
-    const { transfer, replayed } = await inBrokerTerms(made, { 400: "transfer_rejected", 403: refused, 422: transferUnprocessable });
+    const { transfer, replayed } = await withBrokerFailures(made, { 400: "transfer_rejected", 403: refused, 422: transferUnprocessable });
     return { view: transferView(transfer), recovered: replayed };
   });
 }
@@ -333,7 +333,7 @@ export async function transfers(deps: Deps, actor: Actor, cursor: string | undef
     const offset = offsetOf(cursor);
     const accountId = await activeAccount(deps, actor.sub);
     // One more than a page: whether there is a next one.
-    const found = await inBrokerTerms(deps.broker.funding.transfers(accountId, { limit: PAGE_SIZE + 1, offset }));
+    const found = await withBrokerFailures(deps.broker.funding.transfers(accountId, { limit: PAGE_SIZE + 1, offset }));
     return { items: found.slice(0, PAGE_SIZE).map(transferView), next_cursor: found.length > PAGE_SIZE ? String(offset + PAGE_SIZE) : null };
   });
 }
@@ -344,7 +344,7 @@ export async function transfer(deps: Deps, actor: Actor, id: string): Promise<Tr
     const accountId = await activeAccount(deps, actor.sub);
     knownShape(id, "transfer_not_found");
     for (let page = 0; page < READ_PAGES; page++) {
-      const found = await inBrokerTerms(deps.broker.funding.transfers(accountId, { limit: READ_PAGE_SIZE, offset: page * READ_PAGE_SIZE }));
+      const found = await withBrokerFailures(deps.broker.funding.transfers(accountId, { limit: READ_PAGE_SIZE, offset: page * READ_PAGE_SIZE }));
       const match = found.find((candidate) => candidate.id === id);
       if (match) return transferView(match);
       if (found.length < READ_PAGE_SIZE) break;
@@ -362,7 +362,7 @@ export async function cancelTransfer(deps: Deps, actor: Actor, id: string): Prom
       const accountId = await activeAccount(deps, actor.sub);
       knownShape(id, "transfer_not_found");
       await deps.allow("transfer.cancel");
-      await inBrokerTerms(deps.broker.funding.cancelTransfer(accountId, id), {
+      await withBrokerFailures(deps.broker.funding.cancelTransfer(accountId, id), {
         404: "transfer_not_found",
         409: "transfer_not_cancellable",
         422: "transfer_not_cancellable",

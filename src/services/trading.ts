@@ -7,7 +7,7 @@ import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import type { Deps } from "../deps";
 import { audited, type Actor } from "./audit";
-import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
+import { brokerMeaningOf, withBrokerFailures } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type Keyed, type Page } from "./funding";
 import { clientOrderId } from "./idempotency";
 
@@ -116,7 +116,7 @@ export async function orders(deps: Deps, actor: Actor, status: "open" | "closed"
   return audited(deps.stores.audit, actor, "order.list", async () => {
     if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const accountId = await activeAccount(deps, actor.sub);
-    const found = await inBrokerTerms(deps.broker.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
+    const found = await withBrokerFailures(deps.broker.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
     const items = found.slice(0, PAGE_SIZE).map(orderView);
     return { items, next_cursor: found.length > PAGE_SIZE ? items.at(-1)!.created_at : null };
   });
@@ -125,7 +125,7 @@ export async function orders(deps: Deps, actor: Actor, status: "open" | "closed"
 export async function order(deps: Deps, actor: Actor, id: string): Promise<OrderView> {
   return audited(deps.stores.audit, actor, "order.read", async () => {
     const accountId = await activeAccount(deps, actor.sub);
-    return orderView(await inBrokerTerms(deps.broker.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
+    return orderView(await withBrokerFailures(deps.broker.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
   });
 }
 
@@ -138,7 +138,7 @@ export async function cancelOrder(deps: Deps, actor: Actor, id: string): Promise
       const accountId = await activeAccount(deps, actor.sub);
       knownShape(id, "order_not_found");
       await deps.allow("order.cancel");
-      await inBrokerTerms(deps.broker.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
+      await withBrokerFailures(deps.broker.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
     },
     objectIdOf(id),
   );
@@ -170,7 +170,7 @@ function positionView(position: Position): PositionView {
 export async function positions(deps: Deps, actor: Actor): Promise<PositionView[]> {
   return audited(deps.stores.audit, actor, "position.list", async () => {
     const accountId = await activeAccount(deps, actor.sub);
-    return (await inBrokerTerms(deps.broker.trading.positions(accountId))).map(positionView);
+    return (await withBrokerFailures(deps.broker.trading.positions(accountId))).map(positionView);
   });
 }
 
@@ -187,7 +187,7 @@ export async function closePosition(deps: Deps, actor: Actor, symbol: string): P
       const accountId = await activeAccount(deps, actor.sub);
       if (!TICKER.test(symbol)) throw new Failure("position_not_found");
       await deps.allow("position.close");
-      return orderView(await inBrokerTerms(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
+      return orderView(await withBrokerFailures(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
     },
     { symbol },
     (view) => ({ objectId: view.id, side: view.side, orderType: view.type, qty: view.qty ?? undefined, amount: view.notional ?? undefined }),
