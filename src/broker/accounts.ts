@@ -1,6 +1,7 @@
 // The Broker API's account calls this API makes, and the parts of their answers it reads.
 import * as z from "zod/mini";
 import type { BrokerConfig } from "../config";
+import { Decimal } from "../decimal";
 import { unusableAnswer, type RequestScope } from "../upstream";
 import { BrokerClient } from "./client";
 import { BROKER_API } from "./errors";
@@ -44,12 +45,6 @@ export interface NewAccount {
 }
 
 export type ContactChange = Partial<Omit<NewAccount["contact"], "email_address">>;
-
-/**
- * A decimal string as the Broker API writes amounts ("1000", "100.0", "-5.25"): never a number. At
- * most 9 places, the most src/decimal.ts compares: a longer one is an unusable answer (502), not a 500.
- */
-export const Decimal = z.string().check(z.regex(/^-?\d+(\.\d{1,9})?$/));
 
 /** What this API reads of an Account (the status is any string: the Broker API's enum grows). */
 const AccountAnswer = z.object({
