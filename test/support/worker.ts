@@ -8,7 +8,6 @@ import { challengeSeal } from "../../src/auth/challenge-session";
 import app from "../../src/index";
 import { OPERATIONS } from "../../src/docs/openapi";
 import { FAILURES } from "../../src/failures";
-import type { ProblemBody } from "../../src/middleware/error-handler";
 import { ProblemResponse } from "../../src/schemas/responses";
 import type { Reply, RecordedCall } from "./fake-upstream";
 
@@ -82,7 +81,7 @@ async function asDocumented(res: Response, path: string, init: RequestInit | und
     if (unlike) throw new Error(`${method.toUpperCase()} ${route} answered ${res.status} with a body unlike its documented schema: ${unlike}`);
   }
   if (type !== "application/problem+json") return res;
-  const { code, status } = (await res.clone().json()) as ProblemBody;
+  const { code, status } = (await res.clone().json()) as ProblemResponse;
   if (FAILURES[code].status !== status) throw new Error(`${code} answered with ${status}, documented as ${FAILURES[code].status}`);
   if (operation && !operation.problems.includes(code)) throw new Error(`${method.toUpperCase()} ${route} answered ${code}, which /openapi.json does not list for it`);
   return res;
