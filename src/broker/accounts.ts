@@ -60,8 +60,11 @@ const AccountAnswer = z.object({
 
 export type Account = z.infer<typeof AccountAnswer>;
 
-/** TradeAccount: amounts as the Broker API's decimal strings, passed on as they are (also the answer's schema in the docs). */
-export const TradeAccountAnswer = z.object({
+/**
+ * The Broker API's TradeAccount: amounts as its decimal strings. Passed on as it is, so it is also the
+ * one definition of GET /platform/accounts/me/trading's answer (the docs document this schema).
+ */
+export const BrokerTradingAccount = z.object({
   status: z.string(),
   currency: z.string(),
   cash: Decimal,
@@ -84,6 +87,8 @@ export const TradeAccountAnswer = z.object({
   transfers_blocked: z.optional(z.boolean()),
   account_blocked: z.optional(z.boolean()),
 });
+
+export type BrokerTradingAccount = z.output<typeof BrokerTradingAccount>;
 
 export function read<T extends z.ZodMiniType>(schema: T, answer: unknown, action: string): z.infer<T> {
   const parsed = schema.safeParse(answer);
@@ -140,8 +145,8 @@ export class BrokerAccounts {
     await this.#client.call("CloseAccount", "POST", `${accountPath(id)}/actions/close`);
   }
 
-  async trading(id: string): Promise<z.infer<typeof TradeAccountAnswer>> {
-    return read(TradeAccountAnswer, await this.#client.call("GetTradingAccount", "GET", `/v1/trading/accounts/${pathId(id)}/account`), "GetTradingAccount");
+  async trading(id: string): Promise<BrokerTradingAccount> {
+    return read(BrokerTradingAccount, await this.#client.call("GetTradingAccount", "GET", `/v1/trading/accounts/${pathId(id)}/account`), "GetTradingAccount");
   }
 }
 

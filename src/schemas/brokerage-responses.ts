@@ -1,7 +1,7 @@
 // The brokerage routes' answers: the one definition of the account view, for the OpenAPI document,
 // and by its derived type for the flows and hc<AppType>. Imported as types only by the Worker, so
 // they cost nothing in its bundle. The trading account is the Broker API's own, passed on as it is:
-// its one schema is the Broker client's (broker/accounts.ts TradeAccountAnswer).
+// its one schema is the Broker client's (broker/accounts.ts BrokerTradingAccount).
 import * as z from "zod/mini";
 
 /** The one view of a brokerage account: never the full tax id, the date of birth or the street address. */

@@ -5,6 +5,7 @@
 import { hc, type InferRequestType, type InferResponseType } from "hono/client";
 import { expectTypeOf } from "vitest";
 import type { AppType } from "../../src/index";
+import type { BrokerTradingAccount } from "../../src/broker/accounts";
 import type { AccountViewResponse } from "../../src/schemas/brokerage-responses";
 import type {
   ActivityEntryResponse,
@@ -35,6 +36,8 @@ void me.transfers.$post({ json: { bank_link_id: "b", amount: "1.00", direction: 
 expectTypeOf<InferResponseType<typeof me.$get, 200>>().toEqualTypeOf<AccountViewResponse>();
 expectTypeOf<InferResponseType<typeof me.$patch, 200>>().toEqualTypeOf<AccountViewResponse>();
 expectTypeOf<InferResponseType<typeof me.close.$post, 200>>().toEqualTypeOf<AccountViewResponse>();
+// The trading account is the Broker API's, passed on as it is: its schema is the Broker client's.
+expectTypeOf<InferResponseType<typeof me.trading.$get, 200>>().toEqualTypeOf<BrokerTradingAccount>();
 expectTypeOf<InferResponseType<(typeof me.transfers)[":id"]["$get"], 200>>().toEqualTypeOf<TransferResponse>();
 expectTypeOf<InferResponseType<typeof me.transfers.$get, 200>>().toEqualTypeOf<{ transfers: TransferResponse[]; next_cursor: string | null }>();
 expectTypeOf<InferResponseType<(typeof me.orders)[":id"]["$get"], 200>>().toEqualTypeOf<OrderResponse>();
