@@ -3,6 +3,7 @@
 import * as z from "zod/mini";
 import { Decimal, pathId, read } from "./accounts";
 import type { BrokerClient } from "./client";
+import { pages } from "./pages";
 
 /** An order as the Broker API takes it; `client_order_id` is ours (services/idempotency.ts). */
 export interface NewOrder {
@@ -51,6 +52,9 @@ const PositionAnswer = z.object({
 
 export type Position = z.infer<typeof PositionAnswer>;
 
+/** Which orders a list holds: the Broker API's `status` filter. */
+export type OrderStatusFilter = "open" | "closed" | "all";
+
 /** A symbol in a path: the ones the route accepts (schemas/funding.ts TickerSymbol), "/" encoded. */
 const symbolPath = (symbol: string) => encodeURIComponent(symbol);
 
@@ -81,10 +85,35 @@ export class BrokerTrading {
     return read(OrderAnswer, await this.#client.call("GetOrderByClientOrderId", "GET", `${this.#orders(accountId)}:by_client_order_id?${query}`), "GetOrderByClientOrderId");
   }
 
-  /** Newest first, at most `limit`, created before `until` when given. */
-  async orders(accountId: string, page: { status: "open" | "closed" | "all"; limit: number; until?: string }): Promise<Order[]> {
-    const query = new URLSearchParams({ status: page.status, limit: String(page.limit), direction: "desc", ...(page.until ? { until: page.until } : {}) });
+  /** Newest first, at most `limit` (500 at most), submitted before `until` and after `after` when given. */
+  async orders(accountId: string, page: { status: OrderStatusFilter; limit: number; until?: string; after?: string }): Promise<Order[]> {
+    const query = new URLSearchParams({
+      status: page.status,
+      limit: String(page.limit),
+      direction: "desc",
+      ...(page.until ? { until: page.until } : {}),
+      ...(page.after ? { after: page.after } : {}),
+    });
     return read(z.array(OrderAnswer), await this.#client.call("ListOrders", "GET", `${this.#orders(accountId)}?${query}`), "ListOrders");
+  }
+
+  /**
+   * Every order of the account with `status` (submitted after `after`, when given), newest first,
+   * `pageSize` a page: each page after the first is the orders submitted `until` the last one's
+   * `created_at`. Whether `until` takes that instant itself is not documented (broker-api.md section
+   * 4): an order met again there is skipped by its id. A short page is the last, and so is one with
+   * nothing new; `maxPages` bounds a reader that needs a bound.
+   */
+  allOrders(accountId: string, { status, after, pageSize = 500, maxPages }: { status: OrderStatusFilter; after?: string; pageSize?: number; maxPages?: number }): AsyncGenerator<Order, void, undefined> {
+    // `seen`: the ids of the page before's orders of its last instant, the only ones `until` may give again.
+    const page = async ({ until, seen }: { until?: string; seen: ReadonlySet<string> }) => {
+      const found = await this.orders(accountId, { status, limit: pageSize, until, after });
+      const items = found.filter((order) => !seen.has(order.id));
+      const last = found.at(-1)?.created_at;
+      const next = found.length === pageSize && items.length > 0 ? { until: last, seen: new Set(found.filter((order) => order.created_at === last).map((order) => order.id)) } : undefined;
+      return { items, next };
+    };
+    return pages({ seen: new Set<string>() }, page, maxPages);
   }
 
   async cancelOrder(accountId: string, orderId: string): Promise<void> {
