@@ -37,9 +37,8 @@ export interface Exchange {
   record(errorType?: string): void;
 }
 
-/** Logs one call of `action` in `calls`, timed from now. */
-function callLog(calls: UpstreamCall[], action: string) {
-  const started = Date.now();
+/** Logs one call of `action` in `calls`, timed from `started`. */
+function callLog(calls: UpstreamCall[], action: string, started = Date.now()) {
   return (status: UpstreamCall["status"], errorType?: string) => calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
 }
 
@@ -60,7 +59,7 @@ function noAnswer(upstream: Upstream, error: unknown, timedOut: boolean, log: Re
 export async function exchange(scope: RequestScope, upstream: Upstream, action: string, request: Request): Promise<Exchange> {
   await scope.clearance;
   const started = Date.now();
-  const log = callLog(scope.calls, action);
+  const log = callLog(scope.calls, action, started);
   const timeoutMs = Math.min(upstream.timeoutMs, scope.budgetEndsAt - started);
   if (timeoutMs <= 0) throw noAnswer(upstream, new Error(`no time left for ${action}`), true, log);
   const timeout = AbortSignal.timeout(timeoutMs);
