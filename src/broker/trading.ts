@@ -33,6 +33,8 @@ const OrderAnswer = z.object({
   limit_price: z.nullish(Decimal),
   stop_price: z.nullish(Decimal),
   created_at: z.string(),
+  // What the list's `after`, `until` and order go by.
+  submitted_at: z.nullish(z.string()),
 });
 
 export type Order = z.infer<typeof OrderAnswer>;
@@ -99,18 +101,20 @@ export class BrokerTrading {
 
   /**
    * Every order of the account with `status` (submitted after `after`, when given), newest first,
-   * `pageSize` a page: each page after the first is the orders submitted `until` the last one's
-   * `created_at`. Whether `until` takes that instant itself is not documented (broker-api.md section
-   * 4): an order met again there is skipped by its id. A short page is the last, and so is one with
+   * `pageSize` a page. The Broker API lists orders by the time they were submitted, and `until` takes
+   * only those submitted before it (broker-api.md section 4): each page after the first asks `until`
+   * the last one's `submitted_at`, so an order submitted at that very microsecond would be missed. An
+   * order a page gives again is skipped by its id. A short page is the last, and so is one with
    * nothing new; `maxPages` bounds a reader that needs a bound.
    */
   allOrders(accountId: string, { status, after, pageSize = 500, maxPages }: { status: OrderStatusFilter; after?: string; pageSize?: number; maxPages?: number }): AsyncGenerator<Order, void, undefined> {
-    // `seen`: the ids of the page before's orders of its last instant, the only ones `until` may give again.
+    const submitted = (order: Order) => order.submitted_at ?? order.created_at;
+    // `seen`: the ids of the page before's orders of its last instant, the only ones a page may give again.
     const page = async ({ until, seen }: { until?: string; seen: ReadonlySet<string> }) => {
       const found = await this.orders(accountId, { status, limit: pageSize, until, after });
       const items = found.filter((order) => !seen.has(order.id));
-      const last = found.at(-1)?.created_at;
-      const next = found.length === pageSize && items.length > 0 ? { until: last, seen: new Set(found.filter((order) => order.created_at === last).map((order) => order.id)) } : undefined;
+      const last = found.length > 0 ? submitted(found[found.length - 1]!) : undefined;
+      const next = found.length === pageSize && items.length > 0 ? { until: last, seen: new Set(found.filter((order) => submitted(order) === last).map((order) => order.id)) } : undefined;
       return { items, next };
     };
     return pages({ seen: new Set<string>() }, page, maxPages);

@@ -79,29 +79,30 @@ describe("BrokerFunding.allTransfers, limit and offset", () => {
 
 describe("BrokerTrading.allOrders, newest first by until", () => {
   const list = `/v1/trading/accounts/${ACCOUNT}/orders`;
-  /** The recorded order, one per created_at given, newest first as the Broker API lists them. */
-  const orders = (...createdAt: string[]) =>
-    createdAt.map((created_at, i) => ({ ...notionalMarketOrderAccepted, id: `61e69015-8549-4bfd-b9c3-${created_at.replace(/\D/g, "").slice(-10)}${i}0`, created_at }));
+  /** The recorded order, one per time of submission given, newest first as the Broker API lists them. */
+  const orders = (...submittedAt: string[]) =>
+    submittedAt.map((submitted_at, i) => ({ ...notionalMarketOrderAccepted, id: `61e69015-8549-4bfd-b9c3-00000000000${i}`, submitted_at }));
   const [a, b, c, d, e] = orders("2021-03-16T18:38:05.5Z", "2021-03-16T18:38:04.5Z", "2021-03-16T18:38:03.5Z", "2021-03-16T18:38:02.5Z", "2021-03-16T18:38:01.5Z");
   const until = (at: string) => `&until=${encodeURIComponent(at)}`;
 
-  it("reads each page until the last order's created_at, the status and lower bound sent on each, to a short page", async () => {
+  it("reads each page until the last order's submitted_at, the status and lower bound sent on each, to a short page", async () => {
     const { trading, paths } = await broker({ [ORDERS]: [pageOf([a, b]), pageOf([c, d]), pageOf([e])] });
     const read = await all(trading.allOrders(ACCOUNT, { status: "closed", after: "2021-01-01T00:00:00Z", pageSize: 2 }));
     expect(read.map((order) => order.id)).toEqual([a, b, c, d, e].map((order) => order!.id));
     const after = `&after=${encodeURIComponent("2021-01-01T00:00:00Z")}`;
     expect(await paths()).toEqual([
       `${list}?status=closed&limit=2&direction=desc${after}`,
-      `${list}?status=closed&limit=2&direction=desc${until(b!.created_at)}${after}`,
-      `${list}?status=closed&limit=2&direction=desc${until(d!.created_at)}${after}`,
+      `${list}?status=closed&limit=2&direction=desc${until(b!.submitted_at)}${after}`,
+      `${list}?status=closed&limit=2&direction=desc${until(d!.submitted_at)}${after}`,
     ]);
   });
 
   it("skips an order a page gives again at the instant it was asked until, and ends at a page with nothing new", async () => {
-    // A Broker that takes `until` itself: the page after [a, b] starts with b again.
-    const { trading, paths } = await broker({ [ORDERS]: [pageOf([a, b]), pageOf([b, c]), pageOf([c])] });
-    expect((await all(trading.allOrders(ACCOUNT, { status: "all", pageSize: 2 }))).map((order) => order.id)).toEqual([a, b, c].map((order) => order!.id));
-    expect(await paths()).toEqual([`${list}?status=all&limit=2&direction=desc`, `${list}?status=all&limit=2&direction=desc${until(b!.created_at)}`, `${list}?status=all&limit=2&direction=desc${until(c!.created_at)}`]);
+    // A list that takes `until` itself, of orders without submitted_at (their created_at then): the page after [x, y] starts with y again.
+    const [x, y, z] = [a!, b!, c!].map(({ submitted_at, ...order }) => ({ ...order, created_at: submitted_at }));
+    const { trading, paths } = await broker({ [ORDERS]: [pageOf([x, y]), pageOf([y, z]), pageOf([z])] });
+    expect((await all(trading.allOrders(ACCOUNT, { status: "all", pageSize: 2 }))).map((order) => order.id)).toEqual([x, y, z].map((order) => order!.id));
+    expect(await paths()).toEqual([`${list}?status=all&limit=2&direction=desc`, `${list}?status=all&limit=2&direction=desc${until(y!.created_at)}`, `${list}?status=all&limit=2&direction=desc${until(z!.created_at)}`]);
   });
 
   it("ends at an empty page, and reads no more than maxPages pages", async () => {
