@@ -102,22 +102,18 @@ export class BrokerTrading {
   /**
    * Every order of the account with `status` (submitted after `after`, when given), newest first,
    * `pageSize` a page. The Broker API lists orders by the time they were submitted, and `until` takes
-   * only those submitted before it (broker-api.md section 4): each page after the first asks `until`
-   * the last one's `submitted_at`, so an order submitted at that very microsecond would be missed. An
-   * order a page gives again is skipped by its id. A short page is the last, and so is one with
-   * nothing new; `maxPages` bounds a reader that needs a bound.
+   * only those submitted before it (its reference of the list; broker-api.md section 4 names the
+   * parameters): each page after the first asks `until` the last one's `submitted_at`, so another
+   * order submitted at that very microsecond would be missed. A short page is the last; `maxPages`
+   * bounds a reader that needs a bound.
    */
   allOrders(accountId: string, { status, after, pageSize = 500, maxPages }: { status: OrderStatusFilter; after?: string; pageSize?: number; maxPages?: number }): AsyncGenerator<Order, void, undefined> {
-    const submitted = (order: Order) => order.submitted_at ?? order.created_at;
-    // `seen`: the ids of the page before's orders of its last instant, the only ones a page may give again.
-    const page = async ({ until, seen }: { until?: string; seen: ReadonlySet<string> }) => {
-      const found = await this.orders(accountId, { status, limit: pageSize, until, after });
-      const items = found.filter((order) => !seen.has(order.id));
-      const last = found.length > 0 ? submitted(found[found.length - 1]!) : undefined;
-      const next = found.length === pageSize && items.length > 0 ? { until: last, seen: new Set(found.filter((order) => submitted(order) === last).map((order) => order.id)) } : undefined;
-      return { items, next };
+    const page = async ({ until }: { until?: string }) => {
+      const items = await this.orders(accountId, { status, limit: pageSize, until, after });
+      const last = items.length < pageSize ? undefined : items.at(-1);
+      return { items, next: last && { until: last.submitted_at ?? last.created_at } };
     };
-    return pages({ seen: new Set<string>() }, page, maxPages);
+    return pages({}, page, maxPages);
   }
 
   async cancelOrder(accountId: string, orderId: string): Promise<void> {
