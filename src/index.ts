@@ -25,7 +25,8 @@ app.notFound(notFound(app.routes));
 /** The app's routes and their types, for typed clients: `hc<AppType>(url)` from hono/client. */
 export type AppType = typeof app;
 export type { FailureCode } from "./failures";
-export type { ProblemBody } from "./middleware/error-handler";
+/** Every error answer's body, by its one definition (the documented Problem schema). */
+export type { ProblemResponse as ProblemBody } from "./schemas/responses";
 
 /**
  * Cron Triggers: the same composition root as requests. Issues 23 and 24 give it work (the heal

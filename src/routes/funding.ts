@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, TypedResponse } from "hono";
 import { createMiddleware } from "hono/factory";
 import { Hono } from "hono/tiny";
 import { routePath } from "hono/route";
@@ -33,9 +33,13 @@ const deps = (c: MoneyContext) => {
 /** A create's input: the request's key, what it was (method and route: the key's fingerprint covers them) and its body. */
 const keyed = <B>(c: MoneyContext, body: B): Keyed<B> => ({ key: c.get("idempotencyKey"), route: `${c.req.method} ${routePath(c, -1)}`, body });
 
-/** The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id and its Idempotency-Replayed: true. */
-const created = (c: MoneyContext, answer: Created) =>
-  c.body(answer.body, 201, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) });
+/**
+ * The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id and its
+ * Idempotency-Replayed: true. c.body keeps the bytes (c.json would serialize again); it cannot know
+ * they are a `V`'s JSON, so the answer is typed as that JSON here, for hc<AppType>.
+ */
+const created = <V>(c: MoneyContext, answer: Created<V>) =>
+  c.body(answer.body, 201, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) }) as Response as Response & TypedResponse<V, 201, "json">;
 
 /**
  * Reads and bank links: the brokerage counter, per user and route. Transfers, orders, their cancels
@@ -67,14 +71,14 @@ function auditRefusals(action: AuditAction) {
 const none = createMiddleware(async (_, next) => next());
 
 /** What a money route declares: its audit action, who counts it, and what a create needs. */
-interface MoneyRoute {
+interface MoneyRoute<Idempotent extends boolean> {
   action: AuditAction;
   /** "route": the brokerage counter, per user and action, before the flow; "flow": the flow counts its own action just before its first Broker call (Deps.allow). */
   limit: "route" | "flow";
   /** Only a user who proved the account's email gets through (money in or out, trades). */
   verifiedEmail?: boolean;
-  /** A create: 400 without a usable Idempotency-Key. */
-  idempotent?: boolean;
+  /** A create: 400 without a usable Idempotency-Key (typed as the route's header input, for hc<AppType>). */
+  idempotent?: Idempotent;
 }
 
 /**
@@ -83,7 +87,7 @@ interface MoneyRoute {
  * limit, the verified email, the Idempotency-Key. The body's validation (with the step up's fields,
  * when the flow steps up) follows.
  */
-const money = ({ action, limit, verifiedEmail = false, idempotent = false }: MoneyRoute) =>
+const money = <Idempotent extends boolean = false>({ action, limit, verifiedEmail = false, idempotent }: MoneyRoute<Idempotent>) =>
   [
     withBroker,
     withMoney,
@@ -91,7 +95,7 @@ const money = ({ action, limit, verifiedEmail = false, idempotent = false }: Mon
     auditRefusals(action),
     limit === "route" ? perUser(action) : none,
     verifiedEmail ? requireVerifiedEmail : none,
-    idempotent ? requireIdempotencyKey : none,
+    (idempotent ? requireIdempotencyKey : none) as Idempotent extends true ? typeof requireIdempotencyKey : typeof none,
   ] as const;
 
 /**

@@ -3,9 +3,10 @@
 // id (the server's) and the client's correlation id, the outcome code, what was moved or traded.
 import type { Actor } from "../actor";
 import { Failure, isFailure } from "../failures";
-import type { ActivityEntry, AuditDetails, AuditEventStore } from "../stores/audit-events";
+import type { ActivityEntryResponse } from "../schemas/funding-responses";
+import type { AuditDetails, AuditEventStore } from "../stores/audit-events";
 
-export type { Actor, AuditDetails, ActivityEntry };
+export type { Actor, AuditDetails };
 
 export type AuditAction =
   | "account.open"
@@ -73,7 +74,7 @@ export async function audited<T>(
 const ACTIVITY_PAGE = 50;
 
 /** The user's own audit rows, newest first; the cursor is the id of the last row of the page before. */
-export async function activity(audit: AuditEventStore, actor: Actor, cursor: string | undefined): Promise<{ items: ActivityEntry[]; next_cursor: string | null }> {
+export async function activity(audit: AuditEventStore, actor: Actor, cursor: string | undefined): Promise<{ items: ActivityEntryResponse[]; next_cursor: string | null }> {
   return audited(audit, actor, "account.activity.read", async () => {
     if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const rows = await audit.page(actor.sub, cursor === undefined ? null : Number(cursor), ACTIVITY_PAGE + 1);

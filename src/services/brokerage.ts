@@ -4,6 +4,7 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
+import { findIn } from "../broker/pages";
 import { compareDecimals } from "../decimal";
 import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
@@ -12,32 +13,14 @@ import { log } from "../log";
 import { BrokerageAccountStore, CLOSED, LOGIN_DELETED, type AccountRow, type OwnedAccountRow } from "../stores/brokerage-accounts";
 import type { Broker, Deps } from "../deps";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
+import type { OpenAccount } from "../schemas/brokerage";
+import type { AccountViewResponse } from "../schemas/brokerage-responses";
 import { audited, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
 import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
 
-/** The one view of a brokerage account (schemas/brokerage-responses.ts describes it): never the full tax id, the date of birth or the street. */
-export interface AccountView {
-  id: string;
-  account_number: string | null;
-  status: string;
-  created_at: string;
-  given_name: string | null;
-  family_name: string | null;
-  email: string | null;
-  tax_id_last4: string | null;
-  agreements: { agreement: string; signed_at: string | null }[];
-}
-
-/** What a user opening an account sends (schemas/brokerage.ts validates it): the account without its email and agreements' stamps. */
-export interface OpeningRequest {
-  contact: Omit<NewAccount["contact"], "email_address">;
-  identity: NewAccount["identity"];
-  disclosures: NewAccount["disclosures"];
-  agreements: string[];
-}
 
 /**
  * How long an isolate answers GET /platform/accounts/me from its copy: the status shown is at most
@@ -46,9 +29,9 @@ export interface OpeningRequest {
  */
 const VIEW_TTL_MS = 5_000;
 
-const views = new BoundedMap<string, { view: AccountView; expiresAt: number }>(10_000);
+const views = new BoundedMap<string, { view: AccountViewResponse; expiresAt: number }>(10_000);
 
-function remember(sub: string, view: AccountView, now: number): AccountView {
+function remember(sub: string, view: AccountViewResponse, now: number): AccountViewResponse {
   views.set(sub, { view, expiresAt: now + VIEW_TTL_MS });
   return view;
 }
@@ -56,7 +39,7 @@ function remember(sub: string, view: AccountView, now: number): AccountView {
 /** What every brokerage flow works with: the stores, the Broker API of the invocation, the clock. */
 export type Brokerage = Pick<Deps, "stores" | "broker" | "now">;
 
-function viewOf(account: Account, taxIdLast4: string | null): AccountView {
+function viewOf(account: Account, taxIdLast4: string | null): AccountViewResponse {
   return {
     id: account.id,
     account_number: account.account_number ?? null,
@@ -79,7 +62,7 @@ interface Opener extends Actor {
 
 /** An opening: the body, the address the user consents from (routes/brokerage.ts agreementAddress), and their verified email (requireVerifiedEmail checked it; this reads the same cached answer). */
 export interface Opening {
-  request: OpeningRequest;
+  request: OpenAccount;
   address: string;
   verifiedEmail: VerifiedEmailOf;
 }
@@ -87,7 +70,7 @@ export interface Opening {
 const digitsOf = (taxId: string) => taxId.replace(/\D/g, "");
 
 /** The Broker API's body: the email from Cognito, each agreement stamped with now and the user's address. */
-function newAccount(request: OpeningRequest, opener: Opener, signedAt: string): NewAccount {
+function newAccount(request: OpenAccount, opener: Opener, signedAt: string): NewAccount {
   const digits = digitsOf(request.identity.tax_id);
   return {
     contact: { ...request.contact, email_address: opener.email },
@@ -105,7 +88,7 @@ function newAccount(request: OpeningRequest, opener: Opener, signedAt: string): 
  * but only when its holder (names and date of birth) is the one submitted. A Broker API that says the
  * email is taken (409) to a fresh opening is another person's account: refused, never searched.
  */
-export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs">, actor: Actor, input: Opening): Promise<AccountView> {
+export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs">, actor: Actor, input: Opening): Promise<AccountViewResponse> {
   const { stores, now } = deps;
   const broker = deps.broker.accounts;
   const { accounts, audit } = stores;
@@ -154,7 +137,7 @@ const emailTaken = (cause?: unknown) =>
   new Failure("account_details_rejected", { detail: "The broker already has an account for this email; open one with another email.", cause });
 
 /** Whether the account found by the email is held by the person this opening names: compared exactly. */
-function sameHolder(account: Account, identity: OpeningRequest["identity"]): boolean {
+function sameHolder(account: Account, identity: NewAccount["identity"]): boolean {
   const held = account.identity;
   return held?.given_name === identity.given_name && held.family_name === identity.family_name && held.date_of_birth === identity.date_of_birth;
 }
@@ -163,7 +146,7 @@ function sameHolder(account: Account, identity: OpeningRequest["identity"]): boo
  * The account an earlier, unfinished try of this user's opening made, found by the email: none
  * (undefined), or 422 when the email's account has another holder (it was never this user's).
  */
-async function earlierOpening(broker: BrokerAccounts, email: string, identity: OpeningRequest["identity"]): Promise<Account | undefined> {
+async function earlierOpening(broker: BrokerAccounts, email: string, identity: NewAccount["identity"]): Promise<Account | undefined> {
   const found = await withBrokerFailures(broker.findByEmail(email));
   if (found && !sameHolder(found, identity)) throw emailTaken();
   return found;
@@ -240,7 +223,7 @@ export async function followEmailChange(brokerage: Brokerage, actor: Actor, emai
  * from the Broker API. An email change the Broker API has not taken yet is sent first (a failure is
  * logged, and the view answers all the same).
  */
-export async function accountView(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<AccountView> {
+export async function accountView(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<AccountViewResponse> {
   const { stores, broker, now } = brokerage;
   return audited(stores.audit, actor, "account.read", async () => {
     const cached = views.get(actor.sub);
@@ -272,7 +255,7 @@ export async function tradingAccount({ stores, broker }: Brokerage, actor: Actor
  * Where statements and confirmations go is a change of control: after the step up, and the account's
  * email of record is told (never the new address or phone).
  */
-export async function changeContact({ stores, broker, now }: Brokerage, actor: Actor, contact: ContactChange, stepUp: StepUpCheck, notify: NotifyOwner): Promise<AccountView> {
+export async function changeContact({ stores, broker, now }: Brokerage, actor: Actor, contact: ContactChange, stepUp: StepUpCheck, notify: NotifyOwner): Promise<AccountViewResponse> {
   return audited(stores.audit, actor, "account.update", async () => {
     const row = await accountRowOf(stores.accounts, actor.sub);
     await stepUp();
@@ -286,15 +269,11 @@ export async function changeContact({ stores, broker, now }: Brokerage, actor: A
 
 /** A transfer in one of these states moves no more money; any other may still (RETURNED can follow COMPLETE, and is final itself). */
 const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
-const TRANSFERS_PAGE = 100;
 
 /** Whether any of the account's transfers is not final: every page, until one is found. */
 async function transferInFlight(funding: Broker["funding"], accountId: string): Promise<boolean> {
-  for (let offset = 0; ; offset += TRANSFERS_PAGE) {
-    const page = await withBrokerFailures(funding.transfers(accountId, { limit: TRANSFERS_PAGE, offset }));
-    if (page.some((transfer) => !FINAL_TRANSFER.has(transfer.status))) return true;
-    if (page.length < TRANSFERS_PAGE) return false;
-  }
+  const inFlight = await withBrokerFailures(findIn(funding.allTransfers(accountId), (transfer) => !FINAL_TRANSFER.has(transfer.status)));
+  return inFlight !== undefined;
 }
 
 /** What keeps the account from closing, in the user's words: nothing when it holds nothing and is owed nothing. */
@@ -319,7 +298,7 @@ async function whatRemains({ accounts, funding, trading }: Broker, accountId: st
  * no cash, no transfer that is not final. Else 409 naming what remains. A refused close of an
  * account that is closed already is no failure.
  */
-export async function closeAccount({ stores, broker, now }: Brokerage, actor: Actor, stepUp: StepUpCheck): Promise<AccountView> {
+export async function closeAccount({ stores, broker, now }: Brokerage, actor: Actor, stepUp: StepUpCheck): Promise<AccountViewResponse> {
   return audited(stores.audit, actor, "account.close", async () => {
     await stepUp();
     views.delete(actor.sub);

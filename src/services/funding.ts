@@ -4,12 +4,16 @@
 // (services/idempotency.ts); a create whose outcome is unknown is asked of the Broker API by what
 // identifies it (a transfer's Broker Idempotency-Key, a bank link's details) before it is repeated.
 import type { BrokerAccounts } from "../broker/accounts";
-import type { BrokerFunding, Relationship, Transfer } from "../broker/funding";
+import type { BrokerFunding, BrokerRelationship, BrokerTransfer } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
 import { BROKER_API, type BrokerError } from "../broker/errors";
+import { findIn } from "../broker/pages";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
+import type { JsonText } from "../json";
+import type { BankDetails, BankLinkRequest, PlaidBankLink, TransferRequest } from "../schemas/funding";
+import type { BankLinkResponse, LinkTokenResponse, TransferResponse } from "../schemas/funding-responses";
 import { unusableAnswer } from "../upstream";
 import { audited, auditFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { withBrokerFailures } from "./broker-errors";
@@ -73,8 +77,11 @@ export async function activeAccount(deps: Deps, sub: string): Promise<string> {
   return row.broker_account_id;
 }
 
-/** An answer of a create, as sent and as replayed: 201 and the view's exact JSON. */
-export type Created = StoredAnswer & { replayed: boolean };
+/** An answer of a create, as sent and as replayed: 201 and the exact JSON of its view, a `V`. */
+export interface Created<V> extends StoredAnswer {
+  body: JsonText<V>;
+  replayed: boolean;
+}
 
 /** What a create made: its view, and whether an earlier try with the key made it (this request only records it). */
 export interface Made<V> {
@@ -95,8 +102,8 @@ export async function createOnce<V extends { id: string }>(
   action: AuditAction,
   details: AuditDetails,
   create: (accountId: string, hold: Hold, use: KeyUse) => Promise<Made<V>>,
-): Promise<Created> {
-  let answer: Created;
+): Promise<Created<V>> {
+  let answer: StoredAnswer & { replayed: boolean };
   try {
     const use = await keyUseOf(deps, actor, input);
     const accountId = await activeAccount(deps, actor.sub);
@@ -116,38 +123,13 @@ export async function createOnce<V extends { id: string }>(
     await deps.cleared;
     await deps.stores.audit.event(actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
   }
-  return answer;
+  // A key's stored body is a V: its fingerprint holds the route, so only this create stored it.
+  return answer as Created<V>;
 }
 
 // ---- bank links ----
 
-/** Bank details typed in by the user (the routing number's checksum already checked). */
-export interface BankDetails {
-  account_owner_name: string;
-  bank_account_type: "CHECKING" | "SAVINGS";
-  bank_account_number: string;
-  bank_routing_number: string;
-  nickname?: string;
-}
-
-/** What Plaid Link gave the browser. */
-export interface PlaidBankLink {
-  plaid_public_token: string;
-  plaid_account_id: string;
-}
-
-export type BankLinkRequest = BankDetails | PlaidBankLink;
-
-export interface BankLinkView {
-  id: string;
-  status: string;
-  nickname: string | null;
-  bank_account_type: string | null;
-  account_number_last4: string | null;
-  created_at: string;
-}
-
-function bankLinkView(relationship: Relationship): BankLinkView {
+function bankLinkView(relationship: BrokerRelationship): BankLinkResponse {
   return {
     id: relationship.id,
     status: relationship.status,
@@ -170,7 +152,7 @@ function plaidMeaningOf(error: unknown): unknown {
 const RELATIONSHIP_REFUSED = { 400: "bank_link_rejected", 403: "bank_link_rejected", 409: "bank_link_exists", 422: "bank_link_rejected" } as const;
 
 /** Whether a link the Broker API lists is one of these typed-in details (it shows only the last 4 of the number). */
-function sameDetails(link: Relationship, details: BankDetails): boolean {
+function sameDetails(link: BrokerRelationship, details: BankDetails): boolean {
   return (
     link.bank_routing_number === details.bank_routing_number &&
     link.account_number_last4 === details.bank_account_number.slice(-4) &&
@@ -187,7 +169,7 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  * links for one with the same details (routing number, last 4, type) that no other key of the user's
  * recorded, and records it. A Plaid link's details are Plaid's: its retry meets the one-link rule.
  */
-export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<BankLinkRequest>): Promise<Created> {
+export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<BankLinkRequest>): Promise<Created<BankLinkResponse>> {
   const request = input.body;
   return createOnce(deps, actor, input, "bank_link.create", { idempotencyKey: input.key }, async (accountId, hold, use) => {
     if (hold.kind === "resumed" && !("plaid_public_token" in request)) {
@@ -206,7 +188,7 @@ export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<Bank
  * that for the link. Neither token is logged, answered or stored readable (services/plaid-items.ts
  * keeps the access token sealed, to remove the Item when the link fails or is deleted).
  */
-async function linkThroughPlaid(deps: Deps, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkView> {
+async function linkThroughPlaid(deps: Deps, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkResponse> {
   const plaid = deps.plaid();
   try {
     return await linkPlaidItem(deps.stores.plaidItems, plaid, actor.sub, request.plaid_public_token, plaidContext(deps, actor), async (accessToken) => {
@@ -220,7 +202,7 @@ async function linkThroughPlaid(deps: Deps, actor: Actor, accountId: string, req
 
 const plaidContext = (deps: Deps, actor: Actor) => ({ now: deps.now, requestId: actor.id });
 
-export async function bankLinks(deps: Deps, actor: Actor): Promise<BankLinkView[]> {
+export async function bankLinks(deps: Deps, actor: Actor): Promise<BankLinkResponse[]> {
   return audited(deps.stores.audit, actor, "bank_link.list", async () => {
     const accountId = await activeAccount(deps, actor.sub);
     const links = (await withBrokerFailures(deps.broker.funding.relationships(accountId))).map(bankLinkView);
@@ -248,7 +230,7 @@ export async function deleteBankLink(deps: Deps, actor: Actor, id: string, stepU
 }
 
 /** A link token for Plaid Link in the browser, for this user (`client_user_id` is the sub). */
-export async function plaidLinkToken(deps: Pick<Deps, "stores" | "plaid">, actor: Actor) {
+export async function plaidLinkToken(deps: Pick<Deps, "stores" | "plaid">, actor: Actor): Promise<LinkTokenResponse> {
   return audited(deps.stores.audit, actor, "plaid.link_token", async () => {
     try {
       return await deps.plaid().linkToken(actor.sub);
@@ -260,26 +242,10 @@ export async function plaidLinkToken(deps: Pick<Deps, "stores" | "plaid">, actor
 
 // ---- transfers ----
 
-export interface TransferView {
-  id: string;
-  status: string;
-  amount: string;
-  direction: "INCOMING" | "OUTGOING";
-  created_at: string;
-}
+const transferView = ({ id, status, amount, direction, created_at }: BrokerTransfer): TransferResponse => ({ id, status, amount, direction, created_at });
 
-export interface TransferRequest {
-  bank_link_id: string;
-  /** A positive decimal string within MAX_TRANSFER_AMOUNT. */
-  amount: string;
-  direction: "INCOMING" | "OUTGOING";
-}
-
-const transferView = ({ id, status, amount, direction, created_at }: Transfer): TransferView => ({ id, status, amount, direction, created_at });
-
-/** How far back the read of one transfer looks among the account's transfers (the Broker API has no GET of one). */
+/** How far back the read of one transfer looks among the account's transfers (the Broker API has no GET of one): pages of 100. */
 const READ_PAGES = 5;
-const READ_PAGE_SIZE = 100;
 
 /**
  * A 422 of a transfer create: a refusal in words we know (the bank link, the amount), else the
@@ -298,7 +264,7 @@ const transferUnprocessable = (error: BrokerError) =>
  * to the Broker API: the first try may have withdrawn already, and our cash check would then refuse
  * the retry of a withdrawal that happened; the Broker API checks both itself.
  */
-export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<TransferRequest>, stepUp: StepUpCheck): Promise<Created> {
+export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<TransferRequest>, stepUp: StepUpCheck): Promise<Created<TransferResponse>> {
   const request = input.body;
   const outgoing = request.direction === "OUTGOING";
   const details: AuditDetails = { idempotencyKey: input.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
@@ -328,7 +294,7 @@ function offsetOf(cursor: string | undefined): number {
   return Number(cursor);
 }
 
-export async function transfers(deps: Deps, actor: Actor, cursor: string | undefined): Promise<Page<TransferView>> {
+export async function transfers(deps: Deps, actor: Actor, cursor: string | undefined): Promise<Page<TransferResponse>> {
   return audited(deps.stores.audit, actor, "transfer.list", async () => {
     const offset = offsetOf(cursor);
     const accountId = await activeAccount(deps, actor.sub);
@@ -339,17 +305,13 @@ export async function transfers(deps: Deps, actor: Actor, cursor: string | undef
 }
 
 /** The Broker API has no GET of one transfer: it is looked for among the account's own, newest first. */
-export async function transfer(deps: Deps, actor: Actor, id: string): Promise<TransferView> {
+export async function transfer(deps: Deps, actor: Actor, id: string): Promise<TransferResponse> {
   return audited(deps.stores.audit, actor, "transfer.read", async () => {
     const accountId = await activeAccount(deps, actor.sub);
     knownShape(id, "transfer_not_found");
-    for (let page = 0; page < READ_PAGES; page++) {
-      const found = await withBrokerFailures(deps.broker.funding.transfers(accountId, { limit: READ_PAGE_SIZE, offset: page * READ_PAGE_SIZE }));
-      const match = found.find((candidate) => candidate.id === id);
-      if (match) return transferView(match);
-      if (found.length < READ_PAGE_SIZE) break;
-    }
-    throw new Failure("transfer_not_found");
+    const match = await withBrokerFailures(findIn(deps.broker.funding.allTransfers(accountId, { maxPages: READ_PAGES }), (candidate) => candidate.id === id));
+    if (!match) throw new Failure("transfer_not_found");
+    return transferView(match);
   });
 }
 

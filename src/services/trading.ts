@@ -2,36 +2,19 @@
 // the account, ownership and idempotency rules). An order's client_order_id is derived from the user
 // and the Idempotency-Key, so the Broker API's own uniqueness refuses a second order for one key.
 import { BrokerError } from "../broker/errors";
-import type { NewOrder, Order, Position } from "../broker/trading";
+import type { BrokerOrder, BrokerPosition } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import type { Deps } from "../deps";
+import type { OrderRequest } from "../schemas/funding";
+import type { OrderResponse, PositionResponse } from "../schemas/funding-responses";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, withBrokerFailures } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type Keyed, type Page } from "./funding";
 import { clientOrderId } from "./idempotency";
 
-/** An order as the user asks for it: the Broker API's fields, without the client_order_id (ours to make). */
-export type OrderRequest = Omit<NewOrder, "client_order_id">;
-
-export interface OrderView {
-  id: string;
-  client_order_id: string;
-  status: string;
-  symbol: string;
-  side: string;
-  type: string;
-  time_in_force: string;
-  qty: string | null;
-  notional: string | null;
-  filled_qty: string | null;
-  filled_avg_price: string | null;
-  limit_price: string | null;
-  stop_price: string | null;
-  created_at: string;
-}
-
-function orderView(order: Order): OrderView {
+/** The Broker's order as this API answers it: each field named, so that a field renamed on either side does not compile. */
+function orderView(order: BrokerOrder): OrderResponse {
   return {
     id: order.id,
     client_order_id: order.client_order_id,
@@ -58,8 +41,8 @@ function rejected(error: BrokerError): Failure {
 const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
 
 /** The order placed with this client_order_id, or undefined (404). */
-async function placedWith(deps: Deps, accountId: string, id: string, request: OrderRequest): Promise<Order | undefined> {
-  let placed: Order;
+async function placedWith(deps: Deps, accountId: string, id: string, request: OrderRequest): Promise<BrokerOrder | undefined> {
+  let placed: BrokerOrder;
   try {
     placed = await deps.broker.trading.orderByClientOrderId(accountId, id);
   } catch (error) {
@@ -72,7 +55,7 @@ async function placedWith(deps: Deps, accountId: string, id: string, request: Or
   return placed;
 }
 
-function sameOrder(placed: Order, request: OrderRequest): boolean {
+function sameOrder(placed: BrokerOrder, request: OrderRequest): boolean {
   const sameAmount = (a: string | null | undefined, b: string | undefined) => (a == null || b === undefined ? (a == null) === (b === undefined) : compareDecimals(a, b) === 0);
   return (
     placed.symbol === request.symbol &&
@@ -89,7 +72,7 @@ function sameOrder(placed: Order, request: OrderRequest): boolean {
  * client_order_id first; a 422 from the create may be that id already used (the Broker API then
  * does not return the order), so it is looked up before the refusal is believed.
  */
-export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderRequest>): Promise<Created> {
+export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderRequest>): Promise<Created<OrderResponse>> {
   const request = input.body;
   const details = { idempotencyKey: input.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
   return createOnce(deps, actor, input, "order.create", details, async (accountId, hold, use) => {
@@ -112,7 +95,7 @@ export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderReq
 }
 
 /** Newest first; the cursor is the created_at of the last order of the page before. */
-export async function orders(deps: Deps, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderView>> {
+export async function orders(deps: Deps, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderResponse>> {
   return audited(deps.stores.audit, actor, "order.list", async () => {
     if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const accountId = await activeAccount(deps, actor.sub);
@@ -122,7 +105,7 @@ export async function orders(deps: Deps, actor: Actor, status: "open" | "closed"
   });
 }
 
-export async function order(deps: Deps, actor: Actor, id: string): Promise<OrderView> {
+export async function order(deps: Deps, actor: Actor, id: string): Promise<OrderResponse> {
   return audited(deps.stores.audit, actor, "order.read", async () => {
     const accountId = await activeAccount(deps, actor.sub);
     return orderView(await withBrokerFailures(deps.broker.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
@@ -144,15 +127,7 @@ export async function cancelOrder(deps: Deps, actor: Actor, id: string): Promise
   );
 }
 
-export type PositionView = Omit<Position, "qty_available" | "market_value" | "unrealized_pl" | "unrealized_plpc" | "current_price"> & {
-  qty_available: string | null;
-  market_value: string | null;
-  unrealized_pl: string | null;
-  unrealized_plpc: string | null;
-  current_price: string | null;
-};
-
-function positionView(position: Position): PositionView {
+function positionView(position: BrokerPosition): PositionResponse {
   return {
     symbol: position.symbol,
     qty: position.qty,
@@ -167,7 +142,7 @@ function positionView(position: Position): PositionView {
   };
 }
 
-export async function positions(deps: Deps, actor: Actor): Promise<PositionView[]> {
+export async function positions(deps: Deps, actor: Actor): Promise<PositionResponse[]> {
   return audited(deps.stores.audit, actor, "position.list", async () => {
     const accountId = await activeAccount(deps, actor.sub);
     return (await withBrokerFailures(deps.broker.trading.positions(accountId))).map(positionView);
@@ -178,7 +153,7 @@ export async function positions(deps: Deps, actor: Actor): Promise<PositionView[
 const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
 
 /** A trade like a sell, so token-only (README, "The step up": no step up for trading). */
-export async function closePosition(deps: Deps, actor: Actor, symbol: string): Promise<OrderView> {
+export async function closePosition(deps: Deps, actor: Actor, symbol: string): Promise<OrderResponse> {
   return audited(
     deps.stores.audit,
     actor,

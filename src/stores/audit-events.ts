@@ -1,5 +1,6 @@
 // audit_events: every statement on the append-only table (triggers refuse updates and deletes).
 import type { Actor } from "../actor";
+import type { ActivityEntryResponse as ActivityEntry } from "../schemas/funding-responses";
 
 /** What a money or trading row adds: what was moved or traded, and the Broker object it became. Never a bank number. */
 export interface AuditDetails {
@@ -14,25 +15,6 @@ export interface AuditDetails {
   orderType?: string;
   /** The Broker API's id of the transfer, order or bank link, once known. */
   objectId?: string;
-}
-
-/** One row of the user's activity: what was done, how it ended, with which key, to what. */
-export interface ActivityEntry {
-  id: string;
-  action: string;
-  outcome: string;
-  idempotency_key: string | null;
-  amount: string | null;
-  symbol: string | null;
-  direction: string | null;
-  bank_link_id: string | null;
-  side: string | null;
-  qty: string | null;
-  order_type: string | null;
-  object_id: string | null;
-  request_id: string;
-  correlation_id: string | null;
-  at: string;
 }
 
 const COLUMNS = "sub, source, action, request_id, correlation_id, idempotency_key, outcome, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, at";
