@@ -51,3 +51,18 @@ describe("a transfer flow without a request", () => {
     ]);
   });
 });
+
+describe("the Worker's scheduled handler", () => {
+  it("builds the same root as requests, with no request", async () => {
+    const { default: worker } = await import("../../src/index");
+    const logged: string[] = [];
+    const original = console.log;
+    console.log = (line: string) => void logged.push(line);
+    try {
+      await worker.scheduled({ cron: "*/5 * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, env as Env);
+    } finally {
+      console.log = original;
+    }
+    expect(logged.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ message: "scheduled", cron: "*/5 * * * *", stores: true }));
+  });
+});
