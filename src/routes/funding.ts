@@ -5,7 +5,7 @@ import { routePath } from "hono/route";
 import { keptFor } from "../isolate";
 import { withBroker } from "../middleware/broker";
 import { requireIdempotencyKey, withMoney, type MoneyVariables } from "../middleware/money";
-import { actionCounter, limit } from "../middleware/rate-limit";
+import { limit } from "../middleware/rate-limit";
 import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";

@@ -3,13 +3,11 @@
 // another account's id is simply not found. Creates run once per Idempotency-Key
 // (services/idempotency.ts); a create whose outcome is unknown is asked of the Broker API by what
 // identifies it (a transfer's Broker Idempotency-Key, a bank link's details) before it is repeated.
-import type { BrokerAccounts } from "../broker/accounts";
-import type { BrokerFunding, BrokerRelationship, BrokerTransfer } from "../broker/funding";
-import type { BrokerTrading } from "../broker/trading";
+import type { BrokerRelationship, BrokerTransfer } from "../broker/funding";
 import { BROKER_API, type BrokerError } from "../broker/errors";
 import { findIn } from "../broker/pages";
 import { Failure } from "../failures";
-import { PlaidError, type PlaidClient } from "../plaid/client";
+import { PlaidError } from "../plaid/client";
 import { compareDecimals } from "../decimal";
 import type { JsonText } from "../json";
 import type { BankDetails, BankLinkRequest, PlaidBankLink, TransferRequest } from "../schemas/funding";
