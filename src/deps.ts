@@ -50,6 +50,7 @@ export interface Root {
   /** Whether brokerage() has all it needs. */
   brokerageConfigured: boolean;
   funding(): FundingConfig;
+  /** The stores, where the brokerage is configured (503 naming what is missing otherwise). */
   stores(): Stores;
   /** The stores where D1 is bound, else undefined (a deployment without the brokerage). */
   storesIfBound: Stores | undefined;

@@ -97,16 +97,16 @@ function build(env: Env): Root {
     acceptedCodes: () => (acceptedCodes ??= stores ? acceptedCodesIn(stores.stepUpCodes, keys.stepUpCode()) : acceptedCodesInIsolate(keys.stepUpCode())),
     scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
     clients: clientsOf,
-    flowDeps(scope, allow) {
+    flowDeps: (scope, allow) => {
       const clients = clientsOf(scope);
       return {
-        stores: this.stores(),
+        stores: brokerage().stores,
         get broker() {
           return clients.broker;
         },
         plaid: () => clients.plaid(),
         keys,
-        now: this.now,
+        now: Date.now,
         requestBudgetMs: config().requestBudgetMs,
         allow,
         cleared: scope.clearance,
