@@ -6,6 +6,7 @@ import type { BrokerFunding } from "./broker/funding";
 import type { BrokerTrading } from "./broker/trading";
 import type { UserPool } from "./cognito/user-pool";
 import type { BrokerConfig, Config, ConfigResult, FundingConfig } from "./config";
+import type { CountedAction } from "./limits";
 import type { PlaidClient } from "./plaid/client";
 import type { AcceptedCodes } from "./services/step-up";
 import type { Ses } from "./ses/client";
@@ -65,8 +66,7 @@ export interface Root {
   flowDeps(scope: RequestScope, allow: Deps["allow"]): Deps;
 }
 
-/** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
-export type CountedAction = "transfer.create" | "transfer.cancel" | "order.create" | "order.cancel" | "position.close";
+export type { CountedAction };
 
 /**
  * What a flow runs with, whatever started it (a request, a Cron Trigger, a Durable Object): the

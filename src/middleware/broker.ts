@@ -4,7 +4,7 @@ import type { BrokerFunding } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
 import type { Deps } from "../deps";
 import type { Stores } from "../stores";
-import { actionCounter } from "./rate-limit";
+import { actionCounter } from "../limits";
 import type { CognitoVariables } from "./cognito";
 import type { ConfigVariables } from "./config";
 
