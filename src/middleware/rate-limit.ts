@@ -58,7 +58,7 @@ export function limit<E extends LimitEnv, I extends Input = {}>(...rules: Rule<E
  * usually holds a whole /64, so that is one address here; otherwise it could rotate freely. An IPv4
  * client written as IPv6 (::ffff:203.0.113.7) is that IPv4 address, not one /64 shared by all.
  */
-function clientAddress(c: Context): string {
+export function clientAddress(c: Context): string {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
   if (!ip.includes(":")) return ip;
   let address: bigint;
