@@ -16,6 +16,7 @@ const outdir = mkdtempSync(path.join(tmpdir(), "edge-auth-node-bench-"));
 try {
   const outfile = path.join(outdir, "app.mjs");
   await build({ entryPoints: [path.join(root, "src/index.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], conditions: ["worker", "browser"], define: { PROBLEM_PAGE_TEXT: "false" }, outfile, logLevel: "error" });
+  // The Worker's default export ({ fetch, scheduled }), called as workerd calls it.
   const { default: app } = await import(pathToFileURL(outfile).href);
 
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -39,10 +40,13 @@ try {
 
   const send = (i) =>
     route === "root"
-      ? app.request("http://api.bench/", {}, env)
-      : app.request(
-          "http://api.bench/platform/login",
-          { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": `10.0.0.${i % 250}` }, body: JSON.stringify({ email: `u${i}@example.com`, password: "Corr3ct-Horse!" }) },
+      ? app.fetch(new Request("http://api.bench/"), env)
+      : app.fetch(
+          new Request("http://api.bench/platform/login", {
+            method: "POST",
+            headers: { "content-type": "application/json", "cf-connecting-ip": `10.0.0.${i % 250}` },
+            body: JSON.stringify({ email: `u${i}@example.com`, password: "Corr3ct-Horse!" }),
+          }),
           env,
         );
   for (let i = 0; i < 2_000; i++) await send(i); // warm-up: JIT, caches

@@ -46,6 +46,8 @@ export function corsFor(routes: readonly RouterRoute[]) {
   return createMiddleware<{ Variables: ConfigVariables }>(async (c, next) => {
     if (c.req.header("origin") !== undefined) return (forOrigins ??= corsForOrigins(routes))(c, next);
     await next();
-    c.header("Vary", "Origin", { append: true });
+    // On the answer's own headers, as securityHeaders sets its own: Hono's c.header would copy the
+    // finished Response into a new one first.
+    c.res.headers.append("Vary", "Origin");
   });
 }

@@ -1,35 +1,68 @@
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { Failure } from "../failures";
 import { readsHeaders } from "./client-headers";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-/** 413 past 16 KiB, counted on the stream, whatever Content-Length claims. */
-export const limitBodySize = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new Failure("payload_too_large");
-  },
-});
-
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
+const utf8 = new TextDecoder();
+
 /**
- * A body must be JSON (415 otherwise) and well-formed (400 otherwise); parsing here once lets the
- * validators reuse Hono's cached result.
+ * A body without a Content-Length (chunked, or HTTP/2 without one), read until it ends or passes
+ * `max` bytes (413): a client cannot make the Worker buffer more than that.
  */
-export const parseJsonBody = createMiddleware(async (c, next) => {
-  if (c.req.raw.body === null || c.req.header("content-length") === "0") return next();
+async function readAtMost(stream: ReadableStream<Uint8Array>, max: number): Promise<string> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      reader.cancel().catch(() => undefined);
+      throw new Failure("payload_too_large");
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return utf8.decode(chunks[0]);
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return utf8.decode(bytes);
+}
+
+/**
+ * The body, read once: at most 16 KiB (413; a Content-Length over it is refused unread, a body
+ * without one is counted on the stream and stopped at the limit, as hono/body-limit does), JSON
+ * (415 otherwise) and well-formed (400 otherwise). Its text is kept where Hono's `c.req.json()`
+ * reads it (the request's body cache), so the validators parse it without a second read, and the
+ * request is never copied (hono/body-limit copies it into a new Request after counting).
+ */
+export const jsonBody = createMiddleware(async (c, next) => {
+  const stream = c.req.raw.body;
+  const length = c.req.header("content-length");
+  if (stream === null || length === "0") return next();
+  let text: string;
+  if (length !== undefined && !c.req.raw.headers.has("transfer-encoding")) {
+    if (Number.parseInt(length, 10) > MAX_BODY_BYTES) throw new Failure("payload_too_large");
+    text = await c.req.text();
+  } else {
+    text = await readAtMost(stream, MAX_BODY_BYTES);
+    // Where c.req.text() and c.req.json() look first (Hono types the cache as Body, but keeps promises in it).
+    (c.req.bodyCache as Record<string, Promise<unknown>>).text = Promise.resolve(text);
+  }
   const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
   if (!JSON_MEDIA_TYPE.test(mediaType)) throw new Failure("unsupported_media_type", { headers: { "accept-post": "application/json" } });
   try {
-    await c.req.json();
-  } catch (error) {
-    // Anything but a parse error (the body limit cutting the stream) belongs to its own handler.
-    if (!(error instanceof SyntaxError)) throw error;
+    JSON.parse(text);
+  } catch {
     throw new Failure("malformed_json");
   }
   return next();
 });
-readsHeaders(parseJsonBody, "content-type");
+readsHeaders(jsonBody, "content-type");

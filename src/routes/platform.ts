@@ -1,6 +1,6 @@
 import { Hono } from "hono/tiny";
 import { withCognito } from "../middleware/cognito";
-import { limitBodySize, parseJsonBody } from "../middleware/json-body";
+import { jsonBody } from "../middleware/json-body";
 import { noStore } from "../middleware/no-store";
 import { limitPerAddress } from "../middleware/rate-limit";
 import { accountRoutes } from "./account";
@@ -18,7 +18,7 @@ import { signUpRoutes } from "./sign-up";
  * at most 16 KiB.
  */
 export const platform = new Hono<PlatformEnv>()
-  .use(noStore, limitPerAddress, withCognito, limitBodySize, parseJsonBody)
+  .use(noStore, limitPerAddress, withCognito, jsonBody)
   .route("/", signUpRoutes)
   .route("/", sessionRoutes)
   .route("/", passwordRoutes)
