@@ -71,7 +71,7 @@ interface Bench {
   env: Record<string, unknown>;
   upstream: CallCounts;
   d1: { trips: number };
-  limiter: { calls: number; waves: number };
+  limiter: { calls: number; waves: number; pending: number; roundTrip: boolean };
   logLines: number;
 }
 
@@ -83,23 +83,29 @@ let orderCounter = 0;
 
 const AWS_KEYS = { accessKeyId: "AKIABENCHBENCHBENCH0", secretAccessKey: "bench-secret-access-key-bench-secret-key" };
 
+/** A limiter round trip when waves are counted: the order of a binding's call within a location. */
+const ROUND_TRIP_MS = 1;
+
 /**
  * A limiter binding that allows everything and counts; a call made while another is pending shares
- * its wave. It answers at once (a microtask), so its own cost stays out of the app's CPU figure; the
- * price is that a check whose round trip would overlap later work at the edge (the address check,
- * started before the body is read) counts as a wave of its own here.
+ * its wave, whichever bindings the two are of (one pending count for all of them). In the timed
+ * samples it answers at once (a microtask), so its own cost stays out of the app's CPU figure. When
+ * the round trips are counted (`roundTrip`) it answers after ROUND_TRIP_MS, as a binding's round
+ * trip would: a check still pending while the request reads its body (in memory here, read well
+ * within it) and starts the next (the address check, started before the body is read, and the
+ * guess check) shares that one's wave.
  */
 function countingLimiter(limiter: Bench["limiter"]) {
-  let pending = 0;
   return {
     limit(): Promise<{ success: boolean }> {
       limiter.calls++;
-      if (pending === 0) limiter.waves++;
-      pending++;
-      return Promise.resolve().then(() => {
-        pending--;
+      if (limiter.pending === 0) limiter.waves++;
+      limiter.pending++;
+      const answer = () => {
+        limiter.pending--;
         return { success: true };
-      });
+      };
+      return limiter.roundTrip ? new Promise((resolve) => setTimeout(() => resolve(answer()), ROUND_TRIP_MS)) : Promise.resolve().then(answer);
     },
   };
 }
@@ -162,7 +168,7 @@ async function makeBench(setup: Setup, db: D1Database, ctx: ExecutionContext): P
   const jwksJson = JSON.stringify(setup.jwks);
   const ours = verifierFor({ issuer: setup.issuer, clientId: setup.clientId, jwksJson });
   const { floor, ...others } = await alternatives(setup);
-  const limiter = { calls: 0, waves: 0 };
+  const limiter = { calls: 0, waves: 0, pending: 0, roundTrip: false };
   const endpoint = `https://cognito-idp.${setup.region}.amazonaws.com/`;
   const env: Record<string, unknown> = {
     COGNITO_USER_CLIENT_ID: setup.clientId,
@@ -289,7 +295,7 @@ const EXPECTED_STATUS: Record<Route, number> = {
   "POST /platform/accounts/me/orders, replayed": 201,
 };
 
-async function runApp(b: Bench, appName: string, route: string, n: number, ctx: ExecutionContext): Promise<Response> {
+async function runApp(b: Bench, appName: string, route: string, n: number, ctx: ExecutionContext, roundTrip: boolean): Promise<Response> {
   const app = b.apps[appName as "ours" | "bare"];
   if (!app || !ROUTES.includes(route as Route)) return new Response(`app must be ours or bare, route one of ${ROUTES.join(", ")}`, { status: 400 });
   if (route === "POST /platform/accounts" && openingCursor + n > b.setup.openingTokens.length) return new Response("out of opening tokens", { status: 409 });
@@ -297,10 +303,15 @@ async function runApp(b: Bench, appName: string, route: string, n: number, ctx: 
   const d1Before = b.d1.trips;
   const limiterBefore = { ...b.limiter };
   const logBefore = b.logLines;
-  for (let i = 0; i < n; i++) {
-    const response = await app.fetch(routeRequest(b, route as Route, appName as "ours" | "bare"), b.env, ctx);
-    const body = await response.text();
-    if (response.status !== EXPECTED_STATUS[route as Route]) return new Response(`${appName} ${route}: HTTP ${response.status} ${body}`, { status: 500 });
+  b.limiter.roundTrip = roundTrip;
+  try {
+    for (let i = 0; i < n; i++) {
+      const response = await app.fetch(routeRequest(b, route as Route, appName as "ours" | "bare"), b.env, ctx);
+      const body = await response.text();
+      if (response.status !== EXPECTED_STATUS[route as Route]) return new Response(`${appName} ${route}: HTTP ${response.status} ${body}`, { status: 500 });
+    }
+  } finally {
+    b.limiter.roundTrip = false;
   }
   const upstream: CallCounts = {};
   for (const [action, count] of Object.entries(b.upstream)) {
@@ -329,7 +340,7 @@ export default {
     const n = Number(url.searchParams.get("n") ?? "0");
     if (url.pathname === "/verify") return runVerify(bench, url.searchParams.get("impl") ?? "", n);
     if (url.pathname === "/counts") return Response.json({ upstream: bench.upstream, limiter: bench.limiter, logLines: bench.logLines });
-    if (url.pathname === "/app") return runApp(bench, url.searchParams.get("app") ?? "", url.searchParams.get("route") ?? "", n, ctx);
+    if (url.pathname === "/app") return runApp(bench, url.searchParams.get("app") ?? "", url.searchParams.get("route") ?? "", n, ctx, url.searchParams.has("roundTrip"));
     return new Response("not found", { status: 404 });
   },
 };

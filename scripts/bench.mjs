@@ -4,6 +4,10 @@
 //
 //   npm run bench                 the full run
 //   npm run bench -- --quick      short rounds and cells, files not written (for trying changes)
+//   npm run bench -- --routes="GET /,POST /platform/login"
+//                                 only the app CPU of those routes inside workerd (beside the bare
+//                                 app, 21 rounds; with --quick 3): no HTTP, verifiers or start-up;
+//                                 files not written
 //
 // Ports: the API under `wrangler dev --env bench` on BENCH_PORT (8789) and cognito-local on
 // BENCH_COGNITO_PORT (9231), so that `npm run dev` (8787, 9229) can keep running; others are free ports.
@@ -29,6 +33,7 @@ import { SIZE_BUDGET_BYTES, measureWorkerBundle } from "./size.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 const quick = process.argv.includes("--quick");
+const onlyRoutes = process.argv.find((arg) => arg.startsWith("--routes="))?.slice("--routes=".length).split(",").map((route) => route.trim());
 
 const SETTINGS = {
   rounds: quick ? 3 : 21,
@@ -288,9 +293,10 @@ async function countRoundTrips(worker, routes) {
     logLines: counts.logLines / n,
   });
   const rows = [];
+  // The limiters answer after a turn of the event loop here (a round trip), so that overlapping calls share a wave.
   for (const route of routes) {
-    const first = JSON.parse((await timed(worker, appUrl("ours", route, 1))).body);
-    const next = JSON.parse((await timed(worker, appUrl("ours", route, 20))).body);
+    const first = JSON.parse((await timed(worker, `${appUrl("ours", route, 1)}&roundTrip`)).body);
+    const next = JSON.parse((await timed(worker, `${appUrl("ours", route, 20)}&roundTrip`)).body);
     rows.push({ route, firstRequest: perRequest(first, 1), perRequest: perRequest(next, 20) });
   }
   return rows;
@@ -321,7 +327,10 @@ async function measureInWorkerd(worker, tokens) {
   };
   const response = await worker.fetch("http://bench.local/setup", { method: "POST", body: JSON.stringify(setup) });
   if (!response.ok) throw new Error(`bench worker setup: ${response.status} ${await response.text()}`);
-  const { verifiers, routes, primed, newUserEach, opening } = await response.json();
+  const answer = await response.json();
+  const { primed, newUserEach, opening } = answer;
+  const verifiers = onlyRoutes ? [] : answer.verifiers;
+  const routes = onlyRoutes ?? answer.routes;
   // This script's workerd children are the bench Worker's runtime (wrangler dev runs under Node
   // children); the one started since the proxy is the Worker's own. Failing that, all of them.
   const runtime = cpuClockAvailable ? childrenNamed(process.pid, "workerd") : [];
@@ -553,6 +562,7 @@ async function main() {
   await assertPortFree(API_PORT, "the API");
   await assertPortFree(EMULATOR_PORT, "cognito-local");
 
+  if (onlyRoutes) return appOnly(env);
   log("start-up: bundle size and wrangler check startup");
   const startup = await measureStartup(dir);
 
@@ -604,6 +614,19 @@ async function main() {
     writeFileSync("bench/results.md", updateResultsMarkdown(previous, results));
     log("wrote bench/results.md, bench/results.json, bench/results.svg");
   }
+}
+
+/** --routes: the app CPU of a few routes inside workerd, printed only. */
+async function appOnly(env) {
+  const [worker, tokens] = await Promise.all([startBenchWorker(), signTokens(SETTINGS.freshTokens + 400 + SETTINGS.openingTokens)]);
+  const { appCpu, roundTrips } = await measureInWorkerd(worker, tokens);
+  const loadAverageAtEnd = os.loadavg();
+  await cleanUp();
+  for (const row of appCpu.rows) {
+    const waves = roundTrips.find((trips) => trips.route === row.route).perRequest;
+    console.log(`${row.route}: ours ${row.ours.median.toFixed(0)} us, bare ${row.bare.median.toFixed(0)} us, ${row.ratio.median.toFixed(2)}x (${row.ratio.min.toFixed(2)}-${row.ratio.max.toFixed(2)}); limiter calls ${waves.limiterCalls}, waves ${waves.limiterWaves}`);
+  }
+  console.log(`load average ${env.loadAverageAtStart.map((n) => n.toFixed(2)).join(" ")} at start, ${loadAverageAtEnd.map((n) => n.toFixed(2)).join(" ")} at end`);
 }
 
 try {
