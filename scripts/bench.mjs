@@ -47,7 +47,8 @@ const SETTINGS = {
   concurrency: [1, 10, 50],
   startupProfiles: quick ? 1 : 3,
 };
-const HARD_LIMIT_MS = 5 * 60_000;
+// BENCH_MINUTES raises the bound on a machine so loaded that the run cannot end in 5.
+const HARD_LIMIT_MS = Number(process.env.BENCH_MINUTES ?? 5) * 60_000;
 const API_PORT = Number(process.env.BENCH_PORT ?? 8789);
 const EMULATOR_PORT = Number(process.env.BENCH_COGNITO_PORT ?? 9231);
 const COMPATIBILITY_DATE = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync("wrangler.toml", "utf8"))[1];
