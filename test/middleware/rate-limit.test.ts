@@ -102,6 +102,30 @@ describe("password guessing", () => {
     const other = await apiWith(upstream.vars, "/platform/login", jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }, from(ip)));
     expect(other.status).toBe(401);
   });
+
+  it("asks for the address's and the guess's verdicts at once, and for the per-email backstop only once the guess passed", async () => {
+    const upstream = await scenario({ InitiateAuth: [authenticationResult()] });
+    const events: string[] = [];
+    // The address's verdict is held until the guess check is asked: were the two one after the
+    // other, the log-in would never be answered.
+    let releaseAddress!: () => void;
+    const addressVerdict = new Promise<void>((resolve) => (releaseAddress = resolve));
+    const recording = (name: string, held?: Promise<void>) => ({
+      async limit() {
+        events.push(`${name} asked`);
+        if (name === "GUESS_RATE_LIMITER") releaseAddress();
+        await held;
+        events.push(`${name} answered`);
+        return { success: true };
+      },
+    });
+    const limiters = { IP_RATE_LIMITER: recording("IP_RATE_LIMITER", addressVerdict), GUESS_RATE_LIMITER: recording("GUESS_RATE_LIMITER"), ACCOUNT_RATE_LIMITER: recording("ACCOUNT_RATE_LIMITER") };
+    const res = await apiWith({ ...upstream.vars, ...limiters }, "/platform/login", jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD }, from(randomIp())));
+    expect(res.status).toBe(200);
+    expect(events.indexOf("GUESS_RATE_LIMITER asked")).toBeLessThan(events.indexOf("IP_RATE_LIMITER answered"));
+    expect(events.indexOf("ACCOUNT_RATE_LIMITER asked")).toBeGreaterThan(events.indexOf("GUESS_RATE_LIMITER answered"));
+    expect(events.filter((event) => event.endsWith("asked"))).toHaveLength(3);
+  });
 });
 
 describe("sign-up", () => {
