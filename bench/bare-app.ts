@@ -1,4 +1,4 @@
-// The yardstick for app CPU: a bare Hono app (same hono/tiny router) that makes the same Cognito,
+// The yardstick for app CPU: a bare Hono app (hono/tiny: a handful of routes) that makes the same Cognito,
 // Broker API and D1 calls as the API for each route, with no middleware, no validation beyond
 // parsing, no logging. Whatever the API spends above this is its own overhead.
 import { AwsClient } from "aws4fetch";

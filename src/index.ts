@@ -1,4 +1,5 @@
-// The default router (RegExpRouter: one regular expression for every route): hono/tiny tries the routes one by one, which the bench measured at a tenth of GET / and log-in.
+// The default router (RegExpRouter: one regular expression for all routes), 2.7 KiB gzip more than
+// hono/tiny, whose pattern router tries the routes one by one: about a tenth of GET / and log-in.
 import { Hono } from "hono";
 import { accessLog, type AccessLogVariables } from "./middleware/access-log";
 import { withRoot } from "./middleware/config";
