@@ -34,7 +34,7 @@ export interface Exchange {
   response: Response;
   text: string;
   /** Logs the call once its outcome is known (an error type read from the body, say). */
-  record(errorType?: string): void;
+  logCall(errorType?: string): void;
 }
 
 /** Logs one call of `action` in `calls`, timed from `started`. */
@@ -66,7 +66,7 @@ export async function exchange(scope: RequestScope, upstream: Upstream, action: 
   try {
     const response = await fetch(request, { signal: timeout });
     const text = await response.text();
-    return { response, text, record: (errorType) => log(response.status, errorType) };
+    return { response, text, logCall: (errorType) => log(response.status, errorType) };
   } catch (error) {
     throw noAnswer(upstream, error, timeout.aborted, log);
   }
@@ -78,7 +78,7 @@ export interface StreamOpening {
   /** The body of an answer that is not 2xx (an error, small), read within the wait for the headers. */
   text: string | undefined;
   /** Logs the call (with the time its headers took) once its outcome is known. */
-  record(errorType?: string): void;
+  logCall(errorType?: string): void;
 }
 
 /**
@@ -97,7 +97,7 @@ export async function openStream(scope: Pick<RequestScope, "calls" | "clearance"
   try {
     const response = await fetch(request, { signal: signal ? AbortSignal.any([signal, headersDue.signal]) : headersDue.signal });
     const text = response.ok ? undefined : await response.text();
-    return { response, text, record: (errorType) => log(response.status, errorType) };
+    return { response, text, logCall: (errorType) => log(response.status, errorType) };
   } catch (error) {
     if (signal?.aborted) {
       log("aborted");
