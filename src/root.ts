@@ -16,6 +16,7 @@ import { openPlaid } from "./plaid/client";
 import { fingerprintKey } from "./services/idempotency";
 import { countPasswordGuess } from "./limits";
 import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, stepUpCheck, type AcceptedCodes } from "./services/step-up";
+import { securityNotice, sendSecurityNotice } from "./services/notices";
 import { openSes } from "./ses/client";
 import { storesOf } from "./stores";
 import type { RequestScope } from "./upstream";
@@ -86,7 +87,6 @@ function build(env: Env): Root {
     configResult,
     config,
     brokerage,
-    brokerageConfigured: brokerResult.ok && timeoutsResult.ok && stores !== undefined,
     funding: () => {
       const funding = loadFundingConfig(env);
       if (!funding.ok) throw notConfigured(funding.invalid, funding.placeholders);
@@ -101,7 +101,28 @@ function build(env: Env): Root {
     acceptedCodes: acceptedCodesOf,
     scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
     clients: clientsOf,
-    flowDeps: (scope, { allow, stepUp }) => {
+    loginDeps: (scope, { stepUp, notify, countPasswordGuess }) => {
+      const clients = clientsOf(scope);
+      const { autoConfirm, totpIssuer } = config();
+      return {
+        cognito: clients.cognito,
+        config: { autoConfirm, totpIssuer },
+        keys,
+        now: Date.now,
+        stepUp,
+        notify,
+        countPasswordGuess,
+        storesIfBound: stores,
+        // Asked for only by the flows that keep the Broker API in step: no Broker client otherwise.
+        get brokerage() {
+          return brokerResult.ok && timeoutsResult.ok && stores ? { stores, broker: clients.broker, now: Date.now } : undefined;
+        },
+      };
+    },
+    notifier: (scope, clientAddress, sent) => (to, change) => {
+      sent(to === null ? Promise.resolve("no_address") : sendSecurityNotice(clientsOf(scope).ses, securityNotice(to, change, { at: new Date(), clientAddress })));
+    },
+    flowDeps: (scope, { allow, stepUp, notify }) => {
       const clients = clientsOf(scope);
       return {
         stores: brokerage().stores,
@@ -114,6 +135,7 @@ function build(env: Env): Root {
         requestBudgetMs: config().requestBudgetMs,
         allow,
         stepUp,
+        notify,
         cleared: scope.clearance,
       };
     },

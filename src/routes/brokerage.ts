@@ -11,7 +11,6 @@ import { accountView, changeContact, closeAccount, openAccount, tradingAccount, 
 import { requestActor } from "./actor";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
-import { ownerNotifier } from "./notices";
 
 type Signed = PlatformEnv & { Variables: AuthVariables };
 
@@ -51,7 +50,7 @@ export const brokerageRoutes = new Hono<PlatformEnv>()
   })
   .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
     const { contact, password, code } = c.req.valid("json");
-    return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }, ownerNotifier(c)), 200);
+    return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }), 200);
   })
   .get("/accounts/me/trading", withBroker, requireAuth, perUser("trading"), async (c) => {
     return c.json(await tradingAccount(depsOf(c), requestActor(c)), 200);

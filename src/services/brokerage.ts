@@ -17,7 +17,6 @@ import type { OpenAccount } from "../schemas/brokerage";
 import type { AccountViewResponse } from "../schemas/brokerage-responses";
 import { audited, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
-import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
 import type { Proof } from "./step-up";
 
@@ -256,10 +255,9 @@ export async function tradingAccount({ stores, broker }: Brokerage, actor: Actor
  * email of record is told (never the new address or phone).
  */
 export async function changeContact(
-  { stores, broker, now, stepUp }: Brokerage & Pick<Deps, "stepUp">,
+  { stores, broker, now, stepUp, notify }: Brokerage & Pick<Deps, "stepUp" | "notify">,
   actor: Actor,
   { contact, proof }: { contact: ContactChange; proof: Proof },
-  notify: NotifyOwner,
 ): Promise<AccountViewResponse> {
   return audited(stores.audit, actor, "account.update", async () => {
     const row = await accountRowOf(stores.accounts, actor.sub);
