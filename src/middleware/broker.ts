@@ -1,14 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import type { Deps } from "../deps";
-import type { Stores } from "../stores";
 import type { SignedInUser } from "../auth/signed-in-user";
 import { actionCounter } from "../limits";
 import type { CognitoVariables } from "./cognito";
 import type { ConfigVariables } from "./config";
 
 export interface BrokerVariables {
-  /** The brokerage's records (D1). */
-  stores: Stores;
   /** What the request's brokerage and money flows run with (root.ts flowDeps). */
   deps: Deps;
 }
@@ -20,12 +17,11 @@ export interface BrokerVariables {
  */
 export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVariables & CognitoVariables & ConfigVariables }>(async (c, next) => {
   const root = c.get("root");
-  const { stores } = root.brokerage();
   // The request's step up and notices, as withCognito made them for its login flows.
   const { stepUp, notify } = c.get("loginDeps");
   // The user's count of an action: requireAuth, after this, has set the user by the time a flow asks.
   const user = () => (c.get as (name: "user") => SignedInUser)("user");
+  // flowDeps throws the 503 naming what is missing.
   c.set("deps", root.flowDeps(c.get("upstreamScope"), { allow: (action) => actionCounter(c.env, user().sub)(action), stepUp, notify }));
-  c.set("stores", stores);
   await next();
 });

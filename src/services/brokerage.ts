@@ -15,7 +15,7 @@ import type { Broker, Deps } from "../deps";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
 import type { OpenAccount } from "../schemas/brokerage";
 import type { AccountViewResponse } from "../schemas/brokerage-responses";
-import { audited, outcomeOf, type Actor } from "./audit";
+import { audited, failureRow, successRow, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
 import { userProfile } from "./profile";
 import type { Proof } from "./step-up";
@@ -99,8 +99,9 @@ export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs"
   const last4 = digitsOf(request.identity.tax_id).slice(-4);
   const held = await accounts.holdOpening(opener.sub, last4, started, leaseMsFor(deps.requestBudgetMs));
   if (!held) {
-    await audit.event(opener, "account.open", "brokerage_account_exists").run();
-    throw new Failure("brokerage_account_exists");
+    const refused = new Failure("brokerage_account_exists");
+    await failureRow(audit, opener, "account.open", refused).run();
+    throw refused;
   }
   // A takeover keeps the last 4 of the opening that may have reached the Broker API.
   const takenOver = held.created_at !== held.updated_at;
@@ -116,17 +117,18 @@ export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs"
   } catch (error) {
     // A refusal created nothing: the lease is freed. Anything else (no answer, a fault) may have: the
     // lease lapses at once, so the next opening searches before it creates.
-    await accounts.batch([releaseAfter(lease, error), audit.event(opener, "account.open", outcomeOf(error))]);
+    await accounts.batch([releaseAfter(lease, error), failureRow(audit, opener, "account.open", error)]);
     throw error;
   }
   try {
-    await accounts.batch([accounts.opened(opener.sub, account, taxIdLast4, now()), audit.event(opener, "account.open", "ok")]);
+    await accounts.batch([accounts.opened(opener.sub, account, taxIdLast4, now()), successRow(audit, opener, "account.open", "ok")]);
   } catch (error) {
     if (!BrokerageAccountStore.isTakenAccount(error)) throw error;
     // The Broker API's account for this email is another user's (a login deleted after its account
     // was closed, whose email signed up again): never handed to this one.
-    await accounts.batch([lease.free(), audit.event(opener, "account.open", "account_details_rejected")]);
-    throw emailTaken(error);
+    const refused = emailTaken(error);
+    await accounts.batch([lease.free(), failureRow(audit, opener, "account.open", refused)]);
+    throw refused;
   }
   return remember(opener.sub, viewOf(account, taxIdLast4), now());
 }
