@@ -22,6 +22,9 @@ export class VerifiedTokens<Claims> {
    * the key is the signature alone, a third of an access token. A hit still needs the whole token equal.
    */
   readonly #entries: BoundedMap<string, Entry<Claims>>;
+  /** The last token looked up and its signature, whose hash a `set` of the same token reuses. */
+  #lastToken = "";
+  #lastSignature = "";
 
   constructor(maxEntries: number) {
     this.#entries = new BoundedMap(maxEntries);
@@ -30,6 +33,8 @@ export class VerifiedTokens<Claims> {
   /** The entry for `token` while `nowSeconds` is before its expiry. */
   get(token: string, nowSeconds: number): VerifiedToken<Claims> | undefined {
     const signature = signatureOf(token);
+    this.#lastToken = token;
+    this.#lastSignature = signature;
     const entry = this.#entries.get(signature);
     if (entry === undefined || entry.token !== token) return undefined;
     if (nowSeconds < entry.exp) return entry;
@@ -38,7 +43,7 @@ export class VerifiedTokens<Claims> {
   }
 
   set(token: string, entry: VerifiedToken<Claims>): void {
-    this.#entries.set(signatureOf(token), { ...entry, token });
+    this.#entries.set(token === this.#lastToken ? this.#lastSignature : signatureOf(token), { ...entry, token });
   }
 
   get size(): number {
