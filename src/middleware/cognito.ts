@@ -1,6 +1,5 @@
 import { createMiddleware } from "hono/factory";
 import type { SignedInUser } from "../auth/signed-in-user";
-import type { UserPool } from "../cognito/user-pool";
 import type { Config } from "../config";
 import type { Clients, LoginDeps } from "../deps";
 import { countPasswordGuess } from "../limits";
@@ -13,8 +12,6 @@ export { notConfiguredDetail } from "../config";
 
 export interface CognitoVariables {
   config: Config;
-  /** The user pool bound to this request: its time budget, its call log, and its rate-limit verdict. */
-  cognito: UserPool;
   /** The request's time budget, call log and clearance, for every upstream client it uses. */
   upstreamScope: RequestScope;
   /** This request's upstream clients (root.ts), each lent its scope: one Broker client per request. */
@@ -39,7 +36,6 @@ export const withCognito = createMiddleware<{ Bindings: Env; Variables: CognitoV
   const user = () => (c.get as (name: "user") => SignedInUser)("user");
   c.set("config", root.config());
   c.set("clients", clients);
-  c.set("cognito", clients.cognito);
   c.set("upstreamScope", scope);
   c.set("upstreamCalls", scope.calls);
   c.set(

@@ -27,7 +27,7 @@ export async function verifyEmail(deps: Pick<LoginDeps, "cognito" | "brokerage">
   }
   // Without the brokerage (its settings or D1), there is no Broker contact to keep in step.
   const brokerage = deps.brokerage;
-  if (brokerage) await followEmailChange(brokerage, actor, verifiedEmailOf(deps.cognito, user));
+  if (brokerage) await followEmailChange(brokerage, actor, verifiedEmailOf(deps, actor));
 }
 
 /**

@@ -1,17 +1,16 @@
 // Brokerage accounts: which Broker API account belongs to which user (D1, by the token's `sub`),
 // opening one exactly once however many requests race, and the one view of it. The Broker API is
 // the system of record for personal data; D1 keeps ids, the status last seen and the tax id's last 4.
-import type { SignedInUser } from "../auth/signed-in-user";
+import type { SignedInActor } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
 import { findIn } from "../broker/pages";
 import { compareDecimals } from "../decimal";
 import { BoundedMap } from "../bounded-map";
-import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { log } from "../log";
 import { BrokerageAccountStore, CLOSED, LOGIN_DELETED, type AccountRow, type OwnedAccountRow } from "../stores/brokerage-accounts";
-import type { Broker, Deps } from "../deps";
+import type { Broker, Deps, LoginDeps } from "../deps";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
 import type { OpenAccount } from "../schemas/brokerage";
 import type { AccountViewResponse } from "../schemas/brokerage-responses";
@@ -185,9 +184,9 @@ export async function noteStatus(accounts: BrokerageAccountStore, row: AccountRo
 /** The user's verified email as Cognito has it now (null when unverified): the only address the Broker API is sent. */
 export type VerifiedEmailOf = () => Promise<string | null>;
 
-export function verifiedEmailOf(pool: Pick<UserPool, "getUser">, user: SignedInUser): VerifiedEmailOf {
+export function verifiedEmailOf({ cognito }: Pick<LoginDeps, "cognito">, { user }: Pick<SignedInActor, "user">): VerifiedEmailOf {
   return async () => {
-    const profile = await userProfile(pool, user, false);
+    const profile = await userProfile(cognito, user, false);
     return profile.emailVerified ? profile.email : null;
   };
 }

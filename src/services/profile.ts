@@ -73,8 +73,8 @@ export async function me(
 }
 
 /** For what moves money: the user has proved they own the account's email (403 email_not_verified otherwise). */
-export async function ensureEmailVerified(pool: Pick<UserPool, "getUser">, user: SignedInUser): Promise<void> {
-  if (!(await userProfile(pool, user, false)).emailVerified) throw new Failure("email_not_verified");
+export async function ensureEmailVerified({ cognito }: Pick<LoginDeps, "cognito">, { user }: Pick<SignedInActor, "user">): Promise<void> {
+  if (!(await userProfile(cognito, user, false)).emailVerified) throw new Failure("email_not_verified");
 }
 
 /** After anything that changes the user (log-out, password, email, MFA, deletion): this isolate answers from Cognito again. */
