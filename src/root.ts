@@ -103,10 +103,9 @@ function build(env: Env): Root {
     clients: clientsOf,
     loginDeps: (scope, { stepUp, notify, countPasswordGuess }) => {
       const clients = clientsOf(scope);
-      const { autoConfirm, totpIssuer } = config();
       return {
         cognito: clients.cognito,
-        config: { autoConfirm, totpIssuer },
+        config: config(),
         keys,
         now: Date.now,
         stepUp,
