@@ -4,7 +4,7 @@
 import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
 import { problemBody, problemType } from "../middleware/error-handler";
-import { accountDocs } from "./routes/account";
+import { loginDocs } from "./routes/login";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
 import { mfaDocs } from "./routes/mfa";
@@ -24,7 +24,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "session", description: "Log-in, the signed-in user, new tokens, log-out", docs: sessionDocs },
   { mount: "/platform", tag: "password", description: "A forgotten password: a code by mail, then a new password; or a change by the signed-in user", docs: passwordDocs },
   { mount: "/platform", tag: "mfa", description: "Authenticator-app (TOTP) multi-factor authentication", docs: mfaDocs },
-  { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: accountDocs },
+  { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: loginDocs },
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
   { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
 ];

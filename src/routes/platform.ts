@@ -3,7 +3,7 @@ import { withCognito } from "../middleware/cognito";
 import { limitBodySize, parseJsonBody } from "../middleware/json-body";
 import { noStore } from "../middleware/no-store";
 import { limitPerAddress } from "../middleware/rate-limit";
-import { accountRoutes } from "./account";
+import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
 import type { PlatformEnv } from "./env";
@@ -23,6 +23,6 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", sessionRoutes)
   .route("/", passwordRoutes)
   .route("/", mfaRoutes)
-  .route("/", accountRoutes)
+  .route("/", loginRoutes)
   .route("/", brokerageRoutes)
   .route("/", fundingRoutes);

@@ -4,7 +4,7 @@ import { requireRecentSignIn } from "../middleware/recent-sign-in";
 import { requireAuth } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { CodeOnly, EmailChange, StepUp } from "../schemas/requests";
-import { changeEmail, deleteLogin, sendEmailVerificationCode, verifyEmail } from "../services/account";
+import { changeEmail, deleteLogin, sendEmailVerificationCode, verifyEmail } from "../services/login";
 import { signedInActor } from "./actor";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "./answers";
 import type { PlatformEnv } from "./env";
@@ -12,8 +12,8 @@ import type { PlatformEnv } from "./env";
 /** A stolen or long-refreshed token must not move the account's email: the sign-in must be this recent. */
 const EMAIL_CHANGE_SIGN_IN_MAX_AGE_SECONDS = 15 * 60;
 
-/** The signed-in user's email (prove it, change it) and the end of the account. */
-export const accountRoutes = new Hono<PlatformEnv>()
+/** The signed-in user's login (Cognito): its email (prove it, change it), and its end. Not the brokerage account: routes/brokerage.ts. */
+export const loginRoutes = new Hono<PlatformEnv>()
   .post("/email/verify/send", requireAuth, limitMailOfUser, async (c) => {
     await sendEmailVerificationCode(c.get("loginDeps"), signedInActor(c));
     return c.json(EMAIL_CODE_SENT, 202);

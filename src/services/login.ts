@@ -1,4 +1,4 @@
-// Email ownership and the account's end, for the signed-in user.
+// The Cognito login of the signed-in user: its email (prove it, change it) and its end. ("Account" is the brokerage account: services/brokerage.ts.)
 import type { SignedInActor, SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import type { LoginDeps } from "../deps";
