@@ -124,6 +124,8 @@ export interface Scenario {
   /** The scenario's root, for a REST upstream's base URL (e.g. BROKER_API_URL); no trailing slash. */
   base: string;
   calls(): Promise<RecordedCall[]>;
+  /** Lets the scenario's held answers (Reply.holdUntilReleased) go, and any to come; how many were held. */
+  release(): Promise<number>;
 }
 
 /** Upstream replies scripted per action (Cognito's, JWKS, or REST "METHOD /path/{id}"); the last reply of a list repeats. */
@@ -137,6 +139,9 @@ export async function scenario(replies: Record<string, Reply[]>): Promise<Scenar
     base: `${fake}/s/${id}`,
     async calls() {
       return (await (await fetch(`${fake}/__calls/${id}`)).json()) as RecordedCall[];
+    },
+    async release() {
+      return ((await (await fetch(`${fake}/__release/${id}`, { method: "POST" })).json()) as { released: number }).released;
     },
   };
 }
@@ -193,6 +198,18 @@ export async function expectTokens(res: Response, status: number) {
   expect(body.cognito_user_id).toBe(claims.sub);
   expect(body.cognito_user_id).toMatch(/^[0-9a-f-]{36}$/);
   return body;
+}
+
+/** Waits until `count` of `promises` have settled, whichever they are (their outcomes stay with them). */
+export async function settled(promises: Promise<unknown>[], count: number): Promise<void> {
+  let done = 0;
+  await new Promise<void>((resolve) => {
+    if (count <= 0) resolve();
+    for (const promise of promises) void promise.then(tick, tick);
+    function tick() {
+      if (++done === count) resolve();
+    }
+  });
 }
 
 /**
