@@ -7,7 +7,7 @@ import { authenticationResult, challenge, emptyResult, getUserResult, RECORDED }
 import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtures/ses";
 import { accountRow, auditTrail, BROKER_AUTH, brokerAccount, brokerUser, observedDb, OPENING } from "../support/brokerage";
 import { bearer, ownPool } from "../support/own-pool";
-import { timingOut } from "../support/timeouts";
+import { secondsLeftAround, timingOut } from "../support/timeouts";
 import { apiWith, jsonInit, problemOf, STRONG_PASSWORD, uniqueEmail, withoutRequestId } from "../support/worker";
 
 /** The view the recorded account gives, with this user's email and id. */
@@ -221,11 +221,7 @@ describe("POST /platform/accounts", () => {
   it("passes the Broker API's 429 on with Retry-After; nothing was created, so the user may retry at once", async () => {
     const reset = String(Math.floor(Date.now() / 1000) + 30);
     const user = await opener({ "POST /v1/accounts": [{ status: 429, body: { code: 42910000, message: "too many requests" }, headers: { "x-ratelimit-reset": reset } } as never, { status: 200, body: accountCreated }] });
-    // The seconds left until the reset, on the clock the Worker reads, when the request starts and when it ends.
-    const left = () => Math.ceil(Number(reset) - Date.now() / 1000);
-    const atMost = left();
-    const res = await user.open();
-    const atLeast = left();
+    const { result: res, atMost, atLeast } = await secondsLeftAround(Number(reset), () => user.open());
     expect([res.status, (await problemOf(res)).code]).toEqual([429, "rate_limited"]);
     const retryAfter = Number(res.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(atLeast);

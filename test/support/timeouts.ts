@@ -108,3 +108,15 @@ export async function timingOut<T>(request: () => Promise<T>): Promise<T> {
     if (failure) throw failure;
   }
 }
+
+/**
+ * Runs `request` against an upstream whose rate limit resets at `resetSeconds` (Unix seconds), and
+ * gives the seconds left until then as the Worker's clock read them when the request began and when
+ * it ended: a Retry-After computed from that reset lies between them, however long the set-up took.
+ */
+export async function secondsLeftAround<T>(resetSeconds: number, request: () => Promise<T>): Promise<{ result: T; atMost: number; atLeast: number }> {
+  const left = () => Math.ceil(resetSeconds - Date.now() / 1000);
+  const atMost = left();
+  const result = await request();
+  return { result, atMost, atLeast: left() };
+}
