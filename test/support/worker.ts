@@ -200,6 +200,16 @@ export async function expectTokens(res: Response, status: number) {
   return body;
 }
 
+/**
+ * The statuses of `limit` requests sent at once (sorted), then of one more sent once they are all
+ * answered: a limit of `limit` probed without waiting for each request in turn. `send(i)` sends the ith.
+ */
+export async function upToLimitThenOne(limit: number, send: (i: number) => Promise<Response>): Promise<number[]> {
+  const within = await Promise.all(Array.from({ length: limit }, (_, i) => send(i)));
+  const over = await send(limit);
+  return [...within.map((res) => res.status).sort((a, b) => a - b), over.status];
+}
+
 /** Waits until `count` of `promises` have settled, whichever they are (their outcomes stay with them). */
 export async function settled(promises: Promise<unknown>[], count: number): Promise<void> {
   let done = 0;
