@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { authenticationResult } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
-import { timingOut } from "../support/timeouts";
+import { retriesWithoutPause, timingOut } from "../support/timeouts";
 import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
+
+retriesWithoutPause();
 
 const login = () => jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD });
 

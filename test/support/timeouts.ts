@@ -3,7 +3,7 @@
 // code under test keeps its own timer (AbortSignal.timeout, with its configured length, as the
 // fallback); the test fires it early for exactly the call the fake holds, and every other call of
 // the same request keeps its normal, generous limit.
-import { inject, vi } from "vitest";
+import { afterEach, beforeEach, inject, vi } from "vitest";
 import type { Stall } from "./fake-upstream";
 
 interface Guarded {
@@ -119,4 +119,18 @@ export async function secondsLeftAround<T>(resetSeconds: number, request: () => 
   const atMost = left();
   const result = await request();
   return { result, atMost, atLeast: left() };
+}
+
+/**
+ * For the file that calls it: a retry goes out at once. The backoff between retries is full jitter
+ * (src/upstream.ts), a random share of its cap: the draw is 0 here, so a test of retries waits for
+ * none, and how many calls are made stays what the code decides.
+ */
+export function retriesWithoutPause(): void {
+  beforeEach(() => {
+    vi.spyOn(Math, "random").mockReturnValue(0);
+  });
+  afterEach(() => {
+    vi.mocked(Math.random).mockRestore();
+  });
 }
