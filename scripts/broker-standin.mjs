@@ -888,7 +888,7 @@ export async function startBrokerStandin({
         order.account_id === account.id &&
         (status === "all" || (status === "open") === OPEN_ORDER.has(order.status)) &&
         (!after || order.submitted_at > after) &&
-        (!until || order.submitted_at <= until) &&
+        (!until || order.submitted_at < until) &&
         (!symbols.length || symbols.includes(order.symbol)),
     );
     found.sort((a, b) => a.submitted_at.localeCompare(b.submitted_at));

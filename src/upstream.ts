@@ -1,7 +1,8 @@
 /**
  * What every upstream client (Cognito, the Broker API, SES) shares: the time budget, call log and
- * clearance one incoming request lends to its calls, and the one way a call goes out: timed, logged,
- * and retried only when the caller says it is safe to repeat.
+ * clearance one incoming request lends to its calls, and the two ways a call goes out, timed and
+ * logged: buffered (`exchange`, retried only when the caller says it is safe to repeat) or streamed
+ * (`openStream`, a long-lived body such as an event stream).
  */
 import { Failure } from "./failures";
 import { isJsonObject } from "./json";
@@ -9,7 +10,7 @@ import { isJsonObject } from "./json";
 /** One upstream call, as the request log reports it. */
 export interface UpstreamCall {
   action: string;
-  status: number | "timeout" | "unreachable";
+  status: number | "timeout" | "unreachable" | "aborted";
   errorType?: string;
   ms: number;
 }
@@ -36,6 +37,21 @@ export interface Exchange {
   record(errorType?: string): void;
 }
 
+/** Logs one call of `action` in `calls`, timed from `started`. */
+function callLog(calls: UpstreamCall[], action: string, started = Date.now()) {
+  return (status: UpstreamCall["status"], errorType?: string) => calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
+}
+
+/** A call that got no answer: out of its time (upstream_timeout), or no connection (upstream_unavailable). */
+function noAnswer(upstream: Upstream, error: unknown, timedOut: boolean, log: ReturnType<typeof callLog>): Failure {
+  if (timedOut) {
+    log("timeout");
+    return new Failure("upstream_timeout", { detail: `${upstream.name} did not answer in time.`, cause: error });
+  }
+  log("unreachable");
+  return new Failure("upstream_unavailable", { detail: `${upstream.name} cannot be reached.`, headers: { "retry-after": "5" }, cause: error });
+}
+
 /**
  * One HTTP exchange, limited by the call's own timeout or what is left of the request's budget,
  * whichever is less (one timer). No answer in time is upstream_timeout; no connection, upstream_unavailable.
@@ -43,25 +59,53 @@ export interface Exchange {
 export async function exchange(scope: RequestScope, upstream: Upstream, action: string, request: Request): Promise<Exchange> {
   await scope.clearance;
   const started = Date.now();
-  const log = (status: UpstreamCall["status"], errorType?: string) =>
-    scope.calls.push({ action, status, ...(errorType ? { errorType } : {}), ms: Date.now() - started });
+  const log = callLog(scope.calls, action, started);
   const timeoutMs = Math.min(upstream.timeoutMs, scope.budgetEndsAt - started);
-  if (timeoutMs <= 0) {
-    log("timeout");
-    throw new Failure("upstream_timeout", { detail: `${upstream.name} did not answer in time.`, cause: new Error(`no time left for ${action}`) });
-  }
+  if (timeoutMs <= 0) throw noAnswer(upstream, new Error(`no time left for ${action}`), true, log);
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const response = await fetch(request, { signal: timeout });
     const text = await response.text();
     return { response, text, record: (errorType) => log(response.status, errorType) };
   } catch (error) {
-    if (timeout.aborted) {
-      log("timeout");
-      throw new Failure("upstream_timeout", { detail: `${upstream.name} did not answer in time.`, cause: error });
+    throw noAnswer(upstream, error, timeout.aborted, log);
+  }
+}
+
+/** A streamed call's answer: its body unread when it is a success, read whole (`text`) when not. */
+export interface StreamOpening {
+  response: Response;
+  /** The body of an answer that is not 2xx (an error, small), read within the wait for the headers. */
+  text: string | undefined;
+  /** Logs the call (with the time its headers took) once its outcome is known. */
+  record(errorType?: string): void;
+}
+
+/**
+ * One long-lived HTTP exchange (an event stream): the Response once its headers arrive, a success's
+ * body left unread for the caller, with no size or time bound of ours. `upstream.timeoutMs` bounds
+ * only the wait for the headers, not the request's budget: the stream outlives any request. The
+ * caller's `signal` ends it at any time, its body included; an abort before the headers is logged
+ * as "aborted" and rethrown as it is (the caller asked for it: no failure of the upstream's).
+ */
+export async function openStream(scope: Pick<RequestScope, "calls" | "clearance">, upstream: Upstream, action: string, request: Request, signal?: AbortSignal): Promise<StreamOpening> {
+  await scope.clearance;
+  const log = callLog(scope.calls, action);
+  // Not AbortSignal.timeout: that would also cut the body once the headers are in.
+  const headersDue = new AbortController();
+  const timer = setTimeout(() => headersDue.abort(new DOMException(`no headers within ${upstream.timeoutMs} ms`, "TimeoutError")), upstream.timeoutMs);
+  try {
+    const response = await fetch(request, { signal: signal ? AbortSignal.any([signal, headersDue.signal]) : headersDue.signal });
+    const text = response.ok ? undefined : await response.text();
+    return { response, text, record: (errorType) => log(response.status, errorType) };
+  } catch (error) {
+    if (signal?.aborted) {
+      log("aborted");
+      throw error;
     }
-    log("unreachable");
-    throw new Failure("upstream_unavailable", { detail: `${upstream.name} cannot be reached.`, headers: { "retry-after": "5" }, cause: error });
+    throw noAnswer(upstream, error, headersDue.signal.aborted, log);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -2,7 +2,7 @@ import type { BrokerConfig } from "../config";
 import { isFailure } from "../failures";
 import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
-import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
+import { exchange, openStream, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { BROKER_API, BrokerError, fieldsNamedIn, refusalIn } from "./errors";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -26,9 +26,9 @@ function secondsUntilReset(response: Response, now = Date.now()): number {
 }
 
 /**
- * The Broker API's REST transport for one request: Basic auth, JSON in and out, each call timed
- * within the request's budget (src/upstream.ts), retried only when the caller says repeating it is
- * safe (reads: a create or a change is never sent twice).
+ * The Broker API's transport: Basic auth; REST calls with JSON in and out, each timed within the
+ * request's budget (src/upstream.ts), retried only when the caller says repeating it is safe (reads:
+ * a create or a change is never sent twice); and event streams, open for as long as their reader wants.
  */
 export class BrokerClient {
   readonly #config: BrokerConfig;
@@ -52,24 +52,42 @@ export class BrokerClient {
     return this.#send(action, "POST", path, body, headers);
   }
 
+  /**
+   * An event stream (broker-api.md section 7; `query` its cursor, e.g. `since_id`): the 2xx Response
+   * with its body unread, for the caller to read and to end with `signal`. Never retried, and not
+   * bounded by the request's budget: the client's timeout bounds only the wait for the headers. An
+   * answer that is not 2xx fails as a REST call's does (a 429 with when to retry).
+   */
+  async stream(action: string, path: string, { signal, query }: { signal?: AbortSignal; query?: Record<string, string> } = {}): Promise<Response> {
+    const headers = { authorization: keptFor(this.#config, basicAuthOf), accept: "text/event-stream" };
+    const url = this.#config.url + path + (query ? `?${new URLSearchParams(query)}` : "");
+    const { response, text, record } = await openStream(this.#scope, this.#upstream, action, new Request(url, { headers }), signal);
+    if (text !== undefined) throw refusalOf(action, response, text, record);
+    record();
+    return response;
+  }
+
   async #send(action: string, method: Method, path: string, body: object | undefined, own: Record<string, string>): Promise<{ body: unknown; headers: Headers }> {
     const headers: Record<string, string> = { ...own, authorization: keptFor(this.#config, basicAuthOf), accept: "application/json" };
     if (body) headers["content-type"] = "application/json";
     const request = new Request(this.#config.url + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
     const { response, text, record } = await exchange(this.#scope, this.#upstream, action, request);
-    const parsed = text === "" ? undefined : parseJson(text);
-    if (!response.ok) {
-      const code = isJsonObject(parsed) && typeof parsed.code === "number" ? parsed.code : undefined;
-      record(code === undefined ? "unknown" : String(code));
-      // A 5xx page, a proxy's answer: not the Broker API speaking.
-      if (response.status >= 500 && code === undefined) throw unusableAnswer(BROKER_API, `${action} answered HTTP ${response.status} without a Broker API error`);
-      // Some 400s and 403s are declared as a plain string body.
-      const message = isJsonObject(parsed) && typeof parsed.message === "string" ? parsed.message : text;
-      throw new BrokerError(action, response.status, code, fieldsNamedIn(message), response.status === 429 ? secondsUntilReset(response) : undefined, refusalIn(message));
-    }
+    if (!response.ok) throw refusalOf(action, response, text, record);
     record();
-    return { body: parsed, headers: response.headers };
+    return { body: text === "" ? undefined : parseJson(text), headers: response.headers };
   }
+}
+
+/** What an answer that is not 2xx means, logged with its error code: a BrokerError, or an unusable answer when it is not the Broker API speaking. */
+function refusalOf(action: string, response: Response, text: string, record: (errorType?: string) => void): Error {
+  const parsed = text === "" ? undefined : parseJson(text);
+  const code = isJsonObject(parsed) && typeof parsed.code === "number" ? parsed.code : undefined;
+  record(code === undefined ? "unknown" : String(code));
+  // A 5xx page, a proxy's answer: not the Broker API speaking.
+  if (response.status >= 500 && code === undefined) return unusableAnswer(BROKER_API, `${action} answered HTTP ${response.status} without a Broker API error`);
+  // Some 400s and 403s are declared as a plain string body.
+  const message = isJsonObject(parsed) && typeof parsed.message === "string" ? parsed.message : text;
+  return new BrokerError(action, response.status, code, fieldsNamedIn(message), response.status === 429 ? secondsUntilReset(response) : undefined, refusalIn(message));
 }
 
 /** Worth another try for a read: no connection, an unusable answer (a 5xx page), or the Broker API's own fault. */

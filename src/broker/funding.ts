@@ -4,6 +4,7 @@
 import * as z from "zod/mini";
 import { Decimal, pathId, read } from "./accounts";
 import type { BrokerClient } from "./client";
+import { pages } from "./pages";
 
 /** Bank details as the Broker API takes them, or a Plaid processor token (Alpaca reads the bank from Plaid). */
 export type NewRelationship =
@@ -90,6 +91,19 @@ export class BrokerFunding {
   async transfers(accountId: string, page: { limit: number; offset: number; direction?: "INCOMING" | "OUTGOING" }): Promise<Transfer[]> {
     const query = new URLSearchParams({ limit: String(page.limit), offset: String(page.offset), ...(page.direction ? { direction: page.direction } : {}) });
     return read(z.array(TransferAnswer), await this.#client.call("ListTransfers", "GET", `/v1/accounts/${pathId(accountId)}/transfers?${query}`), "ListTransfers");
+  }
+
+  /**
+   * Every transfer of the account, newest first, `pageSize` a page from offset 0 on; a short page
+   * (`[]` too) is the last, and `maxPages` bounds a reader that needs a bound. A transfer made while
+   * it reads moves the older ones down a place: one may come twice, none is missed.
+   */
+  allTransfers(accountId: string, { direction, pageSize = 100, maxPages }: { direction?: "INCOMING" | "OUTGOING"; pageSize?: number; maxPages?: number } = {}): AsyncGenerator<Transfer, void, undefined> {
+    const page = async (offset: number) => {
+      const items = await this.transfers(accountId, { limit: pageSize, offset, direction });
+      return { items, next: items.length < pageSize ? undefined : offset + pageSize };
+    };
+    return pages(0, page, maxPages);
   }
 
   async cancelTransfer(accountId: string, transferId: string): Promise<void> {

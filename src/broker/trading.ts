@@ -3,6 +3,7 @@
 import * as z from "zod/mini";
 import { Decimal, pathId, read } from "./accounts";
 import type { BrokerClient } from "./client";
+import { pages } from "./pages";
 
 /** An order as the Broker API takes it; `client_order_id` is ours (services/idempotency.ts). */
 export interface NewOrder {
@@ -32,6 +33,8 @@ const OrderAnswer = z.object({
   limit_price: z.nullish(Decimal),
   stop_price: z.nullish(Decimal),
   created_at: z.string(),
+  // What the list's `after`, `until` and order go by.
+  submitted_at: z.nullish(z.string()),
 });
 
 export type Order = z.infer<typeof OrderAnswer>;
@@ -50,6 +53,9 @@ const PositionAnswer = z.object({
 });
 
 export type Position = z.infer<typeof PositionAnswer>;
+
+/** Which orders a list holds: the Broker API's `status` filter. */
+export type OrderStatusFilter = "open" | "closed" | "all";
 
 /** A symbol in a path: the ones the route accepts (schemas/funding.ts TickerSymbol), "/" encoded. */
 const symbolPath = (symbol: string) => encodeURIComponent(symbol);
@@ -81,10 +87,33 @@ export class BrokerTrading {
     return read(OrderAnswer, await this.#client.call("GetOrderByClientOrderId", "GET", `${this.#orders(accountId)}:by_client_order_id?${query}`), "GetOrderByClientOrderId");
   }
 
-  /** Newest first, at most `limit`, created before `until` when given. */
-  async orders(accountId: string, page: { status: "open" | "closed" | "all"; limit: number; until?: string }): Promise<Order[]> {
-    const query = new URLSearchParams({ status: page.status, limit: String(page.limit), direction: "desc", ...(page.until ? { until: page.until } : {}) });
+  /** Newest first, at most `limit` (500 at most), submitted before `until` and after `after` when given. */
+  async orders(accountId: string, page: { status: OrderStatusFilter; limit: number; until?: string; after?: string }): Promise<Order[]> {
+    const query = new URLSearchParams({
+      status: page.status,
+      limit: String(page.limit),
+      direction: "desc",
+      ...(page.until ? { until: page.until } : {}),
+      ...(page.after ? { after: page.after } : {}),
+    });
     return read(z.array(OrderAnswer), await this.#client.call("ListOrders", "GET", `${this.#orders(accountId)}?${query}`), "ListOrders");
+  }
+
+  /**
+   * Every order of the account with `status` (submitted after `after`, when given), newest first,
+   * `pageSize` a page. The Broker API lists orders by the time they were submitted, and `until` takes
+   * only those submitted before it (its reference of the list; broker-api.md section 4 names the
+   * parameters): each page after the first asks `until` the last one's `submitted_at`, so another
+   * order submitted at that very microsecond would be missed. A short page is the last; `maxPages`
+   * bounds a reader that needs a bound.
+   */
+  allOrders(accountId: string, { status, after, pageSize = 500, maxPages }: { status: OrderStatusFilter; after?: string; pageSize?: number; maxPages?: number }): AsyncGenerator<Order, void, undefined> {
+    const page = async ({ until }: { until?: string }) => {
+      const items = await this.orders(accountId, { status, limit: pageSize, until, after });
+      const last = items.length < pageSize ? undefined : items.at(-1);
+      return { items, next: last && { until: last.submitted_at ?? last.created_at } };
+    };
+    return pages({}, page, maxPages);
   }
 
   async cancelOrder(accountId: string, orderId: string): Promise<void> {

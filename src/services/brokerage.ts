@@ -4,6 +4,7 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
+import { findIn } from "../broker/pages";
 import type { BrokerFunding } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
 import { compareDecimals } from "../decimal";
@@ -364,21 +365,17 @@ export async function changeContact({ db, broker, now }: Brokerage, actor: Actor
 
 /** The Broker API's reads of what an account holds and is owed (positions, orders, transfers). */
 export interface Holdings {
-  funding: Pick<BrokerFunding, "transfers">;
+  funding: Pick<BrokerFunding, "allTransfers">;
   trading: Pick<BrokerTrading, "positions" | "orders">;
 }
 
 /** A transfer in one of these states moves no more money; any other may still (RETURNED can follow COMPLETE, and is final itself). */
 const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
-const TRANSFERS_PAGE = 100;
 
 /** Whether any of the account's transfers is not final: every page, until one is found. */
 async function transferInFlight(funding: Holdings["funding"], accountId: string): Promise<boolean> {
-  for (let offset = 0; ; offset += TRANSFERS_PAGE) {
-    const page = await inBrokerTerms(funding.transfers(accountId, { limit: TRANSFERS_PAGE, offset }));
-    if (page.some((transfer) => !FINAL_TRANSFER.has(transfer.status))) return true;
-    if (page.length < TRANSFERS_PAGE) return false;
-  }
+  const inFlight = await inBrokerTerms(findIn(funding.allTransfers(accountId), (transfer) => !FINAL_TRANSFER.has(transfer.status)));
+  return inFlight !== undefined;
 }
 
 /** What keeps the account from closing, in the user's words: nothing when it holds nothing and is owed nothing. */

@@ -7,6 +7,7 @@ import type { BrokerAccounts } from "../broker/accounts";
 import type { BrokerFunding, Relationship, Transfer } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
 import { BROKER_API, type BrokerError } from "../broker/errors";
+import { findIn } from "../broker/pages";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
@@ -280,9 +281,8 @@ export interface TransferRequest {
 
 const transferView = ({ id, status, amount, direction, created_at }: Transfer): TransferView => ({ id, status, amount, direction, created_at });
 
-/** How far back the read of one transfer looks among the account's transfers (the Broker API has no GET of one). */
+/** How far back the read of one transfer looks among the account's transfers (the Broker API has no GET of one): pages of 100. */
 const READ_PAGES = 5;
-const READ_PAGE_SIZE = 100;
 
 /**
  * A 422 of a transfer create: a refusal in words we know (the bank link, the amount), else the
@@ -345,13 +345,9 @@ export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promi
   return audited(desk.db, actor, "transfer.read", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     knownShape(id, "transfer_not_found");
-    for (let page = 0; page < READ_PAGES; page++) {
-      const found = await inBrokerTerms(desk.funding.transfers(accountId, { limit: READ_PAGE_SIZE, offset: page * READ_PAGE_SIZE }));
-      const match = found.find((candidate) => candidate.id === id);
-      if (match) return transferView(match);
-      if (found.length < READ_PAGE_SIZE) break;
-    }
-    throw new Failure("transfer_not_found");
+    const match = await inBrokerTerms(findIn(desk.funding.allTransfers(accountId, { maxPages: READ_PAGES }), (candidate) => candidate.id === id));
+    if (!match) throw new Failure("transfer_not_found");
+    return transferView(match);
   });
 }
 

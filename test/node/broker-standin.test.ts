@@ -327,6 +327,18 @@ describe("the Broker API stand-in", () => {
     expect((await call("GET", `/v1/trading/accounts/${id}/orders/${crypto.randomUUID()}`)).body).toEqual({ code: 40410000, message: "order not found" });
   });
 
+  it("lists orders newest first by submission, after and until each leaving out its own instant", async () => {
+    const { call } = await start();
+    const { id } = await fundedAccount(call, "1000");
+    const limit = (n: number) => ({ symbol: "AAPL", qty: "1", side: "buy", type: "limit", limit_price: "1.00", time_in_force: "gtc", client_order_id: `order-${n}` });
+    const placed = [];
+    for (const n of [1, 2, 3]) placed.push((await call("POST", `/v1/trading/accounts/${id}/orders`, limit(n))).body);
+    const ids = async (query: string) => (await call("GET", `/v1/trading/accounts/${id}/orders?${query}`)).body.map((o: any) => o.client_order_id);
+    expect(await ids("limit=2")).toEqual(["order-3", "order-2"]);
+    expect(await ids(`until=${encodeURIComponent(placed[1].submitted_at)}`)).toEqual(placed[0].submitted_at < placed[1].submitted_at ? ["order-1"] : []);
+    expect(await ids(`after=${encodeURIComponent(placed[1].submitted_at)}`)).toEqual(placed[2].submitted_at > placed[1].submitted_at ? ["order-3"] : []);
+  });
+
   it("finds accounts by query tokens, all of which must match", async () => {
     const { call } = await start();
     await call("POST", "/v1/accounts", accountRequest("zed@example.com"));

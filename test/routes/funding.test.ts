@@ -562,6 +562,15 @@ describe("GET and DELETE transfers", () => {
     expect((await problemOf(await user.call(`${TRANSFERS}/not-a-uuid`))).code).toBe("transfer_not_found");
   });
 
+  it("reads a transfer from a later page of the account's, and looks no further back than 5 pages of 100", async () => {
+    const hundred = Array.from({ length: 100 }, () => transferNow());
+    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: hundred }, { body: [...hundred.slice(1), transferQueued] }, { body: hundred }] });
+    expect(await (await user.call(`${TRANSFERS}/${transferQueued.id}`)).json()).toEqual(viewOf(transferQueued));
+    expect((await problemOf(await user.call(`${TRANSFERS}/${crypto.randomUUID()}`))).code).toBe("transfer_not_found");
+    const offsets = (await user.brokerTrail()).map((call) => new URL(call.split(" ")[1]!, "http://broker").searchParams.get("offset"));
+    expect(offsets).toEqual(["0", "100", "0", "100", "200", "300", "400"]);
+  });
+
   it("cancels one still QUEUED (204); one past it is 409", async () => {
     const user = await accountHolder({
       "DELETE /v1/accounts/{id}/transfers/{id}": [{ status: 204 }, { status: 422, body: { code: 40010001, message: "transfer is COMPLETE and can no longer be canceled" } }],

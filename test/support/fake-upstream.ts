@@ -66,11 +66,24 @@ async function reply(req: IncomingMessage, res: ServerResponse, scenario: Scenar
   if (next.holdUntilNext) await new Promise<void>((resolve) => scenario.held.set(action, [...(scenario.held.get(action) ?? []), resolve]));
   if (releasedByTest) await new Promise<void>((resolve) => releasedByTest.push(resolve));
   if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
-  if (next.hang) return; // the socket stays open until the client aborts
+  if (next.hang && !next.chunks) return; // the socket stays open until the client aborts
   if (next.destroy) return res.socket?.destroy();
   const answer = answerOf(next, rest);
   // A held answer's client may be gone: writing to its closed socket is what the real upstream does too.
-  if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body);
+  if (res.destroyed) return;
+  if (next.chunks) return stream(res, answer, next);
+  res.writeHead(answer.status, answer.headers).end(answer.body);
+}
+
+/** The headers now, then each chunk as it comes: a body the client reads while it is still being sent. */
+async function stream(res: ServerResponse, answer: { status: number; headers: Record<string, string> }, { chunks = [], chunkGapMs, hang }: Reply) {
+  res.writeHead(answer.status, answer.headers).flushHeaders();
+  for (const chunk of chunks) {
+    if (chunkGapMs) await new Promise((resolve) => setTimeout(resolve, chunkGapMs));
+    if (res.destroyed) return;
+    res.write(chunk);
+  }
+  if (!hang) res.end();
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse) {

@@ -8,8 +8,12 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Wait this long before answering (a slow answer; not for ordering calls: see holdUntilReleased). */
   delayMs?: number;
-  /** Never answer (until the client gives up). */
+  /** Never answer (until the client gives up); with `chunks`, send them and then keep the body open. */
   hang?: boolean;
+  /** Send the headers at once, then the body as these pieces, one by one (an event stream; the fake upstream only). */
+  chunks?: string[];
+  /** Wait this long before each of the `chunks`. */
+  chunkGapMs?: number;
   /**
    * Answer only once the action's next call has arrived: a request that reaches the upstream late,
    * after the client gave up on it and retried (the fake upstream only; its answer goes nowhere).
