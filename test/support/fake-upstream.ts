@@ -62,7 +62,8 @@ async function reply(req: IncomingMessage, res: ServerResponse, scenario: Scenar
   // This call lets through what an earlier one of the action held.
   for (const release of scenario.held.get(action)?.splice(0) ?? []) release();
   const releasedByTest = next.holdUntilReleased && scenario.heldForTest;
-  if (next.hang || next.holdUntilNext || releasedByTest) stall(req);
+  // A hang with chunks answers (an open event stream): not a stall.
+  if ((next.hang && !next.chunks) || next.holdUntilNext || releasedByTest) stall(req);
   if (next.holdUntilNext) await new Promise<void>((resolve) => scenario.held.set(action, [...(scenario.held.get(action) ?? []), resolve]));
   if (releasedByTest) await new Promise<void>((resolve) => releasedByTest.push(resolve));
   if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
