@@ -46,3 +46,24 @@ export async function startTotpSetup(accessToken: string, password: string): Pro
     throw new Error(`${problem.title} (${problem.code}, request ${problem.request_id})`);
   }
 }
+
+/**
+ * Deposits from a linked bank into the user's brokerage account. The Idempotency-Key is made once
+ * per deposit the user asks for and sent again on every retry of it: a retry after a lost answer
+ * then replays the first transfer (Idempotency-Replayed: true) instead of moving the money twice.
+ */
+export async function deposit(accessToken: string, bankLinkId: string, amount: string, idempotencyKey: string): Promise<string> {
+  const headers = { authorization: `Bearer ${accessToken}` };
+  try {
+    const transfer = await parseResponse(
+      api.platform.accounts.me.transfers.$post({ json: { bank_link_id: bankLinkId, amount, direction: "INCOMING" }, header: { "idempotency-key": idempotencyKey } }, { headers }),
+    );
+    return `Transfer ${transfer.id} is ${transfer.status}`;
+  } catch (error) {
+    if (!(error instanceof DetailedError)) throw error;
+    const problem: ProblemBody = error.detail.data;
+    if (problem.code === "request_in_progress") return "The first try is still running: retry with the same key";
+    if (problem.code === "bank_link_not_found") return "Link the bank account first";
+    throw new Error(`${problem.title} (${problem.code}, request ${problem.request_id})`);
+  }
+}

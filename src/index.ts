@@ -23,5 +23,6 @@ app.notFound(notFound(app.routes));
 /** The app's routes and their types, for typed clients: `hc<AppType>(url)` from hono/client. */
 export type AppType = typeof app;
 export type { FailureCode } from "./failures";
-export type { ProblemBody } from "./middleware/error-handler";
+/** Every error answer's body, by its one definition (the documented Problem schema). */
+export type { ProblemResponse as ProblemBody } from "./schemas/responses";
 export default app;

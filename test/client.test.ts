@@ -3,9 +3,11 @@ import { hc } from "hono/client";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import readme from "../README.md?raw";
 import example from "../examples/typed-client.ts?raw";
-import { signUpAndGreet, startTotpSetup } from "../examples/typed-client";
+import { deposit, signUpAndGreet, startTotpSetup } from "../examples/typed-client";
+import { achRelationshipQueued, transferQueued } from "./fixtures/broker";
 import type { AppType } from "../src/index";
-import { api, BASE, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
+import { accountHolder } from "./support/funding";
+import { api, apiWith, BASE, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
 import { signedUp, withTotp } from "./support/users";
 
 const client = hc<AppType>(BASE, { fetch: (input: RequestInfo | URL, init?: RequestInit) => api(new URL(String(input)).pathname, init) });
@@ -57,5 +59,22 @@ describe("the README's typed client (examples/typed-client.ts)", () => {
     expect(await startTotpSetup(token, STRONG_PASSWORD)).toMatch(new RegExp(`^Scan otpauth://totp/Edge%20Auth:${encodeURIComponent(email)}\\?secret=`));
     await withTotp(token);
     expect(await startTotpSetup(token, STRONG_PASSWORD)).toBe("An authenticator is already set up: turn it off first");
+  });
+
+  it("deposits with an Idempotency-Key, reading the typed transfer; the retry with the key replays it, one Broker transfer", async () => {
+    const approved = { ...achRelationshipQueued, status: "APPROVED" };
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [approved] }], "POST /v1/accounts/{id}/transfers": [{ body: transferQueued }] });
+    // This user's Broker API is a scripted one: the example's origin goes to the Worker with its settings.
+    const elsewhere = vi.mocked(globalThis.fetch).getMockImplementation()!;
+    vi.mocked(globalThis.fetch).mockImplementation((input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      return url.origin === "http://127.0.0.1:8787" ? apiWith(user.vars, url.pathname + url.search, init) : elsewhere(input, init);
+    });
+    const key = crypto.randomUUID();
+    const answer = `Transfer ${transferQueued.id} is ${transferQueued.status}`;
+    expect(await deposit(user.token, approved.id, "500.00", key)).toBe(answer);
+    expect(await deposit(user.token, approved.id, "500.00", key)).toBe(answer);
+    expect((await user.calls()).filter((call) => call.action === "POST /v1/accounts/{id}/transfers")).toHaveLength(1);
+    expect(await deposit(user.token, crypto.randomUUID(), "500.00", crypto.randomUUID())).toBe("Link the bank account first");
   });
 });

@@ -1,6 +1,7 @@
 // The Broker API's account calls this API makes, and the parts of their answers it reads.
 import * as z from "zod/mini";
 import type { BrokerConfig } from "../config";
+import { Decimal } from "../decimal";
 import { unusableAnswer, type RequestScope } from "../upstream";
 import { BrokerClient } from "./client";
 import { BROKER_API } from "./errors";
@@ -45,12 +46,6 @@ export interface NewAccount {
 
 export type ContactChange = Partial<Omit<NewAccount["contact"], "email_address">>;
 
-/**
- * A decimal string as the Broker API writes amounts ("1000", "100.0", "-5.25"): never a number. At
- * most 9 places, the most src/decimal.ts compares: a longer one is an unusable answer (502), not a 500.
- */
-export const Decimal = z.string().check(z.regex(/^-?\d+(\.\d{1,9})?$/));
-
 /** What this API reads of an Account (the status is any string: the Broker API's enum grows). */
 const AccountAnswer = z.object({
   id: z.string().check(z.minLength(1)),
@@ -65,8 +60,11 @@ const AccountAnswer = z.object({
 
 export type Account = z.infer<typeof AccountAnswer>;
 
-/** TradeAccount: amounts as the Broker API's decimal strings, passed on as they are (also the answer's schema in the docs). */
-export const TradeAccountAnswer = z.object({
+/**
+ * The Broker API's TradeAccount: amounts as its decimal strings. Passed on as it is, so it is also the
+ * one definition of GET /platform/accounts/me/trading's answer (the docs document this schema).
+ */
+export const BrokerTradingAccount = z.object({
   status: z.string(),
   currency: z.string(),
   cash: Decimal,
@@ -89,6 +87,8 @@ export const TradeAccountAnswer = z.object({
   transfers_blocked: z.optional(z.boolean()),
   account_blocked: z.optional(z.boolean()),
 });
+
+export type BrokerTradingAccount = z.output<typeof BrokerTradingAccount>;
 
 export function read<T extends z.ZodMiniType>(schema: T, answer: unknown, action: string): z.infer<T> {
   const parsed = schema.safeParse(answer);
@@ -145,8 +145,8 @@ export class BrokerAccounts {
     await this.#client.call("CloseAccount", "POST", `${accountPath(id)}/actions/close`);
   }
 
-  async trading(id: string): Promise<z.infer<typeof TradeAccountAnswer>> {
-    return read(TradeAccountAnswer, await this.#client.call("GetTradingAccount", "GET", `/v1/trading/accounts/${pathId(id)}/account`), "GetTradingAccount");
+  async trading(id: string): Promise<BrokerTradingAccount> {
+    return read(BrokerTradingAccount, await this.#client.call("GetTradingAccount", "GET", `/v1/trading/accounts/${pathId(id)}/account`), "GetTradingAccount");
   }
 }
 

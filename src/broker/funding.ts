@@ -2,7 +2,8 @@
 // their answers it reads. A bank account number is read only to keep its last 4: the whole number
 // never leaves this module.
 import * as z from "zod/mini";
-import { Decimal, pathId, read } from "./accounts";
+import { Decimal } from "../decimal";
+import { pathId, read } from "./accounts";
 import type { BrokerClient } from "./client";
 import { pages } from "./pages";
 
@@ -12,7 +13,7 @@ export type NewRelationship =
   | { processor_token: string };
 
 /** An ACH relationship, its bank account number cut to the last 4 on reading. */
-const RelationshipAnswer = z.pipe(
+const BrokerRelationship = z.pipe(
   z.object({
     id: z.string().check(z.minLength(1)),
     account_id: z.optional(z.string()),
@@ -32,9 +33,9 @@ const RelationshipAnswer = z.pipe(
   })),
 );
 
-export type Relationship = z.output<typeof RelationshipAnswer>;
+export type BrokerRelationship = z.output<typeof BrokerRelationship>;
 
-const TransferAnswer = z.object({
+const BrokerTransfer = z.object({
   id: z.string().check(z.minLength(1)),
   account_id: z.optional(z.string()),
   relationship_id: z.nullish(z.string()),
@@ -44,7 +45,7 @@ const TransferAnswer = z.object({
   created_at: z.string(),
 });
 
-export type Transfer = z.infer<typeof TransferAnswer>;
+export type BrokerTransfer = z.infer<typeof BrokerTransfer>;
 
 export interface NewTransfer {
   relationshipId: string;
@@ -61,14 +62,14 @@ export class BrokerFunding {
   }
 
   /** Not idempotent (the Broker API has no key for it): never retried. */
-  async createRelationship(accountId: string, relationship: NewRelationship): Promise<Relationship> {
+  async createRelationship(accountId: string, relationship: NewRelationship): Promise<BrokerRelationship> {
     const answer = await this.#client.call("CreateAchRelationship", "POST", `/v1/accounts/${pathId(accountId)}/ach_relationships`, relationship);
-    return read(RelationshipAnswer, answer, "CreateAchRelationship");
+    return read(BrokerRelationship, answer, "CreateAchRelationship");
   }
 
-  async relationships(accountId: string): Promise<Relationship[]> {
+  async relationships(accountId: string): Promise<BrokerRelationship[]> {
     const answer = await this.#client.call("ListAchRelationships", "GET", `/v1/accounts/${pathId(accountId)}/ach_relationships`);
-    return read(z.array(RelationshipAnswer), answer, "ListAchRelationships");
+    return read(z.array(BrokerRelationship), answer, "ListAchRelationships");
   }
 
   async deleteRelationship(accountId: string, relationshipId: string): Promise<void> {
@@ -81,16 +82,16 @@ export class BrokerFunding {
    * status, with `Idempotency-Replayed: true` (`replayed` here); the same key with another body is
    * 422. Not retried here: services/funding.ts decides when to send it again, always with its key.
    */
-  async createTransfer(accountId: string, transfer: NewTransfer, idempotencyKey: string): Promise<{ transfer: Transfer; replayed: boolean }> {
+  async createTransfer(accountId: string, transfer: NewTransfer, idempotencyKey: string): Promise<{ transfer: BrokerTransfer; replayed: boolean }> {
     const body = { transfer_type: "ach", relationship_id: transfer.relationshipId, amount: transfer.amount, direction: transfer.direction };
     const answer = await this.#client.create("CreateTransfer", `/v1/accounts/${pathId(accountId)}/transfers`, body, { "idempotency-key": idempotencyKey });
-    return { transfer: read(TransferAnswer, answer.body, "CreateTransfer"), replayed: answer.headers.get("idempotency-replayed") === "true" };
+    return { transfer: read(BrokerTransfer, answer.body, "CreateTransfer"), replayed: answer.headers.get("idempotency-replayed") === "true" };
   }
 
   /** Newest first, `limit` from `offset` (the Broker API pages transfers so; `[]` is the end). */
-  async transfers(accountId: string, page: { limit: number; offset: number; direction?: "INCOMING" | "OUTGOING" }): Promise<Transfer[]> {
+  async transfers(accountId: string, page: { limit: number; offset: number; direction?: "INCOMING" | "OUTGOING" }): Promise<BrokerTransfer[]> {
     const query = new URLSearchParams({ limit: String(page.limit), offset: String(page.offset), ...(page.direction ? { direction: page.direction } : {}) });
-    return read(z.array(TransferAnswer), await this.#client.call("ListTransfers", "GET", `/v1/accounts/${pathId(accountId)}/transfers?${query}`), "ListTransfers");
+    return read(z.array(BrokerTransfer), await this.#client.call("ListTransfers", "GET", `/v1/accounts/${pathId(accountId)}/transfers?${query}`), "ListTransfers");
   }
 
   /**
@@ -98,7 +99,7 @@ export class BrokerFunding {
    * (`[]` too) is the last, and `maxPages` bounds a reader that needs a bound. A transfer made while
    * it reads moves the older ones down a place: one may come twice, none is missed.
    */
-  allTransfers(accountId: string, { direction, pageSize = 100, maxPages }: { direction?: "INCOMING" | "OUTGOING"; pageSize?: number; maxPages?: number } = {}): AsyncGenerator<Transfer, void, undefined> {
+  allTransfers(accountId: string, { direction, pageSize = 100, maxPages }: { direction?: "INCOMING" | "OUTGOING"; pageSize?: number; maxPages?: number } = {}): AsyncGenerator<BrokerTransfer, void, undefined> {
     const page = async (offset: number) => {
       const items = await this.transfers(accountId, { limit: pageSize, offset, direction });
       return { items, next: items.length < pageSize ? undefined : offset + pageSize };

@@ -1,7 +1,8 @@
 // The Broker API's trading calls this API makes (orders, positions), and the parts of their answers
 // it reads: amounts, quantities and prices as the Broker API's decimal strings.
 import * as z from "zod/mini";
-import { Decimal, pathId, read } from "./accounts";
+import { Decimal } from "../decimal";
+import { pathId, read } from "./accounts";
 import type { BrokerClient } from "./client";
 import { pages } from "./pages";
 
@@ -18,7 +19,8 @@ export interface NewOrder {
   client_order_id: string;
 }
 
-const OrderAnswer = z.object({
+/** An order as the Broker API answers it (this API's own is schemas/funding-responses.ts OrderResponse). */
+const BrokerOrder = z.object({
   id: z.string().check(z.minLength(1)),
   client_order_id: z.string(),
   status: z.string(),
@@ -37,9 +39,9 @@ const OrderAnswer = z.object({
   submitted_at: z.nullish(z.string()),
 });
 
-export type Order = z.infer<typeof OrderAnswer>;
+export type BrokerOrder = z.infer<typeof BrokerOrder>;
 
-const PositionAnswer = z.object({
+const BrokerPosition = z.object({
   symbol: z.string(),
   qty: Decimal,
   qty_available: z.optional(Decimal),
@@ -52,7 +54,7 @@ const PositionAnswer = z.object({
   current_price: z.nullish(Decimal),
 });
 
-export type Position = z.infer<typeof PositionAnswer>;
+export type BrokerPosition = z.infer<typeof BrokerPosition>;
 
 /** Which orders a list holds: the Broker API's `status` filter. */
 export type OrderStatusFilter = "open" | "closed" | "all";
@@ -73,22 +75,22 @@ export class BrokerTrading {
   }
 
   /** Never retried: a second order with its client_order_id would meet 422, and the first is found by it. */
-  async placeOrder(accountId: string, order: NewOrder): Promise<Order> {
-    return read(OrderAnswer, await this.#client.call("CreateOrder", "POST", this.#orders(accountId), order), "CreateOrder");
+  async placeOrder(accountId: string, order: NewOrder): Promise<BrokerOrder> {
+    return read(BrokerOrder, await this.#client.call("CreateOrder", "POST", this.#orders(accountId), order), "CreateOrder");
   }
 
-  async order(accountId: string, orderId: string): Promise<Order> {
-    return read(OrderAnswer, await this.#client.call("GetOrder", "GET", `${this.#orders(accountId)}/${pathId(orderId)}`), "GetOrder");
+  async order(accountId: string, orderId: string): Promise<BrokerOrder> {
+    return read(BrokerOrder, await this.#client.call("GetOrder", "GET", `${this.#orders(accountId)}/${pathId(orderId)}`), "GetOrder");
   }
 
   /** The order placed with `clientOrderId`, or a 404 BrokerError. */
-  async orderByClientOrderId(accountId: string, clientOrderId: string): Promise<Order> {
+  async orderByClientOrderId(accountId: string, clientOrderId: string): Promise<BrokerOrder> {
     const query = new URLSearchParams({ client_order_id: clientOrderId });
-    return read(OrderAnswer, await this.#client.call("GetOrderByClientOrderId", "GET", `${this.#orders(accountId)}:by_client_order_id?${query}`), "GetOrderByClientOrderId");
+    return read(BrokerOrder, await this.#client.call("GetOrderByClientOrderId", "GET", `${this.#orders(accountId)}:by_client_order_id?${query}`), "GetOrderByClientOrderId");
   }
 
   /** Newest first, at most `limit` (500 at most), submitted before `until` and after `after` when given. */
-  async orders(accountId: string, page: { status: OrderStatusFilter; limit: number; until?: string; after?: string }): Promise<Order[]> {
+  async orders(accountId: string, page: { status: OrderStatusFilter; limit: number; until?: string; after?: string }): Promise<BrokerOrder[]> {
     const query = new URLSearchParams({
       status: page.status,
       limit: String(page.limit),
@@ -96,7 +98,7 @@ export class BrokerTrading {
       ...(page.until ? { until: page.until } : {}),
       ...(page.after ? { after: page.after } : {}),
     });
-    return read(z.array(OrderAnswer), await this.#client.call("ListOrders", "GET", `${this.#orders(accountId)}?${query}`), "ListOrders");
+    return read(z.array(BrokerOrder), await this.#client.call("ListOrders", "GET", `${this.#orders(accountId)}?${query}`), "ListOrders");
   }
 
   /**
@@ -107,7 +109,7 @@ export class BrokerTrading {
    * order submitted at that very microsecond would be missed. A short page is the last; `maxPages`
    * bounds a reader that needs a bound.
    */
-  allOrders(accountId: string, { status, after, pageSize = 500, maxPages }: { status: OrderStatusFilter; after?: string; pageSize?: number; maxPages?: number }): AsyncGenerator<Order, void, undefined> {
+  allOrders(accountId: string, { status, after, pageSize = 500, maxPages }: { status: OrderStatusFilter; after?: string; pageSize?: number; maxPages?: number }): AsyncGenerator<BrokerOrder, void, undefined> {
     const page = async ({ until }: { until?: string }) => {
       const items = await this.orders(accountId, { status, limit: pageSize, until, after });
       const last = items.length < pageSize ? undefined : items.at(-1);
@@ -120,13 +122,13 @@ export class BrokerTrading {
     await this.#client.call("CancelOrder", "DELETE", `${this.#orders(accountId)}/${pathId(orderId)}`);
   }
 
-  async positions(accountId: string): Promise<Position[]> {
-    return read(z.array(PositionAnswer), await this.#client.call("ListPositions", "GET", `/v1/trading/accounts/${pathId(accountId)}/positions`), "ListPositions");
+  async positions(accountId: string): Promise<BrokerPosition[]> {
+    return read(z.array(BrokerPosition), await this.#client.call("ListPositions", "GET", `/v1/trading/accounts/${pathId(accountId)}/positions`), "ListPositions");
   }
 
   /** Sells (or buys back) the whole position: the Broker API answers with the closing order. */
-  async closePosition(accountId: string, symbol: string): Promise<Order> {
+  async closePosition(accountId: string, symbol: string): Promise<BrokerOrder> {
     const answer = await this.#client.call("ClosePosition", "DELETE", `/v1/trading/accounts/${pathId(accountId)}/positions/${symbolPath(symbol)}`);
-    return read(OrderAnswer, answer, "ClosePosition");
+    return read(BrokerOrder, answer, "ClosePosition");
   }
 }

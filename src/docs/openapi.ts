@@ -3,7 +3,7 @@
 // scripts/build-assets.mjs writes it to public/openapi.json, which the deployment serves at /openapi.json.
 import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
-import { problemBody, problemType, type ProblemBody } from "../middleware/error-handler";
+import { problemBody, problemType } from "../middleware/error-handler";
 import { accountDocs } from "./routes/account";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
@@ -60,7 +60,7 @@ function jsonSchema(schema: Schema, io: "input" | "output") {
 }
 
 /** What the Worker answers for this problem, built by the Worker's own problemBody. */
-export function exampleProblem(code: FailureCode, errors?: FieldError[]): ProblemBody {
+export function exampleProblem(code: FailureCode, errors?: FieldError[]): ProblemResponse {
   return problemBody(new Failure(code, { errors }), "0f8fad5b-d9cb-469f-a165-70867728950e");
 }
 

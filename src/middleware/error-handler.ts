@@ -7,25 +7,16 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { JwksUnavailableError, JwtInvalidError } from "../auth/errors";
 import { CognitoError } from "../cognito/errors";
-import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
+import { Failure, FAILURES, type FailureCode } from "../failures";
+import type { ProblemResponse } from "../schemas/responses";
 import type { AccessLogVariables } from "./access-log";
-
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: FailureCode;
-  request_id?: string;
-  errors?: FieldError[];
-}
 
 /** The problem's `type`: a page of this API that explains it (/problems/invalid-code). */
 export function problemType(code: FailureCode): string {
   return `/problems/${code.replaceAll("_", "-")}`;
 }
 
-export function problemBody(failure: Failure, requestId: string | undefined): ProblemBody {
+export function problemBody(failure: Failure, requestId: string | undefined): ProblemResponse {
   return {
     type: problemType(failure.code),
     title: FAILURES[failure.code].title,

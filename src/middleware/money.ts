@@ -41,8 +41,11 @@ export const withMoney = createMiddleware<{ Bindings: Env; Variables: MoneyVaria
 /** The printable ASCII an Idempotency-Key may hold: a UUID, or any client's own token of up to 255 characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** Every POST that moves money or creates something: 400 idempotency_key_required without a usable key. */
-export const requireIdempotencyKey = createMiddleware<{ Variables: Pick<MoneyVariables, "idempotencyKey"> }>(async (c, next) => {
+/**
+ * Every POST that moves money or creates something: 400 idempotency_key_required without a usable key.
+ * Declared as the route's header input, so that hc<AppType> asks for it: `{ header: { "idempotency-key": key } }`.
+ */
+export const requireIdempotencyKey = createMiddleware<{ Variables: Pick<MoneyVariables, "idempotencyKey"> }, string, { in: { header: { "idempotency-key": string } } }>(async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (key === undefined || !IDEMPOTENCY_KEY.test(key)) throw new Failure("idempotency_key_required");
   c.set("idempotencyKey", key);

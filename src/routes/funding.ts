@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, TypedResponse } from "hono";
 import { createMiddleware } from "hono/factory";
 import { Hono } from "hono/tiny";
 import { routePath } from "hono/route";
@@ -53,9 +53,13 @@ async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
   return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
 }
 
-/** The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id and its Idempotency-Replayed: true. */
-const created = (c: MoneyContext, answer: Created) =>
-  c.body(answer.body, 201, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) });
+/**
+ * The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id and its
+ * Idempotency-Replayed: true. c.body keeps the bytes (c.json would serialize again); it cannot know
+ * they are a `V`'s JSON, so the answer is typed as that JSON here, for hc<AppType>.
+ */
+const created = <V>(c: MoneyContext, answer: Created<V>) =>
+  c.body(answer.body, 201, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) }) as Response as Response & TypedResponse<V, 201, "json">;
 
 /**
  * Reads and bank links: the brokerage counter, per user and route. Transfers, orders, their cancels

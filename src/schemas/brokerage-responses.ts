@@ -1,5 +1,7 @@
-// The brokerage routes' answers: for the OpenAPI document and the handlers' types. Imported as types
-// only by the Worker, so they cost nothing in its bundle.
+// The brokerage routes' answers: the one definition of the account view, for the OpenAPI document,
+// and by its derived type for the flows and hc<AppType>. Imported as types only by the Worker, so
+// they cost nothing in its bundle. The trading account is the Broker API's own, passed on as it is:
+// its one schema is the Broker client's (broker/accounts.ts BrokerTradingAccount).
 import * as z from "zod/mini";
 
 /** The one view of a brokerage account: never the full tax id, the date of birth or the street address. */
@@ -16,3 +18,4 @@ export const AccountViewResponse = z.object({
   tax_id_last4: z.nullable(z.string()),
   agreements: z.array(z.object({ agreement: z.string(), signed_at: z.nullable(z.string()) })),
 });
+export type AccountViewResponse = z.output<typeof AccountViewResponse>;

@@ -109,6 +109,8 @@ export const OpenAccount = only({
   disclosures: Disclosures,
   agreements: Agreements,
 });
+/** What a user opening an account sends: the account without its email and the agreements' stamps. */
+export type OpenAccount = z.output<typeof OpenAccount>;
 
 /** PATCH /platform/accounts/me: contact details only, at least one; identity, tax fields and the email are refused. */
 /** A change of the address or phone of record: where statements go, so with the step up (schemas/requests.ts StepUpFields). */

@@ -1,8 +1,9 @@
-// The funding and trading routes' answers, for the OpenAPI document: amounts, quantities and prices
-// as decimal strings, bank accounts as their last 4 digits.
+// The funding and trading routes' answers: the one definition of each entity they answer, for the
+// OpenAPI document, and by its derived type for the flows that make it and hc<AppType>. Amounts,
+// quantities and prices as decimal strings, bank accounts as their last 4 digits. Imported as types
+// only by the Worker.
 import * as z from "zod/mini";
-
-const Decimal = z.string().check(z.regex(/^-?\d+(\.\d+)?$/));
+import { Decimal } from "../decimal";
 
 export const BankLinkResponse = z.object({
   id: z.string(),
@@ -13,10 +14,12 @@ export const BankLinkResponse = z.object({
   account_number_last4: z.nullable(z.string().check(z.maxLength(4))),
   created_at: z.string(),
 });
+export type BankLinkResponse = z.output<typeof BankLinkResponse>;
 
 export const BankLinksResponse = z.object({ bank_links: z.array(BankLinkResponse) });
 
 export const LinkTokenResponse = z.object({ link_token: z.string(), expiration: z.string() });
+export type LinkTokenResponse = z.output<typeof LinkTokenResponse>;
 
 export const TransferResponse = z.object({
   id: z.string(),
@@ -26,6 +29,7 @@ export const TransferResponse = z.object({
   direction: z.enum(["INCOMING", "OUTGOING"]),
   created_at: z.string(),
 });
+export type TransferResponse = z.output<typeof TransferResponse>;
 
 export const TransfersResponse = z.object({ transfers: z.array(TransferResponse), next_cursor: z.nullable(z.string()) });
 
@@ -45,45 +49,44 @@ export const OrderResponse = z.object({
   stop_price: z.nullable(Decimal),
   created_at: z.string(),
 });
+export type OrderResponse = z.output<typeof OrderResponse>;
 
 export const OrdersResponse = z.object({ orders: z.array(OrderResponse), next_cursor: z.nullable(z.string()) });
 
-export const PositionsResponse = z.object({
-  positions: z.array(
-    z.object({
-      symbol: z.string(),
-      qty: Decimal,
-      qty_available: z.nullable(Decimal),
-      side: z.string(),
-      avg_entry_price: Decimal,
-      market_value: z.nullable(Decimal),
-      cost_basis: Decimal,
-      unrealized_pl: z.nullable(Decimal),
-      unrealized_plpc: z.nullable(Decimal),
-      current_price: z.nullable(Decimal),
-    }),
-  ),
+export const PositionResponse = z.object({
+  symbol: z.string(),
+  qty: Decimal,
+  qty_available: z.nullable(Decimal),
+  side: z.string(),
+  avg_entry_price: Decimal,
+  market_value: z.nullable(Decimal),
+  cost_basis: Decimal,
+  unrealized_pl: z.nullable(Decimal),
+  unrealized_plpc: z.nullable(Decimal),
+  current_price: z.nullable(Decimal),
 });
+export type PositionResponse = z.output<typeof PositionResponse>;
 
-export const ActivityResponse = z.object({
-  events: z.array(
-    z.object({
-      id: z.string(),
-      action: z.string(),
-      outcome: z.string(),
-      idempotency_key: z.nullable(z.string()),
-      amount: z.nullable(Decimal),
-      symbol: z.nullable(z.string()),
-      direction: z.nullable(z.enum(["INCOMING", "OUTGOING"])),
-      bank_link_id: z.nullable(z.string()),
-      side: z.nullable(z.string()),
-      qty: z.nullable(Decimal),
-      order_type: z.nullable(z.string()),
-      object_id: z.nullable(z.string()),
-      request_id: z.string(),
-      correlation_id: z.nullable(z.string()),
-      at: z.string(),
-    }),
-  ),
-  next_cursor: z.nullable(z.string()),
+export const PositionsResponse = z.object({ positions: z.array(PositionResponse) });
+
+/** One row of the user's activity: what was done, how it ended, with which key, to what. */
+export const ActivityEntryResponse = z.object({
+  id: z.string(),
+  action: z.string(),
+  outcome: z.string(),
+  idempotency_key: z.nullable(z.string()),
+  amount: z.nullable(Decimal),
+  symbol: z.nullable(z.string()),
+  direction: z.nullable(z.enum(["INCOMING", "OUTGOING"])),
+  bank_link_id: z.nullable(z.string()),
+  side: z.nullable(z.string()),
+  qty: z.nullable(Decimal),
+  order_type: z.nullable(z.string()),
+  object_id: z.nullable(z.string()),
+  request_id: z.string(),
+  correlation_id: z.nullable(z.string()),
+  at: z.string(),
 });
+export type ActivityEntryResponse = z.output<typeof ActivityEntryResponse>;
+
+export const ActivityResponse = z.object({ events: z.array(ActivityEntryResponse), next_cursor: z.nullable(z.string()) });

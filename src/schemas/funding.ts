@@ -45,6 +45,7 @@ export const BankDetails = strictBody({
   ),
   nickname: z.optional(text("nickname", 50)),
 });
+export type BankDetails = z.output<typeof BankDetails>;
 
 /** What Plaid Link gave the browser: a public token (single use, 30 minutes) and the account chosen. */
 export const PlaidBankLink = strictBody({
@@ -55,9 +56,11 @@ export const PlaidBankLink = strictBody({
     z.regex(/^[\w-]{1,100}$/, { error: "plaid_account_id must be the account id from Plaid Link's metadata" }),
   ),
 });
+export type PlaidBankLink = z.output<typeof PlaidBankLink>;
 
 /** Either body of POST /bank-links, told apart by `plaid_public_token` (so each gets its own field errors). */
 export const BankLinkRequest = z.union([BankDetails, PlaidBankLink]);
+export type BankLinkRequest = z.output<typeof BankLinkRequest>;
 
 export function bankLinkSchemaFor(body: unknown): typeof BankDetails | typeof PlaidBankLink {
   return typeof body === "object" && body !== null && "plaid_public_token" in body ? PlaidBankLink : BankDetails;
@@ -76,7 +79,8 @@ export function transferRequest(maxAmount: string) {
   });
 }
 
-export type TransferRequest = z.output<ReturnType<typeof transferRequest>>;
+/** A transfer as its flow takes it: the body without its step up, which the route hands over as a check. */
+export type TransferRequest = Omit<z.output<ReturnType<typeof transferRequest>>, keyof typeof StepUpFields>;
 
 const ORDER_TYPES = ["market", "limit", "stop", "stop_limit"] as const;
 

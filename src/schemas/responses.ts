@@ -1,5 +1,6 @@
-// Response shapes: for the OpenAPI document and the route handlers' types. Imported as types only by
-// the Worker, so they cost nothing in its bundle.
+// Response shapes: the one definition of each, for the OpenAPI document, and by its derived type for
+// the flows, the error handler and hc<AppType>. Imported as types only by the Worker, so they cost
+// nothing in its bundle.
 import * as z from "zod/mini";
 import { FAILURES, type FailureCode } from "../failures";
 
@@ -12,9 +13,11 @@ export const RefreshedTokensResponse = z.object({
   token_type: z.string(),
   cognito_user_id: z.string(),
 });
+export type RefreshedTokensResponse = z.output<typeof RefreshedTokensResponse>;
 
 /** A new session, from sign-up or log-in: always with a refresh token. */
 export const TokensResponse = z.extend(RefreshedTokensResponse, { refresh_token: z.string() });
+export type TokensResponse = z.output<typeof TokensResponse>;
 
 export const ProfileResponse = z.object({
   sub: z.string(),
@@ -30,6 +33,7 @@ export const ProfileResponse = z.object({
 export const MfaRequiredResponse = z.object({ status: z.literal("mfa_required"), mfa: z.literal("totp"), session: z.string() });
 
 export const TotpSetupResponse = z.object({ secret: z.string(), otpauth_uri: z.string() });
+export type TotpSetupResponse = z.output<typeof TotpSetupResponse>;
 
 export const AcceptedResponse = z.object({ message: z.string() });
 
@@ -37,6 +41,7 @@ export const ConfirmationRequiredResponse = z.object({
   status: z.literal("confirmation_required"),
   code_delivery: z.object({ medium: z.string(), destination: z.nullable(z.string()) }),
 });
+export type ConfirmationRequiredResponse = z.output<typeof ConfirmationRequiredResponse>;
 
 /** RFC 9457 problem details, as every error of this API is answered (see src/failures.ts). */
 export const ProblemResponse = z.object({
@@ -48,3 +53,4 @@ export const ProblemResponse = z.object({
   request_id: z.optional(z.string()),
   errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
 });
+export type ProblemResponse = z.output<typeof ProblemResponse>;

@@ -2,6 +2,7 @@
 // ended, to which Broker object. Never personal data: the user's `sub`, an action name, the request
 // id (the server's) and the client's correlation id, the outcome code, what was moved or traded.
 import { Failure, isFailure } from "../failures";
+import type { ActivityEntryResponse } from "../schemas/funding-responses";
 
 /** Who acts, and the request they act in. */
 export interface Actor {
@@ -123,29 +124,10 @@ export async function audited<T>(
   return result;
 }
 
-/** One row of the user's activity: what was done, how it ended, with which key, to what. */
-export interface ActivityEntry {
-  id: string;
-  action: string;
-  outcome: string;
-  idempotency_key: string | null;
-  amount: string | null;
-  symbol: string | null;
-  direction: string | null;
-  bank_link_id: string | null;
-  side: string | null;
-  qty: string | null;
-  order_type: string | null;
-  object_id: string | null;
-  request_id: string;
-  correlation_id: string | null;
-  at: string;
-}
-
 const ACTIVITY_PAGE = 50;
 
 /** The user's own audit rows, newest first; the cursor is the id of the last row of the page before. */
-export async function activity(db: D1Database, actor: Actor, cursor: string | undefined): Promise<{ items: ActivityEntry[]; next_cursor: string | null }> {
+export async function activity(db: D1Database, actor: Actor, cursor: string | undefined): Promise<{ items: ActivityEntryResponse[]; next_cursor: string | null }> {
   return audited(db, actor, "account.activity.read", async () => {
     if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const { results } = await db
@@ -154,7 +136,7 @@ export async function activity(db: D1Database, actor: Actor, cursor: string | un
          WHERE sub = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3`,
       )
       .bind(actor.sub, cursor === undefined ? null : Number(cursor), ACTIVITY_PAGE + 1)
-      .all<Omit<ActivityEntry, "id"> & { id: number }>();
+      .all<Omit<ActivityEntryResponse, "id"> & { id: number }>();
     const items = results.slice(0, ACTIVITY_PAGE).map((row) => ({ ...row, id: String(row.id) }));
     return { items, next_cursor: results.length > ACTIVITY_PAGE ? items.at(-1)!.id : null };
   });

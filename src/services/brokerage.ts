@@ -12,32 +12,14 @@ import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { log } from "../log";
+import type { OpenAccount } from "../schemas/brokerage";
+import type { AccountViewResponse } from "../schemas/brokerage-responses";
 import { audited, auditEvent, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
 import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
 
-/** The one view of a brokerage account (schemas/brokerage-responses.ts describes it): never the full tax id, the date of birth or the street. */
-export interface AccountView {
-  id: string;
-  account_number: string | null;
-  status: string;
-  created_at: string;
-  given_name: string | null;
-  family_name: string | null;
-  email: string | null;
-  tax_id_last4: string | null;
-  agreements: { agreement: string; signed_at: string | null }[];
-}
-
-/** What a user opening an account sends (schemas/brokerage.ts validates it): the account without its email and agreements' stamps. */
-export interface OpeningRequest {
-  contact: Omit<NewAccount["contact"], "email_address">;
-  identity: NewAccount["identity"];
-  disclosures: NewAccount["disclosures"];
-  agreements: string[];
-}
 
 /** The D1 row of a user. */
 interface AccountRecord {
@@ -65,9 +47,9 @@ const LOGIN_DELETED = "LOGIN_DELETED";
  */
 const VIEW_TTL_MS = 5_000;
 
-const views = new BoundedMap<string, { view: AccountView; expiresAt: number }>(10_000);
+const views = new BoundedMap<string, { view: AccountViewResponse; expiresAt: number }>(10_000);
 
-function remember(sub: string, view: AccountView, now: number): AccountView {
+function remember(sub: string, view: AccountViewResponse, now: number): AccountViewResponse {
   views.set(sub, { view, expiresAt: now + VIEW_TTL_MS });
   return view;
 }
@@ -79,7 +61,7 @@ export interface Brokerage {
   now: () => number;
 }
 
-function viewOf(account: Account, taxIdLast4: string | null): AccountView {
+function viewOf(account: Account, taxIdLast4: string | null): AccountViewResponse {
   return {
     id: account.id,
     account_number: account.account_number ?? null,
@@ -110,7 +92,7 @@ async function verifiedEmail(pool: Pick<UserPool, "getUser">, user: SignedInUser
 const digitsOf = (taxId: string) => taxId.replace(/\D/g, "");
 
 /** The Broker API's body: the email from Cognito, each agreement stamped with now and the user's address. */
-function newAccount(request: OpeningRequest, opener: Opener, signedAt: string): NewAccount {
+function newAccount(request: OpenAccount, opener: Opener, signedAt: string): NewAccount {
   const digits = digitsOf(request.identity.tax_id);
   return {
     contact: { ...request.contact, email_address: opener.email },
@@ -178,9 +160,9 @@ export async function openAccount(
   pool: Pick<UserPool, "getUser">,
   user: SignedInUser,
   consent: { requestId: string; address: string },
-  request: OpeningRequest,
+  request: OpenAccount,
   requestBudgetMs: number,
-): Promise<AccountView> {
+): Promise<AccountViewResponse> {
   const { db, broker, now } = brokerage;
   const opener: Opener = { sub: user.sub, requestId: consent.requestId, address: consent.address, email: await verifiedEmail(pool, user) };
   const started = now();
@@ -227,7 +209,7 @@ const emailTaken = (cause?: unknown) =>
   new Failure("account_details_rejected", { detail: "The broker already has an account for this email; open one with another email.", cause });
 
 /** Whether the account found by the email is held by the person this opening names: compared exactly. */
-function sameHolder(account: Account, identity: OpeningRequest["identity"]): boolean {
+function sameHolder(account: Account, identity: NewAccount["identity"]): boolean {
   const held = account.identity;
   return held?.given_name === identity.given_name && held.family_name === identity.family_name && held.date_of_birth === identity.date_of_birth;
 }
@@ -236,7 +218,7 @@ function sameHolder(account: Account, identity: OpeningRequest["identity"]): boo
  * The account an earlier, unfinished try of this user's opening made, found by the email: none
  * (undefined), or 422 when the email's account has another holder (it was never this user's).
  */
-async function earlierOpening(broker: BrokerAccounts, email: string, identity: OpeningRequest["identity"]): Promise<Account | undefined> {
+async function earlierOpening(broker: BrokerAccounts, email: string, identity: NewAccount["identity"]): Promise<Account | undefined> {
   const found = await inBrokerTerms(broker.findByEmail(email));
   if (found && !sameHolder(found, identity)) throw emailTaken();
   return found;
@@ -319,7 +301,7 @@ export async function followEmailChange(brokerage: Brokerage, sub: string, email
  * from the Broker API. An email change the Broker API has not taken yet is sent first (a failure is
  * logged, and the view answers all the same).
  */
-export async function accountView(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<AccountView> {
+export async function accountView(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<AccountViewResponse> {
   const { db, broker, now } = brokerage;
   return audited(db, actor, "account.read", async () => {
     const cached = views.get(actor.sub);
@@ -351,7 +333,7 @@ export async function tradingAccount({ db, broker }: Brokerage, actor: Actor) {
  * Where statements and confirmations go is a change of control: after the step up, and the account's
  * email of record is told (never the new address or phone).
  */
-export async function changeContact({ db, broker, now }: Brokerage, actor: Actor, contact: ContactChange, stepUp: StepUpCheck, notify: NotifyOwner): Promise<AccountView> {
+export async function changeContact({ db, broker, now }: Brokerage, actor: Actor, contact: ContactChange, stepUp: StepUpCheck, notify: NotifyOwner): Promise<AccountViewResponse> {
   return audited(db, actor, "account.update", async () => {
     const record = await recordOf(db, actor.sub);
     await stepUp();
@@ -400,7 +382,7 @@ async function whatRemains(broker: BrokerAccounts, { funding, trading }: Holding
  * no cash, no transfer that is not final. Else 409 naming what remains. A refused close of an
  * account that is closed already is no failure.
  */
-export async function closeAccount({ db, broker, now }: Brokerage, holdings: Holdings, actor: Actor, stepUp: StepUpCheck): Promise<AccountView> {
+export async function closeAccount({ db, broker, now }: Brokerage, holdings: Holdings, actor: Actor, stepUp: StepUpCheck): Promise<AccountViewResponse> {
   return audited(db, actor, "account.close", async () => {
     await stepUp();
     views.delete(actor.sub);

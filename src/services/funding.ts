@@ -4,13 +4,16 @@
 // (services/idempotency.ts); a create whose outcome is unknown is asked of the Broker API by what
 // identifies it (a transfer's Broker Idempotency-Key, a bank link's details) before it is repeated.
 import type { BrokerAccounts } from "../broker/accounts";
-import type { BrokerFunding, Relationship, Transfer } from "../broker/funding";
+import type { BrokerFunding, BrokerRelationship, BrokerTransfer } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
 import { BROKER_API, type BrokerError } from "../broker/errors";
 import { findIn } from "../broker/pages";
 import { Failure } from "../failures";
 import { PlaidError, type PlaidClient } from "../plaid/client";
 import { compareDecimals } from "../decimal";
+import type { JsonText } from "../json";
+import type { BankDetails, BankLinkRequest, PlaidBankLink, TransferRequest } from "../schemas/funding";
+import type { BankLinkResponse, LinkTokenResponse, TransferResponse } from "../schemas/funding-responses";
 import { unusableAnswer } from "../upstream";
 import { audited, auditEvent, auditEventAfterChange, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { inBrokerTerms } from "./broker-errors";
@@ -73,8 +76,11 @@ export async function activeAccount(desk: MoneyDesk, sub: string): Promise<strin
   return record.broker_account_id;
 }
 
-/** An answer of a create, as sent and as replayed: 201 and the view's exact JSON. */
-export type Created = StoredAnswer & { replayed: boolean };
+/** An answer of a create, as sent and as replayed: 201 and the exact JSON of its view, a `V`. */
+export interface Created<V> extends StoredAnswer {
+  body: JsonText<V>;
+  replayed: boolean;
+}
 
 /** What a create made: its view, and whether an earlier try with the key made it (this request only records it). */
 export interface Made<V> {
@@ -95,8 +101,8 @@ export async function createOnce<V extends { id: string }>(
   action: AuditAction,
   details: AuditDetails,
   create: (accountId: string, claim: Claim) => Promise<Made<V>>,
-): Promise<Created> {
-  let answer: Created;
+): Promise<Created<V>> {
+  let answer: StoredAnswer & { replayed: boolean };
   try {
     const accountId = await activeAccount(desk, actor.sub);
     const created = async (claim: Claim) => {
@@ -115,7 +121,8 @@ export async function createOnce<V extends { id: string }>(
     await desk.cleared;
     await auditEvent(desk.db, actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
   }
-  return answer;
+  // A key's stored body is a V: its fingerprint holds the route, so only this create stored it.
+  return answer as Created<V>;
 }
 
 /** Whether another key of the user's already recorded this Broker object (then it is not this key's). */
@@ -126,33 +133,7 @@ async function recordedByAnotherKey(db: D1Database, use: KeyUse, resourceId: str
 
 // ---- bank links ----
 
-/** Bank details typed in by the user (the routing number's checksum already checked). */
-export interface BankDetails {
-  account_owner_name: string;
-  bank_account_type: "CHECKING" | "SAVINGS";
-  bank_account_number: string;
-  bank_routing_number: string;
-  nickname?: string;
-}
-
-/** What Plaid Link gave the browser. */
-export interface PlaidBankLink {
-  plaid_public_token: string;
-  plaid_account_id: string;
-}
-
-export type BankLinkRequest = BankDetails | PlaidBankLink;
-
-export interface BankLinkView {
-  id: string;
-  status: string;
-  nickname: string | null;
-  bank_account_type: string | null;
-  account_number_last4: string | null;
-  created_at: string;
-}
-
-function bankLinkView(relationship: Relationship): BankLinkView {
+function bankLinkView(relationship: BrokerRelationship): BankLinkResponse {
   return {
     id: relationship.id,
     status: relationship.status,
@@ -175,7 +156,7 @@ function plaidMeaningOf(error: unknown): unknown {
 const RELATIONSHIP_REFUSED = { 400: "bank_link_rejected", 403: "bank_link_rejected", 409: "bank_link_exists", 422: "bank_link_rejected" } as const;
 
 /** Whether a link the Broker API lists is one of these typed-in details (it shows only the last 4 of the number). */
-function sameDetails(link: Relationship, details: BankDetails): boolean {
+function sameDetails(link: BrokerRelationship, details: BankDetails): boolean {
   return (
     link.bank_routing_number === details.bank_routing_number &&
     link.account_number_last4 === details.bank_account_number.slice(-4) &&
@@ -192,7 +173,7 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  * links for one with the same details (routing number, last 4, type) that no other key of the user's
  * recorded, and records it. A Plaid link's details are Plaid's: its retry meets the one-link rule.
  */
-export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse, request: BankLinkRequest): Promise<Created> {
+export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse, request: BankLinkRequest): Promise<Created<BankLinkResponse>> {
   return createOnce(desk, actor, use, "bank_link.create", { idempotencyKey: use.key }, async (accountId, claim) => {
     if (claim.kind === "resumed" && !("plaid_public_token" in request)) {
       const links = await inBrokerTerms(desk.funding.relationships(accountId));
@@ -210,7 +191,7 @@ export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse,
  * that for the link. Neither token is logged, answered or stored readable (services/plaid-items.ts
  * keeps the access token sealed, to remove the Item when the link fails or is deleted).
  */
-async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkView> {
+async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkResponse> {
   const plaid = desk.plaid();
   try {
     return await linkPlaidItem(desk.db, plaid, actor.sub, request.plaid_public_token, plaidContext(desk, actor), async (accessToken) => {
@@ -224,7 +205,7 @@ async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string
 
 const plaidContext = (desk: MoneyDesk, actor: Actor) => ({ now: desk.now, requestId: actor.requestId });
 
-export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLinkView[]> {
+export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLinkResponse[]> {
   return audited(desk.db, actor, "bank_link.list", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     const links = (await inBrokerTerms(desk.funding.relationships(accountId))).map(bankLinkView);
@@ -252,7 +233,7 @@ export async function deleteBankLink(desk: MoneyDesk, actor: Actor, id: string, 
 }
 
 /** A link token for Plaid Link in the browser, for this user (`client_user_id` is the sub). */
-export async function plaidLinkToken(desk: Pick<MoneyDesk, "db" | "plaid">, actor: Actor) {
+export async function plaidLinkToken(desk: Pick<MoneyDesk, "db" | "plaid">, actor: Actor): Promise<LinkTokenResponse> {
   return audited(desk.db, actor, "plaid.link_token", async () => {
     try {
       return await desk.plaid().linkToken(actor.sub);
@@ -264,22 +245,7 @@ export async function plaidLinkToken(desk: Pick<MoneyDesk, "db" | "plaid">, acto
 
 // ---- transfers ----
 
-export interface TransferView {
-  id: string;
-  status: string;
-  amount: string;
-  direction: "INCOMING" | "OUTGOING";
-  created_at: string;
-}
-
-export interface TransferRequest {
-  bank_link_id: string;
-  /** A positive decimal string within MAX_TRANSFER_AMOUNT. */
-  amount: string;
-  direction: "INCOMING" | "OUTGOING";
-}
-
-const transferView = ({ id, status, amount, direction, created_at }: Transfer): TransferView => ({ id, status, amount, direction, created_at });
+const transferView = ({ id, status, amount, direction, created_at }: BrokerTransfer): TransferResponse => ({ id, status, amount, direction, created_at });
 
 /** How far back the read of one transfer looks among the account's transfers (the Broker API has no GET of one): pages of 100. */
 const READ_PAGES = 5;
@@ -301,7 +267,7 @@ const transferUnprocessable = (error: BrokerError) =>
  * to the Broker API: the first try may have withdrawn already, and our cash check would then refuse
  * the retry of a withdrawal that happened; the Broker API checks both itself.
  */
-export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse, request: TransferRequest, stepUp: StepUpCheck): Promise<Created> {
+export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse, request: TransferRequest, stepUp: StepUpCheck): Promise<Created<TransferResponse>> {
   const outgoing = request.direction === "OUTGOING";
   const details: AuditDetails = { idempotencyKey: use.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
   return createOnce(desk, actor, use, "transfer.create", details, async (accountId, claim) => {
@@ -330,7 +296,7 @@ function offsetOf(cursor: string | undefined): number {
   return Number(cursor);
 }
 
-export async function transfers(desk: MoneyDesk, actor: Actor, cursor: string | undefined): Promise<Page<TransferView>> {
+export async function transfers(desk: MoneyDesk, actor: Actor, cursor: string | undefined): Promise<Page<TransferResponse>> {
   return audited(desk.db, actor, "transfer.list", async () => {
     const offset = offsetOf(cursor);
     const accountId = await activeAccount(desk, actor.sub);
@@ -341,7 +307,7 @@ export async function transfers(desk: MoneyDesk, actor: Actor, cursor: string | 
 }
 
 /** The Broker API has no GET of one transfer: it is looked for among the account's own, newest first. */
-export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promise<TransferView> {
+export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promise<TransferResponse> {
   return audited(desk.db, actor, "transfer.read", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     knownShape(id, "transfer_not_found");

@@ -1,15 +1,11 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
+import type { TotpSetupResponse } from "../schemas/responses";
 import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
-
-export interface TotpSetup {
-  secret: string;
-  otpauth_uri: string;
-}
 
 /**
  * A new TOTP secret, and the otpauth:// URI an authenticator app takes (Key Uri Format): labelled
@@ -25,7 +21,7 @@ export async function setUpTotp(
   user: SignedInUser,
   stepUp: StepUpCheck,
   issuer: string,
-): Promise<TotpSetup> {
+): Promise<TotpSetupResponse> {
   const { totp } = await stepUp();
   if (totp) throw new Failure("totp_already_enabled");
   const [secret, profile] = await Promise.all([inUserTerms(pool.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(pool, user, false)]);

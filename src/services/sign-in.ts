@@ -4,7 +4,8 @@ import { ChallengeRequiredError } from "../cognito/errors";
 import type { AuthenticationResult, UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { inUserTerms, meaningOf, WRONG_PASSWORD } from "./cognito-errors";
-import { refreshedTokens, sessionTokens, type RefreshedTokens, type Tokens } from "./tokens";
+import type { RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
+import { refreshedTokens, sessionTokens } from "./tokens";
 
 /** Cognito's answer to a password: a finished sign-in, or the challenge session of its TOTP step. */
 export type SignInOutcome = { kind: "signed_in"; result: AuthenticationResult } | { kind: "totp_required"; challengeSession: string };
@@ -23,7 +24,7 @@ export async function signInWithPassword(pool: Pick<UserPool, "passwordAuth">, u
 }
 
 /** POST /login's answer: the tokens, or, for a user with TOTP on, the sealed challenge session for POST /login/mfa. */
-export type LogInOutcome = { kind: "signed_in"; tokens: Tokens } | { kind: "mfa_required"; challengeSession: string };
+export type LogInOutcome = { kind: "signed_in"; tokens: TokensResponse } | { kind: "mfa_required"; challengeSession: string };
 
 export async function logIn(pool: Pick<UserPool, "passwordAuth">, seal: ChallengeSeal, email: string, password: string): Promise<LogInOutcome> {
   const outcome = await signInWithPassword(pool, email, password);
@@ -41,7 +42,7 @@ export async function completeMfaLogIn(
   email: string,
   sealedSession: string,
   code: string,
-): Promise<Tokens> {
+): Promise<TokensResponse> {
   const challengeSession = await seal.open(email, sealedSession);
   if (!challengeSession) throw new Failure("mfa_session_expired");
   return sessionTokens(await answerTotp(pool, email, challengeSession, code));
@@ -93,7 +94,7 @@ export async function reauthenticate(
 }
 
 /** REFRESH_TOKEN_AUTH: new access and ID tokens for a refresh token that Cognito still honours. */
-export async function refresh(pool: Pick<UserPool, "refreshAuth" | "hasClientSecret">, refreshToken: string, sub: string | undefined): Promise<RefreshedTokens> {
+export async function refresh(pool: Pick<UserPool, "refreshAuth" | "hasClientSecret">, refreshToken: string, sub: string | undefined): Promise<RefreshedTokensResponse> {
   if (pool.hasClientSecret && !sub) {
     throw new Failure("validation_failed", { errors: [{ field: "cognito_user_id", message: "cognito_user_id is required: this app client has a secret" }] });
   }

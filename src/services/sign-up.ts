@@ -4,7 +4,8 @@ import { Failure } from "../failures";
 import { maskEmail } from "../log";
 import { inUserTerms, meaningOf, WITHOUT_REVEALING_ACCOUNT, WRONG_PASSWORD } from "./cognito-errors";
 import { signInWithPassword } from "./sign-in";
-import { sessionTokens, type Tokens } from "./tokens";
+import type { ConfirmationRequiredResponse, TokensResponse } from "../schemas/responses";
+import { sessionTokens } from "./tokens";
 
 export type SignUpPool = Pick<
   UserPool,
@@ -12,12 +13,9 @@ export type SignUpPool = Pick<
 >;
 
 /** Where the confirmation code went, masked: real Cognito masks the destination already, the emulator does not. */
-export interface Delivery {
-  medium: string;
-  destination: string | null;
-}
+type Delivery = ConfirmationRequiredResponse["code_delivery"];
 
-export type SignUpOutcome = { kind: "signed_in"; tokens: Tokens } | { kind: "code_sent"; delivery: Delivery };
+export type SignUpOutcome = { kind: "signed_in"; tokens: TokensResponse } | { kind: "code_sent"; delivery: Delivery };
 
 function deliveryOf(delivery: CodeDelivery | undefined): Delivery {
   return { medium: delivery?.DeliveryMedium ?? "EMAIL", destination: delivery?.Destination ? maskEmail(delivery.Destination) : null };

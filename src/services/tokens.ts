@@ -1,23 +1,11 @@
 import { claimsOfIssuedToken } from "../auth/unverified-claims";
 import { IDENTITY_PROVIDER } from "../cognito/errors";
 import type { AuthenticationResult } from "../cognito/user-pool";
+import type { RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
 import { unusableAnswer } from "../upstream";
 
-/** New tokens for a refresh token; refresh_token only when the app client rotates refresh tokens. */
-export interface RefreshedTokens {
-  access_token: string;
-  id_token: string;
-  refresh_token?: string;
-  expires_in: number;
-  token_type: string;
-  cognito_user_id: string;
-}
-
-/** A new session, from sign-up or log-in: always with a refresh token. */
-export type Tokens = RefreshedTokens & { refresh_token: string };
-
 /** Shapes Cognito's AuthenticationResult for clients. */
-export function refreshedTokens(result: AuthenticationResult): RefreshedTokens {
+export function refreshedTokens(result: AuthenticationResult): RefreshedTokensResponse {
   const claims = claimsOfIssuedToken(result.AccessToken);
   if (!claims) throw unusableAnswer(IDENTITY_PROVIDER, "Cognito returned an access token that is not a JWT");
   if (typeof claims.sub !== "string") throw unusableAnswer(IDENTITY_PROVIDER, "Cognito returned an access token without a subject");
@@ -33,7 +21,7 @@ export function refreshedTokens(result: AuthenticationResult): RefreshedTokens {
 }
 
 /** A new session: Cognito always issues a refresh token with it. */
-export function sessionTokens(result: AuthenticationResult): Tokens {
+export function sessionTokens(result: AuthenticationResult): TokensResponse {
   const tokens = refreshedTokens(result);
   if (!tokens.refresh_token) throw unusableAnswer(IDENTITY_PROVIDER, "Cognito started a session without a refresh token");
   return { ...tokens, refresh_token: tokens.refresh_token };

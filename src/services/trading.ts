@@ -2,35 +2,18 @@
 // the account, ownership and idempotency rules). An order's client_order_id is derived from the user
 // and the Idempotency-Key, so the Broker API's own uniqueness refuses a second order for one key.
 import { BrokerError } from "../broker/errors";
-import type { NewOrder, Order, Position } from "../broker/trading";
+import type { BrokerOrder, BrokerPosition } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
+import type { OrderRequest } from "../schemas/funding";
+import type { OrderResponse, PositionResponse } from "../schemas/funding-responses";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type MoneyDesk, type Page } from "./funding";
 import { clientOrderId, type KeyUse } from "./idempotency";
 
-/** An order as the user asks for it: the Broker API's fields, without the client_order_id (ours to make). */
-export type OrderRequest = Omit<NewOrder, "client_order_id">;
-
-export interface OrderView {
-  id: string;
-  client_order_id: string;
-  status: string;
-  symbol: string;
-  side: string;
-  type: string;
-  time_in_force: string;
-  qty: string | null;
-  notional: string | null;
-  filled_qty: string | null;
-  filled_avg_price: string | null;
-  limit_price: string | null;
-  stop_price: string | null;
-  created_at: string;
-}
-
-function orderView(order: Order): OrderView {
+/** The Broker's order as this API answers it: each field named, so that a field renamed on either side does not compile. */
+function orderView(order: BrokerOrder): OrderResponse {
   return {
     id: order.id,
     client_order_id: order.client_order_id,
@@ -57,8 +40,8 @@ function rejected(error: BrokerError): Failure {
 const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
 
 /** The order placed with this client_order_id, or undefined (404). */
-async function placedWith(desk: MoneyDesk, accountId: string, id: string, request: OrderRequest): Promise<Order | undefined> {
-  let placed: Order;
+async function placedWith(desk: MoneyDesk, accountId: string, id: string, request: OrderRequest): Promise<BrokerOrder | undefined> {
+  let placed: BrokerOrder;
   try {
     placed = await desk.trading.orderByClientOrderId(accountId, id);
   } catch (error) {
@@ -71,7 +54,7 @@ async function placedWith(desk: MoneyDesk, accountId: string, id: string, reques
   return placed;
 }
 
-function sameOrder(placed: Order, request: OrderRequest): boolean {
+function sameOrder(placed: BrokerOrder, request: OrderRequest): boolean {
   const sameAmount = (a: string | null | undefined, b: string | undefined) => (a == null || b === undefined ? (a == null) === (b === undefined) : compareDecimals(a, b) === 0);
   return (
     placed.symbol === request.symbol &&
@@ -88,7 +71,7 @@ function sameOrder(placed: Order, request: OrderRequest): boolean {
  * client_order_id first; a 422 from the create may be that id already used (the Broker API then
  * does not return the order), so it is looked up before the refusal is believed.
  */
-export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, request: OrderRequest): Promise<Created> {
+export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, request: OrderRequest): Promise<Created<OrderResponse>> {
   const details = { idempotencyKey: use.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
   return createOnce(desk, actor, use, "order.create", details, async (accountId, claim) => {
     await desk.allow("order.create");
@@ -110,7 +93,7 @@ export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, req
 }
 
 /** Newest first; the cursor is the created_at of the last order of the page before. */
-export async function orders(desk: MoneyDesk, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderView>> {
+export async function orders(desk: MoneyDesk, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderResponse>> {
   return audited(desk.db, actor, "order.list", async () => {
     if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const accountId = await activeAccount(desk, actor.sub);
@@ -120,7 +103,7 @@ export async function orders(desk: MoneyDesk, actor: Actor, status: "open" | "cl
   });
 }
 
-export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<OrderView> {
+export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<OrderResponse> {
   return audited(desk.db, actor, "order.read", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     return orderView(await inBrokerTerms(desk.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
@@ -142,15 +125,7 @@ export async function cancelOrder(desk: MoneyDesk, actor: Actor, id: string): Pr
   );
 }
 
-export type PositionView = Omit<Position, "qty_available" | "market_value" | "unrealized_pl" | "unrealized_plpc" | "current_price"> & {
-  qty_available: string | null;
-  market_value: string | null;
-  unrealized_pl: string | null;
-  unrealized_plpc: string | null;
-  current_price: string | null;
-};
-
-function positionView(position: Position): PositionView {
+function positionView(position: BrokerPosition): PositionResponse {
   return {
     symbol: position.symbol,
     qty: position.qty,
@@ -165,7 +140,7 @@ function positionView(position: Position): PositionView {
   };
 }
 
-export async function positions(desk: MoneyDesk, actor: Actor): Promise<PositionView[]> {
+export async function positions(desk: MoneyDesk, actor: Actor): Promise<PositionResponse[]> {
   return audited(desk.db, actor, "position.list", async () => {
     const accountId = await activeAccount(desk, actor.sub);
     return (await inBrokerTerms(desk.trading.positions(accountId))).map(positionView);
@@ -176,7 +151,7 @@ export async function positions(desk: MoneyDesk, actor: Actor): Promise<Position
 const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
 
 /** A trade like a sell, so token-only (README, "The step up": no step up for trading). */
-export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string): Promise<OrderView> {
+export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string): Promise<OrderResponse> {
   return audited(
     desk.db,
     actor,

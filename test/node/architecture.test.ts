@@ -8,16 +8,18 @@ import { describe, expect, it } from "vitest";
 
 const SRC = path.resolve(import.meta.dirname, "../../src");
 
-/** Every module under src/, with what it imports (resolved to src-relative paths, or the package name). */
-function imports(): { file: string; imported: string[] }[] {
+/**
+ * Every module under src/, with what it imports (resolved to src-relative paths, or the package name),
+ * and apart, what it imports only as types (`import type`).
+ */
+function imports(): { file: string; imported: string[]; typesOnly: string[] }[] {
   const files = readdirSync(SRC, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts"));
   return files.map((file) => {
     const text = readFileSync(path.join(SRC, file), "utf8");
-    const specifiers = [...text.matchAll(/^(?:import|export)[^"']*?from\s+["']([^"']+)["']/gm)].map((match) => match[1]!);
-    const imported = specifiers.map((specifier) =>
-      specifier.startsWith(".") ? path.relative(SRC, path.resolve(SRC, path.dirname(file), specifier)) : specifier.split("/")[0]!,
-    );
-    return { file, imported };
+    const resolved = (specifier: string) =>
+      specifier.startsWith(".") ? path.relative(SRC, path.resolve(SRC, path.dirname(file), specifier)) : specifier.split("/")[0]!;
+    const found = [...text.matchAll(/^(import type|import|export)[^"']*?from\s+["']([^"']+)["']/gm)].map((match) => ({ typeOnly: match[1] === "import type", target: resolved(match[2]!) }));
+    return { file, imported: found.filter(({ typeOnly }) => !typeOnly).map(({ target }) => target), typesOnly: found.filter(({ typeOnly }) => typeOnly).map(({ target }) => target) };
   });
 }
 
@@ -41,15 +43,30 @@ const FORBIDDEN: [area: string, forbidden: string[]][] = [
   ...BOTTOM.map((module): [string, string[]] => [module, [...ABOVE_CLIENTS, "schemas/", ...UPSTREAM_CLIENTS, "auth/"]]),
 ];
 
-/** `file imports target` for each import the rules forbid. */
-function violations(file: string, imported: string[]): string[] {
+/**
+ * What an area may import as types only, though not as values: a flow names the entities it returns
+ * and the requests it takes by the types derived from their schemas (their one definition), and runs none.
+ */
+const TYPES_ALLOWED: [area: string, allowed: string[]][] = [
+  ["services/", ["schemas/"]],
+  // The error handler answers the Problem that schemas/responses.ts defines.
+  ["middleware/error-handler.ts", ["schemas/responses"]],
+];
+
+/** `file imports target` for each import the rules forbid; `typesOnly` are imported as types alone. */
+function violations(file: string, imported: string[], typesOnly: string[] = []): string[] {
+  const allowed = TYPES_ALLOWED.filter(([area]) => file.startsWith(area)).flatMap(([, prefixes]) => prefixes);
+  return [...imported, ...typesOnly.filter((target) => !allowed.some((prefix) => target.startsWith(prefix)))].flatMap((target) => forbiddenFor(file, target));
+}
+
+function forbiddenFor(file: string, target: string): string[] {
   const rules = FORBIDDEN.filter(([area]) => (area.endsWith("/") ? file.startsWith(area) : file === `${area}.ts`));
-  return imported.filter((target) => rules.some(([, forbidden]) => forbidden.some((prefix) => target.startsWith(prefix)))).map((target) => `${file} imports ${target}`);
+  return rules.some(([, forbidden]) => forbidden.some((prefix) => target.startsWith(prefix))) ? [`${file} imports ${target}`] : [];
 }
 
 describe("layers", () => {
   it("import only downwards: entry -> routes -> middleware / services -> upstream clients / auth -> config and the shared bottom", () => {
-    expect(imports().flatMap(({ file, imported }) => violations(file, imported))).toEqual([]);
+    expect(imports().flatMap(({ file, imported, typesOnly }) => violations(file, imported, typesOnly))).toEqual([]);
   });
 
   it("catch each import against the direction that a review found (issue 16)", () => {
@@ -68,9 +85,16 @@ describe("layers", () => {
     for (const [file, target] of found) expect(violations(file, [target])).toEqual([`${file} imports ${target}`]);
   });
 
+  it("let a flow import a schema's derived type, never the schema itself", () => {
+    expect(violations("services/trading.ts", [], ["schemas/funding-responses"])).toEqual([]);
+    expect(violations("services/trading.ts", ["schemas/funding-responses"])).toEqual(["services/trading.ts imports schemas/funding-responses"]);
+    expect(violations("middleware/money.ts", [], ["schemas/funding"])).toEqual(["middleware/money.ts imports schemas/funding"]);
+    expect(violations("middleware/error-handler.ts", [], ["schemas/responses"])).toEqual([]);
+  });
+
   it("keeps build-time docs out of the Worker: nothing it runs imports src/docs", () => {
     const worker = imports().filter(({ file }) => !file.startsWith("docs/"));
-    const offending = worker.flatMap(({ file, imported }) => imported.filter((target) => target.startsWith("docs/")).map((target) => `${file} imports ${target}`));
+    const offending = worker.flatMap(({ file, imported, typesOnly }) => [...imported, ...typesOnly].filter((target) => target.startsWith("docs/")).map((target) => `${file} imports ${target}`));
     expect(offending).toEqual([]);
   });
 });

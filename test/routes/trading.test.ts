@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BROKER_ERRORS, notionalMarketOrderAccepted, positions } from "../fixtures/broker";
+import type { OrderResponse } from "../../src/schemas/funding-responses";
 import { clientOrderId } from "../../src/services/idempotency";
 import { accountHolder, auditDetails, moneyTrail } from "../support/funding";
 import { problemOf, visibleAnswer } from "../support/worker";
@@ -13,7 +14,8 @@ const POSITIONS = "/platform/accounts/me/positions";
 const BUY = { symbol: "aapl", side: "buy", type: "market", time_in_force: "day", notional: "500.00" };
 const key = () => crypto.randomUUID();
 
-const orderView = (order: typeof notionalMarketOrderAccepted) => ({
+/** The Broker's order as the API answers it: typed by the one definition, so a field renamed there does not compile here. */
+const orderView = (order: typeof notionalMarketOrderAccepted): OrderResponse => ({
   id: order.id,
   client_order_id: order.client_order_id,
   status: order.status,

@@ -2,12 +2,12 @@
 import { env, exports } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
+import * as z from "zod/mini";
 import { inject } from "vitest";
 import { challengeSeal } from "../../src/auth/challenge-session";
 import app from "../../src/index";
 import { OPERATIONS } from "../../src/docs/openapi";
 import { FAILURES } from "../../src/failures";
-import type { ProblemBody } from "../../src/middleware/error-handler";
 import { ProblemResponse } from "../../src/schemas/responses";
 import type { Reply, RecordedCall } from "./fake-upstream";
 
@@ -65,18 +65,47 @@ function passwordIn(body: unknown): string | undefined {
 
 /**
  * Also checked on every response: a problem has the status the docs give its code, and a documented
- * route answers only problems /openapi.json lists for it.
+ * route answers only problems /openapi.json lists for it; a 2xx JSON body of a documented route is
+ * the schema /openapi.json gives for its status, with no field it does not name.
  */
 async function asDocumented(res: Response, path: string, init: RequestInit | undefined): Promise<Response> {
-  if (res.headers.get("content-type") !== "application/problem+json") return res;
-  const { code, status } = (await res.clone().json()) as ProblemBody;
-  if (FAILURES[code].status !== status) throw new Error(`${code} answered with ${status}, documented as ${FAILURES[code].status}`);
   const method = (init?.method ?? "GET").toLowerCase();
   const route = new URL(path, BASE).pathname;
   const operation = OPERATIONS.find((op) => op.method === method && pathPattern(op.path).test(route));
+  const type = res.headers.get("content-type");
+  if (type?.split(";")[0] === "application/json" && res.ok && operation) {
+    const documented = operation.responses[res.status]?.body;
+    if (!documented) throw new Error(`${method.toUpperCase()} ${route} answered ${res.status} with a JSON body, which /openapi.json does not document`);
+    const body: unknown = await res.clone().json();
+    const unlike = unlikeSchema(documented.schema, body);
+    if (unlike) throw new Error(`${method.toUpperCase()} ${route} answered ${res.status} with a body unlike its documented schema: ${unlike}`);
+  }
+  if (type !== "application/problem+json") return res;
+  const { code, status } = (await res.clone().json()) as ProblemResponse;
+  if (FAILURES[code].status !== status) throw new Error(`${code} answered with ${status}, documented as ${FAILURES[code].status}`);
   if (operation && !operation.problems.includes(code)) throw new Error(`${method.toUpperCase()} ${route} answered ${code}, which /openapi.json does not list for it`);
   return res;
 }
+
+/**
+ * Why `body` is not what `schema` documents, or undefined. The document's objects allow no other
+ * property (additionalProperties: false), where zod's parse would drop one: a field the parse dropped
+ * is named too.
+ */
+export function unlikeSchema(schema: z.ZodMiniType, body: unknown): string | undefined {
+  const parsed = z.safeParse(schema, body);
+  if (!parsed.success) return few(parsed.error.issues.map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`));
+  const undocumented = (sent: unknown, kept: unknown, at: string): string[] => {
+    if (Array.isArray(sent) && Array.isArray(kept)) return sent.flatMap((item, index) => undocumented(item, kept[index], `${at}${index}.`));
+    if (typeof sent !== "object" || sent === null || typeof kept !== "object" || kept === null) return [];
+    return Object.entries(sent).flatMap(([name, value]) => (name in kept ? undocumented(value, (kept as Record<string, unknown>)[name], `${at}${name}.`) : [`${at}${name}`]));
+  };
+  const extra = undocumented(body, parsed.data, "");
+  return extra.length > 0 ? `undocumented field${extra.length > 1 ? "s" : ""} ${few(extra)}` : undefined;
+}
+
+/** The first few of a list, and how many more: a page of 50 wrong rows names 3. */
+const few = (items: string[]) => items.slice(0, 3).join("; ") + (items.length > 3 ? ` and ${items.length - 3} more` : "");
 
 /** A documented path as a pattern: Hono's `:param` segments match any one segment. */
 function pathPattern(path: string): RegExp {

@@ -1,4 +1,4 @@
-import { TradeAccountAnswer } from "../../broker/accounts";
+import { BrokerTradingAccount } from "../../broker/accounts";
 import type { FailureCode } from "../../failures";
 import type { brokerageRoutes } from "../../routes/brokerage";
 import { ChangeContact, OpenAccount } from "../../schemas/brokerage";
@@ -81,7 +81,7 @@ export const brokerageDocs: RouterDocs<typeof brokerageRoutes> = {
         200: {
           description: "The trading account",
           body: {
-            schema: TradeAccountAnswer,
+            schema: BrokerTradingAccount,
             example: { status: "ACTIVE", currency: "USD", cash: "1000", cash_withdrawable: "0", buying_power: "2000", equity: "1000", last_equity: "0", multiplier: "2", trading_blocked: false, transfers_blocked: false, account_blocked: false },
           },
         },
