@@ -44,6 +44,8 @@ export async function stallWatch(): Promise<{ next(signal?: AbortSignal): Promis
  * expireNextStall() fires the one guarding the call the fake upstream holds next.
  */
 export async function holdTimeouts(): Promise<HeldTimeouts> {
+  // vi.spyOn would take over another helper's spy and, on restore, undo it too.
+  if (vi.isMockFunction(globalThis.fetch) || vi.isMockFunction(AbortSignal.timeout)) throw new Error("holdTimeouts: fetch or AbortSignal.timeout is mocked already");
   const stalls = await stallWatch();
   const timers = new WeakMap<AbortSignal, AbortController>();
   const inFlight = new Set<Guarded>();
