@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { Failure } from "./failures";
 import { keptFor } from "./isolate";
 import { compareDecimals, DEFAULT_MAX_TRANSFER_AMOUNT, isDecimal, MONEY_PLACES } from "./decimal";
 
@@ -16,13 +17,15 @@ export interface Config {
   awsCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Confirm sign-ups with AdminConfirmSignUp (the tutorial's flow) instead of an emailed code. */
   autoConfirm: boolean;
-  /** Limit for one upstream call. */
+  /** Limit for one Cognito call (COGNITO_TIMEOUT_MS, else UPSTREAM_TIMEOUT_MS). */
   upstreamTimeoutMs: number;
   /** Limit for all upstream work of one request, retries included. */
   requestBudgetMs: number;
   corsOrigins: string[];
   /** The issuer shown by authenticator apps next to the account's email. */
   totpIssuer: string;
+  /** Limit for one SendEmail (SES_TIMEOUT_MS, else UPSTREAM_TIMEOUT_MS up to 2 s): a notice never holds its request long. */
+  sesTimeoutMs: number;
   /** Amazon SES for the security notices; absent without SES_FROM_ADDRESS, and then none is sent. */
   ses?: SesConfig;
 }
@@ -49,8 +52,11 @@ const PLACEHOLDER = /^replace-with-/;
 const nonEmpty = z.string().check(z.trim(), z.minLength(1));
 const awsRegion = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/));
 const httpUrl = z.pipe(nonEmpty, z.url({ protocol: /^https?$/ }));
-const millis = (fallback: number) =>
-  z._default(z.pipe(z.string(), z.transform(Number)).check(z.int(), z.minimum(100), z.maximum(60_000)), fallback);
+const ms = z.pipe(z.string(), z.transform(Number)).check(z.int(), z.minimum(100), z.maximum(60_000));
+const millis = (fallback: number) => z._default(ms, fallback);
+
+/** SendEmail's limit when SES_TIMEOUT_MS is unset: SendEmail answers in well under a second, and a slow one must not hold a request (or its waitUntil) long. */
+const SES_TIMEOUT_MS = 2_000;
 
 const EnvSchema = z.object({
   COGNITO_USER_CLIENT_ID: z.string().check(z.regex(/^[\w+]{1,128}$/)),
@@ -68,6 +74,8 @@ const EnvSchema = z.object({
   AWS_SESSION_TOKEN: z.optional(nonEmpty),
   AUTO_CONFIRM: z._default(z.stringbool(), true),
   UPSTREAM_TIMEOUT_MS: millis(5_000),
+  COGNITO_TIMEOUT_MS: z.optional(ms),
+  SES_TIMEOUT_MS: z.optional(ms),
   REQUEST_BUDGET_MS: millis(8_000),
   CORS_ORIGINS: z.optional(z.string()),
   TOTP_ISSUER: z._default(z.string().check(z.trim(), z.maxLength(64)), "Edge Auth"),
@@ -114,10 +122,11 @@ function parseConfig(env: object): ConfigResult {
       jwks: vars.COGNITO_JWKS,
       awsCredentials: { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY, sessionToken: vars.AWS_SESSION_TOKEN },
       autoConfirm: vars.AUTO_CONFIRM,
-      upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+      upstreamTimeoutMs: vars.COGNITO_TIMEOUT_MS ?? vars.UPSTREAM_TIMEOUT_MS,
       requestBudgetMs: vars.REQUEST_BUDGET_MS,
       corsOrigins: (vars.CORS_ORIGINS ?? "").split(",").map((origin) => origin.trim()).filter(Boolean),
       totpIssuer: vars.TOTP_ISSUER,
+      sesTimeoutMs: vars.SES_TIMEOUT_MS ?? Math.min(vars.UPSTREAM_TIMEOUT_MS, SES_TIMEOUT_MS),
       ses: vars.SES_FROM_ADDRESS ? sesConfig(vars.SES_FROM_ADDRESS, vars.SES_REGION ?? vars.COGNITO_REGION_NAME, vars.SES_ENDPOINT) : undefined,
     },
   };
@@ -238,3 +247,44 @@ function parseFundingConfig(env: object): FundingConfigResult {
 export function loadFundingConfig(env: object): FundingConfigResult {
   return keptFor(env, parseFundingConfig);
 }
+
+/** Each upstream's own limit for one call: its variable, else UPSTREAM_TIMEOUT_MS (README, "Configuration"). */
+export interface Timeouts {
+  brokerMs: number;
+  plaidMs: number;
+}
+
+export type TimeoutsResult = { ok: true; timeouts: Timeouts } | Unusable;
+
+const TimeoutsEnvSchema = z.object({
+  UPSTREAM_TIMEOUT_MS: millis(5_000),
+  BROKER_TIMEOUT_MS: z.optional(ms),
+  PLAID_TIMEOUT_MS: z.optional(ms),
+});
+
+function parseTimeouts(env: object): TimeoutsResult {
+  const parsed = parseEnv(TimeoutsEnvSchema, env);
+  if (!parsed.ok) return parsed;
+  const { UPSTREAM_TIMEOUT_MS, BROKER_TIMEOUT_MS, PLAID_TIMEOUT_MS } = parsed.vars;
+  return { ok: true, timeouts: { brokerMs: BROKER_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS, plaidMs: PLAID_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS } };
+}
+
+export function loadTimeouts(env: object): TimeoutsResult {
+  return keptFor(env, parseTimeouts);
+}
+
+/** Names the variables to set, and those still holding an example value from .dev.vars.example; never a value. */
+export function notConfiguredDetail(invalid: string[], placeholders: string[]): string {
+  const unset = invalid.filter((name) => !placeholders.includes(name));
+  const reasons = [
+    ...(unset.length ? [`set ${unset.join(", ")}`] : []),
+    ...(placeholders.length
+      ? [`${placeholders.join(", ")} still ${placeholders.length === 1 ? "has the example value" : "have the example values"} from .dev.vars.example`]
+      : []),
+  ];
+  return `The service is not configured: ${reasons.join("; ")}.`;
+}
+
+/** 503 naming what to set: a deployment without an upstream's settings serves everything else. */
+export const notConfigured = (invalid: string[], placeholders: string[] = []) =>
+  new Failure("not_configured", { detail: notConfiguredDetail(invalid, placeholders), headers: { "retry-after": "60" } });

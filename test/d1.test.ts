@@ -48,6 +48,7 @@ describe("D1 schema", () => {
       "qty",
       "order_type",
       "object_id",
+      "source",
     ]);
     expect((await columns("idempotency_keys")).map((c) => [c.name, c.pk])).toEqual([
       ["sub", 1],
@@ -85,6 +86,7 @@ describe("D1 schema", () => {
       { name: "0004_audit_details.sql" },
       { name: "0005_broker_email_and_plaid_items.sql" },
       { name: "0006_step_up_codes.sql" },
+      { name: "0007_audit_source.sql" },
     ]);
   });
 

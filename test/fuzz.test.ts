@@ -9,7 +9,7 @@ import { adminGetUserResult, authenticationResult, RECORDED } from "./fixtures/c
 import { answerCognitoInIsolate } from "./support/cognito-in-isolate";
 import { limitersInIsolate } from "./support/limiters-in-isolate";
 import { accessClaims, jwksOf, makeKey, sign, verifierConfig } from "./support/keys";
-import app from "../src/index";
+import { app } from "../src/index";
 import { apiWith, STRONG_PASSWORD } from "./support/worker";
 
 const RUNS = 3_000;

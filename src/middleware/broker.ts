@@ -1,21 +1,25 @@
 import { createMiddleware } from "hono/factory";
-import { BrokerAccounts } from "../broker/accounts";
-import { BrokerClient } from "../broker/client";
-import { BrokerFunding } from "../broker/funding";
-import { BrokerTrading } from "../broker/trading";
-import { loadBrokerConfig } from "../config";
-import { Failure } from "../failures";
-import type { RequestScope } from "../upstream";
-import { notConfiguredDetail, type CognitoVariables } from "./cognito";
+import type { BrokerAccounts } from "../broker/accounts";
+import type { BrokerFunding } from "../broker/funding";
+import type { BrokerTrading } from "../broker/trading";
+import type { Deps } from "../deps";
+import type { Stores } from "../stores";
+import type { SignedInUser } from "../auth/signed-in-user";
+import { actionCounter } from "../limits";
+import { clientAddress } from "./rate-limit";
+import type { CognitoVariables } from "./cognito";
+import type { ConfigVariables } from "./config";
 
 export interface BrokerVariables {
   /** The Broker API bound to this request: its budget, call log and clearance. */
-  broker: BrokerAccounts;
+  brokerAccounts: BrokerAccounts;
   /** Its funding and trading calls, on the same client (closing reads what an account holds). */
   funding: BrokerFunding;
   trading: BrokerTrading;
   /** The brokerage's records (D1). */
-  db: D1Database;
+  stores: Stores;
+  /** What the request's flows run with (root.ts flowDeps). */
+  deps: Deps;
 }
 
 /**
@@ -23,29 +27,22 @@ export interface BrokerVariables {
  * binding to set when one is missing (never a value). Checked here, not with the Cognito settings,
  * so that a deployment without a Broker API key serves everything else.
  */
-export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVariables & CognitoVariables }>(async (c, next) => {
-  const result = loadBrokerConfig(c.env);
-  const db = (c.env as { DB?: D1Database }).DB;
-  if (!result.ok || !db) {
-    const invalid = [...(result.ok ? [] : result.invalid), ...(db ? [] : ["DB"])];
-    throw new Failure("not_configured", { detail: notConfiguredDetail(invalid, result.ok ? [] : result.placeholders), headers: { "retry-after": "60" } });
-  }
-  const client = new BrokerClient(result.broker, c.get("upstreamScope"), c.get("config").upstreamTimeoutMs);
-  c.set("broker", new BrokerAccounts(client));
-  c.set("funding", new BrokerFunding(client));
-  c.set("trading", new BrokerTrading(client));
-  c.set("db", db);
+export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVariables & CognitoVariables & ConfigVariables }>(async (c, next) => {
+  const root = c.get("root");
+  const { stores } = root.brokerage();
+  const broker = c.get("clients").broker;
+  // The user's count of an action, and their step up: requireAuth, after this, has set the user by the time a flow asks.
+  const user = () => (c.get as (name: "user") => SignedInUser)("user");
+  c.set(
+    "deps",
+    root.flowDeps(c.get("upstreamScope"), {
+      allow: (action) => actionCounter(c.env, user().sub)(action),
+      stepUp: (proof) => root.stepUp({ pool: c.get("cognito"), user: user(), address: clientAddress(c) }, proof),
+    }),
+  );
+  c.set("brokerAccounts", broker.accounts);
+  c.set("funding", broker.funding);
+  c.set("trading", broker.trading);
+  c.set("stores", stores);
   await next();
 });
-
-/**
- * The Broker API's account calls and D1 where the deployment has both, else undefined: for a route
- * outside the brokerage that keeps the Broker API in step (a verified email change), and that works
- * the same without it.
- */
-export function brokerIfConfigured(env: Env, scope: RequestScope, timeoutMs: number): Pick<BrokerVariables, "broker" | "db"> | undefined {
-  const result = loadBrokerConfig(env);
-  const db = (env as { DB?: D1Database }).DB;
-  if (!result.ok || !db) return undefined;
-  return { db, broker: new BrokerAccounts(new BrokerClient(result.broker, scope, timeoutMs)) };
-}

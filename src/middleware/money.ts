@@ -1,17 +1,16 @@
 import { createMiddleware } from "hono/factory";
-import { loadBrokerConfig, loadFundingConfig, loadPlaidConfig, type BrokerConfig, type FundingConfig } from "../config";
+import type { FundingConfig } from "../config";
 import { Failure } from "../failures";
-import { openPlaid, type PlaidClient } from "../plaid/client";
+import type { PlaidClient } from "../plaid/client";
 import type { BrokerVariables } from "./broker";
 import { readsHeaders } from "./client-headers";
-import { notConfiguredDetail, type CognitoVariables } from "./cognito";
+import type { CognitoVariables } from "./cognito";
+import type { ConfigVariables } from "./config";
 
 export interface MoneyVariables {
   /** Plaid bound to this request, or 503 not_configured naming its settings: only Plaid bank links need it. */
   plaid: () => PlaidClient;
   fundingConfig: FundingConfig;
-  /** The Broker API's settings: one object per isolate, which the idempotency fingerprints' key is kept for. */
-  brokerConfig: BrokerConfig;
   /** The request's Idempotency-Key (after requireIdempotencyKey). */
   idempotencyKey: string;
 }
@@ -20,21 +19,10 @@ export interface MoneyVariables {
  * For the funding and trading routes (after withBroker, which binds the Broker API's calls): Plaid when it
  * is configured, and the limits of MAX_TRANSFER_AMOUNT (a 503 naming it when it is not an amount).
  */
-export const withMoney = createMiddleware<{ Bindings: Env; Variables: MoneyVariables & BrokerVariables & CognitoVariables }>(async (c, next) => {
-  // withBroker, before this, answered a deployment without the Broker API's settings.
-  const broker = loadBrokerConfig(c.env);
-  const funding = loadFundingConfig(c.env);
-  if (!broker.ok) throw new Failure("internal_error", { cause: new Error("withMoney runs after withBroker") });
-  if (!funding.ok) throw new Failure("not_configured", { detail: notConfiguredDetail(funding.invalid, funding.placeholders), headers: { "retry-after": "60" } });
-  const scope = c.get("upstreamScope");
-  const timeoutMs = c.get("config").upstreamTimeoutMs;
-  c.set("fundingConfig", funding.funding);
-  c.set("brokerConfig", broker.broker);
-  c.set("plaid", () => {
-    const plaid = loadPlaidConfig(c.env);
-    if (!plaid.ok) throw new Failure("not_configured", { detail: notConfiguredDetail(plaid.invalid, plaid.placeholders), headers: { "retry-after": "60" } });
-    return openPlaid(plaid.plaid, scope, timeoutMs);
-  });
+export const withMoney = createMiddleware<{ Bindings: Env; Variables: MoneyVariables & BrokerVariables & CognitoVariables & ConfigVariables }>(async (c, next) => {
+  c.set("fundingConfig", c.get("root").funding());
+  const clients = c.get("clients");
+  c.set("plaid", () => clients.plaid());
   await next();
 });
 

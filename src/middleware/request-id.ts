@@ -13,7 +13,7 @@ export interface RequestIdVariables {
 
 /**
  * Every request gets an id the server makes: a client's header is never an id of ours, since what
- * is keyed by it (a claim's holder, an audit row) must not be chosen by the client. The client's own
+ * is keyed by it (a lease's holder, an audit row) must not be chosen by the client. The client's own
  * id is kept beside it, for tracing across its services.
  */
 export const requestIds = createMiddleware<{ Variables: RequestIdVariables }>(async (c, next) => {

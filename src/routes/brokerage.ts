@@ -1,28 +1,21 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
-import { withBroker, type BrokerVariables } from "../middleware/broker";
+import type { Deps } from "../deps";
+import { withBroker } from "../middleware/broker";
 import { limit } from "../middleware/rate-limit";
 import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
-import type { Actor } from "../services/audit";
-import { accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf, type Brokerage } from "../services/brokerage";
+import { accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf } from "../services/brokerage";
+import { requestActor } from "./actor";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { ownerNotifier } from "./notices";
-import { stepUp } from "./step-up";
 
 type Signed = PlatformEnv & { Variables: AuthVariables };
 
-/** The signed-in user of a request, as the audit trail names them. */
-function actor(c: { get(name: "user"): { sub: string }; get(name: "requestId"): string; get(name: "correlationId"): string | undefined }): Actor {
-  return { sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") };
-}
-
-function brokerage(c: { get(name: "db"): BrokerVariables["db"]; get(name: "broker"): BrokerVariables["broker"] }): Brokerage {
-  return { db: c.get("db"), broker: c.get("broker"), now: Date.now };
-}
+const depsOf = (c: { get(name: "deps"): Deps }) => c.get("deps");
 
 /** Per user and route; opening counts apart, so that a form sent twice is answered 409, not 429. */
 const perUser = (route: string) => limit<Signed>({ counter: "BROKERAGE_RATE_LIMITER", key: (c) => `${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." });
@@ -50,21 +43,19 @@ function agreementAddress(c: Context): string {
  */
 export const brokerageRoutes = new Hono<PlatformEnv>()
   .post("/accounts", withBroker, requireAuth, perUser("open"), validJson(OpenAccount), requireVerifiedEmail, async (c) => {
-    const consent = { requestId: c.get("requestId"), address: agreementAddress(c) };
-    const view = await openAccount(brokerage(c), c.get("cognito"), c.get("user"), consent, c.req.valid("json"), c.get("config").requestBudgetMs);
-    return c.json(view, 201);
+    const opening = { request: c.req.valid("json"), address: agreementAddress(c), verifiedEmail: verifiedEmailOf(c.get("cognito"), c.get("user")) };
+    return c.json(await openAccount(depsOf(c), requestActor(c), opening), 201);
   })
   .get("/accounts/me", withBroker, requireAuth, perUser("read"), async (c) => {
-    return c.json(await accountView(brokerage(c), actor(c), verifiedEmailOf(c.get("cognito"), c.get("user"))), 200);
+    return c.json(await accountView(depsOf(c), requestActor(c), verifiedEmailOf(c.get("cognito"), c.get("user"))), 200);
   })
   .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
     const { contact, password, code } = c.req.valid("json");
-    return c.json(await changeContact(brokerage(c), actor(c), contact, stepUp(c, { password, code }), ownerNotifier(c)), 200);
+    return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }, ownerNotifier(c)), 200);
   })
   .get("/accounts/me/trading", withBroker, requireAuth, perUser("trading"), async (c) => {
-    return c.json(await tradingAccount(brokerage(c), actor(c)), 200);
+    return c.json(await tradingAccount(depsOf(c), requestActor(c)), 200);
   })
   .post("/accounts/me/close", withBroker, requireAuth, perUser("close"), validJson(StepUp), async (c) => {
-    const holdings = { funding: c.get("funding"), trading: c.get("trading") };
-    return c.json(await closeAccount(brokerage(c), holdings, actor(c), stepUp(c, c.req.valid("json"))), 200);
+    return c.json(await closeAccount(depsOf(c), requestActor(c), c.req.valid("json")), 200);
   });

@@ -5,53 +5,32 @@ import { routePath } from "hono/route";
 import { keptFor } from "../isolate";
 import { withBroker } from "../middleware/broker";
 import { requireIdempotencyKey, withMoney, type MoneyVariables } from "../middleware/money";
-import { actionCounter, limit } from "../middleware/rate-limit";
+import { limit } from "../middleware/rate-limit";
 import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
 import type { FundingConfig } from "../config";
 import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
-import { activity, auditRefusal, type Actor, type AuditAction } from "../services/audit";
-import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type MoneyDesk } from "../services/funding";
-import { fingerprint, fingerprintKey, IdempotencyKeys, type KeyUse } from "../services/idempotency";
+import { activity, auditFailure, type AuditAction } from "../services/audit";
+import { requestActor } from "./actor";
+import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type Keyed } from "../services/funding";
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
-import { stepUp } from "./step-up";
 
-type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables };
+/** `flowRan`: set when the handler hands the request to its flow, which writes the audit row from then on. */
+type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables & { flowRan?: boolean } };
 type MoneyContext = Context<MoneyEnv>;
 
-/** The signed-in user of a request, as the audit trail names them. */
-const actor = (c: MoneyContext): Actor => ({ sub: c.get("user").sub, requestId: c.get("requestId"), correlationId: c.get("correlationId") });
+const actor = requestActor;
+/** The dependencies of the request's one flow call: from here on the flow writes the request's audit row. */
+const deps = (c: MoneyContext) => {
+  c.set("flowRan", true);
+  return c.get("deps");
+};
 
-function desk(c: MoneyContext): MoneyDesk {
-  const db = c.get("db");
-  return {
-    db,
-    accounts: c.get("broker"),
-    funding: c.get("funding"),
-    trading: c.get("trading"),
-    plaid: c.get("plaid"),
-    keys: new IdempotencyKeys(db, Date.now, c.get("config").requestBudgetMs),
-    now: Date.now,
-    allow: actionCounter(c.env, c.get("user").sub),
-    cleared: c.get("addressCheck"),
-  };
-}
-
-/** One fingerprint key per isolate, from the Broker API secret (services/idempotency.ts). */
-const fingerprintKeyOf = (config: MoneyVariables["brokerConfig"]) => fingerprintKey(config.secret);
-
-/**
- * This request's use of its Idempotency-Key: the user's, fingerprinted by the route and the body
- * without the step up (a retry with a corrected code is the same request).
- */
-async function keyUse(c: MoneyContext, body: object): Promise<KeyUse> {
-  const { password: _, code: __, ...request } = body as Record<string, unknown>;
-  const hash = await fingerprint(await keptFor(c.get("brokerConfig"), fingerprintKeyOf), `${c.req.method} ${routePath(c, -1)}`, request);
-  return { sub: c.get("user").sub, key: c.get("idempotencyKey"), hash, holder: c.get("requestId") };
-}
+/** A create's input: the request's key, what it was (method and route: the key's fingerprint covers them) and its body. */
+const keyed = <B>(c: MoneyContext, body: B): Keyed<B> => ({ key: c.get("idempotencyKey"), route: `${c.req.method} ${routePath(c, -1)}`, body });
 
 /**
  * The stored answer's exact bytes: a replay differs from the first answer in its X-Request-Id and its
@@ -75,7 +54,7 @@ const transferSchemaOf = (config: FundingConfig) => transferRequest(config.maxTr
  * every request of these routes has its row, once. Not for an address over its limit: that request
  * is answered 429 whatever the route said, and a 429 writes no row.
  */
-function recordRefusals(action: AuditAction) {
+function auditRefusals(action: AuditAction) {
   return createMiddleware<MoneyEnv>(async (c, next) => {
     await next();
     if (!c.error) return;
@@ -83,12 +62,40 @@ function recordRefusals(action: AuditAction) {
       () => true,
       () => false,
     );
-    if (cleared) await auditRefusal(c.get("db"), actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+    if (cleared && !c.get("flowRan")) await auditFailure(c.get("stores").audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
   });
 }
 
-/** What every money route runs first: D1 and the Broker API, the user, then its audit row for refusals. */
-const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, recordRefusals(action)] as const;
+/** A rule a route leaves out: nothing to check. */
+const none = createMiddleware(async (_, next) => next());
+
+/** What a money route declares: its audit action, who counts it, and what a create needs. */
+interface MoneyRoute<Idempotent extends boolean> {
+  action: AuditAction;
+  /** "route": the brokerage counter, per user and action, before the flow; "flow": the flow counts its own action just before its first Broker call (Deps.allow). */
+  limit: "route" | "flow";
+  /** Only a user who proved the account's email gets through (money in or out, trades). */
+  verifiedEmail?: boolean;
+  /** A create: 400 without a usable Idempotency-Key (typed as the route's header input, for hc<AppType>). */
+  idempotent?: Idempotent;
+}
+
+/**
+ * Every rule of a money route, declared once and always in one order, so that no route can forget
+ * one: D1 and the Broker API, the user, the audit row of a request refused before its flow, the
+ * limit, the verified email, the Idempotency-Key. The body's validation (with the step up's fields,
+ * when the flow steps up) follows.
+ */
+const money = <Idempotent extends boolean = false>({ action, limit, verifiedEmail = false, idempotent }: MoneyRoute<Idempotent>) =>
+  [
+    withBroker,
+    withMoney,
+    requireAuth,
+    auditRefusals(action),
+    limit === "route" ? perUser(action) : none,
+    verifiedEmail ? requireVerifiedEmail : none,
+    (idempotent ? requireIdempotencyKey : none) as Idempotent extends true ? typeof requireIdempotencyKey : typeof none,
+  ] as const;
 
 /**
  * Bank links, transfers, orders and positions of the signed-in user's own brokerage account, and
@@ -96,60 +103,59 @@ const money = (action: AuditAction) => [withBroker, withMoney, requireAuth, reco
  * user's account, so another account's id answers as an unknown one.
  */
 export const fundingRoutes = new Hono<MoneyEnv>()
-  .post("/accounts/me/bank-links", ...money("bank_link.create"), perUser("bank_link.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
+  .post("/accounts/me/bank-links", ...money({ action: "bank_link.create", limit: "route", verifiedEmail: true, idempotent: true }), validJsonBy<MoneyEnv, ReturnType<typeof bankLinkSchemaFor>>((_, body) => bankLinkSchemaFor(body)), async (c) => {
     const request = c.req.valid("json");
-    return created(c, await createBankLink(desk(c), actor(c), await keyUse(c, request), request));
+    return created(c, await createBankLink(deps(c), actor(c), keyed(c, request)));
   })
-  .get("/accounts/me/bank-links", ...money("bank_link.list"), perUser("bank_link.list"), async (c) => {
-    return c.json({ bank_links: await bankLinks(desk(c), actor(c)) }, 200);
+  .get("/accounts/me/bank-links", ...money({ action: "bank_link.list", limit: "route" }), async (c) => {
+    return c.json({ bank_links: await bankLinks(deps(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/bank-links/:id", ...money("bank_link.delete"), perUser("bank_link.delete"), validJson(MoneyStepUp), async (c) => {
-    await deleteBankLink(desk(c), actor(c), c.req.param("id"), stepUp(c, c.req.valid("json")));
+  .delete("/accounts/me/bank-links/:id", ...money({ action: "bank_link.delete", limit: "route" }), validJson(MoneyStepUp), async (c) => {
+    await deleteBankLink(deps(c), actor(c), { id: c.req.param("id"), proof: c.req.valid("json") });
     return c.body(null, 204);
   })
-  .post("/plaid/link-token", ...money("plaid.link_token"), perUser("plaid.link_token"), async (c) => {
-    return c.json(await plaidLinkToken(desk(c), actor(c)), 200);
+  .post("/plaid/link-token", ...money({ action: "plaid.link_token", limit: "route" }), async (c) => {
+    return c.json(await plaidLinkToken(deps(c), actor(c)), 200);
   })
-  .post("/accounts/me/transfers", ...money("transfer.create"), requireVerifiedEmail, requireIdempotencyKey, validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
+  .post("/accounts/me/transfers", ...money({ action: "transfer.create", limit: "flow", verifiedEmail: true, idempotent: true }), validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
-    const { password, code, ...transfer } = request;
-    return created(c, await createTransfer(desk(c), actor(c), await keyUse(c, request), transfer, stepUp(c, { password, code })));
+    return created(c, await createTransfer(deps(c), actor(c), keyed(c, request)));
   })
-  .get("/accounts/me/transfers", ...money("transfer.list"), perUser("transfer.list"), validQuery(CursorQuery), async (c) => {
-    const page = await transfers(desk(c), actor(c), c.req.valid("query").cursor);
+  .get("/accounts/me/transfers", ...money({ action: "transfer.list", limit: "route" }), validQuery(CursorQuery), async (c) => {
+    const page = await transfers(deps(c), actor(c), c.req.valid("query").cursor);
     return c.json({ transfers: page.items, next_cursor: page.next_cursor }, 200);
   })
-  .get("/accounts/me/transfers/:id", ...money("transfer.read"), perUser("transfer.read"), async (c) => {
-    return c.json(await transfer(desk(c), actor(c), c.req.param("id")), 200);
+  .get("/accounts/me/transfers/:id", ...money({ action: "transfer.read", limit: "route" }), async (c) => {
+    return c.json(await transfer(deps(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/transfers/:id", ...money("transfer.cancel"), async (c) => {
-    await cancelTransfer(desk(c), actor(c), c.req.param("id"));
+  .delete("/accounts/me/transfers/:id", ...money({ action: "transfer.cancel", limit: "flow" }), async (c) => {
+    await cancelTransfer(deps(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .post("/accounts/me/orders", ...money("order.create"), requireVerifiedEmail, requireIdempotencyKey, validJson(OrderRequest), async (c) => {
+  .post("/accounts/me/orders", ...money({ action: "order.create", limit: "flow", verifiedEmail: true, idempotent: true }), validJson(OrderRequest), async (c) => {
     const request = c.req.valid("json");
-    return created(c, await placeOrder(desk(c), actor(c), await keyUse(c, request), request));
+    return created(c, await placeOrder(deps(c), actor(c), keyed(c, request)));
   })
-  .get("/accounts/me/orders", ...money("order.list"), perUser("order.list"), validQuery(OrderListQuery), async (c) => {
+  .get("/accounts/me/orders", ...money({ action: "order.list", limit: "route" }), validQuery(OrderListQuery), async (c) => {
     const { status = "open", cursor } = c.req.valid("query");
-    const page = await orders(desk(c), actor(c), status, cursor);
+    const page = await orders(deps(c), actor(c), status, cursor);
     return c.json({ orders: page.items, next_cursor: page.next_cursor }, 200);
   })
-  .get("/accounts/me/orders/:id", ...money("order.read"), perUser("order.read"), async (c) => {
-    return c.json(await order(desk(c), actor(c), c.req.param("id")), 200);
+  .get("/accounts/me/orders/:id", ...money({ action: "order.read", limit: "route" }), async (c) => {
+    return c.json(await order(deps(c), actor(c), c.req.param("id")), 200);
   })
-  .delete("/accounts/me/orders/:id", ...money("order.cancel"), async (c) => {
-    await cancelOrder(desk(c), actor(c), c.req.param("id"));
+  .delete("/accounts/me/orders/:id", ...money({ action: "order.cancel", limit: "flow" }), async (c) => {
+    await cancelOrder(deps(c), actor(c), c.req.param("id"));
     return c.body(null, 204);
   })
-  .get("/accounts/me/positions", ...money("position.list"), perUser("position.list"), async (c) => {
-    return c.json({ positions: await positions(desk(c), actor(c)) }, 200);
+  .get("/accounts/me/positions", ...money({ action: "position.list", limit: "route" }), async (c) => {
+    return c.json({ positions: await positions(deps(c), actor(c)) }, 200);
   })
-  .delete("/accounts/me/positions/:symbol", ...money("position.close"), requireVerifiedEmail, async (c) => {
+  .delete("/accounts/me/positions/:symbol", ...money({ action: "position.close", limit: "flow", verifiedEmail: true }), async (c) => {
     const symbol = c.req.param("symbol").toUpperCase();
-    return c.json(await closePosition(desk(c), actor(c), symbol), 200);
+    return c.json(await closePosition(deps(c), actor(c), symbol), 200);
   })
   .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
-    const page = await activity(c.get("db"), actor(c), c.req.valid("query").cursor);
+    const page = await activity(c.get("stores").audit, actor(c), c.req.valid("query").cursor);
     return c.json({ events: page.items, next_cursor: page.next_cursor }, 200);
   });

@@ -1,8 +1,9 @@
 // Email ownership and the account's end, for the signed-in user.
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
-import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
-import { audited } from "./audit";
+import { withCognitoFailures, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import type { Stores } from "../stores";
+import { audited, type Actor } from "./audit";
 import { followEmailChange, holdForLoginDeletion, verifiedEmailOf, type Brokerage } from "./brokerage";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
@@ -10,7 +11,7 @@ import type { StepUpCheck } from "./step-up";
 
 /** GetUserAttributeVerificationCode: a code to the current email. */
 export async function sendEmailVerificationCode(pool: Pick<UserPool, "sendEmailVerificationCode">, user: SignedInUser): Promise<void> {
-  await inUserTerms(pool.sendEmailVerificationCode(user.accessToken), WITH_ACCESS_TOKEN);
+  await withCognitoFailures(pool.sendEmailVerificationCode(user.accessToken), WITH_ACCESS_TOKEN);
 }
 
 /**
@@ -21,14 +22,14 @@ export async function verifyEmail(
   pool: Pick<UserPool, "verifyEmail" | "getUser">,
   user: SignedInUser,
   code: string,
-  records?: { brokerage: Brokerage; requestId: string },
+  records?: { brokerage: Brokerage; actor: Actor },
 ): Promise<void> {
   try {
-    await inUserTerms(pool.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
+    await withCognitoFailures(pool.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }
-  if (records) await followEmailChange(records.brokerage, user.sub, verifiedEmailOf(pool, user), records.requestId);
+  if (records) await followEmailChange(records.brokerage, records.actor, verifiedEmailOf(pool, user));
 }
 
 /**
@@ -47,7 +48,7 @@ export async function changeEmail(
   await stepUp();
   const { email: current } = await userProfile(pool, user, false);
   try {
-    await inUserTerms(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
+    await withCognitoFailures(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
   } finally {
     forgetProfiles({ sub: user.sub });
   }
@@ -61,20 +62,20 @@ export async function changeEmail(
  * after the step up under the lease an opening takes (services/brokerage.ts holdForLoginDeletion), so
  * that no opening can make a Broker account for a login being deleted; and with an audit row.
  */
-export async function deleteAccount(
+export async function deleteLogin(
   pool: Pick<UserPool, "getUser" | "deleteUser">,
   user: SignedInUser,
   stepUp: StepUpCheck,
   notify: NotifyOwner,
-  records?: { db: D1Database; requestId: string },
+  records?: { stores: Pick<Stores, "accounts" | "audit">; actor: Actor },
 ): Promise<void> {
-  if (!records) return deleteLogin(pool, user, (await stepUp()).accessToken, notify);
-  const { db, requestId } = records;
-  await audited(db, { sub: user.sub, requestId }, "login.delete", async () => {
+  if (!records) return deleteCognitoUser(pool, user, (await stepUp()).accessToken, notify);
+  const { stores, actor } = records;
+  await audited(stores.audit, actor, "login.delete", async () => {
     const { accessToken } = await stepUp();
-    const release = await holdForLoginDeletion(db, user.sub, Date.now());
+    const release = await holdForLoginDeletion(stores.accounts, user.sub, Date.now());
     try {
-      await deleteLogin(pool, user, accessToken, notify);
+      await deleteCognitoUser(pool, user, accessToken, notify);
     } catch (error) {
       await release();
       throw error;
@@ -82,11 +83,11 @@ export async function deleteAccount(
   });
 }
 
-async function deleteLogin(pool: Pick<UserPool, "getUser" | "deleteUser">, user: SignedInUser, accessToken: string, notify: NotifyOwner): Promise<void> {
+async function deleteCognitoUser(pool: Pick<UserPool, "getUser" | "deleteUser">, user: SignedInUser, accessToken: string, notify: NotifyOwner): Promise<void> {
   // Read while the user still exists.
   const { email } = await userProfile(pool, user, false);
   try {
-    await inUserTerms(pool.deleteUser(accessToken), WITH_ACCESS_TOKEN);
+    await withCognitoFailures(pool.deleteUser(accessToken), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }

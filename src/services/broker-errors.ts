@@ -27,7 +27,7 @@ export function detailsRejected(error: BrokerError): Failure {
 }
 
 /** Runs a Broker API call and gives its failure in the user's terms: the flow's `meanings` first, then those of every flow. */
-export async function inBrokerTerms<T>(call: Promise<T>, meanings: BrokerMeanings = {}): Promise<T> {
+export async function withBrokerFailures<T>(call: Promise<T>, meanings: BrokerMeanings = {}): Promise<T> {
   try {
     return await call;
   } catch (error) {

@@ -5,40 +5,22 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
 import { findIn } from "../broker/pages";
-import type { BrokerFunding } from "../broker/funding";
-import type { BrokerTrading } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { log } from "../log";
+import { BrokerageAccountStore, CLOSED, LOGIN_DELETED, type AccountRow, type OwnedAccountRow } from "../stores/brokerage-accounts";
+import type { Broker, Deps } from "../deps";
+import { leaseMsFor, releaseAfter } from "../stores/lease";
 import type { OpenAccount } from "../schemas/brokerage";
 import type { AccountViewResponse } from "../schemas/brokerage-responses";
-import { audited, auditEvent, outcomeOf, type Actor } from "./audit";
-import { brokerMeaningOf, detailsRejected, inBrokerTerms } from "./broker-errors";
+import { audited, outcomeOf, type Actor } from "./audit";
+import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
 import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
-import type { StepUpCheck } from "./step-up";
+import type { Proof } from "./step-up";
 
-
-/** The D1 row of a user. */
-interface AccountRecord {
-  sub: string;
-  broker_account_id: string | null;
-  account_number: string | null;
-  status: string;
-  tax_id_last4: string | null;
-  /** 1 while the Broker API's contact may hold an email the user has since changed. */
-  broker_email_stale: number;
-  created_at: string;
-  updated_at: string;
-}
-
-/** The status of a row whose Broker API call has not answered (or whose answer was never recorded). */
-const PENDING = "PENDING";
-const CLOSED = "ACCOUNT_CLOSED";
-/** The row of a user whose login is being (or was) deleted: no opening takes it over. */
-const LOGIN_DELETED = "LOGIN_DELETED";
 
 /**
  * How long an isolate answers GET /platform/accounts/me from its copy: the status shown is at most
@@ -54,12 +36,8 @@ function remember(sub: string, view: AccountViewResponse, now: number): AccountV
   return view;
 }
 
-/** What every brokerage flow works with: the database, the Broker API bound to the request, the clock. */
-export interface Brokerage {
-  db: D1Database;
-  broker: BrokerAccounts;
-  now: () => number;
-}
+/** What every brokerage flow works with: the stores, the Broker API of the invocation, the clock. */
+export type Brokerage = Pick<Deps, "stores" | "broker" | "now">;
 
 function viewOf(account: Account, taxIdLast4: string | null): AccountViewResponse {
   return {
@@ -82,11 +60,11 @@ interface Opener extends Actor {
   address: string;
 }
 
-/** The email the Broker API contacts: the user's own, verified (requireVerifiedEmail checked it; this reads the same cached answer). */
-async function verifiedEmail(pool: Pick<UserPool, "getUser">, user: SignedInUser): Promise<string> {
-  const profile = await userProfile(pool, user, false);
-  if (!profile.emailVerified || !profile.email) throw new Failure("email_not_verified");
-  return profile.email;
+/** An opening: the body, the address the user consents from (routes/brokerage.ts agreementAddress), and their verified email (requireVerifiedEmail checked it; this reads the same cached answer). */
+export interface Opening {
+  request: OpenAccount;
+  address: string;
+  verifiedEmail: VerifiedEmailOf;
 }
 
 const digitsOf = (taxId: string) => taxId.replace(/\D/g, "");
@@ -103,79 +81,33 @@ function newAccount(request: OpenAccount, opener: Opener, signedAt: string): New
 }
 
 /**
- * A claim is live while its request may still be calling the Broker API (the request's budget) or
- * recording the answer (this margin); after that it has lapsed, and the next opening takes it over.
- */
-const CLAIM_MARGIN_MS = 5_000;
-
-/**
- * Claims the opening for `sub` in one statement: a new row (PENDING, no Broker account yet), or the
- * takeover of a PENDING row whose claim has lapsed (its request ended without recording an answer).
- * No row comes back when the user has an account, another request holds a live claim, or the login
- * is being deleted (holdForLoginDeletion): of ten concurrent openings, exactly one gets a row (the
- * primary key on sub decides).
- */
-async function claimOpening(db: D1Database, sub: string, taxIdLast4: string, now: number, leaseMs: number): Promise<AccountRecord | null> {
-  const at = new Date(now).toISOString();
-  return db
-    .prepare(
-      `INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?1, '${PENDING}', ?2, ?3, ?3)
-       ON CONFLICT (sub) DO UPDATE SET updated_at = ?3 WHERE broker_account_id IS NULL AND status = '${PENDING}' AND updated_at < ?4
-       RETURNING *`,
-    )
-    .bind(sub, taxIdLast4, at, new Date(now - leaseMs).toISOString())
-    .first<AccountRecord>();
-}
-
-/** Lets the next opening take over at once: the outcome of the Broker call is unknown, so it searches first. */
-const releaseClaim = (db: D1Database, sub: string) =>
-  db.prepare(`UPDATE brokerage_accounts SET updated_at = '1970-01-01T00:00:00.000Z' WHERE sub = ? AND broker_account_id IS NULL`).bind(sub);
-
-/** Nothing was created: the user may try again with other details. */
-const dropClaim = (db: D1Database, sub: string) => db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND broker_account_id IS NULL`).bind(sub);
-
-const recordAccount = (db: D1Database, sub: string, account: Account, taxIdLast4: string | null, now: number) =>
-  db
-    .prepare(
-      `UPDATE brokerage_accounts SET broker_account_id = ?, account_number = ?, status = ?, tax_id_last4 = ?, updated_at = ?
-       WHERE sub = ? AND broker_account_id IS NULL`,
-    )
-    .bind(account.id, account.account_number ?? null, account.status, taxIdLast4, new Date(now).toISOString(), sub);
-
-/** Another user's row holds this Broker account: the unique key on broker_account_id said no. */
-function isTakenAccount(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed: brokerage_accounts\.broker_account_id/.test(error.message);
-}
-
-/**
  * Opens the user's one brokerage account. The row is written before the Broker API call, so that
  * racing requests make one account (the others: 409). An opening whose request ended between the
  * call and the record (a crash, a timeout) is completed by the next one, which takes over its lapsed
- * claim: it looks for the account by the email first, and records it instead of creating a second,
+ * lease: it looks for the account by the email first, and records it instead of creating a second,
  * but only when its holder (names and date of birth) is the one submitted. A Broker API that says the
- * email is taken (409) to a fresh claim is another person's account: refused, never searched.
+ * email is taken (409) to a fresh opening is another person's account: refused, never searched.
  */
-export async function openAccount(
-  brokerage: Brokerage,
-  pool: Pick<UserPool, "getUser">,
-  user: SignedInUser,
-  consent: { requestId: string; address: string },
-  request: OpenAccount,
-  requestBudgetMs: number,
-): Promise<AccountViewResponse> {
-  const { db, broker, now } = brokerage;
-  const opener: Opener = { sub: user.sub, requestId: consent.requestId, address: consent.address, email: await verifiedEmail(pool, user) };
+export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs">, actor: Actor, input: Opening): Promise<AccountViewResponse> {
+  const { stores, now } = deps;
+  const broker = deps.broker.accounts;
+  const { accounts, audit } = stores;
+  const { request } = input;
+  const email = await input.verifiedEmail();
+  if (!email) throw new Failure("email_not_verified");
+  const opener: Opener = { ...actor, address: input.address, email };
   const started = now();
   const last4 = digitsOf(request.identity.tax_id).slice(-4);
-  const claim = await claimOpening(db, opener.sub, last4, started, requestBudgetMs + CLAIM_MARGIN_MS);
-  if (!claim) {
-    await auditEvent(db, opener, "account.open", "brokerage_account_exists").run();
+  const held = await accounts.holdOpening(opener.sub, last4, started, leaseMsFor(deps.requestBudgetMs));
+  if (!held) {
+    await audit.event(opener, "account.open", "brokerage_account_exists").run();
     throw new Failure("brokerage_account_exists");
   }
   // A takeover keeps the last 4 of the opening that may have reached the Broker API.
-  const takenOver = claim.created_at !== claim.updated_at;
+  const takenOver = held.created_at !== held.updated_at;
+  const lease = accounts.openingLease(opener.sub);
   let account: Account | undefined;
-  let taxIdLast4 = takenOver ? claim.tax_id_last4 : last4;
+  let taxIdLast4 = takenOver ? held.tax_id_last4 : last4;
   try {
     if (takenOver) account = await earlierOpening(broker, opener.email, request.identity);
     if (!account) {
@@ -183,26 +115,22 @@ export async function openAccount(
       account = await createOrRecover(broker, newAccount(request, opener, new Date(started).toISOString()), takenOver);
     }
   } catch (error) {
-    // A refusal created nothing: the claim goes. Anything else (no answer, a fault) may have: the
-    // claim stays and lapses at once, so the next opening searches before it creates.
-    const undo = error instanceof Failure && NOTHING_CREATED.has(error.code) ? dropClaim(db, opener.sub) : releaseClaim(db, opener.sub);
-    await db.batch([undo, auditEvent(db, opener, "account.open", outcomeOf(error))]);
+    // A refusal created nothing: the lease is freed. Anything else (no answer, a fault) may have: the
+    // lease lapses at once, so the next opening searches before it creates.
+    await accounts.batch([releaseAfter(lease, error), audit.event(opener, "account.open", outcomeOf(error))]);
     throw error;
   }
   try {
-    await db.batch([recordAccount(db, opener.sub, account, taxIdLast4, now()), auditEvent(db, opener, "account.open", "ok")]);
+    await accounts.batch([accounts.opened(opener.sub, account, taxIdLast4, now()), audit.event(opener, "account.open", "ok")]);
   } catch (error) {
-    if (!isTakenAccount(error)) throw error;
+    if (!BrokerageAccountStore.isTakenAccount(error)) throw error;
     // The Broker API's account for this email is another user's (a login deleted after its account
     // was closed, whose email signed up again): never handed to this one.
-    await db.batch([dropClaim(db, opener.sub), auditEvent(db, opener, "account.open", "account_details_rejected")]);
+    await accounts.batch([lease.free(), audit.event(opener, "account.open", "account_details_rejected")]);
     throw emailTaken(error);
   }
   return remember(opener.sub, viewOf(account, taxIdLast4), now());
 }
-
-/** Failures that mean the Broker API created nothing. */
-const NOTHING_CREATED = new Set(["account_details_rejected", "rate_limited", "misconfigured"]);
 
 /** The email has an account at the Broker API that is not this opening's: nothing of it is shown. */
 const emailTaken = (cause?: unknown) =>
@@ -219,13 +147,13 @@ function sameHolder(account: Account, identity: NewAccount["identity"]): boolean
  * (undefined), or 422 when the email's account has another holder (it was never this user's).
  */
 async function earlierOpening(broker: BrokerAccounts, email: string, identity: NewAccount["identity"]): Promise<Account | undefined> {
-  const found = await inBrokerTerms(broker.findByEmail(email));
+  const found = await withBrokerFailures(broker.findByEmail(email));
   if (found && !sameHolder(found, identity)) throw emailTaken();
   return found;
 }
 
 /**
- * CreateAccount. Its 409 (the email has an account) to a fresh claim is another person's account:
+ * CreateAccount. Its 409 (the email has an account) to a fresh opening is another person's account:
  * 422. To a takeover it may be the earlier try's, made after our search: found and compared again.
  */
 async function createOrRecover(broker: BrokerAccounts, account: NewAccount, takenOver: boolean): Promise<Account> {
@@ -241,19 +169,16 @@ async function createOrRecover(broker: BrokerAccounts, account: NewAccount, take
 }
 
 /** The user's row with a Broker account, or 404. */
-export async function recordOf(db: D1Database, sub: string): Promise<AccountRecord & { broker_account_id: string }> {
-  const record = await db.prepare("SELECT * FROM brokerage_accounts WHERE sub = ?").bind(sub).first<AccountRecord>();
-  if (!record?.broker_account_id) throw new Failure("brokerage_account_not_found");
-  return record as AccountRecord & { broker_account_id: string };
+export async function accountRowOf(accounts: BrokerageAccountStore, sub: string): Promise<OwnedAccountRow> {
+  const row = await accounts.rowOf(sub);
+  if (!row?.broker_account_id) throw new Failure("brokerage_account_not_found");
+  return row as OwnedAccountRow;
 }
 
 /** Keeps D1's status the one last seen, written only when it changed. */
-export async function noteStatus(db: D1Database, record: AccountRecord, account: Account, now: number): Promise<void> {
-  if (record.status === account.status && record.account_number === (account.account_number ?? null)) return;
-  await db
-    .prepare("UPDATE brokerage_accounts SET status = ?, account_number = ?, updated_at = ? WHERE sub = ?")
-    .bind(account.status, account.account_number ?? null, new Date(now).toISOString(), record.sub)
-    .run();
+export async function noteStatus(accounts: BrokerageAccountStore, row: AccountRow, account: Account, now: number): Promise<void> {
+  if (row.status === account.status && row.account_number === (account.account_number ?? null)) return;
+  await accounts.noteStatus(row.sub, account.status, account.account_number ?? null, now);
 }
 
 /** The user's verified email as Cognito has it now (null when unverified): the only address the Broker API is sent. */
@@ -269,11 +194,11 @@ export function verifiedEmailOf(pool: Pick<UserPool, "getUser">, user: SignedInU
 const failureName = (error: unknown) => (error instanceof Failure ? error.code : error instanceof Error ? error.name : "unknown");
 
 /** Sends the verified email to the Broker API's contact, then clears the mark: the account as it answers, or undefined (no verified email). */
-async function sendEmail({ db, broker }: Brokerage, record: AccountRecord & { broker_account_id: string }, email: VerifiedEmailOf): Promise<Account | undefined> {
+async function sendEmail({ stores, broker }: Brokerage, row: OwnedAccountRow, email: VerifiedEmailOf): Promise<Account | undefined> {
   const address = await email();
   if (!address) return undefined;
-  const account = await inBrokerTerms(broker.updateEmail(record.broker_account_id, address));
-  await db.prepare("UPDATE brokerage_accounts SET broker_email_stale = 0 WHERE sub = ?").bind(record.sub).run();
+  const account = await withBrokerFailures(broker.accounts.updateEmail(row.broker_account_id, address));
+  await stores.accounts.emailSent(row.sub);
   return account;
 }
 
@@ -282,17 +207,14 @@ async function sendEmail({ db, broker }: Brokerage, record: AccountRecord & { br
  * so that a failure, or a request that ends half-way, is retried by the next account view. Never
  * fails the verification: a failure is logged. A closed account is left as it is.
  */
-export async function followEmailChange(brokerage: Brokerage, sub: string, email: VerifiedEmailOf, requestId: string): Promise<void> {
+export async function followEmailChange(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<void> {
   try {
-    const record = await brokerage.db
-      .prepare(`UPDATE brokerage_accounts SET broker_email_stale = 1 WHERE sub = ? AND broker_account_id IS NOT NULL AND status <> '${CLOSED}' RETURNING *`)
-      .bind(sub)
-      .first<AccountRecord & { broker_account_id: string }>();
-    if (!record) return;
-    views.delete(sub);
-    await sendEmail(brokerage, record, email);
+    const row = await brokerage.stores.accounts.markEmailStale(actor.sub);
+    if (!row) return;
+    views.delete(actor.sub);
+    await sendEmail(brokerage, row, email);
   } catch (error) {
-    log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId });
+    log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId: actor.id, correlationId: actor.correlationId });
   }
 }
 
@@ -302,29 +224,29 @@ export async function followEmailChange(brokerage: Brokerage, sub: string, email
  * logged, and the view answers all the same).
  */
 export async function accountView(brokerage: Brokerage, actor: Actor, email: VerifiedEmailOf): Promise<AccountViewResponse> {
-  const { db, broker, now } = brokerage;
-  return audited(db, actor, "account.read", async () => {
+  const { stores, broker, now } = brokerage;
+  return audited(stores.audit, actor, "account.read", async () => {
     const cached = views.get(actor.sub);
     if (cached && cached.expiresAt > now()) return cached.view;
-    const record = await recordOf(db, actor.sub);
+    const row = await accountRowOf(stores.accounts, actor.sub);
     let account: Account | undefined;
-    if (record.broker_email_stale) {
-      account = await sendEmail(brokerage, record, email).catch((error: unknown) => {
-        log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId: actor.requestId, correlationId: actor.correlationId });
+    if (row.broker_email_stale) {
+      account = await sendEmail(brokerage, row, email).catch((error: unknown) => {
+        log("warn", "broker contact email not updated; the next account view retries", { error: failureName(error) }, { requestId: actor.id, correlationId: actor.correlationId });
         return undefined;
       });
     }
-    account ??= await inBrokerTerms(broker.get(record.broker_account_id));
-    await noteStatus(db, record, account, now());
-    return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
+    account ??= await withBrokerFailures(broker.accounts.get(row.broker_account_id));
+    await noteStatus(stores.accounts, row, account, now());
+    return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
   });
 }
 
 /** The trading account (cash, buying power, equity...), never cached: money moves. */
-export async function tradingAccount({ db, broker }: Brokerage, actor: Actor) {
-  return audited(db, actor, "account.trading.read", async () => {
-    const record = await recordOf(db, actor.sub);
-    return inBrokerTerms(broker.trading(record.broker_account_id));
+export async function tradingAccount({ stores, broker }: Brokerage, actor: Actor) {
+  return audited(stores.audit, actor, "account.trading.read", async () => {
+    const row = await accountRowOf(stores.accounts, actor.sub);
+    return withBrokerFailures(broker.accounts.trading(row.broker_account_id));
   });
 }
 
@@ -333,39 +255,38 @@ export async function tradingAccount({ db, broker }: Brokerage, actor: Actor) {
  * Where statements and confirmations go is a change of control: after the step up, and the account's
  * email of record is told (never the new address or phone).
  */
-export async function changeContact({ db, broker, now }: Brokerage, actor: Actor, contact: ContactChange, stepUp: StepUpCheck, notify: NotifyOwner): Promise<AccountViewResponse> {
-  return audited(db, actor, "account.update", async () => {
-    const record = await recordOf(db, actor.sub);
-    await stepUp();
+export async function changeContact(
+  { stores, broker, now, stepUp }: Brokerage & Pick<Deps, "stepUp">,
+  actor: Actor,
+  { contact, proof }: { contact: ContactChange; proof: Proof },
+  notify: NotifyOwner,
+): Promise<AccountViewResponse> {
+  return audited(stores.audit, actor, "account.update", async () => {
+    const row = await accountRowOf(stores.accounts, actor.sub);
+    await stepUp(proof)();
     views.delete(actor.sub);
-    const account = await inBrokerTerms(broker.updateContact(record.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
+    const account = await withBrokerFailures(broker.accounts.updateContact(row.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
     notify(account.contact?.email_address ?? null, { kind: "contact_changed" });
-    await noteStatus(db, record, account, now());
-    return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
+    await noteStatus(stores.accounts, row, account, now());
+    return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
   });
-}
-
-/** The Broker API's reads of what an account holds and is owed (positions, orders, transfers). */
-export interface Holdings {
-  funding: Pick<BrokerFunding, "allTransfers">;
-  trading: Pick<BrokerTrading, "positions" | "orders">;
 }
 
 /** A transfer in one of these states moves no more money; any other may still (RETURNED can follow COMPLETE, and is final itself). */
 const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
 
 /** Whether any of the account's transfers is not final: every page, until one is found. */
-async function transferInFlight(funding: Holdings["funding"], accountId: string): Promise<boolean> {
-  const inFlight = await inBrokerTerms(findIn(funding.allTransfers(accountId), (transfer) => !FINAL_TRANSFER.has(transfer.status)));
+async function transferInFlight(funding: Broker["funding"], accountId: string): Promise<boolean> {
+  const inFlight = await withBrokerFailures(findIn(funding.allTransfers(accountId), (transfer) => !FINAL_TRANSFER.has(transfer.status)));
   return inFlight !== undefined;
 }
 
 /** What keeps the account from closing, in the user's words: nothing when it holds nothing and is owed nothing. */
-async function whatRemains(broker: BrokerAccounts, { funding, trading }: Holdings, accountId: string): Promise<string[]> {
+async function whatRemains({ accounts, funding, trading }: Broker, accountId: string): Promise<string[]> {
   const [positions, orders, account, inFlight] = await Promise.all([
-    inBrokerTerms(trading.positions(accountId)),
-    inBrokerTerms(trading.orders(accountId, { status: "open", limit: 1 })),
-    inBrokerTerms(broker.trading(accountId)),
+    withBrokerFailures(trading.positions(accountId)),
+    withBrokerFailures(trading.orders(accountId, { status: "open", limit: 1 })),
+    withBrokerFailures(accounts.trading(accountId)),
     transferInFlight(funding, accountId),
   ]);
   return [
@@ -382,26 +303,26 @@ async function whatRemains(broker: BrokerAccounts, { funding, trading }: Holding
  * no cash, no transfer that is not final. Else 409 naming what remains. A refused close of an
  * account that is closed already is no failure.
  */
-export async function closeAccount({ db, broker, now }: Brokerage, holdings: Holdings, actor: Actor, stepUp: StepUpCheck): Promise<AccountViewResponse> {
-  return audited(db, actor, "account.close", async () => {
-    await stepUp();
+export async function closeAccount({ stores, broker, now, stepUp }: Brokerage & Pick<Deps, "stepUp">, actor: Actor, proof: Proof): Promise<AccountViewResponse> {
+  return audited(stores.audit, actor, "account.close", async () => {
+    await stepUp(proof)();
     views.delete(actor.sub);
-    const record = await recordOf(db, actor.sub);
-    if (record.status !== CLOSED) {
-      const remaining = await whatRemains(broker, holdings, record.broker_account_id);
+    const row = await accountRowOf(stores.accounts, actor.sub);
+    if (row.status !== CLOSED) {
+      const remaining = await whatRemains(broker, row.broker_account_id);
       if (remaining.length > 0) throw new Failure("brokerage_account_not_closable", { detail: `The brokerage account cannot be closed yet: ${remaining.join("; ")}.` });
     }
     let refusal: unknown;
     try {
-      await broker.close(record.broker_account_id);
+      await broker.accounts.close(row.broker_account_id);
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus < 500 && error.httpStatus !== 401 && error.httpStatus !== 429)) throw brokerMeaningOf(error);
       refusal = error;
     }
-    const account = await inBrokerTerms(broker.get(record.broker_account_id));
-    await noteStatus(db, record, account, now());
+    const account = await withBrokerFailures(broker.accounts.get(row.broker_account_id));
+    await noteStatus(stores.accounts, row, account, now());
     if (refusal && account.status !== CLOSED) throw new Failure("brokerage_account_not_closable", { cause: refusal });
-    return remember(actor.sub, viewOf(account, record.tax_id_last4), now());
+    return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
   });
 }
 
@@ -413,15 +334,10 @@ export async function closeAccount({ db, broker, now }: Brokerage, holdings: Hol
  * or an account; a broker must keep its records, and the login must not vanish while money is held.
  * Returns what gives the row back when the deletion fails (the user may open an account then).
  */
-export async function holdForLoginDeletion(db: D1Database, sub: string, now: number): Promise<() => Promise<unknown>> {
-  const at = new Date(now).toISOString();
-  const held = await db
-    .prepare(`INSERT INTO brokerage_accounts (sub, status, created_at, updated_at) VALUES (?1, '${LOGIN_DELETED}', ?2, ?2) ON CONFLICT (sub) DO NOTHING RETURNING sub`)
-    .bind(sub, at)
-    .first();
-  if (held) return () => db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND status = '${LOGIN_DELETED}' AND broker_account_id IS NULL`).bind(sub).run();
-  const record = await db.prepare("SELECT status FROM brokerage_accounts WHERE sub = ?").bind(sub).first<{ status: string }>();
+export async function holdForLoginDeletion(accounts: BrokerageAccountStore, sub: string, now: number): Promise<() => Promise<unknown>> {
+  if (await accounts.holdForLoginDeletion(sub, now)) return () => accounts.releaseLoginDeletion(sub);
+  const row = await accounts.rowOf(sub);
   // A closed account's row (or an earlier deletion's) keeps every later opening out already.
-  if (record?.status === CLOSED || record?.status === LOGIN_DELETED) return async () => undefined;
+  if (row?.status === CLOSED || row?.status === LOGIN_DELETED) return async () => undefined;
   throw new Failure("brokerage_account_open");
 }

@@ -30,9 +30,9 @@ export const WITH_ACCESS_TOKEN: Meanings = { NotAuthorizedException: "invalid_to
  * Runs a Cognito call and gives its failure in the user's terms: the flow's `meanings` first, then the
  * usual ones. "done" means the error is no failure here (it would reveal whether an email has an account).
  */
-export function inUserTerms<T>(call: Promise<T>, meanings?: Meanings): Promise<T>;
-export function inUserTerms(call: Promise<unknown>, meanings: Meanings<FailureCode | "done">): Promise<unknown>;
-export async function inUserTerms(call: Promise<unknown>, meanings: Meanings<FailureCode | "done"> = {}): Promise<unknown> {
+export function withCognitoFailures<T>(call: Promise<T>, meanings?: Meanings): Promise<T>;
+export function withCognitoFailures(call: Promise<unknown>, meanings: Meanings<FailureCode | "done">): Promise<unknown>;
+export async function withCognitoFailures(call: Promise<unknown>, meanings: Meanings<FailureCode | "done"> = {}): Promise<unknown> {
   try {
     return await call;
   } catch (error) {

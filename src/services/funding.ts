@@ -3,43 +3,42 @@
 // another account's id is simply not found. Creates run once per Idempotency-Key
 // (services/idempotency.ts); a create whose outcome is unknown is asked of the Broker API by what
 // identifies it (a transfer's Broker Idempotency-Key, a bank link's details) before it is repeated.
-import type { BrokerAccounts } from "../broker/accounts";
-import type { BrokerFunding, BrokerRelationship, BrokerTransfer } from "../broker/funding";
-import type { BrokerTrading } from "../broker/trading";
+import type { BrokerRelationship, BrokerTransfer } from "../broker/funding";
 import { BROKER_API, type BrokerError } from "../broker/errors";
 import { findIn } from "../broker/pages";
 import { Failure } from "../failures";
-import { PlaidError, type PlaidClient } from "../plaid/client";
+import { PlaidError } from "../plaid/client";
 import { compareDecimals } from "../decimal";
 import type { JsonText } from "../json";
 import type { BankDetails, BankLinkRequest, PlaidBankLink, TransferRequest } from "../schemas/funding";
 import type { BankLinkResponse, LinkTokenResponse, TransferResponse } from "../schemas/funding-responses";
 import { unusableAnswer } from "../upstream";
-import { audited, auditEvent, auditEventAfterChange, recordFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
-import { inBrokerTerms } from "./broker-errors";
-import { noteStatus, recordOf } from "./brokerage";
-import { brokerTransferKey, type Claim, type IdempotencyKeys, type KeyUse, type StoredAnswer } from "./idempotency";
+import { audited, auditFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
+import { withBrokerFailures } from "./broker-errors";
+import type { CountedAction, Deps } from "../deps";
+import { accountRowOf, noteStatus } from "./brokerage";
+import { brokerTransferKey, fingerprint, IdempotencyKeys, type Hold, type KeyUse, type StoredAnswer } from "./idempotency";
 import { bankLinkDeleted, linkPlaidItem, retryItemRemovals } from "./plaid-items";
-import type { StepUpCheck } from "./step-up";
+import type { Proof } from "./step-up";
 
-/** What every funding and trading flow works with: D1, the Broker API and Plaid bound to the request, the keys, the clock. */
-export interface MoneyDesk {
-  db: D1Database;
-  accounts: BrokerAccounts;
-  funding: BrokerFunding;
-  trading: BrokerTrading;
-  /** Plaid, or not_configured (bank details work without it). */
-  plaid: () => PlaidClient;
-  keys: IdempotencyKeys;
-  now: () => number;
-  /** Counts one of the user's actions against its own allowance, just before the flow's first Broker call: 429 over it. */
-  allow: (action: CountedAction) => Promise<void>;
-  /** The client address's limit, settled: rejects with 429 for an address over it, which writes no audit row. */
-  cleared: Promise<void>;
+export type { CountedAction };
+
+/**
+ * A create's input: the client's Idempotency-Key, what the request was (its method and route), and
+ * its body. The key's fingerprint leaves out the step up's password and code: a retry with a corrected
+ * code is the same request.
+ */
+export interface Keyed<B> {
+  key: string;
+  route: string;
+  body: B;
 }
 
-/** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
-export type CountedAction = Extract<AuditAction, "transfer.create" | "transfer.cancel" | "order.create" | "order.cancel" | "position.close">;
+/** This actor's use of its key: the user's, fingerprinted under the server's key, held by the actor's id. */
+export async function keyUseOf(deps: Pick<Deps, "keys">, actor: Actor, { key, route, body }: Keyed<object>): Promise<KeyUse> {
+  const { password: _, code: __, ...request } = body as Record<string, unknown>;
+  return { sub: actor.sub, key, hash: await fingerprint(await deps.keys.fingerprint(), route, request), holder: actor.id };
+}
 
 const ACTIVE = "ACTIVE";
 
@@ -67,13 +66,13 @@ export function knownShape(id: string, notFound: "bank_link_not_found" | "transf
  * last seen: ACTIVE there costs no call. Another status is asked of the Broker API (the account may
  * have moved on since) and noted.
  */
-export async function activeAccount(desk: MoneyDesk, sub: string): Promise<string> {
-  const record = await recordOf(desk.db, sub);
-  if (record.status === ACTIVE) return record.broker_account_id;
-  const account = await inBrokerTerms(desk.accounts.get(record.broker_account_id));
-  await noteStatus(desk.db, record, account, desk.now());
+export async function activeAccount(deps: Deps, sub: string): Promise<string> {
+  const row = await accountRowOf(deps.stores.accounts, sub);
+  if (row.status === ACTIVE) return row.broker_account_id;
+  const account = await withBrokerFailures(deps.broker.accounts.get(row.broker_account_id));
+  await noteStatus(deps.stores.accounts, row, account, deps.now());
   if (account.status !== ACTIVE) throw new Failure("brokerage_account_not_active", { detail: `The brokerage account is ${account.status}, not ACTIVE.` });
-  return record.broker_account_id;
+  return row.broker_account_id;
 }
 
 /** An answer of a create, as sent and as replayed: 201 and the exact JSON of its view, a `V`. */
@@ -95,40 +94,35 @@ export interface Made<V> {
  * earlier try's (its own row may be missing: D1 failed after the Broker API acted), "replayed".
  */
 export async function createOnce<V extends { id: string }>(
-  desk: MoneyDesk,
+  deps: Deps,
   actor: Actor,
-  use: KeyUse,
+  input: Keyed<object>,
   action: AuditAction,
   details: AuditDetails,
-  create: (accountId: string, claim: Claim) => Promise<Made<V>>,
+  create: (accountId: string, hold: Hold, use: KeyUse) => Promise<Made<V>>,
 ): Promise<Created<V>> {
   let answer: StoredAnswer & { replayed: boolean };
   try {
-    const accountId = await activeAccount(desk, actor.sub);
-    const created = async (claim: Claim) => {
-      const made = await create(accountId, claim);
+    const use = await keyUseOf(deps, actor, input);
+    const accountId = await activeAccount(deps, actor.sub);
+    const created = async (hold: Hold) => {
+      const made = await create(accountId, hold, use);
       return { status: 201, body: JSON.stringify(made.view), resourceId: made.view.id, recovered: made.recovered };
     };
     const row = ({ resourceId, recovered }: { resourceId: string; recovered: boolean }) =>
-      auditEventAfterChange(desk.db, actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
-    answer = await desk.keys.once(use, created, row);
+      deps.stores.audit.eventAfterChange(actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
+    answer = await new IdempotencyKeys(deps.stores.keys, deps.now, deps.requestBudgetMs).once(use, created, row);
   } catch (error) {
-    await recordFailure(desk.db, actor, action, error, details);
+    await auditFailure(deps.stores.audit, actor, action, error, details);
     throw error;
   }
   if (answer.replayed) {
     // A replay calls no upstream, which would have waited for the address's limit: it waits here.
-    await desk.cleared;
-    await auditEvent(desk.db, actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
+    await deps.cleared;
+    await deps.stores.audit.event(actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
   }
   // A key's stored body is a V: its fingerprint holds the route, so only this create stored it.
   return answer as Created<V>;
-}
-
-/** Whether another key of the user's already recorded this Broker object (then it is not this key's). */
-async function recordedByAnotherKey(db: D1Database, use: KeyUse, resourceId: string): Promise<boolean> {
-  const row = await db.prepare("SELECT 1 FROM idempotency_keys WHERE sub = ? AND resource_id = ? AND key <> ?").bind(use.sub, resourceId, use.key).first();
-  return row !== null;
 }
 
 // ---- bank links ----
@@ -173,16 +167,17 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  * links for one with the same details (routing number, last 4, type) that no other key of the user's
  * recorded, and records it. A Plaid link's details are Plaid's: its retry meets the one-link rule.
  */
-export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse, request: BankLinkRequest): Promise<Created<BankLinkResponse>> {
-  return createOnce(desk, actor, use, "bank_link.create", { idempotencyKey: use.key }, async (accountId, claim) => {
-    if (claim.kind === "resumed" && !("plaid_public_token" in request)) {
-      const links = await inBrokerTerms(desk.funding.relationships(accountId));
+export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<BankLinkRequest>): Promise<Created<BankLinkResponse>> {
+  const request = input.body;
+  return createOnce(deps, actor, input, "bank_link.create", { idempotencyKey: input.key }, async (accountId, hold, use) => {
+    if (hold.kind === "resumed" && !("plaid_public_token" in request)) {
+      const links = await withBrokerFailures(deps.broker.funding.relationships(accountId));
       for (const link of links) {
-        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await recordedByAnotherKey(desk.db, use, link.id))) return { view: bankLinkView(link), recovered: true };
+        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await deps.stores.keys.resourceOfAnotherKey(use, link.id))) return { view: bankLinkView(link), recovered: true };
       }
     }
-    if ("plaid_public_token" in request) return { view: await linkThroughPlaid(desk, actor, accountId, request), recovered: false };
-    return { view: bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
+    if ("plaid_public_token" in request) return { view: await linkThroughPlaid(deps, actor, accountId, request), recovered: false };
+    return { view: bankLinkView(await withBrokerFailures(deps.broker.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
   });
 }
 
@@ -191,52 +186,52 @@ export async function createBankLink(desk: MoneyDesk, actor: Actor, use: KeyUse,
  * that for the link. Neither token is logged, answered or stored readable (services/plaid-items.ts
  * keeps the access token sealed, to remove the Item when the link fails or is deleted).
  */
-async function linkThroughPlaid(desk: MoneyDesk, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkResponse> {
-  const plaid = desk.plaid();
+async function linkThroughPlaid(deps: Deps, actor: Actor, accountId: string, request: PlaidBankLink): Promise<BankLinkResponse> {
+  const plaid = deps.plaid();
   try {
-    return await linkPlaidItem(desk.db, plaid, actor.sub, request.plaid_public_token, plaidContext(desk, actor), async (accessToken) => {
+    return await linkPlaidItem(deps.stores.plaidItems, plaid, actor.sub, request.plaid_public_token, plaidContext(deps, actor), async (accessToken) => {
       const processor_token = await plaid.processorToken(accessToken, request.plaid_account_id);
-      return bankLinkView(await inBrokerTerms(desk.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
+      return bankLinkView(await withBrokerFailures(deps.broker.funding.createRelationship(accountId, { processor_token }), RELATIONSHIP_REFUSED));
     });
   } catch (error) {
     throw plaidMeaningOf(error);
   }
 }
 
-const plaidContext = (desk: MoneyDesk, actor: Actor) => ({ now: desk.now, requestId: actor.requestId });
+const plaidContext = (deps: Deps, actor: Actor) => ({ now: deps.now, requestId: actor.id });
 
-export async function bankLinks(desk: MoneyDesk, actor: Actor): Promise<BankLinkResponse[]> {
-  return audited(desk.db, actor, "bank_link.list", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
-    const links = (await inBrokerTerms(desk.funding.relationships(accountId))).map(bankLinkView);
-    await retryItemRemovals(desk.db, desk.plaid, actor.sub, plaidContext(desk, actor));
+export async function bankLinks(deps: Deps, actor: Actor): Promise<BankLinkResponse[]> {
+  return audited(deps.stores.audit, actor, "bank_link.list", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
+    const links = (await withBrokerFailures(deps.broker.funding.relationships(accountId))).map(bankLinkView);
+    await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
     return links;
   });
 }
 
 /** After the step up: money could leave to a bank the thief linked next. */
-export async function deleteBankLink(desk: MoneyDesk, actor: Actor, id: string, stepUp: StepUpCheck): Promise<void> {
+export async function deleteBankLink(deps: Deps, actor: Actor, { id, proof }: { id: string; proof: Proof }): Promise<void> {
   return audited(
-    desk.db,
+    deps.stores.audit,
     actor,
     "bank_link.delete",
     async () => {
-      const accountId = await activeAccount(desk, actor.sub);
-      await stepUp();
-      await inBrokerTerms(desk.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
+      const accountId = await activeAccount(deps, actor.sub);
+      await deps.stepUp(proof)();
+      await withBrokerFailures(deps.broker.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
       // Its Plaid Item, when it has one, and any removal still owed: best effort, after the answer is certain.
-      await retryItemRemovals(desk.db, desk.plaid, actor.sub, plaidContext(desk, actor));
-      await bankLinkDeleted(desk.db, desk.plaid, actor.sub, id, plaidContext(desk, actor));
+      await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
+      await bankLinkDeleted(deps.stores.plaidItems, deps.plaid, actor.sub, id, plaidContext(deps, actor));
     },
     objectIdOf(id),
   );
 }
 
 /** A link token for Plaid Link in the browser, for this user (`client_user_id` is the sub). */
-export async function plaidLinkToken(desk: Pick<MoneyDesk, "db" | "plaid">, actor: Actor): Promise<LinkTokenResponse> {
-  return audited(desk.db, actor, "plaid.link_token", async () => {
+export async function plaidLinkToken(deps: Pick<Deps, "stores" | "plaid">, actor: Actor): Promise<LinkTokenResponse> {
+  return audited(deps.stores.audit, actor, "plaid.link_token", async () => {
     try {
-      return await desk.plaid().linkToken(actor.sub);
+      return await deps.plaid().linkToken(actor.sub);
     } catch (error) {
       throw plaidMeaningOf(error);
     }
@@ -263,28 +258,29 @@ const transferUnprocessable = (error: BrokerError) =>
  * A deposit or, after the step up, a withdrawal, sent with the Broker API's own Idempotency-Key,
  * derived from the user and our key: a retry sends the same one, and the Broker API answers it with
  * the first try's transfer (`Idempotency-Replayed`; recorded as "recovered"), never a second one.
- * A fresh claim checks the bank link and the cash withdrawable first. A resumed one goes straight
+ * A fresh hold checks the bank link and the cash withdrawable first. A resumed one goes straight
  * to the Broker API: the first try may have withdrawn already, and our cash check would then refuse
  * the retry of a withdrawal that happened; the Broker API checks both itself.
  */
-export async function createTransfer(desk: MoneyDesk, actor: Actor, use: KeyUse, request: TransferRequest, stepUp: StepUpCheck): Promise<Created<TransferResponse>> {
+export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<TransferRequest & Proof>): Promise<Created<TransferResponse>> {
+  const request = input.body;
   const outgoing = request.direction === "OUTGOING";
-  const details: AuditDetails = { idempotencyKey: use.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
-  return createOnce(desk, actor, use, "transfer.create", details, async (accountId, claim) => {
-    if (outgoing) await stepUp();
-    await desk.allow("transfer.create");
-    if (claim.kind === "fresh") {
-      const links = await inBrokerTerms(desk.funding.relationships(accountId));
+  const details: AuditDetails = { idempotencyKey: input.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
+  return createOnce(deps, actor, input, "transfer.create", details, async (accountId, hold, use) => {
+    if (outgoing) await deps.stepUp(request)();
+    await deps.allow("transfer.create");
+    if (hold.kind === "fresh") {
+      const links = await withBrokerFailures(deps.broker.funding.relationships(accountId));
       if (!links.some((link) => link.id === request.bank_link_id)) throw new Failure("bank_link_not_found");
       if (outgoing) {
-        const { cash_withdrawable } = await inBrokerTerms(desk.accounts.trading(accountId));
+        const { cash_withdrawable } = await withBrokerFailures(deps.broker.accounts.trading(accountId));
         if (cash_withdrawable === undefined) throw unusableAnswer(BROKER_API, "the trading account has no cash_withdrawable");
         if (compareDecimals(request.amount, cash_withdrawable) > 0) throw new Failure("insufficient_funds");
       }
     }
     const refused = outgoing ? "insufficient_funds" : "transfer_rejected";
-    const made = desk.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction }, await brokerTransferKey(use.sub, use.key));
-    const { transfer, replayed } = await inBrokerTerms(made, { 400: "transfer_rejected", 403: refused, 422: transferUnprocessable });
+    const made = deps.broker.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction }, await brokerTransferKey(use.sub, use.key));
+    const { transfer, replayed } = await withBrokerFailures(made, { 400: "transfer_rejected", 403: refused, 422: transferUnprocessable });
     return { view: transferView(transfer), recovered: replayed };
   });
 }
@@ -296,37 +292,37 @@ function offsetOf(cursor: string | undefined): number {
   return Number(cursor);
 }
 
-export async function transfers(desk: MoneyDesk, actor: Actor, cursor: string | undefined): Promise<Page<TransferResponse>> {
-  return audited(desk.db, actor, "transfer.list", async () => {
+export async function transfers(deps: Deps, actor: Actor, cursor: string | undefined): Promise<Page<TransferResponse>> {
+  return audited(deps.stores.audit, actor, "transfer.list", async () => {
     const offset = offsetOf(cursor);
-    const accountId = await activeAccount(desk, actor.sub);
+    const accountId = await activeAccount(deps, actor.sub);
     // One more than a page: whether there is a next one.
-    const found = await inBrokerTerms(desk.funding.transfers(accountId, { limit: PAGE_SIZE + 1, offset }));
+    const found = await withBrokerFailures(deps.broker.funding.transfers(accountId, { limit: PAGE_SIZE + 1, offset }));
     return { items: found.slice(0, PAGE_SIZE).map(transferView), next_cursor: found.length > PAGE_SIZE ? String(offset + PAGE_SIZE) : null };
   });
 }
 
 /** The Broker API has no GET of one transfer: it is looked for among the account's own, newest first. */
-export async function transfer(desk: MoneyDesk, actor: Actor, id: string): Promise<TransferResponse> {
-  return audited(desk.db, actor, "transfer.read", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
+export async function transfer(deps: Deps, actor: Actor, id: string): Promise<TransferResponse> {
+  return audited(deps.stores.audit, actor, "transfer.read", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
     knownShape(id, "transfer_not_found");
-    const match = await inBrokerTerms(findIn(desk.funding.allTransfers(accountId, { maxPages: READ_PAGES }), (candidate) => candidate.id === id));
+    const match = await withBrokerFailures(findIn(deps.broker.funding.allTransfers(accountId, { maxPages: READ_PAGES }), (candidate) => candidate.id === id));
     if (!match) throw new Failure("transfer_not_found");
     return transferView(match);
   });
 }
 
-export async function cancelTransfer(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
+export async function cancelTransfer(deps: Deps, actor: Actor, id: string): Promise<void> {
   return audited(
-    desk.db,
+    deps.stores.audit,
     actor,
     "transfer.cancel",
     async () => {
-      const accountId = await activeAccount(desk, actor.sub);
+      const accountId = await activeAccount(deps, actor.sub);
       knownShape(id, "transfer_not_found");
-      await desk.allow("transfer.cancel");
-      await inBrokerTerms(desk.funding.cancelTransfer(accountId, id), {
+      await deps.allow("transfer.cancel");
+      await withBrokerFailures(deps.broker.funding.cancelTransfer(accountId, id), {
         404: "transfer_not_found",
         409: "transfer_not_cancellable",
         422: "transfer_not_cancellable",

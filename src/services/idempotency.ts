@@ -1,33 +1,21 @@
-// Idempotency-Key, per user, in D1 (idempotency_keys): the first request with a key claims it before
-// any Broker API call, and stores its answer; the same key with the same body replays that answer
-// and calls nothing; another body is refused. The claim's holder is the server's request id, never a
-// client's header. A try whose outcome is unknown (its call timed out, its isolate died) leaves the
-// key claimed but lapsed: the next try takes it over and is told it resumes, so that it asks the
+// Idempotency-Key, per user, in D1 (stores/idempotency-keys.ts): the first request with a key holds it
+// before any Broker API call, and stores its answer; the same key with the same body replays that
+// answer and calls nothing; another body is refused. The holder is the actor's id (the server's
+// request id), never a client's header. A try whose outcome is unknown (its call timed out, its
+// isolate died) leaves the key held but lapsed: the next try takes it over and is told it resumes, so that it asks the
 // Broker API for the first try's object (a transfer's Broker Idempotency-Key, an order's
 // client_order_id, a bank link's details) before it makes one.
-import { Failure, isFailure } from "../failures";
+import { Failure } from "../failures";
+import type { IdempotencyKeyStore, KeyUse } from "../stores/idempotency-keys";
+import { leaseMsFor, releaseAfter } from "../stores/lease";
 
 /** Keys are kept at least this long (the issue: 24 hours), then cleaned up on the way. */
 export const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-/** A claim outlives its request's upstream budget by this much: time to record the answer. */
-const HOLD_MARGIN_MS = 5_000;
+export type { KeyUse };
 
-/** How many expired keys a claim removes on the way (bounded, so no request pays for a backlog). */
-const CLEANUP_BATCH = 50;
-
-/** One request's use of a key. */
-export interface KeyUse {
-  sub: string;
-  key: string;
-  /** fingerprint() of the route and the body. */
-  hash: string;
-  /** The server's request id (middleware/request-id.ts): who holds the claim. */
-  holder: string;
-}
-
-/** What a claimed key says about earlier tries. */
-export type Claim =
+/** What a held key says about earlier tries. */
+export type Hold =
   | { kind: "fresh" }
   /** An earlier try with this key ended without a known outcome: find its result first. */
   | { kind: "resumed" };
@@ -36,15 +24,6 @@ export type Claim =
 export interface StoredAnswer {
   status: number;
   body: string;
-}
-
-interface KeyRow {
-  request_hash: string;
-  state: "in_progress" | "done";
-  response_status: number | null;
-  response_body: string | null;
-  created_at: string;
-  holder: string | null;
 }
 
 /** JSON with every object's keys sorted: one text for one body, however its fields were ordered. */
@@ -108,127 +87,83 @@ export async function clientOrderId(sub: string, key: string): Promise<string> {
   return btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Failures after which the Broker API may have done the work: the key is kept, for a reconciling retry. */
-function outcomeUnknown(error: unknown): boolean {
-  return !isFailure(error) || isFailure(error, "upstream_timeout", "upstream_unavailable", "upstream_error", "internal_error");
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class IdempotencyKeys {
-  readonly #db: D1Database;
+  readonly #store: IdempotencyKeyStore;
   readonly #now: () => number;
-  readonly #holdMs: number;
+  readonly #leaseMs: number;
 
-  /** `requestBudgetMs`: how long a request may spend upstream; its claim is held a little longer. */
-  constructor(db: D1Database, now: () => number, requestBudgetMs: number) {
-    this.#db = db;
+  /** `requestBudgetMs`: how long a request may spend upstream; its hold lasts a little longer (stores/lease.ts). */
+  constructor(store: IdempotencyKeyStore, now: () => number, requestBudgetMs: number) {
+    this.#store = store;
     this.#now = now;
-    this.#holdMs = requestBudgetMs + HOLD_MARGIN_MS;
+    this.#leaseMs = leaseMsFor(requestBudgetMs);
   }
 
   /**
-   * One round trip: expired keys go (this one first), then the key is claimed, new or taken over
-   * from a lapsed try with the same body, and read back. A key held by a live request is 409, one
-   * used with another body 422, a finished one its stored answer.
+   * One round trip: the key is held, new or taken over from a lapsed try with the same body. A key
+   * held by a live request is 409, one used with another body 422, a finished one its stored answer.
    */
-  async claim(use: KeyUse): Promise<{ claim: Claim } | { replay: StoredAnswer }> {
+  async hold(use: KeyUse): Promise<{ hold: Hold } | { replay: StoredAnswer }> {
     const now = this.#now();
     const at = iso(now);
-    const [, , , read] = await this.#db.batch<KeyRow>([
-      this.#db.prepare("DELETE FROM idempotency_keys WHERE sub = ? AND key = ? AND expires_at < ?").bind(use.sub, use.key, at),
-      this.#db
-        .prepare(`DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE expires_at < ? LIMIT ${CLEANUP_BATCH})`)
-        .bind(at),
-      this.#db
-        .prepare(
-          `INSERT INTO idempotency_keys (sub, key, request_hash, state, created_at, expires_at, holder, held_until)
-           VALUES (?1, ?2, ?3, 'in_progress', ?4, ?5, ?6, ?7)
-           ON CONFLICT (sub, key) DO UPDATE SET holder = ?6, held_until = ?7
-           WHERE state = 'in_progress' AND request_hash = ?3 AND held_until < ?4`,
-        )
-        .bind(use.sub, use.key, use.hash, at, iso(now + KEY_LIFETIME_MS), use.holder, iso(now + this.#holdMs)),
-      this.#db
-        .prepare("SELECT request_hash, state, response_status, response_body, created_at, holder FROM idempotency_keys WHERE sub = ? AND key = ?")
-        .bind(use.sub, use.key),
-    ]);
-    const row = read!.results[0]!;
+    const row = await this.#store.hold(use, at, iso(now + KEY_LIFETIME_MS), iso(now + this.#leaseMs));
     if (row.request_hash !== use.hash) throw new Failure("idempotency_key_reused");
     if (row.state === "done") return { replay: { status: row.response_status!, body: row.response_body! } };
     if (row.holder !== use.holder) throw new Failure("request_in_progress", { headers: { "retry-after": "1" } });
-    return { claim: row.created_at === at ? { kind: "fresh" } : { kind: "resumed" } };
-  }
-
-  /** The answer, kept for replays until the key expires; it changes no row when this request no longer holds the claim. */
-  finish(use: KeyUse, answer: StoredAnswer, resourceId: string | undefined): D1PreparedStatement {
-    return this.#db
-      .prepare(
-        `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, resource_id = ?, holder = NULL, held_until = NULL
-         WHERE sub = ? AND key = ? AND holder = ? AND state = 'in_progress'`,
-      )
-      .bind(answer.status, answer.body, resourceId ?? null, use.sub, use.key, use.holder);
+    return { hold: row.created_at === at ? { kind: "fresh" } : { kind: "resumed" } };
   }
 
   /**
-   * After a finish that stored nothing (the claim lapsed and another try took it over): that try's
-   * answer if it has one, else 409 request_in_progress. A try that lost its claim never answers as
+   * After a finish that stored nothing (the hold lapsed and another try took it over): that try's
+   * answer if it has one, else 409 request_in_progress. A try that lost its hold never answers as
    * if it had won.
    */
-  async #afterLostClaim(use: KeyUse): Promise<StoredAnswer & { replayed: true }> {
-    const row = await this.#db
-      .prepare("SELECT state, response_status, response_body FROM idempotency_keys WHERE sub = ? AND key = ? AND request_hash = ?")
-      .bind(use.sub, use.key, use.hash)
-      .first<Pick<KeyRow, "state" | "response_status" | "response_body">>();
+  async #afterLostHold(use: KeyUse): Promise<StoredAnswer & { replayed: true }> {
+    const row = await this.#store.read(use);
     if (row?.state !== "done") throw new Failure("request_in_progress", { headers: { "retry-after": "1" } });
     return { status: row.response_status!, body: row.response_body!, replayed: true };
   }
 
-  /** Nothing was done: the key is free for a retry (with any body). */
-  forget(use: KeyUse): D1PreparedStatement {
-    return this.#db.prepare("DELETE FROM idempotency_keys WHERE sub = ? AND key = ? AND holder = ? AND state = 'in_progress'").bind(use.sub, use.key, use.holder);
-  }
-
-  /** The outcome is unknown: the claim lapses now, and the next try with the key reconciles first. */
-  lapse(use: KeyUse): D1PreparedStatement {
-    return this.#db
-      .prepare("UPDATE idempotency_keys SET holder = NULL, held_until = created_at WHERE sub = ? AND key = ? AND holder = ? AND state = 'in_progress'")
-      .bind(use.sub, use.key, use.holder);
+  /** Whether another key of the user's already recorded this Broker object (then it is not this key's). */
+  resourceOfAnotherKey(use: KeyUse, resourceId: string): Promise<boolean> {
+    return this.#store.resourceOfAnotherKey(use, resourceId);
   }
 
   /**
    * Runs `flow` once per key: a replay returns the stored answer without running it. After a failure
-   * the key is forgotten when nothing can have been done (a refusal, a check before any call), and
-   * lapses otherwise, so that the next try reconciles. A resumed claim always lapses: its first try's
-   * outcome is still unknown unless the flow found it. A flow whose claim was taken over meanwhile
-   * stores nothing and answers as a replay of the try that took it (or 409 while that one runs).
+   * the key is freed when nothing can have been done (stores/lease.ts mayHaveActed), and lapses
+   * otherwise, so that the next try reconciles. A resumed hold always lapses: its first try's outcome
+   * is still unknown unless the flow found it. A flow whose hold was taken over meanwhile stores
+   * nothing and answers as a replay of the try that took it (or 409 while that one runs).
    */
   async once<A extends StoredAnswer & { resourceId?: string }>(
     use: KeyUse,
-    flow: (claim: Claim) => Promise<A>,
-    /** Written in the same batch right after the answer, and only if the answer was stored (audit.ts auditEventAfterChange): one round trip. */
+    flow: (hold: Hold) => Promise<A>,
+    /** Written in the same batch right after the answer, and only if the answer was stored (the audit store's eventAfterChange): one round trip. */
     alongside?: (answer: A) => D1PreparedStatement,
   ): Promise<StoredAnswer & { replayed: boolean }> {
-    const claimed = await this.claim(use);
-    if ("replay" in claimed) return { ...claimed.replay, replayed: true };
+    const held = await this.hold(use);
+    if ("replay" in held) return { ...held.replay, replayed: true };
+    const lease = this.#store.lease(use);
     let answer: A;
     try {
-      answer = await flow(claimed.claim);
+      answer = await flow(held.hold);
     } catch (error) {
-      const release = claimed.claim.kind === "resumed" || outcomeUnknown(error) ? this.lapse(use) : this.forget(use);
-      await release.run();
+      await releaseAfter(lease, error, held.hold.kind === "resumed").run();
       throw error;
     }
-    const finish = this.finish(use, answer, answer.resourceId);
-    let stored: D1Result | undefined;
+    let stored: boolean;
     try {
-      [stored] = alongside ? await this.#db.batch([finish, alongside(answer)]) : [await finish.run()];
+      stored = await this.#store.finish(use, answer.status, answer.body, answer.resourceId, alongside?.(answer));
     } catch (error) {
-      // The Broker API acted but D1 did not record it: the claim lapses now, so that the next try
+      // The Broker API acted but D1 did not record it: the hold lapses now, so that the next try
       // records the object (a retry's Broker answer) at once. D1 may still be down: it then lapses at held_until.
-      await this.lapse(use).run().catch(() => undefined);
+      await lease.lapse().run().catch(() => undefined);
       throw error;
     }
-    if (stored!.meta.changes !== 1) return this.#afterLostClaim(use);
+    if (!stored) return this.#afterLostHold(use);
     return { status: answer.status, body: answer.body, replayed: false };
   }
 }

@@ -2,7 +2,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import type { TotpSetupResponse } from "../schemas/responses";
-import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import { withCognitoFailures, WITH_ACCESS_TOKEN } from "./cognito-errors";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
@@ -24,7 +24,7 @@ export async function setUpTotp(
 ): Promise<TotpSetupResponse> {
   const { totp } = await stepUp();
   if (totp) throw new Failure("totp_already_enabled");
-  const [secret, profile] = await Promise.all([inUserTerms(pool.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(pool, user, false)]);
+  const [secret, profile] = await Promise.all([withCognitoFailures(pool.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(pool, user, false)]);
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(profile.email ?? user.sub)}`;
   return { secret, otpauth_uri: `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}` };
 }
@@ -38,7 +38,7 @@ export async function enableTotp(
 ): Promise<void> {
   // Cognito answers a wrong code with EnableSoftwareTokenMFAException, cognito-local with CodeMismatch;
   // InvalidParameter: no secret is pending (setup was not called), so no code can be right.
-  const status = await inUserTerms(pool.verifySoftwareToken(user.accessToken, code), {
+  const status = await withCognitoFailures(pool.verifySoftwareToken(user.accessToken, code), {
     ...WITH_ACCESS_TOKEN,
     EnableSoftwareTokenMFAException: "invalid_code",
     InvalidParameterException: "invalid_code",
@@ -64,7 +64,7 @@ export async function disableTotp(
 
 async function setTotp(pool: Pick<UserPool, "setSoftwareTokenMfa">, user: SignedInUser, enabled: boolean): Promise<void> {
   try {
-    await inUserTerms(pool.setSoftwareTokenMfa(user.accessToken, enabled), WITH_ACCESS_TOKEN);
+    await withCognitoFailures(pool.setSoftwareTokenMfa(user.accessToken, enabled), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }

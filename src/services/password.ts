@@ -1,14 +1,14 @@
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
-import { inUserTerms, isPolicyRefusal, WITH_ACCESS_TOKEN, WITHOUT_REVEALING_ACCOUNT } from "./cognito-errors";
+import { withCognitoFailures, isPolicyRefusal, WITH_ACCESS_TOKEN, WITHOUT_REVEALING_ACCOUNT } from "./cognito-errors";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
 import type { StepUpCheck } from "./step-up";
 
 /** ForgotPassword: resolves the same way whether or not the email has an account. */
 export async function requestPasswordReset(pool: Pick<UserPool, "forgotPassword">, email: string): Promise<void> {
-  await inUserTerms(pool.forgotPassword(email), WITHOUT_REVEALING_ACCOUNT);
+  await withCognitoFailures(pool.forgotPassword(email), WITHOUT_REVEALING_ACCOUNT);
 }
 
 /**
@@ -23,7 +23,7 @@ export async function resetPassword(
   password: string,
   notify: NotifyOwner,
 ): Promise<void> {
-  await inUserTerms(pool.confirmForgotPassword(email, code, password), {
+  await withCognitoFailures(pool.confirmForgotPassword(email, code, password), {
     NotAuthorizedException: "invalid_code",
     UserNotFoundException: "invalid_code",
     UserNotConfirmedException: "invalid_code",
@@ -52,7 +52,7 @@ export async function changePassword(
   await stepUp();
   const { email } = await userProfile(pool, user, false);
   // Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword.
-  await inUserTerms(pool.changePassword(user.accessToken, current!, proposed), {
+  await withCognitoFailures(pool.changePassword(user.accessToken, current!, proposed), {
     ...WITH_ACCESS_TOKEN,
     NotAuthorizedException: (error) => (/token/i.test(error.message) ? "invalid_token" : "invalid_credentials"),
     InvalidPasswordException: (error) => (isPolicyRefusal(error) ? "weak_password" : "invalid_credentials"),

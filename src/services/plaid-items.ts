@@ -6,6 +6,7 @@
 import { isFailure } from "../failures";
 import { log } from "../log";
 import { PlaidError, type PlaidClient } from "../plaid/client";
+import type { ItemRow, PlaidItemStore } from "../stores/plaid-items";
 
 /** A failure as a log names it: its code, Plaid's error code, or the error's class. */
 const nameOf = (error: unknown) => (isFailure(error) ? error.code : error instanceof PlaidError ? (error.errorCode ?? "plaid_error") : error instanceof Error ? error.name : "unknown");
@@ -17,11 +18,11 @@ const RETRIES_PER_REQUEST = 3;
  * Removes the Item: marked owed first (so that a failure or a crash leaves it to retry), the row gone
  * once Plaid removed it. Never throws.
  */
-async function removeItem(db: D1Database, plaid: PlaidClient, row: number | undefined, sealed: string, now: number, requestId: string): Promise<void> {
+async function removeItem(items: PlaidItemStore, plaid: PlaidClient, row: number | undefined, sealed: string, now: number, requestId: string): Promise<void> {
   try {
-    if (row !== undefined) await db.prepare("UPDATE plaid_items SET state = 'remove', updated_at = ? WHERE id = ?").bind(new Date(now).toISOString(), row).run();
+    if (row !== undefined) await items.removalOwed(row, now);
     await plaid.removeItem(sealed);
-    if (row !== undefined) await db.prepare("DELETE FROM plaid_items WHERE id = ?").bind(row).run();
+    if (row !== undefined) await items.removed(row);
   } catch (error) {
     log("warn", NOT_REMOVED, { error: nameOf(error) }, { requestId });
   }
@@ -33,7 +34,7 @@ async function removeItem(db: D1Database, plaid: PlaidClient, row: number | unde
  * after the exchange failed.
  */
 export async function linkPlaidItem<T extends { id: string }>(
-  db: D1Database,
+  items: PlaidItemStore,
   plaid: PlaidClient,
   sub: string,
   publicToken: string,
@@ -46,30 +47,19 @@ export async function linkPlaidItem<T extends { id: string }>(
   let row: number | undefined;
   let made: T;
   try {
-    const at = new Date(context.now()).toISOString();
-    row = (
-      await db
-        .prepare("INSERT INTO plaid_items (item_id, sub, sealed_access_token, state, created_at, updated_at) VALUES (?, ?, ?, 'linking', ?, ?) RETURNING id")
-        .bind(itemId, sub, sealed, at, at)
-        .first<{ id: number }>()
-    )?.id;
+    row = await items.linking(itemId, sub, sealed, context.now());
     made = await link(accessToken);
   } catch (error) {
-    await removeItem(db, plaid, row, sealed, context.now(), context.requestId);
+    await removeItem(items, plaid, row, sealed, context.now(), context.requestId);
     throw error;
   }
   try {
-    await db.prepare("UPDATE plaid_items SET state = 'linked', bank_link_id = ?, updated_at = ? WHERE id = ?").bind(made.id, new Date(context.now()).toISOString(), row ?? null).run();
+    await items.linked(row, made.id, context.now());
   } catch (error) {
     // The link is made: its answer stands, and the row stays 'linking' (never removed by a retry).
     log("warn", "plaid item not recorded as linked", { error: nameOf(error) }, { requestId: context.requestId });
   }
   return made;
-}
-
-interface ItemRow {
-  id: number;
-  sealed_access_token: string;
 }
 
 interface Context {
@@ -80,23 +70,23 @@ interface Context {
 const NOT_REMOVED = "plaid item not removed; retried on the next bank-link list or delete";
 
 /** Removes each Item of `select`'s rows; never throws (Plaid unconfigured, D1 down: the rows wait). */
-async function removeEach(db: D1Database, plaid: () => PlaidClient, select: D1PreparedStatement, context: Context): Promise<void> {
+async function removeEach(items: PlaidItemStore, plaid: () => PlaidClient, select: () => Promise<ItemRow[]>, context: Context): Promise<void> {
   try {
-    const { results } = await select.all<ItemRow>();
+    const results = await select();
     if (results.length === 0) return;
     const client = plaid();
-    for (const item of results) await removeItem(db, client, item.id, item.sealed_access_token, context.now(), context.requestId);
+    for (const item of results) await removeItem(items, client, item.id, item.sealed_access_token, context.now(), context.requestId);
   } catch (error) {
     log("warn", NOT_REMOVED, { error: nameOf(error) }, { requestId: context.requestId });
   }
 }
 
 /** After the Broker API deleted a bank link: its Item, when Plaid made it, is removed too. */
-export function bankLinkDeleted(db: D1Database, plaid: () => PlaidClient, sub: string, bankLinkId: string, context: Context): Promise<void> {
-  return removeEach(db, plaid, db.prepare("SELECT id, sealed_access_token FROM plaid_items WHERE sub = ? AND bank_link_id = ?").bind(sub, bankLinkId), context);
+export function bankLinkDeleted(items: PlaidItemStore, plaid: () => PlaidClient, sub: string, bankLinkId: string, context: Context): Promise<void> {
+  return removeEach(items, plaid, () => items.ofBankLink(sub, bankLinkId), context);
 }
 
 /** The user's owed removals (a failed link's, a deleted link's), a few per request, tried again. */
-export function retryItemRemovals(db: D1Database, plaid: () => PlaidClient, sub: string, context: Context): Promise<void> {
-  return removeEach(db, plaid, db.prepare("SELECT id, sealed_access_token FROM plaid_items WHERE sub = ? AND state = 'remove' LIMIT ?").bind(sub, RETRIES_PER_REQUEST), context);
+export function retryItemRemovals(items: PlaidItemStore, plaid: () => PlaidClient, sub: string, context: Context): Promise<void> {
+  return removeEach(items, plaid, () => items.removalsOwed(sub, RETRIES_PER_REQUEST), context);
 }

@@ -2,7 +2,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import { BoundedMap } from "../bounded-map";
 import { Failure } from "../failures";
 import type { UserPool } from "../cognito/user-pool";
-import { inUserTerms, WITH_ACCESS_TOKEN } from "./cognito-errors";
+import { withCognitoFailures, WITH_ACCESS_TOKEN } from "./cognito-errors";
 
 /** What Cognito's access tokens do not carry, from GetUser: the email, whether it is verified, the second factors. */
 export interface UserProfile {
@@ -37,7 +37,7 @@ export async function userProfile(pool: Pick<UserPool, "getUser">, user: SignedI
 
   let answer;
   try {
-    answer = await inUserTerms(pool.getUser(user.accessToken), WITH_ACCESS_TOKEN);
+    answer = await withCognitoFailures(pool.getUser(user.accessToken), WITH_ACCESS_TOKEN);
   } catch (error) {
     profiles.delete(user.tokenId);
     throw error;

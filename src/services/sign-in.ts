@@ -3,7 +3,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import { ChallengeRequiredError } from "../cognito/errors";
 import type { AuthenticationResult, UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
-import { inUserTerms, meaningOf, WRONG_PASSWORD } from "./cognito-errors";
+import { withCognitoFailures, meaningOf, WRONG_PASSWORD } from "./cognito-errors";
 import type { RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
 import { refreshedTokens, sessionTokens } from "./tokens";
 
@@ -50,7 +50,7 @@ export async function completeMfaLogIn(
 
 async function answerTotp(pool: Pick<UserPool, "answerSoftwareTokenChallenge">, username: string, challengeSession: string, code: string): Promise<AuthenticationResult> {
   // Cognito: CodeMismatch for a wrong code; NotAuthorized "Invalid session for the user[, session is expired]".
-  return inUserTerms(pool.answerSoftwareTokenChallenge(username, challengeSession, code), {
+  return withCognitoFailures(pool.answerSoftwareTokenChallenge(username, challengeSession, code), {
     CodeMismatchException: "invalid_mfa_code",
     ExpiredCodeException: "invalid_mfa_code",
     NotAuthorizedException: "mfa_session_expired",
@@ -98,7 +98,7 @@ export async function refresh(pool: Pick<UserPool, "refreshAuth" | "hasClientSec
   if (pool.hasClientSecret && !sub) {
     throw new Failure("validation_failed", { errors: [{ field: "cognito_user_id", message: "cognito_user_id is required: this app client has a secret" }] });
   }
-  const result = await inUserTerms(pool.refreshAuth(refreshToken, sub), { NotAuthorizedException: "invalid_refresh_token", UserNotFoundException: "invalid_refresh_token" });
+  const result = await withCognitoFailures(pool.refreshAuth(refreshToken, sub), { NotAuthorizedException: "invalid_refresh_token", UserNotFoundException: "invalid_refresh_token" });
   return refreshedTokens(result);
 }
 
@@ -111,7 +111,7 @@ export async function refresh(pool: Pick<UserPool, "refreshAuth" | "hasClientSec
 export async function logOut(pool: Pick<UserPool, "globalSignOut" | "revokeToken">, accessToken: string, refreshToken: string | undefined): Promise<void> {
   const revoked = refreshToken ? pool.revokeToken(refreshToken).catch(() => undefined) : undefined;
   try {
-    await inUserTerms(pool.globalSignOut(accessToken), { NotAuthorizedException: "done" });
+    await withCognitoFailures(pool.globalSignOut(accessToken), { NotAuthorizedException: "done" });
   } finally {
     await revoked;
   }

@@ -2,7 +2,7 @@ import { ChallengeRequiredError, isAlreadyConfirmed, isCognitoError } from "../c
 import type { CodeDelivery, UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { maskEmail } from "../log";
-import { inUserTerms, meaningOf, WITHOUT_REVEALING_ACCOUNT, WRONG_PASSWORD } from "./cognito-errors";
+import { withCognitoFailures, meaningOf, WITHOUT_REVEALING_ACCOUNT, WRONG_PASSWORD } from "./cognito-errors";
 import { signInWithPassword } from "./sign-in";
 import type { ConfirmationRequiredResponse, TokensResponse } from "../schemas/responses";
 import { sessionTokens } from "./tokens";
@@ -61,7 +61,7 @@ async function firstSignIn(pool: SignUpPool, email: string, password: string): P
  */
 async function resumeSignUp(pool: SignUpPool, email: string, password: string, policy: SignUpPolicy): Promise<SignUpOutcome> {
   // Deleted since SignUp said it exists: the caller may simply sign up again.
-  const status = await inUserTerms(pool.adminGetUserStatus(email), { UserNotFoundException: "account_exists" });
+  const status = await withCognitoFailures(pool.adminGetUserStatus(email), { UserNotFoundException: "account_exists" });
   if (status !== "UNCONFIRMED") throw new Failure("account_exists");
 
   await policy.countPasswordGuess();
@@ -69,7 +69,7 @@ async function resumeSignUp(pool: SignUpPool, email: string, password: string, p
     await pool.passwordAuth(email, password);
   } catch (error) {
     if (isCognitoError(error, "UserNotConfirmedException")) {
-      if (!policy.autoConfirm) return { kind: "code_sent", delivery: deliveryOf((await inUserTerms(pool.resendConfirmationCode(email))).CodeDeliveryDetails) };
+      if (!policy.autoConfirm) return { kind: "code_sent", delivery: deliveryOf((await withCognitoFailures(pool.resendConfirmationCode(email))).CodeDeliveryDetails) };
       await confirm(pool, email);
       return firstSignIn(pool, email, password);
     }
@@ -99,10 +99,10 @@ async function confirm(pool: SignUpPool, email: string): Promise<void> {
  * cannot tell a stranger which emails have accounts.
  */
 export async function confirmSignUp(pool: SignUpPool, email: string, code: string): Promise<void> {
-  await inUserTerms(pool.confirmSignUp(email, code), { NotAuthorizedException: "invalid_code", UserNotFoundException: "invalid_code" });
+  await withCognitoFailures(pool.confirmSignUp(email, code), { NotAuthorizedException: "invalid_code", UserNotFoundException: "invalid_code" });
 }
 
 /** ResendConfirmationCode: resolves the same way for unknown and already-confirmed emails. */
 export async function resendConfirmationCode(pool: SignUpPool, email: string): Promise<void> {
-  await inUserTerms(pool.resendConfirmationCode(email), WITHOUT_REVEALING_ACCOUNT);
+  await withCognitoFailures(pool.resendConfirmationCode(email), WITHOUT_REVEALING_ACCOUNT);
 }

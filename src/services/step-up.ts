@@ -7,6 +7,7 @@ import type { SignedInUser } from "../auth/signed-in-user";
 import { BoundedMap } from "../bounded-map";
 import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
+import type { StepUpCodeStore } from "../stores/step-up-codes";
 import { missingProof, reauthenticate, type Reauthenticated } from "./sign-in";
 
 /** Runs the step up: resolves once it is proved, with the fresh sign-in; throws what the user is told otherwise. */
@@ -47,21 +48,12 @@ async function codeMac(key: Promise<CryptoKey>, sub: string, code: string): Prom
   return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/**
- * Accepted codes in D1 (step_up_codes): in one batch, the user's rows past their window go, then the
- * code's row is inserted unless there is one. D1 runs a batch as one transaction and the primary key
- * lets one insert win, so of two concurrent requests with one code exactly one is accepted.
- */
-export function acceptedCodesIn(db: D1Database, key: Promise<CryptoKey>): AcceptedCodes {
+/** Accepted codes in D1 (stores/step-up-codes.ts): of two concurrent requests with one code, exactly one is accepted. */
+export function acceptedCodesIn(store: StepUpCodeStore, key: Promise<CryptoKey>): AcceptedCodes {
   return {
     async accept(sub, code, now) {
       const step = Math.floor(now / STEP_MS);
-      const mac = await codeMac(key, sub, code);
-      const [, inserted] = await db.batch([
-        db.prepare("DELETE FROM step_up_codes WHERE sub = ? AND time_step < ?").bind(sub, step - REMEMBERED_STEPS),
-        db.prepare("INSERT INTO step_up_codes (sub, code_mac, time_step) VALUES (?, ?, ?) ON CONFLICT (sub, code_mac) DO NOTHING RETURNING time_step").bind(sub, mac, step),
-      ]);
-      return inserted!.results.length === 1;
+      return store.accept(sub, await codeMac(key, sub, code), step, step - REMEMBERED_STEPS);
     },
   };
 }

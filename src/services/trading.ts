@@ -5,12 +5,13 @@ import { BrokerError } from "../broker/errors";
 import type { BrokerOrder, BrokerPosition } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
+import type { Deps } from "../deps";
 import type { OrderRequest } from "../schemas/funding";
 import type { OrderResponse, PositionResponse } from "../schemas/funding-responses";
 import { audited, type Actor } from "./audit";
-import { brokerMeaningOf, inBrokerTerms } from "./broker-errors";
-import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type MoneyDesk, type Page } from "./funding";
-import { clientOrderId, type KeyUse } from "./idempotency";
+import { brokerMeaningOf, withBrokerFailures } from "./broker-errors";
+import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type Keyed, type Page } from "./funding";
+import { clientOrderId } from "./idempotency";
 
 /** The Broker's order as this API answers it: each field named, so that a field renamed on either side does not compile. */
 function orderView(order: BrokerOrder): OrderResponse {
@@ -40,10 +41,10 @@ function rejected(error: BrokerError): Failure {
 const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
 
 /** The order placed with this client_order_id, or undefined (404). */
-async function placedWith(desk: MoneyDesk, accountId: string, id: string, request: OrderRequest): Promise<BrokerOrder | undefined> {
+async function placedWith(deps: Deps, accountId: string, id: string, request: OrderRequest): Promise<BrokerOrder | undefined> {
   let placed: BrokerOrder;
   try {
-    placed = await desk.trading.orderByClientOrderId(accountId, id);
+    placed = await deps.broker.trading.orderByClientOrderId(accountId, id);
   } catch (error) {
     if (error instanceof BrokerError && error.httpStatus === 404) return undefined;
     throw brokerMeaningOf(error);
@@ -71,21 +72,22 @@ function sameOrder(placed: BrokerOrder, request: OrderRequest): boolean {
  * client_order_id first; a 422 from the create may be that id already used (the Broker API then
  * does not return the order), so it is looked up before the refusal is believed.
  */
-export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, request: OrderRequest): Promise<Created<OrderResponse>> {
-  const details = { idempotencyKey: use.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
-  return createOnce(desk, actor, use, "order.create", details, async (accountId, claim) => {
-    await desk.allow("order.create");
+export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderRequest>): Promise<Created<OrderResponse>> {
+  const request = input.body;
+  const details = { idempotencyKey: input.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
+  return createOnce(deps, actor, input, "order.create", details, async (accountId, hold, use) => {
+    await deps.allow("order.create");
     const id = await clientOrderId(use.sub, use.key);
     // An order found by its client_order_id is an earlier try's: recorded as "recovered".
-    if (claim.kind === "resumed") {
-      const placed = await placedWith(desk, accountId, id, request);
+    if (hold.kind === "resumed") {
+      const placed = await placedWith(deps, accountId, id, request);
       if (placed) return { view: orderView(placed), recovered: true };
     }
     try {
-      return { view: orderView(await desk.trading.placeOrder(accountId, { ...request, client_order_id: id })), recovered: false };
+      return { view: orderView(await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id })), recovered: false };
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
-      const placed = await placedWith(desk, accountId, id, request);
+      const placed = await placedWith(deps, accountId, id, request);
       if (placed) return { view: orderView(placed), recovered: true };
       throw rejected(error);
     }
@@ -93,33 +95,33 @@ export async function placeOrder(desk: MoneyDesk, actor: Actor, use: KeyUse, req
 }
 
 /** Newest first; the cursor is the created_at of the last order of the page before. */
-export async function orders(desk: MoneyDesk, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderResponse>> {
-  return audited(desk.db, actor, "order.list", async () => {
+export async function orders(deps: Deps, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderResponse>> {
+  return audited(deps.stores.audit, actor, "order.list", async () => {
     if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
-    const accountId = await activeAccount(desk, actor.sub);
-    const found = await inBrokerTerms(desk.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
+    const accountId = await activeAccount(deps, actor.sub);
+    const found = await withBrokerFailures(deps.broker.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
     const items = found.slice(0, PAGE_SIZE).map(orderView);
     return { items, next_cursor: found.length > PAGE_SIZE ? items.at(-1)!.created_at : null };
   });
 }
 
-export async function order(desk: MoneyDesk, actor: Actor, id: string): Promise<OrderResponse> {
-  return audited(desk.db, actor, "order.read", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
-    return orderView(await inBrokerTerms(desk.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
+export async function order(deps: Deps, actor: Actor, id: string): Promise<OrderResponse> {
+  return audited(deps.stores.audit, actor, "order.read", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
+    return orderView(await withBrokerFailures(deps.broker.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
   });
 }
 
-export async function cancelOrder(desk: MoneyDesk, actor: Actor, id: string): Promise<void> {
+export async function cancelOrder(deps: Deps, actor: Actor, id: string): Promise<void> {
   return audited(
-    desk.db,
+    deps.stores.audit,
     actor,
     "order.cancel",
     async () => {
-      const accountId = await activeAccount(desk, actor.sub);
+      const accountId = await activeAccount(deps, actor.sub);
       knownShape(id, "order_not_found");
-      await desk.allow("order.cancel");
-      await inBrokerTerms(desk.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
+      await deps.allow("order.cancel");
+      await withBrokerFailures(deps.broker.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
     },
     objectIdOf(id),
   );
@@ -140,10 +142,10 @@ function positionView(position: BrokerPosition): PositionResponse {
   };
 }
 
-export async function positions(desk: MoneyDesk, actor: Actor): Promise<PositionResponse[]> {
-  return audited(desk.db, actor, "position.list", async () => {
-    const accountId = await activeAccount(desk, actor.sub);
-    return (await inBrokerTerms(desk.trading.positions(accountId))).map(positionView);
+export async function positions(deps: Deps, actor: Actor): Promise<PositionResponse[]> {
+  return audited(deps.stores.audit, actor, "position.list", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
+    return (await withBrokerFailures(deps.broker.trading.positions(accountId))).map(positionView);
   });
 }
 
@@ -151,16 +153,16 @@ export async function positions(desk: MoneyDesk, actor: Actor): Promise<Position
 const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
 
 /** A trade like a sell, so token-only (README, "The step up": no step up for trading). */
-export async function closePosition(desk: MoneyDesk, actor: Actor, symbol: string): Promise<OrderResponse> {
+export async function closePosition(deps: Deps, actor: Actor, symbol: string): Promise<OrderResponse> {
   return audited(
-    desk.db,
+    deps.stores.audit,
     actor,
     "position.close",
     async () => {
-      const accountId = await activeAccount(desk, actor.sub);
+      const accountId = await activeAccount(deps, actor.sub);
       if (!TICKER.test(symbol)) throw new Failure("position_not_found");
-      await desk.allow("position.close");
-      return orderView(await inBrokerTerms(desk.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
+      await deps.allow("position.close");
+      return orderView(await withBrokerFailures(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
     },
     { symbol },
     (view) => ({ objectId: view.id, side: view.side, orderType: view.type, qty: view.qty ?? undefined, amount: view.notional ?? undefined }),

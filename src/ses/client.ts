@@ -8,9 +8,6 @@ import { awsErrorType, exchange, unusableAnswer, type RequestScope, type Upstrea
 /** Amazon SES, as failures name it. */
 const MAIL_SERVICE = "The mail service";
 
-/** SendEmail answers in well under a second; a slow one must not hold a request (or its waitUntil) long. */
-const SEND_TIMEOUT_MS = 2_000;
-
 /** A plain-text email to one recipient, from the configured sender. */
 export interface PlainEmail {
   to: string;
@@ -75,7 +72,7 @@ export interface Ses {
 /** One per isolate (keptFor), so the signer is made once; none without SES_FROM_ADDRESS. */
 function sesClientOf(config: Config): SesClient | undefined {
   if (!config.ses) return undefined;
-  return new SesClient({ ...config.ses, timeoutMs: Math.min(config.upstreamTimeoutMs, SEND_TIMEOUT_MS), credentials: config.awsCredentials });
+  return new SesClient({ ...config.ses, timeoutMs: config.sesTimeoutMs, credentials: config.awsCredentials });
 }
 
 /** SES bound to one request, or undefined when it is not configured. */

@@ -3,7 +3,7 @@ import { base64url } from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { JwksUnavailableError } from "../../src/auth/errors";
 import { createAccessTokenVerifier, type AccessTokenVerifier, type VerifierSettings } from "../../src/auth/verifier";
-import app from "../../src/index";
+import { app } from "../../src/index";
 import type { Reply } from "../support/fake-upstream";
 import { accessClaims, jwksOf, makeKey, sign, verifierConfig, type TestKey } from "../support/keys";
 import { stallWatch, timingOut } from "../support/timeouts";

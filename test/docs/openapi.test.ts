@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import app from "../../src/index";
+import { app } from "../../src/index";
 import { OPERATIONS, openApiDocument, openApiPath } from "../../src/docs/openapi";
 
 describe("OpenAPI document", () => {

@@ -1,7 +1,7 @@
 // HTTP hygiene: CORS allow-list, request ids, security headers.
 import { describe, expect, it } from "vitest";
 import headersFile from "../../site/_headers?raw";
-import app from "../../src/index";
+import { app } from "../../src/index";
 import { api, apiWith, jsonInit, problemOf } from "../support/worker";
 
 describe("CORS", () => {

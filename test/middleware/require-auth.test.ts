@@ -4,7 +4,8 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { VerifierSettings } from "../../src/auth/verifier";
 import type { AccessLogVariables } from "../../src/middleware/access-log";
 import { withCognito } from "../../src/middleware/cognito";
-import { readConfig } from "../../src/middleware/config";
+import { withRoot } from "../../src/middleware/config";
+import { depsFrom } from "../../src/root";
 import { handleError } from "../../src/middleware/error-handler";
 import { limitPerAddress } from "../../src/middleware/rate-limit";
 import { requireAuth } from "../../src/middleware/require-auth";
@@ -13,7 +14,7 @@ import { problemOf, randomIp, scenario } from "../support/worker";
 
 /** A route behind requireAuth, with the middleware it relies on, that echoes what requireAuth gave it. */
 const app = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>()
-  .use(readConfig, limitPerAddress, withCognito, requireAuth)
+  .use(withRoot(depsFrom), limitPerAddress, withCognito, requireAuth)
   .get("/me", (c) => c.json({ auth: c.var.auth, accessTokenLength: c.var.user.accessToken.length }))
   .onError(handleError);
 

@@ -25,7 +25,7 @@ function imports(): { file: string; imported: string[]; typesOnly: string[] }[] 
 
 const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/"];
 const ABOVE_CLIENTS = ["hono", "middleware/", "services/", "routes/", "docs/", "index"];
-const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "log", "decimal"];
+const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "log", "decimal", "actor", "limits"];
 
 /** For each area: what its modules must not import (by prefix). */
 const FORBIDDEN: [area: string, forbidden: string[]][] = [
@@ -39,6 +39,11 @@ const FORBIDDEN: [area: string, forbidden: string[]][] = [
   ["middleware/", ["services/", "routes/", "docs/", "index", "schemas/"]],
   // Thin adapters: they reach upstreams, tokens and failures only through middleware and services.
   ["routes/", [...UPSTREAM_CLIENTS, "auth/", "log", "failures", "upstream", "docs/", "index", "jose", "aws4fetch"]],
+  // The composition root and the dependencies' types: no HTTP; every entry point (fetch, scheduled, a Durable Object) starts here.
+  ["root", ["hono", "middleware/", "routes/", "docs/", "index", "schemas/"]],
+  ["deps", ["hono", "middleware/", "routes/", "docs/", "index", "schemas/"]],
+  // One store per D1 table: SQL over plain values, below every flow.
+  ["stores/", ["hono", "middleware/", "services/", "routes/", "docs/", "index", "schemas/", ...UPSTREAM_CLIENTS, "auth/"]],
   ["schemas/", ["hono", "middleware/", "services/", "routes/", "docs/", "index", ...UPSTREAM_CLIENTS, "auth/"]],
   ...BOTTOM.map((module): [string, string[]] => [module, [...ABOVE_CLIENTS, "schemas/", ...UPSTREAM_CLIENTS, "auth/"]]),
 ];
@@ -49,6 +54,8 @@ const FORBIDDEN: [area: string, forbidden: string[]][] = [
  */
 const TYPES_ALLOWED: [area: string, allowed: string[]][] = [
   ["services/", ["schemas/"]],
+  // A store's rows are the entities' types (the activity list's rows are ActivityEntryResponse).
+  ["stores/", ["schemas/"]],
   // The error handler answers the Problem that schemas/responses.ts defines.
   ["middleware/error-handler.ts", ["schemas/responses"]],
 ];
@@ -83,6 +90,20 @@ describe("layers", () => {
       ["config.ts", "hono"],
     ];
     for (const [file, target] of found) expect(violations(file, [target])).toEqual([`${file} imports ${target}`]);
+  });
+
+  it("keeps SQL in the stores: nothing outside src/stores prepares a statement or holds one", () => {
+    const files = readdirSync(SRC, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts") && !file.startsWith("stores/"));
+    const sql = /\.prepare\(|\bexec\(\s*["'`]|["'`]\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|CREATE|ALTER|DROP)\s/;
+    expect(files.filter((file) => sql.test(readFileSync(path.join(SRC, file), "utf8")))).toEqual([]);
+  });
+
+  it("proves flows run without a request: test/flows calls a transfer flow from a plain function, importing no HTTP layer", () => {
+    const text = readFileSync(path.resolve(SRC, "../test/flows/without-request.test.ts"), "utf8");
+    expect(text).toContain("createTransfer(deps, actor");
+    expect(text).toContain("depsFrom(");
+    const imported = [...text.matchAll(/^import[^"']*?from\s+["']([^"']+)["']/gm)].map((match) => match[1]!);
+    expect(imported.filter((specifier) => /^hono|\/(index|routes|middleware)\b/.test(specifier))).toEqual([]);
   });
 
   it("let a flow import a schema's derived type, never the schema itself", () => {

@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AccessLogVariables } from "../../src/middleware/access-log";
-import { readConfig } from "../../src/middleware/config";
+import { withRoot } from "../../src/middleware/config";
+import { depsFrom } from "../../src/root";
 import { withCognito } from "../../src/middleware/cognito";
 import { handleError } from "../../src/middleware/error-handler";
 import { limitPerAddress } from "../../src/middleware/rate-limit";
@@ -233,7 +234,7 @@ describe("requireVerifiedEmail, for routes that move money", () => {
   /** A route of a brokerage app behind the middleware, as an app would mount it. */
   const trading = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>();
   trading.onError(handleError);
-  trading.use(readConfig, limitPerAddress, withCognito).post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
+  trading.use(withRoot(depsFrom), limitPerAddress, withCognito).post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
   // One env per pool, as workerd keeps one env per isolate: the config, and the verifier with its keys, are made once.
   const envs = new WeakMap<object, object>();
   const envFor = (vars: Record<string, string>) => envs.get(vars) ?? envs.set(vars, { ...env, ...vars }).get(vars)!;

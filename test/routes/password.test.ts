@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import app from "../../src/index";
+import { app } from "../../src/index";
 import { authenticationResult, challenge, cognitoError, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtures/ses";
 import type { Reply } from "../support/fake-upstream";

@@ -2,7 +2,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Failure, isFailure } from "../../src/failures";
-import { auditEventAfterChange } from "../../src/services/audit";
+import { AuditEventStore } from "../../src/stores/audit-events";
+import { IdempotencyKeyStore } from "../../src/stores/idempotency-keys";
 import { brokerTransferKey, clientOrderId, fingerprint, fingerprintKey, IdempotencyKeys, KEY_LIFETIME_MS, type KeyUse } from "../../src/services/idempotency";
 
 const BUDGET_MS = 8_000;
@@ -31,7 +32,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 describe("IdempotencyKeys", () => {
   it("runs the flow once and replays its exact answer to the same key and body", async () => {
-    const keys = new IdempotencyKeys(env.DB, Date.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), Date.now, BUDGET_MS);
     const first = use();
     let runs = 0;
     const flow = async () => (runs++, { ...ANSWER, resourceId: "750d8323-19f6-47d5-8e9a-a34ed4a6f2d2" });
@@ -43,7 +44,7 @@ describe("IdempotencyKeys", () => {
   });
 
   it("refuses the key with another body (422), keeping the first answer", async () => {
-    const keys = new IdempotencyKeys(env.DB, Date.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), Date.now, BUDGET_MS);
     const first = use();
     await keys.once(first, async () => ANSWER);
     expect(await codeOf(keys.once({ ...first, hash: "h2", holder: "other" }, async () => ANSWER))).toBe("idempotency_key_reused");
@@ -51,14 +52,14 @@ describe("IdempotencyKeys", () => {
   });
 
   it("keeps keys per user: another user's same key is a key of its own", async () => {
-    const keys = new IdempotencyKeys(env.DB, Date.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), Date.now, BUDGET_MS);
     const first = use();
     await keys.once(first, async () => ANSWER);
     expect(await keys.once({ ...first, sub: crypto.randomUUID(), hash: "h2" }, async () => ({ status: 201, body: "{}" }))).toEqual({ status: 201, body: "{}", replayed: false });
   });
 
   it("lets one of ten concurrent requests with one key run; the others get 409 request_in_progress", async () => {
-    const keys = new IdempotencyKeys(env.DB, Date.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), Date.now, BUDGET_MS);
     const shared = use();
     let runs = 0;
     let release!: () => void;
@@ -85,7 +86,7 @@ describe("IdempotencyKeys", () => {
   });
 
   it("frees the key after a failure that did nothing, so a retry runs afresh (even with another body)", async () => {
-    const keys = new IdempotencyKeys(env.DB, Date.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), Date.now, BUDGET_MS);
     const first = use();
     const refused = keys.once(first, async () => {
       throw new Failure("insufficient_funds");
@@ -98,7 +99,7 @@ describe("IdempotencyKeys", () => {
 
   it("keeps the key after a timeout: the next try takes it over at once and is told it resumes the first", async () => {
     const time = clock();
-    const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), time.now, BUDGET_MS);
     const first = use();
     expect(await codeOf(keys.once(first, async () => Promise.reject(new Failure("upstream_timeout"))))).toBe("upstream_timeout");
     time.advance(1_000);
@@ -111,18 +112,18 @@ describe("IdempotencyKeys", () => {
 
   it("holds a claim whose request vanished until its budget has passed, then hands it over resumed", async () => {
     const time = clock();
-    const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), time.now, BUDGET_MS);
     const first = use();
-    expect(await keys.claim(first)).toEqual({ claim: { kind: "fresh" } });
+    expect(await keys.hold(first)).toEqual({ hold: { kind: "fresh" } });
     time.advance(BUDGET_MS);
-    expect(await codeOf(keys.claim({ ...first, holder: "early" }))).toBe("request_in_progress");
+    expect(await codeOf(keys.hold({ ...first, holder: "early" }))).toBe("request_in_progress");
     time.advance(5_001);
-    expect(await keys.claim({ ...first, holder: "late" })).toEqual({ claim: { kind: "resumed" } });
+    expect(await keys.hold({ ...first, holder: "late" })).toEqual({ hold: { kind: "resumed" } });
   });
 
   it("a try that lost its claim stores nothing, writes no row of its own, and answers the try that took over", async () => {
     const time = clock();
-    const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), time.now, BUDGET_MS);
     const first = use();
     const taker = { ...first, holder: crypto.randomUUID() };
     const taken = { status: 201, body: '{"id":"taker"}' };
@@ -134,7 +135,7 @@ describe("IdempotencyKeys", () => {
         expect(await keys.once(taker, async () => taken)).toEqual({ ...taken, replayed: false });
         return { ...ANSWER, resourceId: "late" };
       },
-      () => auditEventAfterChange(env.DB, { sub: first.sub, requestId: first.holder }, "transfer.create", "ok"),
+      () => new AuditEventStore(env.DB).eventAfterChange({ sub: first.sub, source: "request", id: first.holder }, "transfer.create", "ok"),
     );
     expect(await late).toEqual({ ...taken, replayed: true });
     expect(await env.DB.prepare("SELECT resource_id FROM idempotency_keys WHERE sub = ? AND key = ?").bind(first.sub, first.key).first("resource_id")).toBe(null);
@@ -143,11 +144,11 @@ describe("IdempotencyKeys", () => {
 
   it("a try that lost its claim to a try still running answers 409 request_in_progress, not its own answer", async () => {
     const time = clock();
-    const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), time.now, BUDGET_MS);
     const first = use();
     const late = keys.once(first, async () => {
       time.advance(BUDGET_MS + 5_001);
-      expect(await keys.claim({ ...first, holder: crypto.randomUUID() })).toMatchObject({ claim: { kind: "resumed" } });
+      expect(await keys.hold({ ...first, holder: crypto.randomUUID() })).toMatchObject({ hold: { kind: "resumed" } });
       return ANSWER;
     });
     expect(await codeOf(late)).toBe("request_in_progress");
@@ -165,7 +166,7 @@ describe("IdempotencyKeys", () => {
         return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const keys = new IdempotencyKeys(db, time.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(db), time.now, BUDGET_MS);
     const first = use();
     await expect(keys.once(first, async () => ANSWER, () => env.DB.prepare("SELECT 1"))).rejects.toThrow(/Network connection lost/);
     time.advance(1);
@@ -176,7 +177,7 @@ describe("IdempotencyKeys", () => {
 
   it("keeps a key 24 hours, then forgets it and cleans expired keys of other users on the way", async () => {
     const time = clock(Date.parse("2026-11-01T00:00:00.000Z"));
-    const keys = new IdempotencyKeys(env.DB, time.now, BUDGET_MS);
+    const keys = new IdempotencyKeys(new IdempotencyKeyStore(env.DB), time.now, BUDGET_MS);
     const first = use();
     const other = use();
     await keys.once(first, async () => ANSWER);

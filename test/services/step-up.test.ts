@@ -3,12 +3,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { acceptedCodesIn, acceptedCodesInIsolate, codeKey } from "../../src/services/step-up";
+import { StepUpCodeStore } from "../../src/stores/step-up-codes";
 
 const STEP = 30_000;
 const key = codeKey("test-secret-for-step-up-codes");
 
 describe.each([
-  ["D1", () => acceptedCodesIn(env.DB, key)],
+  ["D1", () => acceptedCodesIn(new StepUpCodeStore(env.DB), key)],
   ["the isolate", () => acceptedCodesInIsolate(key)],
 ])("accepted codes in %s", (_where, make) => {
   it("refuses a code for the three steps after the one it was accepted in (Cognito's window and a step of skew), then takes it again", async () => {

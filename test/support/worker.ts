@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import * as z from "zod/mini";
 import { inject } from "vitest";
 import { challengeSeal } from "../../src/auth/challenge-session";
-import app from "../../src/index";
+import { app } from "../../src/index";
 import { OPERATIONS } from "../../src/docs/openapi";
 import { FAILURES } from "../../src/failures";
 import { ProblemResponse } from "../../src/schemas/responses";

@@ -1,0 +1,95 @@
+// What the composition root (root.ts) gives every entry point, and what a flow runs with (Deps):
+// types only, so that a flow names its dependencies without importing how they are built.
+import type { ChallengeSeal } from "./auth/challenge-session";
+import type { BrokerAccounts } from "./broker/accounts";
+import type { BrokerFunding } from "./broker/funding";
+import type { BrokerTrading } from "./broker/trading";
+import type { UserPool } from "./cognito/user-pool";
+import type { BrokerConfig, Config, ConfigResult, FundingConfig } from "./config";
+import type { CountedAction } from "./limits";
+import type { PlaidClient } from "./plaid/client";
+import type { SignedInUser } from "./auth/signed-in-user";
+import type { AcceptedCodes, Proof, StepUpCheck } from "./services/step-up";
+import type { Ses } from "./ses/client";
+import type { Stores } from "./stores";
+import type { RequestScope } from "./upstream";
+
+/** The Broker API, one client per invocation: accounts, funding and trading calls. */
+export interface Broker {
+  accounts: BrokerAccounts;
+  funding: BrokerFunding;
+  trading: BrokerTrading;
+}
+
+/** The upstream clients of one invocation, each lent its scope. */
+export interface Clients {
+  cognito: UserPool;
+  /** Undefined without SES_FROM_ADDRESS: no notice is sent. */
+  ses: Ses | undefined;
+  /** 503 not_configured without the Broker API's settings or D1. */
+  readonly broker: Broker;
+  /** 503 not_configured without Plaid's settings: only Plaid bank links need it. */
+  plaid(): PlaidClient;
+}
+
+/** The server's keys, each derived once per isolate from its secret. */
+export interface Keys {
+  /** Idempotency-Key fingerprints (services/idempotency.ts), from the Broker API secret. */
+  fingerprint(): Promise<CryptoKey>;
+  /** Accepted step-up codes' MACs (services/step-up.ts), from the IAM secret. */
+  stepUpCode(): Promise<CryptoKey>;
+  /** Seals the log-in's TOTP challenge session to its email. */
+  challengeSeal(): ChallengeSeal;
+}
+
+/** An isolate's dependencies (root.ts depsFrom). Accessors that need settings throw 503 not_configured naming them. */
+export interface Root {
+  env: Env;
+  configResult: ConfigResult;
+  config(): Config;
+  /** The Broker API's settings, its timeout and the stores: the brokerage needs all three. */
+  brokerage(): { broker: BrokerConfig; timeoutMs: number; stores: Stores };
+  /** Whether brokerage() has all it needs. */
+  brokerageConfigured: boolean;
+  funding(): FundingConfig;
+  /** The stores, where the brokerage is configured (503 naming what is missing otherwise). */
+  stores(): Stores;
+  /** The stores where D1 is bound, else undefined (a deployment without the brokerage). */
+  storesIfBound: Stores | undefined;
+  now: () => number;
+  keys: Keys;
+  /** The step up's accepted codes: in D1 where it is bound, else the isolate's memory (a weaker rule: README, "The step up"). */
+  acceptedCodes(): AcceptedCodes;
+  /** A new invocation's scope: the request budget from now, an empty call log, and what its calls wait for. */
+  scope(clearance: Promise<void>): RequestScope;
+  clients(scope: RequestScope): Clients;
+  /** The dependencies of one invocation's flows: the clients lent `scope`; `allow` counts the actor's own actions (a heal pass or an event consumer passes its own). */
+  flowDeps(scope: RequestScope, actorOnly: Pick<Deps, "allow" | "stepUp">): Deps;
+  /** The step up of a signed-in user (services/step-up.ts): their password, counted as a guess from `address`, and code. */
+  stepUp(who: { pool: UserPool; user: SignedInUser; address: string }, proof: Proof): StepUpCheck;
+}
+
+export type { CountedAction };
+
+/**
+ * What a flow runs with, whatever started it (a request, a Cron Trigger, a Durable Object): the
+ * isolate's stores, keys and clock, and this invocation's clients and limits. Flows take
+ * `(deps, actor, input)` and know nothing of HTTP.
+ */
+export interface Deps {
+  stores: Stores;
+  /** The Broker API, one client for the invocation. */
+  broker: Broker;
+  /** Plaid, or 503 not_configured (bank details work without it). */
+  plaid(): PlaidClient;
+  keys: Keys;
+  now: () => number;
+  /** How long the invocation may spend upstream: a lease lasts a little longer (stores/lease.ts). */
+  requestBudgetMs: number;
+  /** Counts one of the actor's actions against its own allowance, just before the flow's first Broker call: 429 over it. */
+  allow(action: CountedAction): Promise<void>;
+  /** The actor's step up from the proof it sent (a request's user); an actor that cannot step up (a heal pass) fails it. */
+  stepUp(proof: Proof): StepUpCheck;
+  /** Settles once the invocation may call upstream: a request's address limit (429 for an address over it, which writes no audit row). */
+  cleared: Promise<void>;
+}

@@ -1,0 +1,126 @@
+// The composition root: from `env`, everything the flows run with — the config, the stores, the keys,
+// the clock and the upstream clients — built once per isolate (workerd keeps one `env` per isolate:
+// keptFor). Requests (middleware/deps.ts), Cron Triggers (index.ts `scheduled`) and Durable Objects
+// all start here. What belongs to one invocation (its upstream budget, call log and rate-limit
+// clearance) is a Scope, lent to the clients of that invocation only.
+import { challengeSeal } from "./auth/challenge-session";
+import { BrokerAccounts } from "./broker/accounts";
+import { BrokerClient } from "./broker/client";
+import { BrokerFunding } from "./broker/funding";
+import { BrokerTrading } from "./broker/trading";
+import { openUserPool } from "./cognito/user-pool";
+import { loadBrokerConfig, loadConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
+import type { Broker, Clients, Keys, Root } from "./deps";
+import { keptFor } from "./isolate";
+import { openPlaid } from "./plaid/client";
+import { fingerprintKey } from "./services/idempotency";
+import { countPasswordGuess } from "./limits";
+import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, stepUpCheck, type AcceptedCodes } from "./services/step-up";
+import { openSes } from "./ses/client";
+import { storesOf } from "./stores";
+import type { RequestScope } from "./upstream";
+
+export type { Root };
+
+// One key of each per isolate: kept for the settings object its secret comes from.
+const fingerprintKeyOf = (config: BrokerConfig) => fingerprintKey(config.secret);
+const codeKeyOf = (config: Config) => codeKey(config.awsCredentials.secretAccessKey);
+const sealOf = (config: Config) => challengeSeal(config.awsCredentials.secretAccessKey);
+
+function build(env: Env): Root {
+  const configResult = loadConfig(env);
+  const brokerResult = loadBrokerConfig(env);
+  const timeoutsResult = loadTimeouts(env);
+  const db = (env as { DB?: D1Database }).DB;
+  const stores = db && storesOf(db);
+  const config = () => {
+    if (!configResult.ok) throw notConfigured(configResult.invalid, configResult.placeholders);
+    return configResult.config;
+  };
+  /** The Broker API's settings, its timeout and D1 together: the brokerage needs all three. */
+  const brokerage = () => {
+    if (!brokerResult.ok || !timeoutsResult.ok || !stores) {
+      const invalid = [...(brokerResult.ok ? [] : brokerResult.invalid), ...(timeoutsResult.ok ? [] : timeoutsResult.invalid), ...(stores ? [] : ["DB"])];
+      throw notConfigured(invalid, brokerResult.ok ? [] : brokerResult.placeholders);
+    }
+    return { broker: brokerResult.broker, timeoutMs: timeoutsResult.timeouts.brokerMs, stores };
+  };
+  const keys: Keys = {
+    fingerprint: () => keptFor(brokerage().broker, fingerprintKeyOf),
+    stepUpCode: () => keptFor(config(), codeKeyOf),
+    challengeSeal: () => keptFor(config(), sealOf),
+  };
+  let acceptedCodes: AcceptedCodes | undefined;
+  const acceptedCodesOf = () => (acceptedCodes ??= stores ? acceptedCodesIn(stores.stepUpCodes, keys.stepUpCode()) : acceptedCodesInIsolate(keys.stepUpCode()));
+  // One set per scope: every part of an invocation that asks gets the same clients.
+  const clientsByScope = new WeakMap<RequestScope, Clients>();
+  const clientsOf = (scope: RequestScope): Clients => {
+    let clients = clientsByScope.get(scope);
+    if (!clients) clientsByScope.set(scope, (clients = newClients(scope)));
+    return clients;
+  };
+  const newClients = (scope: RequestScope): Clients => {
+    let broker: Broker | undefined;
+    return {
+      cognito: openUserPool(config(), scope),
+      ses: openSes(config(), scope),
+      // One Broker client per invocation: its account, funding and trading calls share it.
+      get broker() {
+        if (!broker) {
+          const { broker: settings, timeoutMs } = brokerage();
+          const client = new BrokerClient(settings, scope, timeoutMs);
+          broker = { accounts: new BrokerAccounts(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
+        }
+        return broker;
+      },
+      plaid: () => {
+        const plaid = loadPlaidConfig(env);
+        if (!plaid.ok) throw notConfigured(plaid.invalid, plaid.placeholders);
+        if (!timeoutsResult.ok) throw notConfigured(timeoutsResult.invalid);
+        return openPlaid(plaid.plaid, scope, timeoutsResult.timeouts.plaidMs);
+      },
+    };
+  };
+  return {
+    env,
+    configResult,
+    config,
+    brokerage,
+    brokerageConfigured: brokerResult.ok && timeoutsResult.ok && stores !== undefined,
+    funding: () => {
+      const funding = loadFundingConfig(env);
+      if (!funding.ok) throw notConfigured(funding.invalid, funding.placeholders);
+      return funding.funding;
+    },
+    stores: () => brokerage().stores,
+    storesIfBound: stores,
+    now: Date.now,
+    keys,
+    stepUp: ({ pool, user, address }, proof) =>
+      stepUpCheck({ pool, user, countGuess: () => countPasswordGuess(env, user.sub, address), codes: acceptedCodesOf(), now: Date.now }, proof),
+    acceptedCodes: acceptedCodesOf,
+    scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
+    clients: clientsOf,
+    flowDeps: (scope, { allow, stepUp }) => {
+      const clients = clientsOf(scope);
+      return {
+        stores: brokerage().stores,
+        get broker() {
+          return clients.broker;
+        },
+        plaid: () => clients.plaid(),
+        keys,
+        now: Date.now,
+        requestBudgetMs: config().requestBudgetMs,
+        allow,
+        stepUp,
+        cleared: scope.clearance,
+      };
+    },
+  };
+}
+
+/** The root of this isolate: made on its first invocation, found again on every later one. */
+export function depsFrom(env: Env): Root {
+  return keptFor(env, build);
+}

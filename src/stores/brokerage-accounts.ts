@@ -1,0 +1,119 @@
+// brokerage_accounts: every statement on the table. One row per user (`sub`): which Broker API
+// account is theirs, the status last seen, the tax id's last 4. A row without a Broker account is an
+// opening in flight (PENDING, leased by updated_at: stores/lease.ts) or a login being deleted.
+import type { Lease } from "./lease";
+
+/** The D1 row of a user. */
+export interface AccountRow {
+  sub: string;
+  broker_account_id: string | null;
+  account_number: string | null;
+  status: string;
+  tax_id_last4: string | null;
+  /** 1 while the Broker API's contact may hold an email the user has since changed. */
+  broker_email_stale: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A row with its Broker account. */
+export type OwnedAccountRow = AccountRow & { broker_account_id: string };
+
+/** The status of a row whose Broker API call has not answered (or whose answer was never recorded). */
+const PENDING = "PENDING";
+export const CLOSED = "ACCOUNT_CLOSED";
+/** The row of a user whose login is being (or was) deleted: no opening takes it over. */
+export const LOGIN_DELETED = "LOGIN_DELETED";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class BrokerageAccountStore {
+  readonly #db: D1Database;
+
+  constructor(db: D1Database) {
+    this.#db = db;
+  }
+
+  /** Runs the statements in one round trip, in order, as one transaction (a write and its audit row). */
+  batch(statements: D1PreparedStatement[]): Promise<D1Result[]> {
+    return this.#db.batch(statements);
+  }
+
+  /**
+   * Holds the opening for `sub` in one statement: a new row (PENDING, no Broker account yet), or the
+   * takeover of a PENDING row whose lease has lapsed (its request ended without recording an answer).
+   * No row comes back when the user has an account, another request holds a live lease, or the login
+   * is being deleted: of ten concurrent openings, exactly one gets a row (the primary key on sub decides).
+   */
+  holdOpening(sub: string, taxIdLast4: string, now: number, leaseMs: number): Promise<AccountRow | null> {
+    return this.#db
+      .prepare(
+        `INSERT INTO brokerage_accounts (sub, status, tax_id_last4, created_at, updated_at) VALUES (?1, '${PENDING}', ?2, ?3, ?3)
+         ON CONFLICT (sub) DO UPDATE SET updated_at = ?3 WHERE broker_account_id IS NULL AND status = '${PENDING}' AND updated_at < ?4
+         RETURNING *`,
+      )
+      .bind(sub, taxIdLast4, iso(now), iso(now - leaseMs))
+      .first<AccountRow>();
+  }
+
+  /** The opening's lease (lease.ts): freed, the user may try again with other details; lapsed, the next opening searches first. */
+  openingLease(sub: string): Lease {
+    return {
+      free: () => this.#db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND broker_account_id IS NULL`).bind(sub),
+      lapse: () => this.#db.prepare(`UPDATE brokerage_accounts SET updated_at = '1970-01-01T00:00:00.000Z' WHERE sub = ? AND broker_account_id IS NULL`).bind(sub),
+    };
+  }
+
+  /** The opening's outcome: the Broker account, on the row the opening holds. */
+  opened(sub: string, account: { id: string; account_number?: string | null; status: string }, taxIdLast4: string | null, now: number): D1PreparedStatement {
+    return this.#db
+      .prepare(
+        `UPDATE brokerage_accounts SET broker_account_id = ?, account_number = ?, status = ?, tax_id_last4 = ?, updated_at = ?
+         WHERE sub = ? AND broker_account_id IS NULL`,
+      )
+      .bind(account.id, account.account_number ?? null, account.status, taxIdLast4, iso(now), sub);
+  }
+
+  /** Another user's row holds this Broker account: the unique key on broker_account_id said no. */
+  static isTakenAccount(error: unknown): boolean {
+    return error instanceof Error && /UNIQUE constraint failed: brokerage_accounts\.broker_account_id/.test(error.message);
+  }
+
+  /** The user's row, with or without a Broker account. */
+  rowOf(sub: string): Promise<AccountRow | null> {
+    return this.#db.prepare("SELECT * FROM brokerage_accounts WHERE sub = ?").bind(sub).first<AccountRow>();
+  }
+
+  /** The status (and account number) the Broker API answered last. */
+  async noteStatus(sub: string, status: string, accountNumber: string | null, now: number): Promise<void> {
+    await this.#db.prepare("UPDATE brokerage_accounts SET status = ?, account_number = ?, updated_at = ? WHERE sub = ?").bind(status, accountNumber, iso(now), sub).run();
+  }
+
+  /** The Broker API's contact has the user's email. */
+  async emailSent(sub: string): Promise<void> {
+    await this.#db.prepare("UPDATE brokerage_accounts SET broker_email_stale = 0 WHERE sub = ?").bind(sub).run();
+  }
+
+  /** Marks the Broker API's contact email stale, for an account that is not closed: its row, or null. */
+  markEmailStale(sub: string): Promise<OwnedAccountRow | null> {
+    return this.#db
+      .prepare(`UPDATE brokerage_accounts SET broker_email_stale = 1 WHERE sub = ? AND broker_account_id IS NOT NULL AND status <> '${CLOSED}' RETURNING *`)
+      .bind(sub)
+      .first<OwnedAccountRow>();
+  }
+
+  /** A row of the login's deletion, when the user has none: true when it was made. */
+  async holdForLoginDeletion(sub: string, now: number): Promise<boolean> {
+    const at = iso(now);
+    const held = await this.#db
+      .prepare(`INSERT INTO brokerage_accounts (sub, status, created_at, updated_at) VALUES (?1, '${LOGIN_DELETED}', ?2, ?2) ON CONFLICT (sub) DO NOTHING RETURNING sub`)
+      .bind(sub, at)
+      .first();
+    return held !== null;
+  }
+
+  /** Gives the login deletion's row back (the deletion failed). */
+  releaseLoginDeletion(sub: string): Promise<D1Result> {
+    return this.#db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND status = '${LOGIN_DELETED}' AND broker_account_id IS NULL`).bind(sub).run();
+  }
+}
