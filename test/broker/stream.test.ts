@@ -2,7 +2,7 @@
 // upstream sending its body in pieces: the Response as soon as its headers arrive, the body read as it
 // comes, no bound of the request's budget, the caller's abort, the wait for the headers timed, and a
 // refusal failing as a REST call's does.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BrokerClient } from "../../src/broker/client";
 import type { RequestScope } from "../../src/upstream";
 import { accountStatusEvent, BROKER_ERRORS } from "../fixtures/broker";
@@ -53,7 +53,16 @@ describe("BrokerClient.stream, an event stream on the fake upstream", () => {
   it("reads a body that outlasts the wait for the headers, piece by piece, to its end", async () => {
     // The last piece comes after the 300 ms for the headers have run out: that limit ends with the headers.
     const { client } = await broker([{ status: 200, headers: SSE, chunks: [HEARTBEAT, EVENT, HEARTBEAT], chunkGapMs: 160 }], 300);
-    const response = await client.stream("AccountStatusEvents", STATUS_EVENTS);
+    // The wait for the headers on a clock of the test's: a loaded machine cannot make the headers late;
+    // once they are in, the 300 ms run out at once, with the body still to come.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let response: Response;
+    try {
+      response = await client.stream("AccountStatusEvents", STATUS_EVENTS);
+      vi.advanceTimersByTime(300);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(await new Response(response.body).text()).toBe(HEARTBEAT + EVENT + HEARTBEAT);
   });
 
