@@ -5,6 +5,7 @@ import type { BrokerAccounts } from "./broker/accounts";
 import type { BrokerFunding } from "./broker/funding";
 import type { BrokerTrading } from "./broker/trading";
 import type { UserPool } from "./cognito/user-pool";
+import type { MarketData } from "./market/client";
 import type { BrokerConfig, Config, ConfigResult, FundingConfig } from "./config";
 import type { PlaidClient } from "./plaid/client";
 import type { AcceptedCodes } from "./services/step-up";
@@ -26,6 +27,8 @@ export interface Clients {
   ses: Ses | undefined;
   /** 503 not_configured without the Broker API's settings or D1. */
   readonly broker: Broker;
+  /** The Market Data API (and the Broker API's clock and calendar); 503 not_configured without the Broker API's key pair. D1 is not needed. */
+  readonly market: MarketData;
   /** 503 not_configured without Plaid's settings: only Plaid bank links need it. */
   plaid(): PlaidClient;
 }

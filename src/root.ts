@@ -9,9 +9,10 @@ import { BrokerClient } from "./broker/client";
 import { BrokerFunding } from "./broker/funding";
 import { BrokerTrading } from "./broker/trading";
 import { openUserPool } from "./cognito/user-pool";
-import { loadBrokerConfig, loadConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
+import { loadBrokerConfig, loadConfig, loadMarketDataConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
 import type { Broker, Clients, Keys, Root } from "./deps";
 import { keptFor } from "./isolate";
+import { MarketData } from "./market/client";
 import { openPlaid } from "./plaid/client";
 import { fingerprintKey } from "./services/idempotency";
 import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, type AcceptedCodes } from "./services/step-up";
@@ -57,8 +58,18 @@ function build(env: Env): Root {
     if (!clients) clientsByScope.set(scope, (clients = newClients(scope)));
     return clients;
   };
+  /** The Market Data API's settings with the Broker API's key pair and both timeouts: no D1 needed. */
+  const marketData = () => {
+    const market = loadMarketDataConfig(env);
+    if (!brokerResult.ok || !market.ok || !timeoutsResult.ok) {
+      const invalid = [...(brokerResult.ok ? [] : brokerResult.invalid), ...(market.ok ? [] : market.invalid), ...(timeoutsResult.ok ? [] : timeoutsResult.invalid)];
+      throw notConfigured(invalid, [...(brokerResult.ok ? [] : brokerResult.placeholders), ...(market.ok ? [] : market.placeholders)]);
+    }
+    return { market: market.marketData, broker: brokerResult.broker, timeouts: timeoutsResult.timeouts };
+  };
   const newClients = (scope: RequestScope): Clients => {
     let broker: Broker | undefined;
+    let market: MarketData | undefined;
     return {
       cognito: openUserPool(config(), scope),
       ses: openSes(config(), scope),
@@ -70,6 +81,14 @@ function build(env: Env): Root {
           broker = { accounts: new BrokerAccounts(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
         }
         return broker;
+      },
+      // The clock and calendar are the Broker API's: a client of their own on the same scope, without D1.
+      get market() {
+        if (!market) {
+          const settings = marketData();
+          market = new MarketData(settings.market, settings.broker, () => new BrokerClient(settings.broker, scope, settings.timeouts.brokerMs), scope, settings.timeouts.marketDataMs);
+        }
+        return market;
       },
       plaid: () => {
         const plaid = loadPlaidConfig(env);

@@ -18,8 +18,8 @@ function basicAuthOf(config: BrokerConfig): string {
 /** Without X-RateLimit-Reset, a 429 is retried after what alpaca-py waits. */
 const DEFAULT_RETRY_AFTER_SECONDS = 3;
 
-/** Seconds until X-RateLimit-Reset (Unix seconds), at least 1 and at most a minute. */
-function secondsUntilReset(response: Response, now = Date.now()): number {
+/** Seconds until X-RateLimit-Reset (Unix seconds), at least 1 and at most a minute (the Market Data API sends it too). */
+export function secondsUntilReset(response: Response, now = Date.now()): number {
   const reset = Number(response.headers.get("x-ratelimit-reset"));
   if (!Number.isFinite(reset) || reset <= 0) return DEFAULT_RETRY_AFTER_SECONDS;
   return Math.min(60, Math.max(1, Math.ceil(reset - now / 1000)));
