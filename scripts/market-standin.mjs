@@ -168,11 +168,13 @@ export function bars(base, symbol, params, now = Date.now()) {
     let m = Math.ceil(start / MINUTE / step) * step;
     for (; out.length < limit && m * MINUTE <= end; m += step) {
       const session = sessionAround(m * MINUTE, 1);
-      if (session.open > m * MINUTE) {
-        m = Math.ceil(session.open / MINUTE / step) * step - step;
+      const [open, close] = [session.open / MINUTE, session.close / MINUTE];
+      // Before the session: on to the bar its open falls in (an hour's bar from 09:00 holds 09:30-10:00).
+      if (open >= m + step) {
+        m = Math.floor(open / step) * step - step;
         continue;
       }
-      out.push(bar(base, symbol, m, Math.min(m + step, Math.floor(session.close / MINUTE)), m * MINUTE));
+      out.push(bar(base, symbol, Math.max(m, open), Math.min(m + step, close), m * MINUTE));
     }
     at = m * MINUTE;
   }
