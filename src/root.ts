@@ -7,6 +7,7 @@ import { challengeSeal } from "./auth/challenge-session";
 import { BrokerAccounts } from "./broker/accounts";
 import { BrokerClient } from "./broker/client";
 import { BrokerFunding } from "./broker/funding";
+import { MarketHours } from "./broker/market-hours";
 import { BrokerTrading } from "./broker/trading";
 import { openUserPool } from "./cognito/user-pool";
 import { loadBrokerConfig, loadConfig, loadMarketDataConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
@@ -70,6 +71,7 @@ function build(env: Env): Root {
   const newClients = (scope: RequestScope): Clients => {
     let broker: Broker | undefined;
     let market: MarketData | undefined;
+    let marketHours: MarketHours | undefined;
     return {
       cognito: openUserPool(config(), scope),
       ses: openSes(config(), scope),
@@ -82,13 +84,20 @@ function build(env: Env): Root {
         }
         return broker;
       },
-      // The clock and calendar are the Broker API's: a client of their own on the same scope, without D1.
       get market() {
         if (!market) {
           const settings = marketData();
-          market = new MarketData(settings.market, settings.broker, () => new BrokerClient(settings.broker, scope, settings.timeouts.brokerMs), scope, settings.timeouts.marketDataMs);
+          market = new MarketData(settings.market, settings.broker, scope, settings.timeouts.marketDataMs);
         }
         return market;
+      },
+      // The Broker API's, but without D1: a client of its own on the same scope.
+      get marketHours() {
+        if (!marketHours) {
+          const settings = marketData();
+          marketHours = new MarketHours(new BrokerClient(settings.broker, scope, settings.timeouts.brokerMs), settings.broker.url);
+        }
+        return marketHours;
       },
       plaid: () => {
         const plaid = loadPlaidConfig(env);

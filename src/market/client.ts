@@ -1,14 +1,12 @@
-// The Market Data API (broker-api.md section 9) with the Broker API's key, and the market's clock and
-// calendar, which live on the Broker API's host (section 10). One method per call, each answer
-// checked against its shape. Prices and sizes come as JSON numbers and leave here as decimal strings
-// read from their source text (json-numbers.ts).
+// The Market Data API (broker-api.md section 9) with the Broker API's key: one method per call, each
+// answer checked against its shape. Prices and sizes come as JSON numbers and leave here as decimal
+// strings read from their source text (json-numbers.ts). The market's clock and calendar are the
+// Broker API's (broker/market-hours.ts).
 import * as z from "zod/mini";
-import type { BrokerClient } from "../broker/client";
-import { secondsUntilReset } from "../broker/client";
 import type { BrokerConfig, MarketDataConfig } from "../config";
 import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
-import { exchange, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
+import { exchange, secondsUntilReset, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { isFailure } from "../failures";
 import { parseWithDecimalNumbers } from "./json-numbers";
 
@@ -43,14 +41,9 @@ const Snapshot = z.object({
 /** `{"AAPL": Snapshot, ...}`: a symbol it has nothing for is absent (or null). */
 const Snapshots = z.record(z.string(), z.nullable(Snapshot));
 const Bars = z.object({ bars: z.nullable(z.array(Bar)), next_page_token: z.nullish(z.string()) });
-const Clock = z.object({ timestamp: z.string(), is_open: z.boolean(), next_open: z.string(), next_close: z.string() });
-const Session = z.object({ date: z.string(), open: z.string(), close: z.string() });
-const Calendar = z.array(Session);
 
 export type MarketBar = z.output<typeof Bar>;
 export type MarketSnapshot = z.output<typeof Snapshot>;
-export type MarketClock = z.output<typeof Clock>;
-export type MarketSession = z.output<typeof Session>;
 
 export type Timeframe = "1Min" | "5Min" | "15Min" | "1Hour" | "1Day";
 
@@ -69,31 +62,18 @@ export interface MarketRequest {
   url: string;
 }
 
-export interface CalendarRange {
-  start?: string;
-  end?: string;
-}
-
-function calendarPath({ start, end }: CalendarRange): string {
-  const params = new URLSearchParams();
-  if (start) params.set("start", start);
-  if (end) params.set("end", end);
-  return `/v1/calendar${params.size ? `?${params}` : ""}`;
-}
-
 const basicAuthOf = (config: BrokerConfig) => `Basic ${btoa(`${config.keyId}:${config.secret}`)}`;
 
 export class MarketData {
   readonly #config: MarketDataConfig;
   readonly #broker: BrokerConfig;
-  readonly #brokerClient: () => BrokerClient;
   readonly #scope: RequestScope;
   readonly #upstream: Upstream;
 
-  constructor(config: MarketDataConfig, broker: BrokerConfig, brokerClient: () => BrokerClient, scope: RequestScope, timeoutMs: number) {
+  /** `broker`: the Broker API's key pair, which the Market Data API takes too. */
+  constructor(config: MarketDataConfig, broker: BrokerConfig, scope: RequestScope, timeoutMs: number) {
     this.#config = config;
     this.#broker = broker;
-    this.#brokerClient = brokerClient;
     this.#scope = scope;
     this.#upstream = { name: MARKET_DATA_API, timeoutMs };
   }
@@ -119,30 +99,6 @@ export class MarketData {
 
   async bars(request: MarketRequest): Promise<z.output<typeof Bars>> {
     return this.#get("GET /v2/stocks/{symbol}/bars", request, Bars);
-  }
-
-  /** The Broker API's GET /v1/clock, as a URL (the cache key). */
-  get clockUrl(): string {
-    return `${this.#broker.url}/v1/clock`;
-  }
-
-  async clock(): Promise<MarketClock> {
-    return this.#brokerRead("GET /v1/clock", "/v1/clock", Clock);
-  }
-
-  /** The Broker API's GET /v1/calendar?start=&end= (YYYY-MM-DD, inclusive; either may be left to its default). */
-  calendarUrl(range: CalendarRange): string {
-    return `${this.#broker.url}${calendarPath(range)}`;
-  }
-
-  async calendar(range: CalendarRange): Promise<MarketSession[]> {
-    return this.#brokerRead("GET /v1/calendar", calendarPath(range), Calendar);
-  }
-
-  async #brokerRead<T extends z.ZodMiniType>(action: string, path: string, schema: T): Promise<z.output<T>> {
-    const parsed = schema.safeParse(await this.#brokerClient().call(action, "GET", path));
-    if (!parsed.success) throw unusableAnswer("The Broker API", `${action} answered an unexpected shape`);
-    return parsed.data;
   }
 
   /** A read, retried as the Broker API's reads are: no connection, a 5xx. */

@@ -11,7 +11,11 @@ type Signed = PlatformEnv & { Variables: AuthVariables };
 /** Per user and route, as the brokerage reads: one user's polling cannot spend another's. */
 const perUser = (route: string) => limit<Signed>({ counter: "BROKERAGE_RATE_LIMITER", key: (c) => `market.${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." });
 
-const depsOf = (c: { get(name: "clients"): PlatformEnv["Variables"]["clients"] }): MarketDeps => ({ market: c.get("clients").market, cache: caches.default, now: Date.now });
+/** The request's clients (the composition root's), the edge cache every user shares, the clock. */
+const depsOf = (c: { get(name: "clients"): PlatformEnv["Variables"]["clients"] }): MarketDeps => {
+  const clients = c.get("clients");
+  return { market: clients.market, hours: clients.marketHours, cache: caches.default, now: Date.now };
+};
 
 /**
  * Prices, charts, the market's clock and calendar: for a signed-in user only (market data is licensed

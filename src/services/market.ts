@@ -4,13 +4,15 @@
 // user of the app, so the routes still need a signed-in user; the data is the same for each).
 import { BrokerError } from "../broker/errors";
 import { Failure } from "../failures";
-import { MarketDataError, type BarsQuery, type MarketBar, type MarketClock, type MarketData, type MarketRequest, type MarketSession, type MarketSnapshot } from "../market/client";
+import type { CalendarRange, MarketClock, MarketHours, MarketSession } from "../broker/market-hours";
+import { MarketDataError, type BarsQuery, type MarketBar, type MarketData, type MarketRequest, type MarketSnapshot } from "../market/client";
 import type { BarResponse, BarsResponse, CalendarResponse, ClockResponse, SnapshotResponse, SnapshotsResponse } from "../schemas/market";
 import { brokerMeaningOf } from "./broker-errors";
 
-/** What the market flows run with: the invocation's client, the edge cache and the clock. */
+/** What the market flows run with: the invocation's clients, the edge cache and the clock. */
 export interface MarketDeps {
   market: MarketData;
+  hours: MarketHours;
   cache: Cache;
   now: () => number;
 }
@@ -99,13 +101,13 @@ export async function bars(deps: MarketDeps, query: Omit<BarsQuery, "pageToken">
 
 /** Whether the market is open now, and its next open and close (New York offsets, as the Broker API writes them); up to a minute old. */
 export async function clock(deps: MarketDeps): Promise<ClockResponse> {
-  const answer: MarketClock = await cached(deps.cache, deps.market.clockUrl, CACHE_SECONDS.clock, () => inOurWords(deps.market.clock()));
+  const answer: MarketClock = await cached(deps.cache, deps.hours.clockUrl, CACHE_SECONDS.clock, () => inOurWords(deps.hours.clock()));
   return { is_open: answer.is_open, next_open: answer.next_open, next_close: answer.next_close, timestamp: answer.timestamp };
 }
 
 /** The trading sessions between two dates, inclusive (the Broker API's defaults without them). */
-export async function calendar(deps: MarketDeps, range: { start?: string; end?: string }): Promise<CalendarResponse> {
-  const url = deps.market.calendarUrl(range);
-  const sessions: MarketSession[] = await cached(deps.cache, url, CACHE_SECONDS.calendar, () => inOurWords(deps.market.calendar(range)));
+export async function calendar(deps: MarketDeps, range: CalendarRange): Promise<CalendarResponse> {
+  const url = deps.hours.calendarUrl(range);
+  const sessions: MarketSession[] = await cached(deps.cache, url, CACHE_SECONDS.calendar, () => inOurWords(deps.hours.calendar(range)));
   return { sessions: sessions.map(({ date, open, close }) => ({ date, open, close })) };
 }

@@ -1,6 +1,7 @@
 // The market flows' edge cache, with a Cache that records what is stored: how long each answer is kept
 // (the routes' tests prove the real caches.default serves a hit with no upstream call).
 import { describe, expect, it } from "vitest";
+import type { MarketHours } from "../../src/broker/market-hours";
 import type { MarketData } from "../../src/market/client";
 import { bars, CACHE_SECONDS, clock, snapshots, type MarketDeps } from "../../src/services/market";
 
@@ -22,11 +23,14 @@ const market = {
   bars: async () => ({ bars: [], next_page_token: null }),
   snapshotsRequest: (symbols: string[]) => ({ url: `https://data.example/v2/stocks/snapshots?symbols=${symbols.join(",")}` }),
   snapshots: async () => ({}),
-  clockUrl: "https://broker.example/v1/clock",
-  clock: async () => ({ is_open: false, next_open: "a", next_close: "b", timestamp: "c" }),
 } as unknown as MarketData;
 
-const depsWith = (cache: Cache): MarketDeps => ({ market, cache, now: () => NOW });
+const hours = {
+  clockUrl: "https://broker.example/v1/clock",
+  clock: async () => ({ is_open: false, next_open: "a", next_close: "b", timestamp: "c" }),
+} as unknown as MarketHours;
+
+const depsWith = (cache: Cache): MarketDeps => ({ market, hours, cache, now: () => NOW });
 
 describe("how long market answers are kept at the edge", () => {
   it("bars: 60 s for a window still open or ended in the last 15 minutes; an hour once it ended before that", async () => {
