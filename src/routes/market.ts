@@ -8,8 +8,8 @@ import type { PlatformEnv } from "./env";
 
 type Signed = PlatformEnv & { Variables: AuthVariables };
 
-/** Per user and route, as the brokerage reads: one user's polling cannot spend another's. */
-const perUser = (route: string) => limit<Signed>({ counter: "BROKERAGE_RATE_LIMITER", key: (c) => `market.${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." });
+/** Per user and route (MARKET_RATE_LIMITER, wrangler.toml), as the brokerage reads: one user's polling cannot spend another's. */
+const perUser = (route: string) => limit<Signed>({ counter: "MARKET_RATE_LIMITER", key: (c) => `market.${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." });
 
 /** The request's clients (the composition root's), the edge cache every user shares, the clock. */
 const depsOf = (c: { get(name: "clients"): PlatformEnv["Variables"]["clients"] }): MarketDeps => {

@@ -6,7 +6,7 @@ import { SNAPSHOT_EXAMPLE } from "../../src/docs/routes/market";
 import { AAPL_SNAPSHOT_TEXT, calendarAnswer, clockAnswer, jsonText, notEntitled, snapshotsAnswer, throttled } from "../fixtures/market";
 import { BROKER_AUTH } from "../support/brokerage";
 import { marketUser } from "../support/market";
-import { api, problemOf } from "../support/worker";
+import { api, inOneLimitWindow, problemOf } from "../support/worker";
 
 const SNAPSHOTS = "GET /v2/stocks/snapshots";
 
@@ -192,4 +192,19 @@ describe("GET /platform/market/clock and /calendar", () => {
     const res = await api(path);
     expect([res.status, (await problemOf(res)).code]).toEqual([401, "invalid_token"]);
   });
+});
+
+describe("per-user limit", () => {
+  it("120 a minute per user and route (cached answers count too); the 121st is 429 with Retry-After, and another user is untouched", () =>
+    inOneLimitWindow(async () => {
+      const ann = await marketUser({ "GET /v1/clock": [{ body: clockAnswer }] });
+      const bea = await marketUser({}, { BROKER_API_URL: ann.base });
+      const seen: number[] = [];
+      for (let i = 0; i < 121; i++) seen.push((await ann.get("/platform/market/clock")).status);
+      expect(seen).toEqual([...Array(120).fill(200), 429]);
+      const over = await ann.get("/platform/market/clock");
+      expect([(await problemOf(over)).code, over.headers.get("retry-after")]).toEqual(["rate_limited", "60"]);
+      expect((await bea.get("/platform/market/clock")).status).toBe(200);
+      expect((await ann.brokerCalls()).length).toBe(1);
+    }));
 });
