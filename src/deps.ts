@@ -8,8 +8,10 @@ import type { BrokerTrading } from "./broker/trading";
 import type { UserPool } from "./cognito/user-pool";
 import type { MarketData } from "./market/client";
 import type { BrokerConfig, Config, ConfigResult, FundingConfig } from "./config";
+import type { CountedAction } from "./limits";
 import type { PlaidClient } from "./plaid/client";
-import type { AcceptedCodes } from "./services/step-up";
+import type { SignedInUser } from "./auth/signed-in-user";
+import type { AcceptedCodes, Proof, StepUpCheck } from "./services/step-up";
 import type { Ses } from "./ses/client";
 import type { Stores } from "./stores";
 import type { RequestScope } from "./upstream";
@@ -68,11 +70,12 @@ export interface Root {
   scope(clearance: Promise<void>): RequestScope;
   clients(scope: RequestScope): Clients;
   /** The dependencies of one invocation's flows: the clients lent `scope`; `allow` counts the actor's own actions (a heal pass or an event consumer passes its own). */
-  flowDeps(scope: RequestScope, allow: Deps["allow"]): Deps;
+  flowDeps(scope: RequestScope, actorOnly: Pick<Deps, "allow" | "stepUp">): Deps;
+  /** The step up of a signed-in user (services/step-up.ts): their password, counted as a guess from `address`, and code. */
+  stepUp(who: { pool: UserPool; user: SignedInUser; address: string }, proof: Proof): StepUpCheck;
 }
 
-/** The actions a user has an allowance of each (wrangler.toml, README "Limits"). */
-export type CountedAction = "transfer.create" | "transfer.cancel" | "order.create" | "order.cancel" | "position.close";
+export type { CountedAction };
 
 /**
  * What a flow runs with, whatever started it (a request, a Cron Trigger, a Durable Object): the
@@ -91,6 +94,8 @@ export interface Deps {
   requestBudgetMs: number;
   /** Counts one of the actor's actions against its own allowance, just before the flow's first Broker call: 429 over it. */
   allow(action: CountedAction): Promise<void>;
+  /** The actor's step up from the proof it sent (a request's user); an actor that cannot step up (a heal pass) fails it. */
+  stepUp(proof: Proof): StepUpCheck;
   /** Settles once the invocation may call upstream: a request's address limit (429 for an address over it, which writes no audit row). */
   cleared: Promise<void>;
 }

@@ -16,7 +16,8 @@ import { keptFor } from "./isolate";
 import { MarketData } from "./market/client";
 import { openPlaid } from "./plaid/client";
 import { fingerprintKey } from "./services/idempotency";
-import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, type AcceptedCodes } from "./services/step-up";
+import { countPasswordGuess } from "./limits";
+import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, stepUpCheck, type AcceptedCodes } from "./services/step-up";
 import { openSes } from "./ses/client";
 import { storesOf } from "./stores";
 import type { RequestScope } from "./upstream";
@@ -52,6 +53,7 @@ function build(env: Env): Root {
     challengeSeal: () => keptFor(config(), sealOf),
   };
   let acceptedCodes: AcceptedCodes | undefined;
+  const acceptedCodesOf = () => (acceptedCodes ??= stores ? acceptedCodesIn(stores.stepUpCodes, keys.stepUpCode()) : acceptedCodesInIsolate(keys.stepUpCode()));
   // One set per scope: every part of an invocation that asks gets the same clients.
   const clientsByScope = new WeakMap<RequestScope, Clients>();
   const clientsOf = (scope: RequestScope): Clients => {
@@ -122,10 +124,12 @@ function build(env: Env): Root {
     storesIfBound: stores,
     now: Date.now,
     keys,
-    acceptedCodes: () => (acceptedCodes ??= stores ? acceptedCodesIn(stores.stepUpCodes, keys.stepUpCode()) : acceptedCodesInIsolate(keys.stepUpCode())),
+    stepUp: ({ pool, user, address }, proof) =>
+      stepUpCheck({ pool, user, countGuess: () => countPasswordGuess(env, user.sub, address), codes: acceptedCodesOf(), now: Date.now }, proof),
+    acceptedCodes: acceptedCodesOf,
     scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
     clients: clientsOf,
-    flowDeps: (scope, allow) => {
+    flowDeps: (scope, { allow, stepUp }) => {
       const clients = clientsOf(scope);
       return {
         stores: brokerage().stores,
@@ -137,6 +141,7 @@ function build(env: Env): Root {
         now: Date.now,
         requestBudgetMs: config().requestBudgetMs,
         allow,
+        stepUp,
         cleared: scope.clearance,
       };
     },

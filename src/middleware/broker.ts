@@ -4,7 +4,9 @@ import type { BrokerFunding } from "../broker/funding";
 import type { BrokerTrading } from "../broker/trading";
 import type { Deps } from "../deps";
 import type { Stores } from "../stores";
-import { actionCounter } from "./rate-limit";
+import type { SignedInUser } from "../auth/signed-in-user";
+import { actionCounter } from "../limits";
+import { clientAddress } from "./rate-limit";
 import type { CognitoVariables } from "./cognito";
 import type { ConfigVariables } from "./config";
 
@@ -29,8 +31,15 @@ export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVar
   const root = c.get("root");
   const { stores } = root.brokerage();
   const broker = c.get("clients").broker;
-  // The user's count of an action: requireAuth, after this, has set the user by the time a flow counts.
-  c.set("deps", root.flowDeps(c.get("upstreamScope"), (action) => actionCounter(c.env, (c.get as (name: "user") => { sub: string })("user").sub)(action)));
+  // The user's count of an action, and their step up: requireAuth, after this, has set the user by the time a flow asks.
+  const user = () => (c.get as (name: "user") => SignedInUser)("user");
+  c.set(
+    "deps",
+    root.flowDeps(c.get("upstreamScope"), {
+      allow: (action) => actionCounter(c.env, user().sub)(action),
+      stepUp: (proof) => root.stepUp({ pool: c.get("cognito"), user: user(), address: clientAddress(c) }, proof),
+    }),
+  );
   c.set("brokerAccounts", broker.accounts);
   c.set("funding", broker.funding);
   c.set("trading", broker.trading);

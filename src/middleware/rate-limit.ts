@@ -22,42 +22,12 @@ import type { Context, Input, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import { convertIPv4BinaryToString, convertIPv4MappedIPv6ToIPv4, convertIPv6BinaryToString, convertIPv6ToBinary, isIPv4MappedIPv6 } from "hono/utils/ipaddr";
-import { Failure } from "../failures";
-import { keptFor } from "../isolate";
+import { count, countPasswordGuess, GUESS_DETAIL, type Counter, type GuessKind } from "../limits";
 import type { AuthVariables } from "./require-auth";
-
-/** The bindings' period (wrangler.toml): a client over a limit is told to come back after it. */
-const RETRY_AFTER_SECONDS = "60";
-
-export type Counter = "IP_RATE_LIMITER" | "GUESS_RATE_LIMITER" | "ACCOUNT_RATE_LIMITER" | "MAIL_RATE_LIMITER" | "RECIPIENT_RATE_LIMITER" | "BROKERAGE_RATE_LIMITER" | "TRANSFER_RATE_LIMITER" | "ORDER_RATE_LIMITER" | "MARKET_RATE_LIMITER";
-
-/** What a guess is of: each kind is counted on its own. */
-export type GuessKind = "password" | "totp" | "confirmation_code" | "reset_code" | "email_code";
 
 export interface AddressLimitVariables {
   /** Settles with the address's verdict; upstream calls wait for it (the request's clearance). */
   addressCheck: Promise<void>;
-}
-
-/** The counters an operator turned off on purpose: RATE_LIMITS_OFF="MAIL_RATE_LIMITER,…" (README, "Limits"). */
-function countersOff(env: Env): Set<string> {
-  const names = (env as { RATE_LIMITS_OFF?: string }).RATE_LIMITS_OFF ?? "";
-  return new Set(names.split(",").map((name) => name.trim()).filter(Boolean));
-}
-
-/**
- * One count against a counter. A binding that is not declared fails closed (503 misconfigured, the
- * binding named in the log only) unless RATE_LIMITS_OFF names it: a deploy that forgot the
- * bindings must not silently remove every limit.
- */
-async function count(env: Env, counter: Counter, key: string, detail: string): Promise<void> {
-  const limiter = (env as Partial<Record<Counter, RateLimit>>)[counter];
-  if (!limiter) {
-    if (keptFor(env, countersOff).has(counter)) return;
-    throw new Failure("misconfigured", { cause: new Error(`the rate-limit binding ${counter} is not declared, and RATE_LIMITS_OFF does not name it`) });
-  }
-  const { success } = await limiter.limit({ key });
-  if (!success) throw new Failure("rate_limited", { detail, headers: { "retry-after": RETRY_AFTER_SECONDS } });
 }
 
 /** One rule: a counter, the key a request counts under, what a client over it is told. */
@@ -88,7 +58,7 @@ export function limit<E extends LimitEnv, I extends Input = {}>(...rules: Rule<E
  * usually holds a whole /64, so that is one address here; otherwise it could rotate freely. An IPv4
  * client written as IPv6 (::ffff:203.0.113.7) is that IPv4 address, not one /64 shared by all.
  */
-function clientAddress(c: Context): string {
+export function clientAddress(c: Context): string {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
   if (!ip.includes(":")) return ip;
   let address: bigint;
@@ -116,27 +86,6 @@ export const limitPerAddress = createMiddleware<LimitEnv>(async (c, next) => {
   await check;
 });
 
-/** The actions of money and trades, each with an allowance of its own per user (wrangler.toml). */
-const ACTION_LIMITS = {
-  "transfer.create": { counter: "TRANSFER_RATE_LIMITER", detail: "Too many transfers for this account; retry later." },
-  "transfer.cancel": { counter: "TRANSFER_RATE_LIMITER", detail: "Too many transfer cancels for this account; retry later." },
-  "order.create": { counter: "ORDER_RATE_LIMITER", detail: "Too many orders for this account; retry later." },
-  "order.cancel": { counter: "ORDER_RATE_LIMITER", detail: "Too many order cancels for this account; retry later." },
-  "position.close": { counter: "ORDER_RATE_LIMITER", detail: "Too many position closes for this account; retry later." },
-} as const satisfies Record<string, { counter: Counter; detail: string }>;
-
-export type CountedAction = keyof typeof ACTION_LIMITS;
-
-/**
- * The user's count of one action, for a flow to call just before its first Broker API call (a
- * dependency of the flow, free of Hono): 429 rate_limited over the action's allowance.
- */
-export function actionCounter(env: Env, sub: string): (action: CountedAction) => Promise<void> {
-  return (action) => count(env, ACTION_LIMITS[action].counter, `${action}|${sub}`, ACTION_LIMITS[action].detail);
-}
-
-const GUESS_DETAIL = "Too many attempts for this account; retry later.";
-
 /** A route whose validated body has the email it acts on (after validJson). */
 type EmailInput = { out: { json: { email: string } } };
 type SignedIn = LimitEnv & { Variables: AuthVariables };
@@ -156,9 +105,8 @@ export function limitGuesses(kind: GuessKind) {
 
 /** The same count of password guesses at `login` (an email, or a signed-in user's sub), for a flow that only sometimes checks one (resuming a sign-up, the step up). */
 export function passwordGuessCounter<E extends LimitEnv>(c: Context<E>, login: string): () => Promise<void> {
-  return async () => {
-    for (const rule of guessRules<E>("password", () => login)) await count(c.env, rule.counter, rule.key(c), GUESS_DETAIL);
-  };
+  const address = clientAddress(c);
+  return () => countPasswordGuess(c.env, login, address);
 }
 
 /** A bearer route that checks a password or a code of the signed-in user (after requireAuth). */

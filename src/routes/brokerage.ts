@@ -12,7 +12,6 @@ import { requestActor } from "./actor";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 import { ownerNotifier } from "./notices";
-import { stepUp } from "./step-up";
 
 type Signed = PlatformEnv & { Variables: AuthVariables };
 
@@ -52,11 +51,11 @@ export const brokerageRoutes = new Hono<PlatformEnv>()
   })
   .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
     const { contact, password, code } = c.req.valid("json");
-    return c.json(await changeContact(depsOf(c), requestActor(c), contact, stepUp(c, { password, code }), ownerNotifier(c)), 200);
+    return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }, ownerNotifier(c)), 200);
   })
   .get("/accounts/me/trading", withBroker, requireAuth, perUser("trading"), async (c) => {
     return c.json(await tradingAccount(depsOf(c), requestActor(c)), 200);
   })
   .post("/accounts/me/close", withBroker, requireAuth, perUser("close"), validJson(StepUp), async (c) => {
-    return c.json(await closeAccount(depsOf(c), requestActor(c), stepUp(c, c.req.valid("json"))), 200);
+    return c.json(await closeAccount(depsOf(c), requestActor(c), c.req.valid("json")), 200);
   });

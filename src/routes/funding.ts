@@ -17,7 +17,6 @@ import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLi
 import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
-import { stepUp } from "./step-up";
 
 /** `flowRan`: set when the handler hands the request to its flow, which writes the audit row from then on. */
 type MoneyEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables & { flowRan?: boolean } };
@@ -112,7 +111,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
     return c.json({ bank_links: await bankLinks(deps(c), actor(c)) }, 200);
   })
   .delete("/accounts/me/bank-links/:id", ...money({ action: "bank_link.delete", limit: "route" }), validJson(MoneyStepUp), async (c) => {
-    await deleteBankLink(deps(c), actor(c), c.req.param("id"), stepUp(c, c.req.valid("json")));
+    await deleteBankLink(deps(c), actor(c), { id: c.req.param("id"), proof: c.req.valid("json") });
     return c.body(null, 204);
   })
   .post("/plaid/link-token", ...money({ action: "plaid.link_token", limit: "route" }), async (c) => {
@@ -120,7 +119,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   })
   .post("/accounts/me/transfers", ...money({ action: "transfer.create", limit: "flow", verifiedEmail: true, idempotent: true }), validJsonBy<MoneyEnv, ReturnType<typeof transferRequest>>((c) => keptFor(c.get("fundingConfig"), transferSchemaOf)), async (c) => {
     const request = c.req.valid("json");
-    return created(c, await createTransfer(deps(c), actor(c), keyed(c, request), stepUp(c, request)));
+    return created(c, await createTransfer(deps(c), actor(c), keyed(c, request)));
   })
   .get("/accounts/me/transfers", ...money({ action: "transfer.list", limit: "route" }), validQuery(CursorQuery), async (c) => {
     const page = await transfers(deps(c), actor(c), c.req.valid("query").cursor);

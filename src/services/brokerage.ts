@@ -19,7 +19,7 @@ import { audited, outcomeOf, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
 import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
-import type { StepUpCheck } from "./step-up";
+import type { Proof } from "./step-up";
 
 
 /**
@@ -255,10 +255,15 @@ export async function tradingAccount({ stores, broker }: Brokerage, actor: Actor
  * Where statements and confirmations go is a change of control: after the step up, and the account's
  * email of record is told (never the new address or phone).
  */
-export async function changeContact({ stores, broker, now }: Brokerage, actor: Actor, contact: ContactChange, stepUp: StepUpCheck, notify: NotifyOwner): Promise<AccountViewResponse> {
+export async function changeContact(
+  { stores, broker, now, stepUp }: Brokerage & Pick<Deps, "stepUp">,
+  actor: Actor,
+  { contact, proof }: { contact: ContactChange; proof: Proof },
+  notify: NotifyOwner,
+): Promise<AccountViewResponse> {
   return audited(stores.audit, actor, "account.update", async () => {
     const row = await accountRowOf(stores.accounts, actor.sub);
-    await stepUp();
+    await stepUp(proof)();
     views.delete(actor.sub);
     const account = await withBrokerFailures(broker.accounts.updateContact(row.broker_account_id, contact), { 400: detailsRejected, 422: detailsRejected });
     notify(account.contact?.email_address ?? null, { kind: "contact_changed" });
@@ -298,9 +303,9 @@ async function whatRemains({ accounts, funding, trading }: Broker, accountId: st
  * no cash, no transfer that is not final. Else 409 naming what remains. A refused close of an
  * account that is closed already is no failure.
  */
-export async function closeAccount({ stores, broker, now }: Brokerage, actor: Actor, stepUp: StepUpCheck): Promise<AccountViewResponse> {
+export async function closeAccount({ stores, broker, now, stepUp }: Brokerage & Pick<Deps, "stepUp">, actor: Actor, proof: Proof): Promise<AccountViewResponse> {
   return audited(stores.audit, actor, "account.close", async () => {
-    await stepUp();
+    await stepUp(proof)();
     views.delete(actor.sub);
     const row = await accountRowOf(stores.accounts, actor.sub);
     if (row.status !== CLOSED) {

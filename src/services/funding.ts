@@ -19,7 +19,7 @@ import type { CountedAction, Deps } from "../deps";
 import { accountRowOf, noteStatus } from "./brokerage";
 import { brokerTransferKey, fingerprint, IdempotencyKeys, type Hold, type KeyUse, type StoredAnswer } from "./idempotency";
 import { bankLinkDeleted, linkPlaidItem, retryItemRemovals } from "./plaid-items";
-import type { StepUpCheck } from "./step-up";
+import type { Proof } from "./step-up";
 
 export type { CountedAction };
 
@@ -210,14 +210,14 @@ export async function bankLinks(deps: Deps, actor: Actor): Promise<BankLinkRespo
 }
 
 /** After the step up: money could leave to a bank the thief linked next. */
-export async function deleteBankLink(deps: Deps, actor: Actor, id: string, stepUp: StepUpCheck): Promise<void> {
+export async function deleteBankLink(deps: Deps, actor: Actor, { id, proof }: { id: string; proof: Proof }): Promise<void> {
   return audited(
     deps.stores.audit,
     actor,
     "bank_link.delete",
     async () => {
       const accountId = await activeAccount(deps, actor.sub);
-      await stepUp();
+      await deps.stepUp(proof)();
       await withBrokerFailures(deps.broker.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
       // Its Plaid Item, when it has one, and any removal still owed: best effort, after the answer is certain.
       await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
@@ -262,12 +262,12 @@ const transferUnprocessable = (error: BrokerError) =>
  * to the Broker API: the first try may have withdrawn already, and our cash check would then refuse
  * the retry of a withdrawal that happened; the Broker API checks both itself.
  */
-export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<TransferRequest>, stepUp: StepUpCheck): Promise<Created<TransferResponse>> {
+export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<TransferRequest & Proof>): Promise<Created<TransferResponse>> {
   const request = input.body;
   const outgoing = request.direction === "OUTGOING";
   const details: AuditDetails = { idempotencyKey: input.key, amount: request.amount, direction: request.direction, bankLinkId: request.bank_link_id };
   return createOnce(deps, actor, input, "transfer.create", details, async (accountId, hold, use) => {
-    if (outgoing) await stepUp();
+    if (outgoing) await deps.stepUp(request)();
     await deps.allow("transfer.create");
     if (hold.kind === "fresh") {
       const links = await withBrokerFailures(deps.broker.funding.relationships(accountId));
