@@ -26,11 +26,11 @@ export class MarketDataError extends Error {
   }
 }
 
-/** A decimal string, as json-numbers.ts spells each number. */
-const Number_ = z.string();
-const Trade = z.object({ t: z.string(), p: Number_, s: Number_ });
-const Quote = z.object({ t: z.string(), bp: Number_, bs: Number_, ap: Number_, as: Number_ });
-const Bar = z.object({ t: z.string(), o: Number_, h: Number_, l: Number_, c: Number_, v: Number_ });
+/** A number of the answer, as json-numbers.ts spells it: a plain decimal string (a string sent in its place must be one too). */
+const NumberText = z.string().check(z.regex(/^-?\d+(\.\d+)?$/));
+const Trade = z.object({ t: z.string(), p: NumberText, s: NumberText });
+const Quote = z.object({ t: z.string(), bp: NumberText, bs: NumberText, ap: NumberText, as: NumberText });
+const Bar = z.object({ t: z.string(), o: NumberText, h: NumberText, l: NumberText, c: NumberText, v: NumberText });
 /** Each part may be missing for a symbol without trades yet (a new listing, the sandbox). */
 const Snapshot = z.object({
   latestTrade: z.nullish(Trade),
@@ -57,7 +57,7 @@ export interface BarsQuery {
   pageToken?: string;
 }
 
-/** One call's request: where it goes, and the key its answer is cached under (services/market.ts). */
+/** One call's request: its URL, which is also the key its answer is cached under (services/market.ts). */
 export interface MarketRequest {
   url: string;
 }

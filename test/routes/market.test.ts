@@ -97,6 +97,12 @@ describe("GET /platform/market/snapshots", () => {
     expect([res.status, (await problemOf(res)).code]).toEqual([502, "upstream_error"]);
   });
 
+  it("a price that is not a number: 502 upstream_error, never passed on", async () => {
+    const user = await marketUser({ [SNAPSHOTS]: [snapshotsAnswer({ AAPL: `{"latestTrade":{"t":"2026-12-04T20:59:30Z","p":"NaN","s":1}}` })] });
+    const res = await user.get("/platform/market/snapshots?symbols=AAPL");
+    expect([res.status, (await problemOf(res)).code]).toEqual([502, "upstream_error"]);
+  });
+
   it("MARKET_DATA_FEED other than iex or sip: 503 not_configured naming it", async () => {
     const user = await marketUser({}, { MARKET_DATA_FEED: "otc" });
     const res = await user.get("/platform/market/snapshots?symbols=AAPL");
