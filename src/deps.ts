@@ -3,8 +3,10 @@
 import type { ChallengeSeal } from "./auth/challenge-session";
 import type { BrokerAccounts } from "./broker/accounts";
 import type { BrokerFunding } from "./broker/funding";
+import type { MarketHours } from "./broker/market-hours";
 import type { BrokerTrading } from "./broker/trading";
 import type { UserPool } from "./cognito/user-pool";
+import type { MarketData } from "./market/client";
 import type { BrokerConfig, Config, ConfigResult, FundingConfig } from "./config";
 import type { CountedAction } from "./limits";
 import type { PlaidClient } from "./plaid/client";
@@ -29,6 +31,10 @@ export interface Clients {
   ses: Ses | undefined;
   /** 503 not_configured without the Broker API's settings or D1. */
   readonly broker: Broker;
+  /** The Market Data API; 503 not_configured without the Broker API's key pair (it takes that key) or with a bad MARKET_DATA_*. D1 is not needed. */
+  readonly market: MarketData;
+  /** The market's clock and calendar (the Broker API's); the same settings as `market`. */
+  readonly marketHours: MarketHours;
   /** 503 not_configured without Plaid's settings: only Plaid bank links need it. */
   plaid(): PlaidClient;
 }

@@ -7,11 +7,13 @@ import { challengeSeal } from "./auth/challenge-session";
 import { BrokerAccounts } from "./broker/accounts";
 import { BrokerClient } from "./broker/client";
 import { BrokerFunding } from "./broker/funding";
+import { MarketHours } from "./broker/market-hours";
 import { BrokerTrading } from "./broker/trading";
 import { openUserPool } from "./cognito/user-pool";
-import { loadBrokerConfig, loadConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
+import { loadBrokerConfig, loadConfig, loadMarketDataConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
 import type { Broker, Clients, Keys, Root } from "./deps";
 import { keptFor } from "./isolate";
+import { MarketData } from "./market/client";
 import { openPlaid } from "./plaid/client";
 import { fingerprintKey } from "./services/idempotency";
 import { countPasswordGuess } from "./limits";
@@ -60,8 +62,19 @@ function build(env: Env): Root {
     if (!clients) clientsByScope.set(scope, (clients = newClients(scope)));
     return clients;
   };
+  /** The Market Data API's settings with the Broker API's key pair and both timeouts: no D1 needed. */
+  const marketData = () => {
+    const market = loadMarketDataConfig(env);
+    if (!brokerResult.ok || !market.ok || !timeoutsResult.ok) {
+      const invalid = [...(brokerResult.ok ? [] : brokerResult.invalid), ...(market.ok ? [] : market.invalid), ...(timeoutsResult.ok ? [] : timeoutsResult.invalid)];
+      throw notConfigured(invalid, [...(brokerResult.ok ? [] : brokerResult.placeholders), ...(market.ok ? [] : market.placeholders)]);
+    }
+    return { market: market.marketData, broker: brokerResult.broker, timeouts: timeoutsResult.timeouts };
+  };
   const newClients = (scope: RequestScope): Clients => {
     let broker: Broker | undefined;
+    let market: MarketData | undefined;
+    let marketHours: MarketHours | undefined;
     return {
       cognito: openUserPool(config(), scope),
       ses: openSes(config(), scope),
@@ -73,6 +86,21 @@ function build(env: Env): Root {
           broker = { accounts: new BrokerAccounts(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
         }
         return broker;
+      },
+      get market() {
+        if (!market) {
+          const settings = marketData();
+          market = new MarketData(settings.market, settings.broker, scope, settings.timeouts.marketDataMs);
+        }
+        return market;
+      },
+      // The Broker API's, but without D1: a client of its own on the same scope.
+      get marketHours() {
+        if (!marketHours) {
+          const settings = marketData();
+          marketHours = new MarketHours(new BrokerClient(settings.broker, scope, settings.timeouts.brokerMs), settings.broker.url);
+        }
+        return marketHours;
       },
       plaid: () => {
         const plaid = loadPlaidConfig(env);

@@ -124,6 +124,16 @@ export function awsErrorType(response: Response, body: unknown): string | undefi
   return type && /^\w{1,100}$/.test(type) ? type : undefined;
 }
 
+/** Without X-RateLimit-Reset, an Alpaca 429 is retried after what alpaca-py waits. */
+const DEFAULT_RETRY_AFTER_SECONDS = 3;
+
+/** Seconds until X-RateLimit-Reset (Unix seconds), at least 1 and at most a minute (the Broker API and the Market Data API send it). */
+export function secondsUntilReset(response: Response, now = Date.now()): number {
+  const reset = Number(response.headers.get("x-ratelimit-reset"));
+  if (!Number.isFinite(reset) || reset <= 0) return DEFAULT_RETRY_AFTER_SECONDS;
+  return Math.min(60, Math.max(1, Math.ceil(reset - now / 1000)));
+}
+
 const MAX_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 100;
 

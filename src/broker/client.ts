@@ -2,7 +2,7 @@ import type { BrokerConfig } from "../config";
 import { isFailure } from "../failures";
 import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
-import { exchange, openStream, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
+import { exchange, openStream, secondsUntilReset, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { BROKER_API, BrokerError, fieldsNamedIn, refusalIn } from "./errors";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -13,16 +13,6 @@ type Method = "GET" | "POST" | "PATCH" | "DELETE";
  */
 function basicAuthOf(config: BrokerConfig): string {
   return `Basic ${btoa(`${config.keyId}:${config.secret}`)}`;
-}
-
-/** Without X-RateLimit-Reset, a 429 is retried after what alpaca-py waits. */
-const DEFAULT_RETRY_AFTER_SECONDS = 3;
-
-/** Seconds until X-RateLimit-Reset (Unix seconds), at least 1 and at most a minute. */
-function secondsUntilReset(response: Response, now = Date.now()): number {
-  const reset = Number(response.headers.get("x-ratelimit-reset"));
-  if (!Number.isFinite(reset) || reset <= 0) return DEFAULT_RETRY_AFTER_SECONDS;
-  return Math.min(60, Math.max(1, Math.ceil(reset - now / 1000)));
 }
 
 /**

@@ -7,6 +7,7 @@ import { problemBody, problemType } from "../middleware/error-handler";
 import { loginDocs } from "./routes/login";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
+import { marketDocs } from "./routes/market";
 import { mfaDocs } from "./routes/mfa";
 import { passwordDocs } from "./routes/password";
 import { rootDocs } from "./routes/root";
@@ -27,6 +28,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: loginDocs },
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
   { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
+  { mount: "/platform", tag: "market", description: "Prices and bars (the Market Data API), the market's clock and calendar: for signed-in users, cached at the edge", docs: marketDocs },
 ];
 
 export interface Operation extends RouteDoc {

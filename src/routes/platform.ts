@@ -6,6 +6,7 @@ import { limitPerAddress } from "../middleware/rate-limit";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
+import { marketRoutes } from "./market";
 import type { PlatformEnv } from "./env";
 import { mfaRoutes } from "./mfa";
 import { passwordRoutes } from "./password";
@@ -25,4 +26,5 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", mfaRoutes)
   .route("/", loginRoutes)
   .route("/", brokerageRoutes)
-  .route("/", fundingRoutes);
+  .route("/", fundingRoutes)
+  .route("/", marketRoutes);

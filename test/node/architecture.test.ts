@@ -1,5 +1,5 @@
 // The import rules of the README's Layout, checked on the source: each layer imports only downwards.
-//   index -> routes -> middleware | services -> cognito | broker | ses | plaid | auth -> config and the
+//   index -> routes -> middleware | services -> cognito | broker | ses | plaid | market | auth -> config and the
 //   shared bottom (failures, upstream, isolate, bounded-map, json, log); docs (build time) may read
 //   anything, and nothing the Worker runs reads docs.
 import { readdirSync, readFileSync } from "node:fs";
@@ -23,7 +23,7 @@ function imports(): { file: string; imported: string[]; typesOnly: string[] }[] 
   });
 }
 
-const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/"];
+const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/", "market/"];
 const ABOVE_CLIENTS = ["hono", "middleware/", "services/", "routes/", "docs/", "index"];
 const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "log", "decimal", "actor", "limits"];
 
