@@ -25,7 +25,7 @@ export function verifierFor(pool: PoolSettings): (token: string) => Promise<unkn
 export const handler: { fetch(request: Request, env: object, ctx: ExecutionContext): Response | Promise<Response> } = app;
 
 /** Every rate-limit binding the app reads (wrangler.toml): the bench stubs them all and counts their calls. */
-export const RATE_LIMIT_BINDINGS = ["IP_RATE_LIMITER", "GUESS_RATE_LIMITER", "ACCOUNT_RATE_LIMITER", "MAIL_RATE_LIMITER", "RECIPIENT_RATE_LIMITER", "BROKERAGE_RATE_LIMITER", "TRANSFER_RATE_LIMITER", "ORDER_RATE_LIMITER"] as const;
+export const RATE_LIMIT_BINDINGS = ["IP_RATE_LIMITER", "GUESS_RATE_LIMITER", "ACCOUNT_RATE_LIMITER", "MAIL_RATE_LIMITER", "RECIPIENT_RATE_LIMITER", "BROKERAGE_RATE_LIMITER", "TRANSFER_RATE_LIMITER", "ORDER_RATE_LIMITER", "MARKET_RATE_LIMITER"] as const;
 
 /** The body of `POST /platform/accounts` as the API documents it (issue 17's example). */
 export const OPENING_EXAMPLE: object = OPEN_ACCOUNT_EXAMPLE;

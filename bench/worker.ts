@@ -4,7 +4,7 @@
 //
 //   POST /setup                         keys, tokens and pool settings (signed by the script in Node)
 //   GET  /noop                          an empty request: the overhead subtracted from every sample
-//   GET  /verify?impl=NAME&n=N          N verifications; "ours, first sight" takes a new token each time
+//   GET  /verify?impl=NAME&n=N          N verifications; a "..., first sight" verifier takes a new token each time
 //   GET  /app?app=ours|bare&route=R&n=N N requests to the app's fetch, Cognito and the Broker API
 //                                       faked in the isolate, D1 the Worker's own (in memory)
 //   GET  /counts                        every upstream call (JWKS included) since setup
@@ -21,7 +21,7 @@ interface Setup extends BenchPool {
   region: string;
   /** The token a client sends again and again (me, "ours, repeated"). */
   repeatedToken: string;
-  /** Never used before: each "ours, first sight" iteration takes the next one. */
+  /** Never used before: each iteration of a "..., first sight" verifier takes the next one. */
   freshTokens: string[];
   /** Distinct tokens the other verifiers cycle through. */
   cycleTokens: string[];
@@ -208,7 +208,7 @@ async function makeBench(setup: Setup, db: D1Database, ctx: ExecutionContext): P
   };
   // Every verifier must accept the tokens, or the loops would time error paths.
   for (const [name, verify] of Object.entries(result.verifiers)) {
-    await verify(name === "ours, first sight" ? nextFreshToken(setup) : name === "ours, repeated" ? setup.repeatedToken : setup.cycleTokens[0]!);
+    await verify(name.endsWith("first sight") ? nextFreshToken(setup) : name === "ours, repeated" ? setup.repeatedToken : setup.cycleTokens[0]!);
   }
   // The repeated token's user has an account, for GET /platform/accounts/me. Opened by the bare app,
   // so that the API's first requests in the isolate are its own: no view or GetUser answer kept yet.
@@ -226,7 +226,7 @@ function nextFreshToken(setup: Setup): string {
 async function runVerify(b: Bench, impl: string, n: number): Promise<Response> {
   const verify = b.verifiers[impl];
   if (!verify) return new Response(`impl must be one of ${Object.keys(b.verifiers).join(", ")}`, { status: 400 });
-  if (impl === "ours, first sight") {
+  if (impl.endsWith("first sight")) {
     if (freshCursor + n > b.setup.freshTokens.length) return new Response("out of fresh tokens", { status: 409 });
     for (let i = 0; i < n; i++) await verify(nextFreshToken(b.setup));
   } else if (impl === "ours, repeated") {

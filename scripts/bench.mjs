@@ -8,6 +8,7 @@
 //                                 only the app CPU of those routes inside workerd (beside the bare
 //                                 app, 21 rounds; with --quick 3): no HTTP, verifiers or start-up;
 //                                 files not written
+//   npm run bench -- --verify     token verification only, in workerd, 41 rounds (about 1 minute), files not written
 //
 // Ports: the API under `wrangler dev --env bench` on BENCH_PORT (8789) and cognito-local on
 // BENCH_COGNITO_PORT (9231), so that `npm run dev` (8787, 9229) can keep running; others are free ports.
@@ -34,15 +35,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 const quick = process.argv.includes("--quick");
 const onlyRoutes = process.argv.find((arg) => arg.startsWith("--routes="))?.slice("--routes=".length).split(",").map((route) => route.trim());
+/** Only the verifiers, in more and shorter rounds: a change to src/auth compared in a minute. */
+const verifyOnly = process.argv.includes("--verify");
 
 const SETTINGS = {
-  rounds: quick ? 3 : 21,
+  rounds: quick ? 3 : verifyOnly ? 41 : 21,
   /** Each in-workerd sample aims at this much work: short samples, many rounds, as the machine drifts. */
-  sampleTargetMs: quick ? 20 : 30,
-  /** Tokens never seen before, for "ours, first sight": enough for every round's sample. */
-  freshTokens: quick ? 1500 : 12_000,
+  sampleTargetMs: quick || verifyOnly ? 20 : 30,
+  /** Tokens never seen before, for the "..., first sight" verifiers: enough for every round's sample of each. */
+  freshTokens: quick ? 3000 : verifyOnly ? 30_000 : 20_000,
   /** One per new user opening an account ("POST /platform/accounts"), for every round's two samples. */
-  openingTokens: quick ? 400 : 2_000,
+  openingTokens: quick ? 400 : verifyOnly ? 0 : 2_000,
   httpSeconds: quick ? 1 : 3,
   concurrency: [1, 10, 50],
   startupProfiles: quick ? 1 : 3,
@@ -312,7 +315,7 @@ async function migrationStatements() {
   return files.flatMap((file) => unstable_splitSqlQuery(readFileSync(path.join("migrations", file), "utf8")));
 }
 
-async function measureInWorkerd(worker, tokens) {
+async function measureInWorkerd(worker, tokens, { verificationOnly = false } = {}) {
   const cycleEnd = SETTINGS.freshTokens + 400;
   const setup = {
     ...BENCH_POOL,
@@ -338,7 +341,7 @@ async function measureInWorkerd(worker, tokens) {
   const own = runtime.filter((pid) => !worker.proxyPids.includes(pid));
   worker.pids = own.length > 0 ? own : runtime;
 
-  const roundTrips = await countRoundTrips(worker, routes);
+  const roundTrips = verificationOnly ? [] : await countRoundTrips(worker, routes);
 
   // Warm-up (JIT, first imports), then as many iterations per sample as fill sampleTargetMs.
   const sampleUrls = [];
@@ -349,23 +352,24 @@ async function measureInWorkerd(worker, tokens) {
   const iterationsFor = (msPerOp) => Math.min(200_000, Math.max(20, Math.round(SETTINGS.sampleTargetMs / msPerOp)));
   for (const impl of verifiers) {
     // The fresh tokens are counted: that path is warmed with a few of them, below.
-    if (impl !== "ours, first sight") await timed(worker, verifyUrl(impl, 300));
+    if (!impl.endsWith("first sight")) await timed(worker, verifyUrl(impl, 300));
   }
   const msPerToken = {};
-  for (const impl of verifiers) if (impl !== "ours, first sight") msPerToken[impl] = await estimate((k) => verifyUrl(impl, k));
+  for (const impl of verifiers) if (!impl.endsWith("first sight")) msPerToken[impl] = await estimate((k) => verifyUrl(impl, k));
   const freshWarmUp = 100;
-  await timed(worker, verifyUrl("ours, first sight", freshWarmUp));
-  // One token went to the worker's own check at setup.
-  const freshPerRound = Math.floor((SETTINGS.freshTokens - 1 - freshWarmUp) / SETTINGS.rounds);
+  for (const impl of verifiers) if (impl.endsWith("first sight")) await timed(worker, verifyUrl(impl, freshWarmUp));
+  // One token each went to the worker's own check at setup.
+  const freshUsers = verifiers.filter((impl) => impl.endsWith("first sight")).length;
+  const freshPerRound = Math.floor((SETTINGS.freshTokens - freshUsers * (1 + freshWarmUp)) / freshUsers / SETTINGS.rounds);
   for (const impl of verifiers) {
-    const n = impl === "ours, first sight" ? Math.min(freshPerRound, iterationsFor(msPerToken.floor)) : iterationsFor(msPerToken[impl]);
+    const n = impl.endsWith("first sight") ? Math.min(freshPerRound, iterationsFor(msPerToken.floor)) : iterationsFor(msPerToken[impl]);
     sampleUrls.push({ kind: "verify", name: impl, n, url: verifyUrl(impl, n) });
   }
   // A route that takes a new user each iteration spends opening tokens: fewer in its warm-up, and its
   // samples share what is left (the round-trip count above took 21).
   const [newUserWarmUp, newUserEstimate] = [10, 50];
   const openingPerSample = Math.floor((SETTINGS.openingTokens - 21 - 2 * (newUserWarmUp + newUserEstimate)) / (2 * SETTINGS.rounds));
-  for (const route of routes) {
+  for (const route of verificationOnly ? [] : routes) {
     const newUser = newUserEach.includes(route);
     for (const app of ["ours", "bare"]) {
       await timed(worker, appUrl(app, route, newUser ? newUserWarmUp : 50));
@@ -410,7 +414,7 @@ async function measureInWorkerd(worker, tokens) {
   };
   const appCpu = {
     unit: "us per request",
-    rows: routes.map((route) => {
+    rows: (verificationOnly ? [] : routes).map((route) => {
       const ours = samples.get(`ours ${route}`);
       const bare = samples.get(`bare ${route}`);
       return {
@@ -555,7 +559,23 @@ const UPSTREAM_TARGETS = {
   "POST /platform/accounts/me/orders, replayed": "0 Broker, 3 D1",
 };
 
+/** `--verify`: the verification table alone, each verifier also against jose's own jwtVerify. */
+async function verifyMain() {
+  const env = environment();
+  log(`load average ${env.loadAverageAtStart.map((v) => v.toFixed(2)).join(" ")} at start; signing ${SETTINGS.freshTokens + 400} tokens`);
+  const [worker, tokens] = await Promise.all([startBenchWorker(), signTokens(SETTINGS.freshTokens + 400)]);
+  const { verification } = await measureInWorkerd(worker, tokens, { verificationOnly: true });
+  const jose = verification.rows.find((row) => row.name === "jose jwtVerify").samples;
+  console.log(`\nVerification only, ${SETTINGS.rounds} interleaved rounds; load average ${env.loadAverageAtStart.map((v) => v.toFixed(2)).join(" ")} at start, ${os.loadavg().map((v) => v.toFixed(2)).join(" ")} at end.\n`);
+  console.log("| verifier | us per token (median) | x floor (median, min-max) | x jose jwtVerify (median) |\n|---|---:|---:|---:|");
+  for (const row of verification.rows) {
+    const toJose = median(row.samples.map((value, round) => value / jose[round]));
+    console.log(`| ${row.name} | ${row.usPerToken.median.toFixed(1)} | ${row.ratioToFloor.median.toFixed(2)}x (${row.ratioToFloor.min.toFixed(2)}-${row.ratioToFloor.max.toFixed(2)}) | ${toJose.toFixed(2)}x |`);
+  }
+}
+
 async function main() {
+  if (verifyOnly) return verifyMain();
   const env = environment();
   if (env.loadAverageAtStart[0] > env.cores) log(`load average ${env.loadAverageAtStart[0].toFixed(1)} on ${env.cores} cores: figures will be noisy`);
   const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-bench-"));

@@ -24,5 +24,5 @@ export function startBrokerStandin(options: {
   rateLimitPerMinute?: number;
   log?: (line: string) => void;
 }): Promise<BrokerStandin>;
-/** BROKER_API_URL, APCA_BROKER_API_KEY and APCA_BROKER_API_SECRET for a stand-in started with LOCAL_KEY_ID and LOCAL_SECRET. */
+/** BROKER_API_URL, MARKET_DATA_URL (the same stand-in serves market data), APCA_BROKER_API_KEY and APCA_BROKER_API_SECRET for a stand-in started with LOCAL_KEY_ID and LOCAL_SECRET. */
 export function standinVars(url: string): Record<string, string>;

@@ -15,7 +15,7 @@
 // - a cash account (multiplier "1"): buying power and withdrawable cash are the cash less what queued
 //   withdrawals and open buy orders hold;
 // - market orders fill at once at the fixed price of PRICES below; a limit order fills at that price
-//   when marketable, otherwise rests as `new`, as stop orders always do (prices never move here);
+//   when marketable, otherwise rests as `new`, as stop orders always do (orders fill at these fixed prices; the market data of market-standin.mjs moves on its own path);
 // - closing an account that holds cash or positions, or has a transfer that is not final, is refused
 //   ("liquidate and withdraw first");
 // - state lives in `dir/state.json`, written atomically, so a restart keeps everything.
@@ -24,6 +24,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import * as market from "./market-standin.mjs";
 
 const HOST = "127.0.0.1";
 
@@ -1110,7 +1111,32 @@ export async function startBrokerStandin({
       new RegExp(`^/v1/trading/accounts/${ID}/positions/([^/]+)$`),
       ([, id, symbol], _, params) => [200, orderView(closePosition(tradingAccount(id), decodeURIComponent(symbol), params))],
     ],
+    // The market's clock and calendar (Broker API), and the Market Data API's snapshots and bars (market-standin.mjs).
+    ["GET", /^\/v1\/clock$/, () => [200, market.clock()]],
+    ["GET", /^\/v1\/calendar$/, (_, __, params) => [200, market.calendar(params)]],
+    [
+      "GET",
+      /^\/v2\/stocks\/snapshots$/,
+      (_, __, params) => {
+        const symbols = (params.get("symbols") ?? "").split(",").filter(Boolean);
+        if (!symbols.length) throw badRequest("symbols is required");
+        return [200, Object.fromEntries(symbols.filter((symbol) => PRICES[symbol]).map((symbol) => [symbol, market.snapshot(basePrice(symbol), symbol)]))];
+      },
+    ],
+    [
+      "GET",
+      /^\/v2\/stocks\/([^/]+)\/bars$/,
+      ([, symbol], _, params) => {
+        const decoded = decodeURIComponent(symbol);
+        const answer = PRICES[decoded] ? market.bars(basePrice(decoded), decoded, params) : { bars: [], symbol: decoded, next_page_token: null };
+        if (answer.error) throw badRequest(answer.error);
+        return [200, answer];
+      },
+    ],
   ];
+
+  /** A symbol's fill price as a number of dollars: where its market data path is centred. */
+  const basePrice = (symbol) => Number(PRICES[symbol].price);
 
   // A fixed window per minute, shared by every caller (the Broker API counts per correspondent).
   let window = { resetAt: 0, used: 0 };
@@ -1208,7 +1234,7 @@ export async function startBrokerStandin({
 
 /** The Worker variables that point the API at a stand-in. */
 export function standinVars(url) {
-  return { BROKER_API_URL: url, APCA_BROKER_API_KEY: LOCAL_KEY_ID, APCA_BROKER_API_SECRET: LOCAL_SECRET };
+  return { BROKER_API_URL: url, MARKET_DATA_URL: url, APCA_BROKER_API_KEY: LOCAL_KEY_ID, APCA_BROKER_API_SECRET: LOCAL_SECRET };
 }
 
 // `node scripts/broker-standin.mjs`: on BROKER_STANDIN_PORT (else a free port), data in .local/broker-standin/.

@@ -224,6 +224,32 @@ export function loadPlaidConfig(env: object): PlaidConfigResult {
   return keptFor(env, parsePlaidConfig);
 }
 
+/** The Market Data API: where it is and which feed; it takes the Broker API's key pair (broker-api.md section 9). */
+export interface MarketDataConfig {
+  url: string;
+  /** iex (one venue, included in every plan) or sip (all venues, a paid plan). */
+  feed: "iex" | "sip";
+}
+
+export type MarketDataConfigResult = { ok: true; marketData: MarketDataConfig } | Unusable;
+
+/** The sandbox data host, as the Broker API's default is its sandbox. */
+const MARKET_DATA_SANDBOX_URL = "https://data.sandbox.alpaca.markets";
+
+const MarketDataEnvSchema = z.object({
+  MARKET_DATA_URL: z._default(httpUrl, MARKET_DATA_SANDBOX_URL),
+  MARKET_DATA_FEED: z._default(z.enum(["iex", "sip"]), "iex"),
+});
+
+function parseMarketDataConfig(env: object): MarketDataConfigResult {
+  const parsed = parseEnv(MarketDataEnvSchema, env);
+  return parsed.ok ? { ok: true, marketData: { url: trimSlash(parsed.vars.MARKET_DATA_URL), feed: parsed.vars.MARKET_DATA_FEED } } : parsed;
+}
+
+export function loadMarketDataConfig(env: object): MarketDataConfigResult {
+  return keptFor(env, parseMarketDataConfig);
+}
+
 /** Limits on moving money, whatever the upstreams allow. */
 export interface FundingConfig {
   /** The most one transfer may move: a decimal string of at most 2 places. */
@@ -252,6 +278,7 @@ export function loadFundingConfig(env: object): FundingConfigResult {
 export interface Timeouts {
   brokerMs: number;
   plaidMs: number;
+  marketDataMs: number;
 }
 
 export type TimeoutsResult = { ok: true; timeouts: Timeouts } | Unusable;
@@ -260,13 +287,21 @@ const TimeoutsEnvSchema = z.object({
   UPSTREAM_TIMEOUT_MS: millis(5_000),
   BROKER_TIMEOUT_MS: z.optional(ms),
   PLAID_TIMEOUT_MS: z.optional(ms),
+  MARKET_DATA_TIMEOUT_MS: z.optional(ms),
 });
 
 function parseTimeouts(env: object): TimeoutsResult {
   const parsed = parseEnv(TimeoutsEnvSchema, env);
   if (!parsed.ok) return parsed;
-  const { UPSTREAM_TIMEOUT_MS, BROKER_TIMEOUT_MS, PLAID_TIMEOUT_MS } = parsed.vars;
-  return { ok: true, timeouts: { brokerMs: BROKER_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS, plaidMs: PLAID_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS } };
+  const { UPSTREAM_TIMEOUT_MS, BROKER_TIMEOUT_MS, PLAID_TIMEOUT_MS, MARKET_DATA_TIMEOUT_MS } = parsed.vars;
+  return {
+    ok: true,
+    timeouts: {
+      brokerMs: BROKER_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS,
+      plaidMs: PLAID_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS,
+      marketDataMs: MARKET_DATA_TIMEOUT_MS ?? UPSTREAM_TIMEOUT_MS,
+    },
+  };
 }
 
 export function loadTimeouts(env: object): TimeoutsResult {

@@ -425,6 +425,15 @@ export const FAILURES = {
       action: "Sell the positions, cancel the open orders, wait for the transfers to finish (or cancel them) and withdraw the cash, then close the account again.",
     },
   },
+  market_data_not_entitled: {
+    status: 503,
+    title: "Market data not available",
+    detail: "This service's market data subscription does not cover this request.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The Market Data API refused the data as not covered by the operator's subscription (its 403), e.g. the sip feed on a plan with only iex, or recent data without real-time rights.",
+      action: "Nothing a client can do: the operator sets MARKET_DATA_FEED to a feed the plan covers, or upgrades the plan. Retry later.",
+    },
+  },
   rate_limited: {
     status: 429,
     title: "Too many requests",

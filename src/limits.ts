@@ -7,7 +7,7 @@ import { keptFor } from "./isolate";
 /** The bindings' period (wrangler.toml): a client over a limit is told to come back after it. */
 const RETRY_AFTER_SECONDS = "60";
 
-export type Counter = "IP_RATE_LIMITER" | "GUESS_RATE_LIMITER" | "ACCOUNT_RATE_LIMITER" | "MAIL_RATE_LIMITER" | "RECIPIENT_RATE_LIMITER" | "BROKERAGE_RATE_LIMITER" | "TRANSFER_RATE_LIMITER" | "ORDER_RATE_LIMITER";
+export type Counter = "IP_RATE_LIMITER" | "GUESS_RATE_LIMITER" | "ACCOUNT_RATE_LIMITER" | "MAIL_RATE_LIMITER" | "RECIPIENT_RATE_LIMITER" | "BROKERAGE_RATE_LIMITER" | "TRANSFER_RATE_LIMITER" | "ORDER_RATE_LIMITER" | "MARKET_RATE_LIMITER";
 
 /** What a guess is of: each kind is counted on its own. */
 export type GuessKind = "password" | "totp" | "confirmation_code" | "reset_code" | "email_code";

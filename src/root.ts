@@ -7,15 +7,18 @@ import { challengeSeal } from "./auth/challenge-session";
 import { BrokerAccounts } from "./broker/accounts";
 import { BrokerClient } from "./broker/client";
 import { BrokerFunding } from "./broker/funding";
+import { MarketHours } from "./broker/market-hours";
 import { BrokerTrading } from "./broker/trading";
 import { openUserPool } from "./cognito/user-pool";
-import { loadBrokerConfig, loadConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
+import { loadBrokerConfig, loadConfig, loadMarketDataConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
 import type { Broker, Clients, Keys, Root } from "./deps";
 import { keptFor } from "./isolate";
+import { MarketData } from "./market/client";
 import { openPlaid } from "./plaid/client";
 import { fingerprintKey } from "./services/idempotency";
 import { countPasswordGuess } from "./limits";
 import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, stepUpCheck, type AcceptedCodes } from "./services/step-up";
+import { securityNotice, sendSecurityNotice } from "./services/notices";
 import { openSes } from "./ses/client";
 import { storesOf } from "./stores";
 import type { RequestScope } from "./upstream";
@@ -59,8 +62,19 @@ function build(env: Env): Root {
     if (!clients) clientsByScope.set(scope, (clients = newClients(scope)));
     return clients;
   };
+  /** The Market Data API's settings with the Broker API's key pair and both timeouts: no D1 needed. */
+  const marketData = () => {
+    const market = loadMarketDataConfig(env);
+    if (!brokerResult.ok || !market.ok || !timeoutsResult.ok) {
+      const invalid = [...(brokerResult.ok ? [] : brokerResult.invalid), ...(market.ok ? [] : market.invalid), ...(timeoutsResult.ok ? [] : timeoutsResult.invalid)];
+      throw notConfigured(invalid, [...(brokerResult.ok ? [] : brokerResult.placeholders), ...(market.ok ? [] : market.placeholders)]);
+    }
+    return { market: market.marketData, broker: brokerResult.broker, timeouts: timeoutsResult.timeouts };
+  };
   const newClients = (scope: RequestScope): Clients => {
     let broker: Broker | undefined;
+    let market: MarketData | undefined;
+    let marketHours: MarketHours | undefined;
     return {
       cognito: openUserPool(config(), scope),
       ses: openSes(config(), scope),
@@ -72,6 +86,21 @@ function build(env: Env): Root {
           broker = { accounts: new BrokerAccounts(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
         }
         return broker;
+      },
+      get market() {
+        if (!market) {
+          const settings = marketData();
+          market = new MarketData(settings.market, settings.broker, scope, settings.timeouts.marketDataMs);
+        }
+        return market;
+      },
+      // The Broker API's, but without D1: a client of its own on the same scope.
+      get marketHours() {
+        if (!marketHours) {
+          const settings = marketData();
+          marketHours = new MarketHours(new BrokerClient(settings.broker, scope, settings.timeouts.brokerMs), settings.broker.url);
+        }
+        return marketHours;
       },
       plaid: () => {
         const plaid = loadPlaidConfig(env);
@@ -86,7 +115,6 @@ function build(env: Env): Root {
     configResult,
     config,
     brokerage,
-    brokerageConfigured: brokerResult.ok && timeoutsResult.ok && stores !== undefined,
     funding: () => {
       const funding = loadFundingConfig(env);
       if (!funding.ok) throw notConfigured(funding.invalid, funding.placeholders);
@@ -101,7 +129,27 @@ function build(env: Env): Root {
     acceptedCodes: acceptedCodesOf,
     scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
     clients: clientsOf,
-    flowDeps: (scope, { allow, stepUp }) => {
+    loginDeps: (scope, { stepUp, notify, countPasswordGuess }) => {
+      const clients = clientsOf(scope);
+      return {
+        cognito: clients.cognito,
+        config: config(),
+        keys,
+        now: Date.now,
+        stepUp,
+        notify,
+        countPasswordGuess,
+        storesIfBound: stores,
+        // Asked for only by the flows that keep the Broker API in step: no Broker client otherwise.
+        get brokerage() {
+          return brokerResult.ok && timeoutsResult.ok && stores ? { stores, broker: clients.broker, now: Date.now } : undefined;
+        },
+      };
+    },
+    notifier: (scope, clientAddress, sent) => (to, change) => {
+      sent(to === null ? Promise.resolve("no_address") : sendSecurityNotice(clientsOf(scope).ses, securityNotice(to, change, { at: new Date(), clientAddress })));
+    },
+    flowDeps: (scope, { allow, stepUp, notify }) => {
       const clients = clientsOf(scope);
       return {
         stores: brokerage().stores,
@@ -114,6 +162,7 @@ function build(env: Env): Root {
         requestBudgetMs: config().requestBudgetMs,
         allow,
         stepUp,
+        notify,
         cleared: scope.clearance,
       };
     },

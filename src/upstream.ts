@@ -34,7 +34,7 @@ export interface Exchange {
   response: Response;
   text: string;
   /** Logs the call once its outcome is known (an error type read from the body, say). */
-  record(errorType?: string): void;
+  logCall(errorType?: string): void;
 }
 
 /** Logs one call of `action` in `calls`, timed from `started`. */
@@ -66,7 +66,7 @@ export async function exchange(scope: RequestScope, upstream: Upstream, action: 
   try {
     const response = await fetch(request, { signal: timeout });
     const text = await response.text();
-    return { response, text, record: (errorType) => log(response.status, errorType) };
+    return { response, text, logCall: (errorType) => log(response.status, errorType) };
   } catch (error) {
     throw noAnswer(upstream, error, timeout.aborted, log);
   }
@@ -78,7 +78,7 @@ export interface StreamOpening {
   /** The body of an answer that is not 2xx (an error, small), read within the wait for the headers. */
   text: string | undefined;
   /** Logs the call (with the time its headers took) once its outcome is known. */
-  record(errorType?: string): void;
+  logCall(errorType?: string): void;
 }
 
 /**
@@ -97,7 +97,7 @@ export async function openStream(scope: Pick<RequestScope, "calls" | "clearance"
   try {
     const response = await fetch(request, { signal: signal ? AbortSignal.any([signal, headersDue.signal]) : headersDue.signal });
     const text = response.ok ? undefined : await response.text();
-    return { response, text, record: (errorType) => log(response.status, errorType) };
+    return { response, text, logCall: (errorType) => log(response.status, errorType) };
   } catch (error) {
     if (signal?.aborted) {
       log("aborted");
@@ -122,6 +122,16 @@ export function awsErrorType(response: Response, body: unknown): string | undefi
   const raw = response.headers.get("x-amzn-errortype") ?? (isJsonObject(body) && typeof body.__type === "string" ? body.__type : undefined);
   const type = raw?.split(":")[0]?.split("#").pop()?.trim();
   return type && /^\w{1,100}$/.test(type) ? type : undefined;
+}
+
+/** Without X-RateLimit-Reset, an Alpaca 429 is retried after what alpaca-py waits. */
+const DEFAULT_RETRY_AFTER_SECONDS = 3;
+
+/** Seconds until X-RateLimit-Reset (Unix seconds), at least 1 and at most a minute (the Broker API and the Market Data API send it). */
+export function secondsUntilReset(response: Response, now = Date.now()): number {
+  const reset = Number(response.headers.get("x-ratelimit-reset"));
+  if (!Number.isFinite(reset) || reset <= 0) return DEFAULT_RETRY_AFTER_SECONDS;
+  return Math.min(60, Math.max(1, Math.ceil(reset - now / 1000)));
 }
 
 const MAX_ATTEMPTS = 3;

@@ -6,6 +6,8 @@ import { accountActive, accountCreated, notionalMarketOrderAccepted } from "./fi
 import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
 import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
 import { accountHolder } from "./support/funding";
+import { AAPL_SNAPSHOT_TEXT, snapshotsAnswer } from "./fixtures/market";
+import { marketUser } from "./support/market";
 import type { Reply } from "./support/fake-upstream";
 import { ownPool } from "./support/own-pool";
 import { apiWith, jsonInit, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
@@ -106,5 +108,19 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
       ["DELETE FROM idempotency_keys", "DELETE FROM idempotency_keys", "INSERT INTO idempotency_keys", "SELECT request_hash, state,"],
       ["INSERT INTO audit_events"],
     ]);
+  });
+});
+
+describe("market data: Market Data API calls", () => {
+  it("a snapshot: 1 data call; repeated within its 2 s, by the same user or another: 0, and no D1 round trip", async () => {
+    const { db, trips } = observedDb();
+    const ann = await marketUser({ "GET /v2/stocks/snapshots": [snapshotsAnswer({ AAPL: AAPL_SNAPSHOT_TEXT })] }, { DB: db });
+    const bea = await marketUser({}, { MARKET_DATA_URL: ann.base, DB: db });
+    expect((await ann.get("/platform/market/snapshots?symbols=AAPL,MSFT")).status).toBe(200);
+    expect((await ann.dataCalls()).length).toBe(1);
+    // Two more asks, well within the 2 s the entry lives (the Cache API's own clock expires it).
+    for (const user of [bea, ann]) expect((await user.get("/platform/market/snapshots?symbols=MSFT,AAPL")).status).toBe(200);
+    expect((await ann.dataCalls()).length).toBe(1);
+    expect(trips).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
-// Plaid's settings and the transfer limit, each parsed apart from Cognito's and the Broker API's.
+// Plaid's settings, the transfer limit and the market data settings, each parsed apart from Cognito's and the Broker API's.
 import { describe, expect, it } from "vitest";
-import { loadFundingConfig, loadPlaidConfig } from "../src/config";
+import { loadFundingConfig, loadMarketDataConfig, loadPlaidConfig, loadTimeouts } from "../src/config";
 
 describe("Plaid settings", () => {
   it("need the client id and secret, naming them, never their values", () => {
@@ -22,5 +22,19 @@ describe("MAX_TRANSFER_AMOUNT", () => {
     expect(loadFundingConfig({})).toEqual({ ok: true, funding: { maxTransferAmount: "50000.00" } });
     expect(loadFundingConfig({ MAX_TRANSFER_AMOUNT: "2500.50" })).toEqual({ ok: true, funding: { maxTransferAmount: "2500.50" } });
     for (const value of ["1e5", "-1", "0", "10.001"]) expect(loadFundingConfig({ MAX_TRANSFER_AMOUNT: value })).toEqual({ ok: false, invalid: ["MAX_TRANSFER_AMOUNT"], placeholders: [] });
+  });
+});
+
+describe("market data settings", () => {
+  it("default to the sandbox data host and the iex feed; MARKET_DATA_URL and MARKET_DATA_FEED=sip change them; anything else is named", () => {
+    expect(loadMarketDataConfig({})).toEqual({ ok: true, marketData: { url: "https://data.sandbox.alpaca.markets", feed: "iex" } });
+    expect(loadMarketDataConfig({ MARKET_DATA_URL: "https://data.alpaca.markets/", MARKET_DATA_FEED: "sip" })).toEqual({ ok: true, marketData: { url: "https://data.alpaca.markets", feed: "sip" } });
+    expect(loadMarketDataConfig({ MARKET_DATA_FEED: "otc", MARKET_DATA_URL: "ftp://data" })).toEqual({ ok: false, invalid: ["MARKET_DATA_FEED", "MARKET_DATA_URL"], placeholders: [] });
+  });
+
+  it("MARKET_DATA_TIMEOUT_MS is the data calls' own limit, else UPSTREAM_TIMEOUT_MS", () => {
+    expect(loadTimeouts({ UPSTREAM_TIMEOUT_MS: "3000" })).toMatchObject({ ok: true, timeouts: { marketDataMs: 3000, brokerMs: 3000 } });
+    expect(loadTimeouts({ MARKET_DATA_TIMEOUT_MS: "1500" })).toMatchObject({ ok: true, timeouts: { marketDataMs: 1500, brokerMs: 5000 } });
+    expect(loadTimeouts({ MARKET_DATA_TIMEOUT_MS: "50" })).toEqual({ ok: false, invalid: ["MARKET_DATA_TIMEOUT_MS"], placeholders: [] });
   });
 });

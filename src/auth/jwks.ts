@@ -17,7 +17,7 @@
  *   cached gets JwksUnavailableError at once instead of each request waiting for a dead endpoint.
  * - An inline JWKS pins the keys: no fetch at all, and an unknown kid is refused.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
+import { createLocalJWKSet, errors, type JSONWebKeySet } from "jose";
 import { isJsonObject, parseJson } from "../json";
 import { JwksUnavailableError, JwtKeyUnusableError, JwtUnknownKeyError } from "./errors";
 
@@ -53,35 +53,51 @@ const EDGE_CACHE: RequestInitCfProperties = { cacheEverything: true, cacheTtlByS
 
 /** Where a verifier gets its keys: `keyFor` throws JwtUnknownKeyError, JwtKeyUnusableError or JwksUnavailableError. */
 export interface KeySource {
-  keyFor(header: JWSHeaderParameters & { kid: string }): Promise<CryptoKey>;
+  /** The RS256 key the pool's set lists under `kid` (the verifier asks only once jose has checked the alg). */
+  keyFor(kid: string): Promise<CryptoKey>;
   /** Whether the set as held now, and still fresh, lists `kid`: a token whose key was withdrawn is valid no more. */
   holds(kid: string): boolean;
 }
 
-/** jose's local set over a JWKS document, and the kids an RS256 token can name in it. */
+/** A JWKS document's RS256 keys by kid, each chosen and imported by jose's local set once. */
 interface KeySet {
-  resolve: (header: JWSHeaderParameters) => Promise<unknown>;
+  keyFor: (kid: string) => Promise<CryptoKey>;
   kids: ReadonlySet<string>;
 }
 
-const EMPTY_SET: KeySet = { resolve: () => Promise.reject(new JwtUnknownKeyError()), kids: new Set() };
+const EMPTY_SET: KeySet = { keyFor: () => Promise.reject(new JwtUnknownKeyError()), kids: new Set() };
 
 /** `undefined` when the document is not a JWKS or has no RSA key with a kid. */
 function keySetOf(document: unknown): KeySet | undefined {
   if (!isJsonObject(document) || !Array.isArray(document.keys)) return undefined;
   const kids = new Set(document.keys.flatMap((jwk: unknown) => (isJsonObject(jwk) && jwk.kty === "RSA" && typeof jwk.kid === "string" ? [jwk.kid] : [])));
   if (kids.size === 0) return undefined;
+  let resolve: ReturnType<typeof createLocalJWKSet>;
   try {
-    return { resolve: createLocalJWKSet(document as unknown as JSONWebKeySet), kids };
+    resolve = createLocalJWKSet(document as unknown as JSONWebKeySet);
   } catch {
     return undefined;
   }
+  // jose's set filters the whole document and copies the header on every call; a kid's answer,
+  // key or refusal, is the same for the life of the document, so it is asked once.
+  const resolved = new Map<string, Promise<CryptoKey>>();
+  return {
+    keyFor: (kid) => {
+      let key = resolved.get(kid);
+      if (key === undefined) {
+        key = resolveKey(resolve, kid);
+        resolved.set(kid, key);
+      }
+      return key;
+    },
+    kids,
+  };
 }
 
-/** jose's answer for a header, in this library's errors: no such key, or a key that cannot be imported. */
-async function resolveKey(set: KeySet, header: JWSHeaderParameters): Promise<CryptoKey> {
+/** jose's answer for a kid, in this library's errors: no such key, or a key that cannot be imported. */
+async function resolveKey(resolve: ReturnType<typeof createLocalJWKSet>, kid: string): Promise<CryptoKey> {
   try {
-    return (await set.resolve(header)) as CryptoKey;
+    return (await resolve({ alg: "RS256", kid })) as CryptoKey;
   } catch (error) {
     if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw new JwtUnknownKeyError();
     throw new JwtKeyUnusableError({ cause: error });
@@ -91,10 +107,10 @@ async function resolveKey(set: KeySet, header: JWSHeaderParameters): Promise<Cry
 export function inlineKeySource(json: string): KeySource {
   const set = keySetOf(parseJson(json));
   return {
-    keyFor: (header) => {
-      if (!set) throw new JwksUnavailableError("COGNITO_JWKS is not a JWKS with an RSA signing key.", INLINE_JWKS_RETRY_AFTER_SECONDS);
-      if (!set.kids.has(header.kid)) throw new JwtUnknownKeyError();
-      return resolveKey(set, header);
+    keyFor: (kid) => {
+      if (!set) return Promise.reject(new JwksUnavailableError("COGNITO_JWKS is not a JWKS with an RSA signing key.", INLINE_JWKS_RETRY_AFTER_SECONDS));
+      if (!set.kids.has(kid)) return Promise.reject(new JwtUnknownKeyError());
+      return set.keyFor(kid);
     },
     holds: (kid) => set?.kids.has(kid) ?? false,
   };
@@ -132,12 +148,16 @@ class RemoteKeySource implements KeySource {
     return this.#set.kids.has(kid) && this.#options.now() - this.#fetchedAt < this.#options.maxAgeMs;
   }
 
-  async keyFor(header: JWSHeaderParameters & { kid: string }): Promise<CryptoKey> {
+  keyFor(kid: string): Promise<CryptoKey> {
+    if (this.holds(kid)) return this.#set.keyFor(kid);
+    return this.#keyAfterFetch(kid);
+  }
+
+  async #keyAfterFetch(kid: string): Promise<CryptoKey> {
     const now = this.#options.now();
-    const known = this.#set.kids.has(header.kid);
-    if (known && now - this.#fetchedAt < this.#options.maxAgeMs) return resolveKey(this.#set, header);
+    const known = this.#set.kids.has(kid);
     if (!this.#inflight && now < this.#quietUntil) {
-      if (known) return resolveKey(this.#set, header);
+      if (known) return this.#set.keyFor(kid);
       if (this.#lastFailure) throw new JwksUnavailableError(this.#lastFailure.message, this.#secondsUntil(this.#quietUntil));
       throw new JwtUnknownKeyError();
     }
@@ -147,10 +167,10 @@ class RemoteKeySource implements KeySource {
       // A kid missing from a set we already hold means rotation: ask Cognito itself.
       set = await this.#freshKeys(!known && this.#fetchedAt > 0);
     } catch (error) {
-      if (known && error instanceof JwksUnavailableError) return resolveKey(this.#set, header);
+      if (known && error instanceof JwksUnavailableError) return this.#set.keyFor(kid);
       throw error;
     }
-    if (set.kids.has(header.kid)) return resolveKey(set, header);
+    if (set.kids.has(kid)) return set.keyFor(kid);
     this.#quietUntil = this.#options.now() + this.#options.unknownKidCooldownMs;
     throw new JwtUnknownKeyError();
   }

@@ -2,7 +2,7 @@
  * Local, strict verification of Cognito user pool access tokens: RS256 only, a `kid` from the pool's
  * JWKS, the pool as issuer, this app client, `token_use` access, and the times with 60 s of leeway.
  */
-import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
+import { compactVerify, errors, type CompactJWSHeaderParameters, type VerifyOptions } from "jose";
 import type { Config } from "../config";
 import {
   JwksUnavailableError,
@@ -64,26 +64,37 @@ export function createAccessTokenVerifier(settings: VerifierSettings, options: V
       ? inlineKeySource(settings.jwks)
       : remoteKeySource(settings.jwksUrl, { ...DEFAULT_JWKS_OPTIONS, ...options.jwks, now });
   const verified = new VerifiedTokens<AccessTokenClaims>(options.maxCachedTokens ?? MAX_CACHED_TOKENS);
+  // jose checks `alg` against `algorithms` before it asks for a key, so a token with another
+  // alg (none, HS256 keyed with the public key) never reaches the key lookup.
+  const keyFor = (header: CompactJWSHeaderParameters): Promise<CryptoKey> => {
+    if (typeof header.kid !== "string" || header.kid === "") throw new JwtMalformedError("The token header has no kid.");
+    return keys.keyFor(header.kid);
+  };
 
   return {
     async verify(token) {
-      const nowSeconds = now() / 1000;
-      const hit = verified.get(token, nowSeconds);
+      const nowMs = now();
+      const hit = verified.get(token, nowMs / 1000);
       // Time only moves forward in production, but the checks that depend on it are re-applied anyway.
-      if (hit && keys.holds(hit.kid) && timesAcceptable(hit.claims, nowSeconds)) return hit.claims;
+      if (hit && keys.holds(hit.kid) && timesAcceptable(hit.claims, nowMs / 1000)) return hit.claims;
 
-      let kid = "";
-      const payload = await verifiedPayload(token, settings, now, (header) => {
-        if (typeof header.kid !== "string" || header.kid === "") throw new JwtMalformedError("The token header has no kid.");
-        kid = header.kid;
-        return keys.keyFor({ ...header, kid });
-      });
-      const claims = accessTokenClaims(payload, settings.clientId);
-      verified.set(token, { claims, kid, exp: claims.exp });
+      let signed: { payload: Uint8Array; protectedHeader: CompactJWSHeaderParameters };
+      try {
+        // The JWS (header, alg, crit, key, signature) is jose's; the claims are read once, below.
+        signed = await compactVerify(token, keyFor, JWS_OPTIONS);
+      } catch (error) {
+        throw invalidTokenError(error);
+      }
+      // A JWT's payload is base64url: the unencoded form (RFC 7797) is jwtVerify's refusal too.
+      if (signed.protectedHeader.b64 === false) throw new JwtMalformedError("The token is not a well-formed JWS.");
+      const claims = accessTokenClaims(claimsSet(signed.payload), settings, nowMs);
+      verified.set(token, { claims, kid: signed.protectedHeader.kid!, exp: claims.exp });
       return claims;
     },
   };
 }
+
+const JWS_OPTIONS: VerifyOptions = { algorithms: ["RS256"] };
 
 function timesAcceptable(claims: AccessTokenClaims, nowSeconds: number): boolean {
   return (
@@ -93,75 +104,85 @@ function timesAcceptable(claims: AccessTokenClaims, nowSeconds: number): boolean
   );
 }
 
-/** Signature, issuer, exp, nbf, iat and token_use checked. */
-async function verifiedPayload(token: string, settings: VerifierSettings, now: () => number, keyFor: (header: JWTHeaderParameters) => Promise<CryptoKey>): Promise<JWTPayload> {
-  let payload: JWTPayload;
-  try {
-    // jose checks `alg` against `algorithms` before it asks for a key, so a token with another
-    // alg (none, HS256 keyed with the public key) never reaches the key lookup.
-    ({ payload } = await jwtVerify(token, keyFor, {
-      algorithms: ["RS256"],
-      issuer: settings.issuer,
-      clockTolerance: CLOCK_LEEWAY_SECONDS,
-      currentDate: new Date(now()),
-      requiredClaims: ["exp", "iat", "sub", "token_use"],
-    }));
-  } catch (error) {
-    throw invalidTokenError(error);
-  }
-  // jose compares `iat` with now only when given a maximum token age, which Cognito does not fix.
-  if ((payload.iat as number) > now() / 1000 + CLOCK_LEEWAY_SECONDS) throw new JwtIssuedInFutureError();
-  // An ID token is no access token: they are signed by the same key for the same client.
-  if (payload.token_use !== "access") throw new JwtClaimInvalidError("token_use", "unexpected");
-  return payload;
-}
-
 /** jose's errors, told apart by class, become ours; jose's messages can quote claim values and are not kept. */
 function invalidTokenError(error: unknown): unknown {
   if (error instanceof JwtInvalidError || error instanceof JwksUnavailableError) return error;
   if (error instanceof errors.JOSEAlgNotAllowed) return new JwtAlgorithmNotAllowedError();
   if (error instanceof errors.JWSSignatureVerificationFailed) return new JwtSignatureInvalidError();
-  if (error instanceof errors.JWTExpired) return new JwtExpiredError();
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "nbf" && error.reason === "check_failed") return new JwtNotYetValidError();
-    return new JwtClaimInvalidError(error.claim, error.reason === "missing" ? "missing" : error.reason === "invalid" ? "mistyped" : "unexpected");
-  }
   if (error instanceof errors.JOSEError) return new JwtMalformedError("The token is not a well-formed JWS.");
   // jose refuses a key it was handed (an RSA modulus under 2048 bits) with a TypeError.
   if (error instanceof TypeError) return new JwtKeyUnusableError({ cause: error });
   return error;
 }
 
-/** The claims routes use, each of the type Cognito gives it: a claim of the wrong type refuses the token. */
-function accessTokenClaims(payload: JWTPayload, clientId: string): AccessTokenClaims {
-  const claim = <T>(name: string, isType: (value: unknown) => value is T): T | undefined => {
-    const value = payload[name];
-    if (value === undefined) return undefined;
-    if (!isType(value)) throw new JwtClaimInvalidError(name, "mistyped");
-    return value;
-  };
-  const required = (name: string): string => {
-    const value = claim(name, isString);
-    if (value === undefined) throw new JwtClaimInvalidError(name, "missing");
-    return value;
-  };
-  if (required("client_id") !== clientId) throw new JwtClaimInvalidError("client_id", "unexpected");
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** The payload as a JSON object, as jwtVerify reads it (strict UTF-8). */
+function claimsSet(payload: Uint8Array): Record<string, unknown> {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(utf8.decode(payload));
+  } catch {
+    throw new JwtMalformedError("The token is not a well-formed JWS.");
+  }
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw new JwtMalformedError("The token is not a well-formed JWS.");
+  return claims as Record<string, unknown>;
+}
+
+/**
+ * Every claim check, each once, in the order jwtVerify made them before (so a token with two faults
+ * gets the same refusal): presence of iss, token_use, sub, iat and exp; the issuer; the times (60 s
+ * of leeway, whole seconds for nbf and exp as jose counts them); token_use; then the claims routes
+ * use, each of the type Cognito gives it: a claim of the wrong type refuses the token.
+ */
+function accessTokenClaims(payload: Record<string, unknown>, settings: VerifierSettings, nowMs: number): AccessTokenClaims {
+  for (const name of REQUIRED_CLAIMS) if (!Object.hasOwn(payload, name)) throw new JwtClaimInvalidError(name, "missing");
+  if (payload.iss !== settings.issuer) throw new JwtClaimInvalidError("iss", "unexpected");
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const iat = payload.iat;
+  if (typeof iat !== "number") throw new JwtClaimInvalidError("iat", "mistyped");
+  const nbf = optional(payload, "nbf", isNumber);
+  if (nbf !== undefined && nbf > nowSeconds + CLOCK_LEEWAY_SECONDS) throw new JwtNotYetValidError();
+  const exp = payload.exp;
+  if (typeof exp !== "number") throw new JwtClaimInvalidError("exp", "mistyped");
+  if (exp <= nowSeconds - CLOCK_LEEWAY_SECONDS) throw new JwtExpiredError();
+  // jose compares `iat` with now only when given a maximum token age, which Cognito does not fix.
+  if (iat > nowMs / 1000 + CLOCK_LEEWAY_SECONDS) throw new JwtIssuedInFutureError();
+  // An ID token is no access token: they are signed by the same key for the same client.
+  if (payload.token_use !== "access") throw new JwtClaimInvalidError("token_use", "unexpected");
+  const clientId = optional(payload, "client_id", isString);
+  if (clientId === undefined) throw new JwtClaimInvalidError("client_id", "missing");
+  if (clientId !== settings.clientId) throw new JwtClaimInvalidError("client_id", "unexpected");
+  const sub = optional(payload, "sub", isString);
+  if (sub === undefined) throw new JwtClaimInvalidError("sub", "missing");
   return Object.freeze({
     token_use: "access",
     client_id: clientId,
-    sub: required("sub"),
-    username: claim("username", isString),
-    scopes: claim("scope", isString)?.split(" ").filter(Boolean) ?? [],
-    groups: claim("cognito:groups", isStringArray) ?? [],
-    exp: payload.exp as number,
-    iat: payload.iat as number,
-    nbf: claim("nbf", isFiniteNumber),
-    auth_time: claim("auth_time", isFiniteNumber),
-    jti: claim("jti", isString),
-    origin_jti: claim("origin_jti", isString),
+    sub,
+    username: optional(payload, "username", isString),
+    scopes: optional(payload, "scope", isString)?.split(" ").filter(Boolean) ?? [],
+    groups: optional(payload, "cognito:groups", isStringArray) ?? [],
+    exp,
+    iat,
+    nbf: optional(payload, "nbf", isFiniteNumber),
+    auth_time: optional(payload, "auth_time", isFiniteNumber),
+    jti: optional(payload, "jti", isString),
+    origin_jti: optional(payload, "origin_jti", isString),
   });
 }
 
+/** In the order jwtVerify checked their presence. */
+const REQUIRED_CLAIMS = ["iss", "token_use", "sub", "iat", "exp"] as const;
+
+/** The claim, `undefined` when absent; present with another type, it refuses the token. */
+function optional<T>(payload: Record<string, unknown>, name: string, isType: (value: unknown) => value is T): T | undefined {
+  const value = payload[name];
+  if (value === undefined) return undefined;
+  if (!isType(value)) throw new JwtClaimInvalidError(name, "mistyped");
+  return value;
+}
+
 const isString = (value: unknown): value is string => typeof value === "string";
+const isNumber = (value: unknown): value is number => typeof value === "number";
 const isFiniteNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);

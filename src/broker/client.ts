@@ -2,7 +2,7 @@ import type { BrokerConfig } from "../config";
 import { isFailure } from "../failures";
 import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
-import { exchange, openStream, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
+import { exchange, openStream, secondsUntilReset, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { BROKER_API, BrokerError, fieldsNamedIn, refusalIn } from "./errors";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -13,16 +13,6 @@ type Method = "GET" | "POST" | "PATCH" | "DELETE";
  */
 function basicAuthOf(config: BrokerConfig): string {
   return `Basic ${btoa(`${config.keyId}:${config.secret}`)}`;
-}
-
-/** Without X-RateLimit-Reset, a 429 is retried after what alpaca-py waits. */
-const DEFAULT_RETRY_AFTER_SECONDS = 3;
-
-/** Seconds until X-RateLimit-Reset (Unix seconds), at least 1 and at most a minute. */
-function secondsUntilReset(response: Response, now = Date.now()): number {
-  const reset = Number(response.headers.get("x-ratelimit-reset"));
-  if (!Number.isFinite(reset) || reset <= 0) return DEFAULT_RETRY_AFTER_SECONDS;
-  return Math.min(60, Math.max(1, Math.ceil(reset - now / 1000)));
 }
 
 /**
@@ -61,9 +51,9 @@ export class BrokerClient {
   async stream(action: string, path: string, { signal, query }: { signal?: AbortSignal; query?: Record<string, string> } = {}): Promise<Response> {
     const headers = { authorization: keptFor(this.#config, basicAuthOf), accept: "text/event-stream" };
     const url = this.#config.url + path + (query ? `?${new URLSearchParams(query)}` : "");
-    const { response, text, record } = await openStream(this.#scope, this.#upstream, action, new Request(url, { headers }), signal);
-    if (text !== undefined) throw refusalOf(action, response, text, record);
-    record();
+    const { response, text, logCall } = await openStream(this.#scope, this.#upstream, action, new Request(url, { headers }), signal);
+    if (text !== undefined) throw refusalOf(action, response, text, logCall);
+    logCall();
     return response;
   }
 
@@ -71,18 +61,18 @@ export class BrokerClient {
     const headers: Record<string, string> = { ...own, authorization: keptFor(this.#config, basicAuthOf), accept: "application/json" };
     if (body) headers["content-type"] = "application/json";
     const request = new Request(this.#config.url + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-    const { response, text, record } = await exchange(this.#scope, this.#upstream, action, request);
-    if (!response.ok) throw refusalOf(action, response, text, record);
-    record();
+    const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, request);
+    if (!response.ok) throw refusalOf(action, response, text, logCall);
+    logCall();
     return { body: text === "" ? undefined : parseJson(text), headers: response.headers };
   }
 }
 
 /** What an answer that is not 2xx means, logged with its error code: a BrokerError, or an unusable answer when it is not the Broker API speaking. */
-function refusalOf(action: string, response: Response, text: string, record: (errorType?: string) => void): Error {
+function refusalOf(action: string, response: Response, text: string, logCall: (errorType?: string) => void): Error {
   const parsed = text === "" ? undefined : parseJson(text);
   const code = isJsonObject(parsed) && typeof parsed.code === "number" ? parsed.code : undefined;
-  record(code === undefined ? "unknown" : String(code));
+  logCall(code === undefined ? "unknown" : String(code));
   // A 5xx page, a proxy's answer: not the Broker API speaking.
   if (response.status >= 500 && code === undefined) return unusableAnswer(BROKER_API, `${action} answered HTTP ${response.status} without a Broker API error`);
   // Some 400s and 403s are declared as a plain string body.

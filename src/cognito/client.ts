@@ -43,15 +43,15 @@ export class CognitoClient {
       body: JSON.stringify(input),
     };
     const request = signed ? await this.#signer.sign(this.#endpoint, init) : new Request(this.#endpoint, init);
-    const { response, text, record } = await exchange(scope, this.#upstream, action, request);
+    const { response, text, logCall } = await exchange(scope, this.#upstream, action, request);
     const body = parseJson(text);
     if (!response.ok) {
       const type = awsErrorType(response, body);
-      record(type ?? "unknown");
+      logCall(type ?? "unknown");
       if (type) throw new CognitoError(type, messageOf(body), response.status);
       throw unusableAnswer(IDENTITY_PROVIDER, `${action} answered HTTP ${response.status} without a Cognito error`);
     }
-    record();
+    logCall();
     if (!isJsonObject(body)) throw unusableAnswer(IDENTITY_PROVIDER, `${action} answered HTTP ${response.status} with a body that is not a JSON object`);
     return body as T;
   }

@@ -4,9 +4,10 @@
 import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
 import { problemBody, problemType } from "../middleware/error-handler";
-import { accountDocs } from "./routes/account";
+import { loginDocs } from "./routes/login";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
+import { marketDocs } from "./routes/market";
 import { mfaDocs } from "./routes/mfa";
 import { passwordDocs } from "./routes/password";
 import { rootDocs } from "./routes/root";
@@ -24,9 +25,10 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "session", description: "Log-in, the signed-in user, new tokens, log-out", docs: sessionDocs },
   { mount: "/platform", tag: "password", description: "A forgotten password: a code by mail, then a new password; or a change by the signed-in user", docs: passwordDocs },
   { mount: "/platform", tag: "mfa", description: "Authenticator-app (TOTP) multi-factor authentication", docs: mfaDocs },
-  { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: accountDocs },
+  { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: loginDocs },
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
   { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
+  { mount: "/platform", tag: "market", description: "Prices and bars (the Market Data API), the market's clock and calendar: for signed-in users, cached at the edge", docs: marketDocs },
 ];
 
 export interface Operation extends RouteDoc {

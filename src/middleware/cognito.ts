@@ -1,42 +1,50 @@
 import { createMiddleware } from "hono/factory";
-import type { ChallengeSeal } from "../auth/challenge-session";
-import type { UserPool } from "../cognito/user-pool";
+import type { SignedInUser } from "../auth/signed-in-user";
 import type { Config } from "../config";
-import type { Clients } from "../deps";
-import type { Ses } from "../ses/client";
+import type { Clients, LoginDeps } from "../deps";
+import { countPasswordGuess } from "../limits";
 import type { RequestScope, UpstreamCall } from "../upstream";
+import type { AccessLogVariables } from "./access-log";
 import type { ConfigVariables } from "./config";
-import type { AddressLimitVariables } from "./rate-limit";
+import { clientAddress, type AddressLimitVariables } from "./rate-limit";
 
 export { notConfiguredDetail } from "../config";
 
 export interface CognitoVariables {
   config: Config;
-  /** The user pool bound to this request: its time budget, its call log, and its rate-limit verdict. */
-  cognito: UserPool;
   /** The request's time budget, call log and clearance, for every upstream client it uses. */
   upstreamScope: RequestScope;
   /** This request's upstream clients (root.ts), each lent its scope: one Broker client per request. */
   clients: Clients;
-  /** SES for the security notices, in the same scope; undefined without SES_FROM_ADDRESS. */
-  ses: Ses | undefined;
   upstreamCalls: UpstreamCall[];
-  /** Seals the log-in's TOTP challenge session to its email (auth/challenge-session.ts). */
-  challengeSeal: ChallengeSeal;
+  /** What the request's login flows run with (root.ts loginDeps); the brokerage routes' withBroker gives the money flows' Deps. */
+  loginDeps: LoginDeps;
 }
 
-/** Gives routes the config, the request's scope and clients, or a 503 naming the variables to fix (never their values). */
-export const withCognito = createMiddleware<{ Variables: CognitoVariables & ConfigVariables & AddressLimitVariables }>(async (c, next) => {
+/**
+ * Gives routes the config, the request's scope, clients and flow dependencies, or a 503 naming the
+ * variables to fix (never their values). What only the request knows goes into the dependencies here:
+ * the user's step up (requireAuth, after this, has set the user by the time a flow asks), the
+ * address a password guess is counted from, and where a security notice's outcome goes (the
+ * request's log line, written once the send settles: middleware/access-log.ts).
+ */
+export const withCognito = createMiddleware<{ Bindings: Env; Variables: CognitoVariables & ConfigVariables & AddressLimitVariables & AccessLogVariables }>(async (c, next) => {
   const root = c.get("root");
   // No upstream call before the address's rate-limit verdict: an address over its limit costs Cognito nothing.
   const scope = root.scope(c.get("addressCheck"));
   const clients = root.clients(scope);
+  const user = () => (c.get as (name: "user") => SignedInUser)("user");
   c.set("config", root.config());
   c.set("clients", clients);
-  c.set("cognito", clients.cognito);
   c.set("upstreamScope", scope);
-  c.set("ses", clients.ses);
   c.set("upstreamCalls", scope.calls);
-  c.set("challengeSeal", root.keys.challengeSeal());
+  c.set(
+    "loginDeps",
+    root.loginDeps(scope, {
+      stepUp: (proof) => root.stepUp({ pool: clients.cognito, user: user(), address: clientAddress(c) }, proof),
+      notify: root.notifier(scope, c.req.header("cf-connecting-ip"), (outcome) => c.set("notice", outcome)),
+      countPasswordGuess: (login) => countPasswordGuess(c.env, login, clientAddress(c)),
+    }),
+  );
   await next();
 });

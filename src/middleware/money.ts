@@ -1,28 +1,23 @@
 import { createMiddleware } from "hono/factory";
 import type { FundingConfig } from "../config";
 import { Failure } from "../failures";
-import type { PlaidClient } from "../plaid/client";
 import type { BrokerVariables } from "./broker";
 import { readsHeaders } from "./client-headers";
 import type { CognitoVariables } from "./cognito";
 import type { ConfigVariables } from "./config";
 
 export interface MoneyVariables {
-  /** Plaid bound to this request, or 503 not_configured naming its settings: only Plaid bank links need it. */
-  plaid: () => PlaidClient;
   fundingConfig: FundingConfig;
   /** The request's Idempotency-Key (after requireIdempotencyKey). */
   idempotencyKey: string;
 }
 
 /**
- * For the funding and trading routes (after withBroker, which binds the Broker API's calls): Plaid when it
- * is configured, and the limits of MAX_TRANSFER_AMOUNT (a 503 naming it when it is not an amount).
+ * For the funding and trading routes (after withBroker, which binds the Broker API's calls and Plaid):
+ * the limits of MAX_TRANSFER_AMOUNT (a 503 naming it when it is not an amount).
  */
 export const withMoney = createMiddleware<{ Bindings: Env; Variables: MoneyVariables & BrokerVariables & CognitoVariables & ConfigVariables }>(async (c, next) => {
   c.set("fundingConfig", c.get("root").funding());
-  const clients = c.get("clients");
-  c.set("plaid", () => clients.plaid());
   await next();
 });
 

@@ -103,12 +103,6 @@ export function limitGuesses(kind: GuessKind) {
   return limit<LimitEnv, EmailInput>(...guessRules<LimitEnv, EmailInput>(kind, (c) => c.req.valid("json").email));
 }
 
-/** The same count of password guesses at `login` (an email, or a signed-in user's sub), for a flow that only sometimes checks one (resuming a sign-up, the step up). */
-export function passwordGuessCounter<E extends LimitEnv>(c: Context<E>, login: string): () => Promise<void> {
-  const address = clientAddress(c);
-  return () => countPasswordGuess(c.env, login, address);
-}
-
 /** A bearer route that checks a password or a code of the signed-in user (after requireAuth). */
 export function limitGuessesOfUser(kind: GuessKind) {
   return limit<SignedIn>(...guessRules<SignedIn>(kind, (c) => c.get("user").sub));

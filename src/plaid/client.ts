@@ -92,15 +92,15 @@ export function openPlaid(config: PlaidConfig, scope: RequestScope, timeoutMs: n
       headers: { "content-type": "application/json", "plaid-client-id": config.clientId, "plaid-secret": config.secret, "plaid-version": PLAID_VERSION },
       body: JSON.stringify(body),
     });
-    const { response, text, record } = await exchange(scope, upstream, action, request);
+    const { response, text, logCall } = await exchange(scope, upstream, action, request);
     const parsed = parseJson(text);
     if (!response.ok) {
       const [errorType, errorCode] = [errorField(parsed, "error_type"), errorField(parsed, "error_code")];
-      record(errorCode ?? "unknown");
+      logCall(errorCode ?? "unknown");
       if (response.status >= 500 && errorType === undefined) throw unusableAnswer(PLAID, `${action} answered HTTP ${response.status} without a Plaid error`);
       throw new PlaidError(action, response.status, errorType, errorCode);
     }
-    record();
+    logCall();
     const read = answer.safeParse(parsed);
     if (!read.success) throw unusableAnswer(PLAID, `${action} answered a body that is not its documented shape`);
     return read.data;

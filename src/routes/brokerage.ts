@@ -8,10 +8,9 @@ import { validJson } from "../middleware/validate";
 import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
 import { accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf } from "../services/brokerage";
-import { requestActor } from "./actor";
+import { requestActor, signedInActor } from "./actor";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
-import { ownerNotifier } from "./notices";
 
 type Signed = PlatformEnv & { Variables: AuthVariables };
 
@@ -43,15 +42,15 @@ function agreementAddress(c: Context): string {
  */
 export const brokerageRoutes = new Hono<PlatformEnv>()
   .post("/accounts", withBroker, requireAuth, perUser("open"), validJson(OpenAccount), requireVerifiedEmail, async (c) => {
-    const opening = { request: c.req.valid("json"), address: agreementAddress(c), verifiedEmail: verifiedEmailOf(c.get("cognito"), c.get("user")) };
+    const opening = { request: c.req.valid("json"), address: agreementAddress(c), verifiedEmail: verifiedEmailOf(c.get("loginDeps"), signedInActor(c)) };
     return c.json(await openAccount(depsOf(c), requestActor(c), opening), 201);
   })
   .get("/accounts/me", withBroker, requireAuth, perUser("read"), async (c) => {
-    return c.json(await accountView(depsOf(c), requestActor(c), verifiedEmailOf(c.get("cognito"), c.get("user"))), 200);
+    return c.json(await accountView(depsOf(c), requestActor(c), verifiedEmailOf(c.get("loginDeps"), signedInActor(c))), 200);
   })
   .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
     const { contact, password, code } = c.req.valid("json");
-    return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }, ownerNotifier(c)), 200);
+    return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }), 200);
   })
   .get("/accounts/me/trading", withBroker, requireAuth, perUser("trading"), async (c) => {
     return c.json(await tradingAccount(depsOf(c), requestActor(c)), 200);

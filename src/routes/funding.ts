@@ -62,7 +62,7 @@ function auditRefusals(action: AuditAction) {
       () => true,
       () => false,
     );
-    if (cleared && !c.get("flowRan")) await auditFailure(c.get("stores").audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
+    if (cleared && !c.get("flowRan")) await auditFailure(c.get("deps").stores.audit, actor(c), action, c.error, { idempotencyKey: c.get("idempotencyKey") });
   });
 }
 
@@ -138,7 +138,7 @@ export const fundingRoutes = new Hono<MoneyEnv>()
   })
   .get("/accounts/me/orders", ...money({ action: "order.list", limit: "route" }), validQuery(OrderListQuery), async (c) => {
     const { status = "open", cursor } = c.req.valid("query");
-    const page = await orders(deps(c), actor(c), status, cursor);
+    const page = await orders(deps(c), actor(c), { status, cursor });
     return c.json({ orders: page.items, next_cursor: page.next_cursor }, 200);
   })
   .get("/accounts/me/orders/:id", ...money({ action: "order.read", limit: "route" }), async (c) => {
@@ -156,6 +156,6 @@ export const fundingRoutes = new Hono<MoneyEnv>()
     return c.json(await closePosition(deps(c), actor(c), symbol), 200);
   })
   .get("/accounts/me/activity", withBroker, requireAuth, perUser("activity"), validQuery(CursorQuery), async (c) => {
-    const page = await activity(c.get("stores").audit, actor(c), c.req.valid("query").cursor);
+    const page = await activity(c.get("deps"), actor(c), c.req.valid("query").cursor);
     return c.json({ events: page.items, next_cursor: page.next_cursor }, 200);
   });

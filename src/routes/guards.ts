@@ -11,6 +11,6 @@ import { ensureEmailVerified } from "../services/profile";
  * not a middleware: middleware never calls a service.
  */
 export const requireVerifiedEmail = createMiddleware<{ Variables: AuthVariables & CognitoVariables }>(async (c, next) => {
-  await ensureEmailVerified(c.get("cognito"), c.get("user"));
+  await ensureEmailVerified(c.get("loginDeps"), { user: c.get("user") });
   await next();
 });

@@ -3,9 +3,10 @@ import { withCognito } from "../middleware/cognito";
 import { jsonBody } from "../middleware/json-body";
 import { noStore } from "../middleware/no-store";
 import { limitPerAddress } from "../middleware/rate-limit";
-import { accountRoutes } from "./account";
+import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
+import { marketRoutes } from "./market";
 import type { PlatformEnv } from "./env";
 import { mfaRoutes } from "./mfa";
 import { passwordRoutes } from "./password";
@@ -23,6 +24,7 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", sessionRoutes)
   .route("/", passwordRoutes)
   .route("/", mfaRoutes)
-  .route("/", accountRoutes)
+  .route("/", loginRoutes)
   .route("/", brokerageRoutes)
-  .route("/", fundingRoutes);
+  .route("/", fundingRoutes)
+  .route("/", marketRoutes);

@@ -49,7 +49,7 @@ export const TotpCodeOnly = z.object({ code: TotpCode });
 export const CodeOnly = z.object({ code: Code });
 
 /**
- * The step up of every stepped-up route (routes/step-up.ts): the password, and `code` when TOTP is on
+ * The step up of every stepped-up route (Deps.stepUp, root.ts): the password, and `code` when TOTP is on
  * for the account. Both optional here, so that a missing one is the 403 step_up_required naming it.
  */
 export const StepUpFields = { password: z.optional(Password), code: z.optional(TotpCode) };

@@ -29,6 +29,7 @@ export const ProfileResponse = z.object({
   /** The second factors on for the account: "totp" (authenticator app), and "sms" or "email" set up outside this API. */
   mfa: z.array(z.enum(["totp", "sms", "email"])),
 });
+export type ProfileResponse = z.output<typeof ProfileResponse>;
 
 export const MfaRequiredResponse = z.object({ status: z.literal("mfa_required"), mfa: z.literal("totp"), session: z.string() });
 

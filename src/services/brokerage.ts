@@ -1,23 +1,21 @@
 // Brokerage accounts: which Broker API account belongs to which user (D1, by the token's `sub`),
 // opening one exactly once however many requests race, and the one view of it. The Broker API is
 // the system of record for personal data; D1 keeps ids, the status last seen and the tax id's last 4.
-import type { SignedInUser } from "../auth/signed-in-user";
+import type { SignedInActor } from "../auth/signed-in-user";
 import type { Account, BrokerAccounts, ContactChange, NewAccount } from "../broker/accounts";
 import { BrokerError } from "../broker/errors";
 import { findIn } from "../broker/pages";
 import { compareDecimals } from "../decimal";
 import { BoundedMap } from "../bounded-map";
-import type { UserPool } from "../cognito/user-pool";
 import { Failure } from "../failures";
 import { log } from "../log";
 import { BrokerageAccountStore, CLOSED, LOGIN_DELETED, type AccountRow, type OwnedAccountRow } from "../stores/brokerage-accounts";
-import type { Broker, Deps } from "../deps";
+import type { Broker, Deps, LoginDeps } from "../deps";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
 import type { OpenAccount } from "../schemas/brokerage";
 import type { AccountViewResponse } from "../schemas/brokerage-responses";
-import { audited, outcomeOf, type Actor } from "./audit";
+import { audited, failureRow, successRow, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
-import type { NotifyOwner } from "./notices";
 import { userProfile } from "./profile";
 import type { Proof } from "./step-up";
 
@@ -100,8 +98,9 @@ export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs"
   const last4 = digitsOf(request.identity.tax_id).slice(-4);
   const held = await accounts.holdOpening(opener.sub, last4, started, leaseMsFor(deps.requestBudgetMs));
   if (!held) {
-    await audit.event(opener, "account.open", "brokerage_account_exists").run();
-    throw new Failure("brokerage_account_exists");
+    const refused = new Failure("brokerage_account_exists");
+    await failureRow(audit, opener, "account.open", refused).run();
+    throw refused;
   }
   // A takeover keeps the last 4 of the opening that may have reached the Broker API.
   const takenOver = held.created_at !== held.updated_at;
@@ -117,17 +116,18 @@ export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs"
   } catch (error) {
     // A refusal created nothing: the lease is freed. Anything else (no answer, a fault) may have: the
     // lease lapses at once, so the next opening searches before it creates.
-    await accounts.batch([releaseAfter(lease, error), audit.event(opener, "account.open", outcomeOf(error))]);
+    await accounts.batch([releaseAfter(lease, error), failureRow(audit, opener, "account.open", error)]);
     throw error;
   }
   try {
-    await accounts.batch([accounts.opened(opener.sub, account, taxIdLast4, now()), audit.event(opener, "account.open", "ok")]);
+    await accounts.batch([accounts.opened(opener.sub, account, taxIdLast4, now()), successRow(audit, opener, "account.open", "ok")]);
   } catch (error) {
     if (!BrokerageAccountStore.isTakenAccount(error)) throw error;
     // The Broker API's account for this email is another user's (a login deleted after its account
     // was closed, whose email signed up again): never handed to this one.
-    await accounts.batch([lease.free(), audit.event(opener, "account.open", "account_details_rejected")]);
-    throw emailTaken(error);
+    const refused = emailTaken(error);
+    await accounts.batch([lease.free(), failureRow(audit, opener, "account.open", refused)]);
+    throw refused;
   }
   return remember(opener.sub, viewOf(account, taxIdLast4), now());
 }
@@ -184,9 +184,9 @@ export async function noteStatus(accounts: BrokerageAccountStore, row: AccountRo
 /** The user's verified email as Cognito has it now (null when unverified): the only address the Broker API is sent. */
 export type VerifiedEmailOf = () => Promise<string | null>;
 
-export function verifiedEmailOf(pool: Pick<UserPool, "getUser">, user: SignedInUser): VerifiedEmailOf {
+export function verifiedEmailOf({ cognito }: Pick<LoginDeps, "cognito">, { user }: Pick<SignedInActor, "user">): VerifiedEmailOf {
   return async () => {
-    const profile = await userProfile(pool, user, false);
+    const profile = await userProfile(cognito, user, false);
     return profile.emailVerified ? profile.email : null;
   };
 }
@@ -256,10 +256,9 @@ export async function tradingAccount({ stores, broker }: Brokerage, actor: Actor
  * email of record is told (never the new address or phone).
  */
 export async function changeContact(
-  { stores, broker, now, stepUp }: Brokerage & Pick<Deps, "stepUp">,
+  { stores, broker, now, stepUp, notify }: Brokerage & Pick<Deps, "stepUp" | "notify">,
   actor: Actor,
   { contact, proof }: { contact: ContactChange; proof: Proof },
-  notify: NotifyOwner,
 ): Promise<AccountViewResponse> {
   return audited(stores.audit, actor, "account.update", async () => {
     const row = await accountRowOf(stores.accounts, actor.sub);

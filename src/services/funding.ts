@@ -13,7 +13,7 @@ import type { JsonText } from "../json";
 import type { BankDetails, BankLinkRequest, PlaidBankLink, TransferRequest } from "../schemas/funding";
 import type { BankLinkResponse, LinkTokenResponse, TransferResponse } from "../schemas/funding-responses";
 import { unusableAnswer } from "../upstream";
-import { audited, auditFailure, type Actor, type AuditAction, type AuditDetails } from "./audit";
+import { audited, auditFailure, successRow, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { withBrokerFailures } from "./broker-errors";
 import type { CountedAction, Deps } from "../deps";
 import { accountRowOf, noteStatus } from "./brokerage";
@@ -110,7 +110,7 @@ export async function createOnce<V extends { id: string }>(
       return { status: 201, body: JSON.stringify(made.view), resourceId: made.view.id, recovered: made.recovered };
     };
     const row = ({ resourceId, recovered }: { resourceId: string; recovered: boolean }) =>
-      deps.stores.audit.eventAfterChange(actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId });
+      successRow(deps.stores.audit, actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId }, true);
     answer = await new IdempotencyKeys(deps.stores.keys, deps.now, deps.requestBudgetMs).once(use, created, row);
   } catch (error) {
     await auditFailure(deps.stores.audit, actor, action, error, details);
@@ -119,7 +119,7 @@ export async function createOnce<V extends { id: string }>(
   if (answer.replayed) {
     // A replay calls no upstream, which would have waited for the address's limit: it waits here.
     await deps.cleared;
-    await deps.stores.audit.event(actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
+    await successRow(deps.stores.audit, actor, action, "replayed", { ...details, objectId: (JSON.parse(answer.body) as { id?: string }).id }).run();
   }
   // A key's stored body is a V: its fingerprint holds the route, so only this create stored it.
   return answer as Created<V>;

@@ -1,11 +1,11 @@
-import type { SignedInUser } from "../auth/signed-in-user";
+import type { SignedInActor, SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
+import type { LoginDeps } from "../deps";
 import { Failure } from "../failures";
 import type { TotpSetupResponse } from "../schemas/responses";
 import { withCognitoFailures, WITH_ACCESS_TOKEN } from "./cognito-errors";
-import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
-import type { StepUpCheck } from "./step-up";
+import type { Proof } from "./step-up";
 
 /**
  * A new TOTP secret, and the otpauth:// URI an authenticator app takes (Key Uri Format): labelled
@@ -17,25 +17,20 @@ import type { StepUpCheck } from "./step-up";
  * own sign-in decides whether TOTP is on: its TOTP challenge is the answer, not a cached profile.
  */
 export async function setUpTotp(
-  pool: Pick<UserPool, "associateSoftwareToken" | "getUser">,
-  user: SignedInUser,
-  stepUp: StepUpCheck,
-  issuer: string,
+  { cognito, stepUp, config }: Pick<LoginDeps, "cognito" | "stepUp" | "config">,
+  { user }: SignedInActor,
+  { proof }: { proof: Proof },
 ): Promise<TotpSetupResponse> {
-  const { totp } = await stepUp();
+  const { totp } = await stepUp(proof)();
   if (totp) throw new Failure("totp_already_enabled");
-  const [secret, profile] = await Promise.all([withCognitoFailures(pool.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(pool, user, false)]);
+  const issuer = config.totpIssuer;
+  const [secret, profile] = await Promise.all([withCognitoFailures(cognito.associateSoftwareToken(user.accessToken), WITH_ACCESS_TOKEN), userProfile(cognito, user, false)]);
   const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(profile.email ?? user.sub)}`;
   return { secret, otpauth_uri: `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}` };
 }
 
 /** VerifySoftwareToken with a code of the new secret, then TOTP on and preferred. */
-export async function enableTotp(
-  pool: Pick<UserPool, "verifySoftwareToken" | "setSoftwareTokenMfa" | "getUser">,
-  user: SignedInUser,
-  code: string,
-  notify: NotifyOwner,
-): Promise<void> {
+export async function enableTotp({ cognito: pool, notify }: Pick<LoginDeps, "cognito" | "notify">, { user }: SignedInActor, { code }: { code: string }): Promise<void> {
   // Cognito answers a wrong code with EnableSoftwareTokenMFAException, cognito-local with CodeMismatch;
   // InvalidParameter: no secret is pending (setup was not called), so no code can be right.
   const status = await withCognitoFailures(pool.verifySoftwareToken(user.accessToken, code), {
@@ -50,13 +45,8 @@ export async function enableTotp(
 }
 
 /** TOTP off, once the step up (the password and a current code) proves it is the user asking. */
-export async function disableTotp(
-  pool: Pick<UserPool, "setSoftwareTokenMfa" | "getUser">,
-  user: SignedInUser,
-  stepUp: StepUpCheck,
-  notify: NotifyOwner,
-): Promise<void> {
-  await stepUp();
+export async function disableTotp({ cognito: pool, stepUp, notify }: Pick<LoginDeps, "cognito" | "stepUp" | "notify">, { user }: SignedInActor, { proof }: { proof: Proof }): Promise<void> {
+  await stepUp(proof)();
   const { email } = await userProfile(pool, user, false);
   await setTotp(pool, user, false);
   notify(email, { kind: "totp_disabled" });

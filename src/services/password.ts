@@ -1,14 +1,14 @@
-import type { SignedInUser } from "../auth/signed-in-user";
+import type { SignedInActor } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
+import type { LoginDeps } from "../deps";
 import { Failure } from "../failures";
 import { withCognitoFailures, isPolicyRefusal, WITH_ACCESS_TOKEN, WITHOUT_REVEALING_ACCOUNT } from "./cognito-errors";
-import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
-import type { StepUpCheck } from "./step-up";
+import type { Proof } from "./step-up";
 
 /** ForgotPassword: resolves the same way whether or not the email has an account. */
-export async function requestPasswordReset(pool: Pick<UserPool, "forgotPassword">, email: string): Promise<void> {
-  await withCognitoFailures(pool.forgotPassword(email), WITHOUT_REVEALING_ACCOUNT);
+export async function requestPasswordReset({ cognito }: Pick<LoginDeps, "cognito">, { email }: { email: string }): Promise<void> {
+  await withCognitoFailures(cognito.forgotPassword(email), WITHOUT_REVEALING_ACCOUNT);
 }
 
 /**
@@ -16,13 +16,7 @@ export async function requestPasswordReset(pool: Pick<UserPool, "forgotPassword"
  * reset, and whoever made the reset necessary may hold one. A wrong code, an unknown email, an
  * unconfirmed account and one without a verified email all get the same invalid_code.
  */
-export async function resetPassword(
-  pool: Pick<UserPool, "confirmForgotPassword" | "adminUserGlobalSignOut">,
-  email: string,
-  code: string,
-  password: string,
-  notify: NotifyOwner,
-): Promise<void> {
+export async function resetPassword({ cognito: pool, notify }: Pick<LoginDeps, "cognito" | "notify">, { email, code, password }: { email: string; code: string; password: string }): Promise<void> {
   await withCognitoFailures(pool.confirmForgotPassword(email, code, password), {
     NotAuthorizedException: "invalid_code",
     UserNotFoundException: "invalid_code",
@@ -39,20 +33,18 @@ export async function resetPassword(
  * it is the user asking, then AdminUserGlobalSignOut: whoever else holds a session of the account
  * loses it with the old password. The account's email is told once the password has changed, also
  * when the sign-out then fails, in which case the notice says so; it is read after the step up (a
- * wrong guess costs no GetUser), while the token still works. `current` is the password the step up
- * proved.
+ * wrong guess costs no GetUser), while the token still works. The current password is the one the
+ * step up proved (`proof.password`, under the field name `current_password`).
  */
 export async function changePassword(
-  pool: Pick<UserPool, "getUser" | "changePassword" | "adminUserGlobalSignOut">,
-  user: SignedInUser,
-  stepUp: StepUpCheck,
-  { current, proposed }: { current: string | undefined; proposed: string },
-  notify: NotifyOwner,
+  { cognito: pool, stepUp, notify }: Pick<LoginDeps, "cognito" | "stepUp" | "notify">,
+  { user }: SignedInActor,
+  { proof, proposed }: { proof: Proof; proposed: string },
 ): Promise<void> {
-  await stepUp();
+  await stepUp(proof)();
   const { email } = await userProfile(pool, user, false);
   // Cognito: NotAuthorized "Incorrect username or password." (a revoked token says "Access Token ..."); cognito-local: InvalidPassword.
-  await withCognitoFailures(pool.changePassword(user.accessToken, current!, proposed), {
+  await withCognitoFailures(pool.changePassword(user.accessToken, proof.password!, proposed), {
     ...WITH_ACCESS_TOKEN,
     NotAuthorizedException: (error) => (/token/i.test(error.message) ? "invalid_token" : "invalid_credentials"),
     InvalidPasswordException: (error) => (isPolicyRefusal(error) ? "weak_password" : "invalid_credentials"),

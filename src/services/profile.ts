@@ -1,7 +1,9 @@
-import type { SignedInUser } from "../auth/signed-in-user";
+import type { SignedInActor, SignedInUser } from "../auth/signed-in-user";
+import type { LoginDeps } from "../deps";
 import { BoundedMap } from "../bounded-map";
 import { Failure } from "../failures";
 import type { UserPool } from "../cognito/user-pool";
+import type { ProfileResponse } from "../schemas/responses";
 import { withCognitoFailures, WITH_ACCESS_TOKEN } from "./cognito-errors";
 
 /** What Cognito's access tokens do not carry, from GetUser: the email, whether it is verified, the second factors. */
@@ -52,9 +54,27 @@ export async function userProfile(pool: Pick<UserPool, "getUser">, user: SignedI
   return profile;
 }
 
+/** GET /me: who the token names (its claims `groups` and `exp`), with what Cognito says of the user (from this isolate's copy unless `fresh`). */
+export async function me(
+  { cognito }: Pick<LoginDeps, "cognito">,
+  { user }: SignedInActor,
+  { fresh, claims }: { fresh: boolean; claims: { groups: string[]; exp: number } },
+): Promise<ProfileResponse> {
+  const profile = await userProfile(cognito, user, fresh);
+  return {
+    sub: user.sub,
+    email: profile.email,
+    email_verified: profile.emailVerified,
+    username: user.username,
+    groups: claims.groups,
+    token_expires_at: new Date(claims.exp * 1000).toISOString(),
+    mfa: profile.mfa,
+  };
+}
+
 /** For what moves money: the user has proved they own the account's email (403 email_not_verified otherwise). */
-export async function ensureEmailVerified(pool: Pick<UserPool, "getUser">, user: SignedInUser): Promise<void> {
-  if (!(await userProfile(pool, user, false)).emailVerified) throw new Failure("email_not_verified");
+export async function ensureEmailVerified({ cognito }: Pick<LoginDeps, "cognito">, { user }: Pick<SignedInActor, "user">): Promise<void> {
+  if (!(await userProfile(cognito, user, false)).emailVerified) throw new Failure("email_not_verified");
 }
 
 /** After anything that changes the user (log-out, password, email, MFA, deletion): this isolate answers from Cognito again. */

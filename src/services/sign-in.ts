@@ -1,9 +1,10 @@
-import type { ChallengeSeal } from "../auth/challenge-session";
-import type { SignedInUser } from "../auth/signed-in-user";
+import type { SignedInActor, SignedInUser } from "../auth/signed-in-user";
 import { ChallengeRequiredError } from "../cognito/errors";
 import type { AuthenticationResult, UserPool } from "../cognito/user-pool";
+import type { Keys, LoginDeps } from "../deps";
 import { Failure } from "../failures";
 import { withCognitoFailures, meaningOf, WRONG_PASSWORD } from "./cognito-errors";
+import { forgetProfiles } from "./profile";
 import type { RefreshedTokensResponse, TokensResponse } from "../schemas/responses";
 import { refreshedTokens, sessionTokens } from "./tokens";
 
@@ -26,26 +27,24 @@ export async function signInWithPassword(pool: Pick<UserPool, "passwordAuth">, u
 /** POST /login's answer: the tokens, or, for a user with TOTP on, the sealed challenge session for POST /login/mfa. */
 export type LogInOutcome = { kind: "signed_in"; tokens: TokensResponse } | { kind: "mfa_required"; challengeSession: string };
 
-export async function logIn(pool: Pick<UserPool, "passwordAuth">, seal: ChallengeSeal, email: string, password: string): Promise<LogInOutcome> {
-  const outcome = await signInWithPassword(pool, email, password);
+/** What a log-in runs with: Cognito, and the key that seals its TOTP challenge session to the email. */
+type LogInDeps = Pick<LoginDeps, "cognito"> & { keys: Pick<Keys, "challengeSeal"> };
+
+/** A log-in has no actor (no one is signed in yet): (deps, input), its limits counted by the route. */
+export async function logIn({ cognito, keys }: LogInDeps, { email, password }: { email: string; password: string }): Promise<LogInOutcome> {
+  const outcome = await signInWithPassword(cognito, email, password);
   if (outcome.kind === "signed_in") return { kind: "signed_in", tokens: sessionTokens(outcome.result) };
-  return { kind: "mfa_required", challengeSession: await seal.seal(email, outcome.challengeSession) };
+  return { kind: "mfa_required", challengeSession: await keys.challengeSeal().seal(email, outcome.challengeSession) };
 }
 
 /**
  * The TOTP step of a log-in: tokens for the right code; the challenge session may be retried after a
  * wrong one. A session this API did not seal for this email is refused before Cognito is asked.
  */
-export async function completeMfaLogIn(
-  pool: Pick<UserPool, "answerSoftwareTokenChallenge">,
-  seal: ChallengeSeal,
-  email: string,
-  sealedSession: string,
-  code: string,
-): Promise<TokensResponse> {
-  const challengeSession = await seal.open(email, sealedSession);
+export async function completeMfaLogIn({ cognito, keys }: LogInDeps, { email, session, code }: { email: string; session: string; code: string }): Promise<TokensResponse> {
+  const challengeSession = await keys.challengeSeal().open(email, session);
   if (!challengeSession) throw new Failure("mfa_session_expired");
-  return sessionTokens(await answerTotp(pool, email, challengeSession, code));
+  return sessionTokens(await answerTotp(cognito, email, challengeSession, code));
 }
 
 async function answerTotp(pool: Pick<UserPool, "answerSoftwareTokenChallenge">, username: string, challengeSession: string, code: string): Promise<AuthenticationResult> {
@@ -93,8 +92,8 @@ export async function reauthenticate(
   return { accessToken: (await answerTotp(pool, user.username, outcome.challengeSession, proof.code)).AccessToken, totp: true };
 }
 
-/** REFRESH_TOKEN_AUTH: new access and ID tokens for a refresh token that Cognito still honours. */
-export async function refresh(pool: Pick<UserPool, "refreshAuth" | "hasClientSecret">, refreshToken: string, sub: string | undefined): Promise<RefreshedTokensResponse> {
+/** REFRESH_TOKEN_AUTH: new access and ID tokens for a refresh token that Cognito still honours (no actor: the refresh token is the only credential). */
+export async function refresh({ cognito: pool }: Pick<LoginDeps, "cognito">, { refreshToken, sub }: { refreshToken: string; sub: string | undefined }): Promise<RefreshedTokensResponse> {
   if (pool.hasClientSecret && !sub) {
     throw new Failure("validation_failed", { errors: [{ field: "cognito_user_id", message: "cognito_user_id is required: this app client has a secret" }] });
   }
@@ -107,12 +106,14 @@ export async function refresh(pool: Pick<UserPool, "refreshAuth" | "hasClientSec
  * works. RevokeToken for a refresh token the client sends runs beside it, best effort: whatever it
  * answers (a bad token, an app client without revocation) is in the call log and changes nothing for
  * the user, who is signed out either way. A session Cognito already ended counts as signed out.
+ * This isolate forgets the user's profile once signed out.
  */
-export async function logOut(pool: Pick<UserPool, "globalSignOut" | "revokeToken">, accessToken: string, refreshToken: string | undefined): Promise<void> {
+export async function logOut({ cognito: pool }: Pick<LoginDeps, "cognito">, { user }: SignedInActor, { refreshToken }: { refreshToken: string | undefined }): Promise<void> {
   const revoked = refreshToken ? pool.revokeToken(refreshToken).catch(() => undefined) : undefined;
   try {
-    await withCognitoFailures(pool.globalSignOut(accessToken), { NotAuthorizedException: "done" });
+    await withCognitoFailures(pool.globalSignOut(user.accessToken), { NotAuthorizedException: "done" });
   } finally {
     await revoked;
   }
+  forgetProfiles({ sub: user.sub });
 }

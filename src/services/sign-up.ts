@@ -1,5 +1,6 @@
 import { ChallengeRequiredError, isAlreadyConfirmed, isCognitoError } from "../cognito/errors";
 import type { CodeDelivery, UserPool } from "../cognito/user-pool";
+import type { LoginDeps } from "../deps";
 import { Failure } from "../failures";
 import { maskEmail } from "../log";
 import { withCognitoFailures, meaningOf, WITHOUT_REVEALING_ACCOUNT, WRONG_PASSWORD } from "./cognito-errors";
@@ -21,7 +22,7 @@ function deliveryOf(delivery: CodeDelivery | undefined): Delivery {
   return { medium: delivery?.DeliveryMedium ?? "EMAIL", destination: delivery?.Destination ? maskEmail(delivery.Destination) : null };
 }
 
-export interface SignUpPolicy {
+interface SignUpPolicy {
   /** Confirm with AdminConfirmSignUp and sign in (the tutorial's flow), or let Cognito email a code. */
   autoConfirm: boolean;
   /** Counts a password check against the email's guessing limit; throws when the limit is reached. */
@@ -29,10 +30,14 @@ export interface SignUpPolicy {
 }
 
 /**
- * SignUp, AdminConfirmSignUp, then a first sign-in. A sign-up that stopped half-way (created but not
- * confirmed) is completed by calling this again with the same email and password.
+ * SignUp, AdminConfirmSignUp (with AUTO_CONFIRM), then a first sign-in. A sign-up that stopped
+ * half-way (created but not confirmed) is completed by calling this again with the same email and
+ * password. Like every flow of someone not signed in, it takes (deps, input): there is no actor yet,
+ * only a caller whose address the deps' limits count (README, "Layout").
  */
-export async function signUp(pool: SignUpPool, email: string, password: string, policy: SignUpPolicy): Promise<SignUpOutcome> {
+export async function signUp(deps: Pick<LoginDeps, "cognito" | "config" | "countPasswordGuess">, { email, password }: { email: string; password: string }): Promise<SignUpOutcome> {
+  const pool = deps.cognito;
+  const policy: SignUpPolicy = { autoConfirm: deps.config.autoConfirm, countPasswordGuess: () => deps.countPasswordGuess(email) };
   let created;
   try {
     created = await pool.signUp(email, password);
@@ -98,11 +103,11 @@ async function confirm(pool: SignUpPool, email: string): Promise<void> {
  * confirmed (Cognito refuses that whatever the code) all get the same invalid_code, so the route
  * cannot tell a stranger which emails have accounts.
  */
-export async function confirmSignUp(pool: SignUpPool, email: string, code: string): Promise<void> {
-  await withCognitoFailures(pool.confirmSignUp(email, code), { NotAuthorizedException: "invalid_code", UserNotFoundException: "invalid_code" });
+export async function confirmSignUp({ cognito }: Pick<LoginDeps, "cognito">, { email, code }: { email: string; code: string }): Promise<void> {
+  await withCognitoFailures(cognito.confirmSignUp(email, code), { NotAuthorizedException: "invalid_code", UserNotFoundException: "invalid_code" });
 }
 
 /** ResendConfirmationCode: resolves the same way for unknown and already-confirmed emails. */
-export async function resendConfirmationCode(pool: SignUpPool, email: string): Promise<void> {
-  await withCognitoFailures(pool.resendConfirmationCode(email), WITHOUT_REVEALING_ACCOUNT);
+export async function resendConfirmationCode({ cognito }: Pick<LoginDeps, "cognito">, { email }: { email: string }): Promise<void> {
+  await withCognitoFailures(cognito.resendConfirmationCode(email), WITHOUT_REVEALING_ACCOUNT);
 }

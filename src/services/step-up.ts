@@ -1,7 +1,7 @@
 // The step up: one proof that the signed-in user is the one asking, for every movement of money out,
 // every change of who controls the account or where its mail goes, and removing a bank link (README,
-// "The step up"). Each such flow takes a StepUpCheck and calls it where its policy says; only
-// routes/step-up.ts makes one, so no route can wire it differently.
+// "The step up"). Each such flow builds its check from the proof it was sent with Deps.stepUp and
+// calls it where its policy says; only root.ts stepUp makes one, so no entry point can wire it differently.
 import { derivedHmacKey } from "../auth/derived-key";
 import type { SignedInUser } from "../auth/signed-in-user";
 import { BoundedMap } from "../bounded-map";

@@ -95,7 +95,7 @@ export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderReq
 }
 
 /** Newest first; the cursor is the created_at of the last order of the page before. */
-export async function orders(deps: Deps, actor: Actor, status: "open" | "closed" | "all", cursor: string | undefined): Promise<Page<OrderResponse>> {
+export async function orders(deps: Deps, actor: Actor, { status, cursor }: { status: "open" | "closed" | "all"; cursor: string | undefined }): Promise<Page<OrderResponse>> {
   return audited(deps.stores.audit, actor, "order.list", async () => {
     if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const accountId = await activeAccount(deps, actor.sub);

@@ -51,15 +51,15 @@ class SesClient {
         },
       }),
     });
-    const { response, text, record } = await exchange(scope, this.#upstream, "SendEmail", request);
+    const { response, text, logCall } = await exchange(scope, this.#upstream, "SendEmail", request);
     const body = parseJson(text);
     if (!response.ok) {
       // MessageRejected, an unverified sender or a sandbox recipient, throttling: the type is in the log's call.
       const type = awsErrorType(response, body);
-      record(type ?? "unknown");
+      logCall(type ?? "unknown");
       throw new Failure("upstream_error", { detail: `${MAIL_SERVICE} refused the message.`, cause: new Error(`SendEmail answered HTTP ${response.status} ${type ?? "without an error type"}`) });
     }
-    record();
+    logCall();
     if (!isJsonObject(body) || typeof body.MessageId !== "string") throw unusableAnswer(MAIL_SERVICE, `SendEmail answered HTTP ${response.status} without a MessageId`);
   }
 }

@@ -6,6 +6,7 @@ import { createAccessTokenVerifier, type AccessTokenVerifier, type VerifierSetti
 import { app } from "../../src/index";
 import type { Reply } from "../support/fake-upstream";
 import { accessClaims, jwksOf, makeKey, sign, verifierConfig, type TestKey } from "../support/keys";
+import { stallWatch, timingOut } from "../support/timeouts";
 import { scenario, type Scenario } from "../support/worker";
 
 let key: TestKey;
@@ -19,8 +20,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Short enough that a test waits a fraction of a second for a hung endpoint, long enough for a loaded machine. */
-const FETCH_TIMEOUT_MS = 300;
+/**
+ * The verifier's default: no healthy fetch races it, however loaded the machine, and no test waits
+ * for it either: a hung endpoint's fetch times out as soon as the fake upstream holds it (timingOut).
+ */
+const FETCH_TIMEOUT_MS = 3_000;
 
 /** The verifier's clock, moved by hand; timers stay real. */
 let clockOffsetMs = 0;
@@ -111,8 +115,10 @@ describe("JWKS cache", () => {
     const token = await tokenFor(config);
     serveInOwnRequests(async () => new Response(await verdict(verifier, token)));
     const starter = new AbortController();
+    const held = await stallWatch();
     const cancelled = exports.default.fetch("http://api.test/", { signal: starter.signal }).catch((error: unknown) => error);
-    await until(async () => (await fetches()) === 1);
+    // The starter's fetch has reached the endpoint, which holds it.
+    await held.next();
     starter.abort();
     expect(await cancelled).toBeInstanceOf(Error);
     advanceClock(fetchTimeoutMs);
@@ -203,7 +209,8 @@ describe("JWKS endpoint failing", () => {
     ["does not answer within the timeout", { hang: true }, `did not answer within ${FETCH_TIMEOUT_MS} ms`],
   ])("when it %s and nothing is cached, says the keys are unavailable", async (_case, reply, failure) => {
     const { config, verifier } = await jwksEndpoint([reply]);
-    const error = await verifier.verify(await tokenFor(config)).catch((caught: unknown) => caught);
+    const token = await tokenFor(config);
+    const error = await timingOut(() => verifier.verify(token)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(JwksUnavailableError);
     expect(error).toMatchObject({ message: expect.stringContaining(failure), retryAfterSeconds: 5 });
   });
@@ -244,12 +251,3 @@ describe("JWKS endpoint failing", () => {
     expect(await fetches()).toBe(2);
   });
 });
-
-/** Polls `condition` until it holds: waits for an event in another process without a fixed sleep. */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 200; tries++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error("condition not met within 2 s");
-}

@@ -6,6 +6,7 @@ import { BrokerError, fieldsNamedIn } from "../../src/broker/errors";
 import type { RequestScope } from "../../src/upstream";
 import { accountActive, accountCreated, BROKER_ERRORS, tradeAccount } from "../fixtures/broker";
 import type { Reply } from "../support/fake-upstream";
+import { secondsLeftAround } from "../support/timeouts";
 import { BROKER_AUTH, BROKER_KEYS } from "../support/brokerage";
 import { scenario } from "../support/worker";
 
@@ -99,9 +100,9 @@ describe("the Broker API client, on recorded answers", () => {
       "GET /v1/accounts/{id}": [{ status: 429, body: { code: 42910000, message: "rate limit exceeded" }, headers: { "x-ratelimit-reset": reset } }],
       "GET /v1/trading/accounts/{id}/account": [{ status: 429, body: "too many requests" }],
     });
-    const limited = (await accounts.get(ID).catch((error: unknown) => error)) as BrokerError;
-    expect(limited.retryAfterSeconds).toBeGreaterThanOrEqual(19);
-    expect(limited.retryAfterSeconds).toBeLessThanOrEqual(20);
+    const { result: limited, atMost, atLeast } = await secondsLeftAround(Number(reset), async () => (await accounts.get(ID).catch((error: unknown) => error)) as BrokerError);
+    expect(limited.retryAfterSeconds).toBeGreaterThanOrEqual(atLeast);
+    expect(limited.retryAfterSeconds).toBeLessThanOrEqual(atMost);
     await expect(accounts.trading(ID)).rejects.toMatchObject({ httpStatus: 429, retryAfterSeconds: 3 });
     expect((await calls()).length).toBe(2);
   });

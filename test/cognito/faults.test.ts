@@ -4,21 +4,25 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { authenticationResult } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
+import { retriesWithoutPause, timingOut } from "../support/timeouts";
 import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail } from "../support/worker";
+
+retriesWithoutPause();
 
 const login = () => jsonInit({ email: uniqueEmail(), password: STRONG_PASSWORD });
 
 
+/** A hung call times out as soon as the fake upstream holds it (test/support/timeouts.ts). */
 async function loginWith(replies: Reply[], vars: Record<string, string> = {}) {
   const upstream = await scenario({ InitiateAuth: replies });
   const started = Date.now();
-  const res = await apiWith({ ...upstream.vars, ...vars }, "/platform/login", login());
+  const res = await timingOut(() => apiWith({ ...upstream.vars, ...vars }, "/platform/login", login()));
   return { res, ms: Date.now() - started, calls: await upstream.calls() };
 }
 
 describe("upstream faults", () => {
   it("a Cognito that never answers -> 504 once the call's timeout passes", async () => {
-    const { res, ms, calls } = await loginWith([{ hang: true }], { UPSTREAM_TIMEOUT_MS: "100" });
+    const { res, ms, calls } = await loginWith([{ hang: true }]);
     expect(res.status).toBe(504);
     expect((await problemOf(res)).code).toBe("upstream_timeout");
     expect(ms).toBeLessThan(5_000);

@@ -2,7 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { adminGetUserResult, authenticationResult, emptyResult, RECORDED, signUpResult, USER_SUB } from "../fixtures/cognito";
 import type { Reply } from "../support/fake-upstream";
+import { retriesWithoutPause } from "../support/timeouts";
 import { apiWith, jsonInit, problemOf, scenario, STRONG_PASSWORD, uniqueEmail, withoutRequestId } from "../support/worker";
+
+retriesWithoutPause();
 
 async function call(path: string, replies: Record<string, Reply[]>, vars: Record<string, string> = {}) {
   const upstream = await scenario(replies);

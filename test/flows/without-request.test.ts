@@ -15,11 +15,11 @@ const APPROVED = { ...achRelationshipQueued, status: "APPROVED" };
 /** A heal pass's deposit for `sub`: the root built from env, a scope of its own, no request anywhere. */
 async function healDeposit(vars: Record<string, unknown>, actor: Actor, key: string) {
   const root = depsFrom({ ...env, ...vars } as Env);
-  // A heal pass has no allowance to count and no one to step up.
+  // A heal pass has no allowance to count, no one to step up and no change of control to tell.
   const noStepUp = () => async () => {
     throw new Error("a deposit never steps up");
   };
-  const deps = root.flowDeps(root.scope(Promise.resolve()), { allow: async () => undefined, stepUp: noStepUp });
+  const deps = root.flowDeps(root.scope(Promise.resolve()), { allow: async () => undefined, stepUp: noStepUp, notify: () => undefined });
   const input = { key, route: "heal transfer.create", body: { bank_link_id: APPROVED.id, amount: "500.00", direction: "INCOMING" as const } };
   return createTransfer(deps, actor, input);
 }

@@ -7,7 +7,7 @@ import { adminGetUserResult, authenticationResult, challenge, RECORDED } from ".
 import { answerCognitoInIsolate } from "../support/cognito-in-isolate";
 import type { Reply } from "../support/fake-upstream";
 import { limitersInIsolate } from "../support/limiters-in-isolate";
-import { apiWith, inOneLimitWindow, jsonInit, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
+import { apiWith, inOneLimitWindow, jsonInit, problemOf, randomIp, scenario, STRONG_PASSWORD, uniqueEmail, upToLimitThenOne, visibleAnswer, withoutRequestId } from "../support/worker";
 
 const from = (ip: string): RequestInit => ({ headers: { "cf-connecting-ip": ip } });
 
@@ -254,8 +254,7 @@ describe("per address", () => {
   it("limits one address per route before reading the body, and leaves other addresses alone", { timeout: 30_000 }, () =>
     inOneLimitWindow(async () => {
       const ip = randomIp();
-      const statuses: number[] = [];
-      for (let i = 0; i < 121; i++) statuses.push((await apiWith({}, "/platform/signup", jsonInit({}, from(ip)))).status);
+      const statuses = await upToLimitThenOne(120, () => apiWith({}, "/platform/signup", jsonInit({}, from(ip))));
       expect(statuses).toEqual([...Array(120).fill(400), 429]);
       // Another route for the same address has its own budget; another address is unaffected.
       expect((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status).toBe(400);
@@ -265,7 +264,7 @@ describe("per address", () => {
   it("answers an address over its limit with 429, whatever else is wrong with its request", { timeout: 30_000 }, () =>
     inOneLimitWindow(async () => {
       const ip = randomIp();
-      for (let i = 0; i < 120; i++) await apiWith({}, "/platform/login", jsonInit({}, from(ip)));
+      await Promise.all(Array.from({ length: 120 }, () => apiWith({}, "/platform/login", jsonInit({}, from(ip)))));
       const requests: [string, RequestInit][] = [
         ["malformed JSON", { method: "POST", headers: { "content-type": "application/json" }, body: "{" }],
         ["not JSON", { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }],
@@ -283,11 +282,7 @@ describe("per address", () => {
   it("counts an IPv6 client by its /64, however it rotates the rest", { timeout: 30_000 }, () =>
     inOneLimitWindow(async () => {
       const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
-      const statuses: number[] = [];
-      for (let i = 0; i < 121; i++) {
-        const ip = `${prefix}:${(i + 1).toString(16)}::${(i * 7).toString(16)}`;
-        statuses.push((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status);
-      }
+      const statuses = await upToLimitThenOne(120, (i) => apiWith({}, "/platform/login", jsonInit({}, from(`${prefix}:${(i + 1).toString(16)}::${(i * 7).toString(16)}`))));
       expect(statuses).toEqual([...Array(120).fill(400), 429]);
       expect((await apiWith({}, "/platform/login", jsonInit({}, from(`${prefix.replace(/:7$/, ":8")}::1`)))).status).toBe(400);
     }));
@@ -297,8 +292,7 @@ describe("route patterns", () => {
   it("counts /platform/me/ as /platform/me: a trailing slash reaches the same handler and shares its limit (attack 6)", { timeout: 30_000 }, () =>
     inOneLimitWindow(async () => {
       const ip = randomIp();
-      const statuses: number[] = [];
-      for (let i = 0; i < 121; i++) statuses.push((await apiWith({}, i % 2 ? "/platform/me/" : "/platform/me", from(ip))).status);
+      const statuses = await upToLimitThenOne(120, (i) => apiWith({}, i % 2 ? "/platform/me/" : "/platform/me", from(ip)));
       expect(statuses).toEqual([...Array(120).fill(401), 429]);
     }));
 });
@@ -307,7 +301,7 @@ describe("client addresses", () => {
   it("counts an IPv4 address written as IPv6 (::ffff:a.b.c.d) as that IPv4 address, not as one /64 for all", () =>
     inOneLimitWindow(async () => {
       const ip = randomIp();
-      for (let i = 0; i < 120; i++) await apiWith({}, "/platform/login", jsonInit({}, from(`::ffff:${ip}`)));
+      await Promise.all(Array.from({ length: 120 }, () => apiWith({}, "/platform/login", jsonInit({}, from(`::ffff:${ip}`)))));
       expect((await apiWith({}, "/platform/login", jsonInit({}, from(ip)))).status).toBe(429);
       expect((await apiWith({}, "/platform/login", jsonInit({}, from(`::ffff:${randomIp()}`)))).status).toBe(400);
     }));

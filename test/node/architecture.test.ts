@@ -1,5 +1,5 @@
 // The import rules of the README's Layout, checked on the source: each layer imports only downwards.
-//   index -> routes -> middleware | services -> cognito | broker | ses | plaid | auth -> config and the
+//   index -> routes -> middleware | services -> cognito | broker | ses | plaid | market | auth -> config and the
 //   shared bottom (failures, upstream, isolate, bounded-map, json, log); docs (build time) may read
 //   anything, and nothing the Worker runs reads docs.
 import { readdirSync, readFileSync } from "node:fs";
@@ -23,7 +23,7 @@ function imports(): { file: string; imported: string[]; typesOnly: string[] }[] 
   });
 }
 
-const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/"];
+const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/", "market/"];
 const ABOVE_CLIENTS = ["hono", "middleware/", "services/", "routes/", "docs/", "index"];
 const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "log", "decimal", "actor", "limits"];
 
@@ -104,6 +104,30 @@ describe("layers", () => {
     expect(text).toContain("depsFrom(");
     const imported = [...text.matchAll(/^import[^"']*?from\s+["']([^"']+)["']/gm)].map((match) => match[1]!);
     expect(imported.filter((specifier) => /^hono|\/(index|routes|middleware)\b/.test(specifier))).toEqual([]);
+  });
+
+  it("writes audit rows from one place: only services/audit.ts asks the audit store for a row", () => {
+    const files = readdirSync(SRC, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts") && file !== "services/audit.ts" && !file.startsWith("stores/"));
+    expect(files.filter((file) => /\.(event|eventAfterChange)\(/.test(readFileSync(path.join(SRC, file), "utf8")))).toEqual([]);
+  });
+
+  it("lets a route call a flow only with the request's deps first: (deps, actor, input), or (deps, input) for no signed-in user", () => {
+    // The route declaration's refusal row (money() in routes/funding.ts): not a flow.
+    const notFlows = new Set(["auditFailure"]);
+    const routes = readdirSync(path.join(SRC, "routes")).filter((file) => file.endsWith(".ts"));
+    const calls = routes.flatMap((file) => {
+      const text = readFileSync(path.join(SRC, "routes", file), "utf8");
+      const flows = [...text.matchAll(/^import \{([^}]*)\} from "\.\.\/services\/[^"]+";/gm)].flatMap((match) =>
+        match[1]!.split(",").map((name) => name.trim()).filter((name) => name && !name.startsWith("type ") && !notFlows.has(name)),
+      );
+      return flows.flatMap((flow) =>
+        [...text.matchAll(new RegExp(`\\b${flow}\\((.{0,30})`, "g"))].map((call) => ({ call: `${file}: ${flow}(${call[1]!}`, args: call[1]! })),
+      );
+    });
+    // Every flow call of every router is seen (log-in's among them), and each passes the deps first.
+    expect(calls.length).toBeGreaterThan(30);
+    expect(calls.map(({ call }) => call)).toContainEqual(expect.stringMatching(/^session\.ts: logIn\(c\.get\("loginDeps"\), /));
+    expect(calls.filter(({ args }) => !/^(c\.get\("(loginDeps|deps)"\)|deps\(c\)|depsOf\(c\))[,)]/.test(args)).map(({ call }) => call)).toEqual([]);
   });
 
   it("let a flow import a schema's derived type, never the schema itself", () => {

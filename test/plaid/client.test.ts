@@ -5,7 +5,10 @@ import { openPlaid, PlaidError } from "../../src/plaid/client";
 import type { RequestScope } from "../../src/upstream";
 import { PLAID_ERRORS, plaidLinkTokenCreated, plaidProcessorTokenCreated, plaidPublicTokenExchanged } from "../fixtures/plaid";
 import type { Reply } from "../support/fake-upstream";
+import { retriesWithoutPause, timingOut } from "../support/timeouts";
 import { scenario } from "../support/worker";
+
+retriesWithoutPause();
 
 const CONFIG = { clientId: "plaid-client-id-test", secret: "plaid-secret-never-shown", clientName: "Edge Brokerage" };
 
@@ -85,7 +88,7 @@ describe("the Plaid client, on recorded answers", () => {
     expect(await failureOf(wrong.client.processorToken("access-sandbox-x", "acc"))).toMatchObject({ code: "upstream_error", detail: "Plaid gave an unusable answer." });
     const page = await plaid({ "POST /processor/token/create": [{ status: 502, body: "<html>bad gateway</html>" }] });
     expect(await failureOf(page.client.processorToken("access-sandbox-x", "acc"))).toMatchObject({ code: "upstream_error" });
-    const slow = await plaid({ "POST /item/public_token/exchange": [{ hang: true }] }, 200);
-    expect(await failureOf(slow.client.exchangePublicToken("public-sandbox-x"))).toMatchObject({ code: "upstream_timeout", detail: "Plaid did not answer in time." });
+    const slow = await plaid({ "POST /item/public_token/exchange": [{ hang: true }] });
+    expect(await failureOf(timingOut(() => slow.client.exchangePublicToken("public-sandbox-x")))).toMatchObject({ code: "upstream_timeout", detail: "Plaid did not answer in time." });
   });
 });

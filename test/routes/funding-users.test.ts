@@ -8,6 +8,7 @@ import { authenticationResult } from "../fixtures/cognito";
 import { plaidProcessorTokenCreated, plaidPublicTokenExchanged } from "../fixtures/plaid";
 import type { Reply } from "../support/fake-upstream";
 import { accountHolder } from "../support/funding";
+import { timingOut } from "../support/timeouts";
 import { STRONG_PASSWORD, visibleAnswer } from "../support/worker";
 
 const notFound = (message: string): Reply[] => [{ status: 404, body: { code: 40410000, message } }];
@@ -103,13 +104,13 @@ describe("bank numbers and Plaid tokens", () => {
         "POST /plaid/item/public_token/exchange": [{ body: plaidPublicTokenExchanged }],
         "POST /plaid/processor/token/create": [{ body: plaidProcessorTokenCreated }],
       },
-      { plaid: true, vars: { UPSTREAM_TIMEOUT_MS: "300" } },
+      { plaid: true },
     );
     const key = () => crypto.randomUUID();
     expect((await user.post("/platform/accounts/me/bank-links", body, key())).status).toBe(201);
     expect((await user.post("/platform/accounts/me/bank-links", body, key())).status).toBe(422);
     expect((await user.post("/platform/accounts/me/bank-links", { ...body, bank_routing_number: "021000022" }, key())).status).toBe(400);
-    expect((await user.post("/platform/accounts/me/bank-links", body, key())).status).toBe(504);
+    expect((await timingOut(() => user.post("/platform/accounts/me/bank-links", body, key()))).status).toBe(504);
     expect((await user.post("/platform/accounts/me/bank-links", { plaid_public_token: PUBLIC, plaid_account_id: "acc-1" }, key())).status).toBe(201);
     expect((await user.call("/platform/accounts/me/bank-links")).status).toBe(200);
 

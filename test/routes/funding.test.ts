@@ -9,7 +9,8 @@ import { PLAID_ERRORS, plaidLinkTokenCreated, plaidProcessorTokenCreated, plaidP
 import { observedDb } from "../support/brokerage";
 import type { RecordedCall } from "../support/fake-upstream";
 import { accountHolder, auditDetails, moneyTrail } from "../support/funding";
-import { problemOf, STRONG_PASSWORD, visibleAnswer } from "../support/worker";
+import { timingOut } from "../support/timeouts";
+import { problemOf, settled, STRONG_PASSWORD, visibleAnswer } from "../support/worker";
 
 const LINKS = "/platform/accounts/me/bank-links";
 const TRANSFERS = "/platform/accounts/me/transfers";
@@ -218,9 +219,13 @@ describe("POST /platform/accounts/me/transfers", () => {
   });
 
   it("makes one Broker call for ten concurrent requests with one key: one 201, the others 409 request_in_progress", async () => {
-    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferQueued, delayMs: 400 }] });
+    // The Broker API holds the one create until the nine others have been answered: they all arrive while it runs.
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferQueued, holdUntilReleased: true }] });
     const k = key();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => user.post(TRANSFERS, DEPOSIT, k)));
+    const requests = Array.from({ length: 10 }, () => user.post(TRANSFERS, DEPOSIT, k));
+    await settled(requests, 9);
+    await user.release();
+    const answers = await Promise.all(requests);
     expect(answers.map((res) => res.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
     // Ten is also the per-user limit of transfers a minute: an eleventh would be 429.
     expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(1);
@@ -355,8 +360,6 @@ const V5_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 const replayOf = (transfer: object, status = "PENDING") => ({ body: { ...transfer, status }, headers: { "idempotency-replayed": "true" } });
 
 describe("the Broker API's Idempotency-Key on every transfer create", () => {
-  const TIMEOUT = { UPSTREAM_TIMEOUT_MS: "300" };
-
   it("sends a 36-character key derived from the user and our key: the same for the same pair, another for another key or user", async () => {
     const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferNow() }] });
     const other = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }], "POST /v1/accounts/{id}/transfers": [{ body: transferNow() }] });
@@ -381,10 +384,9 @@ describe("the Broker API's Idempotency-Key on every transfer create", () => {
         "POST /v1/accounts/{id}/transfers": [{ body: made, holdUntilNext: true }, replayOf(made)],
         "GET /v1/accounts/{id}/transfers": [{ body: [made] }],
       },
-      { vars: TIMEOUT },
     );
     const k = key();
-    const first = await user.post(TRANSFERS, DEPOSIT, k);
+    const first = await timingOut(() => user.post(TRANSFERS, DEPOSIT, k));
     expect([first.status, (await problemOf(first)).code]).toEqual([504, "upstream_timeout"]);
     const retry = await user.post(TRANSFERS, DEPOSIT, k);
     expect(retry.status).toBe(201);
@@ -412,11 +414,10 @@ describe("the Broker API's Idempotency-Key on every transfer create", () => {
         "POST /v1/accounts/{id}/transfers": [{ hang: true }, { hang: true }, { body: mine }],
         "GET /v1/accounts/{id}/transfers": [{ body: [othersTransfer] }],
       },
-      { vars: TIMEOUT },
     );
     const [a, b] = [key(), key()];
-    expect((await user.post(TRANSFERS, DEPOSIT, a)).status).toBe(504);
-    expect((await user.post(TRANSFERS, DEPOSIT, b)).status).toBe(504);
+    expect((await timingOut(() => user.post(TRANSFERS, DEPOSIT, a))).status).toBe(504);
+    expect((await timingOut(() => user.post(TRANSFERS, DEPOSIT, b))).status).toBe(504);
     const retry = await user.post(TRANSFERS, DEPOSIT, b);
     expect(retry.status).toBe(201);
     expect(((await retry.json()) as { id: string }).id).toBe(mine.id);
@@ -435,11 +436,10 @@ describe("the Broker API's Idempotency-Key on every transfer create", () => {
         "GET /v1/trading/accounts/{id}/account": [{ body: { ...tradeAccount, cash_withdrawable: "150.00" } }, { body: { ...tradeAccount, cash_withdrawable: "50.00" } }],
         "POST /v1/accounts/{id}/transfers": [{ body: made, holdUntilNext: true }, replayOf(made, "QUEUED")],
       },
-      { vars: TIMEOUT },
     );
     const k = key();
     const body = { ...WITHDRAWAL, password: STRONG_PASSWORD };
-    expect((await user.post(TRANSFERS, body, k)).status).toBe(504);
+    expect((await timingOut(() => user.post(TRANSFERS, body, k))).status).toBe(504);
     const retry = await user.post(TRANSFERS, body, k);
     expect(retry.status).toBe(201);
     expect(((await retry.json()) as { id: string }).id).toBe(made.id);
@@ -485,15 +485,19 @@ describe("one X-Request-Id sent twice with one Idempotency-Key", () => {
   it("makes one transfer and one ok row: the claim's holder is the server's request id, not the client's header", async () => {
     const user = await accountHolder({
       "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
-      "POST /v1/accounts/{id}/transfers": [{ body: transferQueued, delayMs: 300 }, { body: transferNow() }],
+      // Held until the other request has been answered: the two overlap.
+      "POST /v1/accounts/{id}/transfers": [{ body: transferQueued, holdUntilReleased: true }, { body: transferNow() }],
       "GET /v1/accounts/{id}/transfers": [{ body: [] }],
     });
     const k = key();
     const headers = { "idempotency-key": k, "x-request-id": "client-trace-1" };
-    const answers = await Promise.all([user.send("POST", TRANSFERS, DEPOSIT, headers), user.send("POST", TRANSFERS, DEPOSIT, headers)]);
+    const requests = [user.send("POST", TRANSFERS, DEPOSIT, headers), user.send("POST", TRANSFERS, DEPOSIT, headers)];
+    await settled(requests, 1);
+    await user.release();
+    const answers = await Promise.all(requests);
     const statuses = answers.map((res) => res.status).sort();
-    // The second is refused while the first runs, or replays its answer: never a transfer of its own.
-    expect([[201, 409], [201, 201]]).toContainEqual(statuses);
+    // The second is refused while the first runs: never a transfer of its own.
+    expect(statuses).toEqual([201, 409]);
     expect(await brokerKeys(user)).toHaveLength(1);
     const ids = answers.map((res) => res.headers.get("x-request-id"));
     expect(ids[0]).not.toBe(ids[1]);
@@ -505,8 +509,6 @@ describe("one X-Request-Id sent twice with one Idempotency-Key", () => {
 });
 
 describe("a bank link whose Broker call timed out", () => {
-  const TIMEOUT = { UPSTREAM_TIMEOUT_MS: "300" };
-
   it("is found by the retry with the same key by its details (routing number, last 4, type), not made twice", async () => {
     const made = { ...achRelationshipQueued, id: crypto.randomUUID(), created_at: new Date().toISOString() };
     const rejected = { ...achRelationshipQueued, id: crypto.randomUUID(), status: "REJECTED" };
@@ -516,10 +518,9 @@ describe("a bank link whose Broker call timed out", () => {
         "POST /v1/accounts/{id}/ach_relationships": [{ hang: true }, { body: achRelationshipQueued }],
         "GET /v1/accounts/{id}/ach_relationships": [{ body: [rejected, otherBank, made] }],
       },
-      { vars: TIMEOUT },
     );
     const k = key();
-    expect((await user.post(LINKS, BANK, k)).status).toBe(504);
+    expect((await timingOut(() => user.post(LINKS, BANK, k))).status).toBe(504);
     const retry = await user.post(LINKS, BANK, k);
     expect(retry.status).toBe(201);
     expect(await retry.json()).toEqual({ ...LINK_VIEW, id: made.id, created_at: made.created_at });
@@ -534,10 +535,9 @@ describe("a bank link whose Broker call timed out", () => {
     const otherBank = { ...achRelationshipQueued, id: crypto.randomUUID(), bank_account_number: "99990000", bank_routing_number: "026009593" };
     const user = await accountHolder(
       { "POST /v1/accounts/{id}/ach_relationships": [{ hang: true }, { body: achRelationshipQueued }], "GET /v1/accounts/{id}/ach_relationships": [{ body: [otherBank] }] },
-      { vars: TIMEOUT },
     );
     const k = key();
-    expect((await user.post(LINKS, BANK, k)).status).toBe(504);
+    expect((await timingOut(() => user.post(LINKS, BANK, k))).status).toBe(504);
     expect(await (await user.post(LINKS, BANK, k)).json()).toEqual(LINK_VIEW);
     expect((await user.brokerTrail()).filter((call) => call.startsWith("POST"))).toHaveLength(2);
   });

@@ -6,6 +6,7 @@ import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesVars } from "../fixtu
 import type { Reply } from "../support/fake-upstream";
 import { requestLog } from "../support/logs";
 import { bearer, ownPool } from "../support/own-pool";
+import { holdTimeouts, timingOut } from "../support/timeouts";
 import {
   api,
   apiWith,
@@ -258,7 +259,8 @@ describe("POST /platform/password/change: the security notice", () => {
       ...replies,
     });
     const log = requestLog();
-    const res = await apiWith({ ...pool.upstream.vars, ...sesVars(pool.upstream.base), UPSTREAM_TIMEOUT_MS: "300" }, "/platform/password/change", changeInit(pool.token));
+    // A hung SES times out as soon as the fake holds its call.
+    const res = await timingOut(() => apiWith({ ...pool.upstream.vars, ...sesVars(pool.upstream.base) }, "/platform/password/change", changeInit(pool.token)));
     const calls = await pool.upstream.calls();
     return { res, pool, calls, sent: calls.filter((call) => call.action === SEND_EMAIL).map((call) => sentEmail(call.body)), line: log() };
   }
@@ -319,11 +321,17 @@ describe("POST /platform/password/change: the security notice", () => {
     const log = requestLog();
     const waitingFor: Promise<unknown>[] = [];
     const context = { waitUntil: (promise: Promise<unknown>) => void waitingFor.push(promise), passThroughOnException: () => undefined, props: {} };
-    const environment = { ...env, ...pool.upstream.vars, ...sesVars(pool.upstream.base), UPSTREAM_TIMEOUT_MS: "300" };
-    const res = await app.request("http://api.test/platform/password/change", changeInit(pool.token), environment, context);
-    // SES has not answered (it never will; the send times out after 300 ms): nothing is logged yet.
-    expect([res.status, waitingFor.length, log()]).toEqual([204, 1, []]);
-    await Promise.all(waitingFor);
+    const environment = { ...env, ...pool.upstream.vars, ...sesVars(pool.upstream.base) };
+    const timeouts = await holdTimeouts();
+    try {
+      const res = await app.request("http://api.test/platform/password/change", changeInit(pool.token), environment, context);
+      // SES has not answered (it never will; its call times out once the test says so): nothing is logged yet.
+      expect([res.status, waitingFor.length, log()]).toEqual([204, 1, []]);
+      await timeouts.expireNextStall();
+      await Promise.all(waitingFor);
+    } finally {
+      timeouts.restore();
+    }
     expect(log()).toEqual([expect.objectContaining({ status: 204, notice: "failed", upstream: expect.arrayContaining([expect.objectContaining({ action: "SendEmail", status: "timeout" })]) })]);
   });
 

@@ -7,6 +7,7 @@ import type { OrderResponse } from "../../src/schemas/funding-responses";
 import { clientOrderId } from "../../src/services/idempotency";
 import { accountHolder, auditDetails, moneyTrail } from "../support/funding";
 import { problemOf, visibleAnswer } from "../support/worker";
+import { timingOut } from "../support/timeouts";
 
 const ORDERS = "/platform/accounts/me/orders";
 const POSITIONS = "/platform/accounts/me/positions";
@@ -114,10 +115,9 @@ describe("POST /platform/accounts/me/orders", () => {
         "POST /v1/trading/accounts/{id}/orders": [{ hang: true }, { body: notionalMarketOrderAccepted }],
         "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [{ body: notionalMarketOrderAccepted }],
       },
-      { vars: { UPSTREAM_TIMEOUT_MS: "300" } },
     );
     const k = key();
-    expect((await user.post(ORDERS, BUY, k)).status).toBe(504);
+    expect((await timingOut(() => user.post(ORDERS, BUY, k))).status).toBe(504);
     expect((await user.post(ORDERS, BUY, k)).status).toBe(201);
     expect((await user.brokerTrail()).map((call) => call.split("?")[0])).toEqual([
       `POST /v1/trading/accounts/${user.accountId}/orders`,

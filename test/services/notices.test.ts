@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { securityNotice, sendSecurityNotice, type NotifyOwner } from "../../src/services/notices";
 import { accepted, FROM_ADDRESS, SEND_EMAIL, sentEmail, sesAt } from "../fixtures/ses";
 import type { Reply } from "../support/fake-upstream";
+import { timingOut } from "../support/timeouts";
 import { scenario } from "../support/worker";
 
 const vars = env as unknown as Record<string, string>;
@@ -94,8 +95,8 @@ describe("sendSecurityNotice", () => {
   ];
   it.each(faults)("resolves failed, without throwing, on %s, after one try", async (_name, reply) => {
     const upstream = await scenario({ [SEND_EMAIL]: [reply] });
-    const { ses, scope } = sesAt(upstream.base, { UPSTREAM_TIMEOUT_MS: "100" });
-    await expect(sendSecurityNotice(ses, notice)).resolves.toBe("failed");
+    const { ses, scope } = sesAt(upstream.base);
+    await expect(timingOut(() => sendSecurityNotice(ses, notice))).resolves.toBe("failed");
     expect(scope.calls.map((call) => call.action)).toEqual(["SendEmail"]);
   });
 

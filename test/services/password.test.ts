@@ -15,7 +15,7 @@ describe("requestPasswordReset", () => {
     ["an account without a verified email", fails("InvalidParameterException", "Cannot reset password for the user as there is no registered/verified email")],
   ])("resolves alike for %s", async (_case, outcome) => {
     const { pool } = fakePool({ forgotPassword: [outcome] });
-    await expect(requestPasswordReset(pool, "ann@example.com")).resolves.toBeUndefined();
+    await expect(requestPasswordReset({ cognito: pool }, { email: "ann@example.com" })).resolves.toBeUndefined();
   });
 });
 
@@ -23,7 +23,7 @@ describe("resetPassword", () => {
   it("ends every session once the new password is set", async () => {
     const { pool, calls } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [answers()] });
     const owner = notices();
-    await resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", owner.notify);
+    await resetPassword({ cognito: pool, notify: owner.notify }, { email: "ann@example.com", code: "123456", password: "N3w-Passw0rd!" });
     expect(owner.told).toEqual([["ann@example.com", { kind: "password_changed", signedOut: true }]]);
     expect(calls).toEqual([
       { action: "confirmForgotPassword", args: ["ann@example.com", "123456", "N3w-Passw0rd!"] },
@@ -34,7 +34,7 @@ describe("resetPassword", () => {
   it("says so when the password changed but the sessions could not be ended", async () => {
     const { pool } = fakePool({ confirmForgotPassword: [answers()], adminUserGlobalSignOut: [fails("InternalErrorException", "", 500)] });
     const owner = notices();
-    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", owner.notify)).rejects.toMatchObject({ name: "Failure", code: "sessions_not_ended" });
+    await expect(resetPassword({ cognito: pool, notify: owner.notify }, { email: "ann@example.com", code: "123456", password: "N3w-Passw0rd!" })).rejects.toMatchObject({ name: "Failure", code: "sessions_not_ended" });
     // The notice says what happened: the sign-out failed (issue 21).
     expect(owner.told).toEqual([["ann@example.com", { kind: "password_changed", signedOut: false }]]);
   });
@@ -47,7 +47,7 @@ describe("resetPassword", () => {
   ])("gives %s the same invalid_code and signs nobody out", async (_case, outcome) => {
     const { pool, calls } = fakePool({ confirmForgotPassword: [outcome] });
     const owner = notices();
-    await expect(resetPassword(pool, "ann@example.com", "123456", "N3w-Passw0rd!", owner.notify)).rejects.toMatchObject({ name: "Failure", code: "invalid_code" });
+    await expect(resetPassword({ cognito: pool, notify: owner.notify }, { email: "ann@example.com", code: "123456", password: "N3w-Passw0rd!" })).rejects.toMatchObject({ name: "Failure", code: "invalid_code" });
     expect(calls.map((call) => call.action)).toEqual(["confirmForgotPassword"]);
     expect(owner.told).toEqual([]);
   });

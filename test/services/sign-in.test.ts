@@ -7,49 +7,51 @@ import { answers, authenticated, fails, fakePool } from "./fake-pool";
 
 const seal = challengeSeal("test-server-secret");
 const user = { accessToken: "access", tokenId: "jti-1", sub: "sub-1", username: "sub-1" };
+const keys = { challengeSeal: () => seal };
+const actor = { sub: user.sub, source: "request" as const, id: "request-1", user };
 
 describe("logIn", () => {
   it("gives a wrong password and an unknown email the same invalid_credentials", async () => {
     for (const outcome of [fails("NotAuthorizedException", "Incorrect username or password."), fails("UserNotFoundException")]) {
       const { pool } = fakePool({ passwordAuth: [outcome] });
-      await expect(logIn(pool, seal, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "invalid_credentials" });
+      await expect(logIn({ cognito: pool, keys }, { email: "ann@example.com", password: "x" })).rejects.toMatchObject({ name: "Failure", code: "invalid_credentials" });
     }
   });
 
   it("answers Cognito's lockout as a limit, not a wrong password", async () => {
     const { pool } = fakePool({ passwordAuth: [fails("NotAuthorizedException", "Password attempts exceeded")] });
-    await expect(logIn(pool, seal, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "rate_limited", headers: { "retry-after": "60" } });
+    await expect(logIn({ cognito: pool, keys }, { email: "ann@example.com", password: "x" })).rejects.toMatchObject({ name: "Failure", code: "rate_limited", headers: { "retry-after": "60" } });
   });
 
   it("shapes the tokens for clients", async () => {
     const { pool } = fakePool({ passwordAuth: [answers(authenticated())] });
-    expect(await logIn(pool, seal, "ann@example.com", "x")).toMatchObject({ kind: "signed_in", tokens: { expires_in: 3600, token_type: "Bearer", refresh_token: "opaque-refresh-token" } });
+    expect(await logIn({ cognito: pool, keys }, { email: "ann@example.com", password: "x" })).toMatchObject({ kind: "signed_in", tokens: { expires_in: 3600, token_type: "Bearer", refresh_token: "opaque-refresh-token" } });
   });
 });
 
 describe("refresh", () => {
   it("gives a revoked refresh token invalid_refresh_token", async () => {
     const { pool } = fakePool({ refreshAuth: [fails("NotAuthorizedException", "Refresh Token has been revoked")] });
-    await expect(refresh(pool, "r", undefined)).rejects.toMatchObject({ name: "Failure", code: "invalid_refresh_token" });
+    await expect(refresh({ cognito: pool }, { refreshToken: "r", sub: undefined })).rejects.toMatchObject({ name: "Failure", code: "invalid_refresh_token" });
   });
 });
 
 describe("logOut", () => {
   it("signs out everywhere whatever RevokeToken answers", async () => {
     const { pool, calls } = fakePool({ revokeToken: [fails("UnsupportedTokenTypeException")], globalSignOut: [answers()] });
-    await logOut(pool, "access", "refresh");
+    await logOut({ cognito: pool }, actor, { refreshToken: "refresh" });
     expect(calls.map((call) => call.action).sort()).toEqual(["globalSignOut", "revokeToken"]);
   });
 
   it("counts a session Cognito already ended as signed out", async () => {
     const { pool } = fakePool({ globalSignOut: [fails("NotAuthorizedException", "Access Token has been revoked")] });
-    await expect(logOut(pool, "access", undefined)).resolves.toBeUndefined();
+    await expect(logOut({ cognito: pool }, actor, { refreshToken: undefined })).resolves.toBeUndefined();
   });
 
   it("fails when the sign-out itself cannot be made", async () => {
     const unreachable = new Failure("upstream_unavailable", { detail: "The identity provider cannot be reached." });
     const { pool } = fakePool({ globalSignOut: [{ error: unreachable }], revokeToken: [answers()] });
-    await expect(logOut(pool, "access", "refresh")).rejects.toBe(unreachable);
+    await expect(logOut({ cognito: pool }, actor, { refreshToken: "refresh" })).rejects.toBe(unreachable);
   });
 });
 
@@ -58,13 +60,13 @@ const totpChallenge = () => ({ error: new ChallengeRequiredError("SOFTWARE_TOKEN
 describe("logIn with TOTP on", () => {
   it("gives the session of a TOTP challenge, sealed to the email, instead of tokens", async () => {
     const { pool } = fakePool({ passwordAuth: [totpChallenge()] });
-    const outcome = await logIn(pool, seal, "ann@example.com", "x");
+    const outcome = await logIn({ cognito: pool, keys }, { email: "ann@example.com", password: "x" });
     expect(outcome).toEqual({ kind: "mfa_required", challengeSession: expect.stringMatching(/^cognito-session\.[\w-]{43}$/) });
   });
 
   it("leaves any other challenge an error", async () => {
     const { pool } = fakePool({ passwordAuth: [{ error: new ChallengeRequiredError("MFA_SETUP", "cognito-session") }] });
-    await expect(logIn(pool, seal, "ann@example.com", "x")).rejects.toMatchObject({ name: "Failure", code: "challenge_required" });
+    await expect(logIn({ cognito: pool, keys }, { email: "ann@example.com", password: "x" })).rejects.toMatchObject({ name: "Failure", code: "challenge_required" });
   });
 });
 
@@ -72,7 +74,7 @@ describe("completeMfaLogIn", () => {
   it("opens the session sealed for this email and answers the challenge with it", async () => {
     const { pool, calls } = fakePool({ answerSoftwareTokenChallenge: [answers(authenticated())] });
     const sealed = await seal.seal("ann@example.com", "cognito-session-of-ann");
-    await expect(completeMfaLogIn(pool, seal, "ann@example.com", sealed, "123456")).resolves.toMatchObject({ token_type: "Bearer" });
+    await expect(completeMfaLogIn({ cognito: pool, keys }, { email: "ann@example.com", session: sealed, code: "123456" })).resolves.toMatchObject({ token_type: "Bearer" });
     expect(calls).toEqual([{ action: "answerSoftwareTokenChallenge", args: ["ann@example.com", "cognito-session-of-ann", "123456"] }]);
   });
 
@@ -83,7 +85,7 @@ describe("completeMfaLogIn", () => {
     ["a tampered session", async () => (await seal.seal("ann@example.com", "cognito-session-of-ann")).replace("of-ann", "of-bob")],
   ])("refuses %s as expired, asking Cognito nothing", async (_case, session) => {
     const { pool, calls } = fakePool({});
-    await expect(completeMfaLogIn(pool, seal, "ann@example.com", await session(), "123456")).rejects.toMatchObject({ name: "Failure", code: "mfa_session_expired" });
+    await expect(completeMfaLogIn({ cognito: pool, keys }, { email: "ann@example.com", session: await session(), code: "123456" })).rejects.toMatchObject({ name: "Failure", code: "mfa_session_expired" });
     expect(calls).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ export const isBrokerCall = (call: RecordedCall) => /^(GET|POST|PATCH|DELETE) \/
 export interface BrokerUserOptions {
   email?: string;
   verified?: boolean;
-  /** More Worker variables, e.g. UPSTREAM_TIMEOUT_MS, or DB replaced. */
+  /** More Worker variables, e.g. DB replaced. */
   vars?: Record<string, unknown>;
 }
 
@@ -47,6 +47,8 @@ export async function brokerUser(replies: Record<string, Reply[]>, options: Brok
     send: (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => apiWith(vars, path, auth(jsonInit(body, { method, headers }))),
     open: (body: unknown = OPENING, headers: Record<string, string> = {}) => apiWith(vars, "/platform/accounts", auth(jsonInit(body, { headers }))),
     calls: () => pool.upstream.calls(),
+    /** Lets the answers scripted holdUntilReleased go, now and from now on. */
+    release: () => pool.upstream.release(),
     brokerCalls: async () => (await pool.upstream.calls()).filter(isBrokerCall),
   };
 }

@@ -1,5 +1,6 @@
 // The fake upstream as REST tests (the Broker API, Plaid) script it: actions by method and path.
 import { describe, expect, it } from "vitest";
+import { stallWatch, timingOut } from "./timeouts";
 import { scenario } from "./worker";
 
 const ACCOUNT_ID = "2a87c088-ffb6-472b-a4a3-cd9305c8605c";
@@ -36,5 +37,29 @@ describe("the fake upstream, for a REST upstream", () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ code: 40410000, message: "position not found" });
     expect((await upstream.calls()).map((call) => call.action)).toEqual(["GET /v1/trading/accounts/{id}/positions/AAPL"]);
+  });
+});
+
+describe("the fake upstream's held calls, as the timing tests use them", () => {
+  it("holds an answer until the test releases it, reports the held call, and answers later calls at once", async () => {
+    const upstream = await scenario({ "POST /v1/accounts": [{ body: { id: "a-1" }, holdUntilReleased: true }] });
+    const stalls = await stallWatch();
+    const held = fetch(`${upstream.base}/v1/accounts`, { method: "POST" });
+    expect(await stalls.next()).toEqual([{ method: "POST", url: expect.stringMatching(/^\/s\/[\w-]+\/v1\/accounts$/) }]);
+    expect(await upstream.release()).toBe(1);
+    expect(await (await held).json()).toEqual({ id: "a-1" });
+    expect(await (await fetch(`${upstream.base}/v1/accounts`, { method: "POST" })).json()).toEqual({ id: "a-1" });
+  });
+
+  it("fires the timeout of the call the fake holds, and of no other call", async () => {
+    const upstream = await scenario({ "GET /v1/slow": [{ hang: true }], "GET /v1/fast": [{ body: { ok: true } }] });
+    const started = Date.now();
+    const [slow, fast] = await timingOut(() =>
+      Promise.allSettled([`${upstream.base}/v1/slow`, `${upstream.base}/v1/fast`].map((url) => fetch(url, { signal: AbortSignal.timeout(60_000) }))),
+    );
+    expect(slow).toMatchObject({ status: "rejected", reason: { name: "TimeoutError" } });
+    expect(fast).toMatchObject({ status: "fulfilled", value: { status: 200 } });
+    // Long before the minute the timer was set for.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

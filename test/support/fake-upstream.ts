@@ -23,9 +23,26 @@ interface Scenario {
   calls: RecordedCall[];
   /** Per action, the answers held until its next call (Reply.holdUntilNext). */
   held: Map<string, (() => void)[]>;
+  /** The answers held until the test releases them (Reply.holdUntilReleased); null once it has: none is held any more. */
+  heldForTest: (() => void)[] | null;
 }
 
 const scenarios = new Map<string, Scenario>();
+
+/** A call the fake holds without answering (hang, holdUntilNext, holdUntilReleased), in order of arrival, all scenarios. */
+export interface Stall {
+  method: string;
+  /** The request's path and query, scenario prefix included: what the Worker's fetch asked for. */
+  url: string;
+}
+const stalls: Stall[] = [];
+/** Long polls of GET /__stalls?after=n waiting for the (n+1)th stall. */
+const stallWaiters: (() => void)[] = [];
+
+function stall(req: IncomingMessage) {
+  stalls.push({ method: req.method ?? "GET", url: req.url ?? "/" });
+  for (const wake of stallWaiters.splice(0)) wake();
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -40,11 +57,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-async function reply(res: ServerResponse, scenario: Scenario, action: string, callIndex: number, rest: boolean) {
+async function reply(req: IncomingMessage, res: ServerResponse, scenario: Scenario, action: string, callIndex: number, rest: boolean) {
   const next = nextReply(scenario.replies[action], callIndex);
   // This call lets through what an earlier one of the action held.
   for (const release of scenario.held.get(action)?.splice(0) ?? []) release();
+  const releasedByTest = next.holdUntilReleased && scenario.heldForTest;
+  // A hang with chunks answers (an open event stream): not a stall.
+  if ((next.hang && !next.chunks) || next.holdUntilNext || releasedByTest) stall(req);
   if (next.holdUntilNext) await new Promise<void>((resolve) => scenario.held.set(action, [...(scenario.held.get(action) ?? []), resolve]));
+  if (releasedByTest) await new Promise<void>((resolve) => releasedByTest.push(resolve));
   if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
   if (next.hang && !next.chunks) return; // the socket stays open until the client aborts
   if (next.destroy) return res.socket?.destroy();
@@ -71,8 +92,24 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const text = await readBody(req);
   if (req.method === "POST" && url.pathname === "/__scenarios") {
     const id = crypto.randomUUID();
-    scenarios.set(id, { replies: JSON.parse(text).replies ?? {}, calls: [], held: new Map() });
+    scenarios.set(id, { replies: JSON.parse(text).replies ?? {}, calls: [], held: new Map(), heldForTest: [] });
     return sendJson(res, 201, { id });
+  }
+  if (url.pathname === "/__stalls") {
+    // Answers once there are more than `after` stalls (at once without `after`): the stalls since then, and the count.
+    const after = Number(url.searchParams.get("after") ?? -1);
+    if (stalls.length <= after) await new Promise<void>((resolve) => stallWaiters.push(resolve));
+    if (!res.destroyed) sendJson(res, 200, { count: stalls.length, stalls: stalls.slice(Math.max(0, after)) });
+    return;
+  }
+  const releaseMatch = /^\/__release\/([\w-]+)$/.exec(url.pathname);
+  if (req.method === "POST" && releaseMatch) {
+    // The held answers go, and any call still to come is answered at once.
+    const scenario = scenarios.get(releaseMatch[1]!);
+    const held = scenario?.heldForTest ?? [];
+    if (scenario) scenario.heldForTest = null;
+    for (const release of held) release();
+    return sendJson(res, 200, { released: held.length });
   }
   const callsMatch = /^\/__calls\/([\w-]+)$/.exec(url.pathname);
   if (callsMatch) return sendJson(res, 200, scenarios.get(callsMatch[1]!)?.calls ?? []);
@@ -94,7 +131,7 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
     Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
   );
   scenario.calls.push({ action, signed: typeof req.headers.authorization === "string", body, headers, path: match[2]! + url.search });
-  return reply(res, scenario, action, callIndex, rest);
+  return reply(req, res, scenario, action, callIndex, rest);
 }
 
 export async function startFakeUpstream(): Promise<{ port: number; server: Server }> {

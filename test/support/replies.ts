@@ -6,7 +6,7 @@ export interface Reply {
   /** An object is sent as JSON, a string as is. */
   body?: unknown;
   headers?: Record<string, string>;
-  /** Wait this long before answering. */
+  /** Wait this long before answering (a slow answer; not for ordering calls: see holdUntilReleased). */
   delayMs?: number;
   /** Never answer (until the client gives up); with `chunks`, send them and then keep the body open. */
   hang?: boolean;
@@ -19,6 +19,12 @@ export interface Reply {
    * after the client gave up on it and retried (the fake upstream only; its answer goes nowhere).
    */
   holdUntilNext?: boolean;
+  /**
+   * Answer only once the test releases the scenario's held answers (Scenario.release; a call arriving
+   * after that is answered at once): the call stays in flight for exactly as
+   * long as the test needs, where a delay would race the machine's load (the fake upstream only).
+   */
+  holdUntilReleased?: boolean;
   /** Close the connection without an answer. */
   destroy?: boolean;
 }

@@ -153,6 +153,8 @@ export interface Scenario {
   /** The scenario's root, for a REST upstream's base URL (e.g. BROKER_API_URL); no trailing slash. */
   base: string;
   calls(): Promise<RecordedCall[]>;
+  /** Lets the scenario's held answers (Reply.holdUntilReleased) go, and any to come; how many were held. */
+  release(): Promise<number>;
 }
 
 /** Upstream replies scripted per action (Cognito's, JWKS, or REST "METHOD /path/{id}"); the last reply of a list repeats. */
@@ -166,6 +168,9 @@ export async function scenario(replies: Record<string, Reply[]>): Promise<Scenar
     base: `${fake}/s/${id}`,
     async calls() {
       return (await (await fetch(`${fake}/__calls/${id}`)).json()) as RecordedCall[];
+    },
+    async release() {
+      return ((await (await fetch(`${fake}/__release/${id}`, { method: "POST" })).json()) as { released: number }).released;
     },
   };
 }
@@ -222,6 +227,28 @@ export async function expectTokens(res: Response, status: number) {
   expect(body.cognito_user_id).toBe(claims.sub);
   expect(body.cognito_user_id).toMatch(/^[0-9a-f-]{36}$/);
   return body;
+}
+
+/**
+ * The statuses of `limit` requests sent at once (sorted), then of one more sent once they are all
+ * answered: a limit of `limit` probed without waiting for each request in turn. `send(i)` sends the ith.
+ */
+export async function upToLimitThenOne(limit: number, send: (i: number) => Promise<Response>): Promise<number[]> {
+  const within = await Promise.all(Array.from({ length: limit }, (_, i) => send(i)));
+  const over = await send(limit);
+  return [...within.map((res) => res.status).sort((a, b) => a - b), over.status];
+}
+
+/** Waits until `count` of `promises` have settled, whichever they are (their outcomes stay with them). */
+export async function settled(promises: Promise<unknown>[], count: number): Promise<void> {
+  let done = 0;
+  await new Promise<void>((resolve) => {
+    if (count <= 0) resolve();
+    for (const promise of promises) void promise.then(tick, tick);
+    function tick() {
+      if (++done === count) resolve();
+    }
+  });
 }
 
 /**

@@ -1,10 +1,10 @@
 import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, type RouterDocs } from "../route-docs";
 import { CodeOnly, EmailChange, StepUp } from "../../schemas/requests";
 import { AcceptedResponse } from "../../schemas/responses";
-import type { accountRoutes } from "../../routes/account";
+import type { loginRoutes } from "../../routes/login";
 import { EMAIL_CODE_SENT, NEW_EMAIL_CODE_SENT } from "../../routes/answers";
 
-export const accountDocs: RouterDocs<typeof accountRoutes> = {
+export const loginDocs: RouterDocs<typeof loginRoutes> = {
   "/email/verify/send": {
     $post: {
       operationId: "sendEmailVerificationCode",

@@ -1,35 +1,33 @@
-// Email ownership and the account's end, for the signed-in user.
-import type { SignedInUser } from "../auth/signed-in-user";
+// The Cognito login of the signed-in user: its email (prove it, change it) and its end. ("Account" is the brokerage account: services/brokerage.ts.)
+import type { SignedInActor, SignedInUser } from "../auth/signed-in-user";
 import type { UserPool } from "../cognito/user-pool";
+import type { LoginDeps } from "../deps";
 import { withCognitoFailures, WITH_ACCESS_TOKEN } from "./cognito-errors";
-import type { Stores } from "../stores";
-import { audited, type Actor } from "./audit";
-import { followEmailChange, holdForLoginDeletion, verifiedEmailOf, type Brokerage } from "./brokerage";
+import { audited } from "./audit";
+import { followEmailChange, holdForLoginDeletion, verifiedEmailOf } from "./brokerage";
 import type { NotifyOwner } from "./notices";
 import { forgetProfiles, userProfile } from "./profile";
-import type { StepUpCheck } from "./step-up";
+import type { Proof } from "./step-up";
 
 /** GetUserAttributeVerificationCode: a code to the current email. */
-export async function sendEmailVerificationCode(pool: Pick<UserPool, "sendEmailVerificationCode">, user: SignedInUser): Promise<void> {
-  await withCognitoFailures(pool.sendEmailVerificationCode(user.accessToken), WITH_ACCESS_TOKEN);
+export async function sendEmailVerificationCode({ cognito }: Pick<LoginDeps, "cognito">, { user }: SignedInActor): Promise<void> {
+  await withCognitoFailures(cognito.sendEmailVerificationCode(user.accessToken), WITH_ACCESS_TOKEN);
 }
 
 /**
  * VerifyUserAttribute: the email is verified (a pending new address becomes the email). Where the
  * user has a brokerage account, the Broker API's contact follows (best effort: never fails this).
  */
-export async function verifyEmail(
-  pool: Pick<UserPool, "verifyEmail" | "getUser">,
-  user: SignedInUser,
-  code: string,
-  records?: { brokerage: Brokerage; actor: Actor },
-): Promise<void> {
+export async function verifyEmail(deps: Pick<LoginDeps, "cognito" | "brokerage">, actor: SignedInActor, { code }: { code: string }): Promise<void> {
+  const { user } = actor;
   try {
-    await withCognitoFailures(pool.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
+    await withCognitoFailures(deps.cognito.verifyEmail(user.accessToken, code), WITH_ACCESS_TOKEN);
   } finally {
     forgetProfiles({ sub: user.sub });
   }
-  if (records) await followEmailChange(records.brokerage, records.actor, verifiedEmailOf(pool, user));
+  // Without the brokerage (its settings or D1), there is no Broker contact to keep in step.
+  const brokerage = deps.brokerage;
+  if (brokerage) await followEmailChange(brokerage, actor, verifiedEmailOf(deps, actor));
 }
 
 /**
@@ -39,16 +37,14 @@ export async function verifyEmail(
  * cannot tell anyone which emails have accounts.
  */
 export async function changeEmail(
-  pool: Pick<UserPool, "getUser" | "changeEmail">,
-  user: SignedInUser,
-  email: string,
-  stepUp: StepUpCheck,
-  notify: NotifyOwner,
+  { cognito, stepUp, notify }: Pick<LoginDeps, "cognito" | "stepUp" | "notify">,
+  { user }: SignedInActor,
+  { email, proof }: { email: string; proof: Proof },
 ): Promise<void> {
-  await stepUp();
-  const { email: current } = await userProfile(pool, user, false);
+  await stepUp(proof)();
+  const { email: current } = await userProfile(cognito, user, false);
   try {
-    await withCognitoFailures(pool.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
+    await withCognitoFailures(cognito.changeEmail(user.accessToken, email), { ...WITH_ACCESS_TOKEN, AliasExistsException: "done", UsernameExistsException: "done" });
   } finally {
     forgetProfiles({ sub: user.sub });
   }
@@ -63,19 +59,18 @@ export async function changeEmail(
  * that no opening can make a Broker account for a login being deleted; and with an audit row.
  */
 export async function deleteLogin(
-  pool: Pick<UserPool, "getUser" | "deleteUser">,
-  user: SignedInUser,
-  stepUp: StepUpCheck,
-  notify: NotifyOwner,
-  records?: { stores: Pick<Stores, "accounts" | "audit">; actor: Actor },
+  { cognito, stepUp, notify, storesIfBound: stores, now }: Pick<LoginDeps, "cognito" | "stepUp" | "notify" | "storesIfBound" | "now">,
+  actor: SignedInActor,
+  { proof }: { proof: Proof },
 ): Promise<void> {
-  if (!records) return deleteCognitoUser(pool, user, (await stepUp()).accessToken, notify);
-  const { stores, actor } = records;
+  const { user } = actor;
+  // No D1 binding: this deployment keeps no brokerage accounts, and no audit trail.
+  if (!stores) return deleteCognitoUser(cognito, user, (await stepUp(proof)()).accessToken, notify);
   await audited(stores.audit, actor, "login.delete", async () => {
-    const { accessToken } = await stepUp();
-    const release = await holdForLoginDeletion(stores.accounts, user.sub, Date.now());
+    const { accessToken } = await stepUp(proof)();
+    const release = await holdForLoginDeletion(stores.accounts, user.sub, now());
     try {
-      await deleteCognitoUser(pool, user, accessToken, notify);
+      await deleteCognitoUser(cognito, user, accessToken, notify);
     } catch (error) {
       await release();
       throw error;
