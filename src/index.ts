@@ -1,12 +1,10 @@
 // The default router (RegExpRouter: one regular expression for all routes), 2.7 KiB gzip more than
 // hono/tiny, whose pattern router tries the routes one by one: about a tenth of GET / and log-in.
 import { Hono } from "hono";
-import { accessLog, type AccessLogVariables } from "./middleware/access-log";
-import { withRoot } from "./middleware/config";
-import { corsFor } from "./middleware/cors";
+import type { AccessLogVariables } from "./middleware/access-log";
+import type { ConfigVariables } from "./middleware/config";
 import { handleError, notFound } from "./middleware/error-handler";
-import { requestIds } from "./middleware/request-id";
-import { securityHeaders } from "./middleware/security-headers";
+import { everyRequest } from "./middleware/every-request";
 import { platform } from "./routes/platform";
 import { root } from "./routes/root";
 import { log } from "./log";
@@ -14,10 +12,9 @@ import { depsFrom } from "./root";
 
 // The app's route list, which CORS derives its methods and headers from once every route is in it.
 // Not strict: /platform/me/ is /platform/me, as hono/tiny's pattern router matched it (one handler, one limit).
-const base = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>({ strict: false });
+const base = new Hono<{ Bindings: Env; Variables: AccessLogVariables & ConfigVariables }>({ strict: false });
 export const app = base
-  .use(requestIds, accessLog, withRoot(depsFrom), corsFor(base.routes))
-  .use(securityHeaders)
+  .use(everyRequest(depsFrom, base.routes))
   .route("/", root)
   .route("/platform", platform);
 

@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import type { UpstreamCall } from "../upstream";
 import { log, maskEmail } from "../log";
@@ -17,11 +16,9 @@ export interface AccessLogVariables extends RequestIdVariables {
  * One JSON line per request: what was asked, for whom (the email, masked), which upstream calls it made and, for a
  * failure, why (the Cognito error type and message are for the log only, never the response). A
  * request that sends a security notice is logged once the send settles, with the outcome and the
- * SendEmail call; the answer does not wait for it.
+ * SendEmail call; the answer does not wait for it. `started`: when the request came in.
  */
-export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(async (c, next) => {
-  const started = Date.now();
-  await next();
+export async function logAccess<E extends { Variables: AccessLogVariables }>(c: Context<E>, started: number): Promise<void> {
   const [email, upstreamCalls, failure, notice] = [emailOf(c.req.valid("json" as never)), c.get("upstreamCalls"), c.get("failure"), c.get("notice")];
   const status = c.res.status;
   const answered = { method: c.req.method, route: routePath(c, -1), status, duration_ms: Date.now() - started, ...(email ? { user: maskEmail(email) } : {}) };
@@ -35,7 +32,7 @@ export const accessLog = createMiddleware<{ Variables: AccessLogVariables }>(asy
     );
   if (!notice) return write();
   await afterAnswer(c, notice.then(write));
-});
+}
 
 /** The email a route acted on: the `email` of its validated body (none before validation, or without one). */
 function emailOf(body: unknown): string | undefined {

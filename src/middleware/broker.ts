@@ -11,13 +11,13 @@ export interface BrokerVariables {
 }
 
 /**
- * For the brokerage routes (after withCognito): a 503 naming the Broker API settings or the D1
+ * For the brokerage routes (after forPlatform): a 503 naming the Broker API settings or the D1
  * binding to set when one is missing (never a value). Checked here, not with the Cognito settings,
  * so that a deployment without a Broker API key serves everything else.
  */
 export const withBroker = createMiddleware<{ Bindings: Env; Variables: BrokerVariables & CognitoVariables & ConfigVariables }>(async (c, next) => {
   const root = c.get("root");
-  // The request's step up and notices, as withCognito made them for its login flows.
+  // The request's step up and notices, as forPlatform made them for its login flows.
   const { stepUp, notify } = c.get("loginDeps");
   // The user's count of an action: requireAuth, after this, has set the user by the time a flow asks.
   const user = () => (c.get as (name: "user") => SignedInUser)("user");

@@ -1,4 +1,4 @@
-import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import type { SignedInUser } from "../auth/signed-in-user";
 import type { Config } from "../config";
 import type { Clients, LoginDeps } from "../deps";
@@ -21,6 +21,9 @@ export interface CognitoVariables {
   loginDeps: LoginDeps;
 }
 
+/** What every /platform route can read (the platform middleware sets it). */
+export type PlatformVariables = AccessLogVariables & ConfigVariables & AddressLimitVariables & CognitoVariables;
+
 /**
  * Gives routes the config, the request's scope, clients and flow dependencies, or a 503 naming the
  * variables to fix (never their values). What only the request knows goes into the dependencies here:
@@ -28,7 +31,7 @@ export interface CognitoVariables {
  * address a password guess is counted from, and where a security notice's outcome goes (the
  * request's log line, written once the send settles: middleware/access-log.ts).
  */
-export const withCognito = createMiddleware<{ Bindings: Env; Variables: CognitoVariables & ConfigVariables & AddressLimitVariables & AccessLogVariables }>(async (c, next) => {
+export function giveCognitoDeps(c: Context<{ Bindings: Env; Variables: PlatformVariables }>): void {
   const root = c.get("root");
   // No upstream call before the address's rate-limit verdict: an address over its limit costs Cognito nothing.
   const scope = root.scope(c.get("addressCheck"));
@@ -46,5 +49,4 @@ export const withCognito = createMiddleware<{ Bindings: Env; Variables: CognitoV
       countPasswordGuess: (login) => countPasswordGuess(c.env, login, clientAddress(c)),
     }),
   );
-  await next();
-});
+}

@@ -1,6 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { createMiddleware } from "hono/factory";
 import type { RouterRoute } from "hono/types";
 import { headersReadBy } from "./client-headers";
 import type { ConfigVariables } from "./config";
@@ -43,11 +42,12 @@ function corsForOrigins(routes: readonly RouterRoute[]): MiddlewareHandler {
  */
 export function corsFor(routes: readonly RouterRoute[]) {
   let forOrigins: MiddlewareHandler | undefined;
-  return createMiddleware<{ Variables: ConfigVariables }>(async (c, next) => {
+  /** Runs `next` inside CORS; a preflight's own answer is returned, not handed to `next`. */
+  return async <E extends { Variables: ConfigVariables }>(c: Context<E>, next: () => Promise<void>): Promise<Response | void> => {
     if (c.req.header("origin") !== undefined) return (forOrigins ??= corsForOrigins(routes))(c, next);
     await next();
-    // On the answer's own headers, as securityHeaders sets its own: Hono's c.header would copy the
+    // On the answer's own headers, as the security headers are set: Hono's c.header would copy the
     // finished Response into a new one first.
     c.res.headers.append("Vary", "Origin");
-  });
+  };
 }

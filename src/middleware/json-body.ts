@@ -1,6 +1,5 @@
-import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import { Failure } from "../failures";
-import { readsHeaders } from "./client-headers";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -43,10 +42,10 @@ async function readAtMost(stream: ReadableStream<Uint8Array>, max: number): Prom
  * reads it (the request's body cache), so the validators parse it without a second read, and the
  * request is never copied (hono/body-limit copies it into a new Request after counting).
  */
-export const jsonBody = createMiddleware(async (c, next) => {
+export async function readJsonBody(c: Context): Promise<void> {
   const stream = c.req.raw.body;
   const length = c.req.header("content-length");
-  if (stream === null || length === "0") return next();
+  if (stream === null || length === "0") return;
   let text: string;
   if (length !== undefined && !c.req.raw.headers.has("transfer-encoding")) {
     if (Number.parseInt(length, 10) > MAX_BODY_BYTES) throw new Failure("payload_too_large");
@@ -63,6 +62,4 @@ export const jsonBody = createMiddleware(async (c, next) => {
   } catch {
     throw new Failure("malformed_json");
   }
-  return next();
-});
-readsHeaders(jsonBody, "content-type");
+}

@@ -72,19 +72,18 @@ export function clientAddress(c: Context): string {
 }
 
 /**
- * Starts the address's check and lets the request go on meanwhile (reading the body, validating it,
+ * Starts the address's check (to be awaited once the route answered) and lets the request go on meanwhile (reading the body, validating it,
  * starting its own limits), so no route waits for it on its own. Nothing goes upstream before it
  * passes (it is the request's clearance), and after the route has answered, an address over its
  * limit gets 429 instead of whatever the route said. Keyed by the route's pattern, not its path:
  * /platform/me/ reaches the handler of /platform/me and shares its count.
  */
-export const limitPerAddress = createMiddleware<LimitEnv>(async (c, next) => {
+export function startAddressCheck<E extends LimitEnv>(c: Context<E>): Promise<void> {
   const check = count(c.env, "IP_RATE_LIMITER", `${routePath(c, -1)}|${clientAddress(c)}`, "Too many requests from this address; retry later.");
-  check.catch(() => undefined); // awaited below and by every upstream call; never an unhandled rejection
+  check.catch(() => undefined); // awaited once the route answered and by every upstream call; never an unhandled rejection
   c.set("addressCheck", check);
-  await next();
-  await check;
-});
+  return check;
+}
 
 /** A route whose validated body has the email it acts on (after validJson). */
 type EmailInput = { out: { json: { email: string } } };

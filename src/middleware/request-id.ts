@@ -1,5 +1,4 @@
-import { createMiddleware } from "hono/factory";
-import { readsHeaders } from "./client-headers";
+import type { Context } from "hono";
 
 /** A client's X-Request-Id is kept, for correlation, only when it is 1 to 128 of [A-Za-z0-9_=-]: safe in a log line. */
 const CORRELATION_ID = /^[\w=-]{1,128}$/;
@@ -16,12 +15,10 @@ export interface RequestIdVariables {
  * is keyed by it (a lease's holder, an audit row) must not be chosen by the client. The client's own
  * id is kept beside it, for tracing across its services.
  */
-export const requestIds = createMiddleware<{ Variables: RequestIdVariables }>(async (c, next) => {
+export function giveRequestIds<E extends { Variables: RequestIdVariables }>(c: Context<E>): void {
   const id = crypto.randomUUID();
   c.set("requestId", id);
   const theirs = c.req.header("x-request-id");
   if (theirs !== undefined && CORRELATION_ID.test(theirs)) c.set("correlationId", theirs);
   c.header("x-request-id", id);
-  await next();
-});
-readsHeaders(requestIds, "x-request-id");
+}

@@ -1,5 +1,3 @@
-import { createMiddleware } from "hono/factory";
-
 /**
  * The security headers of every answer: those of Hono's secureHeaders with its defaults, HSTS for a
  * year with subdomains, and framing refused. Not secureHeaders itself: it is built for options this
@@ -21,7 +19,6 @@ const SECURITY_HEADERS: [string, string][] = [
   ["X-XSS-Protection", "0"],
 ];
 
-export const securityHeaders = createMiddleware(async (c, next) => {
-  await next();
-  for (const [name, value] of SECURITY_HEADERS) c.res.headers.set(name, value);
-});
+export function setSecurityHeaders(headers: Headers): void {
+  for (const [name, value] of SECURITY_HEADERS) headers.set(name, value);
+}

@@ -21,7 +21,7 @@ function validator<Target extends "json" | "query">(target: Target) {
     });
 }
 
-/** The JSON body, read and checked for well-formed JSON by jsonBody, checked against `schema`. */
+/** The JSON body, read and checked for well-formed JSON by forPlatform (readJsonBody), checked against `schema`. */
 export const validJson = validator("json");
 export const validQuery = validator("query");
 
@@ -32,7 +32,7 @@ export const validQuery = validator("query");
  */
 export function validJsonBy<E extends HonoEnv, T extends z.ZodMiniType>(schemaOf: (c: Context<E>, body: unknown) => T) {
   return createMiddleware<E, string, { in: { json: z.input<T> }; out: { json: z.output<T> } }>(async (c, next) => {
-    // Read already by jsonBody (cached); no body reads as {}, as the validator reads it.
+    // Read already by forPlatform (readJsonBody) (cached); no body reads as {}, as the validator reads it.
     const body: unknown = await c.req.json().catch(() => ({}));
     return validJson(schemaOf(c, body))(c as never, next);
   });

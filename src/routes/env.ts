@@ -1,7 +1,4 @@
-import type { AccessLogVariables } from "../middleware/access-log";
-import type { CognitoVariables } from "../middleware/cognito";
-import type { ConfigVariables } from "../middleware/config";
-import type { AddressLimitVariables } from "../middleware/rate-limit";
+import type { PlatformVariables } from "../middleware/cognito";
 
 /**
  * What every /platform route can read: the bindings, and the variables the platform middleware sets.
@@ -10,5 +7,5 @@ import type { AddressLimitVariables } from "../middleware/rate-limit";
  */
 export interface PlatformEnv {
   Bindings: Env;
-  Variables: AccessLogVariables & ConfigVariables & AddressLimitVariables & CognitoVariables;
+  Variables: PlatformVariables;
 }

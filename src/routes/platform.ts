@@ -1,8 +1,5 @@
 import { Hono } from "hono/tiny";
-import { withCognito } from "../middleware/cognito";
-import { jsonBody } from "../middleware/json-body";
-import { noStore } from "../middleware/no-store";
-import { limitPerAddress } from "../middleware/rate-limit";
+import { forPlatform } from "../middleware/platform";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
@@ -13,13 +10,9 @@ import { passwordRoutes } from "./password";
 import { sessionRoutes } from "./session";
 import { signUpRoutes } from "./sign-up";
 
-/**
- * Everything under /platform talks to Cognito and may carry tokens. In order: never cached; the
- * address's rate limit first, before the body is even read; a configured pool; then a JSON body of
- * at most 16 KiB.
- */
+/** Everything under /platform: rate limited per address, its clients, its body, never cached (middleware/platform.ts). */
 export const platform = new Hono<PlatformEnv>()
-  .use(noStore, limitPerAddress, withCognito, jsonBody)
+  .use(forPlatform)
   .route("/", signUpRoutes)
   .route("/", sessionRoutes)
   .route("/", passwordRoutes)

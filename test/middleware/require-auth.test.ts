@@ -3,18 +3,17 @@ import { Hono } from "hono";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { VerifierSettings } from "../../src/auth/verifier";
 import type { AccessLogVariables } from "../../src/middleware/access-log";
-import { withCognito } from "../../src/middleware/cognito";
-import { withRoot } from "../../src/middleware/config";
+import { everyRequest } from "../../src/middleware/every-request";
 import { depsFrom } from "../../src/root";
 import { handleError } from "../../src/middleware/error-handler";
-import { limitPerAddress } from "../../src/middleware/rate-limit";
+import { forPlatform } from "../../src/middleware/platform";
 import { requireAuth } from "../../src/middleware/require-auth";
 import { accessClaims, hmacWithPublicKey, idClaims, jwksOf, makeKey, sign, unsecured, verifierConfig, type TestKey } from "../support/keys";
 import { problemOf, randomIp, scenario } from "../support/worker";
 
 /** A route behind requireAuth, with the middleware it relies on, that echoes what requireAuth gave it. */
 const app = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>()
-  .use(withRoot(depsFrom), limitPerAddress, withCognito, requireAuth)
+  .use(everyRequest(depsFrom, []), forPlatform, requireAuth)
   .get("/me", (c) => c.json({ auth: c.var.auth, accessTokenLength: c.var.user.accessToken.length }))
   .onError(handleError);
 

@@ -1,11 +1,10 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AccessLogVariables } from "../../src/middleware/access-log";
-import { withRoot } from "../../src/middleware/config";
+import { everyRequest } from "../../src/middleware/every-request";
 import { depsFrom } from "../../src/root";
-import { withCognito } from "../../src/middleware/cognito";
 import { handleError } from "../../src/middleware/error-handler";
-import { limitPerAddress } from "../../src/middleware/rate-limit";
+import { forPlatform } from "../../src/middleware/platform";
 import { requireAuth } from "../../src/middleware/require-auth";
 import { requireVerifiedEmail } from "../../src/routes/guards";
 import { authenticationResult, challenge, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
@@ -234,7 +233,7 @@ describe("requireVerifiedEmail, for routes that move money", () => {
   /** A route of a brokerage app behind the middleware, as an app would mount it. */
   const trading = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>();
   trading.onError(handleError);
-  trading.use(withRoot(depsFrom), limitPerAddress, withCognito).post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
+  trading.use(everyRequest(depsFrom, []), forPlatform).post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
   // One env per pool, as workerd keeps one env per isolate: the config, and the verifier with its keys, are made once.
   const envs = new WeakMap<object, object>();
   const envFor = (vars: Record<string, string>) => envs.get(vars) ?? envs.set(vars, { ...env, ...vars }).get(vars)!;
