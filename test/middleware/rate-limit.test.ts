@@ -276,6 +276,8 @@ describe("per address", () => {
         expect(res.status).toBe(429);
         expect(res.headers.get("retry-after")).toBe("60");
         expect((await problemOf(res)).detail).toBe("Too many requests from this address; retry later.");
+        // The /platform middleware answers the body's failure and then the address's inside itself: still never cached.
+        expect([res.headers.get("cache-control"), res.headers.get("pragma")]).toEqual(["no-store", "no-cache"]);
       }
     }));
 
