@@ -104,7 +104,7 @@ export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs"
   }
   // A takeover keeps the last 4 of the opening that may have reached the Broker API.
   const takenOver = held.created_at !== held.updated_at;
-  const lease = accounts.openingLease(opener.sub);
+  const lease = accounts.openingLease(opener.sub, held.updated_at);
   let account: Account | undefined;
   let taxIdLast4 = takenOver ? held.tax_id_last4 : last4;
   try {
@@ -119,8 +119,9 @@ export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs"
     await accounts.batch([releaseAfter(lease, error), failureRow(audit, opener, "account.open", error)]);
     throw error;
   }
+  let opened: D1Result | undefined;
   try {
-    await accounts.batch([accounts.opened(opener.sub, account, taxIdLast4, now()), successRow(audit, opener, "account.open", "ok")]);
+    [opened] = await accounts.batch([accounts.opened(opener.sub, held.updated_at, account, taxIdLast4, now()), successRow(audit, opener, "account.open", "ok", {}, true)]);
   } catch (error) {
     if (!BrokerageAccountStore.isTakenAccount(error)) throw error;
     // The Broker API's account for this email is another user's (a login deleted after its account
@@ -128,6 +129,12 @@ export async function openAccount(deps: Brokerage & Pick<Deps, "requestBudgetMs"
     const refused = emailTaken(error);
     await accounts.batch([lease.free(), failureRow(audit, opener, "account.open", refused)]);
     throw refused;
+  }
+  if (opened!.meta.changes !== 1) {
+    // This request's lease lapsed and a later opening took it over: that one records the account.
+    const lost = new Failure("request_in_progress", { headers: { "retry-after": "1" } });
+    await failureRow(audit, opener, "account.open", lost).run();
+    throw lost;
   }
   return remember(opener.sub, viewOf(account, taxIdLast4), now());
 }

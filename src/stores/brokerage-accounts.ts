@@ -56,22 +56,27 @@ export class BrokerageAccountStore {
       .first<AccountRow>();
   }
 
-  /** The opening's lease (lease.ts): freed, the user may try again with other details; lapsed, the next opening searches first. */
-  openingLease(sub: string): Lease {
+  /**
+   * The opening's lease (lease.ts), of the hold that `heldAt` (its row's updated_at, the server's time
+   * of the hold) names: a request whose lease was taken over frees or lapses nothing of the next one's.
+   * Freed, the user may try again with other details; lapsed, the next opening searches first.
+   */
+  openingLease(sub: string, heldAt: string): Lease {
     return {
-      free: () => this.#db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND broker_account_id IS NULL`).bind(sub),
-      lapse: () => this.#db.prepare(`UPDATE brokerage_accounts SET updated_at = '1970-01-01T00:00:00.000Z' WHERE sub = ? AND broker_account_id IS NULL`).bind(sub),
+      free: () => this.#db.prepare(`DELETE FROM brokerage_accounts WHERE sub = ? AND broker_account_id IS NULL AND updated_at = ?`).bind(sub, heldAt),
+      lapse: () =>
+        this.#db.prepare(`UPDATE brokerage_accounts SET updated_at = '1970-01-01T00:00:00.000Z' WHERE sub = ? AND broker_account_id IS NULL AND updated_at = ?`).bind(sub, heldAt),
     };
   }
 
-  /** The opening's outcome: the Broker account, on the row the opening holds. */
-  opened(sub: string, account: { id: string; account_number?: string | null; status: string }, taxIdLast4: string | null, now: number): D1PreparedStatement {
+  /** The opening's outcome: the Broker account, on the row this hold (`heldAt`) still holds; no row changes once another took it over. */
+  opened(sub: string, heldAt: string, account: { id: string; account_number?: string | null; status: string }, taxIdLast4: string | null, now: number): D1PreparedStatement {
     return this.#db
       .prepare(
         `UPDATE brokerage_accounts SET broker_account_id = ?, account_number = ?, status = ?, tax_id_last4 = ?, updated_at = ?
-         WHERE sub = ? AND broker_account_id IS NULL`,
+         WHERE sub = ? AND broker_account_id IS NULL AND updated_at = ?`,
       )
-      .bind(account.id, account.account_number ?? null, account.status, taxIdLast4, iso(now), sub);
+      .bind(account.id, account.account_number ?? null, account.status, taxIdLast4, iso(now), sub, heldAt);
   }
 
   /** Another user's row holds this Broker account: the unique key on broker_account_id said no. */

@@ -34,10 +34,24 @@ describe("the account opening's lease", () => {
   it("after a failure that may have acted, lapses at once (the next opening takes over and searches); after a refusal, is freed", async () => {
     const [unknown, refused] = [crypto.randomUUID(), crypto.randomUUID()];
     for (const sub of [unknown, refused]) await stores.accounts.holdOpening(sub, "6789", T0, LEASE_MS);
-    await releaseAfter(stores.accounts.openingLease(unknown), new Failure("upstream_timeout")).run();
-    await releaseAfter(stores.accounts.openingLease(refused), new Failure("account_details_rejected")).run();
+    const heldAt = new Date(T0).toISOString();
+    await releaseAfter(stores.accounts.openingLease(unknown, heldAt), new Failure("upstream_timeout")).run();
+    await releaseAfter(stores.accounts.openingLease(refused, heldAt), new Failure("account_details_rejected")).run();
     expect(await stores.accounts.holdOpening(unknown, "6789", T0 + 1, LEASE_MS)).toMatchObject({ created_at: new Date(T0).toISOString() });
     expect(await stores.accounts.rowOf(refused)).toBeNull();
+  });
+
+  it("is its holder's only: a request whose lease was taken over frees, lapses and records nothing of the next one's", async () => {
+    const sub = crypto.randomUUID();
+    const first = await stores.accounts.holdOpening(sub, "6789", T0, LEASE_MS);
+    const second = await stores.accounts.holdOpening(sub, "6789", T0 + LEASE_MS + 1, LEASE_MS);
+    await releaseAfter(stores.accounts.openingLease(sub, first!.updated_at), new Failure("account_details_rejected")).run();
+    await releaseAfter(stores.accounts.openingLease(sub, first!.updated_at), new Failure("upstream_timeout")).run();
+    const late = await stores.accounts.opened(sub, first!.updated_at, { id: crypto.randomUUID(), status: "SUBMITTED" }, "6789", T0 + LEASE_MS + 2).run();
+    expect(late.meta.changes).toBe(0);
+    expect(await stores.accounts.rowOf(sub)).toMatchObject({ status: "PENDING", broker_account_id: null, updated_at: second!.updated_at });
+    const own = await stores.accounts.opened(sub, second!.updated_at, { id: crypto.randomUUID(), status: "SUBMITTED" }, "6789", T0 + LEASE_MS + 3).run();
+    expect(own.meta.changes).toBe(1);
   });
 });
 
