@@ -55,6 +55,10 @@ function meaningOf(error: unknown): unknown {
   if (error.httpStatus === 403) return new Failure("market_data_not_entitled", { cause: error });
   // Our key refused.
   if (error.httpStatus === 401) return new Failure("misconfigured", { cause: error });
+  // Values our schema let through that the Market Data API refuses (a date it reads otherwise, a stale cursor): the client's to fix, not a fault.
+  if (error.httpStatus === 400 || error.httpStatus === 422) {
+    return new Failure("validation_failed", { detail: "The market data service refused the query's values (a date, a symbol or the cursor).", cause: error });
+  }
   return new Failure("upstream_error", { detail: "The Market Data API failed to complete the request.", cause: error });
 }
 
@@ -91,10 +95,18 @@ export async function snapshots(deps: MarketDeps, symbols: readonly string[]): P
   return { snapshots: symbols.map((symbol) => snapshotOf(symbol, bySymbol[symbol])) };
 }
 
+/**
+ * When a window's `end` is over. A bare date is inclusive (the whole of that day's session, extended
+ * hours end at 20:00 New York, 01:00 UTC the next day): over 30 hours after its UTC midnight.
+ */
+function endOf(end: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(end) ? Date.parse(end) + 30 * 3_600_000 : Date.parse(end);
+}
+
 /** Bars of one symbol, oldest first, a page at a time: `next_cursor` is the Market Data API's page token, passed back as it came. */
 export async function bars(deps: MarketDeps, query: Omit<BarsQuery, "pageToken"> & { cursor?: string }): Promise<BarsResponse> {
   const request: MarketRequest = deps.market.barsRequest({ ...query, pageToken: query.cursor });
-  const closed = query.end !== undefined && Date.parse(query.end) <= deps.now() - CLOSED_AFTER_MS;
+  const closed = query.end !== undefined && endOf(query.end) <= deps.now() - CLOSED_AFTER_MS;
   const page = await cached(deps.cache, request.url, closed ? CACHE_SECONDS.closedBars : CACHE_SECONDS.bars, () => inOurWords(deps.market.bars(request)));
   return { symbol: query.symbol, timeframe: query.timeframe, bars: (page.bars ?? []).map(barOf), next_cursor: page.next_page_token ?? null };
 }

@@ -39,7 +39,14 @@ describe("how long market answers are kept at the edge", () => {
     await bars(deps, { symbol: "AAPL", timeframe: "1Min" });
     await bars(deps, { symbol: "AAPL", timeframe: "1Min", end: new Date(NOW - 5 * 60_000).toISOString() });
     await bars(deps, { symbol: "AAPL", timeframe: "1Day", end: "2026-12-04" });
-    expect(puts.map((put) => put.cacheControl)).toEqual([`public, max-age=${CACHE_SECONDS.bars}`, `public, max-age=${CACHE_SECONDS.bars}`, `public, max-age=${CACHE_SECONDS.closedBars}`]);
+    // A bare date is inclusive: today's session is still open, so today's date is no ended window.
+    await bars(deps, { symbol: "AAPL", timeframe: "1Min", end: "2026-12-07" });
+    expect(puts.map((put) => put.cacheControl)).toEqual([
+      `public, max-age=${CACHE_SECONDS.bars}`,
+      `public, max-age=${CACHE_SECONDS.bars}`,
+      `public, max-age=${CACHE_SECONDS.closedBars}`,
+      `public, max-age=${CACHE_SECONDS.bars}`,
+    ]);
     expect(CACHE_SECONDS).toMatchObject({ snapshots: 2, bars: 60, clock: 60, calendar: 60 });
   });
 
