@@ -94,10 +94,13 @@ export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderReq
   });
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
 /** Newest first; the cursor is the created_at of the last order of the page before. */
 export async function orders(deps: Deps, actor: Actor, { status, cursor }: { status: "open" | "closed" | "all"; cursor: string | undefined }): Promise<Page<OrderResponse>> {
   return audited(deps.stores.audit, actor, "order.list", async () => {
-    if (cursor !== undefined && Number.isNaN(Date.parse(cursor))) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
+    // Only a time as the list gives them out (RFC 3339): Date.parse also reads "1" or "2020", which the Broker API refuses (a 502).
+    if (cursor !== undefined && !RFC3339.test(cursor)) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
     const accountId = await activeAccount(deps, actor.sub);
     const found = await withBrokerFailures(deps.broker.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
     const items = found.slice(0, PAGE_SIZE).map(orderView);
@@ -164,7 +167,8 @@ export async function closePosition(deps: Deps, actor: Actor, symbol: string): P
       await deps.allow("position.close");
       return orderView(await withBrokerFailures(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
     },
-    { symbol },
+    // Only a symbol as the Broker API writes them: an audit row never keeps a client's free text.
+    TICKER.test(symbol) ? { symbol } : {},
     (view) => ({ objectId: view.id, side: view.side, orderType: view.type, qty: view.qty ?? undefined, amount: view.notional ?? undefined }),
   );
 }

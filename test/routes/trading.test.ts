@@ -155,6 +155,12 @@ describe("GET and DELETE orders", () => {
       `GET /v1/trading/accounts/${user.accountId}/orders?status=open&limit=51&direction=desc&until=2026-12-01T09%3A10%3A00Z`,
     ]);
     expect((await problemOf(await user.call(`${ORDERS}?status=pending`))).code).toBe("validation_failed");
+    // Text Date.parse would read, but no time the list gives out: 400 naming the cursor, no Broker call.
+    for (const cursor of ["1", "2020", "December 1, 2026"]) {
+      const problem = await problemOf(await user.call(`${ORDERS}?cursor=${encodeURIComponent(cursor)}`));
+      expect([problem.code, (problem.errors as { field: string }[]).map((error) => error.field)]).toEqual(["validation_failed", ["cursor"]]);
+    }
+    expect(await user.brokerTrail()).toHaveLength(2);
   });
 
   it("reads and cancels one; an unknown id is 404, one that is done 409", async () => {
@@ -188,6 +194,13 @@ describe("positions", () => {
     expect(await user.brokerTrail()).toEqual([`DELETE /v1/trading/accounts/${user.accountId}/positions/AAPL`]);
     expect((await user.calls()).map((call) => call.action)).not.toContain("InitiateAuth");
     expect(await moneyTrail(user.sub)).toEqual([{ action: "position.close", outcome: "ok", idempotency_key: null, amount: null, symbol: "AAPL" }]);
+  });
+
+  it("keeps no client text in the audit row: a symbol no ticker can be is 404, its row without the symbol", async () => {
+    const user = await accountHolder();
+    expect((await problemOf(await user.call(`${POSITIONS}/${encodeURIComponent("<b>hello there</b>")}`, { method: "DELETE" }))).code).toBe("position_not_found");
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "position.close", outcome: "position_not_found", idempotency_key: null, amount: null, symbol: null }]);
+    expect(await user.brokerTrail()).toEqual([]);
   });
 
   it("answers a position the account does not hold 404", async () => {
