@@ -12,7 +12,7 @@ import type { CountedAction } from "./limits";
 import type { PlaidClient } from "./plaid/client";
 import type { SignedInUser } from "./auth/signed-in-user";
 import type { NotifyOwner } from "./services/notices";
-import type { AcceptedCodes, Proof, StepUpCheck } from "./services/step-up";
+import type { Proof, StepUpCheck } from "./services/step-up";
 import type { Ses } from "./ses/client";
 import type { Stores } from "./stores";
 import type { RequestScope } from "./upstream";
@@ -63,8 +63,6 @@ export interface Root {
   storesIfBound: Stores | undefined;
   now: () => number;
   keys: Keys;
-  /** The step up's accepted codes: in D1 where it is bound, else the isolate's memory (a weaker rule: README, "The step up"). */
-  acceptedCodes(): AcceptedCodes;
   /** A new invocation's scope: the request budget from now, an empty call log, and what its calls wait for. */
   scope(clearance: Promise<void>): RequestScope;
   clients(scope: RequestScope): Clients;

@@ -126,7 +126,6 @@ function build(env: Env): Root {
     keys,
     stepUp: ({ pool, user, address }, proof) =>
       stepUpCheck({ pool, user, countGuess: () => countPasswordGuess(env, user.sub, address), codes: acceptedCodesOf(), now: Date.now }, proof),
-    acceptedCodes: acceptedCodesOf,
     scope: (clearance) => ({ budgetEndsAt: Date.now() + config().requestBudgetMs, calls: [], clearance }),
     clients: clientsOf,
     loginDeps: (scope, { stepUp, notify, countPasswordGuess }) => {

@@ -8,7 +8,6 @@ import type { AccessLogVariables } from "./access-log";
 import type { ConfigVariables } from "./config";
 import { clientAddress, type AddressLimitVariables } from "./rate-limit";
 
-export { notConfiguredDetail } from "../config";
 
 export interface CognitoVariables {
   config: Config;

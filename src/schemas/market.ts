@@ -5,7 +5,7 @@ import * as z from "zod/mini";
 
 /** A symbol as the exchanges spell it: AAPL, BRK.A, BF/B. Lower case is read as upper case. */
 const SYMBOL = /^[A-Z][A-Z0-9./-]{0,14}$/;
-export const MAX_SYMBOLS = 50;
+const MAX_SYMBOLS = 50;
 const TIMEFRAMES = ["1Min", "5Min", "15Min", "1Hour", "1Day"] as const;
 /** RFC 3339 (with a Z or an offset) or a date, as the Market Data API takes them. */
 const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;

@@ -21,8 +21,6 @@ import { brokerTransferKey, fingerprint, IdempotencyKeys, type Hold, type KeyUse
 import { bankLinkDeleted, linkPlaidItem, retryItemRemovals } from "./plaid-items";
 import type { Proof } from "./step-up";
 
-export type { CountedAction };
-
 /**
  * A create's input: the client's Idempotency-Key, what the request was (its method and route), and
  * its body. The key's fingerprint leaves out the step up's password and code: a retry with a corrected
@@ -165,7 +163,8 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  * Links a bank account: by its details, or by Plaid. The Broker API has no idempotency for links,
  * but allows one active link: a retry after an unknown outcome first looks among the account's
  * links for one with the same details (routing number, last 4, type) that no other key of the user's
- * recorded, and records it. A Plaid link's details are Plaid's: its retry meets the one-link rule.
+ * recorded, and records it. A Plaid link's details are Plaid's, and its public token is good once: its
+ * retry is refused (bank_link_rejected); a link the first try made is not found (README, "Bank links").
  */
 export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<BankLinkRequest>): Promise<Created<BankLinkResponse>> {
   const request = input.body;

@@ -126,10 +126,6 @@ export class IdempotencyKeys {
     return { status: row.response_status!, body: row.response_body!, replayed: true };
   }
 
-  /** Whether another key of the user's already recorded this Broker object (then it is not this key's). */
-  resourceOfAnotherKey(use: KeyUse, resourceId: string): Promise<boolean> {
-    return this.#store.resourceOfAnotherKey(use, resourceId);
-  }
 
   /**
    * Runs `flow` once per key: a replay returns the stored answer without running it. After a failure
@@ -151,7 +147,8 @@ export class IdempotencyKeys {
     try {
       answer = await flow(held.hold);
     } catch (error) {
-      await releaseAfter(lease, error, held.hold.kind === "resumed").run();
+      // The flow's failure is what the user is told; a D1 fault here leaves the hold to lapse at held_until.
+      await releaseAfter(lease, error, held.hold.kind === "resumed").run().catch(() => undefined);
       throw error;
     }
     let stored: boolean;
