@@ -21,6 +21,27 @@ async function answering(c: PlatformContext, step: () => Promise<unknown>): Prom
   }
 }
 
+/** The headers of a problem answer: none of the route's own answer may stay on it. */
+const PROBLEM_HEADERS = ["content-type", "cache-control", "retry-after"];
+
+/**
+ * An address over its limit gets 429 whatever the route said, and nothing of what it said: Hono's
+ * `c.res` setter would copy the route's headers onto the new answer (a replay's Idempotency-Replayed,
+ * a Retry-After of its own), so the problem is answered as a fresh Response, the old one dropped first.
+ */
+function answerOverLimit(c: PlatformContext, error: unknown): void {
+  if (!(error instanceof Error)) throw error;
+  c.error = error;
+  const problem = handleError(error, c);
+  const headers = new Headers({ "x-request-id": c.get("requestId") });
+  for (const name of PROBLEM_HEADERS) {
+    const value = problem.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  c.res = undefined;
+  c.res = new Response(problem.body, { status: problem.status, headers });
+}
+
 /**
  * Everything under /platform talks to Cognito and may carry tokens. In order, as plain steps of one
  * middleware: the address's rate limit started first, before the body is even read (over it, 429
@@ -34,7 +55,7 @@ export const forPlatform = createMiddleware<{ Bindings: Env; Variables: Platform
     await readJsonBody(c);
     await next();
   });
-  await answering(c, () => check);
+  await check.catch((error: unknown) => answerOverLimit(c, error));
   setNoStore(c.res.headers);
 });
 readsHeaders(forPlatform, "content-type");

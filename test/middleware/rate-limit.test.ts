@@ -279,6 +279,12 @@ describe("per address", () => {
         // The /platform middleware answers the body's failure and then the address's inside itself: still never cached.
         expect([res.headers.get("cache-control"), res.headers.get("pragma")]).toEqual(["no-store", "no-cache"]);
       }
+      // Nothing of the route's own answer stays on the 429: not the WWW-Authenticate of a refused token.
+      const badToken = { headers: { authorization: "Bearer not-a-token", "cf-connecting-ip": ip } };
+      await Promise.all(Array.from({ length: 120 }, () => apiWith({}, "/platform/me", badToken)));
+      const refused = await apiWith({}, "/platform/me", badToken);
+      expect([refused.status, refused.headers.get("www-authenticate"), refused.headers.get("retry-after")]).toEqual([429, null, "60"]);
+      expect(refused.headers.get("x-request-id")).toBe((await problemOf(refused)).request_id);
     }));
 
   it("counts an IPv6 client by its /64, however it rotates the rest", { timeout: 30_000 }, () =>
