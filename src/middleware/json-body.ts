@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { Failure } from "../failures";
+import { Failure, isFailure } from "../failures";
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -47,14 +47,21 @@ export async function readJsonBody(c: Context): Promise<void> {
   const length = c.req.header("content-length");
   if (stream === null || length === "0") return;
   let text: string;
-  if (length !== undefined && !c.req.raw.headers.has("transfer-encoding")) {
-    if (Number.parseInt(length, 10) > MAX_BODY_BYTES) throw new Failure("payload_too_large");
-    text = await c.req.text();
-  } else {
-    text = await readAtMost(stream, MAX_BODY_BYTES);
-    // Where c.req.text() and c.req.json() look first (Hono types the cache as Body, but keeps promises in it).
-    (c.req.bodyCache as Record<string, Promise<unknown>>).text = Promise.resolve(text);
+  try {
+    if (length !== undefined && !c.req.raw.headers.has("transfer-encoding")) {
+      if (Number.parseInt(length, 10) > MAX_BODY_BYTES) throw new Failure("payload_too_large");
+      text = await c.req.text();
+    } else {
+      text = await readAtMost(stream, MAX_BODY_BYTES);
+      // Where c.req.text() and c.req.json() look first (Hono types the cache as Body, but keeps promises in it).
+      (c.req.bodyCache as Record<string, Promise<unknown>>).text = Promise.resolve(text);
+    }
+  } catch (error) {
+    // A body the client broke off (or a stream that failed) is the client's malformed request, not our fault.
+    throw isFailure(error) ? error : new Failure("malformed_json", { cause: error });
   }
+  // An empty body without a Content-Length (chunked, HTTP/2) is no body, as one of Content-Length 0 is.
+  if (text === "") return;
   const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
   if (!JSON_MEDIA_TYPE.test(mediaType)) throw new Failure("unsupported_media_type", { headers: { "accept-post": "application/json" } });
   try {

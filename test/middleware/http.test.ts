@@ -106,3 +106,31 @@ describe("security headers", () => {
     expect(worker).toEqual(assets);
   });
 });
+
+describe("request bodies", () => {
+  const stream = (chunks: string[], fail = false) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+        if (fail) controller.error(new Error("the client went away"));
+        else controller.close();
+      },
+    });
+  const post = (body: BodyInit, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    api("/platform/login", { method: "POST", headers, body, duplex: "half" } as RequestInit);
+
+  it("reads an empty body without a Content-Length (chunked) as one of Content-Length 0: without a JSON type, no body (400 naming the fields, not 415)", async () => {
+    for (const headers of [{ "content-type": "application/json" }, {}] as Record<string, string>[]) {
+      const withLength = await problemOf(await post("", headers));
+      const chunked = await problemOf(await post(stream([]), headers));
+      expect([chunked.status, chunked.code, chunked.errors]).toEqual([withLength.status, withLength.code, withLength.errors]);
+    }
+    const untyped = await problemOf(await post(stream([]), {}));
+    expect([untyped.status, untyped.code, (untyped.errors as { field: string }[]).map((error) => error.field)]).toEqual([400, "validation_failed", ["email", "password"]]);
+  });
+
+  it("answers a body the client broke off 400 malformed_json, not a 500", async () => {
+    const problem = await problemOf(await post(stream(['{"email":'], true)));
+    expect([problem.status, problem.code]).toEqual([400, "malformed_json"]);
+  });
+});
