@@ -1,8 +1,10 @@
 // Builds public/, the static assets Cloudflare serves in front of the Worker (wrangler.toml [assets]):
 // /docs (Swagger UI from swagger-ui-dist), /openapi.json, a page per problem type under /problems/,
 // /mfa/qr (an authenticator setup link as a QR code, drawn in the browser),
+// the reference web app at /app/ (site/app/, typechecked against the Worker's routes, then bundled),
 // and site/'s hand-written files (_headers included). Wrangler runs it before `dev` and `deploy`
 // ([build]); `npm test` runs it first. public/ is wiped each time: everything in it is generated.
+import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -97,10 +99,31 @@ ${rows.join("\n")}
   );
 }
 
+/**
+ * The app calls the API through hc<AppType>: its types come from the Worker's routes, as declarations
+ * (dist/app-types/), since the Worker's sources do not compile against the browser's DOM types. A
+ * route or body the app uses that changes fails here, and so the build.
+ */
+function typecheckApp() {
+  const tsc = path.join(root, "node_modules/typescript/bin/tsc");
+  for (const project of ["tsconfig.app-types.json", "site/app/tsconfig.json"]) {
+    try {
+      execFileSync(process.execPath, [tsc, "-p", project], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+      console.error(`[build] the app at /app/ does not typecheck against the API (tsc -p ${project}):\n${error.stdout}${error.stderr}`);
+      process.exit(1);
+    }
+  }
+}
+
+typecheckApp();
 const { openApiDocument, exampleProblem, FAILURES } = await loadSources();
 
 rmSync(out, { recursive: true, force: true });
-cpSync(path.join(root, "site"), out, { recursive: true });
+// The app's sources are bundled below, not served: of site/app/, its page and style sheet only.
+cpSync(path.join(root, "site"), out, { recursive: true, filter: (source) => path.relative(path.join(root, "site"), source) !== "app" });
+mkdirSync(path.join(out, "app"));
+for (const file of ["index.html", "app.css"]) copyFileSync(path.join(root, "site/app", file), path.join(out, "app", file));
 
 mkdirSync(path.join(out, "docs"), { recursive: true });
 copyFileSync(path.join(swaggerUi, "swagger-ui-bundle.js"), path.join(out, "docs/swagger-ui-bundle.js"));
@@ -114,10 +137,24 @@ writeFileSync(path.join(out, "openapi.json"), JSON.stringify(openApiDocument(), 
 // /mfa/qr: the page's script with its QR encoder, bundled for the browser (no other host serves it).
 await build({ entryPoints: [path.join(root, "site/mfa/qr.js")], bundle: true, minify: true, format: "esm", platform: "browser", outfile: path.join(out, "mfa/qr.js"), logLevel: "error", allowOverwrite: true });
 
+// /app/: the reference web app, one module for the browser (hono/jsx/dom and hono/client), no CDN.
+await build({
+  entryPoints: [path.join(root, "site/app/main.tsx")],
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  jsx: "automatic",
+  jsxImportSource: "hono/jsx/dom",
+  outfile: path.join(out, "app/app.js"),
+  logLevel: "error",
+});
+
 const problems = Object.keys(FAILURES).map((code) => exampleProblem(code)).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
 mkdirSync(path.join(out, "problems"), { recursive: true });
 // <slug>.html: served at /problems/<slug> as text/html (html_handling strips the extension).
 for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, FAILURES[problem.code].page));
 writeFileSync(path.join(out, "problems/index.html"), problemIndex(problems));
 
-console.log(`[build] public/: Swagger UI, openapi.json, ${problems.length} problem pages`);
+console.log(`[build] public/: the app at /app/, Swagger UI, openapi.json, ${problems.length} problem pages`);
