@@ -8,6 +8,8 @@
 // And a browser client on another origin (a page this script serves on a free 127.0.0.1 port, the
 // dev server's CORS_ORIGINS): it signs up, opens and funds an account, makes a transfer with an
 // Idempotency-Key (and its replay) and changes the contact with PATCH, reading the exposed headers.
+// The reference web app at /app/, from sign-up to orders (scripts/browser-app.mjs): screenshots of
+// each screen in test-artifacts/app/.
 // `--results FILE` writes {"passed": N, "failed": N} for .ci/run.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -18,10 +20,13 @@ import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
+import { checkApp } from "./browser-app.mjs";
 import { startOwnDevServer } from "./own-dev-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values: options } = parseArgs({ options: { results: { type: "string" } } });
+// `--only app,client`: some of the checks (headers, problems, docs, client, app), while working on one.
+const { values: options } = parseArgs({ options: { results: { type: "string" }, only: { type: "string" } } });
+const runs = (name) => !options.only || options.only.split(",").includes(name);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // playwright adds --headless and --user-data-dir itself (a fresh directory per run, made below).
 const CHROMIUM_FLAGS = [
@@ -35,7 +40,8 @@ const CHROMIUM_FLAGS = [
 ];
 /** Generous for a 2-core machine shared with other work; every wait ends as soon as its condition holds. */
 const TIMEOUT_MS = 30_000;
-const SCREENSHOT = path.join(root, "test-artifacts", "docs.png");
+const ARTIFACTS = path.join(root, "test-artifacts");
+const SCREENSHOT = path.join(ARTIFACTS, "docs.png");
 const PASSWORD = "Br0wser-Check-Pass!";
 
 let passed = 0;
@@ -46,6 +52,14 @@ function check(name, ok, detail = "") {
   console.log(`browser ${ok ? "ok" : "FAILED"}: ${name}${ok || !detail ? "" : `: ${detail}`}`);
 }
 
+
+/** A Chromium context with a profile of its own, removed when the context closes. */
+async function launch(options = {}) {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), "edge-auth-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, ...options });
+  context.once("close", () => rmSync(userDataDir, { recursive: true, force: true }));
+  return context;
+}
 
 /** The static assets carry the CSP and every security header the Worker sets on its own answers. */
 async function checkHeaders(base) {
@@ -289,10 +303,11 @@ try {
 }
 if (dev) {
   try {
-    await checkHeaders(dev.base);
-    await checkProblemPages(dev.base);
-    await checkDocsPage(dev.base);
-    if (client) await checkBrowserClient(dev, client);
+    if (runs("headers")) await checkHeaders(dev.base);
+    if (runs("problems")) await checkProblemPages(dev.base);
+    if (runs("docs")) await checkDocsPage(dev.base);
+    if (client && runs("client")) await checkBrowserClient(dev, client);
+    if (!process.env.BASE_URL && runs("app")) await checkApp({ dev, check, launch, codePrinted, artifacts: ARTIFACTS, timeoutMs: TIMEOUT_MS });
   } catch (error) {
     check("browser check ran to the end", false, error.stack ?? String(error));
   } finally {
