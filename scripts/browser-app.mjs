@@ -84,12 +84,16 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       await shot("verify-email");
     });
 
-    ok &&= await step("verify the email with the code sent", async () => {
+    ok &&= await step("verify the email with the code the development banner shows (the one npm run dev printed)", async () => {
       const since = dev.lines.length;
       await page.getByRole("button", { name: "Send me a code" }).click();
-      const code = await codePrinted(dev, email, since);
-      if (!code) throw new Error("no code printed for the address");
-      await page.getByLabel("Code from the email").fill(code);
+      const printed = await codePrinted(dev, email, since);
+      const banner = page.getByTestId("dev-code").locator("strong");
+      await banner.filter({ hasText: /^\d{6}$/ }).waitFor();
+      const shown = await banner.innerText();
+      if (shown !== printed) throw new Error(`the banner shows ${shown}, npm run dev printed ${printed}`);
+      await shot("verify-email-code");
+      await page.getByLabel("Code from the email").fill(shown);
       await page.getByRole("button", { name: "Verify" }).click();
       await heading("Open your brokerage account").waitFor();
     });

@@ -11,9 +11,12 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const out = path.join(root, "public");
+// `--outdir DIR`: elsewhere than public/ (a test's own build); `--no-typecheck`: the bundles only.
+const { values: args } = parseArgs({ options: { outdir: { type: "string" }, "no-typecheck": { type: "boolean" } } });
+const out = path.resolve(args.outdir ?? path.join(root, "public"));
 const swaggerUi = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 
 /** The TypeScript sources the assets come from, bundled for Node. */
@@ -116,7 +119,7 @@ function typecheckApp() {
   }
 }
 
-typecheckApp();
+if (!args["no-typecheck"]) typecheckApp();
 const { openApiDocument, exampleProblem, FAILURES } = await loadSources();
 
 rmSync(out, { recursive: true, force: true });
@@ -137,8 +140,18 @@ writeFileSync(path.join(out, "openapi.json"), JSON.stringify(openApiDocument(), 
 // /mfa/qr: the page's script with its QR encoder, bundled for the browser (no other host serves it).
 await build({ entryPoints: [path.join(root, "site/mfa/qr.js")], bundle: true, minify: true, format: "esm", platform: "browser", outfile: path.join(out, "mfa/qr.js"), logLevel: "error", allowOverwrite: true });
 
+// Under `npm run dev` only (scripts/dev-inbox.mjs): the development inbox's URL, for the app's banner
+// showing the codes the emulator would have emailed. Any other build has neither the banner nor the URL.
+const devInbox = process.env.DEV_INBOX_URL && /^http:\/\/127\.0\.0\.1:\d+$/.test(process.env.DEV_INBOX_URL) ? process.env.DEV_INBOX_URL : undefined;
+if (devInbox) {
+  // The page may read that one local server too; every other rule stays as site/_headers has it.
+  const headers = path.join(out, "_headers");
+  writeFileSync(headers, readFileSync(headers, "utf8").replace("connect-src 'self'", `connect-src 'self' ${devInbox}`));
+}
+
 // /app/: the reference web app, one module for the browser (hono/jsx/dom and hono/client), no CDN.
 await build({
+  define: { DEV_INBOX_URL: devInbox ? JSON.stringify(devInbox) : "undefined" },
   entryPoints: [path.join(root, "site/app/main.tsx")],
   bundle: true,
   minify: true,
@@ -157,4 +170,4 @@ mkdirSync(path.join(out, "problems"), { recursive: true });
 for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, FAILURES[problem.code].page));
 writeFileSync(path.join(out, "problems/index.html"), problemIndex(problems));
 
-console.log(`[build] public/: the app at /app/, Swagger UI, openapi.json, ${problems.length} problem pages`);
+console.log(`[build] ${path.relative(root, out) || out}/: the app at /app/${devInbox ? " (with its development banner)" : ""}, Swagger UI, openapi.json, ${problems.length} problem pages`);

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LOCAL_KEY_ID, LOCAL_PLAID_CLIENT_ID, LOCAL_PLAID_SECRET, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
 import { emulatorVars, ensurePoolAndClient, freePort, portTaken, startCognitoLocal } from "./cognito-local.mjs";
+import { startDevInbox } from "./dev-inbox.mjs";
 import { sesStandinVars, startSesStandin } from "./ses-standin.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -74,6 +75,9 @@ async function emulatorAlreadyRunning(endpoint) {
   }
 }
 
+/** Codes the emulator would have emailed, for `npm run -s code` and the app's development banner. */
+let inbox;
+
 async function startEmulator() {
   const endpoint = `http://127.0.0.1:${EMULATOR_PORT}/`;
   let emulator;
@@ -85,11 +89,15 @@ async function startEmulator() {
         `COGNITO_LOCAL_PORT=<port> npm run dev (README, "Troubleshooting").`,
     );
   } else {
+    inbox = await startDevInbox({ dataDir, allowOrigin: `http://127.0.0.1:${API_PORT}` });
     emulator = await startCognitoLocal({
       dir: dataDir,
       port: EMULATOR_PORT,
-      // The whole address: this console is the developer's own, the stand-in for their inbox.
-      onCodeDelivery: ({ kind, code, destination }) => console.log(`[cognito-local] ${kind} ${code} for ${destination}`),
+      onCodeDelivery: (delivery) => {
+        inbox.record(delivery);
+        // The whole address: this console is the developer's own, the stand-in for their inbox.
+        console.log(`[cognito-local] ${delivery.kind} ${delivery.code} for ${delivery.destination}`);
+      },
     });
     console.log(`[dev] cognito-local running on ${endpoint} (pid ${emulator.pid}, data in ${process.env.DEV_DATA_DIR ? emulatorDataDir : ".cognito"}/)`);
   }
@@ -200,7 +208,8 @@ const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", String(API_PORT), "-
 const wrangler = spawn(process.execPath, [wranglerBin, ...wranglerArgs], {
   cwd: root,
   stdio: ["inherit", "pipe", "pipe"],
-  env: wranglerEnv,
+  // DEV_INBOX_URL reaches its [build] command: the app is built with its development banner.
+  env: { ...wranglerEnv, ...(inbox ? { DEV_INBOX_URL: inbox.url } : {}) },
 });
 relay(wrangler.stdout, process.stdout);
 relay(wrangler.stderr, process.stderr);
@@ -210,7 +219,7 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill("SIGTERM");
-  await Promise.all([emulator?.stop(), standin?.stop(), sesStandin?.stop()]);
+  await Promise.all([emulator?.stop(), standin?.stop(), sesStandin?.stop(), inbox?.stop()]);
   process.exit(code);
 }
 

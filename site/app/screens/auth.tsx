@@ -1,6 +1,7 @@
 // Sign up, sign in (with the authenticator step when TOTP is on), confirm a sign-up, verify the email.
 import { useState } from "hono/jsx/dom";
 import { api, send, startSession } from "../api";
+import { DevCode } from "../dev";
 import { Field, Form, Notice, text } from "../ui";
 
 export function SignUp() {
@@ -35,6 +36,7 @@ function ConfirmSignUp({ email, password, destination }: { email: string; passwo
     <section aria-labelledby="confirm-title">
       <h1 id="confirm-title">Confirm your email</h1>
       <p>We sent a code to {destination ?? email}.</p>
+      <DevCode email={email} />
       <Form
         label="Confirm sign-up"
         submit="Confirm"
@@ -100,6 +102,7 @@ export function VerifyEmail({ email, onVerified }: { email: string | null; onVer
     <section aria-labelledby="verify-title">
       <h1 id="verify-title">Verify your email</h1>
       <p>Your brokerage statements go to {email ?? "your email"}, so we check it is yours first.</p>
+      {sent && <DevCode email={email} />}
       {!sent ? (
         <Form
           label="Send a code"
