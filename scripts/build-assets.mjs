@@ -57,7 +57,7 @@ function page(title, body) {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · edge-auth-api</title>
+<title>${escapeHtml(title)} · edge-brokerage</title>
 <link rel="stylesheet" href="/site.css">
 </head>
 <body>

@@ -10,7 +10,7 @@ if (found[0] < NEEDED[0] || (found[0] === NEEDED[0] && found[1] < NEEDED[1])) {
   var nodePackage = "node-" + platform + "-" + process.arch + "@22";
   console.error(
     [
-      "edge-auth-api needs Node.js " + NEEDED.join(".") + " or newer; this is Node.js " + process.versions.node + " (" + process.execPath + ").",
+      "edge-brokerage needs Node.js " + NEEDED.join(".") + " or newer; this is Node.js " + process.versions.node + " (" + process.execPath + ").",
       "Get Node 22 with nvm:",
       "  nvm install && nvm use          (reads .nvmrc)",
       "or from npm itself (the first line keeps this machine's npm settings, CA file included, for the new npm):",
