@@ -311,7 +311,8 @@ if (dev) {
   } catch (error) {
     check("browser check ran to the end", false, error.stack ?? String(error));
   } finally {
-    await dev.stop();
+    // As `kill <npm's PID>` would: npm run dev must stop the emulator, the stand-ins and workerd too.
+    check("npm run dev stops every process it started on SIGTERM to npm's PID, within 10 s", await dev.stop({ npmSignal: "SIGTERM" }), "still running after 10 s: killed");
   }
 }
 await client?.stop();

@@ -10,7 +10,7 @@
 // port, as the browser check's is). One line per request: readable on a terminal, the Worker's JSON
 // line otherwise; and one line per code the emulator would have emailed and per notice the SES
 // stand-in took.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -223,6 +223,25 @@ async function stop(code) {
   process.exit(code);
 }
 
-process.on("SIGINT", () => stop(0));
-process.on("SIGTERM", () => stop(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stop(0));
+// `kill <npm's PID>` (SIGTERM, SIGHUP): npm ends, with or without the shell it ran this in, and no
+// signal reaches this process, which would be left running with the emulator and workerd on their
+// ports. So it watches its parent and, under `npm run`, npm (the shell's parent), and stops when either goes.
+const watched = [process.ppid];
+if (process.env.npm_lifecycle_event) {
+  try {
+    watched.push(Number(execFileSync("ps", ["-o", "ppid=", "-p", String(process.ppid)], { encoding: "utf8" }).trim()));
+  } catch {
+    // No ps (Windows): the parent alone.
+  }
+}
+const gone = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return error.code === "ESRCH";
+  }
+};
+setInterval(() => (process.ppid !== watched[0] || watched.some(gone)) && stop(0), 500).unref();
 wrangler.on("exit", (code) => stop(code ?? 0));
