@@ -1,7 +1,8 @@
-// Runs before `npm run dev` and `npm test` (predev, pretest): wrangler and workerd need Node 22.12 or
-// newer, and without this check an older Node fails late, after the emulator has started.
-// (`npm install` is stopped by engine-strict in .npmrc, and points here.) Plain syntax and no
-// imports, so that any old Node can run it and say what is wrong.
+// Says which Node this is and how to get Node 22.12 or newer, which wrangler and workerd need, and
+// fails when it is older: run by scripts/node22.mjs (how `npm run dev`, `npm test` and the other
+// scripts start) when no Node 22 is set up on this machine, and by hand. (`npm install` is stopped by
+// engine-strict in .npmrc, and points here.) Plain syntax and no imports, so that any old Node can
+// run it and say what is wrong.
 var NEEDED = [22, 12];
 var found = process.versions.node.split(".").map(Number);
 
