@@ -94,6 +94,8 @@ async function startEmulator() {
       dir: dataDir,
       port: EMULATOR_PORT,
       onCodeDelivery: (delivery) => {
+        // With AUTO_CONFIRM on, the API confirms each sign-up itself: that code is never asked for.
+        if (autoConfirm && delivery.kind === "sign-up confirmation code") return;
         inbox.record(delivery);
         // The whole address: this console is the developer's own, the stand-in for their inbox.
         console.log(`[cognito-local] ${delivery.kind} ${delivery.code} for ${delivery.destination}`);
@@ -129,6 +131,8 @@ async function startStandin() {
 }
 
 const devVars = readDevVars(path.join(root, ".dev.vars"));
+// .dev.vars wins over wrangler.toml's [vars] (its first AUTO_CONFIRM, the top-level one), as in wrangler dev.
+const autoConfirm = (devVars.AUTO_CONFIRM ?? /^AUTO_CONFIRM = "(\w+)"/m.exec(readFileSync(path.join(root, "wrangler.toml"), "utf8"))?.[1]) === "true";
 const realPool = Boolean(devVars.USER_POOL_ID);
 const emulator = realPool ? undefined : await startEmulator();
 if (realPool) console.log(`[dev] .dev.vars names user pool ${devVars.USER_POOL_ID}: no emulator started`);
@@ -186,14 +190,20 @@ function noteUnsupported(entry) {
   }
 }
 
-/** Wrangler's output, less its own line per request (the Worker logs a fuller one). */
+/**
+ * Wrangler's output, less its own line per request (the Worker logs a fuller one). The Worker's log
+ * lines, one each: readable on a terminal, its JSON otherwise; an error's too, which wrangler prints
+ * as "✘ [ERROR] " and the JSON, then blank lines.
+ */
 function relay(from, to) {
+  let afterEntry = false;
   createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
     const plain = line.replace(ANSI, "");
-    if (WRANGLER_REQUEST_LINE.test(plain)) return;
-    // The Worker's console.error lines come with wrangler's "✘ [ERROR] " in front.
-    const entry = logEntry(plain.replace(/^✘ \[ERROR\] /, ""));
-    to.write((to.isTTY && entry ? readable(entry) : to.isTTY ? line : plain) + "\n");
+    if (WRANGLER_REQUEST_LINE.test(plain) || (afterEntry && !plain.trim())) return;
+    const json = plain.replace(/^✘ \[ERROR\] /, "");
+    const entry = logEntry(json);
+    afterEntry = entry !== undefined;
+    to.write((entry ? (to.isTTY ? readable(entry) : json) : to.isTTY ? line : plain) + "\n");
     if (emulator) noteUnsupported(entry);
   });
 }

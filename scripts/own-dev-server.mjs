@@ -51,7 +51,7 @@ function groupAlive(pid) {
 
 /**
  * Starts `npm run dev` (with `env` added to its environment, e.g. CORS_ORIGINS) and resolves once it
- * answers `GET /`, with `{ base, ports, lines, stop }`:
+ * answers `GET /`, with `{ base, ports, lines, stop, dataDir }` (its DEV_DATA_DIR):
  * `lines` grows with its output, `stop()` (Ctrl-C, then SIGKILL after 10 s) resolves to whether it
  * stopped on Ctrl-C (or on the signal to npm's PID) with every process it started. Rejects, having stopped what it started, with a message meant for the person
  * running the check: a port taken, `npm run dev` exiting, or not its own emulator.
@@ -126,7 +126,7 @@ export async function startOwnDevServer({ env: extraEnv = {} } = {}) {
     // Only once this very process says it has bound the port: nothing else can be answering there.
     if (lines.some((line) => line.startsWith(ownEmulator)) && lines.some((line) => line.trimEnd().endsWith(ownApi))) {
       try {
-        if ((await fetch(`${base}/`, { signal: AbortSignal.timeout(1_000) })).ok) return { base, ports, lines, stop };
+        if ((await fetch(`${base}/`, { signal: AbortSignal.timeout(1_000) })).ok) return { base, ports, lines, stop, dataDir };
       } catch {
         // bound, not answering yet
       }
