@@ -18,8 +18,10 @@ export function startBrokerStandin(options: {
   secret: string;
   plaidClientId?: string;
   plaidSecret?: string;
-  /** How long SUBMITTED accounts, QUEUED bank links and QUEUED transfers take to move on. Default 3000. */
+  /** How long SUBMITTED accounts (APPROVED at half of it, ACTIVE at all of it), QUEUED bank links and QUEUED transfers take to move on. Default 3000. */
   activateAfterMs?: number;
+  /** How often an open event stream gets a heartbeat comment. Default 15000. */
+  heartbeatMs?: number;
   /** Calls a minute before 429. Default 1000. */
   rateLimitPerMinute?: number;
   log?: (line: string) => void;

@@ -18,7 +18,15 @@
 //   when marketable, otherwise rests as `new`, as stop orders always do (orders fill at these fixed prices; the market data of market-standin.mjs moves on its own path);
 // - closing an account that holds cash or positions, or has a transfer that is not final, is refused
 //   ("liquidate and withdraw first");
-// - state lives in `dir/state.json`, written atomically, so a restart keeps everything.
+// - the three event streams (broker-api.md section 7) tell what happened: accounts SUBMITTED -> APPROVED
+//   (half of `activateAfterMs`) -> ACTIVE, bank links and transfers settling, orders new / fill /
+//   canceled; each with its history from `since_id` (`since_ulid` for accounts) and a heartbeat comment
+//   every `heartbeatMs`;
+// - development controls, not the Broker API's (POST, no key, `scripts/standin.mjs` calls them):
+//   /_standin/orders/{id}/fill fills a resting limit or stop order (at its limit, else stop, price),
+//   /_standin/transfers/{id}/return returns a COMPLETE transfer (RETURNED, the money back out);
+// - state lives in `dir/state.json`, written atomically, so a restart keeps everything; `dir/url` names
+//   the running stand-in for the controls.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -292,8 +300,10 @@ function emptyState() {
     orders: {},
     /** account id -> symbol -> { qty, cost_basis } (scaled decimals as strings) */
     positions: {},
-    /** Timed status changes still to come: { kind, id, at (epoch ms), to }. */
+    /** Timed status changes still to come: { kind, id, at (epoch ms), from, to }. */
     pending: [],
+    /** Each event stream's history, oldest first: { id, data } (the JSON of its `data:` line). */
+    events: { accounts: [], trades: [], funding: [] },
     plaid: { public_tokens: {}, items: {}, processor_tokens: {} },
   };
 }
@@ -311,6 +321,7 @@ export async function startBrokerStandin({
   plaidSecret = LOCAL_PLAID_SECRET,
   activateAfterMs = 3000,
   rateLimitPerMinute = 1000,
+  heartbeatMs = 15_000,
   log = console.log,
 }) {
   if (!dir || !keyId || !secret) throw new Error("startBrokerStandin needs dir, keyId and secret");
@@ -323,8 +334,9 @@ export async function startBrokerStandin({
     if (error.code !== "ENOENT") throw new Error(`${stateFile} is unreadable (${error.message}): remove it to start afresh`);
     state = emptyState();
   }
-  // A state file from before transfer keys were kept.
+  // A state file from before transfer keys, or events, were kept.
   state.transfer_keys ??= {};
+  state.events ??= { accounts: [], trades: [], funding: [] };
   const expectedAuth = `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`;
 
   function save() {
@@ -342,8 +354,8 @@ export async function startBrokerStandin({
     timer = setTimeout(advance, Math.max(0, next - Date.now()));
   }
 
-  function later(kind, id, to) {
-    state.pending.push({ kind, id, at: Date.now() + activateAfterMs, to });
+  function later(kind, id, from, to, afterMs = activateAfterMs) {
+    state.pending.push({ kind, id, at: Date.now() + afterMs, from, to });
   }
 
   function advance() {
@@ -356,19 +368,25 @@ export async function startBrokerStandin({
     schedule();
   }
 
-  function applyChange({ kind, id, to }) {
+  // A change queued by a state file of before `from` was kept starts from SUBMITTED or QUEUED.
+  function applyChange({ kind, id, from = kind === "account" ? "SUBMITTED" : "QUEUED", to }) {
     const at = new Date().toISOString();
     if (kind === "account") {
       const account = state.accounts[id];
-      if (!account || account.status !== "SUBMITTED") return;
-      log(`[broker-standin] account ${account.account_number} SUBMITTED -> ${to}`);
+      if (!account || account.status !== from) return;
+      log(`[broker-standin] account ${account.account_number} ${from} -> ${to}`);
       Object.assign(account, { status: to, updated_at: at });
-      account.kyc_results = { accept: to === "ACTIVE" ? { IDENTITY_VERIFICATION: {} } : {}, indeterminate: {}, reject: to === "ACTIVE" ? {} : { IDENTITY_VERIFICATION: {} }, summary: to === "ACTIVE" ? "pass" : "fail" };
+      const passed = to === "APPROVED" || to === "ACTIVE";
+      account.kyc_results = { accept: passed ? { IDENTITY_VERIFICATION: {} } : {}, indeterminate: {}, reject: passed ? {} : { IDENTITY_VERIFICATION: {} }, summary: passed ? "pass" : "fail" };
+      accountEvent(account, from);
+      // Approved, the account opens for trading after the other half of the wait.
+      if (to === "APPROVED") later("account", id, "APPROVED", "ACTIVE", Math.ceil(activateAfterMs / 2));
     } else if (kind === "relationship") {
       const relationship = state.relationships[id];
       if (!relationship || relationship.status !== "QUEUED") return;
       log(`[broker-standin] ach relationship ${id} QUEUED -> ${to}`);
       Object.assign(relationship, { status: to, updated_at: at });
+      fundingEvent("BankRelationship", relationship, "QUEUED");
     } else if (kind === "transfer") {
       const transfer = state.transfers[id];
       if (!transfer || transfer.status !== "QUEUED") return;
@@ -378,8 +396,129 @@ export async function startBrokerStandin({
       account.cash = String(transfer.direction === "INCOMING" ? cash + amount : cash - amount);
       log(`[broker-standin] transfer ${id} (${transfer.direction} ${transfer.amount}) QUEUED -> ${to}; cash now ${formatDecimal(BigInt(account.cash))}`);
       Object.assign(transfer, { status: to, updated_at: at });
+      fundingEvent("Transfer", transfer, "QUEUED");
     }
   }
+
+  // ---- event streams (section 7) ----
+
+  const STREAMS = {
+    "/v1/events/accounts/status": { stream: "accounts", since: "since_ulid", until: "until_ulid", idField: "event_ulid" },
+    "/v2/events/trades": { stream: "trades", since: "since_id", until: "until_id", idField: "event_id" },
+    "/v2/events/funding/status": { stream: "funding", since: "since_id", until: "until_id", idField: "event_id" },
+  };
+  const ID_FIELD = Object.fromEntries(Object.values(STREAMS).map(({ stream, idField }) => [stream, idField]));
+  /** Each stream's history is kept up to this many events (state.json stays small). */
+  const HISTORY = 5000;
+  /** Open stream connections: { stream, res }. */
+  const listeners = new Set();
+  let lastUlid = { time: 0, random: 0n };
+
+  /** A ULID, increasing within this process even within one millisecond. */
+  function ulid() {
+    const time = Math.max(Date.now(), lastUlid.time);
+    const random = time === lastUlid.time ? lastUlid.random + 1n : BigInt(`0x${randomUUID().replace(/-/g, "").slice(0, 20)}`);
+    lastUlid = { time, random };
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let head = "";
+    for (let rest = time, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) head = alphabet[rest % 32] + head;
+    let tail = "";
+    for (let rest = random & ((1n << 80n) - 1n), i = 0; i < 16; i++, rest >>= 5n) tail = alphabet[Number(rest & 31n)] + tail;
+    return head + tail;
+  }
+
+  const sseLine = (data) => `data: ${JSON.stringify(data)}\n\n`;
+
+  function emit(stream, payload) {
+    const id = ulid();
+    const data = { ...payload, [ID_FIELD[stream]]: id };
+    const history = state.events[stream];
+    history.push({ id, data });
+    if (history.length > HISTORY) history.splice(0, history.length - HISTORY);
+    for (const listener of listeners) if (listener.stream === stream) listener.res.write(sseLine(data));
+  }
+
+  function accountEvent(account, from) {
+    emit("accounts", { account_id: account.id, account_number: account.account_number, at: account.updated_at, status_from: from, status_to: account.status });
+  }
+
+  function fundingEvent(entityType, entity, from) {
+    emit("funding", {
+      account_id: entity.account_id,
+      at: entity.updated_at,
+      correspondent: "STND",
+      entity_type: entityType,
+      entity_id: entity.id,
+      status_from: from,
+      status_to: entity.status,
+      reason: entity.reason ?? "",
+    });
+  }
+
+  /** A trade event of `order` (`event` as section 7 names them); a fill adds its price, qty and the position after it. */
+  function tradeEvent(event, order, fillDetails) {
+    const at = new Date().toISOString();
+    emit("trades", { account_id: order.account_id, at, event, order: orderView(order), timestamp: at, ...(fillDetails ?? {}) });
+  }
+
+  /** GET of a stream: history after the cursor, then live events and heartbeats; with `until`, the history up to it, then the end. */
+  function openStream(req, res, url, { stream, since, until }, headers) {
+    const params = url.searchParams;
+    const other = Object.values(STREAMS).find((entry) => entry.since !== since)?.since;
+    if (params.has(other)) throw badRequest(`${other} is not a parameter of this stream: use ${since}`);
+    if (params.has("since") || params.has("until")) throw badRequest(`this stand-in takes ${since} and ${until} only`);
+    const from = params.get(since);
+    const to = params.get(until);
+    if (to !== null && from === null) throw badRequest(`${until} needs ${since}`);
+    // The headers now: the client's fetch answers at them, before any event.
+    res.writeHead(200, { ...headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }).flushHeaders();
+    const history = from === null ? [] : state.events[stream].filter((event) => event.id > from && (to === null || event.id <= to));
+    for (const event of history) res.write(sseLine(event.data));
+    if (to !== null) return res.end();
+    const listener = { stream, res };
+    listeners.add(listener);
+    const heartbeat = setInterval(() => res.write(":heartbeat\n\n"), heartbeatMs);
+    const close = () => {
+      clearInterval(heartbeat);
+      listeners.delete(listener);
+    };
+    req.on("close", close);
+    res.on("close", close);
+  }
+
+  // ---- development controls (not the Broker API's) ----
+
+  const CONTROLS = [
+    [
+      new RegExp("^/_standin/orders/([0-9a-fA-F-]{36})/fill$"),
+      ([, id], body) => {
+        const order = state.orders[id];
+        if (!order) throw notFound("order not found");
+        if (!OPEN_ORDER.has(order.status)) throw unprocessable(`order is already in "${order.status}" state`);
+        const price = body?.price ?? order.limit_price ?? order.stop_price ?? PRICES[order.symbol].price;
+        if (parseDecimal(price, MONEY + 2) === undefined) throw badRequest("price must be a decimal string");
+        fill(state.accounts[order.account_id], order, price);
+        log(`[broker-standin] order ${id} (${order.side} ${order.symbol}) filled at ${price} by the control`);
+        return orderView(order);
+      },
+    ],
+    [
+      new RegExp("^/_standin/transfers/([0-9a-fA-F-]{36})/return$"),
+      ([, id]) => {
+        const transfer = state.transfers[id];
+        if (!transfer) throw notFound("transfer not found");
+        if (transfer.status !== "COMPLETE") throw unprocessable(`transfer is ${transfer.status}: only a COMPLETE transfer can be returned`);
+        const account = state.accounts[transfer.account_id];
+        const amount = parseDecimal(transfer.amount, MONEY);
+        // The money goes back where it came from: a deposit leaves the account, a withdrawal comes back.
+        account.cash = String(BigInt(account.cash) + (transfer.direction === "INCOMING" ? -amount : amount));
+        Object.assign(transfer, { status: "RETURNED", reason: "R01: insufficient funds at the bank", updated_at: new Date().toISOString() });
+        fundingEvent("Transfer", transfer, "COMPLETE");
+        log(`[broker-standin] transfer ${id} (${transfer.direction} ${transfer.amount}) COMPLETE -> RETURNED by the control; cash now ${formatDecimal(BigInt(account.cash))}`);
+        return transfer;
+      },
+    ],
+  ];
 
   // ---- balances ----
 
@@ -517,7 +656,8 @@ export async function startBrokerStandin({
       cash: "0",
     };
     state.accounts[account.id] = account;
-    if (!flagged) later("account", account.id, fixture?.[1] ?? "ACTIVE");
+    // KYC passes in two steps (APPROVED, then ACTIVE), each half the wait; a fixture's outcome at once after the whole wait.
+    if (!flagged) fixture ? later("account", account.id, "SUBMITTED", fixture[1]) : later("account", account.id, "SUBMITTED", "APPROVED", Math.floor(activateAfterMs / 2));
     return account;
   }
 
@@ -573,7 +713,9 @@ export async function startBrokerStandin({
       throw unprocessable("account has cash, positions or transfers in progress: liquidate and withdraw first");
     }
     for (const order of openOrders(id)) cancel(order);
+    const from = account.status;
     Object.assign(account, { status: "ACCOUNT_CLOSED", updated_at: new Date().toISOString() });
+    accountEvent(account, from);
   }
 
   // ---- ACH relationships ----
@@ -618,7 +760,7 @@ export async function startBrokerStandin({
       });
     }
     state.relationships[relationship.id] = relationship;
-    later("relationship", relationship.id, "APPROVED");
+    later("relationship", relationship.id, "QUEUED", "APPROVED");
     return relationship;
   }
 
@@ -676,7 +818,7 @@ export async function startBrokerStandin({
       instant_amount: "0",
     };
     state.transfers[transfer.id] = transfer;
-    later("transfer", transfer.id, "COMPLETE");
+    later("transfer", transfer.id, "QUEUED", "COMPLETE");
     return transfer;
   }
 
@@ -735,6 +877,7 @@ export async function startBrokerStandin({
     if (!transfer || transfer.account_id !== account.id) throw notFound("transfer not found");
     if (transfer.status !== "QUEUED") throw unprocessable(`transfer is ${transfer.status} and can no longer be canceled`);
     Object.assign(transfer, { status: "CANCELED", updated_at: new Date().toISOString() });
+    fundingEvent("Transfer", transfer, "QUEUED");
     state.pending = state.pending.filter((change) => change.id !== id);
   }
 
@@ -749,11 +892,11 @@ export async function startBrokerStandin({
   function cancel(order) {
     const now = new Date().toISOString();
     Object.assign(order, { status: "canceled", canceled_at: now, updated_at: now });
+    tradeEvent("canceled", order);
   }
 
   function fill(account, order, price) {
-    const asset = PRICES[order.symbol];
-    const priceValue = parseDecimal(price, MONEY);
+    const priceValue = parseDecimal(price, MONEY + 2);
     const qty = order.qty !== null ? parseDecimal(order.qty, PLACES) : divide(parseDecimal(order.notional, MONEY), priceValue, PLACES);
     const value = multiply(qty, priceValue, MONEY);
     const positions = positionsOf(account.id);
@@ -770,7 +913,8 @@ export async function startBrokerStandin({
       else positions[order.symbol] = { qty: String(remaining), cost_basis: String(proportion(BigInt(position.cost_basis), remaining, held, MONEY)) };
     }
     const now = new Date().toISOString();
-    Object.assign(order, { status: "filled", filled_qty: formatDecimal(qty), filled_avg_price: asset.price, filled_at: now, updated_at: now });
+    Object.assign(order, { status: "filled", filled_qty: formatDecimal(qty), filled_avg_price: price, filled_at: now, updated_at: now });
+    tradeEvent("fill", order, { execution_id: randomUUID(), price: formatDecimal(priceValue), qty: formatDecimal(qty), position_qty: formatDecimal(BigInt(positions[order.symbol]?.qty ?? "0")) });
   }
 
   /** What an order's quantity is worth at `price`: for the buying-power check. */
@@ -864,6 +1008,7 @@ export async function startBrokerStandin({
       commission: "0",
     };
     state.orders[order.id] = order;
+    tradeEvent("new", order);
     if (marketable) fill(account, order, asset.price);
     // Immediate-or-cancel and fill-or-kill orders that cannot fill now do not rest.
     else if (["ioc", "fok"].includes(timeInForce)) cancel(order);
@@ -1057,7 +1202,9 @@ export async function startBrokerStandin({
       new RegExp(`^/v1/accounts/${ID}/ach_relationships/${ID}$`),
       ([, id, relId]) => {
         const relationship = relationshipOf(accountOr401(id), relId);
+        const from = relationship.status;
         Object.assign(relationship, { status: "CANCELED", updated_at: new Date().toISOString() });
+        fundingEvent("BankRelationship", relationship, from);
         state.pending = state.pending.filter((change) => change.id !== relId);
         return [204];
       },
@@ -1189,9 +1336,19 @@ export async function startBrokerStandin({
         save();
         return send(200, answer);
       }
+      if (url.pathname.startsWith("/_standin/")) {
+        const control = CONTROLS.find(([pattern]) => pattern.test(url.pathname));
+        if (!control) throw notFound("no such control");
+        if (req.method !== "POST") throw new BrokerError(405, 40510000, "method not allowed");
+        const answer = control[1](control[0].exec(url.pathname), body);
+        save();
+        return send(200, answer);
+      }
       if (req.headers.authorization !== expectedAuth) throw NOT_AUTHORIZED();
       if (over) throw new BrokerError(429, 42910000, "rate limit exceeded");
       if (body?.[INVALID_JSON]) throw badRequest(body[INVALID_JSON]);
+      const stream = STREAMS[url.pathname];
+      if (stream && req.method === "GET") return openStream(req, res, url, stream, headers);
       for (const [method, pattern, handler] of routes) {
         const match = pattern.exec(url.pathname);
         if (!match || method !== req.method) continue;
@@ -1217,6 +1374,7 @@ export async function startBrokerStandin({
     server.listen(port, HOST, resolve);
   });
   const url = `http://${HOST}:${server.address().port}`;
+  writeFileSync(path.join(dir, "url"), url);
   advance();
   const shownDir = path.relative(process.cwd(), dir).startsWith("..") ? dir : `${path.relative(process.cwd(), dir)}/`;
   log(`[broker-standin] running on ${url}: a development stand-in for the Alpaca Broker API and Plaid's sandbox, not the Broker API (data in ${shownDir})`);
