@@ -1,6 +1,8 @@
 export interface BrokerStandin {
   /** e.g. http://127.0.0.1:41234, no trailing slash; Plaid's endpoints are under `${url}/plaid/`. */
   url: string;
+  /** How many event streams are open now. */
+  streamsOpen(): number;
   stop(): Promise<void>;
 }
 export const LOCAL_KEY_ID: string;

@@ -503,6 +503,30 @@ export async function startBrokerStandin({
       },
     ],
     [
+      // For `npm run bench`: `count` trade events at once, for orders of `accounts` that the stand-in
+      // never held (the consumer's ledger sees orders it learns of from events): each order's new, then its fill.
+      /^\/_standin\/events\/burst$/,
+      (_, body) => {
+        const count = Number(body?.count);
+        const accounts = Array.isArray(body?.accounts) ? body.accounts.filter((id) => typeof id === "string") : [];
+        if (!Number.isInteger(count) || count < 2 || count > 100_000 || accounts.length === 0) throw badRequest("count (2 to 100000) and accounts (account ids) are required");
+        for (let i = 0; i + 1 < count; i += 2) {
+          const at = new Date().toISOString();
+          const order = {
+            id: randomUUID(), account_id: accounts[(i / 2) % accounts.length], client_order_id: randomUUID(), created_at: at, updated_at: at, submitted_at: at,
+            filled_at: null, expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null,
+            asset_id: PRICES.AAPL.asset_id, symbol: "AAPL", asset_class: "us_equity", notional: null, qty: "1", filled_qty: "0", filled_avg_price: null,
+            order_class: "simple", order_type: "market", type: "market", side: "buy", time_in_force: "day", limit_price: null, stop_price: null,
+            trail_price: null, trail_percent: null, hwm: null, status: "new", extended_hours: false, legs: null, commission: "0",
+          };
+          tradeEvent("new", order);
+          Object.assign(order, { status: "filled", filled_qty: "1", filled_avg_price: PRICES.AAPL.price, filled_at: at });
+          tradeEvent("fill", order, { execution_id: randomUUID(), price: PRICES.AAPL.price, qty: "1", position_qty: "1" });
+        }
+        return { emitted: count - (count % 2) };
+      },
+    ],
+    [
       new RegExp("^/_standin/transfers/([0-9a-fA-F-]{36})/return$"),
       ([, id]) => {
         const transfer = state.transfers[id];
@@ -1380,6 +1404,7 @@ export async function startBrokerStandin({
   log(`[broker-standin] running on ${url}: a development stand-in for the Alpaca Broker API and Plaid's sandbox, not the Broker API (data in ${shownDir})`);
   return {
     url,
+    streamsOpen: () => listeners.size,
     async stop() {
       clearTimeout(timer);
       await new Promise((resolve) => {
