@@ -15,6 +15,7 @@ import { isFailure } from "../failures";
 import { isJsonObject } from "../json";
 import { log } from "../log";
 import { depsFrom } from "../root";
+import { applyEvent } from "./apply";
 import { meaningOf, SseParser, type SseMessage } from "./sse";
 import type { AppliedChange, ApplyOutcome, ApplyResult, BrokerEvent, EventStream } from "./types";
 
@@ -358,6 +359,16 @@ export class BrokerStreamConsumer extends DurableObject<Env> {
     return (await this.#consumerOf())?.status();
   }
 
+  /** Ends the connection and the alarm until the next ensureRunning (an operator's pause, before a reshard). */
+  async stop(): Promise<void> {
+    await (await this.#consumerOf())?.stop();
+  }
+
+  /** Settles once the connection open now has ended: a stream that the Broker (or a stand-in) ends, read to its end. */
+  async closed(): Promise<void> {
+    await (await this.#consumerOf())?.closed();
+  }
+
   override async alarm(): Promise<void> {
     await (await this.#consumerOf())?.alarm();
   }
@@ -372,7 +383,7 @@ export class BrokerStreamConsumer extends DurableObject<Env> {
   }
 }
 
-/** A consumer's dependencies from the composition root: the Broker API's settings (503 not_configured without them, retried as any failure), D1's ledger and the live streams. */
+/** A consumer's dependencies from the composition root: the Broker API's settings (not_configured without them, retried as any failure), D1's ledger and the live streams. */
 function consumerDeps(ctx: DurableObjectState, env: Env, stream: EventStream): ConsumerDeps {
   const root = depsFrom(env);
   const { path, action } = STREAMS[stream];
@@ -387,9 +398,8 @@ function consumerDeps(ctx: DurableObjectState, env: Env, stream: EventStream): C
       const scope = { budgetEndsAt: Date.now(), calls: [], clearance: Promise.resolve() };
       return new BrokerClient(broker, scope, timeoutMs).stream(action, path, { signal, query });
     },
-    apply: async () => {
-      throw new Error("applyEvent is not wired yet");
-    },
+    // Each event its own invocation: the request budget for its notice's Broker and SES calls.
+    apply: (event) => applyEvent(root.eventDeps(root.scope(Promise.resolve())), event),
     publish: async () => undefined,
   };
 }

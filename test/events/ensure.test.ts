@@ -14,14 +14,14 @@ const consumerOf = (stream: string) => env.BROKER_STREAMS.get(env.BROKER_STREAMS
 
 describe("keeping the consumers running", () => {
   it("the every-minute Cron Trigger asks each stream's consumer, by the stream's name, to run", async () => {
-    await worker.scheduled({ cron: "* * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, brokerEnv(), createExecutionContext());
+    await worker.scheduled({ cron: "* * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, brokerEnv());
     const statuses = await Promise.all(EVENT_STREAMS.map((stream) => consumerOf(stream).status()));
     expect(statuses.map((status) => status?.stream)).toEqual(["accounts", "trades", "funding"]);
   });
 
   it("starts none where the Broker API is not configured", async () => {
     const namespace = { get: vi.fn(), idFromName: vi.fn() };
-    await worker.scheduled({ cron: "* * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, { ...env, BROKER_STREAMS: namespace } as unknown as Env, createExecutionContext());
+    await worker.scheduled({ cron: "* * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, { ...env, BROKER_STREAMS: namespace } as unknown as Env);
     expect(namespace.get).not.toHaveBeenCalled();
   });
 
