@@ -1,7 +1,13 @@
 // Budgets that CI holds every change to (issue 10): round trips to Cognito per route, JWKS fetches
 // per cold start, and for the brokerage routes D1 round trips and Broker API calls (issue 17). Timings vary from machine to machine; these counts do not. `npm run bench`
 // reports the same counts; the bundle-size budget is `npm run size`.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { applyEvent } from "../src/events/apply";
+import { StreamConsumer } from "../src/events/consumer";
+import { storesOf } from "../src/stores";
+import { brokerOrder, heldAccount } from "./events/ledger-support";
+import { idAt, writtenStream } from "./events/stream-support";
 import { accountActive, accountCreated, notionalMarketOrderAccepted } from "./fixtures/broker";
 import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
 import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
@@ -122,5 +128,51 @@ describe("market data: Market Data API calls", () => {
     for (const user of [bea, ann]) expect((await user.get("/platform/market/snapshots?symbols=MSFT,AAPL")).status).toBe(200);
     expect((await ann.dataCalls()).length).toBe(1);
     expect(trips).toEqual([]);
+  });
+});
+
+describe("Broker events: D1 round trips per event through the consumer", () => {
+  it("one D1 batch per event applied (the event's row, the order, its audit row, its numbered change) after two reads (its account, its order), and the claim of a fill's notice; none for an event seen again", async () => {
+    const { accountId } = await heldAccount();
+    const order = brokerOrder();
+    const at = Date.now() - 60_000;
+    const ids = [idAt(at, 1), idAt(at, 2), idAt(at, 3)];
+    const trade = (id: string, event: string, fields: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ account_id: accountId, event, event_id: id, at: new Date(at).toISOString(), order: { ...order, ...fields } })}\n\n`;
+    const { db, trips } = observedDb();
+    const stub = env.BROKER_STREAMS.get(env.BROKER_STREAMS.newUniqueId());
+    await runInDurableObject(stub, async (_, state) => {
+      let stream!: ReturnType<typeof writtenStream>;
+      const consumer = new StreamConsumer({
+        stream: "trades",
+        storage: state.storage,
+        now: Date.now,
+        random: Math.random,
+        open: async (_query, signal) => (stream = writtenStream(signal)).response,
+        apply: (event) => applyEvent({ stores: storesOf(db), now: Date.now }, event),
+        publish: async () => undefined,
+      });
+      await consumer.ensureRunning();
+      stream.send(trade(ids[0]!, "new", { status: "new" }) + trade(ids[1]!, "partial_fill", { status: "partially_filled", filled_qty: "4", filled_avg_price: "100" }));
+      stream.send(trade(ids[2]!, "fill", { status: "filled", filled_qty: "10", filled_avg_price: "100" }));
+      // The overlap of a reconnect: known ids, no D1 round trip.
+      stream.send(trade(ids[1]!, "partial_fill", { status: "partially_filled" }) + trade(ids[2]!, "fill", { status: "filled" }));
+      stream.end();
+      await consumer.closed();
+      await consumer.stop();
+    });
+    const reads = [["SELECT * FROM"], ["SELECT * FROM"]];
+    // A fill owes its owner a notice: claimed after the batch, so that it is sent once whatever the replays.
+    const claim = ["UPDATE broker_events SET"];
+    expect(trips).toEqual([
+      ...reads,
+      ["INSERT INTO broker_events", "INSERT INTO orders", "INSERT INTO audit_events", "INSERT INTO ledger_changes"],
+      ...reads,
+      ["INSERT INTO broker_events", "UPDATE orders SET", "INSERT INTO audit_events", "INSERT INTO ledger_changes"],
+      claim,
+      ...reads,
+      ["INSERT INTO broker_events", "UPDATE orders SET", "INSERT INTO audit_events", "INSERT INTO ledger_changes"],
+      claim,
+    ]);
   });
 });

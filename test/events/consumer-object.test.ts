@@ -7,9 +7,9 @@ import { OVERLAP_MS, ulidAt, type BrokerStreamConsumer } from "../../src/events/
 import { BROKER_AUTH, BROKER_KEYS } from "../support/brokerage";
 import { scenario } from "../support/worker";
 import { brokerOrder, heldAccount, ledgerAudit } from "./ledger-support";
+import { idAt } from "./stream-support";
 
 const SSE = { "content-type": "text/event-stream" };
-const idAt = (ms: number, n: number) => `${ulidAt(ms).slice(0, 10)}${String(n).padStart(16, "0")}`;
 
 /** A fresh consumer whose Broker API is `base` (its own environment: the test's has no Broker settings). */
 async function consumerOn(base: string) {

@@ -17,12 +17,11 @@ import {
 } from "../../src/events/consumer";
 import type { ApplyResult, BrokerEvent, EventStream } from "../../src/events/types";
 import { Failure } from "../../src/failures";
+import { idAt, writtenStream } from "./stream-support";
 
 /** Far ahead of the real clock: no alarm the consumer sets fires by itself during a test. */
 const T0 = Date.now() + 86_400_000;
 
-/** A trade event's id at `ms`, `n` making it unique within the millisecond. */
-const idAt = (ms: number, n = 1) => `${ulidAt(ms).slice(0, 10)}${String(n).padStart(16, "0")}`;
 const trade = (id: string, event = "fill") => `data: ${JSON.stringify({ event, event_id: id, account_id: crypto.randomUUID(), order: { symbol: "AAPL" } })}\n\n`;
 
 /** Something the test waits for: resolves once `count` calls have come. */
@@ -37,18 +36,6 @@ class Waiter<T> {
     if (this.seen.length >= count) return Promise.resolve(this.seen);
     return new Promise((resolve) => this.#waiting.push({ count, resolve: () => resolve(this.seen) }));
   }
-}
-
-/** A stream body the test writes; the consumer's abort errors it, as fetch's signal does a real one. */
-function writtenStream(signal: AbortSignal) {
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-  signal.addEventListener("abort", () => controller.error(signal.reason));
-  return {
-    response: new Response(body, { headers: { "content-type": "text/event-stream" } }),
-    send: (text: string) => controller.enqueue(new TextEncoder().encode(text)),
-    end: () => controller.close(),
-  };
 }
 
 type Opening = { query: Record<string, string>; stream: ReturnType<typeof writtenStream> };
