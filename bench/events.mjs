@@ -45,7 +45,7 @@ export async function measureEventBurst({ base, standin, accounts, logFile, pids
   const started = performance.now();
   const res = await fetch(`${standin.url}/_standin/events/burst`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ count, accounts }) });
   if (!res.ok) throw new Error(`events bench: the burst control answered ${res.status} ${await res.text()}`);
-  await until(() => appliedIn(logFile) - before >= count, `not all ${count} events were applied`, 120_000);
+  await until(() => appliedIn(logFile) - before >= count, `${appliedIn(logFile) - before} of ${count} events were applied; the API's log ends:\n${readFileSync(logFile, "utf8").slice(-2000)}\n`, 120_000);
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = (cpuNs(pids()) - cpuBefore) / 1e6;
   return {
