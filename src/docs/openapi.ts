@@ -128,7 +128,7 @@ function operation(op: Operation) {
       ...(response.body
         ? { content: { "application/json": { schema: jsonSchema(response.body.schema, "output"), example: response.body.example } } }
         : {}),
-      ...(response.file ? { content: { [response.file]: { schema: { type: "string", contentMediaType: response.file } } } } : {}),
+      ...(response.file ? { content: { [response.file.mediaType]: { schema: { type: "string", contentMediaType: response.file.mediaType }, example: response.file.example } } } : {}),
     };
   }
   return {

@@ -120,7 +120,7 @@ export const accountDataDocs: RouterDocs<typeof accountDataRoutes> = {
       summary:
         "The document's PDF, streamed (application/pdf, as an attachment), fetched under the user's own account only: another account's id answers 404 as an unknown one. Never cached (Cache-Control: no-store), never logged",
       auth: true,
-      responses: { 200: { description: "The PDF", file: "application/pdf" } },
+      responses: { 200: { description: "The PDF", file: { mediaType: "application/pdf", example: "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n…\n%%EOF\n" } } },
       problems: [...READ, "document_not_found"],
     },
   },
