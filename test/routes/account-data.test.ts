@@ -3,12 +3,13 @@
 // id answered as an unknown one), and the KYC upload (its own body limit, its bytes in no log and no
 // D1 row).
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HISTORY_EXAMPLE, TRANSACTIONS_EXAMPLE } from "../../src/docs/routes/account-data";
 import { MAX_DOCUMENT_BYTES, MAX_UPLOAD_BODY_BYTES } from "../../src/limits";
 import { accountActive, activities, documentsListed, PORTFOLIO_HISTORY_TEXT, STATEMENT_PDF } from "../fixtures/broker";
 import { jsonText } from "../fixtures/market";
-import { auditTrail, BROKER_AUTH } from "../support/brokerage";
+import { auditTrail, BROKER_AUTH, everyRowStored } from "../support/brokerage";
+import { consoleLines } from "../support/logs";
 import type { Reply } from "../support/fake-upstream";
 import { accountHolder } from "../support/funding";
 import { timingOut } from "../support/timeouts";
@@ -164,15 +165,6 @@ const redirectTo = (url: string): Reply => ({ status: 301, body: "", headers: { 
 const documentNotFound: Reply = { status: 404, body: { code: 40410000, message: "document not found" } };
 
 describe("documents", () => {
-  let lines: string[];
-  beforeEach(() => {
-    lines = [];
-    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-    }
-  });
-  afterEach(() => vi.restoreAllMocks());
-
   it("lists the account's documents, the filter passed on, in any status", async () => {
     const user = await accountHolder({ [DOCUMENTS]: [{ body: documentsListed }] }, { status: "ACCOUNT_CLOSED" });
     const res = await user.call("/platform/accounts/me/documents?type=account_statement&start=2026-01-01&end=2026-12-31");
@@ -199,6 +191,7 @@ describe("documents", () => {
   });
 
   it("streams the PDF as an attachment, never cached: asked under the user's own account, the link fetched without our key; nothing of it logged", async () => {
+    const lines = consoleLines();
     const link = await presignedLink();
     const id = documentsListed[0]!.id;
     const user = await accountHolder({ [DOWNLOAD]: [redirectTo(link.url)] });
@@ -267,16 +260,8 @@ const upload = (content: string, more: Record<string, unknown> = {}) => ({ docum
 const actionRequired: Reply = { body: { ...accountActive, status: "ACTION_REQUIRED" } };
 
 describe("POST /platform/accounts/me/documents (KYC remediation)", () => {
-  let lines: string[];
-  beforeEach(() => {
-    lines = [];
-    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-    }
-  });
-  afterEach(() => vi.restoreAllMocks());
-
   it("while ACTION_REQUIRED: 202, the document sent to the Broker API as it came; its bytes in no log line and no D1 row, a refusal and a timeout included", async () => {
+    const lines = consoleLines();
     const content = pdfOf(600);
     const user = await accountHolder({ "GET /v1/accounts/{id}": [actionRequired], [UPLOAD]: [{ status: 202, body: "" }, { status: 400, body: { code: 40010000, message: `invalid document content ${content.slice(0, 40)}` } }, { hang: true }] }, { status: "ACTION_REQUIRED" });
     const res = await user.send("POST", "/platform/accounts/me/documents", upload(content));
@@ -294,10 +279,7 @@ describe("POST /platform/accounts/me/documents (KYC remediation)", () => {
       ["document.upload", "upstream_timeout"],
     ]);
 
-    const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
-    const dump: unknown[] = [];
-    for (const { name } of tables) dump.push((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
-    const stored = JSON.stringify(dump);
+    const stored = await everyRowStored();
     const log = lines.join("\n");
     expect(log).toContain("UploadDocuments");
     for (const secret of [content.slice(0, 24), content.slice(200, 240), "PASSPORT-OF-ANN-LEE-X9Z7"]) {
