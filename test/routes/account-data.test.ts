@@ -13,7 +13,7 @@ import { consoleLines } from "../support/logs";
 import type { Reply } from "../support/fake-upstream";
 import { accountHolder } from "../support/funding";
 import { timingOut } from "../support/timeouts";
-import { problemOf, scenario, visibleAnswer } from "../support/worker";
+import { inOneLimitWindow, problemOf, scenario, upToLimitThenOne, visibleAnswer } from "../support/worker";
 
 const ACTIVITIES = "GET /v1/accounts/activities";
 const HISTORY = "GET /v1/trading/accounts/{id}/account/portfolio/history";
@@ -350,4 +350,16 @@ describe("POST /platform/accounts/me/documents (KYC remediation)", () => {
     const elsewhere = await user.send("POST", "/platform/accounts/me/orders", order, { "idempotency-key": crypto.randomUUID() });
     expect([elsewhere.status, (await problemOf(elsewhere)).code]).toEqual([413, "payload_too_large"]);
   });
+});
+
+describe("per-user limits", () => {
+  it("30 document downloads a minute per user (random ids: 404s): the 31st is 429 with Retry-After; the ledger, counted apart, still answers", () =>
+    inOneLimitWindow(async () => {
+      const user = await accountHolder({ [DOWNLOAD]: [documentNotFound], [ACTIVITIES]: [{ body: activities }] });
+      const answers = await upToLimitThenOne(30, () => user.call(`/platform/accounts/me/documents/${crypto.randomUUID()}`));
+      expect(answers).toEqual([...Array(30).fill(404), 429]);
+      const over = await user.call(`/platform/accounts/me/documents/${crypto.randomUUID()}`);
+      expect([over.status, (await problemOf(over)).code, over.headers.get("retry-after")]).toEqual([429, "rate_limited", "60"]);
+      expect((await user.call("/platform/accounts/me/transactions")).status).toBe(200);
+    }));
 });
