@@ -46,8 +46,9 @@ async function readAtMost(stream: ReadableStream<Uint8Array>, max: number): Prom
 }
 
 /**
- * The body, read once: at most 16 KiB, or the route's own larger limit (LARGER_BODIES) (413; a Content-Length over it is refused unread, a body
- * without one is counted on the stream and stopped at the limit, as hono/body-limit does), JSON
+ * The body, read once: at most 16 KiB, or the route's own limit (LARGER_BODIES) (413; a
+ * Content-Length over it is refused unread, a body without one is counted on the stream and
+ * stopped at the limit, as hono/body-limit does), JSON
  * (415 otherwise) and well-formed (400 otherwise). Its text is kept where Hono's `c.req.json()`
  * reads it (the request's body cache), so the validators parse it without a second read, and the
  * request is never copied (hono/body-limit copies it into a new Request after counting).
