@@ -90,7 +90,7 @@ describe("brokerage: D1 round trips and Broker API calls per route", () => {
 });
 
 describe("funding and trading: D1 round trips and Broker API calls", () => {
-  it("an order: 1 Broker call and 3 D1 round trips (the account, the key, its answer and the audit row in one batch); its replay: 0 Broker calls, 3 D1 round trips (the account, the key in one batch, the audit row)", async () => {
+  it("an order: 1 Broker call and 3 D1 round trips (the account, the key, its answer, the audit row and the order's row in one batch); its replay: 0 Broker calls, 3 D1 round trips (the account, the key in one batch, the audit row)", async () => {
     const { db, trips } = observedDb();
     const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 200, body: notionalMarketOrderAccepted }] }, { vars: { DB: db } });
     const order = { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" };
@@ -98,8 +98,8 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
     trips.length = 0;
     expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
-    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 2]);
-    expect(trips[2]).toEqual(["UPDATE idempotency_keys SET", "INSERT INTO audit_events"]);
+    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 3]);
+    expect(trips[2]).toEqual(["UPDATE idempotency_keys SET", "INSERT INTO audit_events", "INSERT INTO orders"]);
     trips.length = 0;
     expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
