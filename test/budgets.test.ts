@@ -2,7 +2,7 @@
 // per cold start, and for the brokerage routes D1 round trips and Broker API calls (issue 17). Timings vary from machine to machine; these counts do not. `npm run bench`
 // reports the same counts; the bundle-size budget is `npm run size`.
 import { describe, expect, it } from "vitest";
-import { accountActive, accountCreated, notionalMarketOrderAccepted } from "./fixtures/broker";
+import { accountActive, accountCreated, achRelationshipQueued, notionalMarketOrderAccepted, transferQueued } from "./fixtures/broker";
 import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
 import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
 import { accountHolder } from "./support/funding";
@@ -108,6 +108,46 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
       ["DELETE FROM idempotency_keys", "DELETE FROM idempotency_keys", "INSERT INTO idempotency_keys", "SELECT request_hash, state,"],
       ["INSERT INTO audit_events"],
     ]);
+  });
+});
+
+describe("reads from D1 (issue 23): no Broker API call", () => {
+  it("orders, transfers and bank links (list and one) and the account status: 0 Broker calls; 3 D1 round trips each (the account, the rows, the audit row), 4 for the bank links (their Plaid Items owed removal), 2 for the status", async () => {
+    const { db, trips } = observedDb();
+    const order = { ...notionalMarketOrderAccepted, id: crypto.randomUUID() };
+    const link = { ...achRelationshipQueued, id: crypto.randomUUID(), status: "APPROVED" };
+    const transfer = { ...transferQueued, id: crypto.randomUUID(), relationship_id: link.id };
+    const user = await accountHolder(
+      {
+        "POST /v1/trading/accounts/{id}/orders": [{ status: 200, body: order }],
+        "POST /v1/accounts/{id}/ach_relationships": [{ status: 200, body: link }],
+        "GET /v1/accounts/{id}/ach_relationships": [{ status: 200, body: [link] }],
+        "POST /v1/accounts/{id}/transfers": [{ status: 200, body: transfer }],
+      },
+      { vars: { DB: db } },
+    );
+    const bank = { account_owner_name: "Ann Lee", bank_account_type: "CHECKING", bank_account_number: "123456789abc", bank_routing_number: "121000358", nickname: "Checking" };
+    expect((await user.post("/platform/accounts/me/orders", { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" }, crypto.randomUUID())).status).toBe(201);
+    expect((await user.post("/platform/accounts/me/bank-links", bank, crypto.randomUUID())).status).toBe(201);
+    expect((await user.post("/platform/accounts/me/transfers", { bank_link_id: link.id, amount: "500.00", direction: "INCOMING" }, crypto.randomUUID())).status).toBe(201);
+    const made = (await user.brokerCalls()).length;
+    const reads = [
+      "/platform/accounts/me/orders?status=all",
+      `/platform/accounts/me/orders/${order.id}`,
+      "/platform/accounts/me/transfers",
+      `/platform/accounts/me/transfers/${transfer.id}`,
+      "/platform/accounts/me/bank-links",
+      "/platform/accounts/me/status",
+    ];
+    const tripsOf: number[] = [];
+    for (const path of reads) {
+      trips.length = 0;
+      const res = await user.call(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      tripsOf.push(trips.length);
+    }
+    expect((await user.brokerCalls()).length).toBe(made);
+    expect(tripsOf).toEqual([3, 3, 3, 3, 4, 2]);
   });
 });
 

@@ -15,7 +15,7 @@ const BUY = { symbol: "aapl", side: "buy", type: "market", time_in_force: "day",
 const key = () => crypto.randomUUID();
 
 /** The Broker's order as the API answers it: typed by the one definition, so a field renamed there does not compile here. */
-const orderView = (order: typeof notionalMarketOrderAccepted): OrderResponse => ({
+const orderView = (order: Omit<typeof notionalMarketOrderAccepted, "filled_avg_price"> & { filled_avg_price: string | null }): OrderResponse => ({
   id: order.id,
   client_order_id: order.client_order_id,
   status: order.status,
