@@ -57,9 +57,9 @@ export class LedgerTable<Row extends LedgerRow> {
       .bind(...setValues, fields.sub, fields.id, expected);
   }
 
-  /** The heal pass heard of the row and found it as D1 has it. */
-  heard(sub: string, id: string, now: number): Promise<D1Result> {
-    return this.#db.prepare(`UPDATE ${this.#table} SET heard_at = ? WHERE sub = ? AND id = ?`).bind(iso(now), sub, id).run();
+  /** The heal pass heard of the row: written only while it is as read (a write that follows it in a batch is made only then). */
+  heardAt(row: Pick<Row, "sub" | "id" | "version">, now: number): D1PreparedStatement {
+    return this.#db.prepare(`UPDATE ${this.#table} SET heard_at = ? WHERE sub = ? AND id = ? AND version = ?`).bind(iso(now), row.sub, row.id, row.version);
   }
 
   /** Rows not in `finalStatuses` that nothing was heard of since `before`, the longest silent first, at most `limit`. */
