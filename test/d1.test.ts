@@ -30,6 +30,13 @@ describe("D1 schema", () => {
       { name: "updated_at", type: "TEXT", notnull: 1, pk: 0 },
       { name: "tax_id_last4", type: "TEXT", notnull: 0, pk: 0 },
       { name: "broker_email_stale", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "account_blocked", type: "INTEGER", notnull: 0, pk: 0 },
+      { name: "trading_blocked", type: "INTEGER", notnull: 0, pk: 0 },
+      { name: "status_at", type: "TEXT", notnull: 0, pk: 0 },
+      { name: "version", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "orders_filled", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "transfers_filled", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "bank_links_filled", type: "INTEGER", notnull: 1, pk: 0 },
     ]);
     expect((await columns("audit_events")).map((c) => c.name)).toEqual([
       "id",
@@ -49,6 +56,7 @@ describe("D1 schema", () => {
       "order_type",
       "object_id",
       "source",
+      "status",
     ]);
     expect((await columns("idempotency_keys")).map((c) => [c.name, c.pk])).toEqual([
       ["sub", 1],
@@ -65,14 +73,58 @@ describe("D1 schema", () => {
     ]);
     // Plaid's Item id and the access token sealed, never readable (services/plaid-items.ts).
     expect((await columns("plaid_items")).map((c) => c.name)).toEqual(["id", "item_id", "sub", "bank_link_id", "sealed_access_token", "state", "created_at", "updated_at"]);
+    // The Broker API's events and each user's objects (issue 23): ids, statuses, amounts and last 4 digits, never a payload, a name or a bank number.
+    expect((await columns("broker_events")).map((c) => c.name)).toEqual(["stream", "id", "sub", "type", "object_id", "status", "outcome", "at", "received_at", "notice"]);
+    expect((await columns("orders")).map((c) => c.name)).toEqual([
+      "id",
+      "sub",
+      "status",
+      "open",
+      "filled_qty",
+      "filled_avg_price",
+      "filled_at",
+      "canceled_at",
+      "replaces",
+      "replaced_by",
+      "cancel_asked",
+      "created_at",
+      "view",
+      "event_at",
+      "heard_at",
+      "version",
+    ]);
+    expect((await columns("transfers")).map((c) => c.name)).toEqual(["id", "sub", "status", "reason", "amount", "direction", "created_at", "event_at", "heard_at", "version"]);
+    expect((await columns("bank_links")).map((c) => c.name)).toEqual([
+      "id",
+      "sub",
+      "status",
+      "reason",
+      "nickname",
+      "bank_account_type",
+      "account_number_last4",
+      "created_at",
+      "deleted",
+      "event_at",
+      "heard_at",
+      "version",
+    ]);
+    expect((await columns("ledger_changes")).map((c) => c.name)).toEqual(["seq", "sub", "kind", "object_id", "at"]);
     const { results: indexes } = await env.DB.prepare(
       "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     ).all();
     expect(indexes).toEqual([
       { name: "audit_events_one_success_per_request", tbl_name: "audit_events" },
       { name: "audit_events_sub_id", tbl_name: "audit_events" },
+      { name: "bank_links_heard", tbl_name: "bank_links" },
+      { name: "bank_links_sub_created", tbl_name: "bank_links" },
+      { name: "broker_events_received", tbl_name: "broker_events" },
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
+      { name: "ledger_changes_sub_seq", tbl_name: "ledger_changes" },
+      { name: "orders_heard", tbl_name: "orders" },
+      { name: "orders_sub_created", tbl_name: "orders" },
       { name: "plaid_items_sub_state", tbl_name: "plaid_items" },
+      { name: "transfers_heard", tbl_name: "transfers" },
+      { name: "transfers_sub_created", tbl_name: "transfers" },
     ]);
   });
 
@@ -87,6 +139,7 @@ describe("D1 schema", () => {
       { name: "0005_broker_email_and_plaid_items.sql" },
       { name: "0006_step_up_codes.sql" },
       { name: "0007_audit_source.sql" },
+      { name: "0008_ledger.sql" },
     ]);
   });
 

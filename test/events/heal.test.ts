@@ -81,10 +81,11 @@ describe("the heal pass", () => {
     for (const order of orders) await applyEvent(eventDeps().deps, tradeEvent(accountId, "new", order, "2026-03-02T15:00:01Z"));
     await silence("orders", sub);
     const low = { "x-ratelimit-limit": "1000", "x-ratelimit-remaining": "100", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 60) };
-    const { heal, brokerCalls } = await healWith({ "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted, headers: low }] });
-    const report = await healPass(heal, { ...HEAL_LIMITS, maxCalls: 10 });
-    expect(report).toMatchObject({ calls: 1, stopped: "rate_limit" });
-    expect(await brokerCalls()).toHaveLength(1);
+    const { heal, upstream } = await healWith({ "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted, headers: low }] });
+    // Room for every other silent row of the shared test database: the Broker API's word stops the run, not the bound.
+    const report = await healPass(heal, { ...HEAL_LIMITS, maxCalls: 100 });
+    expect(report.stopped).toBe("rate_limit");
+    expect((await upstream.calls()).filter((call) => call.path.includes(`/trading/accounts/${accountId}/`))).toHaveLength(1);
     const bounded = await healWith({ "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }] });
     expect(await healPass(bounded.heal, { ...HEAL_LIMITS, maxCalls: 1 })).toMatchObject({ calls: 1, stopped: "max_calls" });
     expect(await bounded.brokerCalls()).toHaveLength(1);
