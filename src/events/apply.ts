@@ -181,7 +181,7 @@ async function fundingPlan({ stores, now }: EventDeps, base: Base, data: Funding
   return { row: ours };
 }
 
-type StatusChange = { status: string; reason: string | null; event_at: string | null };
+export type StatusChange = { status: string; reason: string | null; event_at: string | null };
 
 export function transferChange(stores: Stores, owner: Change["owner"], held: TransferRow, to: StatusChange, now: number): Change {
   const next = { ...fieldsOf(held), ...to };

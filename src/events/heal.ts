@@ -7,13 +7,13 @@ import type { Actor } from "../actor";
 import type { Broker } from "../deps";
 import { BROKER_API } from "../broker/errors";
 import { log } from "../log";
-import { bankLinkView, orderFields, transferView } from "../services/ledger";
+import { orderFields } from "../services/ledger";
 import type { OwnedAccountRow } from "../stores/brokerage-accounts";
 import type { LedgerRow } from "../stores/ledger-table";
 import { depsFrom } from "../root";
 import { unusableAnswer, type RequestScope } from "../upstream";
-import { accountChange, appliedChange, bankLinkChange, changeStatements, orderChange, transferChange, type Change, type EventDeps } from "./apply";
-import { accountMovesForward, BANK_LINK, FINAL, movesForward, orderMovesForward, TRANSFER } from "./lifecycle";
+import { accountChange, appliedChange, bankLinkChange, changeStatements, orderChange, transferChange, type Change, type EventDeps, type StatusChange } from "./apply";
+import { accountMovesForward, BANK_LINK, FINAL, movesForward, orderMovesForward, TRANSFER, type Lifecycle } from "./lifecycle";
 import type { AppliedChange } from "./types";
 
 export interface HealDeps extends EventDeps {
@@ -92,6 +92,29 @@ export async function healPass(deps: HealDeps, limits = HEAL_LIMITS): Promise<He
     }
   };
   const at = () => new Date(deps.now()).toISOString();
+  /** Rows of a kind the Broker API only lists: each silent account's list asked once, each row fixed from it or heard. */
+  const listed = async <Row extends LedgerRow & { reason: string | null }>(
+    silent: Row[],
+    table: "transfers" | "bankLinks",
+    lifecycle: Lifecycle,
+    change: (stores: HealDeps["stores"], owner: OwnedAccountRow, held: Row, to: StatusChange, now: number) => Change,
+    list: (accountId: string) => Promise<{ id: string; status: string }[]>,
+  ) => {
+    for (const sub of new Set(silent.map((row) => row.sub))) {
+      const rows = silent.filter((row) => row.sub === sub);
+      report.checked += rows.length;
+      await item(table, async () => {
+        const owner = await ownerOf(sub);
+        if (!owner) return;
+        const found = await ask(() => list(owner.broker_account_id));
+        for (const row of rows) {
+          const now = found.find((object) => object.id === row.id);
+          if (!now || !movesForward(lifecycle, { status: row.status, at: row.event_at }, { status: now.status, at: at() })) await heard(row, table).run();
+          else await fix(heard(row, table), change(stores, owner, row, { status: now.status, reason: row.reason, event_at: at() }, deps.now()));
+        }
+      });
+    }
+  };
 
   try {
     for (const account of await stores.accounts.silent(FINAL.account, before, limits.rowsPerKind)) {
@@ -115,37 +138,11 @@ export async function healPass(deps: HealDeps, limits = HEAL_LIMITS): Promise<He
         else await fix(heard(row, "orders"), orderChange(stores, owner, row, next, deps.now()));
       });
     }
-    // The Broker API has no GET of one transfer: the account's newest 100, once per account.
-    const silentTransfers = await stores.transfers.silent(FINAL.transfer, before, limits.rowsPerKind);
-    for (const sub of new Set(silentTransfers.map((row) => row.sub))) {
-      const rows = silentTransfers.filter((transfer) => transfer.sub === sub);
-      report.checked += rows.length;
-      await item("transfers", async () => {
-        const owner = await ownerOf(sub);
-        if (!owner) return;
-        const listed = await ask(() => deps.broker.funding.transfers(owner.broker_account_id, { limit: 100, offset: 0 }));
-        for (const row of rows) {
-          const found = listed.find((transfer) => transfer.id === row.id);
-          if (!found || !movesForward(TRANSFER, { status: row.status, at: row.event_at }, { status: found.status, at: at() })) await heard(row, "transfers").run();
-          else await fix(heard(row, "transfers"), transferChange(stores, owner, row, { status: transferView(found).status, reason: row.reason, event_at: at() }, deps.now()));
-        }
-      });
-    }
-    const silentLinks = await stores.bankLinks.silent(FINAL.bankLink, before, limits.rowsPerKind);
-    for (const sub of new Set(silentLinks.map((row) => row.sub))) {
-      const rows = silentLinks.filter((link) => link.sub === sub);
-      report.checked += rows.length;
-      await item("bank_links", async () => {
-        const owner = await ownerOf(sub);
-        if (!owner) return;
-        const listed = await ask(() => deps.broker.funding.relationships(owner.broker_account_id));
-        for (const row of rows) {
-          const found = listed.find((link) => link.id === row.id);
-          if (!found || !movesForward(BANK_LINK, { status: row.status, at: row.event_at }, { status: found.status, at: at() })) await heard(row, "bankLinks").run();
-          else await fix(heard(row, "bankLinks"), bankLinkChange(stores, owner, row, { status: bankLinkView(found).status, reason: row.reason, event_at: at() }, deps.now()));
-        }
-      });
-    }
+    // The Broker API has no GET of one transfer (the account's newest 100) nor of one bank link: a list, once per account.
+    await listed(await stores.transfers.silent(FINAL.transfer, before, limits.rowsPerKind), "transfers", TRANSFER, transferChange, (accountId) =>
+      deps.broker.funding.transfers(accountId, { limit: 100, offset: 0 }),
+    );
+    await listed(await stores.bankLinks.silent(FINAL.bankLink, before, limits.rowsPerKind), "bankLinks", BANK_LINK, bankLinkChange, (accountId) => deps.broker.funding.relationships(accountId));
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
     report.stopped = error.reason;

@@ -81,10 +81,4 @@ export class BrokerEventStore {
     const { results } = await this.#db.prepare("SELECT seq, kind, object_id FROM ledger_changes WHERE sub = ? AND seq > ? ORDER BY seq LIMIT ?").bind(sub, seq, limit).all<ChangeRow>();
     return results;
   }
-
-  /** How many events of accounts we do not hold were seen since `since` (counted and skipped). */
-  async notOursSince(since: number): Promise<number> {
-    const row = await this.#db.prepare("SELECT count(*) AS n FROM broker_events WHERE outcome = 'not_ours' AND received_at >= ?").bind(iso(since)).first<{ n: number }>();
-    return row?.n ?? 0;
-  }
 }
