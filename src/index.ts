@@ -9,6 +9,7 @@ import { platform } from "./routes/platform";
 import { root } from "./routes/root";
 import { ensureConsumers, ensureConsumersOnRequest } from "./events/ensure";
 import { log } from "./log";
+import { runHealPass } from "./events/heal";
 import { depsFrom } from "./root";
 
 // The app's route list, which CORS derives its methods and headers from once every route is in it.
@@ -31,15 +32,16 @@ export type { ProblemResponse as ProblemBody } from "./schemas/responses";
 /** Durable Objects, bound in wrangler.toml. */
 export { BrokerStreamConsumer } from "./events/consumer";
 
-/** Cron Triggers (wrangler.toml [triggers]): one job per schedule, on the same composition root as requests. */
-const JOBS: Record<string, (env: Env) => Promise<void>> = {
+/** Cron Triggers (wrangler.toml [triggers]), one function per job, each starting at the same composition root as requests. */
+const JOBS: Record<string, (env: Env) => Promise<unknown>> = {
   "* * * * *": ensureConsumers,
+  "*/10 * * * *": runHealPass,
 };
 
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const job = JOBS[controller.cron];
-  log("info", "scheduled", { cron: controller.cron, known: job !== undefined, stores: depsFrom(env).storesIfBound !== undefined });
-  await job?.(env);
+  if (!job) return log("warn", "scheduled: no job for this cron", { cron: controller.cron });
+  await job(env);
 }
 
 // `fetch` looks app.fetch up on each call, so that a test can route the handler (test/auth/jwks.test.ts).
