@@ -2,6 +2,7 @@
 // types only, so that a flow names its dependencies without importing how they are built.
 import type { ChallengeSeal } from "./auth/challenge-session";
 import type { BrokerAccounts } from "./broker/accounts";
+import type { BrokerAssets } from "./broker/assets";
 import type { BrokerFunding } from "./broker/funding";
 import type { MarketHours } from "./broker/market-hours";
 import type { BrokerTrading } from "./broker/trading";
@@ -17,11 +18,12 @@ import type { Ses } from "./ses/client";
 import type { Stores } from "./stores";
 import type { RequestScope } from "./upstream";
 
-/** The Broker API, one client per invocation: accounts, funding and trading calls. */
+/** The Broker API, one client per invocation: accounts, funding, trading and asset calls. */
 export interface Broker {
   accounts: BrokerAccounts;
   funding: BrokerFunding;
   trading: BrokerTrading;
+  assets: BrokerAssets;
 }
 
 /** The upstream clients of one invocation, each lent its scope. */

@@ -8,7 +8,8 @@ import { everyRequest } from "./middleware/every-request";
 import { platform } from "./routes/platform";
 import { root } from "./routes/root";
 import { log } from "./log";
-import { depsFrom } from "./root";
+import { depsFrom, type Root } from "./root";
+import { syncAssetList } from "./services/assets";
 
 // The app's route list, which CORS derives its methods and headers from once every route is in it.
 // Not strict: /platform/me/ is /platform/me, as hono/tiny's pattern router matched it (one handler, one limit).
@@ -27,13 +28,15 @@ export type { FailureCode } from "./failures";
 /** Every error answer's body, by its one definition (the documented Problem schema). */
 export type { ProblemResponse as ProblemBody } from "./schemas/responses";
 
-/**
- * Cron Triggers: the same composition root as requests. Issues 23 and 24 give it work (the heal
- * pass, the asset sync); until then it builds the dependencies and says so.
- */
+/** Cron Triggers (wrangler.toml [triggers]): one job per schedule, each from the composition root, as requests are. */
+const JOBS: Record<string, (root: Root) => Promise<void>> = {
+  "17 4 * * *": syncAssetList,
+};
+
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
-  const deps = depsFrom(env);
-  log("info", "scheduled", { cron: controller.cron, configured: deps.configResult.ok, stores: deps.storesIfBound !== undefined });
+  const job = JOBS[controller.cron];
+  if (!job) return log("warn", "scheduled: no job for this schedule", { cron: controller.cron });
+  await job(depsFrom(env));
 }
 
 // `fetch` looks app.fetch up on each call, so that a test can route the handler (test/auth/jwks.test.ts).

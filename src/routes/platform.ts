@@ -1,5 +1,6 @@
 import { Hono } from "hono/tiny";
 import { forPlatform } from "../middleware/platform";
+import { assetRoutes } from "./assets";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
@@ -20,4 +21,5 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", loginRoutes)
   .route("/", brokerageRoutes)
   .route("/", fundingRoutes)
-  .route("/", marketRoutes);
+  .route("/", marketRoutes)
+  .route("/", assetRoutes);

@@ -54,7 +54,7 @@ describe("a transfer flow without a request", () => {
 });
 
 describe("the Worker's scheduled handler", () => {
-  it("builds the same root as requests, with no request", async () => {
+  it("runs no job for a schedule that has none, and says so", async () => {
     const { default: worker } = await import("../../src/index");
     const logged: string[] = [];
     const original = console.log;
@@ -64,6 +64,6 @@ describe("the Worker's scheduled handler", () => {
     } finally {
       console.log = original;
     }
-    expect(logged.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ message: "scheduled", cron: "*/5 * * * *", stores: true }));
+    expect(logged.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ level: "warn", message: "scheduled: no job for this schedule", cron: "*/5 * * * *" }));
   });
 });
