@@ -29,6 +29,8 @@ export type AuditAction =
   | "order.list"
   | "order.read"
   | "order.cancel"
+  | "order.replace"
+  | "order.cancel_all"
   | "position.list"
   | "position.close";
 

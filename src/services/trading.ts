@@ -6,8 +6,9 @@ import type { BrokerOrder, BrokerPosition } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import type { Deps } from "../deps";
-import type { OrderRequest } from "../schemas/funding";
-import type { OrderResponse, PositionResponse } from "../schemas/funding-responses";
+import type { OrderRequest, ReplaceOrderRequest } from "../schemas/funding";
+import type { CancelAllResponse, OrderResponse, PositionResponse } from "../schemas/funding-responses";
+import { checkOrderable } from "./assets";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, withBrokerFailures } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type Keyed, type Page } from "./funding";
@@ -29,6 +30,11 @@ function orderView(order: BrokerOrder): OrderResponse {
     filled_avg_price: order.filled_avg_price ?? null,
     limit_price: order.limit_price ?? null,
     stop_price: order.stop_price ?? null,
+    trail_price: order.trail_price ?? null,
+    trail_percent: order.trail_percent ?? null,
+    extended_hours: order.extended_hours ?? false,
+    replaces: order.replaces ?? null,
+    replaced_by: order.replaced_by ?? null,
     created_at: order.created_at,
   };
 }
@@ -40,8 +46,12 @@ function rejected(error: BrokerError): Failure {
 
 const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
 
-/** The order placed with this client_order_id, or undefined (404). */
-async function placedWith(deps: Deps, accountId: string, id: string, request: OrderRequest): Promise<BrokerOrder | undefined> {
+/**
+ * The order placed with this client_order_id, or undefined (404). The key's client_order_id outlives
+ * its 24 hours in D1: an order placed with it is this request's only if `isThisOne` says so, else the
+ * key was used for another one.
+ */
+async function placedWith(deps: Deps, accountId: string, id: string, isThisOne: (placed: BrokerOrder) => boolean): Promise<BrokerOrder | undefined> {
   let placed: BrokerOrder;
   try {
     placed = await deps.broker.trading.orderByClientOrderId(accountId, id);
@@ -49,9 +59,7 @@ async function placedWith(deps: Deps, accountId: string, id: string, request: Or
     if (error instanceof BrokerError && error.httpStatus === 404) return undefined;
     throw brokerMeaningOf(error);
   }
-  // The key's client_order_id outlives its 24 hours in D1: an order placed with it is this request's
-  // only if it is the same order, else the key was used for another one.
-  if (!sameOrder(placed, request)) throw new Failure("idempotency_key_reused");
+  if (!isThisOne(placed)) throw new Failure("idempotency_key_reused");
   return placed;
 }
 
@@ -76,21 +84,65 @@ export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderReq
   const request = input.body;
   const details = { idempotencyKey: input.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
   return createOnce(deps, actor, input, "order.create", details, async (accountId, hold, use) => {
+    // What the asset list says the Broker API would refuse is refused before it is asked, and counts nothing.
+    await checkOrderable(deps, actor, request);
     await deps.allow("order.create");
     const id = await clientOrderId(use.sub, use.key);
+    const isThisOne = (placed: BrokerOrder) => sameOrder(placed, request);
     // An order found by its client_order_id is an earlier try's: recorded as "recovered".
     if (hold.kind === "resumed") {
-      const placed = await placedWith(deps, accountId, id, request);
+      const placed = await placedWith(deps, accountId, id, isThisOne);
       if (placed) return { view: orderView(placed), recovered: true };
     }
     try {
       return { view: orderView(await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id })), recovered: false };
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
-      const placed = await placedWith(deps, accountId, id, request);
+      const placed = await placedWith(deps, accountId, id, isThisOne);
       if (placed) return { view: orderView(placed), recovered: true };
       throw rejected(error);
     }
+  });
+}
+
+/**
+ * Replaces an open order once per key (broker-api.md section 14): the answer is the new order, its
+ * `replaces` the old one's id. Its client_order_id is derived from the user and the key, as a new
+ * order's is: a retry after an unknown outcome, or a replace the Broker API refuses with 422 (that id
+ * used, or the old order replaced already), first asks for the order by that id, and a replacement of
+ * this order found is this request's ("recovered"). Two requests with one key hold it in turn
+ * (services/idempotency.ts): one replacement.
+ */
+export async function replaceOrder(deps: Deps, actor: Actor, input: Keyed<ReplaceOrderRequest & { order_id: string }>): Promise<Created<OrderResponse>> {
+  const { order_id: orderId, ...change } = input.body;
+  const details = { idempotencyKey: input.key, qty: change.qty };
+  return createOnce(deps, actor, input, "order.replace", details, async (accountId, hold, use) => {
+    knownShape(orderId, "order_not_found");
+    await deps.allow("order.replace");
+    const id = await clientOrderId(use.sub, use.key);
+    const isThisOne = (placed: BrokerOrder) => placed.replaces === orderId;
+    if (hold.kind === "resumed") {
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return { view: orderView(placed), recovered: true };
+    }
+    try {
+      return { view: orderView(await deps.broker.trading.replaceOrder(accountId, orderId, { ...change, client_order_id: id })), recovered: false };
+    } catch (error) {
+      if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, { ...ORDER_REFUSED, 404: "order_not_found" });
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return { view: orderView(placed), recovered: true };
+      throw rejected(error);
+    }
+  });
+}
+
+/** What a cancel-all asked: each open order's id and whether its cancel was accepted. */
+export async function cancelAllOrders(deps: Deps, actor: Actor): Promise<CancelAllResponse> {
+  return audited(deps.stores.audit, actor, "order.cancel_all", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
+    await deps.allow("order.cancel");
+    const outcomes = await withBrokerFailures(deps.broker.trading.cancelAllOrders(accountId));
+    return { orders: outcomes.map(({ id, status }) => ({ id, cancel: status >= 200 && status < 300 ? ("requested" as const) : ("failed" as const) })) };
   });
 }
 
