@@ -61,7 +61,7 @@ export class AssetStore {
 
   /**
    * Active assets whose symbol begins with `query` or whose name holds it (any case): the exact
-   * symbol first, then symbols that begin with it, tradable ones first, shorter symbols first.
+   * symbol first, then symbols that begin with it, tradable ones first, then by symbol.
    */
   search(query: string, limit: number): Promise<AssetsRead> {
     const upper = query.toUpperCase();
@@ -70,7 +70,7 @@ export class AssetStore {
         .prepare(
           `SELECT ${COLUMNS} FROM assets
            WHERE status = 'active' AND (symbol LIKE ?1 ESCAPE '\\' OR name LIKE ?2 ESCAPE '\\')
-           ORDER BY symbol = ?3 DESC, symbol LIKE ?1 ESCAPE '\\' DESC, tradable DESC, length(symbol), symbol
+           ORDER BY symbol = ?3 DESC, symbol LIKE ?1 ESCAPE '\\' DESC, tradable DESC, symbol
            LIMIT ?4`,
         )
         .bind(`${likeText(upper)}%`, `%${likeText(query)}%`, upper, limit),
