@@ -34,7 +34,7 @@ const listId = (id: string) => {
 /** 400 naming the field for each symbol the asset list does not have. */
 async function knownSymbols(deps: WatchlistDeps, actor: Actor, symbols: readonly string[], field: string): Promise<void> {
   if (!symbols.length) return;
-  const known = new Set((await assetsOf(deps, actor.id, symbols)).map((asset) => asset.symbol));
+  const known = new Set((await assetsOf(deps, actor.id, [...new Set(symbols)])).map((asset) => asset.symbol));
   const unknown = symbols.flatMap((symbol, index) => (known.has(symbol) ? [] : [{ field: field === "symbol" ? field : `${field}.${index}`, message: "symbol is not an asset the broker lists" }]));
   if (unknown.length) throw new Failure("validation_failed", { errors: unknown });
 }
@@ -61,7 +61,7 @@ export async function createWatchlist(deps: WatchlistDeps, actor: Actor, input: 
   const unique = [...new Set(symbols)];
   const use = await keyUseOf(deps, actor, input);
   const answer = await new IdempotencyKeys(deps.stores.keys, deps.now, deps.requestBudgetMs).once(use, async () => {
-    await knownSymbols(deps, actor, unique, "symbols");
+    await knownSymbols(deps, actor, symbols, "symbols");
     const row = await nameFree(deps.stores.watchlists.create(actor.sub, crypto.randomUUID(), name, unique, iso(deps.now())));
     if (!row) throw new Failure("watchlist_limit", { detail: `A user has at most ${WATCHLIST_LIMITS.lists} watchlists.` });
     return { status: 201, body: JSON.stringify(view(row)), resourceId: row.id };

@@ -59,12 +59,12 @@ describe("a user's watchlists", () => {
 
   it("take only symbols of the asset list: 400 naming each field, nothing made or added", async () => {
     const user = await accountHolder();
-    const problem = await problemOf(await user.post(LISTS, { name: "Bad", symbols: ["AAPL", "ZZZZ", "NOPE"] }, key()));
+    const problem = await problemOf(await user.post(LISTS, { name: "Bad", symbols: ["AAPL", "aapl", "ZZZZ", "NOPE"] }, key()));
     expect([problem.code, problem.errors]).toEqual([
       "validation_failed",
       [
-        { field: "symbols.1", message: "symbol is not an asset the broker lists" },
         { field: "symbols.2", message: "symbol is not an asset the broker lists" },
+        { field: "symbols.3", message: "symbol is not an asset the broker lists" },
       ],
     ]);
     const list = await create(user, { name: "Good" });
