@@ -30,6 +30,14 @@ describe("D1 schema", () => {
       { name: "updated_at", type: "TEXT", notnull: 1, pk: 0 },
       { name: "tax_id_last4", type: "TEXT", notnull: 0, pk: 0 },
       { name: "broker_email_stale", type: "INTEGER", notnull: 1, pk: 0 },
+      // Migration 0008 (the ledger, issue 23).
+      { name: "account_blocked", type: "INTEGER", notnull: 0, pk: 0 },
+      { name: "trading_blocked", type: "INTEGER", notnull: 0, pk: 0 },
+      { name: "status_at", type: "TEXT", notnull: 0, pk: 0 },
+      { name: "version", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "orders_filled", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "transfers_filled", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "bank_links_filled", type: "INTEGER", notnull: 1, pk: 0 },
     ]);
     expect((await columns("audit_events")).map((c) => c.name)).toEqual([
       "id",
@@ -49,6 +57,7 @@ describe("D1 schema", () => {
       "order_type",
       "object_id",
       "source",
+      "status",
     ]);
     expect((await columns("idempotency_keys")).map((c) => [c.name, c.pk])).toEqual([
       ["sub", 1],
@@ -71,9 +80,23 @@ describe("D1 schema", () => {
     expect(indexes).toEqual([
       { name: "audit_events_one_success_per_request", tbl_name: "audit_events" },
       { name: "audit_events_sub_id", tbl_name: "audit_events" },
+      { name: "bank_links_heard", tbl_name: "bank_links" },
+      { name: "bank_links_sub_created", tbl_name: "bank_links" },
+      { name: "broker_events_received", tbl_name: "broker_events" },
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
+      { name: "ledger_changes_sub_seq", tbl_name: "ledger_changes" },
+      { name: "orders_open_heard", tbl_name: "orders" },
+      { name: "orders_sub_created", tbl_name: "orders" },
       { name: "plaid_items_sub_state", tbl_name: "plaid_items" },
+      { name: "transfers_heard", tbl_name: "transfers" },
+      { name: "transfers_sub_created", tbl_name: "transfers" },
+      { name: "watchlists_sub_name", tbl_name: "watchlists" },
     ]);
+    // The asset list (the Broker API's, synced daily) and the users' watchlists: symbols and names only.
+    expect((await columns("assets")).map((c) => c.name)).toEqual(["symbol", "id", "name", "class", "exchange", "status", "tradable", "fractionable", "shortable", "marginable", "synced_at"]);
+    expect((await columns("asset_sync")).map((c) => c.name)).toEqual(["id", "synced_at", "holder", "held_until"]);
+    expect((await columns("watchlists")).map((c) => c.name)).toEqual(["id", "sub", "name", "created_at", "updated_at"]);
+    expect((await columns("watchlist_symbols")).map((c) => c.name)).toEqual(["watchlist_id", "symbol", "position"]);
   });
 
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {
@@ -87,6 +110,8 @@ describe("D1 schema", () => {
       { name: "0005_broker_email_and_plaid_items.sql" },
       { name: "0006_step_up_codes.sql" },
       { name: "0007_audit_source.sql" },
+      { name: "0008_ledger.sql" },
+      { name: "0009_assets_watchlists.sql" },
     ]);
   });
 

@@ -57,12 +57,12 @@ describe("the Worker's scheduled handler", () => {
   it("runs no job for a schedule that has none, and says so", async () => {
     const { default: worker } = await import("../../src/index");
     const logged: string[] = [];
-    const original = console.log;
-    console.log = (line: string) => void logged.push(line);
+    const original = console.warn;
+    console.warn = (line: string) => void logged.push(line);
     try {
       await worker.scheduled({ cron: "*/5 * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, env as Env);
     } finally {
-      console.log = original;
+      console.warn = original;
     }
     expect(logged.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ level: "warn", message: "scheduled: no job for this schedule", cron: "*/5 * * * *" }));
   });

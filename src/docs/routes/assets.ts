@@ -74,7 +74,7 @@ export const assetDocs: RouterDocs<typeof assetRoutes> = {
       summary: "Delete a watchlist",
       auth: true,
       responses: { 204: { description: "Deleted" } },
-      problems: [...SIGNED, "watchlist_not_found"],
+      problems: [...SIGNED, ...BODY, "watchlist_not_found"],
     },
   },
   "/accounts/me/watchlists/:id/symbols": {
@@ -93,7 +93,7 @@ export const assetDocs: RouterDocs<typeof assetRoutes> = {
       summary: "Remove a symbol from a watchlist (one it does not hold is no change)",
       auth: true,
       responses: { 200: { description: "The watchlist", body: { schema: WatchlistResponse, example: WATCHLIST } } },
-      problems: [...SIGNED, "watchlist_not_found"],
+      problems: [...SIGNED, ...BODY, "watchlist_not_found"],
     },
   },
 };

@@ -183,7 +183,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
       summary: "Cancel every open order of the account: each order's id, and whether the broker took its cancel (failed: it may have filled first)",
       auth: true,
       responses: { 200: { description: "The cancels asked", body: { schema: CancelAllResponse, example: { orders: [{ id: REPLACEMENT.id, cancel: "requested" }] } } } },
-      problems: [...SIGNED, ...ACCOUNT, ...ANY],
+      problems: [...SIGNED, ...BODY, ...ACCOUNT, ...ANY],
     },
   },
   "/accounts/me/orders/:id": {
