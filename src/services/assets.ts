@@ -42,8 +42,14 @@ const SYNC_TIMEOUT_MS = 60_000;
 export async function syncAssetList(root: Root): Promise<void> {
   const scope = { budgetEndsAt: root.now() + SYNC_TIMEOUT_MS, calls: [], clearance: Promise.resolve() };
   const assets = new BrokerAssets(new BrokerClient(root.brokerage().broker, scope, SYNC_TIMEOUT_MS));
-  const result = await loadAssets({ stores: root.stores(), now: root.now, assets }, `asset-sync:${crypto.randomUUID()}`, SYNC_TIMEOUT_MS + 5_000);
-  log("info", "asset sync", { ...result, calls: scope.calls });
+  try {
+    const result = await loadAssets({ stores: root.stores(), now: root.now, assets }, `asset-sync:${crypto.randomUUID()}`, SYNC_TIMEOUT_MS + 5_000);
+    log("info", "asset sync", { ...result, calls: scope.calls });
+  } catch (error) {
+    // The list stays as the last sync left it, and the lease is given back: the next day's sync tries again.
+    log("error", "asset sync failed", { error: error instanceof Error ? error.message : String(error), calls: scope.calls });
+    throw error;
+  }
 }
 
 /**

@@ -1,8 +1,10 @@
 // The asset list in workerd against real D1: search and read from the list the tests load
 // (test/support/assets.ts), the fill on first use (one Broker call for a burst), the daily sync.
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { assetsActive } from "../fixtures/broker";
 import { forgetAssets, seedAssets } from "../support/assets";
+import { consoleLines } from "../support/logs";
 import { accountHolder } from "../support/funding";
 import { envWith, problemOf, settled } from "../support/worker";
 import worker from "../../src/index";
@@ -106,5 +108,16 @@ describe("the daily sync (Cron Trigger 17 4 * * *)", () => {
     const order = await user.post("/platform/accounts/me/orders", { symbol: "AMZN", side: "buy", type: "market", time_in_force: "day", qty: "1" }, crypto.randomUUID());
     expect(await problemOf(order)).toMatchObject({ code: "order_rejected", detail: "The order was not sent: The asset is not tradable." });
     expect(await user.brokerTrail()).toHaveLength(1);
+  });
+
+  it("that fails keeps the list as it was, says so in the log, and leaves the lease free", async () => {
+    const user = await accountHolder({ "GET /v1/assets": [{ status: 500, body: { code: 50010000, message: "internal server error" } }] });
+    const lines = consoleLines();
+    await expect(worker.scheduled({ cron: "17 4 * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, envWith(user.vars) as unknown as Env)).rejects.toThrow();
+    expect(lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ level: "error", message: "asset sync failed" }));
+    // Reads retry a Broker API fault: three calls, then the failure.
+    expect(await user.brokerTrail()).toHaveLength(3);
+    expect(await (await user.call(`${ASSETS}/AMZN`)).json()).toMatchObject({ status: "active", tradable: true });
+    expect(await env.DB.prepare("SELECT holder FROM asset_sync").first()).toEqual({ holder: null });
   });
 });
