@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { accountHolder } from "../support/funding";
-import { problemOf, visibleAnswer } from "../support/worker";
+import { inOneLimitWindow, problemOf, upToLimitThenOne, visibleAnswer } from "../support/worker";
 import type { WatchlistResponse } from "../../src/schemas/assets";
 
 const LISTS = "/platform/accounts/me/watchlists";
@@ -128,4 +128,25 @@ describe("two users", () => {
     expect(await (await bea.call(LISTS)).json()).toEqual({ watchlists: [] });
     expect(await (await ann.call(`${LISTS}/${list.id}`)).json()).toEqual(list);
   });
+});
+
+describe("per-user limits", () => {
+  it("30 watchlist reads a minute per user: the 31st is 429 with Retry-After; the list of lists, counted apart, still answers, and so does another user", () =>
+    inOneLimitWindow(async () => {
+      const user = await accountHolder();
+      const answers = await upToLimitThenOne(30, () => user.call(`${LISTS}/${crypto.randomUUID()}`));
+      expect(answers).toEqual([...Array(30).fill(404), 429]);
+      const over = await user.call(`${LISTS}/${crypto.randomUUID()}`);
+      expect([over.status, (await problemOf(over)).code, over.headers.get("retry-after")]).toEqual([429, "rate_limited", "60"]);
+      expect((await user.call(LISTS)).status).toBe(200);
+      expect((await (await accountHolder()).call(`${LISTS}/${crypto.randomUUID()}`)).status).toBe(404);
+    }));
+
+  it("120 asset reads a minute per user: the 121st is 429 with Retry-After", () =>
+    inOneLimitWindow(async () => {
+      const user = await accountHolder();
+      const answers = await upToLimitThenOne(120, () => user.call("/platform/assets/AAPL"));
+      expect(answers).toEqual([...Array(120).fill(200), 429]);
+      expect((await user.call("/platform/assets?q=apple")).status).toBe(200);
+    }));
 });
