@@ -8,7 +8,8 @@ import { everyRequest } from "./middleware/every-request";
 import { platform } from "./routes/platform";
 import { root } from "./routes/root";
 import { log } from "./log";
-import { depsFrom, type Root } from "./root";
+import { runHealPass } from "./events/heal";
+import { depsFrom } from "./root";
 import { syncAssetList } from "./services/assets";
 
 // The app's route list, which CORS derives its methods and headers from once every route is in it.
@@ -28,15 +29,16 @@ export type { FailureCode } from "./failures";
 /** Every error answer's body, by its one definition (the documented Problem schema). */
 export type { ProblemResponse as ProblemBody } from "./schemas/responses";
 
-/** Cron Triggers (wrangler.toml [triggers]): one job per schedule, each from the composition root, as requests are. */
-const JOBS: Record<string, (root: Root) => Promise<void>> = {
-  "17 4 * * *": syncAssetList,
+/** Cron Triggers (wrangler.toml [triggers]), one function per job, each starting at the same composition root as requests. */
+const JOBS: Record<string, (env: Env) => Promise<unknown>> = {
+  "*/10 * * * *": runHealPass,
+  "17 4 * * *": (env) => syncAssetList(depsFrom(env)),
 };
 
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const job = JOBS[controller.cron];
-  if (!job) return log("warn", "scheduled: no job for this schedule", { cron: controller.cron });
-  await job(depsFrom(env));
+  if (!job) return log("warn", "scheduled: no job for this cron", { cron: controller.cron });
+  await job(env);
 }
 
 // `fetch` looks app.fetch up on each call, so that a test can route the handler (test/auth/jwks.test.ts).

@@ -2,7 +2,7 @@
 // per cold start, and for the brokerage routes D1 round trips and Broker API calls (issue 17). Timings vary from machine to machine; these counts do not. `npm run bench`
 // reports the same counts; the bundle-size budget is `npm run size`.
 import { describe, expect, it } from "vitest";
-import { accountActive, accountCreated, activities, notionalMarketOrderAccepted, PORTFOLIO_HISTORY_TEXT, STATEMENT_PDF } from "./fixtures/broker";
+import { accountActive, accountCreated, achRelationshipQueued, activities, notionalMarketOrderAccepted, PORTFOLIO_HISTORY_TEXT, STATEMENT_PDF, transferQueued } from "./fixtures/broker";
 import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
 import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
 import { accountHolder } from "./support/funding";
@@ -90,7 +90,7 @@ describe("brokerage: D1 round trips and Broker API calls per route", () => {
 });
 
 describe("funding and trading: D1 round trips and Broker API calls", () => {
-  it("an order: 1 Broker call and 4 D1 round trips (the account, the key, the asset, its answer and the audit row in one batch); its replay: 0 Broker calls, 3 D1 round trips (the account, the key in one batch, the audit row)", async () => {
+  it("an order: 1 Broker call and 4 D1 round trips (the account, the key, the asset, its answer, the audit row and the order's row in one batch); its replay: 0 Broker calls, 3 D1 round trips (the account, the key in one batch, the audit row)", async () => {
     const { db, trips } = observedDb();
     const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 200, body: notionalMarketOrderAccepted }] }, { vars: { DB: db } });
     const order = { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" };
@@ -98,10 +98,10 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
     trips.length = 0;
     expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
-    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 2, 2]);
+    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 2, 3]);
     // The asset list's check, before the Broker call: the asset and whether the list was loaded, in one batch.
     expect(trips[2]).toEqual(["SELECT synced_at FROM", "SELECT symbol, name,"]);
-    expect(trips[3]).toEqual(["UPDATE idempotency_keys SET", "INSERT INTO audit_events"]);
+    expect(trips[3]).toEqual(["UPDATE idempotency_keys SET", "INSERT INTO audit_events", "INSERT INTO orders"]);
     trips.length = 0;
     expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
@@ -114,7 +114,7 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
 });
 
 describe("orders, assets and watchlists: D1 round trips and Broker API calls", () => {
-  it("a replace: 1 Broker call (the PATCH) and 3 D1 round trips (the account, the key, its answer and the audit row in one batch)", async () => {
+  it("a replace: 1 Broker call (the PATCH) and 3 D1 round trips (the account, the key, its answer, the audit row and the new order's row in one batch)", async () => {
     const { db, trips } = observedDb();
     const replacement = { ...notionalMarketOrderAccepted, id: crypto.randomUUID(), replaces: notionalMarketOrderAccepted.id };
     const user = await accountHolder({ "PATCH /v1/trading/accounts/{id}/orders/{id}": [{ body: replacement }] }, { vars: { DB: db } });
@@ -122,7 +122,7 @@ describe("orders, assets and watchlists: D1 round trips and Broker API calls", (
     const res = await user.send("PATCH", `/platform/accounts/me/orders/${notionalMarketOrderAccepted.id}`, { qty: "3" }, { "idempotency-key": crypto.randomUUID() });
     expect(res.status).toBe(200);
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["PATCH /v1/trading/accounts/{id}/orders/{id}"]);
-    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 2]);
+    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 3]);
   });
 
   it("an asset read or search: 1 D1 round trip, no Broker call; a watchlist's symbol added: 2 (the asset, the change with the list read back)", async () => {
@@ -140,6 +140,46 @@ describe("orders, assets and watchlists: D1 round trips and Broker API calls", (
     expect((await user.send("POST", `/platform/accounts/me/watchlists/${list.id}/symbols`, { symbol: "MSFT" })).status).toBe(200);
     expect(trips.map((trip) => trip.length)).toEqual([2, 3]);
     expect(await user.brokerCalls()).toEqual([]);
+  });
+});
+
+describe("reads from D1 (issue 23): no Broker API call", () => {
+  it("orders, transfers and bank links (list and one) and the account status: 0 Broker calls; 3 D1 round trips each (the account, the rows, the audit row), 4 for the bank links (their Plaid Items owed removal), 2 for the status", async () => {
+    const { db, trips } = observedDb();
+    const order = { ...notionalMarketOrderAccepted, id: crypto.randomUUID() };
+    const link = { ...achRelationshipQueued, id: crypto.randomUUID(), status: "APPROVED" };
+    const transfer = { ...transferQueued, id: crypto.randomUUID(), relationship_id: link.id };
+    const user = await accountHolder(
+      {
+        "POST /v1/trading/accounts/{id}/orders": [{ status: 200, body: order }],
+        "POST /v1/accounts/{id}/ach_relationships": [{ status: 200, body: link }],
+        "GET /v1/accounts/{id}/ach_relationships": [{ status: 200, body: [link] }],
+        "POST /v1/accounts/{id}/transfers": [{ status: 200, body: transfer }],
+      },
+      { vars: { DB: db } },
+    );
+    const bank = { account_owner_name: "Ann Lee", bank_account_type: "CHECKING", bank_account_number: "123456789abc", bank_routing_number: "121000358", nickname: "Checking" };
+    expect((await user.post("/platform/accounts/me/orders", { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" }, crypto.randomUUID())).status).toBe(201);
+    expect((await user.post("/platform/accounts/me/bank-links", bank, crypto.randomUUID())).status).toBe(201);
+    expect((await user.post("/platform/accounts/me/transfers", { bank_link_id: link.id, amount: "500.00", direction: "INCOMING" }, crypto.randomUUID())).status).toBe(201);
+    const made = (await user.brokerCalls()).length;
+    const reads = [
+      "/platform/accounts/me/orders?status=all",
+      `/platform/accounts/me/orders/${order.id}`,
+      "/platform/accounts/me/transfers",
+      `/platform/accounts/me/transfers/${transfer.id}`,
+      "/platform/accounts/me/bank-links",
+      "/platform/accounts/me/status",
+    ];
+    const tripsOf: number[] = [];
+    for (const path of reads) {
+      trips.length = 0;
+      const res = await user.call(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      tripsOf.push(trips.length);
+    }
+    expect((await user.brokerCalls()).length).toBe(made);
+    expect(tripsOf).toEqual([3, 3, 3, 3, 4, 2]);
   });
 });
 

@@ -12,6 +12,7 @@ export type { Actor, AuditDetails };
 export type AuditAction =
   | "account.open"
   | "account.read"
+  | "account.status.read"
   | "account.trading.read"
   | "account.update"
   | "account.close"

@@ -13,31 +13,11 @@ import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, withBrokerFailures } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type Keyed, type Page } from "./funding";
 import { clientOrderId } from "./idempotency";
+import { orderFields, orderOfRow, orderRecord, orderView } from "./ledger";
+import { ledgerAccount } from "./ledger-fill";
 
-/** The Broker's order as this API answers it: each field named, so that a field renamed on either side does not compile. */
-export function orderView(order: BrokerOrder): OrderResponse {
-  return {
-    id: order.id,
-    client_order_id: order.client_order_id,
-    status: order.status,
-    symbol: order.symbol,
-    side: order.side,
-    type: order.type,
-    time_in_force: order.time_in_force,
-    qty: order.qty ?? null,
-    notional: order.notional ?? null,
-    filled_qty: order.filled_qty ?? null,
-    filled_avg_price: order.filled_avg_price ?? null,
-    limit_price: order.limit_price ?? null,
-    stop_price: order.stop_price ?? null,
-    trail_price: order.trail_price ?? null,
-    trail_percent: order.trail_percent ?? null,
-    extended_hours: order.extended_hours ?? false,
-    replaces: order.replaces ?? null,
-    replaced_by: order.replaced_by ?? null,
-    created_at: order.created_at,
-  };
-}
+/** What an order's create (or replace) made: its view, and its D1 row (services/ledger.ts), written with the stored answer. */
+const madeOrder = (deps: Deps, actor: Actor, order: BrokerOrder, recovered: boolean) => ({ view: orderView(order), recovered, record: orderRecord(deps.stores, actor.sub, order, deps.now()) });
 
 /** The Broker API refused: 422 order_rejected, with its reason in our words where it gave one we know. */
 function rejected(error: BrokerError): Failure {
@@ -92,14 +72,14 @@ export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderReq
     // An order found by its client_order_id is an earlier try's: recorded as "recovered".
     if (hold.kind === "resumed") {
       const placed = await placedWith(deps, accountId, id, isThisOne);
-      if (placed) return { view: orderView(placed), recovered: true };
+      if (placed) return madeOrder(deps, actor, placed, true);
     }
     try {
-      return { view: orderView(await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id })), recovered: false };
+      return madeOrder(deps, actor, await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id }), false);
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
       const placed = await placedWith(deps, accountId, id, isThisOne);
-      if (placed) return { view: orderView(placed), recovered: true };
+      if (placed) return madeOrder(deps, actor, placed, true);
       throw rejected(error);
     }
   });
@@ -123,14 +103,14 @@ export async function replaceOrder(deps: Deps, actor: Actor, input: Keyed<Replac
     const isThisOne = (placed: BrokerOrder) => placed.replaces === orderId;
     if (hold.kind === "resumed") {
       const placed = await placedWith(deps, accountId, id, isThisOne);
-      if (placed) return { view: orderView(placed), recovered: true };
+      if (placed) return madeOrder(deps, actor, placed, true);
     }
     try {
-      return { view: orderView(await deps.broker.trading.replaceOrder(accountId, orderId, { ...change, client_order_id: id })), recovered: false };
+      return madeOrder(deps, actor, await deps.broker.trading.replaceOrder(accountId, orderId, { ...change, client_order_id: id }), false);
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, { ...ORDER_REFUSED, 404: "order_not_found" });
       const placed = await placedWith(deps, accountId, id, isThisOne);
-      if (placed) return { view: orderView(placed), recovered: true };
+      if (placed) return madeOrder(deps, actor, placed, true);
       throw rejected(error);
     }
   });
@@ -142,6 +122,8 @@ export async function cancelAllOrders(deps: Deps, actor: Actor): Promise<CancelA
     const accountId = await activeAccount(deps, actor.sub);
     await deps.allow("order.cancel");
     const outcomes = await withBrokerFailures(deps.broker.trading.cancelAllOrders(accountId));
+    // Their cancellations, when they come, are the user's: no notice of them (as cancelOrder's).
+    await Promise.all(outcomes.filter(({ status }) => status >= 200 && status < 300).map(({ id }) => deps.stores.orders.cancelAsked(actor.sub, id)));
     return { orders: outcomes.map(({ id, status }) => ({ id, cancel: status >= 200 && status < 300 ? ("requested" as const) : ("failed" as const) })) };
   });
 }
@@ -153,17 +135,19 @@ export async function orders(deps: Deps, actor: Actor, { status, cursor }: { sta
   return audited(deps.stores.audit, actor, "order.list", async () => {
     // Only a time as the list gives them out (RFC 3339): Date.parse also reads "1" or "2020", which the Broker API refuses (a 502).
     if (cursor !== undefined && !RFC3339.test(cursor)) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
-    const accountId = await activeAccount(deps, actor.sub);
-    const found = await withBrokerFailures(deps.broker.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
-    const items = found.slice(0, PAGE_SIZE).map(orderView);
+    await ledgerAccount(deps, actor.sub, "orders");
+    const found = await deps.stores.orders.page(actor.sub, { status, before: cursor ?? null, limit: PAGE_SIZE + 1 });
+    const items = found.slice(0, PAGE_SIZE).map(orderOfRow);
     return { items, next_cursor: found.length > PAGE_SIZE ? items.at(-1)!.created_at : null };
   });
 }
 
 export async function order(deps: Deps, actor: Actor, id: string): Promise<OrderResponse> {
   return audited(deps.stores.audit, actor, "order.read", async () => {
-    const accountId = await activeAccount(deps, actor.sub);
-    return orderView(await withBrokerFailures(deps.broker.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
+    await ledgerAccount(deps, actor.sub, "orders");
+    const row = await deps.stores.orders.ofUser(actor.sub, knownShape(id, "order_not_found"));
+    if (!row) throw new Failure("order_not_found");
+    return orderOfRow(row);
   });
 }
 
@@ -177,6 +161,8 @@ export async function cancelOrder(deps: Deps, actor: Actor, id: string): Promise
       knownShape(id, "order_not_found");
       await deps.allow("order.cancel");
       await withBrokerFailures(deps.broker.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
+      // Its cancellation, when it comes, is the user's: no notice of it (services/event-notices.ts).
+      await deps.stores.orders.cancelAsked(actor.sub, id);
     },
     objectIdOf(id),
   );
@@ -217,7 +203,9 @@ export async function closePosition(deps: Deps, actor: Actor, symbol: string): P
       const accountId = await activeAccount(deps, actor.sub);
       if (!TICKER.test(symbol)) throw new Failure("position_not_found");
       await deps.allow("position.close");
-      return orderView(await withBrokerFailures(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
+      const order = await withBrokerFailures(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected });
+      await deps.stores.orders.write(orderFields(actor.sub, order, null), deps.now(), null, false).run();
+      return orderView(order);
     },
     // Only a symbol as the Broker API writes them: an audit row never keeps a client's free text.
     TICKER.test(symbol) ? { symbol } : {},

@@ -16,12 +16,15 @@ const notFound = (message: string): Reply[] => [{ status: 404, body: { code: 404
 
 describe("two users", () => {
   it("never reach each other's bank links, transfers, orders or positions: the same answer as an unknown id, calls under the caller's account", async () => {
-    const ann = await accountHolder({
-      "GET /v1/accounts/{id}/ach_relationships": [{ body: [{ ...achRelationshipQueued, status: "APPROVED" }] }],
-      "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }],
-      "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }],
-      "GET /v1/trading/accounts/{id}/positions": [{ body: positions }],
-    });
+    const ann = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [{ ...achRelationshipQueued, status: "APPROVED" }] }],
+        "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }],
+        "GET /v1/trading/accounts/{id}/orders": [{ body: [notionalMarketOrderAccepted] }],
+        "GET /v1/trading/accounts/{id}/positions": [{ body: positions }],
+      },
+      { opened: "before" },
+    );
     // Ann's objects exist for Ann.
     expect((await ann.call(`/platform/accounts/me/transfers/${transferQueued.id}`)).status).toBe(200);
     expect((await ann.call(`/platform/accounts/me/orders/${notionalMarketOrderAccepted.id}`)).status).toBe(200);
@@ -30,10 +33,8 @@ describe("two users", () => {
     const bea = await accountHolder({
       InitiateAuth: [authenticationResult()],
       "GET /v1/accounts/{id}/ach_relationships": [{ body: [] }],
-      "GET /v1/accounts/{id}/transfers": [{ body: [] }],
       "DELETE /v1/accounts/{id}/ach_relationships/{id}": notFound("ach relationship not found"),
       "DELETE /v1/accounts/{id}/transfers/{id}": notFound("transfer not found"),
-      "GET /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
       "DELETE /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
       "PATCH /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
       "DELETE /v1/trading/accounts/{id}/orders": [{ status: 207, body: [] }],

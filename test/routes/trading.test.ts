@@ -15,7 +15,7 @@ const BUY = { symbol: "aapl", side: "buy", type: "market", time_in_force: "day",
 const key = () => crypto.randomUUID();
 
 /** The Broker's order as the API answers it: typed by the one definition, so a field renamed there does not compile here. */
-type RecordedOrder = Omit<typeof notionalMarketOrderAccepted, "qty" | "notional" | "limit_price"> & { qty: string | null; notional: string | null; limit_price: string | null; replaces?: string };
+type RecordedOrder = Omit<typeof notionalMarketOrderAccepted, "qty" | "notional" | "limit_price" | "filled_avg_price"> & { qty: string | null; notional: string | null; limit_price: string | null; filled_avg_price: string | null; replaces?: string };
 const orderView = (order: RecordedOrder): OrderResponse => ({
   id: order.id,
   client_order_id: order.client_order_id,
@@ -149,34 +149,33 @@ describe("POST /platform/accounts/me/orders", () => {
 });
 
 describe("GET and DELETE orders", () => {
-  it("lists by status, newest first, with a cursor", async () => {
+  it("lists from D1 by status, newest first, with a cursor; an account opened before D1 kept orders has them filled from the Broker API once", async () => {
     const page = Array.from({ length: 51 }, (_, index) => ({ ...notionalMarketOrderAccepted, id: crypto.randomUUID(), created_at: `2026-12-01T09:${String(59 - index).padStart(2, "0")}:00Z` }));
-    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/orders": [{ body: page }] });
-    const body = (await (await user.call(`${ORDERS}?status=all`)).json()) as { orders: unknown[]; next_cursor: string };
-    expect(body.orders).toHaveLength(50);
+    const filled = { ...page[50]!, status: "filled", filled_qty: "2", filled_avg_price: "250" };
+    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/orders": [{ body: [...page.slice(0, 50), filled] }] }, { opened: "before" });
+    const body = (await (await user.call(`${ORDERS}?status=all`)).json()) as { orders: OrderResponse[]; next_cursor: string };
+    expect(body.orders.map((order) => order.id)).toEqual(page.slice(0, 50).map((order) => order.id));
     expect(body.next_cursor).toBe("2026-12-01T09:10:00Z");
-    await user.call(`${ORDERS}?cursor=${body.next_cursor}`);
-    expect(await user.brokerTrail()).toEqual([
-      `GET /v1/trading/accounts/${user.accountId}/orders?status=all&limit=51&direction=desc`,
-      `GET /v1/trading/accounts/${user.accountId}/orders?status=open&limit=51&direction=desc&until=2026-12-01T09%3A10%3A00Z`,
-    ]);
+    expect(await (await user.call(`${ORDERS}?cursor=${body.next_cursor}`)).json()).toEqual({ orders: [], next_cursor: null });
+    expect(await (await user.call(`${ORDERS}?status=closed&cursor=${body.next_cursor}`)).json()).toEqual({ orders: [orderView(filled)], next_cursor: null });
+    expect(await user.brokerTrail()).toEqual([`GET /v1/trading/accounts/${user.accountId}/orders?status=all&limit=500&direction=desc`]);
     expect((await problemOf(await user.call(`${ORDERS}?status=pending`))).code).toBe("validation_failed");
     // Text Date.parse would read, but no time the list gives out: 400 naming the cursor, no Broker call.
     for (const cursor of ["1", "2020", "December 1, 2026"]) {
       const problem = await problemOf(await user.call(`${ORDERS}?cursor=${encodeURIComponent(cursor)}`));
       expect([problem.code, (problem.errors as { field: string }[]).map((error) => error.field)]).toEqual(["validation_failed", ["cursor"]]);
     }
-    expect(await user.brokerTrail()).toHaveLength(2);
+    expect(await user.brokerTrail()).toHaveLength(1);
   });
 
-  it("reads and cancels one; an unknown id is 404, one that is done 409", async () => {
+  it("reads one from D1 and cancels it; an unknown id is 404, one that is done 409", async () => {
     const user = await accountHolder({
-      "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }, BROKER_ERRORS.orderNotFound],
+      "GET /v1/trading/accounts/{id}/orders": [{ body: [notionalMarketOrderAccepted] }],
       "DELETE /v1/trading/accounts/{id}/orders/{id}": [{ status: 204 }, { status: 422, body: { code: 42210000, message: "order is not cancelable" } }],
-    });
+    }, { opened: "before" });
     const path = `${ORDERS}/${notionalMarketOrderAccepted.id}`;
     expect(await (await user.call(path)).json()).toEqual(orderView(notionalMarketOrderAccepted));
-    expect((await problemOf(await user.call(path))).code).toBe("order_not_found");
+    expect((await problemOf(await user.call(`${ORDERS}/${crypto.randomUUID()}`))).code).toBe("order_not_found");
     expect((await user.call(path, { method: "DELETE" })).status).toBe(204);
     expect((await problemOf(await user.call(path, { method: "DELETE" }))).code).toBe("order_not_cancellable");
   });
