@@ -302,6 +302,9 @@ describe("PATCH /platform/accounts/me/orders/{id} (replace)", () => {
     const sent = (await user.calls()).find((call) => call.action === "PATCH /v1/trading/accounts/{id}/orders/{id}")!;
     expect([sent.path, sent.body]).toEqual([`/v1/trading/accounts/${user.accountId}/orders/${OLD.id}`, { limit_price: "185.00", client_order_id: await clientOrderId(user.sub, k) }]);
     expect((await auditDetails(user.sub)).map((row) => [row.action, row.outcome, row.idempotency_key, row.object_id])).toEqual([["order.replace", "ok", k, NEW.id]]);
+    // The new order's row was written with the answer: its read is D1's, linked to the old one.
+    expect(await (await user.call(`${ORDERS}/${NEW.id}`)).json()).toEqual(orderView(NEW));
+    expect(await user.brokerTrail()).toHaveLength(1);
   });
 
   it("replays the key with no Broker call; the key on another order, or with another body, is 422", async () => {
