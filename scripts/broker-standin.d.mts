@@ -9,8 +9,8 @@ export const LOCAL_KEY_ID: string;
 export const LOCAL_SECRET: string;
 export const LOCAL_PLAID_CLIENT_ID: string;
 export const LOCAL_PLAID_SECRET: string;
-/** The fixed fill price (a decimal string) and traits of each symbol the stand-in knows. */
-export const PRICES: Record<string, { price: string; exchange: string; fractionable: boolean; asset_id: string }>;
+/** The asset list: the fixed fill price (a decimal string) and traits of each symbol the stand-in knows (tradable unless `tradable: false`). */
+export const PRICES: Record<string, { price: string; name: string; exchange: string; fractionable: boolean; tradable?: boolean; asset_id: string }>;
 export function startBrokerStandin(options: {
   /** 0 (the default): a free port. */
   port?: number;

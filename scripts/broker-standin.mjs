@@ -14,6 +14,9 @@
 //   transfer as it is now with `Idempotency-Replayed: true`, another request 422;
 // - a cash account (multiplier "1"): buying power and withdrawable cash are the cash less what queued
 //   withdrawals and open buy orders hold;
+// - the asset list is PRICES below (one asset not fractionable, one not tradable); orders are
+//   replaced (PATCH: a new order, the old one `replaced`) and cancelled all at once (DELETE: 207) as
+//   section 14 describes;
 // - market orders fill at once at the fixed price of PRICES below; a limit order fills at that price
 //   when marketable, otherwise rests as `new`, as stop orders always do (orders fill at these fixed prices; the market data of market-standin.mjs moves on its own path);
 // - closing an account that holds cash or positions, or has a transfer that is not final, is refused
@@ -46,19 +49,41 @@ export const LOCAL_PLAID_CLIENT_ID = "standin-plaid-client-id";
 export const LOCAL_PLAID_SECRET = "standin-plaid-secret";
 
 /**
- * The price every order in a symbol fills at, and what the asset allows. AAPL's asset id is the one in
- * the Broker API's recorded answers; the others are made up. A symbol not here is "not found".
+ * The asset list (GET /v1/assets): the price every order in a symbol fills at, and what the asset
+ * allows. AAPL's asset id is the one in the Broker API's recorded answers; the others are made up.
+ * BRK.A is not fractionable; GRAYU is listed but not tradable. A symbol not here is "not found".
  */
 export const PRICES = {
-  AAPL: { price: "190.00", exchange: "NASDAQ", fractionable: true, asset_id: "904837e3-3b76-47ec-b432-046db621571b" },
-  MSFT: { price: "415.00", exchange: "NASDAQ", fractionable: true, asset_id: "b6d1aa75-5c9c-4353-a305-9e2caa1925ab" },
-  GOOGL: { price: "170.00", exchange: "NASDAQ", fractionable: true, asset_id: "69b15845-7c63-4586-b274-1cfdfe9df3d8" },
-  AMZN: { price: "185.00", exchange: "NASDAQ", fractionable: true, asset_id: "f801f835-bfe6-4a9d-a6b1-ccbb84bfd75f" },
-  TSLA: { price: "250.00", exchange: "NASDAQ", fractionable: true, asset_id: "8ccae427-5dd0-45b3-b5fe-7ba5e422c766" },
-  SPY: { price: "600.00", exchange: "ARCA", fractionable: true, asset_id: "b28f4066-5c6d-479b-a2af-85dc1a8f16fb" },
-  VTI: { price: "290.00", exchange: "ARCA", fractionable: true, asset_id: "f1de6b44-4b35-4b1d-8a7c-0a7e3d5d9a3e" },
-  "BRK.A": { price: "700000.00", exchange: "NYSE", fractionable: false, asset_id: "3a3f2b67-42ee-4b8a-9bb2-8a1a5f2f7f0c" },
+  AAPL: { price: "190.00", name: "Apple Inc. Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "904837e3-3b76-47ec-b432-046db621571b" },
+  MSFT: { price: "415.00", name: "Microsoft Corporation Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "b6d1aa75-5c9c-4353-a305-9e2caa1925ab" },
+  GOOGL: { price: "170.00", name: "Alphabet Inc. Class A Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "69b15845-7c63-4586-b274-1cfdfe9df3d8" },
+  AMZN: { price: "185.00", name: "Amazon.com, Inc. Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "f801f835-bfe6-4a9d-a6b1-ccbb84bfd75f" },
+  TSLA: { price: "250.00", name: "Tesla, Inc. Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "8ccae427-5dd0-45b3-b5fe-7ba5e422c766" },
+  SPY: { price: "600.00", name: "SPDR S&P 500 ETF Trust", exchange: "ARCA", fractionable: true, asset_id: "b28f4066-5c6d-479b-a2af-85dc1a8f16fb" },
+  VTI: { price: "290.00", name: "Vanguard Total Stock Market ETF", exchange: "ARCA", fractionable: true, asset_id: "f1de6b44-4b35-4b1d-8a7c-0a7e3d5d9a3e" },
+  "BRK.A": { price: "700000.00", name: "Berkshire Hathaway Inc. Class A", exchange: "NYSE", fractionable: false, asset_id: "3a3f2b67-42ee-4b8a-9bb2-8a1a5f2f7f0c" },
+  GRAYU: { price: "10.05", name: "Graystone Acquisition Corp. Units", exchange: "NASDAQ", fractionable: false, tradable: false, asset_id: "5d0de74f-2b1c-4b8e-8f0a-3c6e9a1d2b47" },
 };
+
+/** An asset as GET /v1/assets answers it (broker-api.md section 10). */
+function assetView(symbol) {
+  const { asset_id, name, exchange, fractionable, tradable = true } = PRICES[symbol];
+  return {
+    id: asset_id,
+    class: "us_equity",
+    exchange,
+    symbol,
+    name,
+    status: "active",
+    tradable,
+    marginable: tradable,
+    shortable: tradable && fractionable,
+    fractionable,
+    margin_requirement_long: "30",
+    margin_requirement_short: "100",
+    attributes: [],
+  };
+}
 
 // ---- decimals: BigInt scaled by 10^9 (9 places, enough for quantities), never floats ----
 
@@ -956,6 +981,7 @@ export async function startBrokerStandin({
     const timeInForce = oneOf(body, "time_in_force", "", ["day", "gtc", "opg", "cls", "ioc", "fok"]);
     const asset = PRICES[symbol];
     if (!asset) throw unprocessable(`asset "${symbol}" not found`);
+    if (asset.tradable === false) throw unprocessable(`asset "${symbol}" is not tradable`);
     if (body.qty !== undefined && body.notional !== undefined) throw unprocessable("only one of qty or notional may be given");
     if (body.qty === undefined && body.notional === undefined) throw unprocessable("qty or notional is required");
     const qty = body.qty !== undefined ? parseDecimal(body.qty, PLACES) : undefined;
@@ -971,7 +997,8 @@ export async function startBrokerStandin({
     const stopPrice = ["stop", "stop_limit"].includes(type) ? parseDecimal(text(body, "stop_price", ""), MONEY + 2) : undefined;
     if (limitPrice === 0n || (limitPrice === undefined && ["limit", "stop_limit"].includes(type))) throw unprocessable("limit_price is invalid");
     if (stopPrice === 0n || (stopPrice === undefined && ["stop", "stop_limit"].includes(type))) throw unprocessable("stop_price is invalid");
-    if (type === "trailing_stop" && body.trail_price === undefined && body.trail_percent === undefined) throw unprocessable("trail_price or trail_percent is required");
+    const trail = type === "trailing_stop" ? trailOf(body, side, asset.price) : undefined;
+    if (body.extended_hours === true && !(type === "limit" && timeInForce === "day")) throw unprocessable("extended hours orders must be limit orders with time_in_force day");
     const clientOrderId = text(body, "client_order_id", "", { required: false, max: 128 }) ?? randomUUID();
     if (Object.values(state.orders).some((order) => order.account_id === account.id && order.client_order_id === clientOrderId)) {
       throw unprocessable("client_order_id must be unique");
@@ -1024,10 +1051,10 @@ export async function startBrokerStandin({
       side,
       time_in_force: timeInForce,
       limit_price: limitPrice !== undefined ? formatDecimal(limitPrice) : null,
-      stop_price: stopPrice !== undefined ? formatDecimal(stopPrice) : null,
-      trail_price: typeof body.trail_price === "string" ? body.trail_price : null,
-      trail_percent: typeof body.trail_percent === "string" ? body.trail_percent : null,
-      hwm: null,
+      stop_price: stopPrice !== undefined ? formatDecimal(stopPrice) : (trail?.stop_price ?? null),
+      trail_price: trail?.trail_price ?? null,
+      trail_percent: trail?.trail_percent ?? null,
+      hwm: trail?.hwm ?? null,
       status: "new",
       extended_hours: body.extended_hours === true,
       legs: null,
@@ -1039,6 +1066,73 @@ export async function startBrokerStandin({
     // Immediate-or-cancel and fill-or-kill orders that cannot fill now do not rest.
     else if (["ioc", "fok"].includes(timeInForce)) cancel(order);
     return order;
+  }
+
+  /**
+   * A trailing stop's trail (exactly one of trail_price and trail_percent) and where its stop starts:
+   * the price is its high-water mark (a buy's low-water mark), the stop that far below it (above it).
+   */
+  function trailOf(body, side, price) {
+    const byPrice = body.trail_price !== undefined;
+    if (byPrice === (body.trail_percent !== undefined)) throw unprocessable("exactly one of trail_price or trail_percent is required");
+    const trail = parseDecimal(byPrice ? body.trail_price : body.trail_percent, MONEY + 2);
+    if (!trail || (!byPrice && trail >= 100n * ONE)) throw unprocessable(`${byPrice ? "trail_price" : "trail_percent"} is invalid`);
+    const mark = parseDecimal(price, MONEY);
+    const hundred = 100n * ONE;
+    const stop = byPrice ? (side === "sell" ? mark - trail : mark + trail) : proportion(mark, side === "sell" ? hundred - trail : hundred + trail, hundred, MONEY);
+    if (stop <= 0n) throw unprocessable("trail_price is invalid: larger than the price");
+    return { hwm: price, stop_price: formatDecimal(stop), trail_price: byPrice ? formatDecimal(trail) : null, trail_percent: byPrice ? null : formatDecimal(trail) };
+  }
+
+  /** Orders the Broker API does not replace: not open, or not routed yet (broker-api.md section 14). */
+  const NOT_REPLACEABLE = new Set(["accepted", "pending_new", "pending_cancel", "pending_replace"]);
+
+  /**
+   * PATCH an order: a new order with the changes and the rest inherited; the old one `replaced`. It is
+   * placed as any order is (buying power, the fill), the old one's hold released first, and the old
+   * one kept as it was when the new one is refused.
+   */
+  function replaceOrder(account, order, body) {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object");
+    if (!OPEN_ORDER.has(order.status) || NOT_REPLACEABLE.has(order.status)) throw unprocessable(`order is already in "${order.status}" state`);
+    if (order.notional !== null) throw unprocessable("notional orders cannot be replaced: cancel and place a new one");
+    if (body.qty !== undefined && !/^\d+$/.test(String(body.qty))) throw unprocessable("qty is invalid: whole shares only");
+    if (body.trail !== undefined && order.type !== "trailing_stop") throw unprocessable("trail is only for trailing_stop orders");
+    const pick = (field) => (body[field] !== undefined ? body[field] : (order[field] ?? undefined));
+    const trailField = order.trail_price !== null ? "trail_price" : "trail_percent";
+    const replacement = {
+      symbol: order.symbol,
+      side: order.side,
+      type: order.type,
+      time_in_force: pick("time_in_force"),
+      qty: pick("qty"),
+      limit_price: ["limit", "stop_limit"].includes(order.type) ? pick("limit_price") : undefined,
+      stop_price: ["stop", "stop_limit"].includes(order.type) ? pick("stop_price") : undefined,
+      ...(order.type === "trailing_stop" ? { [trailField]: body.trail ?? order[trailField] } : {}),
+      extended_hours: order.extended_hours,
+      client_order_id: body.client_order_id,
+    };
+    const before = { status: order.status, updated_at: order.updated_at };
+    order.status = "replaced";
+    let created;
+    try {
+      created = createOrder(account, replacement);
+    } catch (error) {
+      Object.assign(order, before);
+      throw error;
+    }
+    const now = new Date().toISOString();
+    Object.assign(order, { replaced_by: created.id, replaced_at: now, updated_at: now });
+    created.replaces = order.id;
+    return created;
+  }
+
+  /** DELETE every open order: 207, each order's outcome (the stand-in's cancels always succeed). */
+  function cancelAll(account) {
+    return openOrders(account.id).map((order) => {
+      cancel(order);
+      return { id: order.id, status: 200, body: orderView(order) };
+    });
   }
 
   function orderView({ account_id: _account, ...view }) {
@@ -1244,6 +1338,15 @@ export async function startBrokerStandin({
     ["DELETE", new RegExp(`^/v1/accounts/${ID}/transfers/${ID}$`), ([, id, transferId]) => (cancelTransfer(accountOr401(id), transferId), [204])],
     ["POST", new RegExp(`^/v1/trading/accounts/${ID}/orders$`), ([, id], body) => [200, orderView(createOrder(tradingAccount(id), body))]],
     ["GET", new RegExp(`^/v1/trading/accounts/${ID}/orders$`), ([, id], _, params) => [200, listOrders(tradingAccount(id), params)]],
+    ["DELETE", new RegExp(`^/v1/trading/accounts/${ID}/orders$`), ([, id]) => [207, cancelAll(tradingAccount(id))]],
+    [
+      "PATCH",
+      new RegExp(`^/v1/trading/accounts/${ID}/orders/${ID}$`),
+      ([, id, orderId], body) => {
+        const account = tradingAccount(id);
+        return [200, orderView(replaceOrder(account, orderOf(account, orderId), body))];
+      },
+    ],
     [
       "GET",
       new RegExp(`^/v1/trading/accounts/${ID}/orders:by_client_order_id$`),
@@ -1287,6 +1390,27 @@ export async function startBrokerStandin({
       "DELETE",
       new RegExp(`^/v1/trading/accounts/${ID}/positions/([^/]+)$`),
       ([, id, symbol], _, params) => [200, orderView(closePosition(tradingAccount(id), decodeURIComponent(symbol), params))],
+    ],
+    // The asset list (no account id): active US equities, all of them here.
+    [
+      "GET",
+      /^\/v1\/assets$/,
+      (_, __, params) => {
+        const status = params.get("status");
+        const assetClass = params.get("asset_class");
+        const listed = (!status || status === "active") && (!assetClass || assetClass === "us_equity");
+        return [200, listed ? Object.keys(PRICES).map(assetView) : []];
+      },
+    ],
+    [
+      "GET",
+      /^\/v1\/assets\/([^/]+)$/,
+      ([, symbol]) => {
+        const decoded = decodeURIComponent(symbol);
+        const found = Object.keys(PRICES).find((known) => known === decoded || PRICES[known].asset_id === decoded);
+        if (!found) throw notFound("asset not found");
+        return [200, assetView(found)];
+      },
     ],
     ["GET", /^\/v1\/accounts\/activities$/, (_, __, params) => [200, data.listActivities(params)]],
     ["GET", new RegExp(`^/v1/trading/accounts/${ID}/account/portfolio/history$`), ([, id], _, params) => [200, data.portfolioHistory(tradingAccount(id), params)]],

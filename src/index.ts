@@ -11,6 +11,7 @@ import { ensureConsumers, ensureConsumersOnRequest } from "./events/ensure";
 import { log } from "./log";
 import { runHealPass } from "./events/heal";
 import { depsFrom } from "./root";
+import { syncAssetList } from "./services/assets";
 
 // The app's route list, which CORS derives its methods and headers from once every route is in it.
 // Not strict: /platform/me/ is /platform/me, as hono/tiny's pattern router matched it (one handler, one limit).
@@ -36,6 +37,7 @@ export { BrokerStreamConsumer } from "./events/consumer";
 const JOBS: Record<string, (env: Env) => Promise<unknown>> = {
   "* * * * *": ensureConsumers,
   "*/10 * * * *": runHealPass,
+  "17 4 * * *": (env) => syncAssetList(depsFrom(env)),
 };
 
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {

@@ -96,7 +96,7 @@ describe("brokerage: D1 round trips and Broker API calls per route", () => {
 });
 
 describe("funding and trading: D1 round trips and Broker API calls", () => {
-  it("an order: 1 Broker call and 3 D1 round trips (the account, the key, its answer, the audit row and the order's row in one batch); its replay: 0 Broker calls, 3 D1 round trips (the account, the key in one batch, the audit row)", async () => {
+  it("an order: 1 Broker call and 4 D1 round trips (the account, the key, the asset, its answer, the audit row and the order's row in one batch); its replay: 0 Broker calls, 3 D1 round trips (the account, the key in one batch, the audit row)", async () => {
     const { db, trips } = observedDb();
     const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 200, body: notionalMarketOrderAccepted }] }, { vars: { DB: db } });
     const order = { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" };
@@ -104,8 +104,10 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
     trips.length = 0;
     expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
-    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 3]);
-    expect(trips[2]).toEqual(["UPDATE idempotency_keys SET", "INSERT INTO audit_events", "INSERT INTO orders"]);
+    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 2, 3]);
+    // The asset list's check, before the Broker call: the asset and whether the list was loaded, in one batch.
+    expect(trips[2]).toEqual(["SELECT synced_at FROM", "SELECT symbol, name,"]);
+    expect(trips[3]).toEqual(["UPDATE idempotency_keys SET", "INSERT INTO audit_events", "INSERT INTO orders"]);
     trips.length = 0;
     expect((await user.post("/platform/accounts/me/orders", order, key)).status).toBe(201);
     expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders"]);
@@ -114,6 +116,36 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
       ["DELETE FROM idempotency_keys", "DELETE FROM idempotency_keys", "INSERT INTO idempotency_keys", "SELECT request_hash, state,"],
       ["INSERT INTO audit_events"],
     ]);
+  });
+});
+
+describe("orders, assets and watchlists: D1 round trips and Broker API calls", () => {
+  it("a replace: 1 Broker call (the PATCH) and 3 D1 round trips (the account, the key, its answer, the audit row and the new order's row in one batch)", async () => {
+    const { db, trips } = observedDb();
+    const replacement = { ...notionalMarketOrderAccepted, id: crypto.randomUUID(), replaces: notionalMarketOrderAccepted.id };
+    const user = await accountHolder({ "PATCH /v1/trading/accounts/{id}/orders/{id}": [{ body: replacement }] }, { vars: { DB: db } });
+    trips.length = 0;
+    const res = await user.send("PATCH", `/platform/accounts/me/orders/${notionalMarketOrderAccepted.id}`, { qty: "3" }, { "idempotency-key": crypto.randomUUID() });
+    expect(res.status).toBe(200);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["PATCH /v1/trading/accounts/{id}/orders/{id}"]);
+    expect(trips.map((trip) => trip.length)).toEqual([1, 4, 3]);
+  });
+
+  it("an asset read or search: 1 D1 round trip, no Broker call; a watchlist's symbol added: 2 (the asset, the change with the list read back)", async () => {
+    const { db, trips } = observedDb();
+    const user = await accountHolder({}, { vars: { DB: db } });
+    trips.length = 0;
+    expect((await user.call("/platform/assets/AAPL")).status).toBe(200);
+    expect((await user.call("/platform/assets?q=apple")).status).toBe(200);
+    expect(trips).toEqual([
+      ["SELECT synced_at FROM", "SELECT symbol, name,"],
+      ["SELECT synced_at FROM", "SELECT symbol, name,"],
+    ]);
+    const list = (await (await user.post("/platform/accounts/me/watchlists", { name: "Budget" }, crypto.randomUUID())).json()) as { id: string };
+    trips.length = 0;
+    expect((await user.send("POST", `/platform/accounts/me/watchlists/${list.id}/symbols`, { symbol: "MSFT" })).status).toBe(200);
+    expect(trips.map((trip) => trip.length)).toEqual([2, 3]);
+    expect(await user.brokerCalls()).toEqual([]);
   });
 });
 

@@ -119,6 +119,13 @@ describe("D1 schema", () => {
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
       { name: "plaid_items_sub_state", tbl_name: "plaid_items" },
     ]);
+    // The asset list (the Broker API's, synced daily) and the users' watchlists: symbols and names only.
+    expect((await columns("assets")).map((c) => c.name)).toEqual(["symbol", "id", "name", "class", "exchange", "status", "tradable", "fractionable", "shortable", "marginable", "synced_at"]);
+    expect((await columns("asset_sync")).map((c) => c.name)).toEqual(["id", "synced_at", "holder", "held_until"]);
+    expect((await columns("watchlists")).map((c) => c.name)).toEqual(["id", "sub", "name", "created_at", "updated_at"]);
+    expect((await columns("watchlist_symbols")).map((c) => c.name)).toEqual(["watchlist_id", "symbol", "position"]);
+    const { results: watchlistIndexes } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name LIKE 'watchlist%'").all();
+    expect(watchlistIndexes).toEqual([{ name: "watchlists_sub_name" }]);
   });
 
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {

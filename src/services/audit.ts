@@ -35,6 +35,8 @@ export type AuditAction =
   | "order.list"
   | "order.read"
   | "order.cancel"
+  | "order.replace"
+  | "order.cancel_all"
   | "position.list"
   | "position.close"
   // A change the Broker API's events or the heal pass applied to D1 (the actor's source says which).

@@ -28,6 +28,11 @@ export function orderView(order: BrokerOrder): OrderResponse {
     filled_avg_price: order.filled_avg_price ?? null,
     limit_price: order.limit_price ?? null,
     stop_price: order.stop_price ?? null,
+    trail_price: order.trail_price ?? null,
+    trail_percent: order.trail_percent ?? null,
+    extended_hours: order.extended_hours ?? false,
+    replaces: order.replaces ?? null,
+    replaced_by: order.replaced_by ?? null,
     created_at: order.created_at,
   };
 }

@@ -6,14 +6,18 @@ import type { BrokerOrder, BrokerPosition } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import type { Deps } from "../deps";
-import type { OrderRequest } from "../schemas/funding";
-import type { OrderResponse, PositionResponse } from "../schemas/funding-responses";
+import type { OrderRequest, ReplaceOrderRequest } from "../schemas/funding";
+import type { CancelAllResponse, OrderResponse, PositionResponse } from "../schemas/funding-responses";
+import { checkOrderable } from "./assets";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, withBrokerFailures } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type Keyed, type Page } from "./funding";
 import { clientOrderId } from "./idempotency";
 import { orderFields, orderOfRow, orderRecord, orderView } from "./ledger";
 import { ledgerAccount } from "./ledger-fill";
+
+/** What an order's create (or replace) made: its view, and its D1 row (services/ledger.ts), written with the stored answer. */
+const madeOrder = (deps: Deps, actor: Actor, order: BrokerOrder, recovered: boolean) => ({ view: orderView(order), recovered, record: orderRecord(deps.stores, actor.sub, order, deps.now()) });
 
 /** The Broker API refused: 422 order_rejected, with its reason in our words where it gave one we know. */
 function rejected(error: BrokerError): Failure {
@@ -22,8 +26,12 @@ function rejected(error: BrokerError): Failure {
 
 const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
 
-/** The order placed with this client_order_id, or undefined (404). */
-async function placedWith(deps: Deps, accountId: string, id: string, request: OrderRequest): Promise<BrokerOrder | undefined> {
+/**
+ * The order placed with this client_order_id, or undefined (404). The key's client_order_id outlives
+ * its 24 hours in D1: an order placed with it is this request's only if `isThisOne` says so, else the
+ * key was used for another one.
+ */
+async function placedWith(deps: Deps, accountId: string, id: string, isThisOne: (placed: BrokerOrder) => boolean): Promise<BrokerOrder | undefined> {
   let placed: BrokerOrder;
   try {
     placed = await deps.broker.trading.orderByClientOrderId(accountId, id);
@@ -31,9 +39,7 @@ async function placedWith(deps: Deps, accountId: string, id: string, request: Or
     if (error instanceof BrokerError && error.httpStatus === 404) return undefined;
     throw brokerMeaningOf(error);
   }
-  // The key's client_order_id outlives its 24 hours in D1: an order placed with it is this request's
-  // only if it is the same order, else the key was used for another one.
-  if (!sameOrder(placed, request)) throw new Failure("idempotency_key_reused");
+  if (!isThisOne(placed)) throw new Failure("idempotency_key_reused");
   return placed;
 }
 
@@ -58,22 +64,67 @@ export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderReq
   const request = input.body;
   const details = { idempotencyKey: input.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
   return createOnce(deps, actor, input, "order.create", details, async (accountId, hold, use) => {
+    // What the asset list says the Broker API would refuse is refused before it is asked, and counts nothing.
+    await checkOrderable(deps, actor, request);
     await deps.allow("order.create");
     const id = await clientOrderId(use.sub, use.key);
-    const made = (order: BrokerOrder, recovered: boolean) => ({ view: orderView(order), recovered, record: orderRecord(deps.stores, actor.sub, order, deps.now()) });
+    const isThisOne = (placed: BrokerOrder) => sameOrder(placed, request);
     // An order found by its client_order_id is an earlier try's: recorded as "recovered".
     if (hold.kind === "resumed") {
-      const placed = await placedWith(deps, accountId, id, request);
-      if (placed) return made(placed, true);
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
     }
     try {
-      return made(await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id }), false);
+      return madeOrder(deps, actor, await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id }), false);
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
-      const placed = await placedWith(deps, accountId, id, request);
-      if (placed) return made(placed, true);
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
       throw rejected(error);
     }
+  });
+}
+
+/**
+ * Replaces an open order once per key (broker-api.md section 14): the answer is the new order, its
+ * `replaces` the old one's id. Its client_order_id is derived from the user and the key, as a new
+ * order's is: a retry after an unknown outcome, or a replace the Broker API refuses with 422 (that id
+ * used, or the old order replaced already), first asks for the order by that id, and a replacement of
+ * this order found is this request's ("recovered"). Two requests with one key hold it in turn
+ * (services/idempotency.ts): one replacement.
+ */
+export async function replaceOrder(deps: Deps, actor: Actor, input: Keyed<ReplaceOrderRequest & { order_id: string }>): Promise<Created<OrderResponse>> {
+  const { order_id: orderId, ...change } = input.body;
+  const details = { idempotencyKey: input.key, qty: change.qty };
+  return createOnce(deps, actor, input, "order.replace", details, async (accountId, hold, use) => {
+    knownShape(orderId, "order_not_found");
+    await deps.allow("order.replace");
+    const id = await clientOrderId(use.sub, use.key);
+    const isThisOne = (placed: BrokerOrder) => placed.replaces === orderId;
+    if (hold.kind === "resumed") {
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
+    }
+    try {
+      return madeOrder(deps, actor, await deps.broker.trading.replaceOrder(accountId, orderId, { ...change, client_order_id: id }), false);
+    } catch (error) {
+      if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, { ...ORDER_REFUSED, 404: "order_not_found" });
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
+      throw rejected(error);
+    }
+  });
+}
+
+/** What a cancel-all asked: each open order's id and whether its cancel was accepted. */
+export async function cancelAllOrders(deps: Deps, actor: Actor): Promise<CancelAllResponse> {
+  return audited(deps.stores.audit, actor, "order.cancel_all", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
+    await deps.allow("order.cancel");
+    const outcomes = await withBrokerFailures(deps.broker.trading.cancelAllOrders(accountId));
+    // Their cancellations, when they come, are the user's: no notice of them (as cancelOrder's).
+    await Promise.all(outcomes.filter(({ status }) => status >= 200 && status < 300).map(({ id }) => deps.stores.orders.cancelAsked(actor.sub, id)));
+    return { orders: outcomes.map(({ id, status }) => ({ id, cancel: status >= 200 && status < 300 ? ("requested" as const) : ("failed" as const) })) };
   });
 }
 

@@ -310,6 +310,53 @@ describe("the Broker API stand-in", () => {
     expect((await second.call("GET", `/v1/accounts/${id}`)).body).toMatchObject({ status: "ACCOUNT_CLOSED" });
   });
 
+  it("lists a small asset list, one asset not fractionable and one not tradable, and refuses orders as the Broker API does", async () => {
+    const { call } = await start();
+    const { body: assets } = await call("GET", "/v1/assets?status=active&asset_class=us_equity");
+    expect(assets.find((asset: any) => asset.symbol === "AAPL")).toMatchObject({ id: "904837e3-3b76-47ec-b432-046db621571b", class: "us_equity", exchange: "NASDAQ", status: "active", tradable: true, fractionable: true });
+    expect(assets.filter((asset: any) => !asset.fractionable && asset.tradable).map((asset: any) => asset.symbol)).toEqual(["BRK.A"]);
+    expect(assets.filter((asset: any) => !asset.tradable).map((asset: any) => asset.symbol)).toEqual(["GRAYU"]);
+    expect((await call("GET", "/v1/assets/BRK.A")).body).toMatchObject({ symbol: "BRK.A", fractionable: false });
+    expect(await call("GET", "/v1/assets/NOPE")).toMatchObject({ status: 404, body: { code: 40410000 } });
+    expect((await call("GET", "/v1/assets?status=inactive")).body).toEqual([]);
+    const { id } = await fundedAccount(call, "100");
+    expect(await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "GRAYU", qty: "1", side: "buy", type: "market", time_in_force: "day" })).toMatchObject({
+      status: 422,
+      body: { message: 'asset "GRAYU" is not tradable' },
+    });
+  });
+
+  it("replaces an open order with a new one linked to the old, and cancels every open order at once (207)", async () => {
+    const { call } = await start();
+    const { id } = await fundedAccount(call, "1000");
+    const orders = `/v1/trading/accounts/${id}/orders`;
+    const resting = (await call("POST", orders, { symbol: "AAPL", qty: "2", side: "buy", type: "limit", time_in_force: "day", limit_price: "150" })).body;
+    expect(resting.status).toBe("new");
+    // Its hold moves to the new order: 2 x 150 then 3 x 160 of the 1000.
+    const replaced = await call("PATCH", `${orders}/${resting.id}`, { qty: "3", limit_price: "160", client_order_id: "replace-1" });
+    expect(replaced).toMatchObject({ status: 200, body: { status: "new", qty: "3", limit_price: "160", type: "limit", client_order_id: "replace-1", replaces: resting.id } });
+    expect((await call("GET", `${orders}/${resting.id}`)).body).toMatchObject({ status: "replaced", replaced_by: replaced.body.id });
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ buying_power: "520" });
+    // The old order again, a fractional qty, a used client_order_id: refused, nothing changed.
+    expect(await call("PATCH", `${orders}/${resting.id}`, { qty: "4" })).toMatchObject({ status: 422, body: { message: 'order is already in "replaced" state' } });
+    expect(await call("PATCH", `${orders}/${replaced.body.id}`, { qty: "1.5" })).toMatchObject({ status: 422 });
+    expect(await call("PATCH", `${orders}/${replaced.body.id}`, { qty: "1", client_order_id: "replace-1" })).toMatchObject({ status: 422, body: { message: "client_order_id must be unique" } });
+    expect((await call("GET", `${orders}/${replaced.body.id}`)).body).toMatchObject({ status: "new", qty: "3" });
+
+    const trailing = (await call("POST", orders, { symbol: "AAPL", qty: "1", side: "buy", type: "trailing_stop", time_in_force: "gtc", trail_percent: "5" })).body;
+    expect(trailing).toMatchObject({ status: "new", hwm: "190.00", trail_percent: "5", stop_price: "199.5" });
+    expect((await call("PATCH", `${orders}/${trailing.id}`, { trail: "2" })).body).toMatchObject({ trail_percent: "2", stop_price: "193.8", replaces: trailing.id });
+
+    const all = await call("DELETE", orders);
+    expect(all.status).toBe(207);
+    expect(all.body.map((item: any) => [item.status, item.body.status])).toEqual([
+      [200, "canceled"],
+      [200, "canceled"],
+    ]);
+    expect((await call("GET", `${orders}?status=open`)).body).toEqual([]);
+    expect((await call("DELETE", orders)).body).toEqual([]);
+  });
+
   it("keeps client_order_id unique per account, also after a cancel", async () => {
     const { call } = await start();
     const { id } = await fundedAccount(call, "1000");

@@ -36,6 +36,8 @@ describe("two users", () => {
       "DELETE /v1/accounts/{id}/ach_relationships/{id}": notFound("ach relationship not found"),
       "DELETE /v1/accounts/{id}/transfers/{id}": notFound("transfer not found"),
       "DELETE /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
+      "PATCH /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
+      "DELETE /v1/trading/accounts/{id}/orders": [{ status: 207, body: [] }],
       "DELETE /v1/trading/accounts/{id}/positions/AAPL": notFound("position not found"),
       "DELETE /v1/trading/accounts/{id}/positions/ZZZZ": notFound("position not found"),
     });
@@ -46,6 +48,7 @@ describe("two users", () => {
       ["DELETE transfer", (id) => bea.call(`/platform/accounts/me/transfers/${id}`, { method: "DELETE" }), transferQueued.id, crypto.randomUUID()],
       ["GET order", (id) => bea.call(`/platform/accounts/me/orders/${id}`), notionalMarketOrderAccepted.id, crypto.randomUUID()],
       ["DELETE order", (id) => bea.call(`/platform/accounts/me/orders/${id}`, { method: "DELETE" }), notionalMarketOrderAccepted.id, crypto.randomUUID()],
+      ["PATCH order", (id) => bea.send("PATCH", `/platform/accounts/me/orders/${id}`, { qty: "3" }, { "idempotency-key": crypto.randomUUID() }), notionalMarketOrderAccepted.id, crypto.randomUUID()],
       ["DELETE position", (id) => bea.send("DELETE", `/platform/accounts/me/positions/${id}`, stepUp), "AAPL", "ZZZZ"],
       [
         "POST transfer on Ann's link",
@@ -60,6 +63,8 @@ describe("two users", () => {
       expect(foreign.status, what).toBe(404);
       expect(foreign, what).toEqual(unknown);
     }
+    // Cancelling all cancels the caller's own open orders: the call names Bea's account.
+    expect(await (await bea.call("/platform/accounts/me/orders", { method: "DELETE" })).json()).toEqual({ orders: [] });
     const trail = await bea.brokerTrail();
     expect(trail.length).toBeGreaterThan(tries.length);
     for (const call of trail) expect(call).toContain(`/accounts/${bea.accountId}/`);
