@@ -30,6 +30,13 @@ describe("D1 schema", () => {
       { name: "updated_at", type: "TEXT", notnull: 1, pk: 0 },
       { name: "tax_id_last4", type: "TEXT", notnull: 0, pk: 0 },
       { name: "broker_email_stale", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "account_blocked", type: "INTEGER", notnull: 0, pk: 0 },
+      { name: "trading_blocked", type: "INTEGER", notnull: 0, pk: 0 },
+      { name: "status_at", type: "TEXT", notnull: 0, pk: 0 },
+      { name: "version", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "orders_filled", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "transfers_filled", type: "INTEGER", notnull: 1, pk: 0 },
+      { name: "bank_links_filled", type: "INTEGER", notnull: 1, pk: 0 },
     ]);
     expect((await columns("audit_events")).map((c) => c.name)).toEqual([
       "id",
@@ -49,6 +56,7 @@ describe("D1 schema", () => {
       "order_type",
       "object_id",
       "source",
+      "status",
     ]);
     expect((await columns("idempotency_keys")).map((c) => [c.name, c.pk])).toEqual([
       ["sub", 1],
@@ -65,8 +73,45 @@ describe("D1 schema", () => {
     ]);
     // Plaid's Item id and the access token sealed, never readable (services/plaid-items.ts).
     expect((await columns("plaid_items")).map((c) => c.name)).toEqual(["id", "item_id", "sub", "bank_link_id", "sealed_access_token", "state", "created_at", "updated_at"]);
+    // The Broker API's events and each user's objects (issue 23): ids, statuses, amounts and last 4 digits, never a payload, a name or a bank number.
+    expect((await columns("broker_events")).map((c) => c.name)).toEqual(["stream", "id", "sub", "type", "object_id", "status", "outcome", "at", "received_at", "notice"]);
+    expect((await columns("orders")).map((c) => c.name)).toEqual([
+      "id",
+      "sub",
+      "status",
+      "open",
+      "filled_qty",
+      "filled_avg_price",
+      "filled_at",
+      "canceled_at",
+      "replaces",
+      "replaced_by",
+      "cancel_asked",
+      "created_at",
+      "view",
+      "event_at",
+      "heard_at",
+      "version",
+    ]);
+    expect((await columns("transfers")).map((c) => c.name)).toEqual(["id", "sub", "status", "reason", "amount", "direction", "created_at", "event_at", "heard_at", "version"]);
+    expect((await columns("bank_links")).map((c) => c.name)).toEqual([
+      "id",
+      "sub",
+      "status",
+      "reason",
+      "nickname",
+      "bank_account_type",
+      "account_number_last4",
+      "created_at",
+      "deleted",
+      "event_at",
+      "heard_at",
+      "version",
+    ]);
+    expect((await columns("ledger_changes")).map((c) => c.name)).toEqual(["seq", "sub", "kind", "object_id", "at"]);
+    // These four tables' indexes; the later tables' own tests hold theirs.
     const { results: indexes } = await env.DB.prepare(
-      "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name IN ('audit_events', 'idempotency_keys', 'plaid_items', 'brokerage_accounts') ORDER BY name",
     ).all();
     expect(indexes).toEqual([
       { name: "audit_events_one_success_per_request", tbl_name: "audit_events" },
@@ -74,20 +119,27 @@ describe("D1 schema", () => {
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
       { name: "plaid_items_sub_state", tbl_name: "plaid_items" },
     ]);
+    // The asset list (the Broker API's, synced daily) and the users' watchlists: symbols and names only.
+    expect((await columns("assets")).map((c) => c.name)).toEqual(["symbol", "id", "name", "class", "exchange", "status", "tradable", "fractionable", "shortable", "marginable", "synced_at"]);
+    expect((await columns("asset_sync")).map((c) => c.name)).toEqual(["id", "synced_at", "holder", "held_until"]);
+    expect((await columns("watchlists")).map((c) => c.name)).toEqual(["id", "sub", "name", "created_at", "updated_at"]);
+    expect((await columns("watchlist_symbols")).map((c) => c.name)).toEqual(["watchlist_id", "symbol", "position"]);
+    const { results: watchlistIndexes } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name LIKE 'watchlist%'").all();
+    expect(watchlistIndexes).toEqual([{ name: "watchlists_sub_name" }]);
   });
 
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {
     await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const { results } = await env.DB.prepare("SELECT name FROM d1_migrations").all();
-    expect(results).toEqual([
-      { name: "0001_brokerage.sql" },
-      { name: "0002_tax_id_last4.sql" },
-      { name: "0003_idempotency_holder.sql" },
-      { name: "0004_audit_details.sql" },
-      { name: "0005_broker_email_and_plaid_items.sql" },
-      { name: "0006_step_up_codes.sql" },
-      { name: "0007_audit_source.sql" },
-    ]);
+    expect(results.map((row) => row.name)).toEqual(env.TEST_MIGRATIONS.map((migration) => migration.name));
+    expect(results.slice(0, 3)).toEqual([{ name: "0001_brokerage.sql" }, { name: "0002_tax_id_last4.sql" }, { name: "0003_idempotency_holder.sql" }]);
+  });
+
+  it("has no column, in any table, named for personal data", async () => {
+    const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+    expect(tables.length).toBeGreaterThan(8);
+    const personal = /email(?!_stale)|birth|street|postal|phone|given_name|family_name|tax_id(?!_last4)|routing|bank_account_number|ssn|document_content/;
+    for (const { name } of tables) for (const column of await columns(name)) expect(`${name}.${column.name}`).not.toMatch(personal);
   });
 
   it("holds at most a tax id's last 4 digits: a whole tax id, or anything but 4 digits, is refused", async () => {

@@ -4,6 +4,8 @@
 import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
 import { problemBody, problemType } from "../middleware/error-handler";
+import { accountDataDocs } from "./routes/account-data";
+import { assetDocs } from "./routes/assets";
 import { loginDocs } from "./routes/login";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
@@ -28,7 +30,9 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: loginDocs },
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
   { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
+  { mount: "/platform", tag: "account-data", description: "The user's own account data at the Broker API: its ledger (transactions), its equity over time, its documents and KYC uploads", docs: accountDataDocs },
   { mount: "/platform", tag: "market", description: "Prices and bars (the Market Data API), the market's clock and calendar: for signed-in users, cached at the edge", docs: marketDocs },
+  { mount: "/platform", tag: "assets", description: "The asset list (synced daily from the Broker API) and the signed-in user's watchlists", docs: assetDocs },
 ];
 
 export interface Operation extends RouteDoc {
@@ -48,6 +52,7 @@ export const OPERATIONS: Operation[] = ROUTERS.flatMap(({ mount, tag, docs }) =>
 const PROBLEM_HEADERS: Partial<Record<FailureCode, Record<string, string>>> = {
   rate_limited: { "Retry-After": "RetryAfter" },
   upstream_unavailable: { "Retry-After": "RetryAfter" },
+  assets_loading: { "Retry-After": "RetryAfter" },
   jwks_unavailable: { "Retry-After": "RetryAfter" },
   not_configured: { "Retry-After": "RetryAfter" },
   invalid_token: { "WWW-Authenticate": "WwwAuthenticate" },
@@ -126,6 +131,7 @@ function operation(op: Operation) {
       ...(response.body
         ? { content: { "application/json": { schema: jsonSchema(response.body.schema, "output"), example: response.body.example } } }
         : {}),
+      ...(response.file ? { content: { [response.file.mediaType]: { schema: { type: "string", contentMediaType: response.file.mediaType }, example: response.file.example } } } : {}),
     };
   }
   return {

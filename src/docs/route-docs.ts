@@ -18,7 +18,8 @@ export interface RouteDoc {
   auth?: boolean;
   query?: Record<string, { description: string; enum?: string[] }>;
   body?: BodyDoc & { required: boolean };
-  responses: Record<number, { description: string; body?: BodyDoc }>;
+  /** `file`: a body that is a file of its media type (a PDF), not JSON, with the start of one as its example. */
+  responses: Record<number, { description: string; body?: BodyDoc; file?: { mediaType: string; example: string } }>;
   /** Every problem the route can answer; grouped by status in the document. */
   problems: readonly FailureCode[];
 }

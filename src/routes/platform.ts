@@ -1,5 +1,7 @@
 import { Hono } from "hono/tiny";
 import { forPlatform } from "../middleware/platform";
+import { accountDataRoutes } from "./account-data";
+import { assetRoutes } from "./assets";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
@@ -20,4 +22,6 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", loginRoutes)
   .route("/", brokerageRoutes)
   .route("/", fundingRoutes)
-  .route("/", marketRoutes);
+  .route("/", marketRoutes)
+  .route("/", accountDataRoutes)
+  .route("/", assetRoutes);

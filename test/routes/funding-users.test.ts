@@ -1,13 +1,14 @@
 // Two users on every id-taking funding and trading route: another account's id answers exactly as an
 // unknown one, and every Broker API call names the caller's own account. Then a log and D1 scan for
 // bank numbers and Plaid tokens across the funding flows.
-import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { achRelationshipQueued, notionalMarketOrderAccepted, positions, transferQueued } from "../fixtures/broker";
 import { authenticationResult } from "../fixtures/cognito";
 import { plaidProcessorTokenCreated, plaidPublicTokenExchanged } from "../fixtures/plaid";
+import { everyRowStored } from "../support/brokerage";
 import type { Reply } from "../support/fake-upstream";
 import { accountHolder } from "../support/funding";
+import { consoleLines } from "../support/logs";
 import { timingOut } from "../support/timeouts";
 import { STRONG_PASSWORD, visibleAnswer } from "../support/worker";
 
@@ -15,12 +16,15 @@ const notFound = (message: string): Reply[] => [{ status: 404, body: { code: 404
 
 describe("two users", () => {
   it("never reach each other's bank links, transfers, orders or positions: the same answer as an unknown id, calls under the caller's account", async () => {
-    const ann = await accountHolder({
-      "GET /v1/accounts/{id}/ach_relationships": [{ body: [{ ...achRelationshipQueued, status: "APPROVED" }] }],
-      "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }],
-      "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }],
-      "GET /v1/trading/accounts/{id}/positions": [{ body: positions }],
-    });
+    const ann = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [{ ...achRelationshipQueued, status: "APPROVED" }] }],
+        "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }],
+        "GET /v1/trading/accounts/{id}/orders": [{ body: [notionalMarketOrderAccepted] }],
+        "GET /v1/trading/accounts/{id}/positions": [{ body: positions }],
+      },
+      { opened: "before" },
+    );
     // Ann's objects exist for Ann.
     expect((await ann.call(`/platform/accounts/me/transfers/${transferQueued.id}`)).status).toBe(200);
     expect((await ann.call(`/platform/accounts/me/orders/${notionalMarketOrderAccepted.id}`)).status).toBe(200);
@@ -29,11 +33,11 @@ describe("two users", () => {
     const bea = await accountHolder({
       InitiateAuth: [authenticationResult()],
       "GET /v1/accounts/{id}/ach_relationships": [{ body: [] }],
-      "GET /v1/accounts/{id}/transfers": [{ body: [] }],
       "DELETE /v1/accounts/{id}/ach_relationships/{id}": notFound("ach relationship not found"),
       "DELETE /v1/accounts/{id}/transfers/{id}": notFound("transfer not found"),
-      "GET /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
       "DELETE /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
+      "PATCH /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
+      "DELETE /v1/trading/accounts/{id}/orders": [{ status: 207, body: [] }],
       "DELETE /v1/trading/accounts/{id}/positions/AAPL": notFound("position not found"),
       "DELETE /v1/trading/accounts/{id}/positions/ZZZZ": notFound("position not found"),
     });
@@ -44,6 +48,7 @@ describe("two users", () => {
       ["DELETE transfer", (id) => bea.call(`/platform/accounts/me/transfers/${id}`, { method: "DELETE" }), transferQueued.id, crypto.randomUUID()],
       ["GET order", (id) => bea.call(`/platform/accounts/me/orders/${id}`), notionalMarketOrderAccepted.id, crypto.randomUUID()],
       ["DELETE order", (id) => bea.call(`/platform/accounts/me/orders/${id}`, { method: "DELETE" }), notionalMarketOrderAccepted.id, crypto.randomUUID()],
+      ["PATCH order", (id) => bea.send("PATCH", `/platform/accounts/me/orders/${id}`, { qty: "3" }, { "idempotency-key": crypto.randomUUID() }), notionalMarketOrderAccepted.id, crypto.randomUUID()],
       ["DELETE position", (id) => bea.send("DELETE", `/platform/accounts/me/positions/${id}`, stepUp), "AAPL", "ZZZZ"],
       [
         "POST transfer on Ann's link",
@@ -58,6 +63,8 @@ describe("two users", () => {
       expect(foreign.status, what).toBe(404);
       expect(foreign, what).toEqual(unknown);
     }
+    // Cancelling all cancels the caller's own open orders: the call names Bea's account.
+    expect(await (await bea.call("/platform/accounts/me/orders", { method: "DELETE" })).json()).toEqual({ orders: [] });
     const trail = await bea.brokerTrail();
     expect(trail.length).toBeGreaterThan(tries.length);
     for (const call of trail) expect(call).toContain(`/accounts/${bea.accountId}/`);
@@ -77,16 +84,8 @@ describe("journals", () => {
 });
 
 describe("bank numbers and Plaid tokens", () => {
-  let lines: string[];
-  beforeEach(() => {
-    lines = [];
-    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-    }
-  });
-  afterEach(() => vi.restoreAllMocks());
-
   it("reach no log line and no D1 row, whatever the flow: linking, a refusal repeating them, a Plaid link, a timeout", async () => {
+    const lines = consoleLines();
     const NUMBER = "987654321xyz";
     const ROUTING = "021000021";
     const PUBLIC = "public-sandbox-0123abcd-4567-89ef-0123-456789abcdef";
@@ -114,10 +113,7 @@ describe("bank numbers and Plaid tokens", () => {
     expect((await user.post("/platform/accounts/me/bank-links", { plaid_public_token: PUBLIC, plaid_account_id: "acc-1" }, key())).status).toBe(201);
     expect((await user.call("/platform/accounts/me/bank-links")).status).toBe(200);
 
-    const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
-    const dump: unknown[] = [];
-    for (const { name } of tables) dump.push((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
-    const stored = JSON.stringify(dump);
+    const stored = await everyRowStored();
     const log = lines.join("\n");
     expect(lines.length).toBeGreaterThanOrEqual(6);
     for (const secret of [NUMBER, ROUTING, "021000022", PUBLIC, plaidPublicTokenExchanged.access_token, plaidProcessorTokenCreated.processor_token, "plaid-secret-never-shown"]) {
