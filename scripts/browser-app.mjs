@@ -1,16 +1,37 @@
 // The reference web app at /app/, used in Chromium as a person would, 375 px wide, by label and by
 // keyboard: sign up, verify the email (the code `npm run dev` printed), open a brokerage account on
 // the KYC form (first with mistakes: the API's field errors must show beside their fields), link a
-// bank, deposit, withdraw (first without the password: the step up's error beside it), a quote, a
-// market order that fills, a limit order that rests and is cancelled, the position, the activity,
-// sign out, then sign in again with the authenticator step once TOTP is on.
+// bank, deposit, withdraw (first without the password: the step up's error beside it), find a stock
+// and its quote, a market order that fills, a limit order that fills on the page when the Broker
+// stand-in's control fills it, one that is cancelled, the position, the transactions and activity,
+// a statement downloaded as a PDF, sign out, then sign in again with the authenticator step once TOTP is on.
 // Fails on any console error, page error, failed request or error answer the step did not expect.
 // A screenshot of each screen goes to test-artifacts/app/ (CI keeps them with its results).
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { totp } from "./totp.mjs";
 
 const PASSWORD = "Br0wser-App-Pass!";
+
+/** A POST to the API from Node, as another app of the same user would make it; the JSON answer. */
+async function apiCall(base, pathname, { body, token, method = body === undefined ? "GET" : "POST" } = {}) {
+  const res = await fetch(base + pathname, {
+    method,
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${pathname}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** One of the Broker stand-in's development controls (scripts/broker-standin.mjs), what the Broker does on its own time. */
+async function standinControl(dev, pathname, body) {
+  const base = readFileSync(path.join(dev.dataDir, ".local", "broker-standin", "url"), "utf8").trim();
+  const res = await fetch(base + pathname, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
+  if (!res.ok) throw new Error(`${pathname}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
 
 /**
  * `dev`: the check's own `npm run dev` ({ base, lines }); `check(name, ok, detail)` counts a result;
@@ -165,24 +186,39 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       await page.locator("[data-transfer-id]").filter({ hasText: "Withdrawal of $100.00" }).waitFor();
     });
 
-    ok &&= await step("a quote for AAPL, then a market order that fills", async () => {
+    ok &&= await step("find a stock by name, see its quote, then a market order that fills", async () => {
       await page.getByRole("link", { name: "Trade" }).click();
       await heading("Trade").waitFor();
-      await page.getByLabel("Symbol").first().fill("aapl");
-      await page.getByRole("button", { name: "Get quote" }).click();
+      await page.getByLabel("Company or symbol").fill("apple");
+      await page.getByLabel("Company or symbol").press("Enter");
+      await page.getByRole("list", { name: "Stocks found" }).getByRole("button", { name: /^AAPL/ }).click();
       await page.getByTestId("quote").filter({ hasText: "AAPL last $" }).waitFor();
       const order = form("Place an order");
+      if ((await order.getByLabel("Symbol").inputValue()) !== "AAPL") throw new Error("choosing the stock did not fill the order's symbol");
       await order.getByLabel("Shares").fill("2");
       await order.getByRole("button", { name: "Place order" }).click();
       await page.locator("[data-order-id]").filter({ hasText: "Buy 2 AAPL" }).getByTestId("order-status").filter({ hasText: "filled" }).waitFor();
     });
 
-    ok &&= await step("a limit order below the price rests, and is cancelled from the page", async () => {
+    ok &&= await step("a limit order rests, and fills on the page when the broker fills it", async () => {
+      const order = form("Place an order");
+      await order.getByLabel("Order type").selectOption("limit");
+      await order.getByLabel("Shares").fill("1");
+      await order.getByLabel("Limit price in US dollars").fill("150.00");
+      await order.getByLabel("Good for").selectOption("gtc");
+      await order.getByRole("button", { name: "Place order" }).click();
+      const resting = page.locator("[data-order-id]").filter({ hasText: "Buy 1 AAPL · limit at $150.00" });
+      await resting.getByTestId("order-status").filter({ hasText: "new" }).waitFor();
+      // The market reaches the limit: the stand-in's control fills it, as the Broker would.
+      await standinControl(dev, `/_standin/orders/${await resting.getAttribute("data-order-id")}/fill`);
+      await resting.getByTestId("order-status").filter({ hasText: "filled" }).waitFor();
+    });
+
+    ok &&= await step("a limit order far below the price rests, and is cancelled from the page", async () => {
       const order = form("Place an order");
       await order.getByLabel("Order type").selectOption("limit");
       await order.getByLabel("Shares").fill("1");
       await order.getByLabel("Limit price in US dollars").fill("1.00");
-      await order.getByLabel("Good for").selectOption("gtc");
       await order.getByRole("button", { name: "Place order" }).click();
       const resting = page.locator("[data-order-id]").filter({ hasText: "Buy 1 AAPL · limit at $1.00" });
       await resting.getByRole("button", { name: /^Cancel/ }).waitFor();
@@ -204,6 +240,26 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       await shot("activity");
     });
 
+    ok &&= await step("the transactions list the fills", async () => {
+      await page.getByTestId("transaction").filter({ hasText: "Trade · buy 2 AAPL" }).first().waitFor();
+    });
+
+    ok &&= await step("a statement is listed in Documents and downloads as a PDF", async () => {
+      // A month's statement exists once a month has ended: the stand-in's control opens the account a month earlier.
+      const { access_token: token } = await apiCall(dev.base, "/platform/login", { body: { email, password: PASSWORD } });
+      const account = await apiCall(dev.base, "/platform/accounts/me", { token });
+      await standinControl(dev, `/_standin/accounts/${account.id}/age`, { months: 1 });
+      await page.getByRole("link", { name: "Documents" }).click();
+      await heading("Documents").waitFor();
+      const statement = page.getByTestId("document").filter({ hasText: "Account Statement" }).first();
+      const [download] = await Promise.all([page.waitForEvent("download"), statement.getByRole("button", { name: /^Download/ }).click()]);
+      const file = await download.path();
+      const bytes = readFileSync(file);
+      if (bytes.subarray(0, 5).toString() !== "%PDF-") throw new Error(`the download is not a PDF: ${bytes.subarray(0, 20).toString()}`);
+      if (!/^Account Statement .+\.pdf$/.test(download.suggestedFilename())) throw new Error(`file name: ${download.suggestedFilename()}`);
+      await shot("documents");
+    });
+
     ok &&= await step("sign out: back on the sign-in screen, the tokens gone from the page", async () => {
       // cognito-local lacks GlobalSignOut (real Cognito has it): the API answers 502 there.
       expect(502, "/platform/logout");
@@ -217,19 +273,9 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
 
     ok &&= await step("with TOTP on, sign in asks for the authenticator code, then opens the portfolio", async () => {
       // TOTP set up through the API, as the account-security screens of another app would.
-      const call = async (pathname, body, token) => {
-        const res = await fetch(dev.base + pathname, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: JSON.stringify(body),
-        });
-        const text = await res.text();
-        if (!res.ok) throw new Error(`${pathname}: ${res.status} ${text}`);
-        return text ? JSON.parse(text) : undefined;
-      };
-      const { access_token: token } = await call("/platform/login", { email, password: PASSWORD });
-      const { secret } = await call("/platform/mfa/totp/setup", { password: PASSWORD }, token);
-      await call("/platform/mfa/totp/enable", { code: totp(secret) }, token);
+      const { access_token: token } = await apiCall(dev.base, "/platform/login", { body: { email, password: PASSWORD } });
+      const { secret } = await apiCall(dev.base, "/platform/mfa/totp/setup", { body: { password: PASSWORD }, token });
+      await apiCall(dev.base, "/platform/mfa/totp/enable", { body: { code: totp(secret) }, token });
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Password").fill(PASSWORD);
       await page.getByRole("button", { name: "Sign in" }).click();

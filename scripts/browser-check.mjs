@@ -57,7 +57,12 @@ function check(name, ok, detail = "") {
 async function launch(options = {}) {
   const userDataDir = mkdtempSync(path.join(tmpdir(), "edge-auth-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, ...options });
-  context.once("close", () => rmSync(userDataDir, { recursive: true, force: true }));
+  // Once closed, its profile goes (Chromium may still be writing it as the close resolves: retried).
+  const close = context.close.bind(context);
+  context.close = async () => {
+    await close();
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
   return context;
 }
 

@@ -3,6 +3,7 @@ import { render, useEffect, useState } from "hono/jsx/dom";
 import { ApiError, accessToken, api, endSession, onSessionChange, send, signedIn } from "./api";
 import { AccountPending, OpenAccount } from "./screens/account";
 import { Activity } from "./screens/activity";
+import { Documents } from "./screens/documents";
 import { SignIn, SignUp, VerifyEmail } from "./screens/auth";
 import { Money } from "./screens/money";
 import { Portfolio, Trade } from "./screens/trade";
@@ -13,6 +14,7 @@ const SCREENS = [
   ["#/trade", "Trade"],
   ["#/money", "Money"],
   ["#/activity", "Activity"],
+  ["#/documents", "Documents"],
 ] as const;
 
 function useHash(): string {
@@ -78,6 +80,7 @@ function SignedIn({ hash, onSignedOut }: { hash: string; onSignedOut: (notice: s
   else if (hash === "#/trade") screen = <Trade />;
   else if (hash === "#/money") screen = <Money totp={me.mfa.includes("totp")} />;
   else if (hash === "#/activity") screen = <Activity />;
+  else if (hash === "#/documents") screen = <Documents />;
   else screen = <Portfolio />;
 
   const ready = account.data?.status === "ACTIVE";

@@ -157,6 +157,8 @@ export function money(amount: string | null | undefined): string {
 
 export function when(iso: string | null | undefined): string {
   if (!iso) return "—";
+  // A bare date is a calendar day, not midnight UTC shown in the reader's zone.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return new Date(`${iso}T00:00:00Z`).toLocaleDateString(undefined, { dateStyle: "medium", timeZone: "UTC" });
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }

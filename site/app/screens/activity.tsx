@@ -15,13 +15,44 @@ const ACTIONS: Record<string, string> = {
   "position.close": "Closed a position",
 };
 
+/** The Broker API's activity types a user meets most; others show as sent. */
+const TRANSACTION_TYPES: Record<string, string> = {
+  FILL: "Trade",
+  CSD: "Cash deposit",
+  CSW: "Cash withdrawal",
+  DIV: "Dividend",
+  FEE: "Fee",
+  INT: "Interest",
+  JNLC: "Cash journal",
+  TRANS: "Transfer",
+};
+
 export function Activity() {
   const activity = useLoad(() => send(api.platform.accounts.me.activity.$get({ query: {} })));
+  const transactions = useLoad(() => send(api.platform.accounts.me.transactions.$get({ query: {} })));
   // Reads are recorded too; the list shows what changed something.
   const events = (activity.data?.events ?? []).filter((event) => event.action in ACTIONS);
   return (
     <section aria-labelledby="activity-title">
       <h1 id="activity-title">Activity</h1>
+      <h2>Transactions</h2>
+      {transactions.error && <Notice kind="error">{transactions.error}</Notice>}
+      {transactions.data && transactions.data.transactions.length === 0 && <p>No transactions yet.</p>}
+      <ul class="rows" aria-label="Transactions">
+        {(transactions.data?.transactions ?? []).map((entry) => (
+          <li data-testid="transaction">
+            <span>
+              {TRANSACTION_TYPES[entry.activity_type] ?? entry.activity_type}
+              {entry.side && <> · {entry.side}</>}
+              {entry.qty && <> {entry.qty}</>}
+              {entry.symbol && <> {entry.symbol}</>}
+              {entry.price && <> at {money(entry.price)}</>} · {when(entry.time)}
+            </span>
+            {entry.net_amount && <span class="amount">{money(entry.net_amount)}</span>}
+          </li>
+        ))}
+      </ul>
+      <h2>What you did</h2>
       {activity.error && <Notice kind="error">{activity.error}</Notice>}
       {activity.data && events.length === 0 && <p>Nothing yet.</p>}
       <ul class="rows" aria-label="Activity">

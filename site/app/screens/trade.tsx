@@ -24,25 +24,53 @@ export function Trade() {
   );
 }
 
+/** Find a stock by symbol or name, then its quote; choosing one fills the order's symbol. */
 function Quote({ onSymbol }: { onSymbol: (symbol: string) => void }) {
+  const [found, setFound] = useState<{ symbol: string; name: string; tradable: boolean }[] | undefined>();
   const [quote, setQuote] = useState<{ symbol: string; price?: string; bid?: string; ask?: string; time?: string } | undefined>();
+  const [error, setError] = useState<string | undefined>();
+
+  const choose = async (symbol: string) => {
+    setError(undefined);
+    try {
+      const { snapshots } = await send(api.platform.market.snapshots.$get({ query: { symbols: symbol } }));
+      const snapshot = snapshots[0];
+      setQuote({ symbol, price: snapshot?.latest_trade?.price, bid: snapshot?.latest_quote?.bid_price, ask: snapshot?.latest_quote?.ask_price, time: snapshot?.latest_trade?.time });
+      onSymbol(symbol);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : String(caught));
+    }
+  };
+
   return (
-    <Form
-      label="Get a quote"
-      submit="Get quote"
-      onSend={async (values) => {
-        const symbol = text(values, "quote").toUpperCase();
-        const { snapshots } = await send(api.platform.market.snapshots.$get({ query: { symbols: symbol } })).catch((error: unknown) => {
-          // The query's field is `symbols`; the form's is `quote`.
-          if (error instanceof ApiError && error.problem?.errors) error.problem.errors = error.problem.errors.map((entry) => ({ ...entry, field: "quote", message: "Enter a ticker symbol, as AAPL" }));
-          throw error;
-        });
-        const snapshot = snapshots[0];
-        setQuote({ symbol, price: snapshot?.latest_trade?.price, bid: snapshot?.latest_quote?.bid_price, ask: snapshot?.latest_quote?.ask_price, time: snapshot?.latest_trade?.time });
-        onSymbol(symbol);
-      }}
-    >
-      <Field name="quote" label="Symbol" autocomplete="off" placeholder="AAPL" required />
+    <>
+      <Form
+        label="Find a stock"
+        submit="Search"
+        // The query's field is `q`; the form's is `search`.
+        fieldsFor={(fields) => ({ search: fields.q ?? "" })}
+        onSend={async (values) => {
+          const { assets } = await send(api.platform.assets.$get({ query: { q: text(values, "search"), limit: "8" } }));
+          setFound(assets);
+          setQuote(undefined);
+        }}
+      >
+        <Field name="search" label="Company or symbol" autocomplete="off" placeholder="Apple or AAPL" required />
+      </Form>
+      {found && found.length === 0 && <p role="status">No stock matches that name or symbol.</p>}
+      {found && found.length > 0 && (
+        <ul class="rows" aria-label="Stocks found">
+          {found.map((asset) => (
+            <li>
+              <button type="button" class="link" onClick={() => choose(asset.symbol)}>
+                <strong>{asset.symbol}</strong> {asset.name}
+              </button>
+              {!asset.tradable && <span class="status">not tradable here</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && <Notice kind="error">{error}</Notice>}
       {quote && (
         <p class="quote" role="status" data-testid="quote">
           {quote.price ? (
@@ -56,11 +84,11 @@ function Quote({ onSymbol }: { onSymbol: (symbol: string) => void }) {
               <small>{when(quote.time)}</small>
             </>
           ) : (
-            <>No price for {quote.symbol}: check the symbol.</>
+            <>No price for {quote.symbol} yet.</>
           )}
         </p>
       )}
-    </Form>
+    </>
   );
 }
 
