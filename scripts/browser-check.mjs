@@ -7,7 +7,8 @@
 // headers, every problem type dereferences. Screenshot: test-artifacts/docs.png.
 // And a browser client on another origin (a page this script serves on a free 127.0.0.1 port, the
 // dev server's CORS_ORIGINS): it signs up, opens and funds an account, makes a transfer with an
-// Idempotency-Key (and its replay) and changes the contact with PATCH, reading the exposed headers.
+// Idempotency-Key (and its replay) and changes the contact with PATCH, reading the exposed headers;
+// and a page on an origin CORS_ORIGINS does not name, which the browser refuses the answers.
 // The reference web app at /app/, from sign-up to orders (scripts/browser-app.mjs): screenshots of
 // each screen in test-artifacts/app/.
 // `--results FILE` writes {"passed": N, "failed": N} for .ci/run.
@@ -227,6 +228,23 @@ async function codePrinted(dev, email, since) {
   return waitFor(async () => find(), (code) => code !== undefined);
 }
 
+/** A page on an origin CORS_ORIGINS does not list: the browser refuses it the API's answers. */
+async function checkOtherOrigin(dev, stranger) {
+  const context = await launch();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(TIMEOUT_MS);
+    await page.goto(stranger.origin + "/");
+    const email = `stranger-${Date.now()}@example.com`;
+    const signUp = await fromPage(page, dev.base + "/platform/signup", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: PASSWORD }) });
+    check(`from ${stranger.origin}, an origin not in CORS_ORIGINS: the browser refuses the page the API's answer`, signUp.status === 0 && /TypeError/.test(signUp.text), JSON.stringify(signUp));
+    const read = await fromPage(page, dev.base + "/");
+    check(`from ${stranger.origin}: even GET / is not readable`, read.status === 0, JSON.stringify(read));
+  } finally {
+    await context.close();
+  }
+}
+
 async function checkBrowserClient(dev, client) {
   const document = await (await fetch(dev.base + "/openapi.json")).json();
   const exampleOf = (path, method) => document.paths[path][method].requestBody.content["application/json"].example;
@@ -298,6 +316,8 @@ async function checkBrowserClient(dev, client) {
 const started = Date.now();
 // The client page's origin is the dev server's CORS_ORIGINS; a deployment (BASE_URL) has its own.
 const client = process.env.BASE_URL ? undefined : await startClientPage();
+// Another page, on an origin the dev server's CORS_ORIGINS does not name.
+const stranger = process.env.BASE_URL ? undefined : await startClientPage();
 let dev;
 try {
   dev = process.env.BASE_URL
@@ -312,6 +332,7 @@ if (dev) {
     if (runs("problems")) await checkProblemPages(dev.base);
     if (runs("docs")) await checkDocsPage(dev.base);
     if (client && runs("client")) await checkBrowserClient(dev, client);
+    if (stranger && runs("client")) await checkOtherOrigin(dev, stranger);
     if (!process.env.BASE_URL && runs("app")) await checkApp({ dev, check, launch, codePrinted, artifacts: ARTIFACTS, timeoutMs: TIMEOUT_MS });
   } catch (error) {
     check("browser check ran to the end", false, error.stack ?? String(error));
@@ -321,6 +342,7 @@ if (dev) {
   }
 }
 await client?.stop();
+await stranger?.stop();
 console.log(`browser check: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 if (options.results) writeFileSync(options.results, JSON.stringify({ passed, failed }));
 process.exitCode = failed === 0 ? 0 : 1;
