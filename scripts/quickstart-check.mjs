@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { startOwnDevServer } from "./own-dev-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -151,10 +152,14 @@ function startShell(env) {
   };
 }
 
-const readme = readFileSync(path.join(root, "README.md"), "utf8");
-const blocks = SECTIONS.flatMap((section) => shellBlocks(readme, section).map((lines, i) => ({ label: `${section} block ${i + 1}`, lines })));
+// `--page FILE` (repeatable): every sh block of those pages instead, in order (a draft, a docs page).
+const { values: options } = parseArgs({ options: { page: { type: "string", multiple: true } } });
+const everyBlock = (text) => [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1].trimEnd().split("\n"));
+const blocks = options.page
+  ? options.page.flatMap((file) => everyBlock(readFileSync(path.resolve(file), "utf8")).map((lines, i) => ({ label: `${path.basename(file)} block ${i + 1}`, lines })))
+  : SECTIONS.flatMap((section) => shellBlocks(readFileSync(path.join(root, "README.md"), "utf8"), section).map((lines, i) => ({ label: `${section} block ${i + 1}`, lines })));
 const runnable = blocks.filter(({ lines }) => !isNpmOnly(lines));
-console.log(`quickstart: ${blocks.length} shell blocks in README.md (${SECTIONS.join(", ")}), ${runnable.length} to paste`);
+console.log(`quickstart: ${blocks.length} shell blocks in ${options.page ? options.page.join(", ") : `README.md (${SECTIONS.join(", ")})`}, ${runnable.length} to paste`);
 
 const PASSES = 2;
 const readmeEmails = [...new Set(runnable.flatMap(({ lines }) => lines).join("\n").match(/[\w.+-]+@example\.com/g) ?? [])];
