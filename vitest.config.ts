@@ -49,6 +49,8 @@ export default defineConfig(async () => {
           // Build-time code, in Node: the OpenAPI validator compiles schemas with `new Function`, which workerd forbids.
           // The catalog with the problem pages' text, as scripts/build-assets.mjs builds it.
           define: { PROBLEM_PAGE_TEXT: "true" },
+          // The Worker's entry exports its Durable Objects, whose base class only workerd has.
+          resolve: { alias: { "cloudflare:workers": new URL("./bench/cloudflare-workers.ts", import.meta.url).pathname } },
           test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
         },
       ],

@@ -18,7 +18,8 @@ export interface RouteDoc {
   auth?: boolean;
   query?: Record<string, { description: string; enum?: string[] }>;
   body?: BodyDoc & { required: boolean };
-  responses: Record<number, { description: string; body?: BodyDoc }>;
+  /** `events`: a text/event-stream answer, with an example of its messages (their bodies are described in `description`). */
+  responses: Record<number, { description: string; body?: BodyDoc; events?: { example: string } }>;
   /** Every problem the route can answer; grouped by status in the document. */
   problems: readonly FailureCode[];
 }

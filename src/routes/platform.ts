@@ -3,6 +3,7 @@ import { forPlatform } from "../middleware/platform";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
+import { liveEventRoutes } from "./live-events";
 import { marketRoutes } from "./market";
 import type { PlatformEnv } from "./env";
 import { mfaRoutes } from "./mfa";
@@ -20,4 +21,5 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", loginRoutes)
   .route("/", brokerageRoutes)
   .route("/", fundingRoutes)
+  .route("/", liveEventRoutes)
   .route("/", marketRoutes);

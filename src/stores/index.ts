@@ -1,6 +1,7 @@
 // One store per D1 table, each the only place that table's SQL lives (test/node/architecture.test.ts).
 import { AuditEventStore } from "./audit-events";
 import { BrokerageAccountStore } from "./brokerage-accounts";
+import { EventStreamTicketStore } from "./event-stream-tickets";
 import { IdempotencyKeyStore } from "./idempotency-keys";
 import { PlaidItemStore } from "./plaid-items";
 import { StepUpCodeStore } from "./step-up-codes";
@@ -11,6 +12,7 @@ export interface Stores {
   audit: AuditEventStore;
   stepUpCodes: StepUpCodeStore;
   plaidItems: PlaidItemStore;
+  streamTickets: EventStreamTicketStore;
 }
 
 export function storesOf(db: D1Database): Stores {
@@ -20,5 +22,6 @@ export function storesOf(db: D1Database): Stores {
     audit: new AuditEventStore(db),
     stepUpCodes: new StepUpCodeStore(db),
     plaidItems: new PlaidItemStore(db),
+    streamTickets: new EventStreamTicketStore(db),
   };
 }

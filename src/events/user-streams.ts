@@ -1,0 +1,139 @@
+// One Durable Object per user (idFromName(sub)): the user's open live streams (GET
+// /platform/accounts/me/events), each fed the changes publishChanges hands it, as they are applied.
+// Nothing here reads D1 in a loop: D1 is read once per stream, to replay what a client missed.
+import { DurableObject } from "cloudflare:workers";
+import { changesAfter } from "./replay";
+import type { AppliedChange } from "./types";
+
+/** At most this many open streams per user: a seventh tab, or a leak in a client, is refused, not held. */
+export const MAX_STREAMS_PER_USER = 5;
+/** A comment this often keeps proxies and the client from taking a quiet stream for a dead one. */
+export const HEARTBEAT_MS = 15_000;
+/** Changes replayed from D1 per query, until a page comes back short. */
+const REPLAY_PAGE = 100;
+/**
+ * Writes a client has not read yet: past this, it reads nothing (a suspended tab) and the stream is
+ * ended rather than held in memory; the client resumes with Last-Event-ID.
+ */
+const MAX_UNREAD_WRITES = 256;
+
+export interface StreamRequest {
+  sub: string;
+  /** When the access token that opened it expires, in ms since the epoch: the stream ends then. */
+  expiresAt: number;
+  /** The Last-Event-ID: changes after this seq are replayed from D1 first. */
+  after?: number;
+}
+
+interface OpenStream {
+  sub: string;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+  expiresAt: number;
+  unread: number;
+  /** Changes published while the stream replays from D1; written once the replay is done. */
+  held?: AppliedChange[];
+}
+
+const encoder = new TextEncoder();
+
+/** One SSE message: `id:` the change's seq, `event:` its kind, `data:` the body the matching GET answers (one line of JSON). */
+export function eventMessage(change: AppliedChange): string {
+  return `id: ${change.seq}\nevent: ${change.kind}\ndata: ${JSON.stringify(change.body)}\n\n`;
+}
+
+export const HEARTBEAT = ": heartbeat\n\n";
+
+export class UserEventStreams extends DurableObject<Env> {
+  readonly #streams = new Set<OpenStream>();
+  #nextHeartbeat = 0;
+  /** The clock of heartbeats and expiry. Tests replace it (runInDurableObject) to make one due without waiting. */
+  now: () => number = Date.now;
+
+  /** How many streams are open: what the limit counts. */
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
+  /**
+   * A new stream of the user's changes, or null when the user already has MAX_STREAMS_PER_USER open.
+   * With `after`, the changes since are replayed from D1 before any live one; a change published
+   * meanwhile is held, and written after the replay unless the replay had it.
+   */
+  async open(request: StreamRequest): Promise<ReadableStream<Uint8Array> | null> {
+    if (this.#streams.size >= MAX_STREAMS_PER_USER) return null;
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const stream: OpenStream = { sub: request.sub, writer: writable.getWriter(), expiresAt: request.expiresAt, unread: 0, ...(request.after === undefined ? {} : { held: [] }) };
+    if (this.#streams.size === 0) this.#nextHeartbeat = this.now() + HEARTBEAT_MS;
+    this.#streams.add(stream);
+    // The client went away: its side of the pipe is cancelled, which errors this one.
+    stream.writer.closed.catch(() => this.#streams.delete(stream));
+    try {
+      if (request.after !== undefined) await this.#replay(stream, request.after);
+      await this.#schedule();
+    } catch (error) {
+      this.#end(stream, "abort");
+      throw error;
+    }
+    return readable;
+  }
+
+  /** The changes applied for this user, to every open stream (each stream checks the change is its user's). */
+  publish(changes: AppliedChange[]): void {
+    for (const stream of this.#streams) for (const change of changes) this.#send(stream, change);
+  }
+
+  /** Ends the streams whose token has expired, and sends the heartbeat when due; then the next alarm. */
+  override async alarm(): Promise<void> {
+    const now = this.now();
+    for (const stream of this.#streams) if (stream.expiresAt <= now) this.#end(stream, "close");
+    if (now >= this.#nextHeartbeat) {
+      for (const stream of this.#streams) this.#write(stream, HEARTBEAT);
+      this.#nextHeartbeat = now + HEARTBEAT_MS;
+    }
+    await this.#schedule();
+  }
+
+  async #replay(stream: OpenStream, after: number): Promise<void> {
+    let last = after;
+    for (;;) {
+      const page = await changesAfter(this.env, stream.sub, last, REPLAY_PAGE);
+      for (const change of page) {
+        this.#write(stream, eventMessage(change));
+        last = change.seq;
+      }
+      if (page.length < REPLAY_PAGE) break;
+    }
+    // D1 numbers a user's changes in the order it commits them: one published during the replay
+    // with a seq at or below the last replayed was committed before the read, so the replay had it.
+    const held = stream.held ?? [];
+    delete stream.held;
+    for (const change of held) if (change.seq > last) this.#send(stream, change);
+  }
+
+  #send(stream: OpenStream, change: AppliedChange): void {
+    if (change.sub !== stream.sub) return;
+    if (stream.held) stream.held.push(change);
+    else this.#write(stream, eventMessage(change));
+  }
+
+  #write(stream: OpenStream, text: string): void {
+    if (stream.unread >= MAX_UNREAD_WRITES) return this.#end(stream, "abort");
+    stream.unread++;
+    stream.writer.write(encoder.encode(text)).then(
+      () => stream.unread--,
+      () => this.#streams.delete(stream),
+    );
+  }
+
+  /** "close" once what was written is read (a token's expiry); "abort" drops it (a client that reads nothing). */
+  #end(stream: OpenStream, how: "close" | "abort"): void {
+    this.#streams.delete(stream);
+    (how === "close" ? stream.writer.close() : stream.writer.abort()).catch(() => {});
+  }
+
+  /** The next heartbeat or expiry, whichever comes first; none once no stream is open. */
+  async #schedule(): Promise<void> {
+    if (this.#streams.size === 0) return;
+    await this.ctx.storage.setAlarm(Math.min(this.#nextHeartbeat, ...[...this.#streams].map((stream) => stream.expiresAt)));
+  }
+}
