@@ -2,6 +2,7 @@
 // /platform/accounts/me/events), each fed the changes publishChanges hands it, as they are applied.
 // Nothing here reads D1 in a loop: D1 is read once per stream, to replay what a client missed.
 import { DurableObject } from "cloudflare:workers";
+import { log } from "../log";
 import { changesAfter } from "./replay";
 import type { AppliedChange } from "./types";
 
@@ -12,10 +13,10 @@ export const HEARTBEAT_MS = 15_000;
 /** Changes replayed from D1 per query, until a page comes back short. */
 const REPLAY_PAGE = 100;
 /**
- * Writes a client has not read yet: past this, it reads nothing (a suspended tab) and the stream is
- * ended rather than held in memory; the client resumes with Last-Event-ID.
+ * Live messages a client has not read yet: past this, it reads nothing (a suspended tab) and the
+ * stream is ended rather than held in memory; the client resumes with Last-Event-ID.
  */
-const MAX_UNREAD_WRITES = 256;
+export const MAX_UNREAD = 1000;
 
 export interface StreamRequest {
   sub: string;
@@ -56,8 +57,8 @@ export class UserEventStreams extends DurableObject<Env> {
 
   /**
    * A new stream of the user's changes, or null when the user already has MAX_STREAMS_PER_USER open.
-   * With `after`, the changes since are replayed from D1 before any live one; a change published
-   * meanwhile is held, and written after the replay unless the replay had it.
+   * With `after`, the changes since are replayed from D1 before any live one, as the client reads
+   * them; a change published meanwhile is held, and written after the replay unless the replay had it.
    */
   async open(request: StreamRequest): Promise<ReadableStream<Uint8Array> | null> {
     if (this.#streams.size >= MAX_STREAMS_PER_USER) return null;
@@ -65,15 +66,10 @@ export class UserEventStreams extends DurableObject<Env> {
     const stream: OpenStream = { sub: request.sub, writer: writable.getWriter(), expiresAt: request.expiresAt, unread: 0, ...(request.after === undefined ? {} : { held: [] }) };
     if (this.#streams.size === 0) this.#nextHeartbeat = this.now() + HEARTBEAT_MS;
     this.#streams.add(stream);
-    // The client went away: its side of the pipe is cancelled, which errors this one.
+    // A client gone away is found at the next write to it (a change or a heartbeat), which errors the pipe.
     stream.writer.closed.catch(() => this.#streams.delete(stream));
-    try {
-      if (request.after !== undefined) await this.#replay(stream, request.after);
-      await this.#schedule();
-    } catch (error) {
-      this.#end(stream, "abort");
-      throw error;
-    }
+    await this.#schedule();
+    if (request.after !== undefined) void this.#replay(stream, request.after);
     return readable;
   }
 
@@ -93,21 +89,28 @@ export class UserEventStreams extends DurableObject<Env> {
     await this.#schedule();
   }
 
+  /** Each replayed message waits for the client to read the one before: a long gap costs no memory. */
   async #replay(stream: OpenStream, after: number): Promise<void> {
-    let last = after;
-    for (;;) {
-      const page = await changesAfter(this.env, stream.sub, last, REPLAY_PAGE);
-      for (const change of page) {
-        this.#write(stream, eventMessage(change));
-        last = change.seq;
+    try {
+      let last = after;
+      for (;;) {
+        const page = await changesAfter(this.env, stream.sub, last, REPLAY_PAGE);
+        for (const change of page) {
+          await stream.writer.write(encoder.encode(eventMessage(change)));
+          last = change.seq;
+        }
+        if (page.length < REPLAY_PAGE) break;
       }
-      if (page.length < REPLAY_PAGE) break;
+      // D1 numbers a user's changes in the order it commits them: one published during the replay
+      // with a seq at or below the last replayed was committed before the read, so the replay had it.
+      const held = stream.held ?? [];
+      delete stream.held;
+      for (const change of held) if (change.seq > last) this.#send(stream, change);
+    } catch (error) {
+      // D1 failed, or the client went away: either way it resumes with Last-Event-ID.
+      log("warn", "live_replay_ended", { error: error instanceof Error ? error.name : String(error) });
+      this.#end(stream, "abort");
     }
-    // D1 numbers a user's changes in the order it commits them: one published during the replay
-    // with a seq at or below the last replayed was committed before the read, so the replay had it.
-    const held = stream.held ?? [];
-    delete stream.held;
-    for (const change of held) if (change.seq > last) this.#send(stream, change);
   }
 
   #send(stream: OpenStream, change: AppliedChange): void {
@@ -117,7 +120,7 @@ export class UserEventStreams extends DurableObject<Env> {
   }
 
   #write(stream: OpenStream, text: string): void {
-    if (stream.unread >= MAX_UNREAD_WRITES) return this.#end(stream, "abort");
+    if (stream.unread >= MAX_UNREAD) return this.#end(stream, "abort");
     stream.unread++;
     stream.writer.write(encoder.encode(text)).then(
       () => stream.unread--,

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { publishChanges } from "../../src/events/publish";
-import { HEARTBEAT_MS, MAX_STREAMS_PER_USER } from "../../src/events/user-streams";
+import { HEARTBEAT_MS, MAX_STREAMS_PER_USER, MAX_UNREAD } from "../../src/events/user-streams";
 import { requestLog } from "../support/logs";
 import { alarmAt, alarmOf, change, documentedBody, streamOf, streamUser, untilOpen } from "../support/live-events";
 import { problemOf, visibleAnswer } from "../support/worker";
@@ -179,5 +179,14 @@ describe("the stream's input", () => {
       expect(res.status).toBe(400);
       expect((await problemOf(res)).code).toBe("validation_failed");
     }
+  });
+});
+
+describe("a client that reads nothing", () => {
+  it(`is let go once ${MAX_UNREAD} messages wait for it, rather than held in memory`, async () => {
+    const ann = await streamUser();
+    await ann.open();
+    await ann.object().publish(Array.from({ length: MAX_UNREAD + 1 }, () => change(ann.sub)));
+    await untilOpen(ann.object(), 0);
   });
 });
