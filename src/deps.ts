@@ -17,6 +17,7 @@ import type { NotifyOwner } from "./services/notices";
 import type { Proof, StepUpCheck } from "./services/step-up";
 import type { Ses } from "./ses/client";
 import type { Stores } from "./stores";
+import type { EventDeps } from "./events/apply";
 import type { RequestScope } from "./upstream";
 
 /** The Broker API, one client per invocation: accounts, funding and trading calls. */
@@ -82,6 +83,8 @@ export interface Root {
   loginDeps(scope: RequestScope, actorOnly: Pick<LoginDeps, "stepUp" | "notify" | "countPasswordGuess">): LoginDeps;
   /** The security notices of one invocation, sent through its SES (none without SES_FROM_ADDRESS), with the time of the change and `clientAddress` as given; `sent` takes each send's outcome (a request's log line). */
   notifier(scope: RequestScope, clientAddress: string | undefined, sent: (outcome: Promise<string>) => void): NotifyOwner;
+  /** What applying the Broker API's events needs (events/apply.ts): D1, the clock, and notices through this invocation's Broker API and SES. No request needed. */
+  eventDeps(scope: RequestScope): EventDeps;
   /** The step up of a signed-in user (services/step-up.ts): their password, counted as a guess from `address`, and code. */
   stepUp(who: { pool: UserPool; user: SignedInUser; address: string }, proof: Proof): StepUpCheck;
 }

@@ -20,6 +20,7 @@ import { fingerprintKey } from "./services/idempotency";
 import { countPasswordGuess } from "./limits";
 import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, stepUpCheck, type AcceptedCodes } from "./services/step-up";
 import { securityNotice, sendSecurityNotice } from "./services/notices";
+import { tellThrough } from "./services/event-notices";
 import { openSes } from "./ses/client";
 import { storesOf } from "./stores";
 import type { RequestScope } from "./upstream";
@@ -148,6 +149,10 @@ function build(env: Env): Root {
     },
     notifier: (scope, clientAddress, sent) => (to, change) => {
       sent(to === null ? Promise.resolve("no_address") : sendSecurityNotice(clientsOf(scope).ses, securityNotice(to, change, { at: new Date(), clientAddress })));
+    },
+    eventDeps: (scope) => {
+      const clients = clientsOf(scope);
+      return { stores: brokerage().stores, now: Date.now, tell: tellThrough(() => clients.broker.accounts, clients.ses) };
     },
     flowDeps: (scope, { allow, stepUp, notify }) => {
       const clients = clientsOf(scope);

@@ -37,7 +37,14 @@ const BrokerOrder = z.object({
   created_at: z.string(),
   // What the list's `after`, `until` and order go by.
   submitted_at: z.nullish(z.string()),
+  // Kept in D1 (issue 23): when it filled or was canceled, and the order it replaced or was replaced by.
+  filled_at: z.nullish(z.string()),
+  canceled_at: z.nullish(z.string()),
+  replaces: z.nullish(z.string()),
+  replaced_by: z.nullish(z.string()),
 });
+
+export { BrokerOrder as BrokerOrderSchema };
 
 export type BrokerOrder = z.infer<typeof BrokerOrder>;
 

@@ -10,8 +10,6 @@ import type { AppliedChange } from "./types";
 export const MAX_STREAMS_PER_USER = 5;
 /** A comment this often keeps proxies and the client from taking a quiet stream for a dead one. */
 export const HEARTBEAT_MS = 15_000;
-/** Changes replayed from D1 per query, until a page comes back short. */
-const REPLAY_PAGE = 100;
 /**
  * Live messages a client has not read yet: past this, it reads nothing (a suspended tab) and the
  * stream is ended rather than held in memory; the client resumes with Last-Event-ID.
@@ -93,13 +91,9 @@ export class UserEventStreams extends DurableObject<Env> {
   async #replay(stream: OpenStream, after: number): Promise<void> {
     try {
       let last = after;
-      for (;;) {
-        const page = await changesAfter(this.env, stream.sub, last, REPLAY_PAGE);
-        for (const change of page) {
-          await stream.writer.write(encoder.encode(eventMessage(change)));
-          last = change.seq;
-        }
-        if (page.length < REPLAY_PAGE) break;
+      for await (const change of changesAfter(this.env, stream.sub, after)) {
+        await stream.writer.write(encoder.encode(eventMessage(change)));
+        last = change.seq;
       }
       // D1 numbers a user's changes in the order it commits them: one published during the replay
       // with a seq at or below the last replayed was committed before the read, so the replay had it.

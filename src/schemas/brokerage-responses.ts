@@ -19,3 +19,16 @@ export const AccountViewResponse = z.object({
   agreements: z.array(z.object({ agreement: z.string(), signed_at: z.nullable(z.string()) })),
 });
 export type AccountViewResponse = z.output<typeof AccountViewResponse>;
+
+/** The account's status as D1 holds it (the Broker API's events keep it current): no personal data. */
+export const AccountStatusResponse = z.object({
+  /** The Broker API's account id. */
+  id: z.string(),
+  account_number: z.nullable(z.string()),
+  /** SUBMITTED, APPROVED, ACTIVE, ACTION_REQUIRED, REJECTED, ACCOUNT_CLOSED, ... as the Broker API sent it. */
+  status: z.string(),
+  /** As the Broker API's events last said; null until one said. */
+  account_blocked: z.nullable(z.boolean()),
+  trading_blocked: z.nullable(z.boolean()),
+});
+export type AccountStatusResponse = z.output<typeof AccountStatusResponse>;

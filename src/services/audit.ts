@@ -30,7 +30,12 @@ export type AuditAction =
   | "order.read"
   | "order.cancel"
   | "position.list"
-  | "position.close";
+  | "position.close"
+  // A change the Broker API's events or the heal pass applied to D1 (the actor's source says which).
+  | "account.status"
+  | "bank_link.status"
+  | "transfer.status"
+  | "order.status";
 
 /**
  * "ok", "replayed" (our stored answer, nothing done), "recovered" (this request recorded an object

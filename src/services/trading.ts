@@ -14,7 +14,7 @@ import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Crea
 import { clientOrderId } from "./idempotency";
 
 /** The Broker's order as this API answers it: each field named, so that a field renamed on either side does not compile. */
-function orderView(order: BrokerOrder): OrderResponse {
+export function orderView(order: BrokerOrder): OrderResponse {
   return {
     id: order.id,
     client_order_id: order.client_order_id,

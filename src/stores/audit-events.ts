@@ -15,14 +15,16 @@ export interface AuditDetails {
   orderType?: string;
   /** The Broker API's id of the transfer, order or bank link, once known. */
   objectId?: string;
+  /** What an event or the heal pass made the object's status. */
+  status?: string;
 }
 
-const COLUMNS = "sub, source, action, request_id, correlation_id, idempotency_key, outcome, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, at";
+const COLUMNS = "sub, source, action, request_id, correlation_id, idempotency_key, outcome, amount, symbol, direction, bank_link_id, side, qty, order_type, object_id, status, at";
 const PLACEHOLDERS = COLUMNS.split(",").map(() => "?").join(", ");
 
 function values(actor: Actor, action: string, outcome: string, details: AuditDetails): unknown[] {
-  const { idempotencyKey, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId } = details;
-  const fields = [idempotencyKey, outcome, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId].map((value) => value ?? null);
+  const { idempotencyKey, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId, status } = details;
+  const fields = [idempotencyKey, outcome, amount, symbol, direction, bankLinkId, side, qty, orderType, objectId, status].map((value) => value ?? null);
   return [actor.sub, actor.source, action, actor.id, actor.correlationId ?? null, ...fields, new Date().toISOString()];
 }
 

@@ -14,6 +14,28 @@ export interface AccountRow {
   broker_email_stale: number;
   created_at: string;
   updated_at: string;
+  /** The blocked flags as the Broker API's events last said (null: never said). */
+  account_blocked: number | null;
+  trading_blocked: number | null;
+  /** The Broker's time of the status D1 holds, when an event or the heal pass set it. */
+  status_at: string | null;
+  /** Bumped by every status write from an event or the heal pass (stores/ledger-table.ts). */
+  version: number;
+  /** 1 once D1 holds the account's orders, transfers, bank links (0: the next read fills them from the Broker API once). */
+  orders_filled: number;
+  transfers_filled: number;
+  bank_links_filled: number;
+}
+
+/** What D1 holds of the account's objects, each filled from the Broker API once. */
+export type FilledKind = "orders" | "transfers" | "bank_links";
+
+/** What the Broker API's events (and the heal pass) set on the account. */
+export interface AccountStatusFields {
+  status: string;
+  status_at: string | null;
+  account_blocked: number | null;
+  trading_blocked: number | null;
 }
 
 /** A row with its Broker account. */
@@ -91,7 +113,38 @@ export class BrokerageAccountStore {
 
   /** The status (and account number) the Broker API answered last. */
   async noteStatus(sub: string, status: string, accountNumber: string | null, now: number): Promise<void> {
-    await this.#db.prepare("UPDATE brokerage_accounts SET status = ?, account_number = ?, updated_at = ? WHERE sub = ?").bind(status, accountNumber, iso(now), sub).run();
+    await this.#db.prepare("UPDATE brokerage_accounts SET status = ?1, account_number = ?2, updated_at = ?3, status_at = ?3, version = version + 1 WHERE sub = ?4").bind(status, accountNumber, iso(now), sub).run();
+  }
+
+  /** The row of the Broker account, whoever's it is (events name the account, not the user). */
+  rowOfBrokerAccount(brokerAccountId: string): Promise<AccountRow | null> {
+    return this.#db.prepare("SELECT * FROM brokerage_accounts WHERE broker_account_id = ?").bind(brokerAccountId).first<AccountRow>();
+  }
+
+  /** The status and flags, while the row's version is still `expected` (and, `afterChange`, only if the statement before it changed a row). */
+  applyStatus(sub: string, fields: AccountStatusFields, now: number, expected: number, afterChange: boolean): D1PreparedStatement {
+    return this.#db
+      .prepare(
+        `UPDATE brokerage_accounts SET status = ?, status_at = ?, account_blocked = ?, trading_blocked = ?, updated_at = ?, version = version + 1
+         WHERE sub = ? AND version = ? AND ${afterChange ? "changes() = 1" : "1"}`,
+      )
+      .bind(fields.status, fields.status_at, fields.account_blocked, fields.trading_blocked, iso(now), sub, expected);
+  }
+
+  /** D1 now holds the account's `kind` (filled from the Broker API), or must fill it again (an event named one it did not hold). */
+  filled(sub: string, kind: FilledKind, filled: boolean): D1PreparedStatement {
+    return this.#db.prepare(`UPDATE brokerage_accounts SET ${kind}_filled = ? WHERE sub = ?`).bind(filled ? 1 : 0, sub);
+  }
+
+  /** Accounts in a status that is not final which nothing was heard of since `before`, the longest silent first. */
+  async silent(finalStatuses: readonly string[], before: number, limit: number): Promise<OwnedAccountRow[]> {
+    const { results } = await this.#db
+      .prepare(
+        `SELECT * FROM brokerage_accounts WHERE broker_account_id IS NOT NULL AND updated_at < ? AND status NOT IN (${finalStatuses.map(() => "?").join(", ")}) ORDER BY updated_at LIMIT ?`,
+      )
+      .bind(iso(before), ...finalStatuses, limit)
+      .all<OwnedAccountRow>();
+    return results;
   }
 
   /** The Broker API's contact has the user's email. */

@@ -1,10 +1,14 @@
 // One store per D1 table, each the only place that table's SQL lives (test/node/architecture.test.ts).
 import { AuditEventStore } from "./audit-events";
+import { BankLinkStore } from "./bank-links";
+import { BrokerEventStore } from "./broker-events";
 import { BrokerageAccountStore } from "./brokerage-accounts";
 import { EventStreamTicketStore } from "./event-stream-tickets";
 import { IdempotencyKeyStore } from "./idempotency-keys";
+import { OrderStore } from "./orders";
 import { PlaidItemStore } from "./plaid-items";
 import { StepUpCodeStore } from "./step-up-codes";
+import { TransferStore } from "./transfers";
 
 export interface Stores {
   accounts: BrokerageAccountStore;
@@ -12,6 +16,10 @@ export interface Stores {
   audit: AuditEventStore;
   stepUpCodes: StepUpCodeStore;
   plaidItems: PlaidItemStore;
+  brokerEvents: BrokerEventStore;
+  orders: OrderStore;
+  transfers: TransferStore;
+  bankLinks: BankLinkStore;
   streamTickets: EventStreamTicketStore;
 }
 
@@ -22,6 +30,10 @@ export function storesOf(db: D1Database): Stores {
     audit: new AuditEventStore(db),
     stepUpCodes: new StepUpCodeStore(db),
     plaidItems: new PlaidItemStore(db),
+    brokerEvents: new BrokerEventStore(db),
+    orders: new OrderStore(db),
+    transfers: new TransferStore(db),
+    bankLinks: new BankLinkStore(db),
     streamTickets: new EventStreamTicketStore(db),
   };
 }

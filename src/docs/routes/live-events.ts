@@ -1,7 +1,7 @@
 import type * as z from "zod/mini";
 import type { AppliedChange } from "../../events/types";
 import type { liveEventRoutes } from "../../routes/live-events";
-import { AccountViewResponse } from "../../schemas/brokerage-responses";
+import { AccountStatusResponse } from "../../schemas/brokerage-responses";
 import { BankLinkResponse, OrderResponse, TransferResponse } from "../../schemas/funding-responses";
 import { TicketResponse } from "../../schemas/live-events";
 import { ANY, BODY, PLATFORM, TOKEN, type RouterDocs } from "../route-docs";
@@ -12,7 +12,7 @@ export const EVENT_BODIES = {
   order: { schema: OrderResponse, get: "GET /platform/accounts/me/orders/{id}" },
   transfer: { schema: TransferResponse, get: "GET /platform/accounts/me/transfers/{id}" },
   bank_link: { schema: BankLinkResponse, get: "GET /platform/accounts/me/bank-links (one of its bank_links)" },
-  account: { schema: AccountViewResponse, get: "GET /platform/accounts/me" },
+  account: { schema: AccountStatusResponse, get: "the account's status as GET /platform/accounts/me gives it, with its blocked flags" },
 } satisfies Record<AppliedChange["kind"], { schema: z.ZodMiniType; get: string }>;
 
 const STREAM_EXAMPLE = [
