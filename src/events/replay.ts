@@ -1,5 +1,6 @@
 // The user's changes after a seq, from D1, with their bodies as the GETs answer them now: what a
 // stream resumed with Last-Event-ID missed (ledger_changes, 23A's ledger).
+import { notConfigured } from "../config";
 import { depsFrom } from "../root";
 import { bodyOf } from "../services/ledger";
 import type { AppliedChange } from "./types";
@@ -13,7 +14,9 @@ const PAGE = 100;
  * sent each time with its body as it is now (D1 keeps the object, not each change's copy).
  */
 export async function* changesAfter(env: Env, sub: string, after: number): AsyncGenerator<AppliedChange> {
-  const stores = depsFrom(env).stores();
+  // D1 alone: reading the ledger needs none of the Broker API's settings.
+  const stores = depsFrom(env).storesIfBound;
+  if (!stores) throw notConfigured(["DB"]);
   for (let last = after; ; ) {
     const rows = await stores.brokerEvents.changesAfter(sub, last, PAGE);
     for (const row of rows) {

@@ -29,6 +29,12 @@ interface OpenStream {
   writer: WritableStreamDefaultWriter<Uint8Array>;
   expiresAt: number;
   unread: number;
+  /**
+   * The client has every change up to this seq: its Last-Event-ID, then the last one replayed. D1
+   * numbers a user's changes in the order it commits them, so a change at or below it that is
+   * published late (committed before the replay's read, handed over after) was replayed already.
+   */
+  floor: number;
   /** Changes published while the stream replays from D1; written once the replay is done. */
   held?: AppliedChange[];
 }
@@ -56,12 +62,13 @@ export class UserEventStreams extends DurableObject<Env> {
   /**
    * A new stream of the user's changes, or null when the user already has MAX_STREAMS_PER_USER open.
    * With `after`, the changes since are replayed from D1 before any live one, as the client reads
-   * them; a change published meanwhile is held, and written after the replay unless the replay had it.
+   * them; a change published meanwhile is held, and written after the replay unless the replay had it
+   * (`floor`).
    */
   async open(request: StreamRequest): Promise<ReadableStream<Uint8Array> | null> {
     if (this.#streams.size >= MAX_STREAMS_PER_USER) return null;
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const stream: OpenStream = { sub: request.sub, writer: writable.getWriter(), expiresAt: request.expiresAt, unread: 0, ...(request.after === undefined ? {} : { held: [] }) };
+    const stream: OpenStream = { sub: request.sub, writer: writable.getWriter(), expiresAt: request.expiresAt, unread: 0, floor: request.after ?? 0, ...(request.after === undefined ? {} : { held: [] }) };
     if (this.#streams.size === 0) this.#nextHeartbeat = this.now() + HEARTBEAT_MS;
     this.#streams.add(stream);
     // A client gone away is found at the next write to it (a change or a heartbeat), which errors the pipe.
@@ -90,16 +97,13 @@ export class UserEventStreams extends DurableObject<Env> {
   /** Each replayed message waits for the client to read the one before: a long gap costs no memory. */
   async #replay(stream: OpenStream, after: number): Promise<void> {
     try {
-      let last = after;
       for await (const change of changesAfter(this.env, stream.sub, after)) {
         await stream.writer.write(encoder.encode(eventMessage(change)));
-        last = change.seq;
+        stream.floor = change.seq;
       }
-      // D1 numbers a user's changes in the order it commits them: one published during the replay
-      // with a seq at or below the last replayed was committed before the read, so the replay had it.
       const held = stream.held ?? [];
       delete stream.held;
-      for (const change of held) if (change.seq > last) this.#send(stream, change);
+      for (const change of held) this.#send(stream, change);
     } catch (error) {
       // D1 failed, or the client went away: either way it resumes with Last-Event-ID.
       log("warn", "live_replay_ended", { error: error instanceof Error ? error.name : String(error) });
@@ -108,7 +112,7 @@ export class UserEventStreams extends DurableObject<Env> {
   }
 
   #send(stream: OpenStream, change: AppliedChange): void {
-    if (change.sub !== stream.sub) return;
+    if (change.sub !== stream.sub || change.seq <= stream.floor) return;
     if (stream.held) stream.held.push(change);
     else this.#write(stream, eventMessage(change));
   }

@@ -1,10 +1,14 @@
 // The user's live stream (issue 23 item 6), through the Worker and the real per-user Durable Objects:
 // two users' changes published together, tickets, the stream limit, heartbeats and the token's expiry
 // driven by the object's alarm and clock, never by waiting.
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { applyEvent } from "../../src/events/apply";
 import { publishChanges } from "../../src/events/publish";
-import { HEARTBEAT_MS, MAX_STREAMS_PER_USER, MAX_UNREAD } from "../../src/events/user-streams";
+import { HEARTBEAT_MS, MAX_STREAMS_PER_USER, MAX_UNREAD, type UserEventStreams } from "../../src/events/user-streams";
+import { brokerOrder, eventDeps, tradeEvent, type OrderPayload } from "../events/ledger-support";
+import { accountHolder } from "../support/funding";
 import { requestLog } from "../support/logs";
 import { alarmAt, alarmOf, change, documentedBody, streamOf, streamUser, untilOpen } from "../support/live-events";
 import { problemOf, visibleAnswer } from "../support/worker";
@@ -188,5 +192,82 @@ describe("a client that reads nothing", () => {
     await ann.open();
     await ann.object().publish(Array.from({ length: MAX_UNREAD + 1 }, () => change(ann.sub)));
     await untilOpen(ann.object(), 0);
+  });
+});
+
+describe("with the ledger: events applied by applyEvent", () => {
+  /** Applies a trade event of `order` for the holder; its change. */
+  async function apply(accountId: string, kind: string, order: OrderPayload) {
+    const result = await applyEvent(eventDeps().deps, tradeEvent(accountId, kind, order, new Date().toISOString()));
+    expect(result.outcome).toBe("applied");
+    return result.changes[0]!;
+  }
+
+  /** Applies it and hands its change on, as the consumer does. */
+  async function applied(accountId: string, kind: string, order: OrderPayload) {
+    const change = await apply(accountId, kind, order);
+    await publishChanges(env, [change]);
+    return change;
+  }
+
+  it("reach the owner's open stream within a second, with the body D1 holds; never the other user's", async () => {
+    const [ann, bea] = await Promise.all([accountHolder(), accountHolder()]);
+    const [annStream, beaStream] = [streamOf(await ann.call(EVENTS)), streamOf(await bea.call(EVENTS))];
+
+    const started = Date.now();
+    const annsOrder = await applied(ann.accountId, "new", brokerOrder());
+    const message = await annStream.next();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(message).toMatchObject({ id: String(annsOrder.seq), event: "order" });
+    expect(documentedBody(message)).toEqual(annsOrder.body);
+
+    // Bea's next message is her own: Ann's change never reached her stream.
+    const beasOrder = await applied(bea.accountId, "new", brokerOrder());
+    expect(await beaStream.next()).toMatchObject({ id: String(beasOrder.seq) });
+  });
+
+  it("resume after Last-Event-ID from D1: what was missed, each object as it is now, then live, nothing twice", async () => {
+    const ann = await accountHolder();
+    const order = brokerOrder();
+    const placed = await applied(ann.accountId, "new", order);
+    const filled = await applied(ann.accountId, "fill", { ...order, status: "filled", filled_qty: "10", filled_avg_price: "99.5" });
+    const other = await applied(ann.accountId, "new", brokerOrder());
+
+    const stream = streamOf(await ann.call(EVENTS, { headers: { "last-event-id": String(placed.seq) } }));
+    const first = await stream.next();
+    expect(first).toMatchObject({ id: String(filled.seq), event: "order" });
+    expect(documentedBody(first)).toMatchObject({ id: order.id, status: "filled", filled_qty: "10" });
+    expect(await stream.next()).toMatchObject({ id: String(other.seq) });
+
+    // A late hand-over of a change the replay had is not written again; the next live one is.
+    await publishChanges(env, [filled]);
+    const next = await applied(ann.accountId, "new", brokerOrder());
+    expect(await stream.next()).toMatchObject({ id: String(next.seq) });
+
+    // EventSource's new stream after a ticket's ended: last_event_id in the query; the header wins over it.
+    const byQuery = streamOf(await ann.call(`${EVENTS}?last_event_id=${filled.seq}`));
+    expect(await byQuery.next()).toMatchObject({ id: String(other.seq) });
+    const both = streamOf(await ann.call(`${EVENTS}?last_event_id=${placed.seq}`, { headers: { "last-event-id": String(other.seq) } }));
+    expect(await both.next()).toMatchObject({ id: String(next.seq) });
+  });
+
+  it("write a change handed over during the replay once, after the replay, whether the replay read it or not", async () => {
+    const ann = await accountHolder();
+    const first = await applied(ann.accountId, "new", brokerOrder());
+    const second = await applied(ann.accountId, "new", brokerOrder());
+    const object = env.USER_EVENTS.get(env.USER_EVENTS.idFromName(ann.sub));
+    const ids = await runInDurableObject(object, async (instance: UserEventStreams) => {
+      // Opened in the object itself: nothing reads the stream until below, so the replay waits at its first message.
+      const readable = (await instance.open({ sub: ann.sub, expiresAt: Date.now() + 3_600_000, after: first.seq - 1 }))!;
+      const third = await apply(ann.accountId, "new", brokerOrder());
+      instance.publish([second, third]);
+      const stream = streamOf(new Response(readable, { headers: { "content-type": "text/event-stream" } }));
+      const seen = [];
+      for (let i = 0; i < 3; i++) seen.push((await stream.next())?.id);
+      const fourth = await applied(ann.accountId, "new", brokerOrder());
+      seen.push((await stream.next())?.id);
+      return { seen, expected: [first, second, third, fourth].map((change) => String(change.seq)) };
+    });
+    expect(ids.seen).toEqual(ids.expected);
   });
 });
