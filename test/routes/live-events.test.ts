@@ -9,7 +9,7 @@ import { publishChanges } from "../../src/events/publish";
 import { HEARTBEAT_MS, MAX_STREAMS_PER_USER, MAX_UNREAD, type UserEventStreams } from "../../src/events/user-streams";
 import { brokerOrder, eventDeps, tradeEvent, type OrderPayload } from "../events/ledger-support";
 import { accountHolder } from "../support/funding";
-import { requestLog } from "../support/logs";
+import { consoleLines } from "../support/logs";
 import { alarmAt, alarmOf, change, documentedBody, streamOf, streamUser, untilOpen } from "../support/live-events";
 import { problemOf, visibleAnswer } from "../support/worker";
 
@@ -57,7 +57,7 @@ describe("the live stream", () => {
 
 describe("tickets for EventSource", () => {
   it("open one stream of the asking user's, once, and are never logged", async () => {
-    const lines = requestLog();
+    const lines = consoleLines();
     const [ann, bea] = await Promise.all([streamUser(), streamUser()]);
     const ticket = await ann.ticket();
     expect(ticket).toMatch(/^[\w-]{43}$/);
@@ -74,7 +74,12 @@ describe("tickets for EventSource", () => {
     const unknown = await ann.anonymous(`${EVENTS}?ticket=${"A".repeat(43)}`);
     expect(await visibleAnswer(used)).toEqual(await visibleAnswer(unknown));
 
-    const logged = JSON.stringify(lines());
+    // Nor in a refusal of its form, or on a path that does not exist.
+    expect((await ann.anonymous(`${EVENTS}?ticket=${ticket}x`)).status).toBe(400);
+    expect((await ann.anonymous(`${EVENTS}/nowhere?ticket=${ticket}`)).status).toBe(404);
+
+    // Every line written, the access log's and any other.
+    const logged = lines().join("\n");
     expect(logged).toContain(EVENTS);
     expect(logged).not.toContain(ticket);
   });
