@@ -6,7 +6,7 @@ import { log } from "../log";
 import { changesAfter } from "./replay";
 import type { AppliedChange } from "./types";
 
-/** At most this many open streams per user: a seventh tab, or a leak in a client, is refused, not held. */
+/** At most this many open streams per user: a sixth tab, or a client that leaks them, is refused, not held. */
 export const MAX_STREAMS_PER_USER = 5;
 /** A comment this often keeps proxies and the client from taking a quiet stream for a dead one. */
 export const HEARTBEAT_MS = 15_000;
