@@ -18,7 +18,35 @@ export interface BareSettings {
   brokerUrl: string;
   brokerKeyId: string;
   brokerSecret: string;
+  marketDataUrl: string;
 }
+
+interface MarketSnapshot {
+  latestTrade?: { t: string; p: number; s: number };
+  latestQuote?: { t: string; bp: number; bs: number; ap: number; as: number };
+  dailyBar?: MarketBar;
+  prevDailyBar?: MarketBar;
+}
+interface MarketBar {
+  t: string;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+}
+
+/** What a bare app would do with the numbers: String() of the float (the API reads each one's source text instead). */
+const barOf = (bar: MarketBar | undefined) => (bar ? { time: bar.t, open: String(bar.o), high: String(bar.h), low: String(bar.l), close: String(bar.c), volume: String(bar.v) } : null);
+const snapshotOf = (symbol: string, snapshot: MarketSnapshot | undefined) => ({
+  symbol,
+  latest_trade: snapshot?.latestTrade ? { price: String(snapshot.latestTrade.p), size: String(snapshot.latestTrade.s), time: snapshot.latestTrade.t } : null,
+  latest_quote: snapshot?.latestQuote
+    ? { bid_price: String(snapshot.latestQuote.bp), bid_size: String(snapshot.latestQuote.bs), ask_price: String(snapshot.latestQuote.ap), ask_size: String(snapshot.latestQuote.as), time: snapshot.latestQuote.t }
+    : null,
+  daily_bar: barOf(snapshot?.dailyBar),
+  prev_daily_bar: barOf(snapshot?.prevDailyBar),
+});
 
 interface AccountAnswer {
   id: string;
@@ -166,5 +194,22 @@ export function bareApp(settings: BareSettings): Hono<{ Bindings: { DB: D1Databa
       }
       await audit(db, sub, "account.read").run();
       return c.json(view);
+    })
+    .get("/platform/market/snapshots", async (c) => {
+      // The API's calls: the token, then the edge cache (a key of its own, so the two apps never
+      // share an entry), else the Market Data API and the answer stored for 2 s.
+      await verify(c.req.header("authorization"));
+      const symbols = (c.req.query("symbols") ?? "").split(",").map((symbol) => symbol.toUpperCase());
+      const url = `${settings.marketDataUrl}/v2/stocks/snapshots?symbols=${[...symbols].sort().join(",")}&feed=iex`;
+      const key = new Request(`https://bare-cache.internal/?upstream=${encodeURIComponent(url)}`);
+      const hit = await caches.default.match(key);
+      let bySymbol: Record<string, MarketSnapshot>;
+      if (hit) bySymbol = await hit.json();
+      else {
+        const response = await fetch(url, { headers: { authorization: brokerHeaders.authorization } });
+        bySymbol = await response.json();
+        await caches.default.put(key, new Response(JSON.stringify(bySymbol), { headers: { "cache-control": "public, max-age=2" } }));
+      }
+      return c.json({ snapshots: symbols.map((symbol) => snapshotOf(symbol, bySymbol[symbol])) });
     });
 }

@@ -14,6 +14,7 @@
 import { bareApp } from "./bare-app";
 import { installFakeBroker } from "./fake-broker";
 import { installFakeCognito, type CallCounts } from "./fake-cognito";
+import { installFakeMarketData } from "./fake-market";
 import { OPENING_EXAMPLE, RATE_LIMIT_BINDINGS, handler, verifierFor } from "./subject";
 import { alternatives, type BenchPool, type Verify } from "./verifiers";
 
@@ -43,6 +44,8 @@ export const ROUTES = [
   "POST /platform/accounts",
   "POST /platform/accounts/me/orders",
   "POST /platform/accounts/me/orders, replayed",
+  "GET /platform/market/snapshots (cached)",
+  "GET /platform/market/snapshots (uncached)",
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -50,7 +53,7 @@ type Route = (typeof ROUTES)[number];
  * Routes whose sample the script precedes with one request of its own (not timed): the account view
  * is copied for 5 s per isolate, and what is measured is the view repeated within that copy's life.
  */
-const PRIMED: Route[] = ["GET /platform/accounts/me"];
+const PRIMED: Route[] = ["GET /platform/accounts/me", "GET /platform/market/snapshots (cached)"];
 
 /** The opening body a user sends; the email comes from Cognito (GetUser), the agreements' stamps from the server. */
 const OPENING = JSON.stringify(OPENING_EXAMPLE);
@@ -62,6 +65,7 @@ const OPENING = JSON.stringify(OPENING_EXAMPLE);
 const ORDER = JSON.stringify({ symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" });
 
 const BROKER_URL = "https://broker-api.bench.local";
+const MARKET_DATA_URL = "https://data.bench.local";
 const BROKER_KEYS = { keyId: "PKBENCHBENCHBENCHBENCH", secret: "bench-broker-secret" };
 
 interface Bench {
@@ -80,6 +84,8 @@ let freshCursor = 0;
 let openingCursor = 0;
 let signupCounter = 0;
 let orderCounter = 0;
+/** A new symbol set per uncached snapshot: a cache key no request before it used. */
+let uncachedCounter = 0;
 
 const AWS_KEYS = { accessKeyId: "AKIABENCHBENCHBENCH0", secretAccessKey: "bench-secret-access-key-bench-secret-key" };
 
@@ -163,6 +169,7 @@ async function makeBench(setup: Setup, db: D1Database, ctx: ExecutionContext): P
     jwks: setup.jwks,
   });
   installFakeBroker(BROKER_URL, counts);
+  installFakeMarketData(MARKET_DATA_URL, counts);
   await db.batch(setup.migrations.map((statement) => db.prepare(statement)));
   const d1 = { trips: 0 };
   const jwksJson = JSON.stringify(setup.jwks);
@@ -182,12 +189,13 @@ async function makeBench(setup: Setup, db: D1Database, ctx: ExecutionContext): P
     BROKER_API_URL: BROKER_URL,
     APCA_BROKER_API_KEY: BROKER_KEYS.keyId,
     APCA_BROKER_API_SECRET: BROKER_KEYS.secret,
+    MARKET_DATA_URL,
   };
   for (const name of RATE_LIMIT_BINDINGS) env[name] = countingLimiter(limiter);
   const [publicKey] = (await Promise.all(
     setup.jwks.keys.map((key) => crypto.subtle.importKey("jwk", key, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"])),
   )) as [CryptoKey];
-  const bare = bareApp({ ...setup, ...AWS_KEYS, endpoint, publicKey, brokerUrl: BROKER_URL, brokerKeyId: BROKER_KEYS.keyId, brokerSecret: BROKER_KEYS.secret });
+  const bare = bareApp({ ...setup, ...AWS_KEYS, endpoint, publicKey, brokerUrl: BROKER_URL, brokerKeyId: BROKER_KEYS.keyId, brokerSecret: BROKER_KEYS.secret, marketDataUrl: MARKET_DATA_URL });
 
   const result: Bench = {
     setup,
@@ -281,6 +289,12 @@ function routeRequest(b: Bench, route: Route, app: "ours" | "bare", openingToken
         },
         body: ORDER,
       });
+    // The same pair again and again (the first request of a sample's priming fills the 2 s entry), or a new pair each time: every one a miss.
+    case "GET /platform/market/snapshots (cached)":
+    case "GET /platform/market/snapshots (uncached)": {
+      const symbols = route.endsWith("(cached)") ? "AAPL,MSFT" : `AAPL,U${app === "ours" ? "O" : "B"}${++uncachedCounter}`;
+      return new Request(`${base}/platform/market/snapshots?symbols=${symbols}`, { headers: { authorization: `Bearer ${b.setup.repeatedToken}` } });
+    }
   }
 }
 
@@ -293,6 +307,8 @@ const EXPECTED_STATUS: Record<Route, number> = {
   "POST /platform/accounts": 201,
   "POST /platform/accounts/me/orders": 201,
   "POST /platform/accounts/me/orders, replayed": 201,
+  "GET /platform/market/snapshots (cached)": 200,
+  "GET /platform/market/snapshots (uncached)": 200,
 };
 
 async function runApp(b: Bench, appName: string, route: string, n: number, ctx: ExecutionContext, roundTrip: boolean): Promise<Response> {

@@ -492,6 +492,8 @@ async function measureHttp({ api, forwarder, emulator, tool, opening }) {
     },
     "GET /platform/me": { api: () => ({ method: "GET", headers: bearer }) },
     "GET /platform/accounts/me": { api: () => ({ method: "GET", headers: bearer }) },
+    // The stand-in's snapshot, from the edge cache after the first request of each 2 s.
+    "GET /platform/market/snapshots?symbols=AAPL": { api: () => ({ method: "GET", headers: bearer }) },
     "POST /platform/signup": { api: (tag) => signUp("api", tag), forwarder: (tag) => signUp("forwarder", tag) },
   };
   const reachesEmulator = (route) => route === "POST /platform/login" || route === "POST /platform/signup";
@@ -557,6 +559,8 @@ const UPSTREAM_TARGETS = {
   "POST /platform/accounts": "1 Broker (and GetUser: a new user), 2 D1 (1 before, 1 after)",
   "POST /platform/accounts/me/orders": "1 Broker",
   "POST /platform/accounts/me/orders, replayed": "0 Broker, 3 D1",
+  "GET /platform/market/snapshots (cached)": "0 data calls, 0 D1 (within its 2 s)",
+  "GET /platform/market/snapshots (uncached)": "1 data call, 0 D1",
 };
 
 /** `--verify`: the verification table alone, each verifier also against jose's own jwtVerify. */

@@ -18,6 +18,7 @@
 //   when marketable, otherwise rests as `new`, as stop orders always do (orders fill at these fixed prices; the market data of market-standin.mjs moves on its own path);
 // - closing an account that holds cash or positions, or has a transfer that is not final, is refused
 //   ("liquidate and withdraw first");
+// - activities, the portfolio history, statements and KYC uploads follow standin-account-data.mjs;
 // - state lives in `dir/state.json`, written atomically, so a restart keeps everything.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -25,6 +26,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as market from "./market-standin.mjs";
+import { accountData } from "./standin-account-data.mjs";
 
 const HOST = "127.0.0.1";
 
@@ -1030,6 +1032,10 @@ export async function startBrokerStandin({
     }
   }
 
+  // ---- account data: activities, portfolio history, documents (standin-account-data.mjs) ----
+
+  const data = accountData({ state, prices: PRICES, errors: { badRequest, unprocessable, notFound }, later, urlOf: () => url });
+
   // ---- routing ----
 
   const ID = "([0-9a-fA-F-]{36})";
@@ -1111,6 +1117,11 @@ export async function startBrokerStandin({
       new RegExp(`^/v1/trading/accounts/${ID}/positions/([^/]+)$`),
       ([, id, symbol], _, params) => [200, orderView(closePosition(tradingAccount(id), decodeURIComponent(symbol), params))],
     ],
+    ["GET", /^\/v1\/accounts\/activities$/, (_, __, params) => [200, data.listActivities(params)]],
+    ["GET", new RegExp(`^/v1/trading/accounts/${ID}/account/portfolio/history$`), ([, id], _, params) => [200, data.portfolioHistory(tradingAccount(id), params)]],
+    ["GET", new RegExp(`^/v1/accounts/${ID}/documents$`), ([, id], _, params) => [200, data.listDocuments(accountOr401(id), params)]],
+    ["GET", new RegExp(`^/v1/accounts/${ID}/documents/${ID}/download$`), ([, id, documentId]) => data.download(accountOr401(id), documentId)],
+    ["POST", new RegExp(`^/v1/accounts/${ID}/documents/upload$`), ([, id], body) => data.upload(accountOr401(id), body)],
     // The market's clock and calendar (Broker API), and the Market Data API's snapshots and bars (market-standin.mjs).
     ["GET", /^\/v1\/clock$/, () => [200, market.clock()]],
     ["GET", /^\/v1\/calendar$/, (_, __, params) => [200, market.calendar(params)]],
@@ -1154,12 +1165,14 @@ export async function startBrokerStandin({
     };
   }
 
-  async function readJson(req) {
+  /** A body of at most 1 MB; a document upload's, 15 MB (ten documents' worth would be more: the API sends one at a time). */
+  async function readJson(req, path) {
+    const max = /\/documents\/upload$/.test(path) ? 15_000_000 : 1_000_000;
     const chunks = [];
     let size = 0;
     for await (const chunk of req) {
       size += chunk.length;
-      if (size > 1_000_000) throw badRequest("the body is larger than 1 MB");
+      if (size > max) throw badRequest(`the body is larger than ${max / 1_000_000} MB`);
       chunks.push(chunk);
     }
     const raw = Buffer.concat(chunks).toString("utf8");
@@ -1175,13 +1188,15 @@ export async function startBrokerStandin({
   async function handle(req, res) {
     const { over, headers } = rateLimitHeaders();
     const send = (status, body, more = {}) => {
+      // A file (a statement's PDF) is sent as its bytes.
+      if (Buffer.isBuffer(body)) return res.writeHead(status, { ...headers, ...more, "Content-Length": String(body.length) }).end(body);
       const json = body === undefined ? undefined : JSON.stringify(body);
       res.writeHead(status, { ...headers, ...more, ...(json === undefined ? {} : { "Content-Type": "application/json; charset=utf-8" }) }).end(json);
     };
     const url = new URL(req.url ?? "/", "http://standin");
     try {
       advance();
-      const body = await readJson(req);
+      const body = await readJson(req, url.pathname);
       if (url.pathname.startsWith("/plaid/")) {
         if (req.method !== "POST") throw new PlaidError(405, "INVALID_REQUEST", "INVALID_HTTP_METHOD", "Plaid endpoints take POST");
         if (body?.[INVALID_JSON]) throw new PlaidError(400, "INVALID_REQUEST", "INVALID_BODY", "body could not be parsed as JSON");
@@ -1189,6 +1204,9 @@ export async function startBrokerStandin({
         save();
         return send(200, answer);
       }
+      // A document's "pre-signed" link: its signature, not our key, lets it open (as S3's links do).
+      const link = /^\/documents\/([0-9a-f-]{36})\.pdf$/.exec(url.pathname);
+      if (link && req.method === "GET") return send(...data.link(link[1], url.searchParams.get("signature")));
       if (req.headers.authorization !== expectedAuth) throw NOT_AUTHORIZED();
       if (over) throw new BrokerError(429, 42910000, "rate limit exceeded");
       if (body?.[INVALID_JSON]) throw badRequest(body[INVALID_JSON]);

@@ -181,3 +181,14 @@ export function bars(base, symbol, params, now = Date.now()) {
   const more = out.length === limit && at <= end;
   return { bars: out, symbol, next_page_token: more ? btoa(String(at)) : null };
 }
+
+/** The price of `symbol` at `ms`, in cents, on the path its snapshots and bars follow (the last session's close outside hours): what the portfolio history values a position at. */
+export function centsAtTime(base, symbol, ms) {
+  const session = sessionAround(ms, -1);
+  return centsAt(base, symbol, Math.floor(Math.min(ms, session.close - 1) / MINUTE));
+}
+
+/** The sessions that overlap [start, end] (ms): { date, open, close }, open and close in ms. */
+export function sessionsWithin(start, end) {
+  return sessions(dateOf(start), dateOf(end)).map(({ date }) => ({ date, open: instantOf(date, OPEN), close: instantOf(date, CLOSE) }));
+}

@@ -1,6 +1,7 @@
 // What the composition root (root.ts) gives every entry point, and what a flow runs with (Deps):
 // types only, so that a flow names its dependencies without importing how they are built.
 import type { ChallengeSeal } from "./auth/challenge-session";
+import type { BrokerAccountData } from "./broker/account-data";
 import type { BrokerAccounts } from "./broker/accounts";
 import type { BrokerFunding } from "./broker/funding";
 import type { MarketHours } from "./broker/market-hours";
@@ -20,9 +21,10 @@ import type { Stores } from "./stores";
 import type { EventDeps } from "./events/apply";
 import type { RequestScope } from "./upstream";
 
-/** The Broker API, one client per invocation: accounts, funding and trading calls. */
+/** The Broker API, one client per invocation: accounts, funding and trading calls, and the account's data (activities, history, documents). */
 export interface Broker {
   accounts: BrokerAccounts;
+  accountData: BrokerAccountData;
   funding: BrokerFunding;
   trading: BrokerTrading;
 }

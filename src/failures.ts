@@ -371,6 +371,24 @@ export const FAILURES = {
       action: "Nothing to retry: GET the order to see how it ended.",
     },
   },
+  document_not_found: {
+    status: 404,
+    title: "No such document",
+    detail: "The account has no document with this id.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The document id is unknown, or belongs to another account: both answer alike.",
+      action: "List the account's documents with GET /platform/accounts/me/documents.",
+    },
+  },
+  documents_not_requested: {
+    status: 409,
+    title: "No documents requested",
+    detail: "The brokerage account is not waiting for documents.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "A KYC document was uploaded while the account's status is not ACTION_REQUIRED: the broker asks for documents only then. `detail` names the status. Nothing was sent.",
+      action: "Upload only when GET /platform/accounts/me shows ACTION_REQUIRED, the documents its KYC results ask for.",
+    },
+  },
   position_not_found: {
     status: 404,
     title: "No such position",

@@ -59,3 +59,9 @@ export async function countPasswordGuess(env: Env, login: string, address: strin
   await count(env, "GUESS_RATE_LIMITER", `password|${login}|${address}`, GUESS_DETAIL);
   await count(env, "ACCOUNT_RATE_LIMITER", `password|${login}`, GUESS_DETAIL);
 }
+
+/** The most a KYC document may hold, decoded: the Broker API's limit of 10 MB a document (broker-api.md section 13). */
+export const MAX_DOCUMENT_BYTES = 10_000_000;
+
+/** The upload's own body limit (middleware/json-body.ts): the document's base64 text, and room for its other fields. Every other body: 16 KiB. */
+export const MAX_UPLOAD_BODY_BYTES = 4 * Math.ceil(MAX_DOCUMENT_BYTES / 3) + 4096;

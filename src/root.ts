@@ -4,6 +4,7 @@
 // all start here. What belongs to one invocation (its upstream budget, call log and rate-limit
 // clearance) is a Scope, lent to the clients of that invocation only.
 import { challengeSeal } from "./auth/challenge-session";
+import { BrokerAccountData } from "./broker/account-data";
 import { BrokerAccounts } from "./broker/accounts";
 import { BrokerClient } from "./broker/client";
 import { BrokerFunding } from "./broker/funding";
@@ -85,7 +86,7 @@ function build(env: Env): Root {
         if (!broker) {
           const { broker: settings, timeoutMs } = brokerage();
           const client = new BrokerClient(settings, scope, timeoutMs);
-          broker = { accounts: new BrokerAccounts(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
+          broker = { accounts: new BrokerAccounts(client), accountData: new BrokerAccountData(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
         }
         return broker;
       },

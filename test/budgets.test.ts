@@ -2,15 +2,15 @@
 // per cold start, and for the brokerage routes D1 round trips and Broker API calls (issue 17). Timings vary from machine to machine; these counts do not. `npm run bench`
 // reports the same counts; the bundle-size budget is `npm run size`.
 import { describe, expect, it } from "vitest";
-import { accountActive, accountCreated, notionalMarketOrderAccepted } from "./fixtures/broker";
+import { accountActive, accountCreated, activities, notionalMarketOrderAccepted, PORTFOLIO_HISTORY_TEXT, STATEMENT_PDF } from "./fixtures/broker";
 import { authenticationResult, emptyResult, signUpResult } from "./fixtures/cognito";
 import { brokerAccount, brokerUser, observedDb } from "./support/brokerage";
 import { accountHolder } from "./support/funding";
-import { AAPL_SNAPSHOT_TEXT, snapshotsAnswer } from "./fixtures/market";
+import { AAPL_SNAPSHOT_TEXT, jsonText, snapshotsAnswer } from "./fixtures/market";
 import { marketUser } from "./support/market";
 import type { Reply } from "./support/fake-upstream";
 import { ownPool } from "./support/own-pool";
-import { apiWith, jsonInit, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
+import { apiWith, jsonInit, scenario, STRONG_PASSWORD, uniqueEmail } from "./support/worker";
 
 const getUserReply: Reply = {
   status: 200,
@@ -108,6 +108,38 @@ describe("funding and trading: D1 round trips and Broker API calls", () => {
       ["DELETE FROM idempotency_keys", "DELETE FROM idempotency_keys", "INSERT INTO idempotency_keys", "SELECT request_hash, state,"],
       ["INSERT INTO audit_events"],
     ]);
+  });
+});
+
+describe("account data: D1 round trips and Broker API calls", () => {
+  it("transactions, portfolio history, the document list: 1 Broker call and 2 D1 round trips each (the account, the audit row)", async () => {
+    const { db, trips } = observedDb();
+    const user = await accountHolder(
+      {
+        "GET /v1/accounts/activities": [{ body: activities }],
+        "GET /v1/trading/accounts/{id}/account/portfolio/history": [jsonText(PORTFOLIO_HISTORY_TEXT)],
+        "GET /v1/accounts/{id}/documents": [{ body: [] }],
+      },
+      { vars: { DB: db } },
+    );
+    for (const path of ["/platform/accounts/me/transactions", "/platform/accounts/me/portfolio/history", "/platform/accounts/me/documents"]) {
+      trips.length = 0;
+      expect((await user.call(path)).status, path).toBe(200);
+      expect(trips, path).toEqual([["SELECT * FROM"], ["INSERT INTO audit_events"]]);
+    }
+    expect((await user.brokerCalls()).length).toBe(3);
+  });
+
+  it("a document's PDF: 1 Broker call, 1 fetch of its link, 2 D1 round trips (the account, the audit row)", async () => {
+    const link = await scenario({ "GET /statement.pdf": [{ body: STATEMENT_PDF, headers: { "content-type": "application/pdf" } }] });
+    const { db, trips } = observedDb();
+    const user = await accountHolder({ "GET /v1/accounts/{id}/documents/{id}/download": [{ status: 301, body: "", headers: { location: `${link.base}/statement.pdf` } }] }, { vars: { DB: db } });
+    trips.length = 0;
+    const res = await user.call(`/platform/accounts/me/documents/${crypto.randomUUID()}`);
+    expect([res.status, await res.text()]).toEqual([200, STATEMENT_PDF]);
+    expect(trips).toEqual([["SELECT * FROM"], ["INSERT INTO audit_events"]]);
+    expect((await user.brokerCalls()).length).toBe(1);
+    expect((await link.calls()).length).toBe(1);
   });
 });
 

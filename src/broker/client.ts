@@ -2,6 +2,7 @@ import type { BrokerConfig } from "../config";
 import { isFailure } from "../failures";
 import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
+import { parseWithDecimalNumbers } from "../json-numbers";
 import { exchange, openStream, secondsUntilReset, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { BROKER_API, BrokerError, fieldsNamedIn, refusalIn } from "./errors";
 
@@ -37,6 +38,48 @@ export class BrokerClient {
     return method === "GET" ? withRetries(this.#scope, this.#upstream, once, isTransient) : once();
   }
 
+  /**
+   * A read whose numbers are kept as decimal strings read from their source text (json-numbers.ts):
+   * for answers that write amounts as JSON numbers (portfolio history), or may (activities).
+   */
+  async readDecimal(action: string, path: string): Promise<unknown> {
+    const once = async () => (await this.#send(action, "GET", path, undefined, {}, decimalJson)).body;
+    return withRetries(this.#scope, this.#upstream, once, isTransient);
+  }
+
+  /**
+   * Where a GET answered with a redirect sends its reader (a document's pre-signed link): the
+   * redirect is not followed, so the link is fetched without our key. No `Accept: application/json`
+   * (a statement's download answers JSON for it). Anything but a redirect with a Location fails.
+   */
+  async redirectOf(action: string, path: string): Promise<URL> {
+    const once = async () => {
+      const request = new Request(this.#config.url + path, { headers: { authorization: keptFor(this.#config, basicAuthOf) }, redirect: "manual" });
+      const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, request);
+      const redirected = response.status >= 300 && response.status <= 399;
+      if (!redirected && !response.ok) throw refusalOf(action, response, text, logCall);
+      logCall();
+      const location = redirected ? response.headers.get("location") : null;
+      const link = location === null ? undefined : URL.parse(location, this.#config.url);
+      if (!link || !/^https?:$/.test(link.protocol)) throw unusableAnswer(BROKER_API, `${action} gave no usable link`);
+      return link;
+    };
+    return withRetries(this.#scope, this.#upstream, once, isTransient);
+  }
+
+  /**
+   * A file behind a link the Broker API gave (redirectOf): the 2xx Response with its body unread,
+   * for the caller to stream on. Sent without our key (the link carries its own signature); the
+   * timeout bounds the wait for the headers. Never retried: the caller has not read a byte yet, but
+   * a link's lifetime is short and unknown.
+   */
+  async file(action: string, link: URL): Promise<Response> {
+    const { response, text, logCall } = await openStream(this.#scope, this.#upstream, action, new Request(link, { headers: { accept: "application/pdf" } }));
+    logCall();
+    if (text !== undefined) throw unusableAnswer(BROKER_API, `${action} answered HTTP ${response.status}`);
+    return response;
+  }
+
   /** A create with headers of its own (a transfer's Idempotency-Key), answered with the response's headers too; never retried here. */
   async create(action: string, path: string, body: object, headers: Record<string, string>): Promise<{ body: unknown; headers: Headers }> {
     return this.#send(action, "POST", path, body, headers);
@@ -57,14 +100,23 @@ export class BrokerClient {
     return response;
   }
 
-  async #send(action: string, method: Method, path: string, body: object | undefined, own: Record<string, string>): Promise<{ body: unknown; headers: Headers }> {
+  async #send(action: string, method: Method, path: string, body: object | undefined, own: Record<string, string>, parse: (text: string) => unknown = parseJson): Promise<{ body: unknown; headers: Headers }> {
     const headers: Record<string, string> = { ...own, authorization: keptFor(this.#config, basicAuthOf), accept: "application/json" };
     if (body) headers["content-type"] = "application/json";
     const request = new Request(this.#config.url + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
     const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, request);
     if (!response.ok) throw refusalOf(action, response, text, logCall);
     logCall();
-    return { body: text === "" ? undefined : parseJson(text), headers: response.headers };
+    return { body: text === "" ? undefined : parse(text), headers: response.headers };
+  }
+}
+
+/** JSON with every number as its decimal string; what is not JSON is an unusable answer. */
+function decimalJson(text: string): unknown {
+  try {
+    return parseWithDecimalNumbers(text);
+  } catch (error) {
+    throw unusableAnswer(BROKER_API, `an answer that is not JSON with numbers: ${String(error)}`);
   }
 }
 

@@ -4,6 +4,7 @@
 import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
 import { problemBody, problemType } from "../middleware/error-handler";
+import { accountDataDocs } from "./routes/account-data";
 import { loginDocs } from "./routes/login";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
@@ -29,6 +30,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "account", description: "The signed-in user's email and the end of the account", docs: loginDocs },
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
   { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
+  { mount: "/platform", tag: "account-data", description: "The user's own account data at the Broker API: its ledger (transactions), its equity over time, its documents and KYC uploads", docs: accountDataDocs },
   { mount: "/platform", tag: "live", description: "The user's own changes (orders, transfers, bank links, the account) as they happen: a Server-Sent Events stream", docs: liveEventDocs },
   { mount: "/platform", tag: "market", description: "Prices and bars (the Market Data API), the market's clock and calendar: for signed-in users, cached at the edge", docs: marketDocs },
 ];
@@ -128,9 +130,9 @@ function operation(op: Operation) {
       description: response.description,
       ...(response.body
         ? { content: { "application/json": { schema: jsonSchema(response.body.schema, "output"), example: response.body.example } } }
-        : response.events
-          ? { content: { "text/event-stream": { schema: { type: "string" }, example: response.events.example } } }
-          : {}),
+        : {}),
+      ...(response.file ? { content: { [response.file.mediaType]: { schema: { type: "string", contentMediaType: response.file.mediaType }, example: response.file.example } } } : {}),
+      ...(response.events ? { content: { "text/event-stream": { schema: { type: "string" }, example: response.events.example } } } : {}),
     };
   }
   return {

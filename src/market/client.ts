@@ -8,7 +8,7 @@ import { keptFor } from "../isolate";
 import { isJsonObject, parseJson } from "../json";
 import { exchange, secondsUntilReset, unusableAnswer, withRetries, type RequestScope, type Upstream } from "../upstream";
 import { isFailure } from "../failures";
-import { parseWithDecimalNumbers } from "./json-numbers";
+import { parseWithDecimalNumbers } from "../json-numbers";
 
 /** The Market Data API, as failures name it. */
 export const MARKET_DATA_API = "The Market Data API";

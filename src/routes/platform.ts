@@ -1,5 +1,6 @@
 import { Hono } from "hono/tiny";
 import { forPlatform } from "../middleware/platform";
+import { accountDataRoutes } from "./account-data";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
@@ -22,4 +23,5 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", brokerageRoutes)
   .route("/", fundingRoutes)
   .route("/", liveEventRoutes)
-  .route("/", marketRoutes);
+  .route("/", marketRoutes)
+  .route("/", accountDataRoutes);

@@ -12,7 +12,7 @@ const text = (field: string, max: number) =>
   );
 
 /** A body of exactly these fields: an unknown one is named (as a key, never a value). */
-function strictBody<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+export function strictBody<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
   return z.strictObject(shape, {
     error: (issue) => (issue.code === "unrecognized_keys" ? `unknown field: ${issue.keys.join(", ")}` : "body must be a JSON object"),
   });

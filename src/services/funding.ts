@@ -54,7 +54,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const objectIdOf = (id: string) => (UUID.test(id) ? { objectId: id } : {});
 
 /** An id from the client that the Broker API cannot have made answers as an unknown one. */
-export function knownShape(id: string, notFound: "bank_link_not_found" | "transfer_not_found" | "order_not_found"): string {
+export function knownShape(id: string, notFound: "bank_link_not_found" | "transfer_not_found" | "order_not_found" | "document_not_found"): string {
   if (!UUID.test(id)) throw new Failure(notFound);
   return id;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decimalOfJsonNumber, parseWithDecimalNumbers } from "../../src/market/json-numbers";
+import { decimalOfJsonNumber, parseWithDecimalNumbers } from "../../src/json-numbers";
 
 describe("a JSON number's source text as a decimal string", () => {
   it.each([

@@ -403,3 +403,107 @@ describe("the Broker API stand-in", () => {
     expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
   });
 });
+
+describe("the stand-in's account data", () => {
+  /** The stand-in stopped, its state changed as `edit` says, and started again on it. */
+  async function restarted(standin: BrokerStandin, dir: string, edit: (saved: any) => void) {
+    await standin.stop();
+    running.splice(running.indexOf(standin), 1);
+    const saved = JSON.parse(await readFile(path.join(dir, "state.json"), "utf8"));
+    edit(saved);
+    await writeFile(path.join(dir, "state.json"), JSON.stringify(saved));
+    return start({ dir });
+  }
+
+  it("lists activities that follow what was done (a deposit, a fill), newest first, paged by the last id, filtered by type", async () => {
+    const { call } = await start();
+    const { id } = await fundedAccount(call, "1000.00");
+    const order = (await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", qty: "2", client_order_id: "c1" })).body;
+    const all = await call("GET", `/v1/accounts/activities?account_id=${id}`);
+    expect(all.status).toBe(200);
+    expect(all.body.map((activity: any) => activity.activity_type)).toEqual(["FILL", "CSD"]);
+    expect(all.body[0]).toMatchObject({ account_id: id, type: "fill", side: "buy", symbol: "AAPL", qty: "2", price: "190.00", order_id: order.id, leaves_qty: "0", cum_qty: "2" });
+    expect(all.body[1]).toMatchObject({ net_amount: "1000", status: "executed", date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(all.body[1]).not.toHaveProperty("at");
+    for (const activity of all.body) expect(activity.id).toMatch(/^\d{17}::[0-9a-f-]{36}$/);
+    const page = await call("GET", `/v1/accounts/activities?account_id=${id}&page_size=1&page_token=${encodeURIComponent(all.body[0].id)}`);
+    expect(page.body).toEqual([all.body[1]]);
+    expect((await call("GET", `/v1/accounts/activities?account_id=${id}&activity_types=CSD,CSW`)).body).toEqual([all.body[1]]);
+    expect((await call("GET", `/v1/accounts/activities?account_id=${id}&page_size=101`)).status).toBe(422);
+    // The same state answers the same: nothing random in an activity.
+    expect((await call("GET", `/v1/accounts/activities?account_id=${id}`)).body).toEqual(all.body);
+  });
+
+  it("derives the portfolio history from the activities: JSON numbers, aligned, positions on the price path, the deposit a cash flow, not profit; the same twice", async () => {
+    const { call, standin, dir } = await start();
+    const { id } = await fundedAccount(call, "1000.00");
+    await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", qty: "2", client_order_id: "c1" });
+    // Both 40 days ago: before the month's window, so its base, and every point holds them.
+    const again = await restarted(standin, dir, (saved) => {
+      const before = new Date(Date.now() - 40 * 86_400_000).toISOString();
+      for (const transfer of Object.values<any>(saved.transfers)) transfer.updated_at = before;
+      for (const order of Object.values<any>(saved.orders)) order.filled_at = before;
+    });
+    const route = `/v1/trading/accounts/${id}/account/portfolio/history?period=1M&timeframe=1D`;
+    const history = await again.call("GET", route);
+    expect(history.status).toBe(200);
+    const { timestamp, equity, profit_loss, profit_loss_pct, base_value, timeframe } = history.body;
+    expect(timeframe).toBe("1D");
+    expect([equity.length, profit_loss.length, profit_loss_pct.length]).toEqual([timestamp.length, timestamp.length, timestamp.length]);
+    expect(timestamp.length).toBeGreaterThanOrEqual(15);
+    for (const value of timestamp) expect(Number.isInteger(value) && value < 1e12).toBe(true);
+    // 1000 in, 380 of it in AAPL: the equity moves with AAPL's path, the profit is what it moved by.
+    expect(Math.abs(base_value - 1000)).toBeLessThan(30);
+    equity.forEach((value: number, i: number) => {
+      expect(Math.abs(value - profit_loss[i] - base_value)).toBeLessThan(0.011);
+      expect(Math.abs(profit_loss_pct[i] - profit_loss[i] / base_value)).toBeLessThan(1e-5);
+    });
+    expect(new Set(equity).size).toBeGreaterThan(1);
+    expect((await again.call("GET", route)).body).toEqual(history.body);
+    expect((await again.call("GET", `/v1/trading/accounts/${id}/account/portfolio/history?period=1M&timeframe=5Min`)).status).toBe(422);
+  });
+
+  it("serves a month's statement: listed once the month has ended, a 301 to its link, a PDF of a few hundred bytes, the same each time; no link opens another account's", async () => {
+    const { call, standin, dir } = await start();
+    const { id } = await fundedAccount(call, "10.00");
+    const again = await restarted(standin, dir, (saved) => (saved.accounts[id].created_at = "2026-09-15T12:00:00Z"));
+    const listed = await again.call("GET", `/v1/accounts/${id}/documents?type=account_statement&start=2026-09-01&end=2026-10-31`);
+    expect(listed.body).toEqual([
+      { id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: "Account Statement October 2026", type: "account_statement", sub_type: "", date: "2026-10-31" },
+      { id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: "Account Statement September 2026", type: "account_statement", sub_type: "", date: "2026-09-30" },
+    ]);
+    const download = await fetch(`${again.standin.url}/v1/accounts/${id}/documents/${listed.body[0].id}/download`, { headers: { authorization: AUTH }, redirect: "manual" });
+    expect(download.status).toBe(301);
+    const link = download.headers.get("location")!;
+    expect(link).toMatch(new RegExp(`^${again.standin.url}/documents/${listed.body[0].id}\\.pdf\\?signature=\\w+$`));
+    const pdf = await fetch(link);
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    expect([pdf.status, pdf.headers.get("content-type")]).toEqual([200, "application/pdf"]);
+    expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(bytes.length).toBeGreaterThan(200);
+    expect(bytes.length).toBeLessThan(1000);
+    expect(bytes.toString("latin1")).toContain("Account Statement October 2026");
+    expect(Buffer.from(await (await fetch(link)).arrayBuffer())).toEqual(bytes);
+    // Another document's signature, or none: 403, as an expired or forged link.
+    expect((await fetch(link.replace(listed.body[0].id, listed.body[1].id))).status).toBe(403);
+    // Another account's path: 404.
+    const other = await fundedAccount(again.call, "10.00");
+    expect((await again.call("GET", `/v1/accounts/${other.id}/documents/${listed.body[0].id}/download`)).status).toBe(404);
+  });
+
+  it("takes KYC documents: recorded without their content, an ACTION_REQUIRED account back to SUBMITTED then ACTIVE; refuses what is not a document", async () => {
+    const { call } = await start();
+    const request = accountRequest();
+    const { body: account } = await call("POST", "/v1/accounts", { ...request, disclosures: { ...request.disclosures, is_politically_exposed: true } });
+    expect(account.status).toBe("ACTION_REQUIRED");
+    const content = Buffer.from("%PDF-1.4 passport").toString("base64");
+    const uploaded = await call("POST", `/v1/accounts/${account.id}/documents/upload`, [{ document_type: "identity_verification", document_sub_type: "passport", mime_type: "application/pdf", content }]);
+    expect(uploaded.status).toBe(202);
+    const active = await statusBecomes(call, `/v1/accounts/${account.id}`, "ACTIVE");
+    expect(active.documents).toEqual([{ document_type: "identity_verification", id: expect.stringMatching(/^[0-9a-f-]{36}$/), created_at: expect.any(String) }]);
+    expect(JSON.stringify(active)).not.toContain(content);
+    for (const body of [[], [{ document_type: "selfie", mime_type: "application/pdf", content }], [{ document_type: "w9", mime_type: "image/gif", content }], { document_type: "w9" }]) {
+      expect((await call("POST", `/v1/accounts/${account.id}/documents/upload`, body)).status).toBe(400);
+    }
+  });
+});

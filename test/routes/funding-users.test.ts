@@ -1,13 +1,14 @@
 // Two users on every id-taking funding and trading route: another account's id answers exactly as an
 // unknown one, and every Broker API call names the caller's own account. Then a log and D1 scan for
 // bank numbers and Plaid tokens across the funding flows.
-import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { achRelationshipQueued, notionalMarketOrderAccepted, positions, transferQueued } from "../fixtures/broker";
 import { authenticationResult } from "../fixtures/cognito";
 import { plaidProcessorTokenCreated, plaidPublicTokenExchanged } from "../fixtures/plaid";
+import { everyRowStored } from "../support/brokerage";
 import type { Reply } from "../support/fake-upstream";
 import { accountHolder } from "../support/funding";
+import { consoleLines } from "../support/logs";
 import { timingOut } from "../support/timeouts";
 import { STRONG_PASSWORD, visibleAnswer } from "../support/worker";
 
@@ -77,16 +78,8 @@ describe("journals", () => {
 });
 
 describe("bank numbers and Plaid tokens", () => {
-  let lines: string[];
-  beforeEach(() => {
-    lines = [];
-    for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
-    }
-  });
-  afterEach(() => vi.restoreAllMocks());
-
   it("reach no log line and no D1 row, whatever the flow: linking, a refusal repeating them, a Plaid link, a timeout", async () => {
+    const lines = consoleLines();
     const NUMBER = "987654321xyz";
     const ROUTING = "021000021";
     const PUBLIC = "public-sandbox-0123abcd-4567-89ef-0123-456789abcdef";
@@ -114,10 +107,7 @@ describe("bank numbers and Plaid tokens", () => {
     expect((await user.post("/platform/accounts/me/bank-links", { plaid_public_token: PUBLIC, plaid_account_id: "acc-1" }, key())).status).toBe(201);
     expect((await user.call("/platform/accounts/me/bank-links")).status).toBe(200);
 
-    const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
-    const dump: unknown[] = [];
-    for (const { name } of tables) dump.push((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
-    const stored = JSON.stringify(dump);
+    const stored = await everyRowStored();
     const log = lines.join("\n");
     expect(lines.length).toBeGreaterThanOrEqual(6);
     for (const secret of [NUMBER, ROUTING, "021000022", PUBLIC, plaidPublicTokenExchanged.access_token, plaidProcessorTokenCreated.processor_token, "plaid-secret-never-shown"]) {

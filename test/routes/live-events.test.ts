@@ -79,7 +79,7 @@ describe("tickets for EventSource", () => {
     expect((await ann.anonymous(`${EVENTS}/nowhere?ticket=${ticket}`)).status).toBe(404);
 
     // Every line written, the access log's and any other.
-    const logged = lines().join("\n");
+    const logged = lines.join("\n");
     expect(logged).toContain(EVENTS);
     expect(logged).not.toContain(ticket);
   });

@@ -53,6 +53,14 @@ export async function brokerUser(replies: Record<string, Reply[]>, options: Brok
   };
 }
 
+/** Every row of every D1 table, as one JSON text: for scans of what must never be stored. */
+export async function everyRowStored(): Promise<string> {
+  const { results: tables } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+  const dump: unknown[] = [];
+  for (const { name } of tables) dump.push((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
+  return JSON.stringify(dump);
+}
+
 /** The user's D1 row, or null. */
 export function accountRow(sub: string) {
   return env.DB.prepare("SELECT * FROM brokerage_accounts WHERE sub = ?").bind(sub).first<Record<string, unknown>>();
