@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
@@ -49,8 +50,8 @@ export default defineConfig(async () => {
           // Build-time code, in Node: the OpenAPI validator compiles schemas with `new Function`, which workerd forbids.
           // The catalog with the problem pages' text, as scripts/build-assets.mjs builds it.
           define: { PROBLEM_PAGE_TEXT: "true" },
-          // The Worker's entry exports its Durable Objects, whose base class only workerd has.
-          resolve: { alias: { "cloudflare:workers": new URL("./bench/cloudflare-workers.ts", import.meta.url).pathname } },
+          // The Durable Objects' base class, for Node tests that import src/index.ts (bench/subject.ts).
+          resolve: { alias: { "cloudflare:workers": path.resolve(import.meta.dirname, "test/node/cloudflare-workers.ts") } },
           test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
         },
       ],

@@ -15,7 +15,7 @@ const REQUESTS = 20_000;
 const outdir = mkdtempSync(path.join(tmpdir(), "edge-auth-node-bench-"));
 try {
   const outfile = path.join(outdir, "app.mjs");
-  await build({ entryPoints: [path.join(root, "src/index.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], conditions: ["worker", "browser"], define: { PROBLEM_PAGE_TEXT: "false" }, alias: { "cloudflare:workers": path.join(root, "bench/cloudflare-workers.ts") }, outfile, logLevel: "error" });
+  await build({ entryPoints: [path.join(root, "src/index.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], conditions: ["worker", "browser"], define: { PROBLEM_PAGE_TEXT: "false" }, alias: { "cloudflare:workers": path.join(root, "test/node/cloudflare-workers.ts") }, outfile, logLevel: "error" });
   // The Worker's default export ({ fetch, scheduled }), called as workerd calls it.
   const { default: app } = await import(pathToFileURL(outfile).href);
 

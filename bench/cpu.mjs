@@ -59,3 +59,11 @@ export function cpuNs(pids) {
   }
   return total;
 }
+
+/** The processes named `name` among `root` and its descendants (the workerd that a `wrangler dev` runs). */
+export function namedInTree(root, name) {
+  const tree = new Set(processTree(root));
+  return processes()
+    .filter((p) => tree.has(p.pid) && p.name === name)
+    .map((p) => p.pid);
+}

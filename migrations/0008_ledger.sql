@@ -30,7 +30,7 @@ CREATE INDEX broker_events_received ON broker_events (received_at);
 -- Every order of a user. `view` is the JSON GET answers (OrderResponse); the columns beside it are
 -- what the lists, the forward-only rule and the heal pass read.
 CREATE TABLE orders (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
   sub TEXT NOT NULL,
   status TEXT NOT NULL,
   -- 1 until the order is filled, canceled, expired, rejected or replaced.
@@ -50,15 +50,17 @@ CREATE TABLE orders (
   -- When D1 last heard of the order (a create, an event, the heal pass): the heal pass asks after the silent ones.
   heard_at TEXT NOT NULL,
   -- Bumped by every write: a write made from a read of version n applies only while it is still n.
-  version INTEGER NOT NULL DEFAULT 0
+  version INTEGER NOT NULL DEFAULT 0,
+  -- Keyed under its owner, as every read and write finds it: an id is never looked up across users.
+  PRIMARY KEY (sub, id)
 );
 
 CREATE INDEX orders_sub_created ON orders (sub, created_at, id);
-CREATE INDEX orders_open_heard ON orders (heard_at) WHERE open = 1;
+CREATE INDEX orders_heard ON orders (heard_at);
 
 -- Every ACH transfer of a user: what TransferResponse answers, and the Broker's reason.
 CREATE TABLE transfers (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
   sub TEXT NOT NULL,
   status TEXT NOT NULL,
   reason TEXT,
@@ -67,7 +69,8 @@ CREATE TABLE transfers (
   created_at TEXT NOT NULL,
   event_at TEXT,
   heard_at TEXT NOT NULL,
-  version INTEGER NOT NULL DEFAULT 0
+  version INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (sub, id)
 );
 
 CREATE INDEX transfers_sub_created ON transfers (sub, created_at, id);
@@ -76,7 +79,7 @@ CREATE INDEX transfers_heard ON transfers (heard_at);
 -- Every bank link (ACH relationship) of a user: what BankLinkResponse answers (the last 4 digits,
 -- never the number or the routing number), and the Broker's reason.
 CREATE TABLE bank_links (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
   sub TEXT NOT NULL,
   status TEXT NOT NULL,
   reason TEXT,
@@ -88,7 +91,8 @@ CREATE TABLE bank_links (
   deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
   event_at TEXT,
   heard_at TEXT NOT NULL,
-  version INTEGER NOT NULL DEFAULT 0
+  version INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (sub, id)
 );
 
 CREATE INDEX bank_links_sub_created ON bank_links (sub, created_at, id);

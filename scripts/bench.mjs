@@ -9,6 +9,7 @@
 //                                 app, 21 rounds; with --quick 3): no HTTP, verifiers or start-up;
 //                                 files not written
 //   npm run bench -- --verify     token verification only, in workerd, 41 rounds (about 1 minute), files not written
+//   npm run bench -- --events     the event consumer only: a burst of trade events into local D1 (under a minute), files not written
 //
 // Ports: the API under `wrangler dev --env bench` on BENCH_PORT (8789) and cognito-local on
 // BENCH_COGNITO_PORT (9231), so that `npm run dev` (8787, 9229) can keep running; others are free ports.
@@ -23,7 +24,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { childrenNamed, cpuClockAvailable, cpuNs, processTree } from "../bench/cpu.mjs";
+import { childrenNamed, cpuClockAvailable, cpuNs, namedInTree, processTree } from "../bench/cpu.mjs";
+import { eventsLogFile, eventsRow, measureEventBurst, seedAccounts } from "../bench/events.mjs";
 import { runLoad, wrkVersion } from "../bench/load.mjs";
 import { evaluateGoals, renderSvg, renderTables, spread, median, updateResultsMarkdown } from "../bench/report.mjs";
 import { BENCH_POOL, signTokens } from "../bench/tokens.mjs";
@@ -37,6 +39,8 @@ const quick = process.argv.includes("--quick");
 const onlyRoutes = process.argv.find((arg) => arg.startsWith("--routes="))?.slice("--routes=".length).split(",").map((route) => route.trim());
 /** Only the verifiers, in more and shorter rounds: a change to src/auth compared in a minute. */
 const verifyOnly = process.argv.includes("--verify");
+/** Only the event consumer's burst. */
+const eventsOnly = process.argv.includes("--events");
 
 const SETTINGS = {
   rounds: quick ? 3 : verifyOnly ? 41 : 21,
@@ -49,6 +53,8 @@ const SETTINGS = {
   httpSeconds: quick ? 1 : 3,
   concurrency: [1, 10, 50],
   startupProfiles: quick ? 1 : 3,
+  /** Trade events in the consumer's burst. */
+  burstEvents: quick ? 200 : 2000,
 };
 // BENCH_MINUTES raises the bound on a machine so loaded that the run cannot end in 5.
 const HARD_LIMIT_MS = Number(process.env.BENCH_MINUTES ?? 5) * 60_000;
@@ -193,7 +199,10 @@ async function startBrokerSide(dir) {
   cleanups.push(() => standin.stop());
   const persistTo = path.join(dir, "wrangler-state");
   await promisify(execFile)(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--env", "bench", "--persist-to", persistTo], { env: process.env, maxBuffer: 10 * 2 ** 20 });
-  return { vars: standinVars(standin.url), persistArgs: ["--persist-to", persistTo] };
+  const persistArgs = ["--persist-to", persistTo];
+  const accounts = await seedAccounts({ wrangler: WRANGLER, persistArgs });
+  // The first request starts the event consumers (no Cron Trigger fires under wrangler dev).
+  return { vars: { ...standinVars(standin.url), EVENT_CONSUMERS_ON_REQUEST: "true" }, persistArgs, standin, accounts };
 }
 
 async function startWranglerDev(name, args, port, dir) {
@@ -578,8 +587,37 @@ async function verifyMain() {
   }
 }
 
+/** The consumer's burst on the API under `wrangler dev --env bench` (started by main, or by eventsMain). */
+async function measureEvents(api, broker, dir) {
+  log(`events: a burst of ${SETTINGS.burstEvents} trade events through the consumer`);
+  const result = await measureEventBurst({
+    base: api.base,
+    standin: broker.standin,
+    accounts: broker.accounts,
+    logFile: eventsLogFile(dir),
+    pids: () => namedInTree(api.pid, "workerd"),
+    count: SETTINGS.burstEvents,
+  });
+  log(eventsRow(result));
+  return result;
+}
+
+/** `--events`: the Broker side and the API alone, then the burst. */
+async function eventsMain() {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-bench-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  await assertPortFree(API_PORT, "the API");
+  const broker = await startBrokerSide(dir);
+  // Cognito's settings, valid and never called: the consumers make no Cognito call, but the root wants a configured deployment.
+  const cognito = emulatorVars("http://127.0.0.1:9/", { userPoolId: "us-east-1_bench", clientId: "bench" });
+  const vars = { ...cognito, ...broker.vars };
+  const api = await startWranglerDev("api", ["--env", "bench", ...broker.persistArgs, ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`])], API_PORT, dir);
+  console.log(eventsRow(await measureEvents(api, broker, dir)));
+}
+
 async function main() {
   if (verifyOnly) return verifyMain();
+  if (eventsOnly) return eventsMain();
   const env = environment();
   if (env.loadAverageAtStart[0] > env.cores) log(`load average ${env.loadAverageAtStart[0].toFixed(1)} on ${env.cores} cores: figures will be noisy`);
   const dir = await mkdtemp(path.join(os.tmpdir(), "edge-auth-bench-"));
@@ -596,10 +634,12 @@ async function main() {
   const emulator = await startEmulator(dir);
   const jwks = await startJwksCounter(emulator.jwksDocument);
   const varArgs = (vars) => Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  let broker;
   const [api, forwarder, worker, tokens] = await Promise.all([
-    startBrokerSide(dir).then((broker) =>
-      startWranglerDev("api", ["--env", "bench", ...broker.persistArgs, ...varArgs({ ...emulator.vars, ...broker.vars, COGNITO_JWKS_PATH: jwks.url })], API_PORT, dir),
-    ),
+    startBrokerSide(dir).then((started) => {
+      broker = started;
+      return startWranglerDev("api", ["--env", "bench", ...broker.persistArgs, ...varArgs({ ...emulator.vars, ...broker.vars, COGNITO_JWKS_PATH: jwks.url })], API_PORT, dir);
+    }),
     freePort().then((port) => startWranglerDev("forwarder", ["-c", "bench/forwarder.toml", ...varArgs(emulator.vars)], port, dir)),
     startBenchWorker(),
     tokensReady,
@@ -610,6 +650,7 @@ async function main() {
 
   log(`over HTTP with ${env.loadGenerator}`);
   const http = await measureHttp({ api, forwarder, emulator, tool: env.loadTool, opening: inWorkerd.opening });
+  const events = await measureEvents(api, broker, dir);
 
   const results = {
     date: new Date(startedAt).toISOString(),
@@ -623,6 +664,7 @@ async function main() {
       jwksFetches: { http: jwks.fetches, inIsolate: inWorkerd.isolateJwksFetches },
     },
     http,
+    events,
     startup,
   };
   await cleanUp();
@@ -630,6 +672,7 @@ async function main() {
   results.goals = evaluateGoals(results);
 
   console.log(renderTables(results));
+  console.log(`\n${eventsRow(events)}`);
   if (quick) {
     log("--quick: results not written");
   } else {

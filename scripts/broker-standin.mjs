@@ -14,12 +14,23 @@
 //   transfer as it is now with `Idempotency-Replayed: true`, another request 422;
 // - a cash account (multiplier "1"): buying power and withdrawable cash are the cash less what queued
 //   withdrawals and open buy orders hold;
+// - the asset list is PRICES below (one asset not fractionable, one not tradable); orders are
+//   replaced (PATCH: a new order, the old one `replaced`) and cancelled all at once (DELETE: 207) as
+//   section 14 describes;
 // - market orders fill at once at the fixed price of PRICES below; a limit order fills at that price
 //   when marketable, otherwise rests as `new`, as stop orders always do (orders fill at these fixed prices; the market data of market-standin.mjs moves on its own path);
 // - closing an account that holds cash or positions, or has a transfer that is not final, is refused
 //   ("liquidate and withdraw first");
+// - the three event streams (broker-api.md section 7) tell what happened: accounts SUBMITTED -> APPROVED
+//   (half of `activateAfterMs`) -> ACTIVE, bank links and transfers settling, orders new / fill /
+//   canceled; each with its history from `since_id` (`since_ulid` for accounts) and a heartbeat comment
+//   every `heartbeatMs`;
+// - development controls, not the Broker API's (POST, no key, `scripts/standin.mjs` calls them):
+//   /_standin/orders/{id}/fill fills a resting limit or stop order (at its limit, else stop, price),
+//   /_standin/transfers/{id}/return returns a COMPLETE transfer (RETURNED, the money back out);
 // - activities, the portfolio history, statements and KYC uploads follow standin-account-data.mjs;
-// - state lives in `dir/state.json`, written atomically, so a restart keeps everything.
+// - state lives in `dir/state.json`, written atomically, so a restart keeps everything; `dir/url` names
+//   the running stand-in for the controls.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -38,19 +49,41 @@ export const LOCAL_PLAID_CLIENT_ID = "standin-plaid-client-id";
 export const LOCAL_PLAID_SECRET = "standin-plaid-secret";
 
 /**
- * The price every order in a symbol fills at, and what the asset allows. AAPL's asset id is the one in
- * the Broker API's recorded answers; the others are made up. A symbol not here is "not found".
+ * The asset list (GET /v1/assets): the price every order in a symbol fills at, and what the asset
+ * allows. AAPL's asset id is the one in the Broker API's recorded answers; the others are made up.
+ * BRK.A is not fractionable; GRAYU is listed but not tradable. A symbol not here is "not found".
  */
 export const PRICES = {
-  AAPL: { price: "190.00", exchange: "NASDAQ", fractionable: true, asset_id: "904837e3-3b76-47ec-b432-046db621571b" },
-  MSFT: { price: "415.00", exchange: "NASDAQ", fractionable: true, asset_id: "b6d1aa75-5c9c-4353-a305-9e2caa1925ab" },
-  GOOGL: { price: "170.00", exchange: "NASDAQ", fractionable: true, asset_id: "69b15845-7c63-4586-b274-1cfdfe9df3d8" },
-  AMZN: { price: "185.00", exchange: "NASDAQ", fractionable: true, asset_id: "f801f835-bfe6-4a9d-a6b1-ccbb84bfd75f" },
-  TSLA: { price: "250.00", exchange: "NASDAQ", fractionable: true, asset_id: "8ccae427-5dd0-45b3-b5fe-7ba5e422c766" },
-  SPY: { price: "600.00", exchange: "ARCA", fractionable: true, asset_id: "b28f4066-5c6d-479b-a2af-85dc1a8f16fb" },
-  VTI: { price: "290.00", exchange: "ARCA", fractionable: true, asset_id: "f1de6b44-4b35-4b1d-8a7c-0a7e3d5d9a3e" },
-  "BRK.A": { price: "700000.00", exchange: "NYSE", fractionable: false, asset_id: "3a3f2b67-42ee-4b8a-9bb2-8a1a5f2f7f0c" },
+  AAPL: { price: "190.00", name: "Apple Inc. Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "904837e3-3b76-47ec-b432-046db621571b" },
+  MSFT: { price: "415.00", name: "Microsoft Corporation Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "b6d1aa75-5c9c-4353-a305-9e2caa1925ab" },
+  GOOGL: { price: "170.00", name: "Alphabet Inc. Class A Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "69b15845-7c63-4586-b274-1cfdfe9df3d8" },
+  AMZN: { price: "185.00", name: "Amazon.com, Inc. Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "f801f835-bfe6-4a9d-a6b1-ccbb84bfd75f" },
+  TSLA: { price: "250.00", name: "Tesla, Inc. Common Stock", exchange: "NASDAQ", fractionable: true, asset_id: "8ccae427-5dd0-45b3-b5fe-7ba5e422c766" },
+  SPY: { price: "600.00", name: "SPDR S&P 500 ETF Trust", exchange: "ARCA", fractionable: true, asset_id: "b28f4066-5c6d-479b-a2af-85dc1a8f16fb" },
+  VTI: { price: "290.00", name: "Vanguard Total Stock Market ETF", exchange: "ARCA", fractionable: true, asset_id: "f1de6b44-4b35-4b1d-8a7c-0a7e3d5d9a3e" },
+  "BRK.A": { price: "700000.00", name: "Berkshire Hathaway Inc. Class A", exchange: "NYSE", fractionable: false, asset_id: "3a3f2b67-42ee-4b8a-9bb2-8a1a5f2f7f0c" },
+  GRAYU: { price: "10.05", name: "Graystone Acquisition Corp. Units", exchange: "NASDAQ", fractionable: false, tradable: false, asset_id: "5d0de74f-2b1c-4b8e-8f0a-3c6e9a1d2b47" },
 };
+
+/** An asset as GET /v1/assets answers it (broker-api.md section 10). */
+function assetView(symbol) {
+  const { asset_id, name, exchange, fractionable, tradable = true } = PRICES[symbol];
+  return {
+    id: asset_id,
+    class: "us_equity",
+    exchange,
+    symbol,
+    name,
+    status: "active",
+    tradable,
+    marginable: tradable,
+    shortable: tradable && fractionable,
+    fractionable,
+    margin_requirement_long: "30",
+    margin_requirement_short: "100",
+    attributes: [],
+  };
+}
 
 // ---- decimals: BigInt scaled by 10^9 (9 places, enough for quantities), never floats ----
 
@@ -294,8 +327,10 @@ function emptyState() {
     orders: {},
     /** account id -> symbol -> { qty, cost_basis } (scaled decimals as strings) */
     positions: {},
-    /** Timed status changes still to come: { kind, id, at (epoch ms), to }. */
+    /** Timed status changes still to come: { kind, id, at (epoch ms), from, to }. */
     pending: [],
+    /** Each event stream's history, oldest first: { id, data } (the JSON of its `data:` line). */
+    events: { accounts: [], trades: [], funding: [] },
     plaid: { public_tokens: {}, items: {}, processor_tokens: {} },
   };
 }
@@ -313,6 +348,7 @@ export async function startBrokerStandin({
   plaidSecret = LOCAL_PLAID_SECRET,
   activateAfterMs = 3000,
   rateLimitPerMinute = 1000,
+  heartbeatMs = 15_000,
   log = console.log,
 }) {
   if (!dir || !keyId || !secret) throw new Error("startBrokerStandin needs dir, keyId and secret");
@@ -325,8 +361,9 @@ export async function startBrokerStandin({
     if (error.code !== "ENOENT") throw new Error(`${stateFile} is unreadable (${error.message}): remove it to start afresh`);
     state = emptyState();
   }
-  // A state file from before transfer keys were kept.
+  // A state file from before transfer keys, or events, were kept.
   state.transfer_keys ??= {};
+  state.events ??= { accounts: [], trades: [], funding: [] };
   const expectedAuth = `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`;
 
   function save() {
@@ -344,8 +381,8 @@ export async function startBrokerStandin({
     timer = setTimeout(advance, Math.max(0, next - Date.now()));
   }
 
-  function later(kind, id, to) {
-    state.pending.push({ kind, id, at: Date.now() + activateAfterMs, to });
+  function later(kind, id, from, to, afterMs = activateAfterMs) {
+    state.pending.push({ kind, id, at: Date.now() + afterMs, from, to });
   }
 
   function advance() {
@@ -358,19 +395,25 @@ export async function startBrokerStandin({
     schedule();
   }
 
-  function applyChange({ kind, id, to }) {
+  // A change queued by a state file of before `from` was kept starts from SUBMITTED or QUEUED.
+  function applyChange({ kind, id, from = kind === "account" ? "SUBMITTED" : "QUEUED", to }) {
     const at = new Date().toISOString();
     if (kind === "account") {
       const account = state.accounts[id];
-      if (!account || account.status !== "SUBMITTED") return;
-      log(`[broker-standin] account ${account.account_number} SUBMITTED -> ${to}`);
+      if (!account || account.status !== from) return;
+      log(`[broker-standin] account ${account.account_number} ${from} -> ${to}`);
       Object.assign(account, { status: to, updated_at: at });
-      account.kyc_results = { accept: to === "ACTIVE" ? { IDENTITY_VERIFICATION: {} } : {}, indeterminate: {}, reject: to === "ACTIVE" ? {} : { IDENTITY_VERIFICATION: {} }, summary: to === "ACTIVE" ? "pass" : "fail" };
+      const passed = to === "APPROVED" || to === "ACTIVE";
+      account.kyc_results = { accept: passed ? { IDENTITY_VERIFICATION: {} } : {}, indeterminate: {}, reject: passed ? {} : { IDENTITY_VERIFICATION: {} }, summary: passed ? "pass" : "fail" };
+      accountEvent(account, from);
+      // Approved, the account opens for trading after the other half of the wait.
+      if (to === "APPROVED") later("account", id, "APPROVED", "ACTIVE", Math.ceil(activateAfterMs / 2));
     } else if (kind === "relationship") {
       const relationship = state.relationships[id];
       if (!relationship || relationship.status !== "QUEUED") return;
       log(`[broker-standin] ach relationship ${id} QUEUED -> ${to}`);
       Object.assign(relationship, { status: to, updated_at: at });
+      fundingEvent("BankRelationship", relationship, "QUEUED");
     } else if (kind === "transfer") {
       const transfer = state.transfers[id];
       if (!transfer || transfer.status !== "QUEUED") return;
@@ -380,8 +423,153 @@ export async function startBrokerStandin({
       account.cash = String(transfer.direction === "INCOMING" ? cash + amount : cash - amount);
       log(`[broker-standin] transfer ${id} (${transfer.direction} ${transfer.amount}) QUEUED -> ${to}; cash now ${formatDecimal(BigInt(account.cash))}`);
       Object.assign(transfer, { status: to, updated_at: at });
+      fundingEvent("Transfer", transfer, "QUEUED");
     }
   }
+
+  // ---- event streams (section 7) ----
+
+  const STREAMS = {
+    "/v1/events/accounts/status": { stream: "accounts", since: "since_ulid", until: "until_ulid", idField: "event_ulid" },
+    "/v2/events/trades": { stream: "trades", since: "since_id", until: "until_id", idField: "event_id" },
+    "/v2/events/funding/status": { stream: "funding", since: "since_id", until: "until_id", idField: "event_id" },
+  };
+  const ID_FIELD = Object.fromEntries(Object.values(STREAMS).map(({ stream, idField }) => [stream, idField]));
+  /** Each stream's history is kept up to this many events (state.json stays small). */
+  const HISTORY = 5000;
+  /** Open stream connections: { stream, res }. */
+  const listeners = new Set();
+  let lastUlid = { time: 0, random: 0n };
+
+  /** A ULID, increasing within this process even within one millisecond. */
+  function ulid() {
+    const time = Math.max(Date.now(), lastUlid.time);
+    const random = time === lastUlid.time ? lastUlid.random + 1n : BigInt(`0x${randomUUID().replace(/-/g, "").slice(0, 20)}`);
+    lastUlid = { time, random };
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let head = "";
+    for (let rest = time, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) head = alphabet[rest % 32] + head;
+    let tail = "";
+    for (let rest = random & ((1n << 80n) - 1n), i = 0; i < 16; i++, rest >>= 5n) tail = alphabet[Number(rest & 31n)] + tail;
+    return head + tail;
+  }
+
+  const sseLine = (data) => `data: ${JSON.stringify(data)}\n\n`;
+
+  function emit(stream, payload) {
+    const id = ulid();
+    const data = { ...payload, [ID_FIELD[stream]]: id };
+    const history = state.events[stream];
+    history.push({ id, data });
+    if (history.length > HISTORY) history.splice(0, history.length - HISTORY);
+    for (const listener of listeners) if (listener.stream === stream) listener.res.write(sseLine(data));
+  }
+
+  function accountEvent(account, from) {
+    emit("accounts", { account_id: account.id, account_number: account.account_number, at: account.updated_at, status_from: from, status_to: account.status });
+  }
+
+  function fundingEvent(entityType, entity, from) {
+    emit("funding", {
+      account_id: entity.account_id,
+      at: entity.updated_at,
+      correspondent: "STND",
+      entity_type: entityType,
+      entity_id: entity.id,
+      status_from: from,
+      status_to: entity.status,
+      reason: entity.reason ?? "",
+    });
+  }
+
+  /** A trade event of `order` (`event` as section 7 names them); a fill adds its price, qty and the position after it. */
+  function tradeEvent(event, order, fillDetails) {
+    const at = new Date().toISOString();
+    emit("trades", { account_id: order.account_id, at, event, order: orderView(order), timestamp: at, ...(fillDetails ?? {}) });
+  }
+
+  /** GET of a stream: history after the cursor, then live events and heartbeats; with `until`, the history up to it, then the end. */
+  function openStream(req, res, url, { stream, since, until }, headers) {
+    const params = url.searchParams;
+    const other = Object.values(STREAMS).find((entry) => entry.since !== since)?.since;
+    if (params.has(other)) throw badRequest(`${other} is not a parameter of this stream: use ${since}`);
+    if (params.has("since") || params.has("until")) throw badRequest(`this stand-in takes ${since} and ${until} only`);
+    const from = params.get(since);
+    const to = params.get(until);
+    if (to !== null && from === null) throw badRequest(`${until} needs ${since}`);
+    // The headers now: the client's fetch answers at them, before any event.
+    res.writeHead(200, { ...headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }).flushHeaders();
+    const history = from === null ? [] : state.events[stream].filter((event) => event.id > from && (to === null || event.id <= to));
+    for (const event of history) res.write(sseLine(event.data));
+    if (to !== null) return res.end();
+    const listener = { stream, res };
+    listeners.add(listener);
+    const heartbeat = setInterval(() => res.write(":heartbeat\n\n"), heartbeatMs);
+    const close = () => {
+      clearInterval(heartbeat);
+      listeners.delete(listener);
+    };
+    req.on("close", close);
+    res.on("close", close);
+  }
+
+  // ---- development controls (not the Broker API's) ----
+
+  const CONTROLS = [
+    [
+      new RegExp("^/_standin/orders/([0-9a-fA-F-]{36})/fill$"),
+      ([, id], body) => {
+        const order = state.orders[id];
+        if (!order) throw notFound("order not found");
+        if (!OPEN_ORDER.has(order.status)) throw unprocessable(`order is already in "${order.status}" state`);
+        const price = body?.price ?? order.limit_price ?? order.stop_price ?? PRICES[order.symbol].price;
+        if (parseDecimal(price, MONEY + 2) === undefined) throw badRequest("price must be a decimal string");
+        fill(state.accounts[order.account_id], order, price);
+        log(`[broker-standin] order ${id} (${order.side} ${order.symbol}) filled at ${price} by the control`);
+        return orderView(order);
+      },
+    ],
+    [
+      // For `npm run bench`: `count` trade events at once, for orders of `accounts` that the stand-in
+      // never held (the consumer's ledger sees orders it learns of from events): each order's new, then its fill.
+      /^\/_standin\/events\/burst$/,
+      (_, body) => {
+        const count = Number(body?.count);
+        const accounts = Array.isArray(body?.accounts) ? body.accounts.filter((id) => typeof id === "string") : [];
+        if (!Number.isInteger(count) || count < 2 || count > 100_000 || accounts.length === 0) throw badRequest("count (2 to 100000) and accounts (account ids) are required");
+        for (let i = 0; i + 1 < count; i += 2) {
+          const at = new Date().toISOString();
+          const order = {
+            id: randomUUID(), account_id: accounts[(i / 2) % accounts.length], client_order_id: randomUUID(), created_at: at, updated_at: at, submitted_at: at,
+            filled_at: null, expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null,
+            asset_id: PRICES.AAPL.asset_id, symbol: "AAPL", asset_class: "us_equity", notional: null, qty: "1", filled_qty: "0", filled_avg_price: null,
+            order_class: "simple", order_type: "market", type: "market", side: "buy", time_in_force: "day", limit_price: null, stop_price: null,
+            trail_price: null, trail_percent: null, hwm: null, status: "new", extended_hours: false, legs: null, commission: "0",
+          };
+          tradeEvent("new", order);
+          Object.assign(order, { status: "filled", filled_qty: "1", filled_avg_price: PRICES.AAPL.price, filled_at: at });
+          tradeEvent("fill", order, { execution_id: randomUUID(), price: PRICES.AAPL.price, qty: "1", position_qty: "1" });
+        }
+        return { emitted: count - (count % 2) };
+      },
+    ],
+    [
+      new RegExp("^/_standin/transfers/([0-9a-fA-F-]{36})/return$"),
+      ([, id]) => {
+        const transfer = state.transfers[id];
+        if (!transfer) throw notFound("transfer not found");
+        if (transfer.status !== "COMPLETE") throw unprocessable(`transfer is ${transfer.status}: only a COMPLETE transfer can be returned`);
+        const account = state.accounts[transfer.account_id];
+        const amount = parseDecimal(transfer.amount, MONEY);
+        // The money goes back where it came from: a deposit leaves the account, a withdrawal comes back.
+        account.cash = String(BigInt(account.cash) + (transfer.direction === "INCOMING" ? -amount : amount));
+        Object.assign(transfer, { status: "RETURNED", reason: "R01: insufficient funds at the bank", updated_at: new Date().toISOString() });
+        fundingEvent("Transfer", transfer, "COMPLETE");
+        log(`[broker-standin] transfer ${id} (${transfer.direction} ${transfer.amount}) COMPLETE -> RETURNED by the control; cash now ${formatDecimal(BigInt(account.cash))}`);
+        return transfer;
+      },
+    ],
+  ];
 
   // ---- balances ----
 
@@ -519,7 +707,8 @@ export async function startBrokerStandin({
       cash: "0",
     };
     state.accounts[account.id] = account;
-    if (!flagged) later("account", account.id, fixture?.[1] ?? "ACTIVE");
+    // KYC passes in two steps (APPROVED, then ACTIVE), each half the wait; a fixture's outcome at once after the whole wait.
+    if (!flagged) fixture ? later("account", account.id, "SUBMITTED", fixture[1]) : later("account", account.id, "SUBMITTED", "APPROVED", Math.floor(activateAfterMs / 2));
     return account;
   }
 
@@ -575,7 +764,9 @@ export async function startBrokerStandin({
       throw unprocessable("account has cash, positions or transfers in progress: liquidate and withdraw first");
     }
     for (const order of openOrders(id)) cancel(order);
+    const from = account.status;
     Object.assign(account, { status: "ACCOUNT_CLOSED", updated_at: new Date().toISOString() });
+    accountEvent(account, from);
   }
 
   // ---- ACH relationships ----
@@ -620,7 +811,7 @@ export async function startBrokerStandin({
       });
     }
     state.relationships[relationship.id] = relationship;
-    later("relationship", relationship.id, "APPROVED");
+    later("relationship", relationship.id, "QUEUED", "APPROVED");
     return relationship;
   }
 
@@ -678,7 +869,7 @@ export async function startBrokerStandin({
       instant_amount: "0",
     };
     state.transfers[transfer.id] = transfer;
-    later("transfer", transfer.id, "COMPLETE");
+    later("transfer", transfer.id, "QUEUED", "COMPLETE");
     return transfer;
   }
 
@@ -737,6 +928,7 @@ export async function startBrokerStandin({
     if (!transfer || transfer.account_id !== account.id) throw notFound("transfer not found");
     if (transfer.status !== "QUEUED") throw unprocessable(`transfer is ${transfer.status} and can no longer be canceled`);
     Object.assign(transfer, { status: "CANCELED", updated_at: new Date().toISOString() });
+    fundingEvent("Transfer", transfer, "QUEUED");
     state.pending = state.pending.filter((change) => change.id !== id);
   }
 
@@ -751,11 +943,11 @@ export async function startBrokerStandin({
   function cancel(order) {
     const now = new Date().toISOString();
     Object.assign(order, { status: "canceled", canceled_at: now, updated_at: now });
+    tradeEvent("canceled", order);
   }
 
   function fill(account, order, price) {
-    const asset = PRICES[order.symbol];
-    const priceValue = parseDecimal(price, MONEY);
+    const priceValue = parseDecimal(price, MONEY + 2);
     const qty = order.qty !== null ? parseDecimal(order.qty, PLACES) : divide(parseDecimal(order.notional, MONEY), priceValue, PLACES);
     const value = multiply(qty, priceValue, MONEY);
     const positions = positionsOf(account.id);
@@ -772,7 +964,8 @@ export async function startBrokerStandin({
       else positions[order.symbol] = { qty: String(remaining), cost_basis: String(proportion(BigInt(position.cost_basis), remaining, held, MONEY)) };
     }
     const now = new Date().toISOString();
-    Object.assign(order, { status: "filled", filled_qty: formatDecimal(qty), filled_avg_price: asset.price, filled_at: now, updated_at: now });
+    Object.assign(order, { status: "filled", filled_qty: formatDecimal(qty), filled_avg_price: price, filled_at: now, updated_at: now });
+    tradeEvent("fill", order, { execution_id: randomUUID(), price: formatDecimal(priceValue), qty: formatDecimal(qty), position_qty: formatDecimal(BigInt(positions[order.symbol]?.qty ?? "0")) });
   }
 
   /** What an order's quantity is worth at `price`: for the buying-power check. */
@@ -788,6 +981,7 @@ export async function startBrokerStandin({
     const timeInForce = oneOf(body, "time_in_force", "", ["day", "gtc", "opg", "cls", "ioc", "fok"]);
     const asset = PRICES[symbol];
     if (!asset) throw unprocessable(`asset "${symbol}" not found`);
+    if (asset.tradable === false) throw unprocessable(`asset "${symbol}" is not tradable`);
     if (body.qty !== undefined && body.notional !== undefined) throw unprocessable("only one of qty or notional may be given");
     if (body.qty === undefined && body.notional === undefined) throw unprocessable("qty or notional is required");
     const qty = body.qty !== undefined ? parseDecimal(body.qty, PLACES) : undefined;
@@ -803,7 +997,8 @@ export async function startBrokerStandin({
     const stopPrice = ["stop", "stop_limit"].includes(type) ? parseDecimal(text(body, "stop_price", ""), MONEY + 2) : undefined;
     if (limitPrice === 0n || (limitPrice === undefined && ["limit", "stop_limit"].includes(type))) throw unprocessable("limit_price is invalid");
     if (stopPrice === 0n || (stopPrice === undefined && ["stop", "stop_limit"].includes(type))) throw unprocessable("stop_price is invalid");
-    if (type === "trailing_stop" && body.trail_price === undefined && body.trail_percent === undefined) throw unprocessable("trail_price or trail_percent is required");
+    const trail = type === "trailing_stop" ? trailOf(body, side, asset.price) : undefined;
+    if (body.extended_hours === true && !(type === "limit" && timeInForce === "day")) throw unprocessable("extended hours orders must be limit orders with time_in_force day");
     const clientOrderId = text(body, "client_order_id", "", { required: false, max: 128 }) ?? randomUUID();
     if (Object.values(state.orders).some((order) => order.account_id === account.id && order.client_order_id === clientOrderId)) {
       throw unprocessable("client_order_id must be unique");
@@ -856,20 +1051,88 @@ export async function startBrokerStandin({
       side,
       time_in_force: timeInForce,
       limit_price: limitPrice !== undefined ? formatDecimal(limitPrice) : null,
-      stop_price: stopPrice !== undefined ? formatDecimal(stopPrice) : null,
-      trail_price: typeof body.trail_price === "string" ? body.trail_price : null,
-      trail_percent: typeof body.trail_percent === "string" ? body.trail_percent : null,
-      hwm: null,
+      stop_price: stopPrice !== undefined ? formatDecimal(stopPrice) : (trail?.stop_price ?? null),
+      trail_price: trail?.trail_price ?? null,
+      trail_percent: trail?.trail_percent ?? null,
+      hwm: trail?.hwm ?? null,
       status: "new",
       extended_hours: body.extended_hours === true,
       legs: null,
       commission: "0",
     };
     state.orders[order.id] = order;
+    tradeEvent("new", order);
     if (marketable) fill(account, order, asset.price);
     // Immediate-or-cancel and fill-or-kill orders that cannot fill now do not rest.
     else if (["ioc", "fok"].includes(timeInForce)) cancel(order);
     return order;
+  }
+
+  /**
+   * A trailing stop's trail (exactly one of trail_price and trail_percent) and where its stop starts:
+   * the price is its high-water mark (a buy's low-water mark), the stop that far below it (above it).
+   */
+  function trailOf(body, side, price) {
+    const byPrice = body.trail_price !== undefined;
+    if (byPrice === (body.trail_percent !== undefined)) throw unprocessable("exactly one of trail_price or trail_percent is required");
+    const trail = parseDecimal(byPrice ? body.trail_price : body.trail_percent, MONEY + 2);
+    if (!trail || (!byPrice && trail >= 100n * ONE)) throw unprocessable(`${byPrice ? "trail_price" : "trail_percent"} is invalid`);
+    const mark = parseDecimal(price, MONEY);
+    const hundred = 100n * ONE;
+    const stop = byPrice ? (side === "sell" ? mark - trail : mark + trail) : proportion(mark, side === "sell" ? hundred - trail : hundred + trail, hundred, MONEY);
+    if (stop <= 0n) throw unprocessable("trail_price is invalid: larger than the price");
+    return { hwm: price, stop_price: formatDecimal(stop), trail_price: byPrice ? formatDecimal(trail) : null, trail_percent: byPrice ? null : formatDecimal(trail) };
+  }
+
+  /** Orders the Broker API does not replace: not open, or not routed yet (broker-api.md section 14). */
+  const NOT_REPLACEABLE = new Set(["accepted", "pending_new", "pending_cancel", "pending_replace"]);
+
+  /**
+   * PATCH an order: a new order with the changes and the rest inherited; the old one `replaced`. It is
+   * placed as any order is (buying power, the fill), the old one's hold released first, and the old
+   * one kept as it was when the new one is refused.
+   */
+  function replaceOrder(account, order, body) {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body must be a JSON object");
+    if (!OPEN_ORDER.has(order.status) || NOT_REPLACEABLE.has(order.status)) throw unprocessable(`order is already in "${order.status}" state`);
+    if (order.notional !== null) throw unprocessable("notional orders cannot be replaced: cancel and place a new one");
+    if (body.qty !== undefined && !/^\d+$/.test(String(body.qty))) throw unprocessable("qty is invalid: whole shares only");
+    if (body.trail !== undefined && order.type !== "trailing_stop") throw unprocessable("trail is only for trailing_stop orders");
+    const pick = (field) => (body[field] !== undefined ? body[field] : (order[field] ?? undefined));
+    const trailField = order.trail_price !== null ? "trail_price" : "trail_percent";
+    const replacement = {
+      symbol: order.symbol,
+      side: order.side,
+      type: order.type,
+      time_in_force: pick("time_in_force"),
+      qty: pick("qty"),
+      limit_price: ["limit", "stop_limit"].includes(order.type) ? pick("limit_price") : undefined,
+      stop_price: ["stop", "stop_limit"].includes(order.type) ? pick("stop_price") : undefined,
+      ...(order.type === "trailing_stop" ? { [trailField]: body.trail ?? order[trailField] } : {}),
+      extended_hours: order.extended_hours,
+      client_order_id: body.client_order_id,
+    };
+    const before = { status: order.status, updated_at: order.updated_at };
+    order.status = "replaced";
+    let created;
+    try {
+      created = createOrder(account, replacement);
+    } catch (error) {
+      Object.assign(order, before);
+      throw error;
+    }
+    const now = new Date().toISOString();
+    Object.assign(order, { replaced_by: created.id, replaced_at: now, updated_at: now });
+    created.replaces = order.id;
+    return created;
+  }
+
+  /** DELETE every open order: 207, each order's outcome (the stand-in's cancels always succeed). */
+  function cancelAll(account) {
+    return openOrders(account.id).map((order) => {
+      cancel(order);
+      return { id: order.id, status: 200, body: orderView(order) };
+    });
   }
 
   function orderView({ account_id: _account, ...view }) {
@@ -1063,7 +1326,9 @@ export async function startBrokerStandin({
       new RegExp(`^/v1/accounts/${ID}/ach_relationships/${ID}$`),
       ([, id, relId]) => {
         const relationship = relationshipOf(accountOr401(id), relId);
+        const from = relationship.status;
         Object.assign(relationship, { status: "CANCELED", updated_at: new Date().toISOString() });
+        fundingEvent("BankRelationship", relationship, from);
         state.pending = state.pending.filter((change) => change.id !== relId);
         return [204];
       },
@@ -1073,6 +1338,15 @@ export async function startBrokerStandin({
     ["DELETE", new RegExp(`^/v1/accounts/${ID}/transfers/${ID}$`), ([, id, transferId]) => (cancelTransfer(accountOr401(id), transferId), [204])],
     ["POST", new RegExp(`^/v1/trading/accounts/${ID}/orders$`), ([, id], body) => [200, orderView(createOrder(tradingAccount(id), body))]],
     ["GET", new RegExp(`^/v1/trading/accounts/${ID}/orders$`), ([, id], _, params) => [200, listOrders(tradingAccount(id), params)]],
+    ["DELETE", new RegExp(`^/v1/trading/accounts/${ID}/orders$`), ([, id]) => [207, cancelAll(tradingAccount(id))]],
+    [
+      "PATCH",
+      new RegExp(`^/v1/trading/accounts/${ID}/orders/${ID}$`),
+      ([, id, orderId], body) => {
+        const account = tradingAccount(id);
+        return [200, orderView(replaceOrder(account, orderOf(account, orderId), body))];
+      },
+    ],
     [
       "GET",
       new RegExp(`^/v1/trading/accounts/${ID}/orders:by_client_order_id$`),
@@ -1116,6 +1390,27 @@ export async function startBrokerStandin({
       "DELETE",
       new RegExp(`^/v1/trading/accounts/${ID}/positions/([^/]+)$`),
       ([, id, symbol], _, params) => [200, orderView(closePosition(tradingAccount(id), decodeURIComponent(symbol), params))],
+    ],
+    // The asset list (no account id): active US equities, all of them here.
+    [
+      "GET",
+      /^\/v1\/assets$/,
+      (_, __, params) => {
+        const status = params.get("status");
+        const assetClass = params.get("asset_class");
+        const listed = (!status || status === "active") && (!assetClass || assetClass === "us_equity");
+        return [200, listed ? Object.keys(PRICES).map(assetView) : []];
+      },
+    ],
+    [
+      "GET",
+      /^\/v1\/assets\/([^/]+)$/,
+      ([, symbol]) => {
+        const decoded = decodeURIComponent(symbol);
+        const found = Object.keys(PRICES).find((known) => known === decoded || PRICES[known].asset_id === decoded);
+        if (!found) throw notFound("asset not found");
+        return [200, assetView(found)];
+      },
     ],
     ["GET", /^\/v1\/accounts\/activities$/, (_, __, params) => [200, data.listActivities(params)]],
     ["GET", new RegExp(`^/v1/trading/accounts/${ID}/account/portfolio/history$`), ([, id], _, params) => [200, data.portfolioHistory(tradingAccount(id), params)]],
@@ -1204,12 +1499,22 @@ export async function startBrokerStandin({
         save();
         return send(200, answer);
       }
+      if (url.pathname.startsWith("/_standin/")) {
+        const control = CONTROLS.find(([pattern]) => pattern.test(url.pathname));
+        if (!control) throw notFound("no such control");
+        if (req.method !== "POST") throw new BrokerError(405, 40510000, "method not allowed");
+        const answer = control[1](control[0].exec(url.pathname), body);
+        save();
+        return send(200, answer);
+      }
       // A document's "pre-signed" link: its signature, not our key, lets it open (as S3's links do).
       const link = /^\/documents\/([0-9a-f-]{36})\.pdf$/.exec(url.pathname);
       if (link && req.method === "GET") return send(...data.link(link[1], url.searchParams.get("signature")));
       if (req.headers.authorization !== expectedAuth) throw NOT_AUTHORIZED();
       if (over) throw new BrokerError(429, 42910000, "rate limit exceeded");
       if (body?.[INVALID_JSON]) throw badRequest(body[INVALID_JSON]);
+      const stream = STREAMS[url.pathname];
+      if (stream && req.method === "GET") return openStream(req, res, url, stream, headers);
       for (const [method, pattern, handler] of routes) {
         const match = pattern.exec(url.pathname);
         if (!match || method !== req.method) continue;
@@ -1235,11 +1540,13 @@ export async function startBrokerStandin({
     server.listen(port, HOST, resolve);
   });
   const url = `http://${HOST}:${server.address().port}`;
+  writeFileSync(path.join(dir, "url"), url);
   advance();
   const shownDir = path.relative(process.cwd(), dir).startsWith("..") ? dir : `${path.relative(process.cwd(), dir)}/`;
   log(`[broker-standin] running on ${url}: a development stand-in for the Alpaca Broker API and Plaid's sandbox, not the Broker API (data in ${shownDir})`);
   return {
     url,
+    streamsOpen: () => listeners.size,
     async stop() {
       clearTimeout(timer);
       await new Promise((resolve) => {

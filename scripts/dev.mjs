@@ -9,7 +9,7 @@
 // CORS_ORIGINS=<origins> in its environment is the Worker's CORS_ORIGINS (a page served on another
 // port, as the browser check's is). One line per request: readable on a terminal, the Worker's JSON
 // line otherwise; and one line per code the emulator would have emailed and per notice the SES
-// stand-in took.
+// stand-in took; and one line per Broker event the consumers applied (the stand-in's streams, or the Broker's).
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -148,8 +148,12 @@ function logEntry(line) {
   }
 }
 
-/** e.g. "12:01:02 POST /platform/login 200 35ms a***@example.com <- InitiateAuth 200 20ms [req 6ef755e6]" */
+/** e.g. "12:01:02 POST /platform/login 200 35ms a***@example.com <- InitiateAuth 200 20ms [req 6ef755e6]"; an event the consumers applied: "12:01:02 event trades fill: applied, 1 change [01JD…]" */
 function readable({ level, message, method, route, status, duration_ms, user, upstream, request_id, ...rest }) {
+  if (message === "broker event") {
+    const { stream, event, outcome, changes, id } = rest;
+    return `${new Date().toTimeString().slice(0, 8)} event ${stream} ${event ?? "?"}: ${outcome}, ${changes} change${changes === 1 ? "" : "s"} [${id}]`;
+  }
   const calls = (upstream ?? []).map((call) => [call.action, call.status, call.errorType, `${call.ms}ms`].filter(Boolean).join(" "));
   return [
     new Date().toTimeString().slice(0, 8),
@@ -191,7 +195,9 @@ function relay(from, to) {
 }
 
 const corsVars = process.env.CORS_ORIGINS === undefined ? {} : { CORS_ORIGINS: process.env.CORS_ORIGINS };
-const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars, ...(sesStandin && sesStandinVars(sesStandin.url)), ...corsVars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+// No Cron Trigger fires under wrangler dev: the first request of each isolate starts the Broker event consumers (src/events/ensure.ts).
+const consumerVars = { EVENT_CONSUMERS_ON_REQUEST: "true" };
+const varArgs = Object.entries({ ...emulator?.vars, ...standin?.vars, ...(sesStandin && sesStandinVars(sesStandin.url)), ...corsVars, ...consumerVars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 // Not interactive: its output goes through relay(), and Ctrl-C reaches it as a signal.
 // Its devtools inspector would take 9229 by default, cognito-local's port: a second `npm run dev`
 // (other ports) would then keep the first one's emulator from starting. A free port instead.

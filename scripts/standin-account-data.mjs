@@ -239,7 +239,7 @@ export function accountData({ state, prices, errors: { badRequest, unprocessable
     account.documents = [...(account.documents ?? []), ...body.map((item) => ({ document_type: item.document_type, id: uuidOf(`upload:${account.id}:${now}:${item.content.length}`), created_at: now }))];
     if (account.status === "ACTION_REQUIRED") {
       Object.assign(account, { status: "SUBMITTED", updated_at: now });
-      later("account", account.id, "ACTIVE");
+      later("account", account.id, "SUBMITTED", "APPROVED");
     }
     return [202];
   }

@@ -3,6 +3,7 @@
 import type { ChallengeSeal } from "./auth/challenge-session";
 import type { BrokerAccountData } from "./broker/account-data";
 import type { BrokerAccounts } from "./broker/accounts";
+import type { BrokerAssets } from "./broker/assets";
 import type { BrokerFunding } from "./broker/funding";
 import type { MarketHours } from "./broker/market-hours";
 import type { BrokerTrading } from "./broker/trading";
@@ -21,12 +22,13 @@ import type { Stores } from "./stores";
 import type { EventDeps } from "./events/apply";
 import type { RequestScope } from "./upstream";
 
-/** The Broker API, one client per invocation: accounts, funding and trading calls, and the account's data (activities, history, documents). */
+/** The Broker API, one client per invocation: accounts, funding, trading and asset calls, and the account's data (activities, history, documents). */
 export interface Broker {
   accounts: BrokerAccounts;
   accountData: BrokerAccountData;
   funding: BrokerFunding;
   trading: BrokerTrading;
+  assets: BrokerAssets;
 }
 
 /** The upstream clients of one invocation, each lent its scope. */

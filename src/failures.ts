@@ -452,6 +452,51 @@ export const FAILURES = {
       action: "Sell the positions, cancel the open orders, wait for the transfers to finish (or cancel them) and withdraw the cash, then close the account again.",
     },
   },
+  asset_not_found: {
+    status: 404,
+    title: "Asset not found",
+    detail: "The broker lists no asset with this symbol.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The symbol is not one of the assets the broker lists (US equities, synced daily).",
+      action: "Check the symbol, or search for it with GET /platform/assets?q=.",
+    },
+  },
+  assets_loading: {
+    status: 503,
+    title: "Asset list loading",
+    detail: "The asset list is being loaded for the first time; retry in a few seconds.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "The deployment's asset list has never been loaded, and another request is loading it now (one load at a time). Only right after a new deployment.",
+      action: "Retry after the seconds in Retry-After.",
+    },
+  },
+  watchlist_not_found: {
+    status: 404,
+    title: "Watchlist not found",
+    detail: "The user has no watchlist with this id.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "No watchlist of the signed-in user has this id (another user's answers the same).",
+      action: "List the watchlists with GET /platform/accounts/me/watchlists and use one of their ids.",
+    },
+  },
+  watchlist_name_taken: {
+    status: 409,
+    title: "Watchlist name taken",
+    detail: "The user has a watchlist of this name already.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Another of the user's watchlists has this name (names are compared ignoring case).",
+      action: "Choose another name, or use the watchlist that has it.",
+    },
+  },
+  watchlist_limit: {
+    status: 409,
+    title: "Watchlist limit reached",
+    detail: "A user has at most 20 watchlists, and a watchlist at most 100 symbols.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "Creating one more watchlist than 20, or adding a symbol to a watchlist that holds 100.",
+      action: "Delete a watchlist, or remove a symbol, first.",
+    },
+  },
   market_data_not_entitled: {
     status: 503,
     title: "Market data not available",

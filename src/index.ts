@@ -7,8 +7,11 @@ import { handleError, notFound } from "./middleware/error-handler";
 import { everyRequest } from "./middleware/every-request";
 import { platform } from "./routes/platform";
 import { root } from "./routes/root";
+import { ensureConsumers, ensureConsumersOnRequest } from "./events/ensure";
 import { log } from "./log";
+import { runHealPass } from "./events/heal";
 import { depsFrom } from "./root";
+import { syncAssetList } from "./services/assets";
 
 // The app's route list, which CORS derives its methods and headers from once every route is in it.
 // Not strict: /platform/me/ is /platform/me, as hono/tiny's pattern router matched it (one handler, one limit).
@@ -30,14 +33,27 @@ export type { FailureCode } from "./failures";
 /** Every error answer's body, by its one definition (the documented Problem schema). */
 export type { ProblemResponse as ProblemBody } from "./schemas/responses";
 
-/**
- * Cron Triggers: the same composition root as requests. Issues 23 and 24 give it work (the heal
- * pass, the asset sync); until then it builds the dependencies and says so.
- */
+/** Durable Objects, bound in wrangler.toml. */
+export { BrokerStreamConsumer } from "./events/consumer";
+
+/** Cron Triggers (wrangler.toml [triggers]), one function per job, each starting at the same composition root as requests. */
+const JOBS: Record<string, (env: Env) => Promise<unknown>> = {
+  "* * * * *": ensureConsumers,
+  "*/10 * * * *": runHealPass,
+  "17 4 * * *": (env) => syncAssetList(depsFrom(env)),
+};
+
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
-  const deps = depsFrom(env);
-  log("info", "scheduled", { cron: controller.cron, configured: deps.configResult.ok, stores: deps.storesIfBound !== undefined });
+  const job = JOBS[controller.cron];
+  if (!job) return log("warn", "scheduled: no job for this cron", { cron: controller.cron });
+  await job(env);
 }
 
 // `fetch` looks app.fetch up on each call, so that a test can route the handler (test/auth/jwks.test.ts).
-export default { fetch: (request, env, ctx) => app.fetch(request, env, ctx), scheduled } satisfies ExportedHandler<Env>;
+export default {
+  fetch: (request, env, ctx) => {
+    ensureConsumersOnRequest(env, ctx);
+    return app.fetch(request, env, ctx);
+  },
+  scheduled,
+} satisfies ExportedHandler<Env>;

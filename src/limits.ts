@@ -39,6 +39,7 @@ const ACTION_LIMITS = {
   "transfer.cancel": { counter: "TRANSFER_RATE_LIMITER", detail: "Too many transfer cancels for this account; retry later." },
   "order.create": { counter: "ORDER_RATE_LIMITER", detail: "Too many orders for this account; retry later." },
   "order.cancel": { counter: "ORDER_RATE_LIMITER", detail: "Too many order cancels for this account; retry later." },
+  "order.replace": { counter: "ORDER_RATE_LIMITER", detail: "Too many order replaces for this account; retry later." },
   "position.close": { counter: "ORDER_RATE_LIMITER", detail: "Too many position closes for this account; retry later." },
 } as const satisfies Record<string, { counter: Counter; detail: string }>;
 

@@ -6,6 +6,7 @@
 import { challengeSeal } from "./auth/challenge-session";
 import { BrokerAccountData } from "./broker/account-data";
 import { BrokerAccounts } from "./broker/accounts";
+import { BrokerAssets } from "./broker/assets";
 import { BrokerClient } from "./broker/client";
 import { BrokerFunding } from "./broker/funding";
 import { MarketHours } from "./broker/market-hours";
@@ -86,7 +87,7 @@ function build(env: Env): Root {
         if (!broker) {
           const { broker: settings, timeoutMs } = brokerage();
           const client = new BrokerClient(settings, scope, timeoutMs);
-          broker = { accounts: new BrokerAccounts(client), accountData: new BrokerAccountData(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client) };
+          broker = { accounts: new BrokerAccounts(client), accountData: new BrokerAccountData(client), funding: new BrokerFunding(client), trading: new BrokerTrading(client), assets: new BrokerAssets(client) };
         }
         return broker;
       },

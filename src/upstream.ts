@@ -21,6 +21,8 @@ export interface RequestScope {
   calls: UpstreamCall[];
   /** Settles before the first call may go out; rejects when the request must not call upstream (rate limits). */
   clearance: Promise<void>;
+  /** X-RateLimit-Remaining and X-RateLimit-Limit of the last answer that had them: how much of the shared upstream budget is left (the heal pass stops before it starves user requests). */
+  rateLimit?: { remaining: number; limit: number };
 }
 
 /** A service as its failures name it, and its limit for one call. */
@@ -66,10 +68,17 @@ export async function exchange(scope: RequestScope, upstream: Upstream, action: 
   try {
     const response = await fetch(request, { signal: timeout });
     const text = await response.text();
+    noteRateLimit(scope, response.headers);
     return { response, text, logCall: (errorType) => log(response.status, errorType) };
   } catch (error) {
     throw noAnswer(upstream, error, timeout.aborted, log);
   }
+}
+
+function noteRateLimit(scope: RequestScope, headers: Headers): void {
+  const remaining = Number(headers.get("x-ratelimit-remaining") ?? NaN);
+  const limit = Number(headers.get("x-ratelimit-limit") ?? NaN);
+  if (Number.isFinite(remaining) && Number.isFinite(limit)) scope.rateLimit = { remaining, limit };
 }
 
 /** A streamed call's answer: its body unread when it is a success, read whole (`text`) when not. */

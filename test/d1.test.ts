@@ -73,6 +73,42 @@ describe("D1 schema", () => {
     ]);
     // Plaid's Item id and the access token sealed, never readable (services/plaid-items.ts).
     expect((await columns("plaid_items")).map((c) => c.name)).toEqual(["id", "item_id", "sub", "bank_link_id", "sealed_access_token", "state", "created_at", "updated_at"]);
+    // The Broker API's events and each user's objects (issue 23): ids, statuses, amounts and last 4 digits, never a payload, a name or a bank number.
+    expect((await columns("broker_events")).map((c) => c.name)).toEqual(["stream", "id", "sub", "type", "object_id", "status", "outcome", "at", "received_at", "notice"]);
+    expect((await columns("orders")).map((c) => c.name)).toEqual([
+      "id",
+      "sub",
+      "status",
+      "open",
+      "filled_qty",
+      "filled_avg_price",
+      "filled_at",
+      "canceled_at",
+      "replaces",
+      "replaced_by",
+      "cancel_asked",
+      "created_at",
+      "view",
+      "event_at",
+      "heard_at",
+      "version",
+    ]);
+    expect((await columns("transfers")).map((c) => c.name)).toEqual(["id", "sub", "status", "reason", "amount", "direction", "created_at", "event_at", "heard_at", "version"]);
+    expect((await columns("bank_links")).map((c) => c.name)).toEqual([
+      "id",
+      "sub",
+      "status",
+      "reason",
+      "nickname",
+      "bank_account_type",
+      "account_number_last4",
+      "created_at",
+      "deleted",
+      "event_at",
+      "heard_at",
+      "version",
+    ]);
+    expect((await columns("ledger_changes")).map((c) => c.name)).toEqual(["seq", "sub", "kind", "object_id", "at"]);
     // These four tables' indexes; the later tables' own tests hold theirs.
     const { results: indexes } = await env.DB.prepare(
       "SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name IN ('audit_events', 'idempotency_keys', 'plaid_items', 'brokerage_accounts') ORDER BY name",
@@ -83,6 +119,13 @@ describe("D1 schema", () => {
       { name: "idempotency_keys_expires_at", tbl_name: "idempotency_keys" },
       { name: "plaid_items_sub_state", tbl_name: "plaid_items" },
     ]);
+    // The asset list (the Broker API's, synced daily) and the users' watchlists: symbols and names only.
+    expect((await columns("assets")).map((c) => c.name)).toEqual(["symbol", "id", "name", "class", "exchange", "status", "tradable", "fractionable", "shortable", "marginable", "synced_at"]);
+    expect((await columns("asset_sync")).map((c) => c.name)).toEqual(["id", "synced_at", "holder", "held_until"]);
+    expect((await columns("watchlists")).map((c) => c.name)).toEqual(["id", "sub", "name", "created_at", "updated_at"]);
+    expect((await columns("watchlist_symbols")).map((c) => c.name)).toEqual(["watchlist_id", "symbol", "position"]);
+    const { results: watchlistIndexes } = await env.DB.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' AND tbl_name LIKE 'watchlist%'").all();
+    expect(watchlistIndexes).toEqual([{ name: "watchlists_sub_name" }]);
   });
 
   it("applies each migration once, however often the set-up runs (one database for every file)", async () => {

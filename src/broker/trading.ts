@@ -10,12 +10,27 @@ import { pages } from "./pages";
 export interface NewOrder {
   symbol: string;
   side: "buy" | "sell";
-  type: "market" | "limit" | "stop" | "stop_limit";
-  time_in_force: "day" | "gtc" | "ioc" | "fok" | "opg" | "cls";
+  type: "market" | "limit" | "stop" | "stop_limit" | "trailing_stop";
+  time_in_force: TimeInForce;
   qty?: string;
   notional?: string;
   limit_price?: string;
   stop_price?: string;
+  trail_price?: string;
+  trail_percent?: string;
+  extended_hours?: boolean;
+  client_order_id: string;
+}
+
+type TimeInForce = "day" | "gtc" | "ioc" | "fok" | "opg" | "cls";
+
+/** A replace as the Broker API takes it (broker-api.md section 14): the changes, and our new client_order_id. */
+export interface OrderChange {
+  qty?: string;
+  time_in_force?: TimeInForce;
+  limit_price?: string;
+  stop_price?: string;
+  trail?: string;
   client_order_id: string;
 }
 
@@ -34,6 +49,9 @@ const BrokerOrder = z.object({
   filled_avg_price: z.nullish(Decimal),
   limit_price: z.nullish(Decimal),
   stop_price: z.nullish(Decimal),
+  trail_price: z.nullish(Decimal),
+  trail_percent: z.nullish(Decimal),
+  extended_hours: z.nullish(z.boolean()),
   created_at: z.string(),
   // What the list's `after`, `until` and order go by.
   submitted_at: z.nullish(z.string()),
@@ -47,6 +65,10 @@ const BrokerOrder = z.object({
 export { BrokerOrder as BrokerOrderSchema };
 
 export type BrokerOrder = z.infer<typeof BrokerOrder>;
+
+/** One order of a cancel-all: the HTTP status of its cancel (200 asked, 500 failed), and the order when given. */
+const CancelOutcome = z.object({ id: z.string(), status: z.number() });
+export type CancelOutcome = z.infer<typeof CancelOutcome>;
 
 const BrokerPosition = z.object({
   symbol: z.string(),
@@ -127,6 +149,19 @@ export class BrokerTrading {
 
   async cancelOrder(accountId: string, orderId: string): Promise<void> {
     await this.#client.call("CancelOrder", "DELETE", `${this.#orders(accountId)}/${pathId(orderId)}`);
+  }
+
+  /**
+   * Replaces an open order: the answer is the new order (`replaces` the old one's id). Never retried:
+   * a second replace would meet its client_order_id used, or the old order replaced already.
+   */
+  async replaceOrder(accountId: string, orderId: string, change: OrderChange): Promise<BrokerOrder> {
+    return read(BrokerOrder, await this.#client.call("ReplaceOrder", "PATCH", `${this.#orders(accountId)}/${pathId(orderId)}`, change), "ReplaceOrder");
+  }
+
+  /** Asks to cancel every open order (207: each order's outcome). */
+  async cancelAllOrders(accountId: string): Promise<CancelOutcome[]> {
+    return read(z.array(CancelOutcome), (await this.#client.call("CancelAllOrders", "DELETE", this.#orders(accountId))) ?? [], "CancelAllOrders");
   }
 
   async positions(accountId: string): Promise<BrokerPosition[]> {

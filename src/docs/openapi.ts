@@ -5,6 +5,7 @@ import * as z from "zod/mini";
 import { Failure, FAILURES, type FailureCode, type FieldError } from "../failures";
 import { problemBody, problemType } from "../middleware/error-handler";
 import { accountDataDocs } from "./routes/account-data";
+import { assetDocs } from "./routes/assets";
 import { loginDocs } from "./routes/login";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
@@ -33,6 +34,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "account-data", description: "The user's own account data at the Broker API: its ledger (transactions), its equity over time, its documents and KYC uploads", docs: accountDataDocs },
   { mount: "/platform", tag: "live", description: "The user's own changes (orders, transfers, bank links, the account) as they happen: a Server-Sent Events stream", docs: liveEventDocs },
   { mount: "/platform", tag: "market", description: "Prices and bars (the Market Data API), the market's clock and calendar: for signed-in users, cached at the edge", docs: marketDocs },
+  { mount: "/platform", tag: "assets", description: "The asset list (synced daily from the Broker API) and the signed-in user's watchlists", docs: assetDocs },
 ];
 
 export interface Operation extends RouteDoc {
@@ -52,6 +54,7 @@ export const OPERATIONS: Operation[] = ROUTERS.flatMap(({ mount, tag, docs }) =>
 const PROBLEM_HEADERS: Partial<Record<FailureCode, Record<string, string>>> = {
   rate_limited: { "Retry-After": "RetryAfter" },
   upstream_unavailable: { "Retry-After": "RetryAfter" },
+  assets_loading: { "Retry-After": "RetryAfter" },
   jwks_unavailable: { "Retry-After": "RetryAfter" },
   not_configured: { "Retry-After": "RetryAfter" },
   invalid_token: { "WWW-Authenticate": "WwwAuthenticate" },

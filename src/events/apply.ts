@@ -132,10 +132,9 @@ async function tradePlan({ stores, now }: EventDeps, base: Base, data: TradeEven
   const row: Base = { ...base, type: data.event, objectId: order.id, status: order.status, at };
   const owner = await ownerOf(stores, data.account_id);
   if (!owner) return { row, notOurs: true };
-  const held = await stores.orders.get(order.id);
-  const guard: VersionGuard = { table: "orders", key: order.id, version: held?.version ?? null };
+  const held = await stores.orders.ofUser(owner.sub, order.id);
+  const guard: VersionGuard = { table: "orders", sub: owner.sub, id: order.id, version: held?.version ?? null };
   const ours = { ...row, sub: owner.sub };
-  if (held && held.sub !== owner.sub) return { row: ours, guard };
   const next = orderFields(owner.sub, order, at, held?.cancel_asked ?? 0);
   // A correction (trade_bust, trade_correct) is applied as sent; anything else only forward.
   const moves = held === null || (next.view !== held.view && (CORRECTIONS.has(data.event) || orderMovesForward({ ...held, at: held.event_at }, { ...next, at: next.event_at })));
@@ -165,24 +164,24 @@ async function fundingPlan({ stores, now }: EventDeps, base: Base, data: Funding
   const ours = { ...row, sub: owner.sub };
   const to = { status: data.status_to, reason: data.reason ?? null, event_at: at };
   if (data.entity_type === "Transfer") {
-    const held = await stores.transfers.get(data.entity_id);
+    const held = await stores.transfers.ofUser(owner.sub, data.entity_id);
     if (!held) return { row: ours, alongside: stores.accounts.filled(owner.sub, "transfers", false) };
-    const guard: VersionGuard = { table: "transfers", key: held.id, version: held.version };
-    if (held.sub !== owner.sub || !movesForward(TRANSFER, { status: held.status, at: held.event_at }, { status: to.status, at })) return { row: ours, guard };
+    const guard: VersionGuard = { table: "transfers", sub: owner.sub, id: held.id, version: held.version };
+    if (!movesForward(TRANSFER, { status: held.status, at: held.event_at }, { status: to.status, at })) return { row: ours, guard };
     return { row: ours, guard, change: transferChange(stores, owner, held, to, now()) };
   }
   if (data.entity_type === "BankRelationship") {
-    const held = await stores.bankLinks.get(data.entity_id);
+    const held = await stores.bankLinks.ofUser(owner.sub, data.entity_id);
     if (!held) return { row: ours, alongside: stores.accounts.filled(owner.sub, "bank_links", false) };
-    const guard: VersionGuard = { table: "bank_links", key: held.id, version: held.version };
-    if (held.sub !== owner.sub || !movesForward(BANK_LINK, { status: held.status, at: held.event_at }, { status: to.status, at })) return { row: ours, guard };
+    const guard: VersionGuard = { table: "bank_links", sub: owner.sub, id: held.id, version: held.version };
+    if (!movesForward(BANK_LINK, { status: held.status, at: held.event_at }, { status: to.status, at })) return { row: ours, guard };
     return { row: ours, guard, change: bankLinkChange(stores, owner, held, to, now()) };
   }
   // Wire banks, funding wallets and entity types to come: kept as sent.
   return { row: ours };
 }
 
-type StatusChange = { status: string; reason: string | null; event_at: string | null };
+export type StatusChange = { status: string; reason: string | null; event_at: string | null };
 
 export function transferChange(stores: Stores, owner: Change["owner"], held: TransferRow, to: StatusChange, now: number): Change {
   const next = { ...fieldsOf(held), ...to };
@@ -217,7 +216,7 @@ async function accountPlan({ stores, now }: EventDeps, base: Base, data: Account
   const owner = await ownerOf(stores, data.account_id);
   if (!owner) return { row, notOurs: true };
   const ours = { ...row, sub: owner.sub };
-  const guard: VersionGuard = { table: "brokerage_accounts", key: owner.sub, version: owner.version };
+  const guard: VersionGuard = { table: "brokerage_accounts", sub: owner.sub, version: owner.version };
   const flag = (change: { to?: boolean | null } | null | undefined, held: number | null) => (typeof change?.to === "boolean" ? Number(change.to) : held);
   const next = {
     status: data.status_to ?? owner.status,

@@ -5,7 +5,7 @@
 // know (the Broker's enums grow) is kept as sent: it follows any status that is not final, by time.
 import { compareDecimals } from "../decimal";
 
-interface Lifecycle {
+export interface Lifecycle {
   /** Known statuses, by how far along they are. */
   rank: Record<string, number>;
   /** Statuses nothing follows, but the exceptions. */

@@ -7,7 +7,7 @@ import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
-import { accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf } from "../services/brokerage";
+import { accountStatus, accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf } from "../services/brokerage";
 import { requestActor, signedInActor } from "./actor";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
@@ -51,6 +51,9 @@ export const brokerageRoutes = new Hono<PlatformEnv>()
   .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
     const { contact, password, code } = c.req.valid("json");
     return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }), 200);
+  })
+  .get("/accounts/me/status", withBroker, requireAuth, perUser("read"), async (c) => {
+    return c.json(await accountStatus(depsOf(c), requestActor(c)), 200);
   })
   .get("/accounts/me/trading", withBroker, requireAuth, perUser("trading"), async (c) => {
     return c.json(await tradingAccount(depsOf(c), requestActor(c)), 200);

@@ -10,11 +10,11 @@ import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson, validJsonBy, validQuery } from "../middleware/validate";
 import type { BrokerVariables } from "../middleware/broker";
 import type { FundingConfig } from "../config";
-import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, transferRequest } from "../schemas/funding";
+import { bankLinkSchemaFor, CursorQuery, MoneyStepUp, OrderListQuery, OrderRequest, ReplaceOrderRequest, transferRequest } from "../schemas/funding";
 import { activity, auditFailure, type AuditAction } from "../services/audit";
 import { requestActor } from "./actor";
 import { bankLinks, cancelTransfer, createBankLink, createTransfer, deleteBankLink, plaidLinkToken, transfer, transfers, type Created, type Keyed } from "../services/funding";
-import { cancelOrder, closePosition, order, orders, placeOrder, positions } from "../services/trading";
+import { cancelAllOrders, cancelOrder, closePosition, order, orders, placeOrder, positions, replaceOrder } from "../services/trading";
 import type { PlatformEnv } from "./env";
 import { requireVerifiedEmail } from "./guards";
 
@@ -37,8 +37,8 @@ const keyed = <B>(c: MoneyContext, body: B): Keyed<B> => ({ key: c.get("idempote
  * Idempotency-Replayed: true. c.body keeps the bytes (c.json would serialize again); it cannot know
  * they are a `V`'s JSON, so the answer is typed as that JSON here, for hc<AppType>.
  */
-const created = <V>(c: MoneyContext, answer: Created<V>) =>
-  c.body(answer.body, 201, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) }) as Response as Response & TypedResponse<V, 201, "json">;
+const created = <V, S extends 200 | 201 = 201>(c: MoneyContext, answer: Created<V>, status = 201 as S) =>
+  c.body(answer.body, status, { "content-type": "application/json", ...(answer.replayed ? { "idempotency-replayed": "true" } : {}) }) as Response as Response & TypedResponse<V, S, "json">;
 
 /**
  * Reads and bank links: the brokerage counter, per user and route. Transfers, orders, their cancels
@@ -140,6 +140,14 @@ export const fundingRoutes = new Hono<MoneyEnv>()
     const { status = "open", cursor } = c.req.valid("query");
     const page = await orders(deps(c), actor(c), { status, cursor });
     return c.json({ orders: page.items, next_cursor: page.next_cursor }, 200);
+  })
+  .delete("/accounts/me/orders", ...money({ action: "order.cancel_all", limit: "flow" }), async (c) => {
+    return c.json(await cancelAllOrders(deps(c), actor(c)), 200);
+  })
+  // A replace makes a new order (its own id): once per key, as a create; answered 200 as the Broker API does.
+  .patch("/accounts/me/orders/:id", ...money({ action: "order.replace", limit: "flow", verifiedEmail: true, idempotent: true }), validJson(ReplaceOrderRequest), async (c) => {
+    const request = { order_id: c.req.param("id"), ...c.req.valid("json") };
+    return created(c, await replaceOrder(deps(c), actor(c), keyed(c, request)), 200);
   })
   .get("/accounts/me/orders/:id", ...money({ action: "order.read", limit: "route" }), async (c) => {
     return c.json(await order(deps(c), actor(c), c.req.param("id")), 200);

@@ -1,6 +1,7 @@
 import { Hono } from "hono/tiny";
 import { forPlatform } from "../middleware/platform";
 import { accountDataRoutes } from "./account-data";
+import { assetRoutes } from "./assets";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
@@ -24,4 +25,5 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", fundingRoutes)
   .route("/", liveEventRoutes)
   .route("/", marketRoutes)
-  .route("/", accountDataRoutes);
+  .route("/", accountDataRoutes)
+  .route("/", assetRoutes);

@@ -47,9 +47,20 @@ export const OrderResponse = z.object({
   filled_avg_price: z.nullable(Decimal),
   limit_price: z.nullable(Decimal),
   stop_price: z.nullable(Decimal),
+  /** A trailing stop's trail, by price or by percent; its stop_price moves with the high-water mark. */
+  trail_price: z.nullable(Decimal),
+  trail_percent: z.nullable(Decimal),
+  extended_hours: z.boolean(),
+  /** The order this one replaced, and the one that replaced it (PATCH /orders/{id}). */
+  replaces: z.nullable(z.string()),
+  replaced_by: z.nullable(z.string()),
   created_at: z.string(),
 });
 export type OrderResponse = z.output<typeof OrderResponse>;
+
+/** DELETE /orders: each open order, and whether the broker took its cancel ("failed": it may have filled first). */
+export const CancelAllResponse = z.object({ orders: z.array(z.object({ id: z.string(), cancel: z.enum(["requested", "failed"]) })) });
+export type CancelAllResponse = z.output<typeof CancelAllResponse>;
 
 export const OrdersResponse = z.object({ orders: z.array(OrderResponse), next_cursor: z.nullable(z.string()) });
 

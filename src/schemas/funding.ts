@@ -1,6 +1,7 @@
 // The request bodies of bank links, transfers, orders and positions. Messages name the rule, never
 // the value sent: a body carries a bank account number, and a problem body repeats messages.
 import * as z from "zod/mini";
+import { compareDecimals } from "../decimal";
 import { money, price, quantity } from "./decimal";
 import { StepUpFields } from "./requests";
 
@@ -82,10 +83,10 @@ export function transferRequest(maxAmount: string) {
 /** A transfer as its flow takes it: the body without its step up, which the route hands over as a check. */
 export type TransferRequest = Omit<z.output<ReturnType<typeof transferRequest>>, keyof typeof StepUpFields>;
 
-const ORDER_TYPES = ["market", "limit", "stop", "stop_limit"] as const;
+const ORDER_TYPES = ["market", "limit", "stop", "stop_limit", "trailing_stop"] as const;
 
 /** The rules across an order's fields, each reported at the field at fault. */
-function orderRules(order: { type: string; time_in_force: string; qty?: string; notional?: string; limit_price?: string; stop_price?: string }) {
+function orderRules(order: { type: string; time_in_force: string; qty?: string; notional?: string; limit_price?: string; stop_price?: string; trail_price?: string; trail_percent?: string; extended_hours?: boolean }) {
   const problems: { path: string; message: string }[] = [];
   if ((order.qty === undefined) === (order.notional === undefined)) problems.push({ path: "qty", message: "send exactly one of qty and notional" });
   if (order.notional !== undefined && !(order.type === "market" && order.time_in_force === "day")) {
@@ -95,6 +96,15 @@ function orderRules(order: { type: string; time_in_force: string; qty?: string; 
   const needsStop = order.type === "stop" || order.type === "stop_limit";
   if (needsLimit !== (order.limit_price !== undefined)) problems.push({ path: "limit_price", message: `limit_price is ${needsLimit ? "required" : "not allowed"} for a ${order.type} order` });
   if (needsStop !== (order.stop_price !== undefined)) problems.push({ path: "stop_price", message: `stop_price is ${needsStop ? "required" : "not allowed"} for a ${order.type} order` });
+  // A trailing stop trails by a price or a percentage, and lives a day or until cancelled (broker-api.md section 14).
+  const trails = (order.trail_price !== undefined ? 1 : 0) + (order.trail_percent !== undefined ? 1 : 0);
+  if (order.type === "trailing_stop") {
+    if (trails !== 1) problems.push({ path: "trail_price", message: "send exactly one of trail_price and trail_percent for a trailing_stop order" });
+    if (order.time_in_force !== "day" && order.time_in_force !== "gtc") problems.push({ path: "time_in_force", message: "a trailing_stop order's time_in_force is day or gtc" });
+  } else if (trails) problems.push({ path: order.trail_price !== undefined ? "trail_price" : "trail_percent", message: "trail_price and trail_percent are only for trailing_stop orders" });
+  if (order.extended_hours && !(order.type === "limit" && order.time_in_force === "day")) {
+    problems.push({ path: "extended_hours", message: "extended_hours is only for limit orders with time_in_force day" });
+  }
   return problems;
 }
 
@@ -105,20 +115,43 @@ export const TickerSymbol = z.string({ error: "symbol must be a string" }).check
   z.regex(/^[A-Z][A-Z0-9./]{0,14}$/, { error: "symbol must be a ticker symbol, e.g. AAPL" }),
 );
 
+const TIME_IN_FORCE = z.enum(["day", "gtc", "ioc", "fok", "opg", "cls"], { error: "time_in_force must be day, gtc, ioc, fok, opg or cls" });
+/** A trailing stop's percentage: above 0 and below 100 ("1.0": a sell's stop trails 1% below the high). */
+const trailPercent = price("trail_percent").check(z.refine((text) => compareDecimals(text, "100") < 0, { error: "trail_percent must be below 100" }));
+
 export const OrderRequest = strictBody({
     symbol: TickerSymbol,
     side: z.enum(["buy", "sell"], { error: "side must be buy or sell" }),
-    type: z.enum(ORDER_TYPES, { error: "type must be market, limit, stop or stop_limit" }),
-    time_in_force: z.enum(["day", "gtc", "ioc", "fok", "opg", "cls"], { error: "time_in_force must be day, gtc, ioc, fok, opg or cls" }),
+    type: z.enum(ORDER_TYPES, { error: "type must be market, limit, stop, stop_limit or trailing_stop" }),
+    time_in_force: TIME_IN_FORCE,
     qty: z.optional(quantity("qty")),
     notional: z.optional(money("notional")),
     limit_price: z.optional(price("limit_price")),
     stop_price: z.optional(price("stop_price")),
+    trail_price: z.optional(price("trail_price")),
+    trail_percent: z.optional(trailPercent),
+    extended_hours: z.optional(z.boolean({ error: "extended_hours must be true or false" })),
 }).check(
   z.superRefine((order, ctx) => {
     for (const { path, message } of orderRules(order)) ctx.issues.push({ code: "custom", path: [path], message, input: order });
   }),
 );
+
+/**
+ * PATCH /orders/{id}: what a replace may change (broker-api.md section 14), at least one of them; the
+ * rest is the order's own. A replace's qty is whole shares; `trail` is a trailing stop's new
+ * trail_price or trail_percent, whichever it has.
+ */
+export const ReplaceOrderRequest = strictBody({
+  qty: z.optional(quantity("qty").check(z.regex(/^\d+$/, { error: "qty of a replace must be a whole number of shares" }))),
+  time_in_force: z.optional(TIME_IN_FORCE),
+  limit_price: z.optional(price("limit_price")),
+  stop_price: z.optional(price("stop_price")),
+  trail: z.optional(price("trail")),
+}).check(
+  z.refine((change) => Object.values(change).some((value) => value !== undefined), { error: "send at least one of qty, time_in_force, limit_price, stop_price and trail", path: ["qty"] }),
+);
+export type ReplaceOrderRequest = z.output<typeof ReplaceOrderRequest>;
 
 export type OrderRequest = z.output<typeof OrderRequest>;
 

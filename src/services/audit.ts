@@ -12,6 +12,7 @@ export type { Actor, AuditDetails };
 export type AuditAction =
   | "account.open"
   | "account.read"
+  | "account.status.read"
   | "account.trading.read"
   | "account.update"
   | "account.close"
@@ -34,6 +35,8 @@ export type AuditAction =
   | "order.list"
   | "order.read"
   | "order.cancel"
+  | "order.replace"
+  | "order.cancel_all"
   | "position.list"
   | "position.close"
   // A change the Broker API's events or the heal pass applied to D1 (the actor's source says which).

@@ -13,9 +13,10 @@ import { BrokerageAccountStore, CLOSED, LOGIN_DELETED, type AccountRow, type Own
 import type { Broker, Deps, LoginDeps } from "../deps";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
 import type { OpenAccount } from "../schemas/brokerage";
-import type { AccountViewResponse } from "../schemas/brokerage-responses";
+import type { AccountStatusResponse, AccountViewResponse } from "../schemas/brokerage-responses";
 import { audited, failureRow, successRow, type Actor } from "./audit";
 import { brokerMeaningOf, detailsRejected, withBrokerFailures } from "./broker-errors";
+import { accountStatusOfRow } from "./ledger";
 import { userProfile } from "./profile";
 import type { Proof } from "./step-up";
 
@@ -247,6 +248,11 @@ export async function accountView(brokerage: Brokerage, actor: Actor, email: Ver
     await noteStatus(stores.accounts, row, account, now());
     return remember(actor.sub, viewOf(account, row.tax_id_last4), now());
   });
+}
+
+/** The account's status and blocked flags from D1 alone, which the Broker API's events keep current (issue 23): no Broker call. */
+export async function accountStatus({ stores }: Pick<Deps, "stores">, actor: Actor): Promise<AccountStatusResponse> {
+  return audited(stores.audit, actor, "account.status.read", async () => accountStatusOfRow(await accountRowOf(stores.accounts, actor.sub)));
 }
 
 /** The trading account (cash, buying power, equity...), never cached: money moves. */

@@ -3,9 +3,8 @@
 // another account's id is simply not found. Creates run once per Idempotency-Key
 // (services/idempotency.ts); a create whose outcome is unknown is asked of the Broker API by what
 // identifies it (a transfer's Broker Idempotency-Key, a bank link's details) before it is repeated.
-import type { BrokerRelationship, BrokerTransfer } from "../broker/funding";
+import type { BrokerRelationship } from "../broker/funding";
 import { BROKER_API, type BrokerError } from "../broker/errors";
-import { findIn } from "../broker/pages";
 import { Failure } from "../failures";
 import { PlaidError } from "../plaid/client";
 import { compareDecimals } from "../decimal";
@@ -16,8 +15,11 @@ import { unusableAnswer } from "../upstream";
 import { audited, auditFailure, successRow, type Actor, type AuditAction, type AuditDetails } from "./audit";
 import { withBrokerFailures } from "./broker-errors";
 import type { CountedAction, Deps } from "../deps";
+import type { OwnedAccountRow } from "../stores/brokerage-accounts";
 import { accountRowOf, noteStatus } from "./brokerage";
 import { brokerTransferKey, fingerprint, IdempotencyKeys, type Hold, type KeyUse, type StoredAnswer } from "./idempotency";
+import { bankLinkOfRow, bankLinkRecord, bankLinkView, transferOfRow, transferRecord, transferView } from "./ledger";
+import { ledgerAccount } from "./ledger-fill";
 import { bankLinkDeleted, linkPlaidItem, retryItemRemovals } from "./plaid-items";
 import type { Proof } from "./step-up";
 
@@ -65,12 +67,17 @@ export function knownShape(id: string, notFound: "bank_link_not_found" | "transf
  * have moved on since) and noted.
  */
 export async function activeAccount(deps: Deps, sub: string): Promise<string> {
+  return (await activeRow(deps, sub)).broker_account_id;
+}
+
+/** activeAccount's row. */
+export async function activeRow(deps: Deps, sub: string): Promise<OwnedAccountRow> {
   const row = await accountRowOf(deps.stores.accounts, sub);
-  if (row.status === ACTIVE) return row.broker_account_id;
+  if (row.status === ACTIVE) return row;
   const account = await withBrokerFailures(deps.broker.accounts.get(row.broker_account_id));
   await noteStatus(deps.stores.accounts, row, account, deps.now());
   if (account.status !== ACTIVE) throw new Failure("brokerage_account_not_active", { detail: `The brokerage account is ${account.status}, not ACTIVE.` });
-  return row.broker_account_id;
+  return { ...row, status: account.status };
 }
 
 /** An answer of a create, as sent and as replayed: 201 and the exact JSON of its view, a `V`. */
@@ -79,10 +86,11 @@ export interface Created<V> extends StoredAnswer {
   replayed: boolean;
 }
 
-/** What a create made: its view, and whether an earlier try with the key made it (this request only records it). */
+/** What a create made: its view, whether an earlier try with the key made it (this request only records it), and its D1 row's write (services/ledger.ts). */
 export interface Made<V> {
   view: V;
   recovered: boolean;
+  record: D1PreparedStatement;
 }
 
 /**
@@ -105,10 +113,13 @@ export async function createOnce<V extends { id: string }>(
     const accountId = await activeAccount(deps, actor.sub);
     const created = async (hold: Hold) => {
       const made = await create(accountId, hold, use);
-      return { status: 201, body: JSON.stringify(made.view), resourceId: made.view.id, recovered: made.recovered };
+      return { status: 201, body: JSON.stringify(made.view), resourceId: made.view.id, recovered: made.recovered, record: made.record };
     };
-    const row = ({ resourceId, recovered }: { resourceId: string; recovered: boolean }) =>
-      successRow(deps.stores.audit, actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId }, true);
+    // The object's row is written after the audit row, and only if it was (changes()): only if the answer was stored.
+    const row = ({ resourceId, recovered, record }: { resourceId: string; recovered: boolean; record: D1PreparedStatement }) => [
+      successRow(deps.stores.audit, actor, action, recovered ? "recovered" : "ok", { ...details, objectId: resourceId }, true),
+      record,
+    ];
     answer = await new IdempotencyKeys(deps.stores.keys, deps.now, deps.requestBudgetMs).once(use, created, row);
   } catch (error) {
     await auditFailure(deps.stores.audit, actor, action, error, details);
@@ -124,17 +135,6 @@ export async function createOnce<V extends { id: string }>(
 }
 
 // ---- bank links ----
-
-function bankLinkView(relationship: BrokerRelationship): BankLinkResponse {
-  return {
-    id: relationship.id,
-    status: relationship.status,
-    nickname: relationship.nickname ?? null,
-    bank_account_type: relationship.bank_account_type || null,
-    account_number_last4: relationship.account_number_last4,
-    created_at: relationship.created_at,
-  };
-}
 
 /** Plaid's refusals in the user's terms; its key refused is ours to fix. Never a token or Plaid's message. */
 function plaidMeaningOf(error: unknown): unknown {
@@ -168,15 +168,16 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  */
 export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<BankLinkRequest>): Promise<Created<BankLinkResponse>> {
   const request = input.body;
+  const madeLink = (view: BankLinkResponse, recovered: boolean) => ({ view, recovered, record: bankLinkRecord(deps.stores, actor.sub, view, deps.now()) });
   return createOnce(deps, actor, input, "bank_link.create", { idempotencyKey: input.key }, async (accountId, hold, use) => {
     if (hold.kind === "resumed" && !("plaid_public_token" in request)) {
       const links = await withBrokerFailures(deps.broker.funding.relationships(accountId));
       for (const link of links) {
-        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await deps.stores.keys.resourceOfAnotherKey(use, link.id))) return { view: bankLinkView(link), recovered: true };
+        if (!ENDED_LINK.has(link.status) && sameDetails(link, request) && !(await deps.stores.keys.resourceOfAnotherKey(use, link.id))) return madeLink(bankLinkView(link), true);
       }
     }
-    if ("plaid_public_token" in request) return { view: await linkThroughPlaid(deps, actor, accountId, request), recovered: false };
-    return { view: bankLinkView(await withBrokerFailures(deps.broker.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), recovered: false };
+    if ("plaid_public_token" in request) return madeLink(await linkThroughPlaid(deps, actor, accountId, request), false);
+    return madeLink(bankLinkView(await withBrokerFailures(deps.broker.funding.createRelationship(accountId, request), RELATIONSHIP_REFUSED)), false);
   });
 }
 
@@ -201,8 +202,8 @@ const plaidContext = (deps: Deps, actor: Actor) => ({ now: deps.now, requestId: 
 
 export async function bankLinks(deps: Deps, actor: Actor): Promise<BankLinkResponse[]> {
   return audited(deps.stores.audit, actor, "bank_link.list", async () => {
-    const accountId = await activeAccount(deps, actor.sub);
-    const links = (await withBrokerFailures(deps.broker.funding.relationships(accountId))).map(bankLinkView);
+    await ledgerAccount(deps, actor.sub, "bank_links");
+    const links = (await deps.stores.bankLinks.ofAccount(actor.sub)).map(bankLinkOfRow);
     await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
     return links;
   });
@@ -220,6 +221,7 @@ export async function deleteBankLink(deps: Deps, actor: Actor, { id, proof }: { 
       await withBrokerFailures(deps.broker.funding.deleteRelationship(accountId, knownShape(id, "bank_link_not_found")), { 400: "bank_link_not_found", 404: "bank_link_not_found" });
       // Its Plaid Item, when it has one, and any removal still owed: best effort, after the answer is certain.
       await retryItemRemovals(deps.stores.plaidItems, deps.plaid, actor.sub, plaidContext(deps, actor));
+      await deps.stores.bankLinks.deleted(actor.sub, id).run();
       await bankLinkDeleted(deps.stores.plaidItems, deps.plaid, actor.sub, id, plaidContext(deps, actor));
     },
     objectIdOf(id),
@@ -238,11 +240,6 @@ export async function plaidLinkToken(deps: Pick<Deps, "stores" | "plaid">, actor
 }
 
 // ---- transfers ----
-
-const transferView = ({ id, status, amount, direction, created_at }: BrokerTransfer): TransferResponse => ({ id, status, amount, direction, created_at });
-
-/** How far back the read of one transfer looks among the account's transfers (the Broker API has no GET of one): pages of 100. */
-const READ_PAGES = 5;
 
 /**
  * A 422 of a transfer create: a refusal in words we know (the bank link, the amount), else the
@@ -280,7 +277,8 @@ export async function createTransfer(deps: Deps, actor: Actor, input: Keyed<Tran
     const refused = outgoing ? "insufficient_funds" : "transfer_rejected";
     const made = deps.broker.funding.createTransfer(accountId, { relationshipId: request.bank_link_id, amount: request.amount, direction: request.direction }, await brokerTransferKey(use.sub, use.key));
     const { transfer, replayed } = await withBrokerFailures(made, { 400: "transfer_rejected", 403: refused, 422: transferUnprocessable });
-    return { view: transferView(transfer), recovered: replayed };
+    const view = transferView(transfer);
+    return { view, recovered: replayed, record: transferRecord(deps.stores, actor.sub, view, deps.now()) };
   });
 }
 
@@ -294,21 +292,20 @@ function offsetOf(cursor: string | undefined): number {
 export async function transfers(deps: Deps, actor: Actor, cursor: string | undefined): Promise<Page<TransferResponse>> {
   return audited(deps.stores.audit, actor, "transfer.list", async () => {
     const offset = offsetOf(cursor);
-    const accountId = await activeAccount(deps, actor.sub);
+    await ledgerAccount(deps, actor.sub, "transfers");
     // One more than a page: whether there is a next one.
-    const found = await withBrokerFailures(deps.broker.funding.transfers(accountId, { limit: PAGE_SIZE + 1, offset }));
-    return { items: found.slice(0, PAGE_SIZE).map(transferView), next_cursor: found.length > PAGE_SIZE ? String(offset + PAGE_SIZE) : null };
+    const found = await deps.stores.transfers.page(actor.sub, offset, PAGE_SIZE + 1);
+    return { items: found.slice(0, PAGE_SIZE).map(transferOfRow), next_cursor: found.length > PAGE_SIZE ? String(offset + PAGE_SIZE) : null };
   });
 }
 
-/** The Broker API has no GET of one transfer: it is looked for among the account's own, newest first. */
+/** From D1: another user's transfer is not found. */
 export async function transfer(deps: Deps, actor: Actor, id: string): Promise<TransferResponse> {
   return audited(deps.stores.audit, actor, "transfer.read", async () => {
-    const accountId = await activeAccount(deps, actor.sub);
-    knownShape(id, "transfer_not_found");
-    const match = await withBrokerFailures(findIn(deps.broker.funding.allTransfers(accountId, { maxPages: READ_PAGES }), (candidate) => candidate.id === id));
-    if (!match) throw new Failure("transfer_not_found");
-    return transferView(match);
+    await ledgerAccount(deps, actor.sub, "transfers");
+    const row = await deps.stores.transfers.ofUser(actor.sub, knownShape(id, "transfer_not_found"));
+    if (!row) throw new Failure("transfer_not_found");
+    return transferOfRow(row);
   });
 }
 

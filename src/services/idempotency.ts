@@ -137,8 +137,8 @@ export class IdempotencyKeys {
   async once<A extends StoredAnswer & { resourceId?: string }>(
     use: KeyUse,
     flow: (hold: Hold) => Promise<A>,
-    /** Written in the same batch right after the answer, and only if the answer was stored (the audit store's eventAfterChange): one round trip. */
-    alongside?: (answer: A) => D1PreparedStatement,
+    /** Written in the same batch right after the answer, each only if the answer was stored (the audit store's eventAfterChange): one round trip. */
+    alongside?: (answer: A) => D1PreparedStatement[],
   ): Promise<StoredAnswer & { replayed: boolean }> {
     const held = await this.hold(use);
     if ("replay" in held) return { ...held.replay, replayed: true };

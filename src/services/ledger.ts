@@ -1,7 +1,7 @@
 // What D1 keeps of a user's orders, transfers, bank links and account (issue 23), and the one
 // way from a row to what the GET answers: the reads, the live stream and its replay all use these.
-import type { BrokerOrder } from "../broker/trading";
 import type { BrokerRelationship, BrokerTransfer } from "../broker/funding";
+import type { BrokerOrder } from "../broker/trading";
 import type { ChangeKind } from "../events/types";
 import type { Stores } from "../stores";
 import type { BankLinkRow } from "../stores/bank-links";
@@ -11,7 +11,44 @@ import type { TransferRow } from "../stores/transfers";
 import type { AccountStatusResponse } from "../schemas/brokerage-responses";
 import type { BankLinkResponse, OrderResponse, TransferResponse } from "../schemas/funding-responses";
 import { ORDER } from "../events/lifecycle";
-import { orderView } from "./trading";
+
+/** The Broker's order as this API answers it: each field named, so that a field renamed on either side does not compile. */
+export function orderView(order: BrokerOrder): OrderResponse {
+  return {
+    id: order.id,
+    client_order_id: order.client_order_id,
+    status: order.status,
+    symbol: order.symbol,
+    side: order.side,
+    type: order.type,
+    time_in_force: order.time_in_force,
+    qty: order.qty ?? null,
+    notional: order.notional ?? null,
+    filled_qty: order.filled_qty ?? null,
+    filled_avg_price: order.filled_avg_price ?? null,
+    limit_price: order.limit_price ?? null,
+    stop_price: order.stop_price ?? null,
+    trail_price: order.trail_price ?? null,
+    trail_percent: order.trail_percent ?? null,
+    extended_hours: order.extended_hours ?? false,
+    replaces: order.replaces ?? null,
+    replaced_by: order.replaced_by ?? null,
+    created_at: order.created_at,
+  };
+}
+
+export function bankLinkView(relationship: BrokerRelationship): BankLinkResponse {
+  return {
+    id: relationship.id,
+    status: relationship.status,
+    nickname: relationship.nickname ?? null,
+    bank_account_type: relationship.bank_account_type || null,
+    account_number_last4: relationship.account_number_last4,
+    created_at: relationship.created_at,
+  };
+}
+
+export const transferView = ({ id, status, amount, direction, created_at }: BrokerTransfer): TransferResponse => ({ id, status, amount, direction, created_at });
 
 /** A row's fields as written from a Broker object (the store adds heard_at and the version). */
 export type Fields<Row> = Omit<Row, "version" | "heard_at">;
@@ -35,24 +72,19 @@ export function orderFields(sub: string, order: BrokerOrder, eventAt: string | n
   };
 }
 
-export function transferFields(sub: string, transfer: BrokerTransfer, eventAt: string | null): Fields<TransferRow> {
-  return { id: transfer.id, sub, status: transfer.status, reason: null, amount: transfer.amount, direction: transfer.direction, created_at: transfer.created_at, event_at: eventAt };
+/** A transfer's row from its view (services/funding.ts transferView): the view is all D1 keeps of it, with the Broker's reason. */
+export function transferFields(sub: string, { id, status, amount, direction, created_at }: TransferResponse, eventAt: string | null): Fields<TransferRow> {
+  return { id, sub, status, reason: null, amount, direction, created_at, event_at: eventAt };
 }
 
-export function bankLinkFields(sub: string, link: BrokerRelationship, eventAt: string | null): Fields<BankLinkRow> {
-  return {
-    id: link.id,
-    sub,
-    status: link.status,
-    reason: null,
-    nickname: link.nickname ?? null,
-    bank_account_type: link.bank_account_type || null,
-    account_number_last4: link.account_number_last4,
-    created_at: link.created_at,
-    deleted: 0,
-    event_at: eventAt,
-  };
+export function bankLinkFields(sub: string, view: BankLinkResponse, eventAt: string | null): Fields<BankLinkRow> {
+  return { ...view, sub, reason: null, deleted: 0, event_at: eventAt };
 }
+
+/** A create's row, written in the create's batch after its audit row (stores/ledger-table.ts write). */
+export const orderRecord = (stores: Stores, sub: string, order: BrokerOrder, now: number) => stores.orders.write(orderFields(sub, order, null), now, null, true);
+export const transferRecord = (stores: Stores, sub: string, view: TransferResponse, now: number) => stores.transfers.write(transferFields(sub, view, null), now, null, true);
+export const bankLinkRecord = (stores: Stores, sub: string, view: BankLinkResponse, now: number) => stores.bankLinks.write(bankLinkFields(sub, view, null), now, null, true);
 
 export const orderOfRow = (row: Pick<OrderRow, "view">): OrderResponse => JSON.parse(row.view) as OrderResponse;
 

@@ -6,32 +6,18 @@ import type { BrokerOrder, BrokerPosition } from "../broker/trading";
 import { compareDecimals } from "../decimal";
 import { Failure } from "../failures";
 import type { Deps } from "../deps";
-import type { OrderRequest } from "../schemas/funding";
-import type { OrderResponse, PositionResponse } from "../schemas/funding-responses";
+import type { OrderRequest, ReplaceOrderRequest } from "../schemas/funding";
+import type { CancelAllResponse, OrderResponse, PositionResponse } from "../schemas/funding-responses";
+import { checkOrderable } from "./assets";
 import { audited, type Actor } from "./audit";
 import { brokerMeaningOf, withBrokerFailures } from "./broker-errors";
 import { activeAccount, createOnce, knownShape, objectIdOf, PAGE_SIZE, type Created, type Keyed, type Page } from "./funding";
 import { clientOrderId } from "./idempotency";
+import { orderFields, orderOfRow, orderRecord, orderView } from "./ledger";
+import { ledgerAccount } from "./ledger-fill";
 
-/** The Broker's order as this API answers it: each field named, so that a field renamed on either side does not compile. */
-export function orderView(order: BrokerOrder): OrderResponse {
-  return {
-    id: order.id,
-    client_order_id: order.client_order_id,
-    status: order.status,
-    symbol: order.symbol,
-    side: order.side,
-    type: order.type,
-    time_in_force: order.time_in_force,
-    qty: order.qty ?? null,
-    notional: order.notional ?? null,
-    filled_qty: order.filled_qty ?? null,
-    filled_avg_price: order.filled_avg_price ?? null,
-    limit_price: order.limit_price ?? null,
-    stop_price: order.stop_price ?? null,
-    created_at: order.created_at,
-  };
-}
+/** What an order's create (or replace) made: its view, and its D1 row (services/ledger.ts), written with the stored answer. */
+const madeOrder = (deps: Deps, actor: Actor, order: BrokerOrder, recovered: boolean) => ({ view: orderView(order), recovered, record: orderRecord(deps.stores, actor.sub, order, deps.now()) });
 
 /** The Broker API refused: 422 order_rejected, with its reason in our words where it gave one we know. */
 function rejected(error: BrokerError): Failure {
@@ -40,8 +26,12 @@ function rejected(error: BrokerError): Failure {
 
 const ORDER_REFUSED = { 400: rejected, 403: rejected, 404: rejected, 422: rejected } as const;
 
-/** The order placed with this client_order_id, or undefined (404). */
-async function placedWith(deps: Deps, accountId: string, id: string, request: OrderRequest): Promise<BrokerOrder | undefined> {
+/**
+ * The order placed with this client_order_id, or undefined (404). The key's client_order_id outlives
+ * its 24 hours in D1: an order placed with it is this request's only if `isThisOne` says so, else the
+ * key was used for another one.
+ */
+async function placedWith(deps: Deps, accountId: string, id: string, isThisOne: (placed: BrokerOrder) => boolean): Promise<BrokerOrder | undefined> {
   let placed: BrokerOrder;
   try {
     placed = await deps.broker.trading.orderByClientOrderId(accountId, id);
@@ -49,9 +39,7 @@ async function placedWith(deps: Deps, accountId: string, id: string, request: Or
     if (error instanceof BrokerError && error.httpStatus === 404) return undefined;
     throw brokerMeaningOf(error);
   }
-  // The key's client_order_id outlives its 24 hours in D1: an order placed with it is this request's
-  // only if it is the same order, else the key was used for another one.
-  if (!sameOrder(placed, request)) throw new Failure("idempotency_key_reused");
+  if (!isThisOne(placed)) throw new Failure("idempotency_key_reused");
   return placed;
 }
 
@@ -76,21 +64,67 @@ export async function placeOrder(deps: Deps, actor: Actor, input: Keyed<OrderReq
   const request = input.body;
   const details = { idempotencyKey: input.key, symbol: request.symbol, side: request.side, orderType: request.type, qty: request.qty, amount: request.notional };
   return createOnce(deps, actor, input, "order.create", details, async (accountId, hold, use) => {
+    // What the asset list says the Broker API would refuse is refused before it is asked, and counts nothing.
+    await checkOrderable(deps, actor, request);
     await deps.allow("order.create");
     const id = await clientOrderId(use.sub, use.key);
+    const isThisOne = (placed: BrokerOrder) => sameOrder(placed, request);
     // An order found by its client_order_id is an earlier try's: recorded as "recovered".
     if (hold.kind === "resumed") {
-      const placed = await placedWith(deps, accountId, id, request);
-      if (placed) return { view: orderView(placed), recovered: true };
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
     }
     try {
-      return { view: orderView(await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id })), recovered: false };
+      return madeOrder(deps, actor, await deps.broker.trading.placeOrder(accountId, { ...request, client_order_id: id }), false);
     } catch (error) {
       if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, ORDER_REFUSED);
-      const placed = await placedWith(deps, accountId, id, request);
-      if (placed) return { view: orderView(placed), recovered: true };
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
       throw rejected(error);
     }
+  });
+}
+
+/**
+ * Replaces an open order once per key (broker-api.md section 14): the answer is the new order, its
+ * `replaces` the old one's id. Its client_order_id is derived from the user and the key, as a new
+ * order's is: a retry after an unknown outcome, or a replace the Broker API refuses with 422 (that id
+ * used, or the old order replaced already), first asks for the order by that id, and a replacement of
+ * this order found is this request's ("recovered"). Two requests with one key hold it in turn
+ * (services/idempotency.ts): one replacement.
+ */
+export async function replaceOrder(deps: Deps, actor: Actor, input: Keyed<ReplaceOrderRequest & { order_id: string }>): Promise<Created<OrderResponse>> {
+  const { order_id: orderId, ...change } = input.body;
+  const details = { idempotencyKey: input.key, qty: change.qty };
+  return createOnce(deps, actor, input, "order.replace", details, async (accountId, hold, use) => {
+    knownShape(orderId, "order_not_found");
+    await deps.allow("order.replace");
+    const id = await clientOrderId(use.sub, use.key);
+    const isThisOne = (placed: BrokerOrder) => placed.replaces === orderId;
+    if (hold.kind === "resumed") {
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
+    }
+    try {
+      return madeOrder(deps, actor, await deps.broker.trading.replaceOrder(accountId, orderId, { ...change, client_order_id: id }), false);
+    } catch (error) {
+      if (!(error instanceof BrokerError && error.httpStatus === 422)) throw brokerMeaningOf(error, { ...ORDER_REFUSED, 404: "order_not_found" });
+      const placed = await placedWith(deps, accountId, id, isThisOne);
+      if (placed) return madeOrder(deps, actor, placed, true);
+      throw rejected(error);
+    }
+  });
+}
+
+/** What a cancel-all asked: each open order's id and whether its cancel was accepted. */
+export async function cancelAllOrders(deps: Deps, actor: Actor): Promise<CancelAllResponse> {
+  return audited(deps.stores.audit, actor, "order.cancel_all", async () => {
+    const accountId = await activeAccount(deps, actor.sub);
+    await deps.allow("order.cancel");
+    const outcomes = await withBrokerFailures(deps.broker.trading.cancelAllOrders(accountId));
+    // Their cancellations, when they come, are the user's: no notice of them (as cancelOrder's).
+    await Promise.all(outcomes.filter(({ status }) => status >= 200 && status < 300).map(({ id }) => deps.stores.orders.cancelAsked(actor.sub, id)));
+    return { orders: outcomes.map(({ id, status }) => ({ id, cancel: status >= 200 && status < 300 ? ("requested" as const) : ("failed" as const) })) };
   });
 }
 
@@ -101,17 +135,19 @@ export async function orders(deps: Deps, actor: Actor, { status, cursor }: { sta
   return audited(deps.stores.audit, actor, "order.list", async () => {
     // Only a time as the list gives them out (RFC 3339): Date.parse also reads "1" or "2020", which the Broker API refuses (a 502).
     if (cursor !== undefined && !RFC3339.test(cursor)) throw new Failure("validation_failed", { errors: [{ field: "cursor", message: "cursor is not a cursor of this list" }] });
-    const accountId = await activeAccount(deps, actor.sub);
-    const found = await withBrokerFailures(deps.broker.trading.orders(accountId, { status, limit: PAGE_SIZE + 1, until: cursor }));
-    const items = found.slice(0, PAGE_SIZE).map(orderView);
+    await ledgerAccount(deps, actor.sub, "orders");
+    const found = await deps.stores.orders.page(actor.sub, { status, before: cursor ?? null, limit: PAGE_SIZE + 1 });
+    const items = found.slice(0, PAGE_SIZE).map(orderOfRow);
     return { items, next_cursor: found.length > PAGE_SIZE ? items.at(-1)!.created_at : null };
   });
 }
 
 export async function order(deps: Deps, actor: Actor, id: string): Promise<OrderResponse> {
   return audited(deps.stores.audit, actor, "order.read", async () => {
-    const accountId = await activeAccount(deps, actor.sub);
-    return orderView(await withBrokerFailures(deps.broker.trading.order(accountId, knownShape(id, "order_not_found")), { 404: "order_not_found" }));
+    await ledgerAccount(deps, actor.sub, "orders");
+    const row = await deps.stores.orders.ofUser(actor.sub, knownShape(id, "order_not_found"));
+    if (!row) throw new Failure("order_not_found");
+    return orderOfRow(row);
   });
 }
 
@@ -125,6 +161,8 @@ export async function cancelOrder(deps: Deps, actor: Actor, id: string): Promise
       knownShape(id, "order_not_found");
       await deps.allow("order.cancel");
       await withBrokerFailures(deps.broker.trading.cancelOrder(accountId, id), { 404: "order_not_found", 422: "order_not_cancellable" });
+      // Its cancellation, when it comes, is the user's: no notice of it (services/event-notices.ts).
+      await deps.stores.orders.cancelAsked(actor.sub, id);
     },
     objectIdOf(id),
   );
@@ -165,7 +203,9 @@ export async function closePosition(deps: Deps, actor: Actor, symbol: string): P
       const accountId = await activeAccount(deps, actor.sub);
       if (!TICKER.test(symbol)) throw new Failure("position_not_found");
       await deps.allow("position.close");
-      return orderView(await withBrokerFailures(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected }));
+      const order = await withBrokerFailures(deps.broker.trading.closePosition(accountId, symbol), { 404: "position_not_found", 403: rejected, 422: rejected });
+      await deps.stores.orders.write(orderFields(actor.sub, order, null), deps.now(), null, false).run();
+      return orderView(order);
     },
     // Only a symbol as the Broker API writes them: an audit row never keeps a client's free text.
     TICKER.test(symbol) ? { symbol } : {},

@@ -21,8 +21,9 @@ export interface EventRow {
 /** A guard: the statement runs only while the object's row has this version (null: no row yet). */
 export interface VersionGuard {
   table: "orders" | "transfers" | "bank_links" | "brokerage_accounts";
-  /** The row's key: an object's id, or for brokerage_accounts the sub. */
-  key: string;
+  sub: string;
+  /** The object's id; none for brokerage_accounts (one row per sub). */
+  id?: string;
   version: number | null;
 }
 
@@ -33,7 +34,6 @@ export interface ChangeRow {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const KEY_COLUMN = { orders: "id", transfers: "id", bank_links: "id", brokerage_accounts: "sub" } as const;
 
 export class BrokerEventStore {
   readonly #db: D1Database;
@@ -56,13 +56,13 @@ export class BrokerEventStore {
    */
   insert(row: EventRow, now: number, guard?: VersionGuard): D1PreparedStatement {
     const values = [row.stream, row.id, row.sub, row.type, row.objectId, row.status, row.outcome, row.at, iso(now), row.noticeOwed ? "owed" : null];
-    const condition = guard ? `(SELECT version FROM ${guard.table} WHERE ${KEY_COLUMN[guard.table]} = ?11) IS ?12` : "?11 IS ?12";
+    const condition = guard ? `(SELECT version FROM ${guard.table} WHERE sub = ?11 AND ${guard.id === undefined ? "?13 IS NULL" : "id = ?13"}) IS ?12` : "?11 IS ?12 AND ?13 IS NULL";
     return this.#db
       .prepare(
         `INSERT INTO broker_events (stream, id, sub, type, object_id, status, outcome, at, received_at, notice)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE ${condition} ON CONFLICT (stream, id) DO NOTHING`,
       )
-      .bind(...values, guard?.key ?? null, guard?.version ?? null);
+      .bind(...values, guard?.sub ?? null, guard?.version ?? null, guard?.id ?? null);
   }
 
   /** Takes the notice of the event, once: true for the one caller that gets it, whatever the replays. */
@@ -80,11 +80,5 @@ export class BrokerEventStore {
   async changesAfter(sub: string, seq: number, limit: number): Promise<ChangeRow[]> {
     const { results } = await this.#db.prepare("SELECT seq, kind, object_id FROM ledger_changes WHERE sub = ? AND seq > ? ORDER BY seq LIMIT ?").bind(sub, seq, limit).all<ChangeRow>();
     return results;
-  }
-
-  /** How many events of accounts we do not hold were seen since `since` (counted and skipped). */
-  async notOursSince(since: number): Promise<number> {
-    const row = await this.#db.prepare("SELECT count(*) AS n FROM broker_events WHERE outcome = 'not_ours' AND received_at >= ?").bind(iso(since)).first<{ n: number }>();
-    return row?.n ?? 0;
   }
 }

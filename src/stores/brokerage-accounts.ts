@@ -131,6 +131,11 @@ export class BrokerageAccountStore {
       .bind(fields.status, fields.status_at, fields.account_blocked, fields.trading_blocked, iso(now), sub, expected);
   }
 
+  /** The heal pass heard of the account: written only while it is as read (a write that follows it in a batch is made only then). */
+  heardAt(row: Pick<AccountRow, "sub" | "version">, now: number): D1PreparedStatement {
+    return this.#db.prepare("UPDATE brokerage_accounts SET updated_at = ? WHERE sub = ? AND version = ?").bind(iso(now), row.sub, row.version);
+  }
+
   /** D1 now holds the account's `kind` (filled from the Broker API), or must fill it again (an event named one it did not hold). */
   filled(sub: string, kind: FilledKind, filled: boolean): D1PreparedStatement {
     return this.#db.prepare(`UPDATE brokerage_accounts SET ${kind}_filled = ? WHERE sub = ?`).bind(filled ? 1 : 0, sub);

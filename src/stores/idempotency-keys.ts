@@ -60,14 +60,14 @@ export class IdempotencyKeyStore {
    * Stores the answer, kept for replays until the key expires, with `alongside` in the same batch
    * (one round trip); false when this holder no longer holds the key (nothing stored).
    */
-  async finish(use: KeyUse, status: number, body: string, resourceId: string | undefined, alongside?: D1PreparedStatement): Promise<boolean> {
+  async finish(use: KeyUse, status: number, body: string, resourceId: string | undefined, alongside: D1PreparedStatement[] = []): Promise<boolean> {
     const finish = this.#db
       .prepare(
         `UPDATE idempotency_keys SET state = 'done', response_status = ?, response_body = ?, resource_id = ?, holder = NULL, held_until = NULL
          WHERE sub = ? AND key = ? AND holder = ? AND state = 'in_progress'`,
       )
       .bind(status, body, resourceId ?? null, use.sub, use.key, use.holder);
-    const [stored] = alongside ? await this.#db.batch([finish, alongside]) : [await finish.run()];
+    const [stored] = alongside.length > 0 ? await this.#db.batch([finish, ...alongside]) : [await finish.run()];
     return stored!.meta.changes === 1;
   }
 

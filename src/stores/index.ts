@@ -1,4 +1,5 @@
 // One store per D1 table, each the only place that table's SQL lives (test/node/architecture.test.ts).
+import { AssetStore } from "./assets";
 import { AuditEventStore } from "./audit-events";
 import { BankLinkStore } from "./bank-links";
 import { BrokerEventStore } from "./broker-events";
@@ -8,6 +9,7 @@ import { IdempotencyKeyStore } from "./idempotency-keys";
 import { OrderStore } from "./orders";
 import { PlaidItemStore } from "./plaid-items";
 import { StepUpCodeStore } from "./step-up-codes";
+import { WatchlistStore } from "./watchlists";
 import { TransferStore } from "./transfers";
 
 export interface Stores {
@@ -16,6 +18,8 @@ export interface Stores {
   audit: AuditEventStore;
   stepUpCodes: StepUpCodeStore;
   plaidItems: PlaidItemStore;
+  assets: AssetStore;
+  watchlists: WatchlistStore;
   brokerEvents: BrokerEventStore;
   orders: OrderStore;
   transfers: TransferStore;
@@ -30,6 +34,8 @@ export function storesOf(db: D1Database): Stores {
     audit: new AuditEventStore(db),
     stepUpCodes: new StepUpCodeStore(db),
     plaidItems: new PlaidItemStore(db),
+    assets: new AssetStore(db),
+    watchlists: new WatchlistStore(db),
     brokerEvents: new BrokerEventStore(db),
     orders: new OrderStore(db),
     transfers: new TransferStore(db),

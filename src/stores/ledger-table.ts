@@ -1,4 +1,4 @@
-// What the tables of a user's Broker objects (orders, transfers, bank_links) share: a row by id,
+// What the tables of a user's Broker objects (orders, transfers, bank_links) share: a row by its owner and id,
 // written only while it is as it was read (its version), and the rows the heal pass asks after.
 // Each table's own store (orders.ts, transfers.ts, bank-links.ts) adds its lists.
 
@@ -30,11 +30,6 @@ export class LedgerTable<Row extends LedgerRow> {
     return this.#db;
   }
 
-  /** The row, whoever's it is (the appliers find the owner by the account). */
-  get(id: string): Promise<Row | null> {
-    return this.#db.prepare(`SELECT * FROM ${this.#table} WHERE id = ?`).bind(id).first<Row>();
-  }
-
   /** The user's own row: another user's id is not found. */
   ofUser(sub: string, id: string): Promise<Row | null> {
     return this.#db.prepare(`SELECT * FROM ${this.#table} WHERE sub = ? AND id = ?`).bind(sub, id).first<Row>();
@@ -52,17 +47,19 @@ export class LedgerTable<Row extends LedgerRow> {
     const gate = afterChange ? "changes() = 1" : "1";
     if (expected === null) {
       return this.#db
-        .prepare(`INSERT INTO ${this.#table} (${columns.join(", ")}, version) SELECT ${columns.map(() => "?").join(", ")}, 1 WHERE ${gate} ON CONFLICT (id) DO NOTHING`)
+        .prepare(`INSERT INTO ${this.#table} (${columns.join(", ")}, version) SELECT ${columns.map(() => "?").join(", ")}, 1 WHERE ${gate} ON CONFLICT (sub, id) DO NOTHING`)
         .bind(...values);
     }
     const sets = columns.filter((column) => column !== "id" && column !== "sub").map((column) => `${column} = ?`);
     const setValues = entries.filter(([column]) => column !== "id" && column !== "sub").map(([, value]) => value ?? null);
-    return this.#db.prepare(`UPDATE ${this.#table} SET ${sets.join(", ")}, version = version + 1 WHERE id = ? AND version = ? AND ${gate}`).bind(...setValues, fields.id, expected);
+    return this.#db
+      .prepare(`UPDATE ${this.#table} SET ${sets.join(", ")}, version = version + 1 WHERE sub = ? AND id = ? AND version = ? AND ${gate}`)
+      .bind(...setValues, fields.sub, fields.id, expected);
   }
 
-  /** The heal pass heard of the row and found it as D1 has it. */
-  heard(id: string, now: number): Promise<D1Result> {
-    return this.#db.prepare(`UPDATE ${this.#table} SET heard_at = ? WHERE id = ?`).bind(iso(now), id).run();
+  /** The heal pass heard of the row: written only while it is as read (a write that follows it in a batch is made only then). */
+  heardAt(row: Pick<Row, "sub" | "id" | "version">, now: number): D1PreparedStatement {
+    return this.#db.prepare(`UPDATE ${this.#table} SET heard_at = ? WHERE sub = ? AND id = ? AND version = ?`).bind(iso(now), row.sub, row.id, row.version);
   }
 
   /** Rows not in `finalStatuses` that nothing was heard of since `before`, the longest silent first, at most `limit`. */

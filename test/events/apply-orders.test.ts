@@ -2,6 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../src/events/apply";
+import { bodyOf } from "../../src/services/ledger";
 import { brokerOrder, eventDeps, heldAccount, ledgerAudit, tradeEvent } from "./ledger-support";
 
 const orderRow = (id: string) => env.DB.prepare("SELECT status, filled_qty, filled_avg_price, open, replaced_by, view FROM orders WHERE id = ?").bind(id).first<Record<string, unknown>>();
@@ -34,6 +35,11 @@ describe("trade events", () => {
           filled_avg_price: null,
           limit_price: "100",
           stop_price: null,
+          trail_price: null,
+          trail_percent: null,
+          extended_hours: false,
+          replaces: null,
+          replaced_by: null,
           created_at: order.created_at,
         },
       },
@@ -136,5 +142,19 @@ describe("trade events", () => {
     await applyEvent(deps, ev);
     const row = await env.DB.prepare("SELECT * FROM broker_events WHERE id = ?").bind(ev.id).first();
     expect(JSON.stringify(row)).not.toMatch(/Ann|Main St/);
+  });
+
+  it("replays a user's changes after a seq from D1 (Last-Event-ID), each with the body GET answers now, never another user's", async () => {
+    const { sub, accountId } = await heldAccount();
+    const other = await heldAccount();
+    const { deps } = eventDeps();
+    const order = brokerOrder();
+    const first = await applyEvent(deps, tradeEvent(accountId, "new", order, "2026-03-02T15:00:01Z"));
+    await applyEvent(deps, tradeEvent(other.accountId, "new", brokerOrder(), "2026-03-02T15:00:01Z"));
+    const fill = await applyEvent(deps, tradeEvent(accountId, "fill", { ...order, status: "filled", filled_qty: "10", filled_avg_price: "99.5" }, "2026-03-02T15:00:02Z"));
+    const after = await deps.stores.brokerEvents.changesAfter(sub, first.changes[0]!.seq, 100);
+    expect(after).toEqual([{ seq: fill.changes[0]!.seq, kind: "order", object_id: order.id }]);
+    expect(await bodyOf(deps.stores, sub, "order", order.id)).toEqual(fill.changes[0]!.body);
+    expect(await bodyOf(deps.stores, other.sub, "order", order.id)).toBeUndefined();
   });
 });

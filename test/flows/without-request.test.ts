@@ -54,16 +54,16 @@ describe("a transfer flow without a request", () => {
 });
 
 describe("the Worker's scheduled handler", () => {
-  it("builds the same root as requests, with no request", async () => {
+  it("runs one job per cron, and says so of a cron it has none for", async () => {
     const { default: worker } = await import("../../src/index");
     const logged: string[] = [];
-    const original = console.log;
-    console.log = (line: string) => void logged.push(line);
+    const original = console.warn;
+    console.warn = (line: string) => void logged.push(line);
     try {
       await worker.scheduled({ cron: "*/5 * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, env as Env);
     } finally {
-      console.log = original;
+      console.warn = original;
     }
-    expect(logged.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ message: "scheduled", cron: "*/5 * * * *", stores: true }));
+    expect(logged.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ message: "scheduled: no job for this cron", cron: "*/5 * * * *" }));
   });
 });

@@ -23,7 +23,7 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-async function start(options: { dir?: string; activateAfterMs?: number; rateLimitPerMinute?: number } = {}) {
+async function start(options: { dir?: string; activateAfterMs?: number; rateLimitPerMinute?: number; heartbeatMs?: number } = {}) {
   const lines: string[] = [];
   const dir = options.dir ?? (await tempDir());
   const standin = await startBrokerStandin({ dir, keyId: KEY_ID, secret: SECRET, activateAfterMs: 30, ...options, log: (line) => lines.push(line) });
@@ -138,7 +138,8 @@ describe("the Broker API stand-in", () => {
 
     const active = await statusBecomes(call, `/v1/accounts/${id}`, "ACTIVE");
     expect(active.kyc_results).toEqual({ accept: { IDENTITY_VERIFICATION: {} }, indeterminate: {}, reject: {}, summary: "pass" });
-    expect(lines).toContain(`[broker-standin] account ${account_number} SUBMITTED -> ACTIVE`);
+    expect(lines).toContain(`[broker-standin] account ${account_number} SUBMITTED -> APPROVED`);
+    expect(lines).toContain(`[broker-standin] account ${account_number} APPROVED -> ACTIVE`);
     expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ status: "ACTIVE", cash: "0", buying_power: "0", equity: "0" });
 
     // Plaid's sandbox flow, as the API's server would run it.
@@ -309,6 +310,53 @@ describe("the Broker API stand-in", () => {
     expect((await second.call("GET", `/v1/accounts/${id}`)).body).toMatchObject({ status: "ACCOUNT_CLOSED" });
   });
 
+  it("lists a small asset list, one asset not fractionable and one not tradable, and refuses orders as the Broker API does", async () => {
+    const { call } = await start();
+    const { body: assets } = await call("GET", "/v1/assets?status=active&asset_class=us_equity");
+    expect(assets.find((asset: any) => asset.symbol === "AAPL")).toMatchObject({ id: "904837e3-3b76-47ec-b432-046db621571b", class: "us_equity", exchange: "NASDAQ", status: "active", tradable: true, fractionable: true });
+    expect(assets.filter((asset: any) => !asset.fractionable && asset.tradable).map((asset: any) => asset.symbol)).toEqual(["BRK.A"]);
+    expect(assets.filter((asset: any) => !asset.tradable).map((asset: any) => asset.symbol)).toEqual(["GRAYU"]);
+    expect((await call("GET", "/v1/assets/BRK.A")).body).toMatchObject({ symbol: "BRK.A", fractionable: false });
+    expect(await call("GET", "/v1/assets/NOPE")).toMatchObject({ status: 404, body: { code: 40410000 } });
+    expect((await call("GET", "/v1/assets?status=inactive")).body).toEqual([]);
+    const { id } = await fundedAccount(call, "100");
+    expect(await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "GRAYU", qty: "1", side: "buy", type: "market", time_in_force: "day" })).toMatchObject({
+      status: 422,
+      body: { message: 'asset "GRAYU" is not tradable' },
+    });
+  });
+
+  it("replaces an open order with a new one linked to the old, and cancels every open order at once (207)", async () => {
+    const { call } = await start();
+    const { id } = await fundedAccount(call, "1000");
+    const orders = `/v1/trading/accounts/${id}/orders`;
+    const resting = (await call("POST", orders, { symbol: "AAPL", qty: "2", side: "buy", type: "limit", time_in_force: "day", limit_price: "150" })).body;
+    expect(resting.status).toBe("new");
+    // Its hold moves to the new order: 2 x 150 then 3 x 160 of the 1000.
+    const replaced = await call("PATCH", `${orders}/${resting.id}`, { qty: "3", limit_price: "160", client_order_id: "replace-1" });
+    expect(replaced).toMatchObject({ status: 200, body: { status: "new", qty: "3", limit_price: "160", type: "limit", client_order_id: "replace-1", replaces: resting.id } });
+    expect((await call("GET", `${orders}/${resting.id}`)).body).toMatchObject({ status: "replaced", replaced_by: replaced.body.id });
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ buying_power: "520" });
+    // The old order again, a fractional qty, a used client_order_id: refused, nothing changed.
+    expect(await call("PATCH", `${orders}/${resting.id}`, { qty: "4" })).toMatchObject({ status: 422, body: { message: 'order is already in "replaced" state' } });
+    expect(await call("PATCH", `${orders}/${replaced.body.id}`, { qty: "1.5" })).toMatchObject({ status: 422 });
+    expect(await call("PATCH", `${orders}/${replaced.body.id}`, { qty: "1", client_order_id: "replace-1" })).toMatchObject({ status: 422, body: { message: "client_order_id must be unique" } });
+    expect((await call("GET", `${orders}/${replaced.body.id}`)).body).toMatchObject({ status: "new", qty: "3" });
+
+    const trailing = (await call("POST", orders, { symbol: "AAPL", qty: "1", side: "buy", type: "trailing_stop", time_in_force: "gtc", trail_percent: "5" })).body;
+    expect(trailing).toMatchObject({ status: "new", hwm: "190.00", trail_percent: "5", stop_price: "199.5" });
+    expect((await call("PATCH", `${orders}/${trailing.id}`, { trail: "2" })).body).toMatchObject({ trail_percent: "2", stop_price: "193.8", replaces: trailing.id });
+
+    const all = await call("DELETE", orders);
+    expect(all.status).toBe(207);
+    expect(all.body.map((item: any) => [item.status, item.body.status])).toEqual([
+      [200, "canceled"],
+      [200, "canceled"],
+    ]);
+    expect((await call("GET", `${orders}?status=open`)).body).toEqual([]);
+    expect((await call("DELETE", orders)).body).toEqual([]);
+  });
+
   it("keeps client_order_id unique per account, also after a cancel", async () => {
     const { call } = await start();
     const { id } = await fundedAccount(call, "1000");
@@ -365,8 +413,8 @@ describe("the Broker API stand-in", () => {
 
     const second = await start({ dir: first.dir, activateAfterMs: 60_000 });
     expect((await second.call("GET", `/v1/accounts/${account.id}`)).body).toMatchObject({ account_number: account.account_number });
-    await statusBecomes(second.call, `/v1/accounts/${account.id}`, "ACTIVE");
-    expect(second.lines).toContain(`[broker-standin] account ${account.account_number} SUBMITTED -> ACTIVE`);
+    await statusBecomes(second.call, `/v1/accounts/${account.id}`, "APPROVED");
+    expect(second.lines).toContain(`[broker-standin] account ${account.account_number} SUBMITTED -> APPROVED`);
   });
 
   it("answers Plaid's error shape for wrong keys and bad tokens", async () => {
@@ -401,6 +449,135 @@ describe("the Broker API stand-in", () => {
     const over = await call("GET", "/v1/accounts");
     expect(over.status).toBe(429);
     expect(over.headers.get("x-ratelimit-remaining")).toBe("0");
+  });
+});
+
+/** An event stream of the stand-in, read as it comes: `next(n)` answers once n items (messages' JSON, or comments) have come. */
+async function openEvents(url: string, route: string) {
+  const reading = new AbortController();
+  const res = await fetch(url + route, { headers: { authorization: AUTH }, signal: reading.signal });
+  const reader = res.ok ? res.body!.pipeThrough(new TextDecoderStream()).getReader() : undefined;
+  let buffer = "";
+  let ended = false;
+  const items: any[] = [];
+  return {
+    res,
+    get ended() {
+      return ended;
+    },
+    async next(count: number, what: (item: any) => boolean = () => true): Promise<any[]> {
+      while (items.filter(what).length < count && !ended) {
+        const { value, done } = await reader!.read();
+        if (done) ended = true;
+        buffer += value ?? "";
+        for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          items.push(block.startsWith("data: ") ? JSON.parse(block.slice(6)) : block);
+        }
+      }
+      return items.filter(what);
+    },
+    close: () => reading.abort(),
+  };
+}
+
+const isEvent = (item: unknown) => typeof item === "object";
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+describe("the stand-in's event streams and controls", () => {
+  it("tells an account SUBMITTED -> APPROVED -> ACTIVE, its bank link and deposit, on the accounts and funding streams, each with a ULID in order; history from the cursor", async () => {
+    const { standin, call } = await start();
+    const accounts = await openEvents(standin.url, "/v1/events/accounts/status");
+    const funding = await openEvents(standin.url, "/v2/events/funding/status");
+    expect([accounts.res.status, accounts.res.headers.get("content-type")]).toEqual([200, "text/event-stream"]);
+    const { id, bankId } = await fundedAccount(call, "250.00");
+    const statuses = await accounts.next(2, isEvent);
+    expect(statuses).toMatchObject([
+      { account_id: id, status_from: "SUBMITTED", status_to: "APPROVED" },
+      { account_id: id, status_from: "APPROVED", status_to: "ACTIVE" },
+    ]);
+    expect(statuses.every((event) => ULID.test(event.event_ulid) && typeof event.at === "string" && typeof event.account_number === "string")).toBe(true);
+    expect(statuses[0].event_ulid < statuses[1].event_ulid).toBe(true);
+    const [link, deposit] = await funding.next(2, isEvent);
+    expect(link).toMatchObject({ account_id: id, entity_type: "BankRelationship", entity_id: bankId, status_from: "QUEUED", status_to: "APPROVED" });
+    expect(deposit).toMatchObject({ account_id: id, entity_type: "Transfer", status_from: "QUEUED", status_to: "COMPLETE" });
+    expect(ULID.test(deposit.event_id) && link.event_id < deposit.event_id).toBe(true);
+    accounts.close();
+    funding.close();
+
+    // From a cursor: what came after it, then live; with until, up to it and the end.
+    const after = await openEvents(standin.url, `/v1/events/accounts/status?since_ulid=${statuses[0].event_ulid}`);
+    expect(await after.next(1, isEvent)).toEqual([statuses[1]]);
+    after.close();
+    const bounded = await openEvents(standin.url, `/v2/events/funding/status?since_id=${"0".repeat(26)}&until_id=${link.event_id}`);
+    expect(await bounded.next(5, isEvent)).toEqual([link]);
+    expect(bounded.ended).toBe(true);
+  });
+
+  it("rests a limit order as new until the fill control fills it at its limit price: the trades stream tells new, then fill with the position", async () => {
+    const { standin, call, dir, lines } = await start();
+    const { id } = await fundedAccount(call, "1000.00");
+    const trades = await openEvents(standin.url, "/v2/events/trades");
+    const { body: order } = await call("POST", `/v1/trading/accounts/${id}/orders`, { symbol: "AAPL", side: "buy", type: "limit", time_in_force: "gtc", qty: "2", limit_price: "150.00" });
+    expect(order.status).toBe("new");
+    const [placed] = await trades.next(1, isEvent);
+    expect(placed).toMatchObject({ account_id: id, event: "new", order: { id: order.id, status: "new" } });
+    expect((await call("GET", `/v1/trading/accounts/${id}/orders/${order.id}`)).body.status).toBe("new");
+
+    const control = await fetch(`${standin.url}/_standin/orders/${order.id}/fill`, { method: "POST" });
+    expect(control.status).toBe(200);
+    expect(await control.json()).toMatchObject({ id: order.id, status: "filled", filled_qty: "2", filled_avg_price: "150" });
+    const [, filled] = await trades.next(2, isEvent);
+    expect(filled).toMatchObject({ event: "fill", price: "150", qty: "2", position_qty: "2", order: { id: order.id, status: "filled" } });
+    expect(ULID.test(filled.event_id) && placed.event_id < filled.event_id).toBe(true);
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body.cash).toBe("700");
+    expect(lines).toContain(`[broker-standin] order ${order.id} (buy AAPL) filled at 150 by the control`);
+    // Filled once: a second fill is refused, as is an unknown order.
+    expect((await fetch(`${standin.url}/_standin/orders/${order.id}/fill`, { method: "POST" })).status).toBe(422);
+    expect((await fetch(`${standin.url}/_standin/orders/${crypto.randomUUID()}/fill`, { method: "POST" })).status).toBe(404);
+    // The control script finds this stand-in through its data folder.
+    expect(await readFile(path.join(dir, "url"), "utf8")).toBe(standin.url);
+    trades.close();
+  });
+
+  it("returns a COMPLETE deposit with the return control: RETURNED with a reason, the money out of the account, told on the funding stream", async () => {
+    const { standin, call } = await start();
+    const { id } = await fundedAccount(call, "300.00");
+    const [deposit] = (await call("GET", `/v1/accounts/${id}/transfers`)).body;
+    const funding = await openEvents(standin.url, "/v2/events/funding/status");
+    const returned = await fetch(`${standin.url}/_standin/transfers/${deposit.id}/return`, { method: "POST" });
+    expect(await returned.json()).toMatchObject({ id: deposit.id, status: "RETURNED", reason: expect.any(String) });
+    expect(await funding.next(1, isEvent)).toMatchObject([{ entity_type: "Transfer", entity_id: deposit.id, status_from: "COMPLETE", status_to: "RETURNED", reason: expect.stringMatching(/\S/) }]);
+    expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body.cash).toBe("0");
+    expect((await fetch(`${standin.url}/_standin/transfers/${deposit.id}/return`, { method: "POST" })).status).toBe(422);
+    funding.close();
+  });
+
+  it("sends heartbeats on an open stream, takes each stream's own cursor only, and the key", async () => {
+    const { standin } = await start({ heartbeatMs: 20 });
+    const trades = await openEvents(standin.url, "/v2/events/trades");
+    expect(await trades.next(2)).toEqual([":heartbeat", ":heartbeat"]);
+    trades.close();
+    const refused = async (route: string, auth: string | null = AUTH) => {
+      const res = await fetch(standin.url + route, auth ? { headers: { authorization: auth } } : {});
+      return [res.status, ((await res.json()) as { code: number }).code];
+    };
+    expect(await refused(`/v2/events/trades?since_ulid=${"0".repeat(26)}`)).toEqual([400, 40010000]);
+    expect(await refused(`/v1/events/accounts/status?since_id=${"0".repeat(26)}`)).toEqual([400, 40010000]);
+    expect(await refused(`/v2/events/funding/status?until_id=${"0".repeat(26)}`)).toEqual([400, 40010000]);
+    expect(await refused("/v2/events/trades", null)).toEqual([401, 40110000]);
+  });
+
+  it("keeps each stream's history across a restart", async () => {
+    const first = await start();
+    await fundedAccount(first.call, "10.00");
+    await first.standin.stop();
+    running.length = 0;
+    const second = await start({ dir: first.dir });
+    const history = await openEvents(second.standin.url, `/v2/events/funding/status?since_id=${"0".repeat(26)}`);
+    expect((await history.next(2, isEvent)).map((event) => event.status_to)).toEqual(["APPROVED", "COMPLETE"]);
+    history.close();
   });
 });
 

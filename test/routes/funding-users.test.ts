@@ -16,12 +16,15 @@ const notFound = (message: string): Reply[] => [{ status: 404, body: { code: 404
 
 describe("two users", () => {
   it("never reach each other's bank links, transfers, orders or positions: the same answer as an unknown id, calls under the caller's account", async () => {
-    const ann = await accountHolder({
-      "GET /v1/accounts/{id}/ach_relationships": [{ body: [{ ...achRelationshipQueued, status: "APPROVED" }] }],
-      "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }],
-      "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }],
-      "GET /v1/trading/accounts/{id}/positions": [{ body: positions }],
-    });
+    const ann = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [{ ...achRelationshipQueued, status: "APPROVED" }] }],
+        "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }],
+        "GET /v1/trading/accounts/{id}/orders": [{ body: [notionalMarketOrderAccepted] }],
+        "GET /v1/trading/accounts/{id}/positions": [{ body: positions }],
+      },
+      { opened: "before" },
+    );
     // Ann's objects exist for Ann.
     expect((await ann.call(`/platform/accounts/me/transfers/${transferQueued.id}`)).status).toBe(200);
     expect((await ann.call(`/platform/accounts/me/orders/${notionalMarketOrderAccepted.id}`)).status).toBe(200);
@@ -30,11 +33,11 @@ describe("two users", () => {
     const bea = await accountHolder({
       InitiateAuth: [authenticationResult()],
       "GET /v1/accounts/{id}/ach_relationships": [{ body: [] }],
-      "GET /v1/accounts/{id}/transfers": [{ body: [] }],
       "DELETE /v1/accounts/{id}/ach_relationships/{id}": notFound("ach relationship not found"),
       "DELETE /v1/accounts/{id}/transfers/{id}": notFound("transfer not found"),
-      "GET /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
       "DELETE /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
+      "PATCH /v1/trading/accounts/{id}/orders/{id}": notFound("order not found"),
+      "DELETE /v1/trading/accounts/{id}/orders": [{ status: 207, body: [] }],
       "DELETE /v1/trading/accounts/{id}/positions/AAPL": notFound("position not found"),
       "DELETE /v1/trading/accounts/{id}/positions/ZZZZ": notFound("position not found"),
     });
@@ -45,6 +48,7 @@ describe("two users", () => {
       ["DELETE transfer", (id) => bea.call(`/platform/accounts/me/transfers/${id}`, { method: "DELETE" }), transferQueued.id, crypto.randomUUID()],
       ["GET order", (id) => bea.call(`/platform/accounts/me/orders/${id}`), notionalMarketOrderAccepted.id, crypto.randomUUID()],
       ["DELETE order", (id) => bea.call(`/platform/accounts/me/orders/${id}`, { method: "DELETE" }), notionalMarketOrderAccepted.id, crypto.randomUUID()],
+      ["PATCH order", (id) => bea.send("PATCH", `/platform/accounts/me/orders/${id}`, { qty: "3" }, { "idempotency-key": crypto.randomUUID() }), notionalMarketOrderAccepted.id, crypto.randomUUID()],
       ["DELETE position", (id) => bea.send("DELETE", `/platform/accounts/me/positions/${id}`, stepUp), "AAPL", "ZZZZ"],
       [
         "POST transfer on Ann's link",
@@ -59,6 +63,8 @@ describe("two users", () => {
       expect(foreign.status, what).toBe(404);
       expect(foreign, what).toEqual(unknown);
     }
+    // Cancelling all cancels the caller's own open orders: the call names Bea's account.
+    expect(await (await bea.call("/platform/accounts/me/orders", { method: "DELETE" })).json()).toEqual({ orders: [] });
     const trail = await bea.brokerTrail();
     expect(trail.length).toBeGreaterThan(tries.length);
     for (const call of trail) expect(call).toContain(`/accounts/${bea.accountId}/`);

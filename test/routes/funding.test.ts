@@ -99,13 +99,30 @@ describe("POST /platform/accounts/me/bank-links", () => {
 });
 
 describe("GET and DELETE bank links", () => {
-  it("lists the links, numbers masked", async () => {
-    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }] });
-    const res = await user.call(LINKS);
-    expect(res.status).toBe(200);
-    const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ bank_links: [{ ...LINK_VIEW, status: "APPROVED" }] });
-    expect(text).not.toMatch(/123456789abc|121000358/);
+  it("lists the links from D1, numbers masked; an account opened before D1 kept them has them filled from the Broker API once", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }] }, { opened: "before" });
+    for (let i = 0; i < 2; i++) {
+      const res = await user.call(LINKS);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ bank_links: [{ ...LINK_VIEW, status: "APPROVED" }] });
+      expect(text).not.toMatch(/123456789abc|121000358/);
+    }
+    expect(await user.brokerTrail()).toEqual([`GET /v1/accounts/${user.accountId}/ach_relationships`]);
+    expect(JSON.stringify(await env.DB.prepare("SELECT * FROM bank_links WHERE sub = ?").bind(user.sub).all())).not.toMatch(/123456789abc|121000358|John Doe/);
+  });
+
+  it("a link made is listed from D1, and one deleted is listed no more, with no Broker read", async () => {
+    const user = await accountHolder({
+      "POST /v1/accounts/{id}/ach_relationships": [{ body: achRelationshipQueued }],
+      "DELETE /v1/accounts/{id}/ach_relationships/{id}": [{ status: 204 }],
+      InitiateAuth: [authenticationResult()],
+    });
+    expect((await user.post(LINKS, BANK, key())).status).toBe(201);
+    expect(await (await user.call(LINKS)).json()).toEqual({ bank_links: [LINK_VIEW] });
+    expect((await user.send("DELETE", `${LINKS}/${achRelationshipQueued.id}`, { password: STRONG_PASSWORD })).status).toBe(204);
+    expect(await (await user.call(LINKS)).json()).toEqual({ bank_links: [] });
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("GET"))).toEqual([]);
   });
 
   it("deletes only after the step up: without a body 403 naming the password, with no call at all; wrong password 401; right one 204", async () => {
@@ -544,31 +561,42 @@ describe("a bank link whose Broker call timed out", () => {
 });
 
 describe("GET and DELETE transfers", () => {
-  it("lists 50 a page, newest first, with the next page's cursor", async () => {
-    const page = Array.from({ length: 51 }, () => transferNow());
-    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: page }, { body: [] }] });
-    const first = (await (await user.call(TRANSFERS)).json()) as { transfers: unknown[]; next_cursor: string };
-    expect(first.transfers).toHaveLength(50);
+  it("lists 50 a page from D1, newest first, with the next page's cursor", async () => {
+    const page = Array.from({ length: 51 }, (_, index) => transferNow({ created_at: `2026-12-01T09:${String(59 - index).padStart(2, "0")}:00Z` }));
+    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: page }] }, { opened: "before" });
+    const first = (await (await user.call(TRANSFERS)).json()) as { transfers: { id: string }[]; next_cursor: string };
+    expect(first.transfers.map((transfer) => transfer.id)).toEqual(page.slice(0, 50).map((transfer) => transfer.id));
     expect(first.next_cursor).toBe("50");
-    expect(await (await user.call(`${TRANSFERS}?cursor=50`)).json()).toEqual({ transfers: [], next_cursor: null });
-    expect(await user.brokerTrail()).toEqual([`GET /v1/accounts/${user.accountId}/transfers?limit=51&offset=0`, `GET /v1/accounts/${user.accountId}/transfers?limit=51&offset=50`]);
+    expect(await (await user.call(`${TRANSFERS}?cursor=50`)).json()).toEqual({ transfers: [viewOf(page[50]!)], next_cursor: null });
+    expect(await user.brokerTrail()).toEqual([`GET /v1/accounts/${user.accountId}/transfers?limit=100&offset=0`]);
     expect((await problemOf(await user.call(`${TRANSFERS}?cursor=abc`))).code).toBe("validation_failed");
   });
 
-  it("reads one of the account's transfers; an unknown id is 404", async () => {
-    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }] });
+  it("reads one of the account's transfers from D1; an unknown id is 404", async () => {
+    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: [transferQueued] }] }, { opened: "before" });
     expect(await (await user.call(`${TRANSFERS}/${transferQueued.id}`)).json()).toEqual(viewOf(transferQueued));
     expect((await problemOf(await user.call(`${TRANSFERS}/${crypto.randomUUID()}`))).code).toBe("transfer_not_found");
     expect((await problemOf(await user.call(`${TRANSFERS}/not-a-uuid`))).code).toBe("transfer_not_found");
+    expect(await user.brokerTrail()).toHaveLength(1);
   });
 
-  it("reads a transfer from a later page of the account's, and looks no further back than 5 pages of 100", async () => {
+  it("an account opened before D1 kept transfers has every page of them filled once, up to 20 pages of 100; a deposit made is read from D1", async () => {
     const hundred = Array.from({ length: 100 }, () => transferNow());
-    const user = await accountHolder({ "GET /v1/accounts/{id}/transfers": [{ body: hundred }, { body: [...hundred.slice(1), transferQueued] }, { body: hundred }] });
+    const user = await accountHolder(
+      {
+        "GET /v1/accounts/{id}/transfers": [{ body: hundred }, { body: [...hundred.slice(1), transferQueued] }, { body: [] }],
+        "GET /v1/accounts/{id}/ach_relationships": [{ body: [APPROVED] }],
+        "POST /v1/accounts/{id}/transfers": [{ body: transferNow({ id: crypto.randomUUID() }) }],
+      },
+      { opened: "before" },
+    );
     expect(await (await user.call(`${TRANSFERS}/${transferQueued.id}`)).json()).toEqual(viewOf(transferQueued));
     expect((await problemOf(await user.call(`${TRANSFERS}/${crypto.randomUUID()}`))).code).toBe("transfer_not_found");
     const offsets = (await user.brokerTrail()).map((call) => new URL(call.split(" ")[1]!, "http://broker").searchParams.get("offset"));
-    expect(offsets).toEqual(["0", "100", "0", "100", "200", "300", "400"]);
+    expect(offsets).toEqual(["0", "100", "200"]);
+    const made = (await (await user.post(TRANSFERS, DEPOSIT, key())).json()) as { id: string };
+    expect(await (await user.call(`${TRANSFERS}/${made.id}`)).json()).toEqual(made);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("GET") && call.includes("/transfers"))).toHaveLength(3);
   });
 
   it("cancels one still QUEUED (204); one past it is 409", async () => {

@@ -6,7 +6,7 @@ import { BROKER_ERRORS, notionalMarketOrderAccepted, positions } from "../fixtur
 import type { OrderResponse } from "../../src/schemas/funding-responses";
 import { clientOrderId } from "../../src/services/idempotency";
 import { accountHolder, auditDetails, moneyTrail } from "../support/funding";
-import { problemOf, visibleAnswer } from "../support/worker";
+import { problemOf, settled, visibleAnswer } from "../support/worker";
 import { timingOut } from "../support/timeouts";
 
 const ORDERS = "/platform/accounts/me/orders";
@@ -15,7 +15,8 @@ const BUY = { symbol: "aapl", side: "buy", type: "market", time_in_force: "day",
 const key = () => crypto.randomUUID();
 
 /** The Broker's order as the API answers it: typed by the one definition, so a field renamed there does not compile here. */
-const orderView = (order: typeof notionalMarketOrderAccepted): OrderResponse => ({
+type RecordedOrder = Omit<typeof notionalMarketOrderAccepted, "qty" | "notional" | "limit_price" | "filled_avg_price"> & { qty: string | null; notional: string | null; limit_price: string | null; filled_avg_price: string | null; replaces?: string };
+const orderView = (order: RecordedOrder): OrderResponse => ({
   id: order.id,
   client_order_id: order.client_order_id,
   status: order.status,
@@ -29,6 +30,11 @@ const orderView = (order: typeof notionalMarketOrderAccepted): OrderResponse => 
   filled_avg_price: order.filled_avg_price,
   limit_price: order.limit_price,
   stop_price: order.stop_price,
+  trail_price: null,
+  trail_percent: null,
+  extended_hours: order.extended_hours,
+  replaces: order.replaces ?? null,
+  replaced_by: null,
   created_at: order.created_at,
 });
 
@@ -82,7 +88,7 @@ describe("POST /platform/accounts/me/orders", () => {
     expect(res.status).toBe(422);
     expect(await problemOf(res)).toMatchObject({ code: "order_rejected", detail: "The broker rejected the order: The account's buying power is not enough for this order." });
     const fractions = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ status: 422, body: { code: 40010001, message: "asset BRK.A is not fractionable" } }], "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [BROKER_ERRORS.orderNotFound] });
-    expect(await problemOf(await fractions.post(ORDERS, { ...BUY, symbol: "BRK.A", notional: undefined, qty: "0.5" }, key()))).toMatchObject({
+    expect(await problemOf(await fractions.post(ORDERS, { ...BUY, notional: undefined, qty: "0.5" }, key()))).toMatchObject({
       code: "order_rejected",
       detail: "The broker rejected the order: The asset cannot be traded in fractions: use a whole quantity.",
     });
@@ -143,34 +149,33 @@ describe("POST /platform/accounts/me/orders", () => {
 });
 
 describe("GET and DELETE orders", () => {
-  it("lists by status, newest first, with a cursor", async () => {
+  it("lists from D1 by status, newest first, with a cursor; an account opened before D1 kept orders has them filled from the Broker API once", async () => {
     const page = Array.from({ length: 51 }, (_, index) => ({ ...notionalMarketOrderAccepted, id: crypto.randomUUID(), created_at: `2026-12-01T09:${String(59 - index).padStart(2, "0")}:00Z` }));
-    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/orders": [{ body: page }] });
-    const body = (await (await user.call(`${ORDERS}?status=all`)).json()) as { orders: unknown[]; next_cursor: string };
-    expect(body.orders).toHaveLength(50);
+    const filled = { ...page[50]!, status: "filled", filled_qty: "2", filled_avg_price: "250" };
+    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/orders": [{ body: [...page.slice(0, 50), filled] }] }, { opened: "before" });
+    const body = (await (await user.call(`${ORDERS}?status=all`)).json()) as { orders: OrderResponse[]; next_cursor: string };
+    expect(body.orders.map((order) => order.id)).toEqual(page.slice(0, 50).map((order) => order.id));
     expect(body.next_cursor).toBe("2026-12-01T09:10:00Z");
-    await user.call(`${ORDERS}?cursor=${body.next_cursor}`);
-    expect(await user.brokerTrail()).toEqual([
-      `GET /v1/trading/accounts/${user.accountId}/orders?status=all&limit=51&direction=desc`,
-      `GET /v1/trading/accounts/${user.accountId}/orders?status=open&limit=51&direction=desc&until=2026-12-01T09%3A10%3A00Z`,
-    ]);
+    expect(await (await user.call(`${ORDERS}?cursor=${body.next_cursor}`)).json()).toEqual({ orders: [], next_cursor: null });
+    expect(await (await user.call(`${ORDERS}?status=closed&cursor=${body.next_cursor}`)).json()).toEqual({ orders: [orderView(filled)], next_cursor: null });
+    expect(await user.brokerTrail()).toEqual([`GET /v1/trading/accounts/${user.accountId}/orders?status=all&limit=500&direction=desc`]);
     expect((await problemOf(await user.call(`${ORDERS}?status=pending`))).code).toBe("validation_failed");
     // Text Date.parse would read, but no time the list gives out: 400 naming the cursor, no Broker call.
     for (const cursor of ["1", "2020", "December 1, 2026"]) {
       const problem = await problemOf(await user.call(`${ORDERS}?cursor=${encodeURIComponent(cursor)}`));
       expect([problem.code, (problem.errors as { field: string }[]).map((error) => error.field)]).toEqual(["validation_failed", ["cursor"]]);
     }
-    expect(await user.brokerTrail()).toHaveLength(2);
+    expect(await user.brokerTrail()).toHaveLength(1);
   });
 
-  it("reads and cancels one; an unknown id is 404, one that is done 409", async () => {
+  it("reads one from D1 and cancels it; an unknown id is 404, one that is done 409", async () => {
     const user = await accountHolder({
-      "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }, BROKER_ERRORS.orderNotFound],
+      "GET /v1/trading/accounts/{id}/orders": [{ body: [notionalMarketOrderAccepted] }],
       "DELETE /v1/trading/accounts/{id}/orders/{id}": [{ status: 204 }, { status: 422, body: { code: 42210000, message: "order is not cancelable" } }],
-    });
+    }, { opened: "before" });
     const path = `${ORDERS}/${notionalMarketOrderAccepted.id}`;
     expect(await (await user.call(path)).json()).toEqual(orderView(notionalMarketOrderAccepted));
-    expect((await problemOf(await user.call(path))).code).toBe("order_not_found");
+    expect((await problemOf(await user.call(`${ORDERS}/${crypto.randomUUID()}`))).code).toBe("order_not_found");
     expect((await user.call(path, { method: "DELETE" })).status).toBe(204);
     expect((await problemOf(await user.call(path, { method: "DELETE" }))).code).toBe("order_not_cancellable");
   });
@@ -222,5 +227,184 @@ describe("GET /platform/accounts/me/activity", () => {
     const rest = await (await user.call(`/platform/accounts/me/activity?cursor=${page.next_cursor}`)).json();
     expect(rest).toEqual({ events: [expect.objectContaining({ action: "transfer.create", amount: "1.00", idempotency_key: "key-0", outcome: "ok", symbol: null })], next_cursor: null });
     expect((await problemOf(await user.call("/platform/accounts/me/activity?cursor=x"))).code).toBe("validation_failed");
+  });
+});
+
+describe("the asset checks before the Broker call", () => {
+  it.each([
+    ["an unknown symbol", { ...BUY, symbol: "ZZZZ" }, "The order was not sent: The symbol is not an asset the broker lists."],
+    ["an untradable asset", { ...BUY, symbol: "GRAYU", notional: undefined, qty: "1" }, "The order was not sent: The asset is not tradable."],
+    ["a fractional qty of an asset that is not fractionable", { ...BUY, symbol: "BRK.A", notional: undefined, qty: "0.5" }, "The order was not sent: The asset cannot be traded in fractions: use a whole quantity or another asset."],
+    ["a notional order of an asset that is not fractionable", { ...BUY, symbol: "BRK.A" }, "The order was not sent: The asset cannot be traded in fractions: use a whole quantity or another asset."],
+  ])("refuses %s with 422 order_rejected in our words, and never asks the Broker API", async (_, body, detail) => {
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: notionalMarketOrderAccepted }] });
+    const k = key();
+    const res = await user.post(ORDERS, body, k);
+    expect(res.status).toBe(422);
+    expect(await problemOf(res)).toMatchObject({ code: "order_rejected", detail });
+    expect(await user.brokerTrail()).toEqual([]);
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "order.create", outcome: "order_rejected", idempotency_key: k, amount: body.notional ?? null, symbol: body.symbol }]);
+  });
+
+  it("lets a whole quantity of an asset that is not fractionable through", async () => {
+    const whole = { ...notionalMarketOrderAccepted, symbol: "BRK.A", notional: null, qty: "2" };
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: whole }] });
+    expect((await user.post(ORDERS, { ...BUY, symbol: "BRK.A", notional: undefined, qty: "2.000" }, key())).status).toBe(201);
+    expect(await user.brokerTrail()).toEqual([`POST /v1/trading/accounts/${user.accountId}/orders`]);
+  });
+});
+
+describe("trailing stops and extended hours", () => {
+  it("sends a trailing stop with its trail, and a limit day order in extended hours, as the Broker API takes them", async () => {
+    const trailing = { ...notionalMarketOrderAccepted, type: "trailing_stop", side: "sell", notional: null, qty: "1", trail_percent: "1.5", hwm: "190.00", stop_price: "187.15", time_in_force: "gtc" };
+    const extended = { ...notionalMarketOrderAccepted, type: "limit", notional: null, qty: "1", limit_price: "150", extended_hours: true };
+    const user = await accountHolder({ "POST /v1/trading/accounts/{id}/orders": [{ body: trailing }, { body: extended }] });
+    const first = await user.post(ORDERS, { symbol: "AAPL", side: "sell", type: "trailing_stop", time_in_force: "gtc", qty: "1", trail_percent: "1.5" }, key());
+    expect(await first.json()).toMatchObject({ type: "trailing_stop", trail_percent: "1.5", trail_price: null, stop_price: "187.15", extended_hours: false });
+    const second = await user.post(ORDERS, { symbol: "AAPL", side: "buy", type: "limit", time_in_force: "day", qty: "1", limit_price: "150", extended_hours: true }, key());
+    expect(await second.json()).toMatchObject({ type: "limit", extended_hours: true });
+    const sent = (await user.calls()).filter((call) => call.action === "POST /v1/trading/accounts/{id}/orders").map((call) => call.body);
+    expect(sent).toEqual([
+      { symbol: "AAPL", side: "sell", type: "trailing_stop", time_in_force: "gtc", qty: "1", trail_percent: "1.5", client_order_id: expect.any(String) },
+      { symbol: "AAPL", side: "buy", type: "limit", time_in_force: "day", qty: "1", limit_price: "150", extended_hours: true, client_order_id: expect.any(String) },
+    ]);
+  });
+
+  const SELL = { symbol: "AAPL", side: "sell", qty: "1" };
+  it.each([
+    [{ ...SELL, type: "trailing_stop", time_in_force: "day" }, "trail_price", "send exactly one of trail_price and trail_percent for a trailing_stop order"],
+    [{ ...SELL, type: "trailing_stop", time_in_force: "day", trail_price: "2", trail_percent: "1" }, "trail_price", "send exactly one of trail_price and trail_percent for a trailing_stop order"],
+    [{ ...SELL, type: "trailing_stop", time_in_force: "ioc", trail_price: "2" }, "time_in_force", "a trailing_stop order's time_in_force is day or gtc"],
+    [{ ...SELL, type: "trailing_stop", time_in_force: "day", trail_percent: "100" }, "trail_percent", "trail_percent must be below 100"],
+    [{ ...SELL, type: "market", time_in_force: "day", trail_price: "2" }, "trail_price", "trail_price and trail_percent are only for trailing_stop orders"],
+    [{ ...SELL, type: "market", time_in_force: "day", extended_hours: true }, "extended_hours", "extended_hours is only for limit orders with time_in_force day"],
+    [{ ...SELL, type: "limit", time_in_force: "gtc", limit_price: "150", extended_hours: true }, "extended_hours", "extended_hours is only for limit orders with time_in_force day"],
+    [{ ...SELL, type: "limit", time_in_force: "day", limit_price: "150", extended_hours: "yes" }, "extended_hours", "extended_hours must be true or false"],
+  ])("refuses %j with 400 naming the field, before any Broker call", async (body, field, message) => {
+    const user = await accountHolder();
+    expect((await problemOf(await user.post(ORDERS, body, key()))).errors).toEqual([{ field, message }]);
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+});
+
+describe("PATCH /platform/accounts/me/orders/{id} (replace)", () => {
+  const OLD = { ...notionalMarketOrderAccepted, type: "limit", notional: null, qty: "2", limit_price: "180", status: "new" };
+  const NEW = { ...OLD, id: "7a1f3c52-9b4e-4d86-a0c2-5e8f1b3d7a96", limit_price: "185", replaces: OLD.id, created_at: "2021-03-16T18:40:00.1Z" };
+  const path = `${ORDERS}/${OLD.id}`;
+  const patch = (user: Awaited<ReturnType<typeof accountHolder>>, body: unknown, k: string, id = OLD.id) => user.send("PATCH", `${ORDERS}/${id}`, body, { "idempotency-key": k });
+
+  it("answers the new order, linked to the old one; its client_order_id is derived from the user and the key; the audit row names the new order", async () => {
+    const user = await accountHolder({ "PATCH /v1/trading/accounts/{id}/orders/{id}": [{ body: NEW }] });
+    const k = key();
+    const res = await patch(user, { limit_price: "185.00" }, k);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(orderView(NEW));
+    const sent = (await user.calls()).find((call) => call.action === "PATCH /v1/trading/accounts/{id}/orders/{id}")!;
+    expect([sent.path, sent.body]).toEqual([`/v1/trading/accounts/${user.accountId}/orders/${OLD.id}`, { limit_price: "185.00", client_order_id: await clientOrderId(user.sub, k) }]);
+    expect((await auditDetails(user.sub)).map((row) => [row.action, row.outcome, row.idempotency_key, row.object_id])).toEqual([["order.replace", "ok", k, NEW.id]]);
+    // The new order's row was written with the answer: its read is D1's, linked to the old one.
+    expect(await (await user.call(`${ORDERS}/${NEW.id}`)).json()).toEqual(orderView(NEW));
+    expect(await user.brokerTrail()).toHaveLength(1);
+  });
+
+  it("replays the key with no Broker call; the key on another order, or with another body, is 422", async () => {
+    const user = await accountHolder({ "PATCH /v1/trading/accounts/{id}/orders/{id}": [{ body: NEW }] });
+    const k = key();
+    const first = await visibleAnswer(await patch(user, { limit_price: "185.00" }, k));
+    expect(await visibleAnswer(await patch(user, { limit_price: "185.00" }, k))).toEqual({ ...first, headers: { ...first.headers, "idempotency-replayed": "true" } });
+    expect((await problemOf(await patch(user, { limit_price: "185.00" }, k, crypto.randomUUID()))).code).toBe("idempotency_key_reused");
+    expect((await problemOf(await patch(user, { limit_price: "186.00" }, k))).code).toBe("idempotency_key_reused");
+    expect(await user.brokerTrail()).toHaveLength(1);
+  });
+
+  it("racing its own retry with one key makes one replacement: the retry is 409 while the first runs, then its answer", async () => {
+    const user = await accountHolder({ "PATCH /v1/trading/accounts/{id}/orders/{id}": [{ body: NEW, holdUntilReleased: true }] });
+    const k = key();
+    const requests = [patch(user, { limit_price: "185.00" }, k), patch(user, { limit_price: "185.00" }, k)];
+    await settled(requests, 1);
+    await user.release();
+    const answers = await Promise.all(requests);
+    expect(answers.map((res) => res.status).sort()).toEqual([200, 409]);
+    expect((await problemOf(answers.find((res) => res.status === 409)!)).code).toBe("request_in_progress");
+    const again = await patch(user, { limit_price: "185.00" }, k);
+    expect([again.status, again.headers.get("idempotency-replayed"), ((await again.json()) as { id: string }).id]).toEqual([200, "true", NEW.id]);
+    expect((await user.brokerTrail()).filter((call) => call.startsWith("PATCH"))).toHaveLength(1);
+  });
+
+  it("after a timeout, the retry finds the replacement by its client_order_id: one replacement, recorded as recovered", async () => {
+    const user = await accountHolder({
+      "PATCH /v1/trading/accounts/{id}/orders/{id}": [{ hang: true }, { status: 422, body: { code: 42210000, message: "order is not replaceable" } }],
+      "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [{ body: NEW }],
+    });
+    const k = key();
+    expect((await timingOut(() => patch(user, { limit_price: "185.00" }, k))).status).toBe(504);
+    const retry = await patch(user, { limit_price: "185.00" }, k);
+    expect([retry.status, ((await retry.json()) as { replaces: string }).replaces]).toEqual([200, OLD.id]);
+    expect((await user.brokerTrail()).map((call) => call.split("?")[0])).toEqual([
+      `PATCH /v1/trading/accounts/${user.accountId}/orders/${OLD.id}`,
+      `GET /v1/trading/accounts/${user.accountId}/orders:by_client_order_id`,
+    ]);
+    expect((await auditDetails(user.sub)).map((row) => [row.outcome, row.object_id])).toEqual([
+      ["upstream_timeout", null],
+      ["recovered", NEW.id],
+    ]);
+  });
+
+  it("passes the Broker API's refusals on: 422 order_rejected (no replacement by the key), 404 order_not_found, 429 with Retry-After", async () => {
+    const user = await accountHolder({
+      "PATCH /v1/trading/accounts/{id}/orders/{id}": [
+        { status: 422, body: { code: 42210000, message: "order is not replaceable" } },
+        BROKER_ERRORS.orderNotFound,
+        { status: 429, body: { code: 42910000, message: "rate limit exceeded" }, headers: { "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 20) } },
+      ],
+      "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [BROKER_ERRORS.orderNotFound],
+    });
+    expect((await problemOf(await patch(user, { qty: "3" }, key()))).code).toBe("order_rejected");
+    expect((await problemOf(await patch(user, { qty: "3" }, key()))).code).toBe("order_not_found");
+    const throttled = await patch(user, { qty: "3" }, key());
+    expect([throttled.status, (await problemOf(throttled)).code]).toEqual([429, "rate_limited"]);
+    expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("does not take another replacement found by the key's client_order_id as this one", async () => {
+    const user = await accountHolder({
+      "PATCH /v1/trading/accounts/{id}/orders/{id}": [BROKER_ERRORS.clientOrderIdNotUnique],
+      "GET /v1/trading/accounts/{id}/orders:by_client_order_id": [{ body: { ...NEW, replaces: crypto.randomUUID() } }],
+    });
+    expect((await problemOf(await patch(user, { qty: "3" }, key()))).code).toBe("idempotency_key_reused");
+  });
+
+  it.each([
+    [{}, "qty", "send at least one of qty, time_in_force, limit_price, stop_price and trail"],
+    [{ qty: "1.5" }, "qty", "qty of a replace must be a whole number of shares"],
+    [{ limit_price: 185 }, "limit_price", 'limit_price must be a decimal string, e.g. "190.25"'],
+    [{ qty: "3", notional: "10.00" }, "(body)", "unknown field: notional"],
+  ])("refuses %j with 400 naming the field, before any Broker call", async (body, field, message) => {
+    const user = await accountHolder();
+    expect((await problemOf(await patch(user, body, key()))).errors).toEqual([{ field, message }]);
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+
+  it("needs an Idempotency-Key; an id the Broker API cannot have made is 404 with no Broker call", async () => {
+    const user = await accountHolder();
+    expect((await problemOf(await user.send("PATCH", path, { qty: "3" }))).code).toBe("idempotency_key_required");
+    expect((await problemOf(await patch(user, { qty: "3" }, key(), "not-an-id"))).code).toBe("order_not_found");
+    expect(await user.brokerTrail()).toEqual([]);
+  });
+});
+
+describe("DELETE /platform/accounts/me/orders (cancel all)", () => {
+  it("asks the Broker API to cancel every open order and says, per order, whether it took the cancel; one audit row", async () => {
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const user = await accountHolder({ "DELETE /v1/trading/accounts/{id}/orders": [{ status: 207, body: [{ id: a, status: 200, body: notionalMarketOrderAccepted }, { id: b, status: 500 }] }] });
+    const res = await user.call(ORDERS, { method: "DELETE" });
+    expect([res.status, await res.json()]).toEqual([200, { orders: [{ id: a, cancel: "requested" }, { id: b, cancel: "failed" }] }]);
+    expect(await user.brokerTrail()).toEqual([`DELETE /v1/trading/accounts/${user.accountId}/orders`]);
+    expect(await moneyTrail(user.sub)).toEqual([{ action: "order.cancel_all", outcome: "ok", idempotency_key: null, amount: null, symbol: null }]);
+  });
+
+  it("with no open order, answers an empty list", async () => {
+    const user = await accountHolder({ "DELETE /v1/trading/accounts/{id}/orders": [{ status: 207, body: [] }] });
+    expect(await (await user.call(ORDERS, { method: "DELETE" })).json()).toEqual({ orders: [] });
   });
 });

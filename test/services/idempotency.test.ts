@@ -135,7 +135,7 @@ describe("IdempotencyKeys", () => {
         expect(await keys.once(taker, async () => taken)).toEqual({ ...taken, replayed: false });
         return { ...ANSWER, resourceId: "late" };
       },
-      () => new AuditEventStore(env.DB).eventAfterChange({ sub: first.sub, source: "request", id: first.holder }, "transfer.create", "ok"),
+      () => [new AuditEventStore(env.DB).eventAfterChange({ sub: first.sub, source: "request", id: first.holder }, "transfer.create", "ok")],
     );
     expect(await late).toEqual({ ...taken, replayed: true });
     expect(await env.DB.prepare("SELECT resource_id FROM idempotency_keys WHERE sub = ? AND key = ?").bind(first.sub, first.key).first("resource_id")).toBe(null);
@@ -168,7 +168,7 @@ describe("IdempotencyKeys", () => {
     });
     const keys = new IdempotencyKeys(new IdempotencyKeyStore(db), time.now, BUDGET_MS);
     const first = use();
-    await expect(keys.once(first, async () => ANSWER, () => env.DB.prepare("SELECT 1"))).rejects.toThrow(/Network connection lost/);
+    await expect(keys.once(first, async () => ANSWER, () => [env.DB.prepare("SELECT 1")])).rejects.toThrow(/Network connection lost/);
     time.advance(1);
     const claims: string[] = [];
     await keys.once({ ...first, holder: crypto.randomUUID() }, async (claim) => (claims.push(claim.kind), ANSWER));

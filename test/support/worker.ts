@@ -133,7 +133,7 @@ export function postJson(path: string, body: unknown, init?: RequestInit): Promi
  */
 const envs = new WeakMap<object, Record<string, unknown>>();
 
-function envWith(overrides: Record<string, unknown>): Record<string, unknown> {
+export function envWith(overrides: Record<string, unknown>): Record<string, unknown> {
   let merged = envs.get(overrides);
   if (!merged) {
     merged = { ...vars, ...overrides };

@@ -2,7 +2,7 @@ import { BrokerTradingAccount } from "../../broker/accounts";
 import type { FailureCode } from "../../failures";
 import type { brokerageRoutes } from "../../routes/brokerage";
 import { ChangeContact, OpenAccount } from "../../schemas/brokerage";
-import { AccountViewResponse } from "../../schemas/brokerage-responses";
+import { AccountStatusResponse, AccountViewResponse } from "../../schemas/brokerage-responses";
 import { StepUp } from "../../schemas/requests";
 import { ANY, BODY, COGNITO, EXAMPLE, PLATFORM, SIGNED_IN, STEP_UP, TOKEN, type RouterDocs } from "../route-docs";
 
@@ -70,6 +70,24 @@ export const brokerageDocs: RouterDocs<typeof brokerageRoutes> = {
       body: { schema: ChangeContact, required: true, example: { contact: { phone_number: "+15555550199", city: "Burlingame", postal_code: "94010" }, password: EXAMPLE.password, code: EXAMPLE.totpCode } },
       responses: { 200: view("Changed") },
       problems: [...PLATFORM, ...BODY, ...SIGNED_IN, ...COGNITO, ...STEP_UP, ...BROKER, "brokerage_account_not_found", "account_details_rejected", ...ANY],
+    },
+  },
+  "/accounts/me/status": {
+    $get: {
+      operationId: "getBrokerageAccountStatus",
+      summary:
+        "The account's status and blocked flags from D1 alone, which the Broker API's events keep current (no Broker call): the same body as the live stream's account changes",
+      auth: true,
+      responses: {
+        200: {
+          description: "The account's status",
+          body: {
+            schema: AccountStatusResponse,
+            example: { id: "0d969814-40d6-4b2b-99ac-2e37427f1ad2", account_number: "682389557", status: "ACTIVE", account_blocked: false, trading_blocked: false },
+          },
+        },
+      },
+      problems: [...PLATFORM, ...TOKEN, "brokerage_account_not_found", ...ANY],
     },
   },
   "/accounts/me/trading": {

@@ -1,11 +1,12 @@
 import type { FailureCode } from "../../failures";
 import type { fundingRoutes } from "../../routes/funding";
-import { BankLinkRequest, MoneyStepUp, OrderRequest, transferRequest } from "../../schemas/funding";
+import { BankLinkRequest, MoneyStepUp, OrderRequest, ReplaceOrderRequest, transferRequest } from "../../schemas/funding";
 import { DEFAULT_MAX_TRANSFER_AMOUNT } from "../../decimal";
 import {
   ActivityResponse,
   BankLinkResponse,
   BankLinksResponse,
+  CancelAllResponse,
   LinkTokenResponse,
   OrderResponse,
   OrdersResponse,
@@ -53,7 +54,28 @@ export const ORDER = {
   filled_avg_price: "190.00",
   limit_price: null,
   stop_price: null,
+  trail_price: null,
+  trail_percent: null,
+  extended_hours: false,
+  replaces: null,
+  replaced_by: null,
   created_at: "2026-12-01T09:42:01.942282Z",
+};
+
+/** A resting limit order replaced with a new limit price: the new order, linked to the old. */
+const REPLACEMENT = {
+  ...ORDER,
+  id: "7a1f3c52-9b4e-4d86-a0c2-5e8f1b3d7a96",
+  client_order_id: "Zk3p8Qm1Xv7Ld2Hs9Tn4Wb6Yc0Re5Ju3Gf8Ai1Ko7Mq",
+  status: "new",
+  type: "limit",
+  qty: "2",
+  notional: null,
+  filled_qty: "0",
+  filled_avg_price: null,
+  limit_price: "185.00",
+  replaces: ORDER.id,
+  created_at: "2026-12-01T09:45:12.118204Z",
 };
 
 const STEP_UP_EXAMPLE = { password: EXAMPLE.password, code: EXAMPLE.totpCode };
@@ -141,7 +163,7 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
     $post: {
       operationId: "placeOrder",
       summary: idempotent(
-        "Place an order: qty (at most 9 places) or notional (market day orders only), limit_price and stop_price as the type needs. Its client_order_id is derived from the user and the key, so the broker refuses a second order for one key",
+        "Place an order: qty (at most 9 places) or notional (market day orders only), limit_price and stop_price as the type needs; a trailing_stop with one of trail_price and trail_percent (day or gtc); extended_hours only for limit day orders. Checked against the asset list before the broker is asked: an unknown or untradable symbol, or a fractional qty or a notional on an asset that is not fractionable, is 422 order_rejected. Its client_order_id is derived from the user and the key, so the broker refuses a second order for one key",
       ),
       auth: true,
       body: { schema: OrderRequest, required: true, example: { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" } },
@@ -156,8 +178,25 @@ export const fundingDocs: RouterDocs<typeof fundingRoutes> = {
       responses: { 200: { description: "A page of orders", body: { schema: OrdersResponse, example: { orders: [ORDER], next_cursor: null } } } },
       problems: [...SIGNED, "validation_failed", ...ACCOUNT, ...ANY],
     },
+    $delete: {
+      operationId: "cancelAllOrders",
+      summary: "Cancel every open order of the account: each order's id, and whether the broker took its cancel (failed: it may have filled first)",
+      auth: true,
+      responses: { 200: { description: "The cancels asked", body: { schema: CancelAllResponse, example: { orders: [{ id: REPLACEMENT.id, cancel: "requested" }] } } } },
+      problems: [...SIGNED, ...BODY, ...ACCOUNT, ...ANY],
+    },
   },
   "/accounts/me/orders/:id": {
+    $patch: {
+      operationId: "replaceOrder",
+      summary: idempotent(
+        "Replace an open order: any of qty (whole shares), time_in_force, limit_price, stop_price and trail (a trailing stop's new trail_price or trail_percent); the rest is the order's own. The answer is the new order, its replaces the old one's id (the old one becomes replaced). A notional order cannot be replaced, nor one the broker has not routed yet (accepted, pending_new): 422 order_rejected. Two requests with one key make one replacement",
+      ),
+      auth: true,
+      body: { schema: ReplaceOrderRequest, required: true, example: { limit_price: "185.00" } },
+      responses: { 200: { description: "The new order", body: { schema: OrderResponse, example: REPLACEMENT } } },
+      problems: [...SIGNED, ...VERIFIED, ...BODY, ...IDEMPOTENT, ...ACCOUNT, "order_not_found", "order_rejected", ...ANY],
+    },
     $get: {
       operationId: "getOrder",
       summary: "One of the account's orders",
