@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { applyEvent } from "../../src/events/apply";
 import { publishChanges } from "../../src/events/publish";
 import { HEARTBEAT_MS, MAX_STREAMS_PER_USER, MAX_UNREAD, type UserEventStreams } from "../../src/events/user-streams";
-import { brokerOrder, eventDeps, tradeEvent, type OrderPayload } from "../events/ledger-support";
+import { accountEvent, brokerOrder, eventDeps, tradeEvent, type OrderPayload } from "../events/ledger-support";
 import { accountHolder } from "../support/funding";
 import { consoleLines } from "../support/logs";
 import { alarmAt, alarmOf, change, documentedBody, streamOf, streamUser, untilOpen } from "../support/live-events";
@@ -229,6 +229,19 @@ describe("with the ledger: events applied by applyEvent", () => {
     // Bea's next message is her own: Ann's change never reached her stream.
     const beasOrder = await applied(bea.accountId, "new", brokerOrder());
     expect(await beaStream.next()).toMatchObject({ id: String(beasOrder.seq) });
+  });
+
+  it("carry the account's status as GET /platform/accounts/me/status answers it", async () => {
+    const ann = await accountHolder({}, { status: "APPROVED" });
+    const stream = streamOf(await ann.call(EVENTS));
+    const result = await applyEvent(eventDeps().deps, accountEvent(ann.accountId, { at: new Date().toISOString(), status_from: "APPROVED", status_to: "ACTIVE" }));
+    await publishChanges(env, result.changes);
+    const message = await stream.next();
+    expect(message).toMatchObject({ id: String(result.changes[0]!.seq), event: "account" });
+    const read = await ann.call("/platform/accounts/me/status");
+    expect(read.status).toBe(200);
+    expect(documentedBody(message)).toEqual(await read.json());
+    expect(documentedBody(message)).toMatchObject({ status: "ACTIVE" });
   });
 
   it("resume after Last-Event-ID from D1: what was missed, each object as it is now, then live, nothing twice", async () => {

@@ -12,7 +12,7 @@ export const EVENT_BODIES = {
   order: { schema: OrderResponse, get: "GET /platform/accounts/me/orders/{id}" },
   transfer: { schema: TransferResponse, get: "GET /platform/accounts/me/transfers/{id}" },
   bank_link: { schema: BankLinkResponse, get: "GET /platform/accounts/me/bank-links (one of its bank_links)" },
-  account: { schema: AccountStatusResponse, get: "the account's status as GET /platform/accounts/me gives it, with its blocked flags" },
+  account: { schema: AccountStatusResponse, get: "GET /platform/accounts/me/status" },
 } satisfies Record<AppliedChange["kind"], { schema: z.ZodMiniType; get: string }>;
 
 const STREAM_EXAMPLE = [
