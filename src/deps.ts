@@ -10,6 +10,8 @@ import type { BrokerTrading } from "./broker/trading";
 import type { UserPool } from "./cognito/user-pool";
 import type { MarketData } from "./market/client";
 import type { BrokerConfig, Config, ConfigResult, FundingConfig } from "./config";
+import type { AppliedChange } from "./events/types";
+import type { StreamRequest } from "./events/user-streams";
 import type { CountedAction } from "./limits";
 import type { PlaidClient } from "./plaid/client";
 import type { SignedInUser } from "./auth/signed-in-user";
@@ -42,6 +44,14 @@ export interface Clients {
   readonly marketHours: MarketHours;
   /** 503 not_configured without Plaid's settings: only Plaid bank links need it. */
   plaid(): PlaidClient;
+}
+
+/** The users' live streams: one Durable Object per user holds that user's open streams (events/user-streams.ts). */
+export interface LiveStreams {
+  /** A new stream of the user's changes, or null when the user has as many open as allowed. */
+  open(request: StreamRequest): Promise<ReadableStream<Uint8Array> | null>;
+  /** Hands each user's changes to that user's object; answers how many users' objects could not be reached. */
+  publish(changes: AppliedChange[]): Promise<number>;
 }
 
 /** The server's keys, each derived once per isolate from its secret. */
@@ -127,4 +137,6 @@ export interface Deps extends Invocation {
   allow(action: CountedAction): Promise<void>;
   /** Settles once the invocation may call upstream: a request's address limit (429 for an address over it, which writes no audit row). */
   cleared: Promise<void>;
+  /** The users' live streams; 503 not_configured without the USER_EVENTS binding. */
+  readonly liveStreams: LiveStreams;
 }

@@ -101,6 +101,15 @@ export const FAILURES = {
       action: "Get a new access token with POST /platform/refresh (or sign in again) and retry with it.",
     },
   },
+  invalid_ticket: {
+    status: 401,
+    title: "Invalid ticket",
+    detail: "The ticket is unknown, used or expired; get a new one from POST /platform/accounts/me/events/ticket.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "GET /platform/accounts/me/events was called with a `ticket` that was never given, was used already (a ticket opens one stream), or is more than 60 seconds old. The three are answered alike.",
+      action: "Get a new ticket with POST /platform/accounts/me/events/ticket and open the stream with it within 60 seconds. After a disconnect, pass the last event's id as `last_event_id` with the new ticket.",
+    },
+  },
   invalid_refresh_token: {
     status: 401,
     title: "Invalid refresh token",
@@ -504,6 +513,15 @@ export const FAILURES = {
     page: PROBLEM_PAGE_TEXT && {
       when: "Too many requests: from this address to this route, for this account, or Cognito or the Broker API is throttling.",
       action: "Wait the number of seconds in the Retry-After header, then retry.",
+    },
+  },
+  too_many_streams: {
+    status: 429,
+    title: "Too many open streams",
+    detail: "This account has 5 live streams open already; close one first.",
+    page: PROBLEM_PAGE_TEXT && {
+      when: "GET /platform/accounts/me/events while the account already has 5 live streams open (across all its devices and tabs). A stream whose client went away counts until the server next writes to it: the next change or heartbeat, within 15 seconds.",
+      action: "Close a stream the app no longer reads (EventSource.close(), or abort the fetch), then open the new one. One stream per app is enough: it carries every change of the account.",
     },
   },
   upstream_error: {

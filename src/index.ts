@@ -24,6 +24,9 @@ export const app = base
 app.onError(handleError);
 app.notFound(notFound(app.routes));
 
+/** Durable Object classes (wrangler.toml [[durable_objects.bindings]]). */
+export { UserEventStreams } from "./events/user-streams";
+
 /** The app's routes and their types, for typed clients: `hc<AppType>(url)` from hono/client. */
 export type AppType = typeof app;
 export type { FailureCode } from "./failures";

@@ -14,6 +14,7 @@ import { BrokerTrading } from "./broker/trading";
 import { openUserPool } from "./cognito/user-pool";
 import { loadBrokerConfig, loadConfig, loadMarketDataConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
 import type { Broker, Clients, Keys, Root } from "./deps";
+import { liveStreamsOf } from "./events/live-streams";
 import { keptFor } from "./isolate";
 import { MarketData } from "./market/client";
 import { openPlaid } from "./plaid/client";
@@ -170,6 +171,10 @@ function build(env: Env): Root {
         stepUp,
         notify,
         cleared: scope.clearance,
+        get liveStreams() {
+          if (!env.USER_EVENTS) throw notConfigured(["USER_EVENTS"]);
+          return liveStreamsOf(env.USER_EVENTS);
+        },
       };
     },
   };

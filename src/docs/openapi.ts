@@ -9,6 +9,7 @@ import { assetDocs } from "./routes/assets";
 import { loginDocs } from "./routes/login";
 import { brokerageDocs } from "./routes/brokerage";
 import { fundingDocs } from "./routes/funding";
+import { liveEventDocs } from "./routes/live-events";
 import { marketDocs } from "./routes/market";
 import { mfaDocs } from "./routes/mfa";
 import { passwordDocs } from "./routes/password";
@@ -31,6 +32,7 @@ const ROUTERS: { mount: string; tag: string; description: string; docs: Record<s
   { mount: "/platform", tag: "brokerage", description: "The signed-in user's one brokerage account at the Alpaca Broker API", docs: brokerageDocs },
   { mount: "/platform", tag: "funding", description: "Bank links, ACH transfers, orders and positions of the user's own account, and its activity", docs: fundingDocs },
   { mount: "/platform", tag: "account-data", description: "The user's own account data at the Broker API: its ledger (transactions), its equity over time, its documents and KYC uploads", docs: accountDataDocs },
+  { mount: "/platform", tag: "live", description: "The user's own changes (orders, transfers, bank links, the account) as they happen: a Server-Sent Events stream", docs: liveEventDocs },
   { mount: "/platform", tag: "market", description: "Prices and bars (the Market Data API), the market's clock and calendar: for signed-in users, cached at the edge", docs: marketDocs },
   { mount: "/platform", tag: "assets", description: "The asset list (synced daily from the Broker API) and the signed-in user's watchlists", docs: assetDocs },
 ];
@@ -56,6 +58,7 @@ const PROBLEM_HEADERS: Partial<Record<FailureCode, Record<string, string>>> = {
   jwks_unavailable: { "Retry-After": "RetryAfter" },
   not_configured: { "Retry-After": "RetryAfter" },
   invalid_token: { "WWW-Authenticate": "WwwAuthenticate" },
+  invalid_ticket: { "WWW-Authenticate": "WwwAuthenticate" },
   unsupported_media_type: { "Accept-Post": "AcceptPost" },
 };
 
@@ -132,6 +135,7 @@ function operation(op: Operation) {
         ? { content: { "application/json": { schema: jsonSchema(response.body.schema, "output"), example: response.body.example } } }
         : {}),
       ...(response.file ? { content: { [response.file.mediaType]: { schema: { type: "string", contentMediaType: response.file.mediaType }, example: response.file.example } } } : {}),
+      ...(response.events ? { content: { "text/event-stream": { schema: { type: "string" }, example: response.events.example } } } : {}),
     };
   }
   return {

@@ -18,8 +18,11 @@ export interface RouteDoc {
   auth?: boolean;
   query?: Record<string, { description: string; enum?: string[] }>;
   body?: BodyDoc & { required: boolean };
-  /** `file`: a body that is a file of its media type (a PDF), not JSON, with the start of one as its example. */
-  responses: Record<number, { description: string; body?: BodyDoc; file?: { mediaType: string; example: string } }>;
+  /**
+   * `file`: a body that is a file of its media type (a PDF), not JSON, with the start of one as its example.
+   * `events`: a text/event-stream answer, with an example of its messages (their bodies are described in `description`).
+   */
+  responses: Record<number, { description: string; body?: BodyDoc; file?: { mediaType: string; example: string }; events?: { example: string } }>;
   /** Every problem the route can answer; grouped by status in the document. */
   problems: readonly FailureCode[];
 }

@@ -16,6 +16,7 @@ import { isJsonObject } from "../json";
 import { log } from "../log";
 import { depsFrom } from "../root";
 import { applyEvent } from "./apply";
+import { publishChanges } from "./publish";
 import { meaningOf, SseParser, type SseMessage } from "./sse";
 import type { AppliedChange, ApplyOutcome, ApplyResult, BrokerEvent, EventStream } from "./types";
 
@@ -400,6 +401,6 @@ function consumerDeps(ctx: DurableObjectState, env: Env, stream: EventStream): C
     },
     // Each event its own invocation: the request budget for its notice's Broker and SES calls.
     apply: (event) => applyEvent(root.eventDeps(root.scope(Promise.resolve())), event),
-    publish: async () => undefined,
+    publish: (changes) => publishChanges(env, changes),
   };
 }

@@ -56,6 +56,8 @@ export function handleError<E extends { Variables: AccessLogVariables }>(error: 
   c.set("failure", { code: failure.code, ...(cause ? describe(cause) : {}) });
   const headers: Record<string, string> = { ...failure.headers, "content-type": "application/problem+json", "cache-control": "no-store" };
   if (failure.code === "invalid_token") headers["www-authenticate"] = bearerChallenge(failure);
+  // A 401 names the scheme that works (RFC 9110 §15.5.2): the stream also takes a bearer token.
+  if (failure.code === "invalid_ticket") headers["www-authenticate"] = 'Bearer realm="api"';
   return c.body(JSON.stringify(problemBody(failure, c.get("requestId"))), FAILURES[failure.code].status as ContentfulStatusCode, headers);
 }
 

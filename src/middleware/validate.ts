@@ -14,7 +14,7 @@ function fieldErrors(issues: readonly Issue[]): FieldError[] {
 }
 
 /** A failed validation is a 400 problem listing every field at fault. */
-function validator<Target extends "json" | "query">(target: Target) {
+function validator<Target extends "json" | "query" | "header">(target: Target) {
   return <T extends z.ZodMiniType>(schema: T) =>
     zValidator(target, schema, (result) => {
       if (!result.success) throw new Failure("validation_failed", { errors: fieldErrors(result.error.issues) });
@@ -24,6 +24,8 @@ function validator<Target extends "json" | "query">(target: Target) {
 /** The JSON body, read and checked for well-formed JSON by forPlatform (readJsonBody), checked against `schema`. */
 export const validJson = validator("json");
 export const validQuery = validator("query");
+/** Request headers, lower-cased names (the live stream's Last-Event-ID). */
+export const validHeader = validator("header");
 
 /**
  * The JSON body checked against the schema `schemaOf` picks for this request: one made from the

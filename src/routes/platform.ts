@@ -5,6 +5,7 @@ import { assetRoutes } from "./assets";
 import { loginRoutes } from "./login";
 import { brokerageRoutes } from "./brokerage";
 import { fundingRoutes } from "./funding";
+import { liveEventRoutes } from "./live-events";
 import { marketRoutes } from "./market";
 import type { PlatformEnv } from "./env";
 import { mfaRoutes } from "./mfa";
@@ -22,6 +23,7 @@ export const platform = new Hono<PlatformEnv>()
   .route("/", loginRoutes)
   .route("/", brokerageRoutes)
   .route("/", fundingRoutes)
+  .route("/", liveEventRoutes)
   .route("/", marketRoutes)
   .route("/", accountDataRoutes)
   .route("/", assetRoutes);

@@ -4,6 +4,7 @@ import { AuditEventStore } from "./audit-events";
 import { BankLinkStore } from "./bank-links";
 import { BrokerEventStore } from "./broker-events";
 import { BrokerageAccountStore } from "./brokerage-accounts";
+import { EventStreamTicketStore } from "./event-stream-tickets";
 import { IdempotencyKeyStore } from "./idempotency-keys";
 import { OrderStore } from "./orders";
 import { PlaidItemStore } from "./plaid-items";
@@ -23,6 +24,7 @@ export interface Stores {
   orders: OrderStore;
   transfers: TransferStore;
   bankLinks: BankLinkStore;
+  streamTickets: EventStreamTicketStore;
 }
 
 export function storesOf(db: D1Database): Stores {
@@ -38,5 +40,6 @@ export function storesOf(db: D1Database): Stores {
     orders: new OrderStore(db),
     transfers: new TransferStore(db),
     bankLinks: new BankLinkStore(db),
+    streamTickets: new EventStreamTicketStore(db),
   };
 }

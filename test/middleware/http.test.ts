@@ -29,7 +29,7 @@ describe("CORS", () => {
   it("allows in a preflight every method of the app's routes and every header they read, from every route", async () => {
     const routes = app.routes.filter((route) => route.method !== "ALL");
     expect(new Set(routes.map((route) => route.method))).toEqual(new Set(["GET", "POST", "PATCH", "DELETE"]));
-    const requested = ["authorization", "content-type", "idempotency-key", "x-request-id"];
+    const requested = ["authorization", "content-type", "idempotency-key", "last-event-id", "x-request-id"];
     for (const route of routes) {
       const path = route.path.replace(/:\w+/g, "x").replace(/\*/g, "x");
       const res = await apiWith(vars, path, {

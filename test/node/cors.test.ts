@@ -19,6 +19,6 @@ describe("the client headers the routes read", () => {
     expect(read.size).toBeGreaterThan(3);
     expect([...read].filter((name) => !NOT_A_CLIENTS.test(name) && !declared.has(name))).toEqual([]);
     // Hono's requestId reads X-Request-Id itself, out of sight of the scan.
-    expect([...declared].sort()).toEqual(["authorization", "content-type", "idempotency-key", "x-request-id"]);
+    expect([...declared].sort()).toEqual(["authorization", "content-type", "idempotency-key", "last-event-id", "x-request-id"]);
   });
 });

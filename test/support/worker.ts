@@ -43,6 +43,8 @@ export function randomIp(): string {
  * exception name. Holds for the whole test run, whatever a test itself asserts.
  */
 async function neverLeaks(res: Response, init: RequestInit | undefined, env: Record<string, unknown> = vars): Promise<Response> {
+  // A live stream does not end, so it is not read here: its messages are the bodies the GET routes answer, checked there.
+  if (res.headers.get("content-type") === "text/event-stream") return res;
   const text = await res.clone().text();
   const secrets = [env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.APCA_BROKER_API_KEY, env.APCA_BROKER_API_SECRET];
   const forbidden = [...secrets, passwordIn(init?.body)].filter(

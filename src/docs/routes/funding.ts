@@ -29,7 +29,7 @@ const VERIFIED: FailureCode[] = ["email_not_verified", "account_not_confirmed", 
 /** A signed-in money route: the token, the address limit and the user's own limit. */
 const SIGNED: FailureCode[] = [...PLATFORM, ...TOKEN];
 
-const BANK_LINK = {
+export const BANK_LINK = {
   id: "15ef9978-cb1e-4872-9565-bd0a720b8b76",
   status: "QUEUED",
   nickname: "Checking",
@@ -38,9 +38,9 @@ const BANK_LINK = {
   created_at: "2026-12-01T09:40:00.523349Z",
 };
 
-const TRANSFER = { id: "750d8323-19f6-47d5-8e9a-a34ed4a6f2d2", status: "QUEUED", amount: "100.00", direction: "INCOMING", created_at: "2026-12-01T09:41:05.44Z" };
+export const TRANSFER = { id: "750d8323-19f6-47d5-8e9a-a34ed4a6f2d2", status: "QUEUED", amount: "100.00", direction: "INCOMING", created_at: "2026-12-01T09:41:05.44Z" };
 
-const ORDER = {
+export const ORDER = {
   id: "61e69015-8549-4bfd-b9c3-01e75843f47d",
   client_order_id: "q2mX0n8vBv3Gd6yq5bQ0oXh1sGm3uV1nJk9tY2wL4pE",
   status: "filled",
