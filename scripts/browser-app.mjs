@@ -56,7 +56,11 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       if (message.type() === "error" && !/^Failed to load resource: the server responded with a status of \d+/.test(message.text())) problems.push(`console: ${message.text()}`);
     });
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("requestfailed", (request) => problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`));
+    page.on("requestfailed", (request) => {
+      // The app closes its live stream itself on signing out: the browser reports that as aborted.
+      if (/\/platform\/accounts\/me\/events\?/.test(request.url()) && request.failure()?.errorText === "net::ERR_ABORTED") return;
+      problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
+    });
     page.on("response", (response) => {
       if (response.status() < 400) return;
       const key = `${response.status()} ${new URL(response.url()).pathname}`;
@@ -200,7 +204,7 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       await page.locator("[data-order-id]").filter({ hasText: "Buy 2 AAPL" }).getByTestId("order-status").filter({ hasText: "filled" }).waitFor();
     });
 
-    ok &&= await step("a limit order rests, and fills on the page when the broker fills it", async () => {
+    ok &&= await step("a limit order rests, and fills on the page, live from the event stream, when the broker fills it", async () => {
       const order = form("Place an order");
       await order.getByLabel("Order type").selectOption("limit");
       await order.getByLabel("Shares").fill("1");
@@ -209,9 +213,16 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       await order.getByRole("button", { name: "Place order" }).click();
       const resting = page.locator("[data-order-id]").filter({ hasText: "Buy 1 AAPL · limit at $150.00" });
       await resting.getByTestId("order-status").filter({ hasText: "new" }).waitFor();
-      // The market reaches the limit: the stand-in's control fills it, as the Broker would.
+      // The market reaches the limit: the stand-in's control fills it, as the Broker would. The page
+      // learns it from the live stream (the Broker's trade event, applied to D1, pushed to the user's
+      // stream), not by asking for the orders again.
+      const asked = [];
+      const onRequest = (request) => /\/platform\/accounts\/me\/orders(\?|$)/.test(request.url()) && request.method() === "GET" && asked.push(request.url());
+      page.on("request", onRequest);
       await standinControl(dev, `/_standin/orders/${await resting.getAttribute("data-order-id")}/fill`);
       await resting.getByTestId("order-status").filter({ hasText: "filled" }).waitFor();
+      page.off("request", onRequest);
+      if (asked.length > 0) throw new Error(`the page asked for the orders again (${asked.length} times) instead of hearing the fill on its stream`);
     });
 
     ok &&= await step("a limit order far below the price rests, and is cancelled from the page", async () => {

@@ -154,9 +154,12 @@ await build({ entryPoints: [path.join(root, "site/mfa/qr.js")], bundle: true, mi
 // showing the codes the emulator would have emailed. Any other build has neither the banner nor the URL.
 const devInbox = process.env.DEV_INBOX_URL && /^http:\/\/127\.0\.0\.1:\d+$/.test(process.env.DEV_INBOX_URL) ? process.env.DEV_INBOX_URL : undefined;
 if (devInbox) {
-  // The page may read that one local server too; every other rule stays as site/_headers has it.
+  // The app's pages may read that one local server too (a rule of their own, after the one for every
+  // file, replacing its policy); every other page keeps site/_headers' policy, this origin only.
   const headers = path.join(out, "_headers");
-  writeFileSync(headers, readFileSync(headers, "utf8").replace("connect-src 'self'", `connect-src 'self' ${devInbox}`));
+  const text = readFileSync(headers, "utf8");
+  const policy = /^\s*Content-Security-Policy: (.*)$/m.exec(text)[1];
+  writeFileSync(headers, `${text}\n/app/*\n  ! Content-Security-Policy\n  Content-Security-Policy: ${policy.replace("connect-src 'self'", `connect-src 'self' ${devInbox}`)}\n`);
 }
 
 // /app/: the reference web app, one module for the browser (hono/jsx/dom and hono/client), no CDN.

@@ -7,7 +7,8 @@ import { Documents } from "./screens/documents";
 import { SignIn, SignUp, VerifyEmail } from "./screens/auth";
 import { Money } from "./screens/money";
 import { Portfolio, Trade } from "./screens/trade";
-import { Notice, useLoad } from "./ui";
+import { follow } from "./live";
+import { Notice, useLive, useLoad } from "./ui";
 
 const SCREENS = [
   ["#/", "Portfolio"],
@@ -59,6 +60,12 @@ function SignedIn({ hash, onSignedOut }: { hash: string; onSignedOut: (notice: s
       }),
     (data) => data !== undefined && data.status !== "ACTIVE" && data.status !== "ACCOUNT_CLOSED",
   );
+  // Once there is an account, its changes come live: its status too, while the broker reviews it.
+  useEffect(() => {
+    if (account.data) void follow();
+  }, [account.data !== undefined]);
+  // The event's body is GET …/status's (D1's, current), fresher than the account view, which may be 5 s old.
+  useLive(["account"], (_, change) => account.update((data) => (data && change.status ? { ...data, status: change.status } : data)));
 
   const signOut = async () => {
     const token = accessToken();

@@ -3,6 +3,7 @@
 import type { Child } from "hono/jsx/dom";
 import { createContext, useContext, useEffect, useRef, useState } from "hono/jsx/dom";
 import { ApiError } from "./api";
+import { type Kind, live, onChange, onConnection } from "./live";
 
 /** The field errors of the form around a Field, by the API's field path. */
 const FieldErrors = createContext<Record<string, string>>({});
@@ -164,30 +165,46 @@ export function when(iso: string | null | undefined): string {
 }
 
 /**
- * Data from the API for a screen: loaded on mount and on `reload()`; `error` in the user's words.
- * While `again(data)` holds, loaded again every few seconds (a transfer on its way, an order resting),
- * until the screen goes or the live stream says it changed.
+ * Data from the API for a screen: loaded on mount and on `reload()`; `error` in the user's words;
+ * `update` changes it in place (a change the live stream brought). While `again(data)` holds (a
+ * transfer on its way, an order resting) and no live stream is open, it is loaded again every few
+ * seconds; and once when the stream opens or breaks.
  */
 export function useLoad<T>(load: () => Promise<T>, again?: (data: T) => boolean) {
   const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
   const [count, setCount] = useState(0);
   useEffect(() => {
-    let live = true;
+    let current = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     load().then(
       (data) => {
-        if (!live) return;
+        if (!current) return;
         setState({ data, loading: false });
-        if (again?.(data)) timer = setTimeout(() => setCount((n) => n + 1), POLL_MS);
+        if (again?.(data) && !live()) timer = setTimeout(() => setCount((n) => n + 1), POLL_MS);
       },
-      (error: unknown) => live && setState((previous) => ({ ...previous, error: error instanceof ApiError ? error.message : String(error), loading: false })),
+      (error: unknown) => current && setState((previous) => ({ ...previous, error: error instanceof ApiError ? error.message : String(error), loading: false })),
     );
+    // A stream that opens starts from now: what changed since this load is read once. One that
+    // breaks leaves the asking again to this load.
+    const stopWatching = again ? onConnection(() => setCount((n) => n + 1)) : undefined;
     return () => {
-      live = false;
+      current = false;
       clearTimeout(timer);
+      stopWatching?.();
     };
   }, [count]);
-  return { ...state, reload: () => setCount((n) => n + 1) };
+  const update = (change: (data: T) => T) => setState((previous) => (previous.data === undefined ? previous : { ...previous, data: change(previous.data) }));
+  return { ...state, reload: () => setCount((n) => n + 1), update };
+}
+
+/** `handler` gets each change of these kinds the live stream brings while the screen shows. */
+export function useLive(kinds: Kind[], handler: (kind: Kind, body: { id?: string; status?: string }) => void) {
+  useEffect(() => onChange((kind, body) => kinds.includes(kind) && handler(kind, body)), []);
+}
+
+/** A list with `item` in it: in its place when its id is there, else first. */
+export function upsert<T extends { id: string }>(list: T[], item: T): T[] {
+  return list.some((entry) => entry.id === item.id) ? list.map((entry) => (entry.id === item.id ? item : entry)) : [item, ...list];
 }
 
 /** Within every per-route limit of the API (30 a minute). */

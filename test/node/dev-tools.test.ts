@@ -22,11 +22,15 @@ function buildAssets(env: Record<string, string | undefined>) {
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe("the development inbox", () => {
-  it("is in the app built by npm run dev: its banner, and the inbox's one address in connect-src", () => {
+  it("is in the app built by npm run dev: its banner, and the inbox's one address in the app's connect-src only", () => {
     const { script, headers } = buildAssets({ DEV_INBOX_URL: INBOX });
     expect(script).toContain(INBOX);
     expect(script).toContain("dev-banner");
-    expect(headers).toContain(`connect-src 'self' ${INBOX};`);
+    const [everyFile, app] = headers.split("\n/app/*\n");
+    expect(everyFile).toContain("connect-src 'self';");
+    expect(everyFile).not.toContain(INBOX);
+    expect(app).toContain("! Content-Security-Policy");
+    expect(app).toContain(`connect-src 'self' ${INBOX};`);
   }, 60_000);
 
   it("is nowhere in the app built for a deployment: no banner, no address, connect-src 'self' alone", () => {
@@ -35,6 +39,7 @@ describe("the development inbox", () => {
     expect(script).not.toContain("/codes/");
     expect(script).not.toContain("127.0.0.1");
     expect(headers).toContain("connect-src 'self';");
+    expect(headers).not.toContain("/app/*");
   }, 60_000);
 
   it("is nowhere in the Worker's sources", () => {

@@ -1,7 +1,7 @@
 // Money: link a bank by its details, deposit, withdraw (with the step up), the transfers.
 import { useMemo } from "hono/jsx/dom";
 import { Attempt, api, send } from "../api";
-import { Field, Form, Notice, Select, money, optional, text, useLoad, when } from "../ui";
+import { Field, Form, Notice, Select, money, optional, text, upsert, useLive, useLoad, when } from "../ui";
 
 const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
 const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED"]);
@@ -11,6 +11,8 @@ type Link = { id: string; status: string; nickname: string | null; bank_account_
 export function Money({ totp }: { totp: boolean }) {
   const links = useLoad(() => send(api.platform.accounts.me["bank-links"].$get()), (data) => data.bank_links.some((link) => link.status === "QUEUED"));
   const transfers = useLoad(() => send(api.platform.accounts.me.transfers.$get({ query: {} })), (data) => data.transfers.some((transfer) => !FINAL_TRANSFER.has(transfer.status)));
+  useLive(["bank_link"], (_, link) => links.update((data) => ({ ...data, bank_links: upsert(data.bank_links, link as (typeof data.bank_links)[number]) })));
+  useLive(["transfer"], (_, transfer) => transfers.update((data) => ({ ...data, transfers: upsert(data.transfers, transfer as (typeof data.transfers)[number]) })));
   const active = (links.data?.bank_links ?? []).filter((link) => !ENDED_LINK.has(link.status));
   const approved = active.filter((link) => link.status === "APPROVED");
   return (

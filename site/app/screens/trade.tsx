@@ -1,7 +1,7 @@
 // Trading: a quote, an order, the open orders (cancel), all orders, positions and the trading account.
 import { useMemo, useState } from "hono/jsx/dom";
 import { ApiError, Attempt, api, send } from "../api";
-import { Field, Form, Notice, Select, money, optional, text, useLoad, when } from "../ui";
+import { Field, Form, Notice, Select, money, optional, text, upsert, useLive, useLoad, when } from "../ui";
 
 type Order = { id: string; status: string; symbol: string; side: string; type: string; qty: string | null; notional: string | null; filled_qty: string | null; filled_avg_price: string | null; limit_price: string | null; created_at: string };
 type OrderBody = Parameters<typeof api.platform.accounts.me.orders.$post>[0]["json"];
@@ -11,6 +11,8 @@ const OPEN_ORDER = new Set(["new", "accepted", "pending_new", "partially_filled"
 export function Trade() {
   const [symbol, setSymbol] = useState("");
   const orders = useLoad(() => send(api.platform.accounts.me.orders.$get({ query: { status: "all" } })), (data) => data.orders.some((order) => OPEN_ORDER.has(order.status)));
+  // The stream's body is the order as GET answers it.
+  useLive(["order"], (_, order) => orders.update((data) => ({ ...data, orders: upsert(data.orders, order as (typeof data.orders)[number]) })));
   return (
     <section aria-labelledby="trade-title">
       <h1 id="trade-title">Trade</h1>
@@ -183,6 +185,11 @@ export function Orders({ orders, onChange }: { orders: Order[]; onChange: () => 
 export function Portfolio() {
   const trading = useLoad(() => send(api.platform.accounts.me.trading.$get()));
   const positions = useLoad(() => send(api.platform.accounts.me.positions.$get()));
+  // A fill or a settled transfer changes what the account holds: read it again.
+  useLive(["order", "transfer"], () => {
+    trading.reload();
+    positions.reload();
+  });
   const account = trading.data;
   return (
     <section aria-labelledby="portfolio-title">
