@@ -14,6 +14,7 @@ import { depsFrom } from "../root";
 import { unusableAnswer, type RequestScope } from "../upstream";
 import { accountChange, appliedChange, bankLinkChange, changeStatements, orderChange, transferChange, type Change, type EventDeps, type StatusChange } from "./apply";
 import { accountMovesForward, BANK_LINK, FINAL, movesForward, orderMovesForward, TRANSFER, type Lifecycle } from "./lifecycle";
+import { publishChanges } from "./publish";
 import type { AppliedChange } from "./types";
 
 export interface HealDeps extends EventDeps {
@@ -159,5 +160,8 @@ export async function runHealPass(env: Env): Promise<HealReport | undefined> {
   const root = depsFrom(env);
   if (!root.storesIfBound) return undefined;
   const scope: RequestScope = { budgetEndsAt: Date.now() + RUN_BUDGET_MS, calls: [], clearance: Promise.resolve() };
-  return healPass({ ...root.eventDeps(scope), broker: root.clients(scope).broker, scope });
+  const report = await healPass({ ...root.eventDeps(scope), broker: root.clients(scope).broker, scope });
+  // A corrected row is a change like an event's: the owner's open streams hear of it too.
+  await publishChanges(env, report.changes);
+  return report;
 }

@@ -11,6 +11,7 @@ import type { Reply } from "../support/fake-upstream";
 import { BROKER_KEYS } from "../support/brokerage";
 import { scenario } from "../support/worker";
 import { brokerOrder, eventDeps, heldAccount, ledgerAudit, tradeEvent } from "./ledger-support";
+import { streamUser } from "../support/live-events";
 
 const LONG_AGO = "2000-01-01T00:00:00.000Z";
 
@@ -99,5 +100,20 @@ describe("the heal pass", () => {
     await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, { ...env, ...upstream.vars, BROKER_API_URL: upstream.base, ...BROKER_KEYS } as Env);
     expect(await env.DB.prepare("SELECT status FROM brokerage_accounts WHERE sub = ?").bind(sub).first()).toEqual({ status: "APPROVED" });
     expect((await ledgerAudit(sub)).map((row) => [row.source, row.action, row.status])).toEqual([["heal", "account.status", "APPROVED"]]);
+  });
+
+  it("tells the owner's open live stream of what it corrected, as an event's change is told", async () => {
+    const user = await streamUser();
+    const accountId = crypto.randomUUID();
+    await env.DB.prepare("INSERT INTO brokerage_accounts (sub, broker_account_id, account_number, status, created_at, updated_at) VALUES (?, ?, '900000002', 'SUBMITTED', ?, ?)")
+      .bind(user.sub, accountId, LONG_AGO, LONG_AGO)
+      .run();
+    const stream = await user.open();
+    const upstream = await scenario({ "GET /v1/accounts/{id}": [{ body: { id: accountId, account_number: "900000002", status: "APPROVED", created_at: "2026-03-02T15:00:00Z" } }] });
+    const { default: worker } = await import("../../src/index");
+    await worker.scheduled({ cron: "*/10 * * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, { ...env, ...user.vars, ...upstream.vars, BROKER_API_URL: upstream.base } as Env);
+    const message = await stream.next();
+    expect(message?.event).toBe("account");
+    expect(JSON.parse(message!.data!)).toMatchObject({ status: "APPROVED" });
   });
 });
