@@ -6,7 +6,7 @@
 // ([build]); `npm test` runs it first. public/ is wiped each time: everything in it is generated.
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +16,10 @@ import { parseArgs } from "node:util";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // `--outdir DIR`: elsewhere than public/ (a test's own build); `--no-typecheck`: the bundles only.
 const { values: args } = parseArgs({ options: { outdir: { type: "string" }, "no-typecheck": { type: "boolean" } } });
-const out = path.resolve(args.outdir ?? path.join(root, "public"));
+const target = path.resolve(args.outdir ?? path.join(root, "public"));
+// Written beside it, then put in its place at once: a server or a test reading public/ meanwhile (a
+// second build runs when `npm test` starts wrangler's) never finds it half written.
+const out = `${target}.building-${process.pid}`;
 const swaggerUi = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 
 /** The TypeScript sources the assets come from, bundled for Node. */
@@ -133,6 +136,7 @@ if (!args["no-typecheck"]) typecheckApp();
 const { openApiDocument, exampleProblem, FAILURES } = await loadSources();
 
 rmSync(out, { recursive: true, force: true });
+process.once("exit", () => rmSync(out, { recursive: true, force: true }));
 // The app's sources are bundled below, not served: of site/app/, its page and style sheet only.
 cpSync(path.join(root, "site"), out, { recursive: true, filter: (source) => path.relative(path.join(root, "site"), source) !== "app" });
 mkdirSync(path.join(out, "app"));
@@ -183,4 +187,6 @@ mkdirSync(path.join(out, "problems"), { recursive: true });
 for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, FAILURES[problem.code].page));
 writeFileSync(path.join(out, "problems/index.html"), problemIndex(problems));
 
-console.log(`[build] ${path.relative(root, out) || out}/: the app at /app/${devInbox ? " (with its development banner)" : ""}, Swagger UI, openapi.json, ${problems.length} problem pages`);
+rmSync(target, { recursive: true, force: true });
+renameSync(out, target);
+console.log(`[build] ${path.relative(root, target) || target}/: the app at /app/${devInbox ? " (with its development banner)" : ""}, Swagger UI, openapi.json, ${problems.length} problem pages`);
