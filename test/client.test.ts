@@ -1,7 +1,7 @@
 // Types flow from the app to clients: hono/client typed by AppType calls the API without a hand-written type.
 import { hc } from "hono/client";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import readme from "../README.md?raw";
+import authPage from "../docs/auth.md?raw";
 import example from "../examples/typed-client.ts?raw";
 import { deposit, signUpAndGreet, startTotpSetup } from "../examples/typed-client";
 import { achRelationshipQueued, transferQueued } from "./fixtures/broker";
@@ -26,7 +26,7 @@ describe("typed client", () => {
   });
 });
 
-describe("the README's typed client (examples/typed-client.ts)", () => {
+describe("docs/auth.md's typed client (examples/typed-client.ts)", () => {
   // The example calls http://127.0.0.1:8787 as `npm run dev` serves it; here that origin is this Worker.
   beforeEach(() => {
     const realFetch = globalThis.fetch;
@@ -37,8 +37,8 @@ describe("the README's typed client (examples/typed-client.ts)", () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  it("is in the README as it is here", () => {
-    expect(readme).toContain("```ts\n" + example + "```\n");
+  it("is in docs/auth.md as it is here", () => {
+    expect(authPage).toContain("```ts\n" + example + "```\n");
   });
 
   it("signs up and reads the profile", async () => {
