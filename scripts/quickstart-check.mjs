@@ -1,16 +1,18 @@
-// The README's Quickstart, run as a newcomer runs it: `npm run dev` in one terminal, then each shell
-// block of the section pasted in order into a second one, and after it every block of "Account
-// security", which continues from where the Quickstart left off. Every answer must match the one the
-// README prints under its command (the `# ` lines), so the README cannot drift from the code.
+// The README's walkthrough, run as a newcomer runs it: `npm run dev` in one terminal, then every sh
+// block of README.md pasted in order into a second one, and after them every sh block of each docs/
+// page the README's table of contents links, in its order: each page goes on from the pages before
+// (its users and variables). ```bash blocks are not pasted: they are deployment commands, run against
+// the reader's own accounts. Every answer must match the one the page prints under its command (the
+// `# ` lines), so the pages cannot drift from the code.
 //
 // In a printed answer `…` stands for any text (tokens, ids, times). A JSON answer matches when it
 // has the same keys and the same values, `…` aside (a bare `…` as a value: any value). Blocks made
 // only of npm commands (`npm run dev`, `npm test`) are not pasted: CI runs those itself. The whole
-// walkthrough is pasted twice on one `npm run dev`, as a newcomer runs it again; the README's emails
+// walkthrough is pasted twice on one `npm run dev`, as a newcomer runs it again; the pages' emails
 // get a fresh suffix per pass, so that sign-up answers 201 again. `npm run -s code -- <address>`
-// in a block reads the codes of this check's own `npm run dev` (its DEV_DATA_DIR, set in the shell).
-// Its `npm run dev` is its own (scripts/own-dev-server.mjs): on free ports unless PORT /
-// COGNITO_LOCAL_PORT are set, with a data folder of its own; the README's 127.0.0.1:8787 becomes that port.
+// (and `npm run standin`) in a block reach this check's own `npm run dev` (its DEV_DATA_DIR, set in
+// the shell). Its `npm run dev` is its own (scripts/own-dev-server.mjs): on free ports unless PORT /
+// COGNITO_LOCAL_PORT are set, with a data folder of its own; the pages' 127.0.0.1:8787 becomes that port.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -20,10 +22,16 @@ import { parseArgs } from "node:util";
 import { startOwnDevServer } from "./own-dev-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const README_API = "http://127.0.0.1:8787";
+const PAGES_API = "http://127.0.0.1:8787";
 const STEP_TIMEOUT_MS = 60_000;
-/** The README sections pasted, in this order: each continues from the one before. */
-const SECTIONS = ["Quickstart", "Account security", "Brokerage accounts", "Funding and trading"];
+const README = path.join(root, "README.md");
+
+/** README.md, then the docs/ pages its table of contents links (`| [docs/x.md](docs/x.md) |` rows), in order. */
+function defaultPages() {
+  const linked = [...readFileSync(README, "utf8").matchAll(/^\| \[[^\]]*\]\((docs\/[\w-]+\.md)\) \|/gm)].map((match) => path.join(root, match[1]));
+  if (!linked.length) throw new Error("README.md's table of contents links no docs/ page");
+  return [README, ...new Set(linked)];
+}
 
 let passed = 0;
 let failed = 0;
@@ -35,13 +43,6 @@ function check(label, problem) {
     passed += 1;
     console.log(`quickstart ok: ${label}`);
   }
-}
-
-/** The fenced sh blocks of the README's section whose "## " heading starts with `heading`. */
-function shellBlocks(readme, heading) {
-  const section = new RegExp(`^## ${heading}.*\n([\\s\\S]*?)(?=^## )`, "m").exec(readme)?.[1];
-  if (!section) throw new Error(`README.md has no "## ${heading}" section`);
-  return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1].trimEnd().split("\n"));
 }
 
 /**
@@ -152,17 +153,16 @@ function startShell(env) {
   };
 }
 
-// `--page FILE` (repeatable): every sh block of those pages instead, in order (a draft, a docs page).
+// `--page FILE` (repeatable): every sh block of those pages instead, in order (a draft, one page).
 const { values: options } = parseArgs({ options: { page: { type: "string", multiple: true } } });
+const pages = options.page ? options.page.map((file) => path.resolve(file)) : defaultPages();
 const everyBlock = (text) => [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1].trimEnd().split("\n"));
-const blocks = options.page
-  ? options.page.flatMap((file) => everyBlock(readFileSync(path.resolve(file), "utf8")).map((lines, i) => ({ label: `${path.basename(file)} block ${i + 1}`, lines })))
-  : SECTIONS.flatMap((section) => shellBlocks(readFileSync(path.join(root, "README.md"), "utf8"), section).map((lines, i) => ({ label: `${section} block ${i + 1}`, lines })));
+const blocks = pages.flatMap((file) => everyBlock(readFileSync(file, "utf8")).map((lines, i) => ({ label: `${path.relative(root, file)} block ${i + 1}`, lines })));
 const runnable = blocks.filter(({ lines }) => !isNpmOnly(lines));
-console.log(`quickstart: ${blocks.length} shell blocks in ${options.page ? options.page.join(", ") : `README.md (${SECTIONS.join(", ")})`}, ${runnable.length} to paste`);
+console.log(`quickstart: ${blocks.length} shell blocks in ${pages.map((file) => path.relative(root, file)).join(", ")}, ${runnable.length} to paste`);
 
 const PASSES = 2;
-const readmeEmails = [...new Set(runnable.flatMap(({ lines }) => lines).join("\n").match(/[\w.+-]+@example\.com/g) ?? [])];
+const pageEmails = [...new Set(runnable.flatMap(({ lines }) => lines).join("\n").match(/[\w.+-]+@example\.com/g) ?? [])];
 
 let dev;
 try {
@@ -179,9 +179,9 @@ if (dev) {
       // A fresh address per pass for each one the blocks use, so that sign-up answers 201 every time
       // (replaced URL-encoded too, as an otpauth:// URI has it).
       const run = `${Date.now().toString(36)}${pass}`;
-      const emails = new Map(readmeEmails.map((email) => [email, email.replace("@", `-${run}@`)]));
+      const emails = new Map(pageEmails.map((email) => [email, email.replace("@", `-${run}@`)]));
       const localise = (text) => {
-        let result = text.replaceAll(README_API, dev.base);
+        let result = text.replaceAll(PAGES_API, dev.base);
         for (const [email, fresh] of emails) result = result.replaceAll(email, fresh).replaceAll(encodeURIComponent(email), encodeURIComponent(fresh));
         return result;
       };
