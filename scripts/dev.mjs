@@ -86,7 +86,7 @@ async function startEmulator() {
   } else if (await portTaken(EMULATOR_PORT)) {
     refuse(
       `port ${EMULATOR_PORT}, for cognito-local, is taken by another program: stop it, or pick a free port with ` +
-        `COGNITO_LOCAL_PORT=<port> npm run dev (README, "Troubleshooting").`,
+        `COGNITO_LOCAL_PORT=<port> npm run dev (docs/design.md, "Troubleshooting").`,
     );
   } else {
     inbox = await startDevInbox({ dataDir, allowOrigin: `http://127.0.0.1:${API_PORT}` });
@@ -190,7 +190,7 @@ function noteUnsupported(entry) {
   for (const { action, errorType } of entry?.upstream ?? []) {
     if (errorType !== "Unsupported" || unsupportedSeen.has(action)) continue;
     unsupportedSeen.add(action);
-    console.log(`[dev] cognito-local lacks ${action}, so that request failed here; real Cognito has it (README, "The emulator is not Cognito")`);
+    console.log(`[dev] cognito-local lacks ${action}, so that request failed here; real Cognito has it (docs/deploy.md, "The emulator is not Cognito")`);
   }
 }
 

@@ -1,7 +1,7 @@
 // `node scripts/node22.mjs SCRIPT [ARGS]`: how the npm scripts run (dev, test, deploy...). wrangler and
 // workerd need Node 22.12 or newer. On such a Node it runs SCRIPT in this process. On an older one (a
-// second terminal where the README's PATH line was not run) it finds the Node 22 set up before, where
-// the README's recipe (~/.cache/node22), CI (~/.cache/edge-auth-api/node22, NODE22_DIR) or nvm put it,
+// second terminal where the PATH line of docs/design.md was not run) it finds the Node 22 set up before, where
+// docs/design.md's recipe (~/.cache/node22), CI (~/.cache/edge-auth-api/node22, NODE22_DIR) or nvm put it,
 // and runs SCRIPT with it, first on PATH; with none, it prints what to do (scripts/check-node.mjs).
 // Plain syntax, no dependencies: any Node that can start it gets that far.
 import { spawn, spawnSync } from "node:child_process";
@@ -19,7 +19,7 @@ const newEnough = (version) => {
   return major > NEEDED[0] || (major === NEEDED[0] && minor >= NEEDED[1]);
 };
 
-/** Node 22 binaries set up on this machine, the README's first. */
+/** Node 22 binaries set up on this machine, docs/design.md's first. */
 function candidates() {
   const nodePackage = `node-${process.platform === "win32" ? "win" : process.platform}-${process.arch}`;
   const fromNpm = (dir) => path.join(dir, "node_modules", nodePackage, "bin", "node");

@@ -1,5 +1,5 @@
 // `node scripts/totp.mjs SECRET`: the 6-digit code an authenticator app shows now for a TOTP secret
-// (RFC 6238: HMAC-SHA1, 30-second steps), so the README's MFA examples run without a phone.
+// (RFC 6238: HMAC-SHA1, 30-second steps), so docs/auth.md's MFA examples run without a phone.
 // A development tool: it prints the code for a secret you pasted, nothing more.
 import { createHmac } from "node:crypto";
 import { pathToFileURL } from "node:url";

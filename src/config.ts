@@ -274,7 +274,7 @@ export function loadFundingConfig(env: object): FundingConfigResult {
   return keptFor(env, parseFundingConfig);
 }
 
-/** Each upstream's own limit for one call: its variable, else UPSTREAM_TIMEOUT_MS (README, "Configuration"). */
+/** Each upstream's own limit for one call: its variable, else UPSTREAM_TIMEOUT_MS (docs/deploy.md, "Configuration"). */
 export interface Timeouts {
   brokerMs: number;
   plaidMs: number;

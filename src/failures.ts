@@ -215,7 +215,7 @@ export const FAILURES = {
     detail: "TOTP is already on for this account; turn it off first (DELETE /platform/mfa/totp, with the password and a current code).",
     page: PROBLEM_PAGE_TEXT && {
       when: "POST /platform/mfa/totp/setup for an account whose TOTP is on. No new secret is made: an authenticator app can only be replaced by the one who can turn the current one off.",
-      action: "Turn TOTP off with DELETE /platform/mfa/totp (password and a current code), then set it up again. A user who lost the authenticator asks the operator (README, \"Lost authenticator\").",
+      action: "Turn TOTP off with DELETE /platform/mfa/totp (password and a current code), then set it up again. A user who lost the authenticator asks the operator (docs/auth.md, \"Lost authenticator\").",
     },
   },
   email_not_verified: {

@@ -12,7 +12,7 @@ export type Counter = "IP_RATE_LIMITER" | "GUESS_RATE_LIMITER" | "ACCOUNT_RATE_L
 /** What a guess is of: each kind is counted on its own. */
 export type GuessKind = "password" | "totp" | "confirmation_code" | "reset_code" | "email_code";
 
-/** The counters an operator turned off on purpose: RATE_LIMITS_OFF="MAIL_RATE_LIMITER,…" (README, "Limits"). */
+/** The counters an operator turned off on purpose: RATE_LIMITS_OFF="MAIL_RATE_LIMITER,…" (docs/security.md). */
 function countersOff(env: Env): Set<string> {
   const names = (env as { RATE_LIMITS_OFF?: string }).RATE_LIMITS_OFF ?? "";
   return new Set(names.split(",").map((name) => name.trim()).filter(Boolean));

@@ -1,7 +1,7 @@
 // The QR code of an otpauth URI, as SVG, drawn in the browser from the page's fragment (#…): a
 // browser never sends the fragment to a server, so the TOTP secret reaches no log on the way. Built
 // into public/mfa/qr.js with lean-qr by scripts/build-assets.mjs; the Worker's script does not carry
-// a QR encoder (see README, "TOTP").
+// a QR encoder (see docs/auth.md, "TOTP").
 import { generate } from "lean-qr";
 import { toSvgSource } from "lean-qr/extras/svg";
 

@@ -25,7 +25,7 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
  * The address a user consents from, as the Broker API wants it: IPv4. CF-Connecting-IP as it is for
  * an IPv4 client (also one written as ::ffff:a.b.c.d). For an IPv6 client, the address Cloudflare's
  * Pseudo IPv4 ("Add header") derives from it, CF-Pseudo-IPv4 (always in 240.0.0.0/4); without that
- * setting, the IPv6 address itself, which the Broker API may refuse (README, "Brokerage accounts").
+ * setting, the IPv6 address itself, which the Broker API may refuse (docs/brokerage-accounts.md, "Agreements").
  */
 function agreementAddress(c: Context): string {
   const ip = c.req.header("cf-connecting-ip") ?? "";

@@ -164,7 +164,7 @@ const ENDED_LINK = new Set(["REJECTED", "CANCELED", "CANCEL_REQUESTED", "CANCEL_
  * but allows one active link: a retry after an unknown outcome first looks among the account's
  * links for one with the same details (routing number, last 4, type) that no other key of the user's
  * recorded, and records it. A Plaid link's details are Plaid's, and its public token is good once: its
- * retry is refused (bank_link_rejected); a link the first try made is not found (README, "Bank links").
+ * retry is refused (bank_link_rejected); a link the first try made is not found (docs/funding-and-trading.md, "Idempotency").
  */
 export async function createBankLink(deps: Deps, actor: Actor, input: Keyed<BankLinkRequest>): Promise<Created<BankLinkResponse>> {
   const request = input.body;

@@ -17,7 +17,7 @@ export interface MarketDeps {
   now: () => number;
 }
 
-/** How long each answer is reused, in seconds (README, "Market data"). */
+/** How long each answer is reused, in seconds (docs/market-data.md). */
 export const CACHE_SECONDS = {
   snapshots: 2,
   bars: 60,

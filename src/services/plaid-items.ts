@@ -2,7 +2,7 @@
 // sealed), so that each is removed when its link fails or is deleted, and a removal that failed is
 // tried again by the user's next bank-link list or delete. Removal is best effort: a failure is
 // logged and never fails the request. Not covered: an Item whose request ended between the exchange
-// and the link (a crash) stays 'linking', as its link may exist; README, "Bank links".
+// and the link (a crash) stays 'linking', as its link may exist; docs/funding-and-trading.md, "Plaid".
 import { isFailure } from "../failures";
 import { log } from "../log";
 import { PlaidError, type PlaidClient } from "../plaid/client";

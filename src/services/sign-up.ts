@@ -33,7 +33,7 @@ interface SignUpPolicy {
  * SignUp, AdminConfirmSignUp (with AUTO_CONFIRM), then a first sign-in. A sign-up that stopped
  * half-way (created but not confirmed) is completed by calling this again with the same email and
  * password. Like every flow of someone not signed in, it takes (deps, input): there is no actor yet,
- * only a caller whose address the deps' limits count (README, "Layout").
+ * only a caller whose address the deps' limits count (docs/design.md, "Layout").
  */
 export async function signUp(deps: Pick<LoginDeps, "cognito" | "config" | "countPasswordGuess">, { email, password }: { email: string; password: string }): Promise<SignUpOutcome> {
   const pool = deps.cognito;

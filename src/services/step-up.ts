@@ -1,5 +1,5 @@
 // The step up: one proof that the signed-in user is the one asking, for every movement of money out,
-// every change of who controls the account or where its mail goes, and removing a bank link (README,
+// every change of who controls the account or where its mail goes, and removing a bank link (docs/auth.md,
 // "The step up"). Each such flow builds its check from the proof it was sent with Deps.stepUp and
 // calls it where its policy says; only root.ts stepUp makes one, so no entry point can wire it differently.
 import { derivedHmacKey } from "../auth/derived-key";
@@ -60,7 +60,7 @@ export function acceptedCodesIn(store: StepUpCodeStore, key: Promise<CryptoKey>)
 
 /**
  * Without D1 (a deployment that keeps no brokerage): the isolate's own memory, bounded. The rule then
- * holds within one isolate only; two requests that reach different isolates can both pass (README).
+ * holds within one isolate only; two requests that reach different isolates can both pass (docs/auth.md).
  */
 export function acceptedCodesInIsolate(key: Promise<CryptoKey>): AcceptedCodes {
   const accepted = new BoundedMap<string, number>(10_000);

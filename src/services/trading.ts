@@ -193,7 +193,7 @@ export async function positions(deps: Deps, actor: Actor): Promise<PositionRespo
 /** A symbol as the Broker API lists them; anything else is no position of the account's. */
 const TICKER = /^[A-Z][A-Z0-9./]{0,14}$/;
 
-/** A trade like a sell, so token-only (README, "The step up": no step up for trading). */
+/** A trade like a sell, so token-only (docs/auth.md, "The step up": no step up for trading). */
 export async function closePosition(deps: Deps, actor: Actor, symbol: string): Promise<OrderResponse> {
   return audited(
     deps.stores.audit,

@@ -1,5 +1,5 @@
 // The signed-in user's watchlists, kept in D1 by the token's `sub` (stores/watchlists.ts), not at the
-// Broker API (README, "Watchlists", says why): every id is looked up with the user, so another user's
+// Broker API (docs/market-data.md, "Watchlists", says why): every id is looked up with the user, so another user's
 // list answers as an unknown one. Each symbol is checked against the asset list when it is added.
 import type { Actor } from "../actor";
 import type { Deps } from "../deps";

@@ -29,7 +29,7 @@ describe("upstream faults", () => {
     expect(calls).toHaveLength(1);
   });
 
-  it("by default, gives one Cognito call 5 s and a request 8 s in all, as the README says", () => {
+  it("by default, gives one Cognito call 5 s and a request 8 s in all, as docs/deploy.md says", () => {
     const result = loadConfig(env);
     if (!result.ok) throw new Error("test config invalid");
     expect([result.config.upstreamTimeoutMs, result.config.requestBudgetMs]).toEqual([5_000, 8_000]);

@@ -1,4 +1,4 @@
-// The import rules of the README's Layout, checked on the source: each layer imports only downwards.
+// The import rules of docs/design.md's Layout, checked on the source: each layer imports only downwards.
 //   index -> routes -> middleware | services -> cognito | broker | ses | plaid | market | auth -> config and the
 //   shared bottom (failures, upstream, isolate, bounded-map, json, log); docs (build time) may read
 //   anything, and nothing the Worker runs reads docs.

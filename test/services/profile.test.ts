@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { forgetProfiles, userProfile } from "../../src/services/profile";
 
-/** How long `me` may answer from its copy: a minute (README, "how stale me can be"). */
+/** How long `me` may answer from its copy: a minute (docs/auth.md, "How stale me can be"). */
 const A_MINUTE = 60_000;
 import { answers, fails, fakePool } from "./fake-pool";
 
