@@ -193,6 +193,8 @@ export interface PlaidConfig {
   secret: string;
   /** Shown in Plaid Link (at most 30 characters). */
   clientName: string;
+  /** The host Plaid Link in the browser talks to: PLAID_ENV's, even when PLAID_API_URL sends the Worker elsewhere. */
+  linkApi: string;
 }
 
 export type PlaidConfigResult = { ok: true; plaid: PlaidConfig } | Unusable;
@@ -217,7 +219,7 @@ function parsePlaidConfig(env: object): PlaidConfigResult {
   if (!parsed.ok) return parsed;
   const vars = parsed.vars;
   const url = trimSlash(vars.PLAID_API_URL ?? PLAID_HOSTS[vars.PLAID_ENV]);
-  return { ok: true, plaid: { url, clientId: vars.PLAID_CLIENT_ID, secret: vars.PLAID_SECRET, clientName: vars.PLAID_CLIENT_NAME } };
+  return { ok: true, plaid: { url, clientId: vars.PLAID_CLIENT_ID, secret: vars.PLAID_SECRET, clientName: vars.PLAID_CLIENT_NAME, linkApi: PLAID_HOSTS[vars.PLAID_ENV] } };
 }
 
 export function loadPlaidConfig(env: object): PlaidConfigResult {
