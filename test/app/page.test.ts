@@ -1,7 +1,8 @@
 // The app's page (/app/) as the Worker serves it first (src/app-page.ts): its Content-Security-Policy
 // allows Plaid Link's origins on a deployment with Plaid's settings, and only there; every other header
-// is the static assets' own (site/_headers), and GET / keeps its JSON.
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+// is the static assets' own (site/_headers), and GET / keeps its JSON. The policy is compared with the
+// file's own as the assets serve it: a build by `npm run dev` adds its inbox to the app's (docs/web-app.md).
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import headersFile from "../../site/_headers?raw";
 import worker from "../../src/index";
@@ -17,6 +18,9 @@ async function page(path: string, vars: Record<string, unknown>, init?: RequestI
   await waitOnExecutionContext(ctx);
   return res;
 }
+
+/** The page's policy as the static assets serve it, without the Worker. */
+const filePolicy = async () => (await env.ASSETS.fetch(`${BASE}/app/`)).headers.get("content-security-policy")!;
 
 /** The policy's directives, by name, each with its sources. */
 const directives = (policy: string | null) =>
@@ -34,7 +38,8 @@ describe("the app's page", () => {
       const res = await page(path, vars);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/^text\/html/);
-      expect(securityHeaders(res)).toEqual(STATIC);
+      expect({ ...securityHeaders(res), "content-security-policy": STATIC["content-security-policy"] }).toEqual(STATIC);
+      expect(directives(res.headers.get("content-security-policy"))).toEqual(directives(await filePolicy()));
       expect(res.headers.get("content-security-policy")).not.toContain("plaid");
       const html = await res.text();
       expect(html).toContain('<script type="module" src="/app/app.js"></script>');
@@ -43,6 +48,8 @@ describe("the app's page", () => {
   });
 
   it("with Plaid's settings allows exactly Plaid Link's script, frame and its environment's API host, and marks the page; nothing else changes, nothing is called", async () => {
+    const file = directives(await filePolicy());
+    for (const [name, sources] of Object.entries(directives(STATIC["content-security-policy"]!))) expect(file[name]).toEqual(expect.arrayContaining(sources!));
     const upstream = vi.spyOn(globalThis, "fetch");
     for (const [env, host] of [["sandbox", "https://sandbox.plaid.com/"], ["production", "https://production.plaid.com/"]] as const) {
       const vars = { ...PLAID_KEYS, PLAID_ENV: env };
@@ -51,7 +58,7 @@ describe("the app's page", () => {
       const policy = res.headers.get("content-security-policy");
       const added = Object.fromEntries(
         Object.entries(directives(policy))
-          .map(([name, sources]): [string, string[]] => [name, sources!.filter((source) => !(directives(STATIC["content-security-policy"]!)[name] ?? []).includes(source))])
+          .map(([name, sources]): [string, string[]] => [name, sources!.filter((source) => !(file[name] ?? []).includes(source))])
           .filter(([, sources]) => sources.length > 0),
       );
       expect(added).toEqual({
@@ -61,7 +68,7 @@ describe("the app's page", () => {
         "connect-src": [host],
       });
       // Every directive of the static policy is still there with every one of its sources ('self' only for scripts: no inline script).
-      for (const [name, sources] of Object.entries(directives(STATIC["content-security-policy"]!))) expect(directives(policy)[name]).toEqual(expect.arrayContaining(sources));
+      for (const [name, sources] of Object.entries(file)) expect(directives(policy)[name]).toEqual(expect.arrayContaining(sources!));
       expect(directives(policy)["script-src"]).not.toContain("'unsafe-inline'");
       expect({ ...securityHeaders(res), "content-security-policy": STATIC["content-security-policy"] }).toEqual(STATIC);
       expect(res.headers.get("etag")).toBeNull();
