@@ -61,6 +61,10 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       if (/\/platform\/accounts\/me\/events\?/.test(request.url()) && request.failure()?.errorText === "net::ERR_ABORTED") return;
       problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
     });
+    // This deployment has no Plaid settings: its page must never ask Plaid for anything (src/app-page.ts).
+    page.on("request", (request) => {
+      if (/(^|\.)plaid\.com$/.test(new URL(request.url()).hostname)) problems.push(`request to Plaid without Plaid's settings: ${request.url()}`);
+    });
     page.on("response", (response) => {
       if (response.status() < 400) return;
       const key = `${response.status()} ${new URL(response.url()).pathname}`;
@@ -160,6 +164,8 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
     ok &&= await step("link a bank by its details; it is approved on the page", async () => {
       await page.getByRole("link", { name: "Money" }).click();
       await heading("Money").waitFor();
+      await page.getByLabel("Account holder's name").waitFor();
+      if ((await page.getByRole("button", { name: "Link with Plaid" }).count()) > 0) throw new Error("offers Plaid Link on a deployment without Plaid's settings");
       await page.getByLabel("Account holder's name").fill("Ada Lovelace");
       await page.getByLabel("Routing number").fill("121000358");
       await page.getByLabel("Account number").fill("123456789");

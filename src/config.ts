@@ -193,6 +193,11 @@ export interface PlaidConfig {
   secret: string;
   /** Shown in Plaid Link (at most 30 characters). */
   clientName: string;
+  /**
+   * The host Plaid Link in the browser talks to, PLAID_ENV's; none when PLAID_API_URL sends the Worker
+   * to another Plaid (the local stand-in), whose link tokens Plaid's real Link cannot open.
+   */
+  linkApi: string | undefined;
 }
 
 export type PlaidConfigResult = { ok: true; plaid: PlaidConfig } | Unusable;
@@ -217,7 +222,7 @@ function parsePlaidConfig(env: object): PlaidConfigResult {
   if (!parsed.ok) return parsed;
   const vars = parsed.vars;
   const url = trimSlash(vars.PLAID_API_URL ?? PLAID_HOSTS[vars.PLAID_ENV]);
-  return { ok: true, plaid: { url, clientId: vars.PLAID_CLIENT_ID, secret: vars.PLAID_SECRET, clientName: vars.PLAID_CLIENT_NAME } };
+  return { ok: true, plaid: { url, clientId: vars.PLAID_CLIENT_ID, secret: vars.PLAID_SECRET, clientName: vars.PLAID_CLIENT_NAME, linkApi: vars.PLAID_API_URL ? undefined : PLAID_HOSTS[vars.PLAID_ENV] } };
 }
 
 export function loadPlaidConfig(env: object): PlaidConfigResult {

@@ -12,6 +12,7 @@ import { log } from "./log";
 import { runHealPass } from "./events/heal";
 import { depsFrom } from "./root";
 import { syncAssetList } from "./services/assets";
+import { appPage } from "./app-page";
 
 // The app's route list, which CORS derives its methods and headers from once every route is in it.
 // Not strict: /platform/me/ is /platform/me, as hono/tiny's pattern router matched it (one handler, one limit).
@@ -49,9 +50,15 @@ async function scheduled(controller: ScheduledController, env: Env): Promise<voi
   await job(env);
 }
 
+/** The paths wrangler.toml `run_worker_first` sends here although they are assets: the app's page. */
+const APP_PAGE = new Set(["/app/", "/app/index.html"]);
+
 // `fetch` looks app.fetch up on each call, so that a test can route the handler (test/auth/jwks.test.ts).
 export default {
   fetch: (request, env, ctx) => {
+    // Before anything of the API's: the page is an asset, with its own headers and no upstream call.
+    // (The substring first: an API request parses no URL more.)
+    if (request.url.includes("/app/") && APP_PAGE.has(new URL(request.url).pathname)) return appPage(request, env);
     ensureConsumersOnRequest(env, ctx);
     return app.fetch(request, env, ctx);
   },

@@ -8,11 +8,11 @@ describe("Plaid settings", () => {
     expect(loadPlaidConfig({ PLAID_CLIENT_ID: "id", PLAID_SECRET: "replace-with-plaid-secret" })).toEqual({ ok: false, invalid: ["PLAID_SECRET"], placeholders: ["PLAID_SECRET"] });
   });
 
-  it("default to the sandbox; PLAID_ENV=production and PLAID_API_URL choose the host", () => {
+  it("default to the sandbox; PLAID_ENV=production and PLAID_API_URL choose the host (Link in the browser: PLAID_ENV's, none for another Plaid)", () => {
     const keys = { PLAID_CLIENT_ID: "id", PLAID_SECRET: "secret" };
-    expect(loadPlaidConfig(keys)).toEqual({ ok: true, plaid: { url: "https://sandbox.plaid.com", clientId: "id", secret: "secret", clientName: "Edge Brokerage" } });
-    expect(loadPlaidConfig({ ...keys, PLAID_ENV: "production" })).toMatchObject({ ok: true, plaid: { url: "https://production.plaid.com" } });
-    expect(loadPlaidConfig({ ...keys, PLAID_API_URL: "http://127.0.0.1:9100/plaid/" })).toMatchObject({ ok: true, plaid: { url: "http://127.0.0.1:9100/plaid" } });
+    expect(loadPlaidConfig(keys)).toEqual({ ok: true, plaid: { url: "https://sandbox.plaid.com", clientId: "id", secret: "secret", clientName: "Edge Brokerage", linkApi: "https://sandbox.plaid.com" } });
+    expect(loadPlaidConfig({ ...keys, PLAID_ENV: "production" })).toMatchObject({ ok: true, plaid: { url: "https://production.plaid.com", linkApi: "https://production.plaid.com" } });
+    expect(loadPlaidConfig({ ...keys, PLAID_API_URL: "http://127.0.0.1:9100/plaid/" })).toMatchObject({ ok: true, plaid: { url: "http://127.0.0.1:9100/plaid", linkApi: undefined } });
     expect(loadPlaidConfig({ ...keys, PLAID_ENV: "development" })).toEqual({ ok: false, invalid: ["PLAID_ENV"], placeholders: [] });
   });
 });

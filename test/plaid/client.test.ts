@@ -10,7 +10,7 @@ import { scenario } from "../support/worker";
 
 retriesWithoutPause();
 
-const CONFIG = { clientId: "plaid-client-id-test", secret: "plaid-secret-never-shown", clientName: "Edge Brokerage" };
+const CONFIG = { clientId: "plaid-client-id-test", secret: "plaid-secret-never-shown", clientName: "Edge Brokerage", linkApi: "https://sandbox.plaid.com" };
 
 async function plaid(replies: Record<string, Reply[]>, timeoutMs = 2_000, config = CONFIG) {
   const upstream = await scenario(replies);

@@ -1,6 +1,8 @@
-// Money: link a bank by its details, deposit, withdraw (with the step up), the transfers.
-import { useMemo } from "hono/jsx/dom";
-import { Attempt, api, send } from "../api";
+// Money: link a bank with Plaid (when the deployment has it) or by its details, deposit, withdraw
+// (with the step up), the transfers.
+import { useMemo, useState } from "hono/jsx/dom";
+import { ApiError, Attempt, api, send } from "../api";
+import { chooseWithPlaid, plaidAvailable } from "../plaid";
 import { Field, Form, Notice, Select, money, optional, text, upsert, useLive, useLoad, when } from "../ui";
 
 const FINAL_TRANSFER = new Set(["COMPLETE", "CANCELED", "REJECTED", "RETURNED", "EXPIRED"]);
@@ -20,6 +22,7 @@ export function Money({ totp }: { totp: boolean }) {
       <h1 id="money-title">Money</h1>
       {links.error && <Notice kind="error">{links.error}</Notice>}
       <h2>Bank account</h2>
+      {active.length === 0 && !links.loading && plaidAvailable() && <LinkWithPlaid onLinked={links.reload} />}
       {active.length === 0 && !links.loading && <LinkBank onLinked={links.reload} />}
       <ul class="rows" aria-label="Linked bank accounts">
         {active.map((link) => (
@@ -45,6 +48,38 @@ export function Money({ totp }: { totp: boolean }) {
       {transfers.error && <Notice kind="error">{transfers.error}</Notice>}
       <Transfers transfers={transfers.data?.transfers ?? []} />
     </section>
+  );
+}
+
+/** Plaid Link, then the bank link made from what it gave: the same create as by details, with its own key. */
+function LinkWithPlaid({ onLinked }: { onLinked: () => void }) {
+  const attempt = useMemo(() => new Attempt(), []);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const start = async () => {
+    if (busy) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const json = await chooseWithPlaid();
+      if (!json) return;
+      await attempt.send(json, (key) => send(api.platform.accounts.me["bank-links"].$post({ json, header: { "idempotency-key": key } })));
+      onLinked();
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      setError(caught.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="plaid-link">
+      <button type="button" onClick={start} disabled={busy} aria-busy={busy ? "true" : undefined}>
+        {busy ? "Please wait…" : "Link with Plaid"}
+      </button>
+      {error && <Notice kind="error">{error}</Notice>}
+      <p>Or enter your bank's details:</p>
+    </div>
   );
 }
 
