@@ -222,6 +222,8 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       // The market reaches the limit: the stand-in's control fills it, as the Broker would. The page
       // learns it from the live stream (the Broker's trade event, applied to D1, pushed to the user's
       // stream), not by asking for the orders again.
+      // The stream is open (the page says "Live"): from here on, no order list is asked for.
+      await page.getByTestId("live-status").filter({ hasText: /^Live$/ }).waitFor();
       const asked = [];
       const onRequest = (request) => /\/platform\/accounts\/me\/orders(\?|$)/.test(request.url()) && request.method() === "GET" && asked.push(request.url());
       page.on("request", onRequest);

@@ -8,7 +8,7 @@ import { SignIn, SignUp, VerifyEmail } from "./screens/auth";
 import { Money } from "./screens/money";
 import { Portfolio, Trade } from "./screens/trade";
 import { follow } from "./live";
-import { Notice, useLive, useLoad } from "./ui";
+import { LiveStatus, Notice, useLive, useLoad } from "./ui";
 
 const SCREENS = [
   ["#/", "Portfolio"],
@@ -101,6 +101,7 @@ function SignedIn({ hash, onSignedOut }: { hash: string; onSignedOut: (notice: s
                 {label}
               </a>
             ))}
+          {ready && <LiveStatus />}
           <button type="button" class="link" onClick={signOut}>
             Sign out
           </button>

@@ -197,6 +197,17 @@ export function useLoad<T>(load: () => Promise<T>, again?: (data: T) => boolean)
   return { ...state, reload: () => setCount((n) => n + 1), update };
 }
 
+/** Whether changes reach the page as they happen (a live stream is open) or by asking again every few seconds: the user sees which. */
+export function LiveStatus() {
+  const [on, setOn] = useState(live());
+  useEffect(() => onConnection(() => setOn(live())), []);
+  return (
+    <span class="live" role="status" data-testid="live-status">
+      {on ? "Live" : "Updating every few seconds"}
+    </span>
+  );
+}
+
 /** `handler` gets each change of these kinds the live stream brings while the screen shows. */
 export function useLive(kinds: Kind[], handler: (kind: Kind, body: { id?: string; status?: string }) => void) {
   useEffect(() => onChange((kind, body) => kinds.includes(kind) && handler(kind, body)), []);
