@@ -8,6 +8,11 @@ export default defineConfig(async () => {
     test: {
       // The Worker logs a JSON line per request: shown only for failing tests.
       silent: "passed-only" as const,
+      // Two at once on the 2-core machines this runs on (the default there is one): the Node project's
+      // files beside the Workers runtime's instead of before them, and two Workers runtimes, each
+      // taking whole files (its own D1, Durable Objects and isolate; the servers of the global setup
+      // are shared: scenarios, emails and accounts are fresh per test, stalls are per runtime).
+      maxWorkers: 2,
       projects: [
         {
           // The catalog as the docs see it (the Worker's own build drops the pages' text: wrangler.toml [define]).
@@ -36,11 +41,10 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            // One runtime reused across files instead of a new one per file (about 0.75 s each): every
-            // test keys what the isolate keeps (JWKS URLs, emails, addresses, token ids) by fresh
-            // values, and restores what it mocks.
+            // One runtime per worker, reused across its files, instead of a new one per file (about 0.75 s
+            // each): every test keys what the isolate keeps (JWKS URLs, emails, addresses, token ids) by
+            // fresh values, and restores what it mocks.
             isolate: false,
-            fileParallelism: false,
             exclude: ["test/node/**"],
             globalSetup: ["test/global-setup.ts"],
             setupFiles: ["test/support/d1-migrations.ts"],
