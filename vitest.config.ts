@@ -1,6 +1,20 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/**
+ * The Workers files first, the Node project's last: a Workers runtime takes seconds to start and
+ * stops when the next file in the queue is another project's, so both start at once and the short
+ * Node files fill the tail, beside the last Workers file, instead of holding both workers at the
+ * start (the default order is by project name). Within a project, the default: longest first.
+ */
+class WorkersFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]) {
+    const sorted = await super.sort(files);
+    return [...sorted.filter((spec) => spec.project.name === "workers"), ...sorted.filter((spec) => spec.project.name !== "workers")];
+  }
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -13,6 +27,7 @@ export default defineConfig(async () => {
       // taking whole files (its own D1, Durable Objects and isolate; the servers of the global setup
       // are shared: scenarios, emails and accounts are fresh per test, stalls are per runtime).
       maxWorkers: 2,
+      sequence: { sequencer: WorkersFirst },
       projects: [
         {
           // The catalog as the docs see it (the Worker's own build drops the pages' text: wrangler.toml [define]).
