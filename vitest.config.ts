@@ -4,15 +4,18 @@ import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * The Workers files first, the Node project's last: a Workers runtime takes seconds to start and
- * stops when the next file in the queue is another project's, so both start at once and the short
- * Node files fill the tail, beside the last Workers file, instead of holding both workers at the
- * start (the default order is by project name). Within a project, the default: longest first.
+ * The longest Workers file, then the Node project's files, then the other Workers files (the default
+ * orders by project name, so both workers ran the Node files before any Workers runtime started).
+ * One worker starts a Workers runtime at once while the other runs the short Node files, then starts
+ * the second runtime. A Workers runtime takes seconds to start and is stopped when the next file in
+ * the queue is another project's: the Node files (about 6 s) end before the first Workers file does.
+ * Within a project, the default order: longest first.
  */
-class WorkersFirst extends BaseSequencer {
+class NodeBesideWorkers extends BaseSequencer {
   override async sort(files: TestSpecification[]) {
     const sorted = await super.sort(files);
-    return [...sorted.filter((spec) => spec.project.name === "workers"), ...sorted.filter((spec) => spec.project.name !== "workers")];
+    const [first, ...workers] = sorted.filter((spec) => spec.project.name === "workers");
+    return [...(first ? [first] : []), ...sorted.filter((spec) => spec.project.name !== "workers"), ...workers];
   }
 }
 
@@ -27,7 +30,7 @@ export default defineConfig(async () => {
       // taking whole files (its own D1, Durable Objects and isolate; the servers of the global setup
       // are shared: scenarios, emails and accounts are fresh per test, stalls are per runtime).
       maxWorkers: 2,
-      sequence: { sequencer: WorkersFirst },
+      sequence: { sequencer: NodeBesideWorkers },
       projects: [
         {
           // The catalog as the docs see it (the Worker's own build drops the pages' text: wrangler.toml [define]).
