@@ -27,7 +27,8 @@
 //   every `heartbeatMs`;
 // - development controls, not the Broker API's (POST, no key, `scripts/standin.mjs` calls them):
 //   /_standin/orders/{id}/fill fills a resting limit or stop order (at its limit, else stop, price),
-//   /_standin/transfers/{id}/return returns a COMPLETE transfer (RETURNED, the money back out);
+//   /_standin/transfers/{id}/return returns a COMPLETE transfer (RETURNED, the money back out),
+//   /_standin/accounts/{id}/age moves an account's opening `months` back (its statements then exist);
 // - activities, the portfolio history, statements and KYC uploads follow standin-account-data.mjs;
 // - state lives in `dir/state.json`, written atomically, so a restart keeps everything; `dir/url` names
 //   the running stand-in for the controls.
@@ -551,6 +552,21 @@ export async function startBrokerStandin({
           tradeEvent("fill", order, { execution_id: randomUUID(), price: PRICES.AAPL.price, qty: "1", position_qty: "1" });
         }
         return { emitted: count - (count % 2) };
+      },
+    ],
+    [
+      // An account opened `months` earlier (1 to 24): its monthly statements exist, as after that time.
+      new RegExp("^/_standin/accounts/([0-9a-fA-F-]{36})/age$"),
+      ([, id], body) => {
+        const account = state.accounts[id];
+        if (!account) throw notFound("account not found");
+        const months = Number(body?.months);
+        if (!Number.isInteger(months) || months < 1 || months > 24) throw badRequest("months must be a whole number from 1 to 24");
+        const opened = new Date(account.created_at);
+        opened.setUTCMonth(opened.getUTCMonth() - months);
+        account.created_at = opened.toISOString();
+        log(`[broker-standin] account ${id} now opened ${account.created_at} by the control: ${months} month(s) of statements`);
+        return { id, created_at: account.created_at };
       },
     ],
     [

@@ -7,7 +7,10 @@
 // headers, every problem type dereferences. Screenshot: test-artifacts/docs.png.
 // And a browser client on another origin (a page this script serves on a free 127.0.0.1 port, the
 // dev server's CORS_ORIGINS): it signs up, opens and funds an account, makes a transfer with an
-// Idempotency-Key (and its replay) and changes the contact with PATCH, reading the exposed headers.
+// Idempotency-Key (and its replay) and changes the contact with PATCH, reading the exposed headers;
+// and a page on an origin CORS_ORIGINS does not name, which the browser refuses the answers.
+// The reference web app at /app/, from sign-up to orders (scripts/browser-app.mjs): screenshots of
+// each screen in test-artifacts/app/.
 // `--results FILE` writes {"passed": N, "failed": N} for .ci/run.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -18,10 +21,13 @@ import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
+import { checkApp } from "./browser-app.mjs";
 import { startOwnDevServer } from "./own-dev-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values: options } = parseArgs({ options: { results: { type: "string" } } });
+// `--only app,client`: some of the checks (headers, problems, docs, client, app), while working on one.
+const { values: options } = parseArgs({ options: { results: { type: "string" }, only: { type: "string" } } });
+const runs = (name) => !options.only || options.only.split(",").includes(name);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // playwright adds --headless and --user-data-dir itself (a fresh directory per run, made below).
 const CHROMIUM_FLAGS = [
@@ -35,7 +41,8 @@ const CHROMIUM_FLAGS = [
 ];
 /** Generous for a 2-core machine shared with other work; every wait ends as soon as its condition holds. */
 const TIMEOUT_MS = 30_000;
-const SCREENSHOT = path.join(root, "test-artifacts", "docs.png");
+const ARTIFACTS = path.join(root, "test-artifacts");
+const SCREENSHOT = path.join(ARTIFACTS, "docs.png");
 const PASSWORD = "Br0wser-Check-Pass!";
 
 let passed = 0;
@@ -46,6 +53,19 @@ function check(name, ok, detail = "") {
   console.log(`browser ${ok ? "ok" : "FAILED"}: ${name}${ok || !detail ? "" : `: ${detail}`}`);
 }
 
+
+/** A Chromium context with a profile of its own, removed when the context closes. */
+async function launch(options = {}) {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), "edge-auth-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, ...options });
+  // Once closed, its profile goes (Chromium may still be writing it as the close resolves: retried).
+  const close = context.close.bind(context);
+  context.close = async () => {
+    await close();
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
+  return context;
+}
 
 /** The static assets carry the CSP and every security header the Worker sets on its own answers. */
 async function checkHeaders(base) {
@@ -208,6 +228,23 @@ async function codePrinted(dev, email, since) {
   return waitFor(async () => find(), (code) => code !== undefined);
 }
 
+/** A page on an origin CORS_ORIGINS does not list: the browser refuses it the API's answers. */
+async function checkOtherOrigin(dev, stranger) {
+  const context = await launch();
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(TIMEOUT_MS);
+    await page.goto(stranger.origin + "/");
+    const email = `stranger-${Date.now()}@example.com`;
+    const signUp = await fromPage(page, dev.base + "/platform/signup", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password: PASSWORD }) });
+    check(`from ${stranger.origin}, an origin not in CORS_ORIGINS: the browser refuses the page the API's answer`, signUp.status === 0 && /TypeError/.test(signUp.text), JSON.stringify(signUp));
+    const read = await fromPage(page, dev.base + "/");
+    check(`from ${stranger.origin}: even GET / is not readable`, read.status === 0, JSON.stringify(read));
+  } finally {
+    await context.close();
+  }
+}
+
 async function checkBrowserClient(dev, client) {
   const document = await (await fetch(dev.base + "/openapi.json")).json();
   const exampleOf = (path, method) => document.paths[path][method].requestBody.content["application/json"].example;
@@ -279,6 +316,8 @@ async function checkBrowserClient(dev, client) {
 const started = Date.now();
 // The client page's origin is the dev server's CORS_ORIGINS; a deployment (BASE_URL) has its own.
 const client = process.env.BASE_URL ? undefined : await startClientPage();
+// Another page, on an origin the dev server's CORS_ORIGINS does not name.
+const stranger = process.env.BASE_URL ? undefined : await startClientPage();
 let dev;
 try {
   dev = process.env.BASE_URL
@@ -289,17 +328,21 @@ try {
 }
 if (dev) {
   try {
-    await checkHeaders(dev.base);
-    await checkProblemPages(dev.base);
-    await checkDocsPage(dev.base);
-    if (client) await checkBrowserClient(dev, client);
+    if (runs("headers")) await checkHeaders(dev.base);
+    if (runs("problems")) await checkProblemPages(dev.base);
+    if (runs("docs")) await checkDocsPage(dev.base);
+    if (client && runs("client")) await checkBrowserClient(dev, client);
+    if (stranger && runs("client")) await checkOtherOrigin(dev, stranger);
+    if (!process.env.BASE_URL && runs("app")) await checkApp({ dev, check, launch, codePrinted, artifacts: ARTIFACTS, timeoutMs: TIMEOUT_MS });
   } catch (error) {
     check("browser check ran to the end", false, error.stack ?? String(error));
   } finally {
-    await dev.stop();
+    // As `kill <npm's PID>` would: npm run dev must stop the emulator, the stand-ins and workerd too.
+    check("npm run dev stops every process it started on SIGTERM to npm's PID, within 10 s", await dev.stop({ npmSignal: "SIGTERM" }), "still running after 10 s: killed");
   }
 }
 await client?.stop();
+await stranger?.stop();
 console.log(`browser check: ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 if (options.results) writeFileSync(options.results, JSON.stringify({ passed, failed }));
 process.exitCode = failed === 0 ? 0 : 1;

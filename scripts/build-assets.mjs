@@ -1,17 +1,25 @@
 // Builds public/, the static assets Cloudflare serves in front of the Worker (wrangler.toml [assets]):
 // /docs (Swagger UI from swagger-ui-dist), /openapi.json, a page per problem type under /problems/,
 // /mfa/qr (an authenticator setup link as a QR code, drawn in the browser),
+// the reference web app at /app/ (site/app/, typechecked against the Worker's routes, then bundled),
 // and site/'s hand-written files (_headers included). Wrangler runs it before `dev` and `deploy`
 // ([build]); `npm test` runs it first. public/ is wiped each time: everything in it is generated.
+import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const out = path.join(root, "public");
+// `--outdir DIR`: elsewhere than public/ (a test's own build); `--no-typecheck`: the bundles only.
+const { values: args } = parseArgs({ options: { outdir: { type: "string" }, "no-typecheck": { type: "boolean" } } });
+const target = path.resolve(args.outdir ?? path.join(root, "public"));
+// Written beside it, then put in its place at once: a server or a test reading public/ meanwhile (a
+// second build runs when `npm test` starts wrangler's) never finds it half written.
+const out = `${target}.building-${process.pid}`;
 const swaggerUi = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 
 /** The TypeScript sources the assets come from, bundled for Node. */
@@ -52,7 +60,7 @@ function page(title, body) {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · edge-auth-api</title>
+<title>${escapeHtml(title)} · edge-brokerage</title>
 <link rel="stylesheet" href="/site.css">
 </head>
 <body>
@@ -97,10 +105,42 @@ ${rows.join("\n")}
   );
 }
 
+/**
+ * The app calls the API through hc<AppType>: its types come from the Worker's routes, as declarations
+ * (dist/app-types/), since the Worker's sources do not compile against the browser's DOM types. A
+ * route or body the app uses that changes fails here, and so the build.
+ */
+function typecheckApp() {
+  const tsc = path.join(root, "node_modules/typescript/bin/tsc");
+  const declarations = path.join(root, "dist/app-types/src/index.d.ts");
+  rmSync(path.dirname(path.dirname(declarations)), { recursive: true, force: true });
+  // The Worker's own type errors are `npm test`'s to report (and a fresh clone has no
+  // worker-configuration.d.ts before `wrangler types`): the declarations are written all the same.
+  try {
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.app-types.json"], { cwd: root, stdio: "ignore" });
+  } catch {
+    if (!existsSync(declarations)) {
+      console.error("[build] the routes' declarations for the app were not written: npx tsc -p tsconfig.app-types.json says why");
+      process.exit(1);
+    }
+  }
+  try {
+    execFileSync(process.execPath, [tsc, "-p", "site/app/tsconfig.json"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    console.error(`[build] the app at /app/ does not typecheck against the API's routes (tsc -p site/app/tsconfig.json):\n${error.stdout}${error.stderr}`);
+    process.exit(1);
+  }
+}
+
+if (!args["no-typecheck"]) typecheckApp();
 const { openApiDocument, exampleProblem, FAILURES } = await loadSources();
 
 rmSync(out, { recursive: true, force: true });
-cpSync(path.join(root, "site"), out, { recursive: true });
+process.once("exit", () => rmSync(out, { recursive: true, force: true }));
+// The app's sources are bundled below, not served: of site/app/, its page and style sheet only.
+cpSync(path.join(root, "site"), out, { recursive: true, filter: (source) => path.relative(path.join(root, "site"), source) !== "app" });
+mkdirSync(path.join(out, "app"));
+for (const file of ["index.html", "app.css"]) copyFileSync(path.join(root, "site/app", file), path.join(out, "app", file));
 
 mkdirSync(path.join(out, "docs"), { recursive: true });
 copyFileSync(path.join(swaggerUi, "swagger-ui-bundle.js"), path.join(out, "docs/swagger-ui-bundle.js"));
@@ -114,10 +154,39 @@ writeFileSync(path.join(out, "openapi.json"), JSON.stringify(openApiDocument(), 
 // /mfa/qr: the page's script with its QR encoder, bundled for the browser (no other host serves it).
 await build({ entryPoints: [path.join(root, "site/mfa/qr.js")], bundle: true, minify: true, format: "esm", platform: "browser", outfile: path.join(out, "mfa/qr.js"), logLevel: "error", allowOverwrite: true });
 
+// Under `npm run dev` only (scripts/dev-inbox.mjs): the development inbox's URL, for the app's banner
+// showing the codes the emulator would have emailed. Any other build has neither the banner nor the URL.
+const devInbox = process.env.DEV_INBOX_URL && /^http:\/\/127\.0\.0\.1:\d+$/.test(process.env.DEV_INBOX_URL) ? process.env.DEV_INBOX_URL : undefined;
+if (devInbox) {
+  // The app's pages may read that one local server too (a rule of their own, after the one for every
+  // file, replacing its policy); every other page keeps site/_headers' policy, this origin only.
+  const headers = path.join(out, "_headers");
+  const text = readFileSync(headers, "utf8");
+  const policy = /^\s*Content-Security-Policy: (.*)$/m.exec(text)[1];
+  writeFileSync(headers, `${text}\n/app/*\n  ! Content-Security-Policy\n  Content-Security-Policy: ${policy.replace("connect-src 'self'", `connect-src 'self' ${devInbox}`)}\n`);
+}
+
+// /app/: the reference web app, one module for the browser (hono/jsx/dom and hono/client), no CDN.
+await build({
+  define: { DEV_INBOX_URL: devInbox ? JSON.stringify(devInbox) : "undefined" },
+  entryPoints: [path.join(root, "site/app/main.tsx")],
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  jsx: "automatic",
+  jsxImportSource: "hono/jsx/dom",
+  outfile: path.join(out, "app/app.js"),
+  logLevel: "error",
+});
+
 const problems = Object.keys(FAILURES).map((code) => exampleProblem(code)).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
 mkdirSync(path.join(out, "problems"), { recursive: true });
 // <slug>.html: served at /problems/<slug> as text/html (html_handling strips the extension).
 for (const problem of problems) writeFileSync(path.join(out, `${problem.type.slice(1)}.html`), problemPage(problem, FAILURES[problem.code].page));
 writeFileSync(path.join(out, "problems/index.html"), problemIndex(problems));
 
-console.log(`[build] public/: Swagger UI, openapi.json, ${problems.length} problem pages`);
+rmSync(target, { recursive: true, force: true });
+renameSync(out, target);
+console.log(`[build] ${path.relative(root, target) || target}/: the app at /app/${devInbox ? " (with its development banner)" : ""}, Swagger UI, openapi.json, ${problems.length} problem pages`);

@@ -2,13 +2,13 @@
 // needs. Used by `npm run dev` (and so CI's quickstart check) and the test setup.
 import { spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 
-const require = createRequire(import.meta.url);
-const START_SCRIPT = require.resolve("cognito-local/lib/bin/start.js");
+// Its server, with a logger of our own (JSON lines, written at once): scripts/cognito-local-start.cjs.
+const START_SCRIPT = fileURLToPath(new URL("./cognito-local-start.cjs", import.meta.url));
 const HOST = "127.0.0.1";
 
 /** Cognito's default policy: 8+ characters with upper, lower, number and symbol. */
@@ -61,10 +61,6 @@ export async function startCognitoLocal({ dir, port, code, onCodeDelivery }) {
       ...(code ? { CODE: code } : {}),
       // It runs on the AWS SDK v2, which otherwise prints its end-of-support notice at every start.
       AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
-      // Its log writer can hold a code's box back until it writes its next line (seen: the second
-      // email-change code of a run arrived only with the next request's box). At debug level every
-      // request ends with a line of its own, which pushes the code out as the request ends.
-      ...(onCodeDelivery ? { DEBUG: "1" } : {}),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -104,31 +100,21 @@ const CODE_KINDS = {
   RespondToAuthChallenge: "sign-in code",
 };
 
-// ANSI colour codes, which its pretty-printer writes even into a pipe.
-const ANSI = /\x1b\[[0-9;]*m/g;
-
 /**
- * Reads the emulator's log (pino-pretty lines): instead of mailing a code it logs a box, opened on
- * the line that names the action and closed by `╰`, with `Destination:` and `Code:` rows in it.
- * Calls `onDelivery({ kind, code, destination })` for each box, `onOtherLine(text)` for the rest.
+ * Reads the emulator's output (scripts/cognito-local-start.cjs): a code it would have emailed is a
+ * line {"delivery": {action, code, destination, username}}. Calls `onDelivery({ kind, code,
+ * destination })` for each, `onOtherLine(text)` for every other line (its JSON log).
  */
 function codeDeliveries(stream, onDelivery, onOtherLine) {
-  let box;
-  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (raw) => {
-    const line = raw.replace(ANSI, "");
-    const opened = /(\w+) ╭/.exec(line);
-    if (opened) {
-      box = { action: opened[1] };
-      return;
+  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+    let delivery;
+    try {
+      delivery = JSON.parse(line).delivery;
+    } catch {
+      // not JSON: a line of its own
     }
-    if (!box) return onOtherLine(line);
-    const row = /^│\s*(Destination|Code|Username):\s+(.*?)\s*│$/.exec(line);
-    if (row) box[row[1]] = row[2];
-    if (!line.startsWith("╰")) return;
-    if (box.Code) {
-      onDelivery({ kind: CODE_KINDS[box.action] ?? `${box.action} code`, code: box.Code, destination: box.Destination ?? box.Username });
-    }
-    box = undefined;
+    if (!delivery?.code) return onOtherLine(line);
+    onDelivery({ kind: CODE_KINDS[delivery.action] ?? `${delivery.action} code`, code: delivery.code, destination: delivery.destination ?? delivery.username });
   });
 }
 

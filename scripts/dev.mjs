@@ -10,7 +10,7 @@
 // port, as the browser check's is). One line per request: readable on a terminal, the Worker's JSON
 // line otherwise; and one line per code the emulator would have emailed and per notice the SES
 // stand-in took; and one line per Broker event the consumers applied (the stand-in's streams, or the Broker's).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LOCAL_KEY_ID, LOCAL_PLAID_CLIENT_ID, LOCAL_PLAID_SECRET, LOCAL_SECRET, standinVars, startBrokerStandin } from "./broker-standin.mjs";
 import { emulatorVars, ensurePoolAndClient, freePort, portTaken, startCognitoLocal } from "./cognito-local.mjs";
+import { startDevInbox } from "./dev-inbox.mjs";
 import { sesStandinVars, startSesStandin } from "./ses-standin.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -74,6 +75,9 @@ async function emulatorAlreadyRunning(endpoint) {
   }
 }
 
+/** Codes the emulator would have emailed, for `npm run -s code` and the app's development banner. */
+let inbox;
+
 async function startEmulator() {
   const endpoint = `http://127.0.0.1:${EMULATOR_PORT}/`;
   let emulator;
@@ -85,11 +89,17 @@ async function startEmulator() {
         `COGNITO_LOCAL_PORT=<port> npm run dev (README, "Troubleshooting").`,
     );
   } else {
+    inbox = await startDevInbox({ dataDir, allowOrigin: `http://127.0.0.1:${API_PORT}` });
     emulator = await startCognitoLocal({
       dir: dataDir,
       port: EMULATOR_PORT,
-      // The whole address: this console is the developer's own, the stand-in for their inbox.
-      onCodeDelivery: ({ kind, code, destination }) => console.log(`[cognito-local] ${kind} ${code} for ${destination}`),
+      onCodeDelivery: (delivery) => {
+        // With AUTO_CONFIRM on, the API confirms each sign-up itself: that code is never asked for.
+        if (autoConfirm && delivery.kind === "sign-up confirmation code") return;
+        inbox.record(delivery);
+        // The whole address: this console is the developer's own, the stand-in for their inbox.
+        console.log(`[cognito-local] ${delivery.kind} ${delivery.code} for ${delivery.destination}`);
+      },
     });
     console.log(`[dev] cognito-local running on ${endpoint} (pid ${emulator.pid}, data in ${process.env.DEV_DATA_DIR ? emulatorDataDir : ".cognito"}/)`);
   }
@@ -121,6 +131,8 @@ async function startStandin() {
 }
 
 const devVars = readDevVars(path.join(root, ".dev.vars"));
+// .dev.vars wins over wrangler.toml's [vars] (its first AUTO_CONFIRM, the top-level one), as in wrangler dev.
+const autoConfirm = (devVars.AUTO_CONFIRM ?? /^AUTO_CONFIRM = "(\w+)"/m.exec(readFileSync(path.join(root, "wrangler.toml"), "utf8"))?.[1]) === "true";
 const realPool = Boolean(devVars.USER_POOL_ID);
 const emulator = realPool ? undefined : await startEmulator();
 if (realPool) console.log(`[dev] .dev.vars names user pool ${devVars.USER_POOL_ID}: no emulator started`);
@@ -182,14 +194,20 @@ function noteUnsupported(entry) {
   }
 }
 
-/** Wrangler's output, less its own line per request (the Worker logs a fuller one). */
+/**
+ * Wrangler's output, less its own line per request (the Worker logs a fuller one). The Worker's log
+ * lines, one each: readable on a terminal, its JSON otherwise; an error's too, which wrangler prints
+ * as "✘ [ERROR] " and the JSON, then blank lines.
+ */
 function relay(from, to) {
+  let afterEntry = false;
   createInterface({ input: from, crlfDelay: Infinity }).on("line", (line) => {
     const plain = line.replace(ANSI, "");
-    if (WRANGLER_REQUEST_LINE.test(plain)) return;
-    // The Worker's console.error lines come with wrangler's "✘ [ERROR] " in front.
-    const entry = logEntry(plain.replace(/^✘ \[ERROR\] /, ""));
-    to.write((to.isTTY && entry ? readable(entry) : to.isTTY ? line : plain) + "\n");
+    if (WRANGLER_REQUEST_LINE.test(plain) || (afterEntry && !plain.trim())) return;
+    const json = plain.replace(/^✘ \[ERROR\] /, "");
+    const entry = logEntry(json);
+    afterEntry = entry !== undefined;
+    to.write((entry ? (to.isTTY ? readable(entry) : json) : to.isTTY ? line : plain) + "\n");
     if (emulator) noteUnsupported(entry);
   });
 }
@@ -206,7 +224,8 @@ const wranglerArgs = ["dev", "--ip", "127.0.0.1", "--port", String(API_PORT), "-
 const wrangler = spawn(process.execPath, [wranglerBin, ...wranglerArgs], {
   cwd: root,
   stdio: ["inherit", "pipe", "pipe"],
-  env: wranglerEnv,
+  // DEV_INBOX_URL reaches its [build] command: the app is built with its development banner.
+  env: { ...wranglerEnv, ...(inbox ? { DEV_INBOX_URL: inbox.url } : {}) },
 });
 relay(wrangler.stdout, process.stdout);
 relay(wrangler.stderr, process.stderr);
@@ -216,10 +235,29 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   if (wrangler.exitCode === null && wrangler.signalCode === null) wrangler.kill("SIGTERM");
-  await Promise.all([emulator?.stop(), standin?.stop(), sesStandin?.stop()]);
+  await Promise.all([emulator?.stop(), standin?.stop(), sesStandin?.stop(), inbox?.stop()]);
   process.exit(code);
 }
 
-process.on("SIGINT", () => stop(0));
-process.on("SIGTERM", () => stop(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stop(0));
+// `kill <npm's PID>` (SIGTERM, SIGHUP): npm ends, with or without the shell it ran this in, and no
+// signal reaches this process, which would be left running with the emulator and workerd on their
+// ports. So it watches its parent and, under `npm run`, npm (the shell's parent), and stops when either goes.
+const watched = [process.ppid];
+if (process.env.npm_lifecycle_event) {
+  try {
+    watched.push(Number(execFileSync("ps", ["-o", "ppid=", "-p", String(process.ppid)], { encoding: "utf8" }).trim()));
+  } catch {
+    // No ps (Windows): the parent alone.
+  }
+}
+const gone = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return error.code === "ESRCH";
+  }
+};
+setInterval(() => (process.ppid !== watched[0] || watched.some(gone)) && stop(0), 500).unref();
 wrangler.on("exit", (code) => stop(code ?? 0));

@@ -51,9 +51,9 @@ function groupAlive(pid) {
 
 /**
  * Starts `npm run dev` (with `env` added to its environment, e.g. CORS_ORIGINS) and resolves once it
- * answers `GET /`, with `{ base, ports, lines, stop }`:
+ * answers `GET /`, with `{ base, ports, lines, stop, dataDir }` (its DEV_DATA_DIR):
  * `lines` grows with its output, `stop()` (Ctrl-C, then SIGKILL after 10 s) resolves to whether it
- * stopped on Ctrl-C. Rejects, having stopped what it started, with a message meant for the person
+ * stopped on Ctrl-C (or on the signal to npm's PID) with every process it started. Rejects, having stopped what it started, with a message meant for the person
  * running the check: a port taken, `npm run dev` exiting, or not its own emulator.
  */
 export async function startOwnDevServer({ env: extraEnv = {} } = {}) {
@@ -83,9 +83,16 @@ export async function startOwnDevServer({ env: extraEnv = {} } = {}) {
   for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, onSignal);
 
   let stopping;
-  function stop() {
+  /**
+   * Ctrl-C (SIGINT to the whole process group, as a terminal sends it), or with `{ npmSignal }` that
+   * signal to npm's own PID only, as `kill <pid>` does: either must stop every process it started.
+   */
+  function stop({ npmSignal } = {}) {
     stopping ??= (async () => {
-      if (groupAlive(child.pid)) process.kill(-child.pid, "SIGINT");
+      if (groupAlive(child.pid)) {
+        if (npmSignal) process.kill(child.pid, npmSignal);
+        else process.kill(-child.pid, "SIGINT");
+      }
       for (let waited = 0; waited < STOP_TIMEOUT_MS && groupAlive(child.pid); waited += 100) await sleep(100);
       const stopped = !groupAlive(child.pid);
       if (!stopped) process.kill(-child.pid, "SIGKILL");
@@ -119,7 +126,7 @@ export async function startOwnDevServer({ env: extraEnv = {} } = {}) {
     // Only once this very process says it has bound the port: nothing else can be answering there.
     if (lines.some((line) => line.startsWith(ownEmulator)) && lines.some((line) => line.trimEnd().endsWith(ownApi))) {
       try {
-        if ((await fetch(`${base}/`, { signal: AbortSignal.timeout(1_000) })).ok) return { base, ports, lines, stop };
+        if ((await fetch(`${base}/`, { signal: AbortSignal.timeout(1_000) })).ok) return { base, ports, lines, stop, dataDir };
       } catch {
         // bound, not answering yet
       }

@@ -28,10 +28,22 @@ function run(command, args, { buffered, background = false }) {
 
 // The packages' own entry points, run by this Node: no npm or npx process in between.
 const bin = (file) => path.join(root, "node_modules", file);
+// The Worker's types, then the web app's against the routes' declarations (scripts/build-assets.mjs).
+const typecheckSteps = [
+  [bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"],
+  [bin("typescript/bin/tsc"), "--noEmit"],
+  [bin("typescript/bin/tsc"), "-p", "tsconfig.app-types.json"],
+  [bin("typescript/bin/tsc"), "-p", "site/app/tsconfig.json"],
+];
+async function typecheckAll() {
+  for (const args of typecheckSteps) {
+    const step = await run(process.execPath, args, { buffered: true, background: true });
+    if (!step.ok) return step;
+  }
+  return { ok: true, output: "" };
+}
 const [typecheck, tests] = await Promise.all([
-  run(process.execPath, [bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"], { buffered: true, background: true }).then((types) =>
-    types.ok ? run(process.execPath, [bin("typescript/bin/tsc"), "--noEmit"], { buffered: true, background: true }) : types,
-  ),
+  typecheckAll(),
   run(process.execPath, [bin("vitest/vitest.mjs"), "run", ...process.argv.slice(2)], { buffered: false }),
 ]);
 if (!typecheck.ok) process.stderr.write(`typecheck failed:\n${typecheck.output}\n`);

@@ -162,7 +162,7 @@ export function openApiDocument() {
   return {
     openapi: "3.1.0",
     info: {
-      title: "edge-auth-api",
+      title: "edge-brokerage",
       version: "0.1.0",
       description: [
         "Sign-up, log-in and token checks for a brokerage platform at the edge, in front of Amazon Cognito.",
