@@ -1,6 +1,23 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+/**
+ * The longest Workers file, then the Node project's files, then the other Workers files (the default
+ * orders by project name, so both workers ran the Node files before any Workers runtime started).
+ * One worker starts a Workers runtime at once while the other runs the short Node files, then starts
+ * the second runtime. A Workers runtime takes seconds to start and is stopped when the next file in
+ * the queue is another project's: the Node files (about 6 s) end before the first Workers file does.
+ * Within a project, the default order: longest first.
+ */
+class NodeBesideWorkers extends BaseSequencer {
+  override async sort(files: TestSpecification[]) {
+    const sorted = await super.sort(files);
+    const [first, ...workers] = sorted.filter((spec) => spec.project.name === "workers");
+    return [...(first ? [first] : []), ...sorted.filter((spec) => spec.project.name !== "workers"), ...workers];
+  }
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -8,6 +25,12 @@ export default defineConfig(async () => {
     test: {
       // The Worker logs a JSON line per request: shown only for failing tests.
       silent: "passed-only" as const,
+      // Two at once on the 2-core machines this runs on (the default there is one): the Node project's
+      // files beside the Workers runtime's instead of before them, and two Workers runtimes, each
+      // taking whole files (its own D1, Durable Objects and isolate; the servers of the global setup
+      // are shared: scenarios, emails and accounts are fresh per test, stalls are per runtime).
+      maxWorkers: 2,
+      sequence: { sequencer: NodeBesideWorkers },
       projects: [
         {
           // The catalog as the docs see it (the Worker's own build drops the pages' text: wrangler.toml [define]).
@@ -36,11 +59,10 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            // One runtime reused across files instead of a new one per file (about 0.75 s each): every
-            // test keys what the isolate keeps (JWKS URLs, emails, addresses, token ids) by fresh
-            // values, and restores what it mocks.
+            // One runtime per worker, reused across its files, instead of a new one per file (about 0.75 s
+            // each): every test keys what the isolate keeps (JWKS URLs, emails, addresses, token ids) by
+            // fresh values, and restores what it mocks.
             isolate: false,
-            fileParallelism: false,
             exclude: ["test/node/**"],
             globalSetup: ["test/global-setup.ts"],
             setupFiles: ["test/support/d1-migrations.ts"],

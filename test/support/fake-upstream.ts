@@ -18,6 +18,8 @@ export interface RecordedCall {
 }
 
 interface Scenario {
+  /** The test runtime that made it (files run in parallel, one runtime each): it watches only its own stalls. */
+  runtime: string;
   /** Replies per action (see actionOf); the last one repeats. */
   replies: Record<string, Reply[]>;
   calls: RecordedCall[];
@@ -35,12 +37,14 @@ export interface Stall {
   /** The request's path and query, scenario prefix included: what the Worker's fetch asked for. */
   url: string;
 }
-const stalls: Stall[] = [];
-/** Long polls of GET /__stalls?after=n waiting for the (n+1)th stall. */
+/** Per test runtime (Scenario.runtime), its stalls. */
+const stalls = new Map<string, Stall[]>();
+/** Long polls of GET /__stalls?runtime=r&after=n waiting for the runtime's (n+1)th stall. */
 const stallWaiters: (() => void)[] = [];
 
-function stall(req: IncomingMessage) {
-  stalls.push({ method: req.method ?? "GET", url: req.url ?? "/" });
+function stall(req: IncomingMessage, runtime: string) {
+  if (!stalls.has(runtime)) stalls.set(runtime, []);
+  stalls.get(runtime)!.push({ method: req.method ?? "GET", url: req.url ?? "/" });
   for (const wake of stallWaiters.splice(0)) wake();
 }
 
@@ -63,7 +67,7 @@ async function reply(req: IncomingMessage, res: ServerResponse, scenario: Scenar
   for (const release of scenario.held.get(action)?.splice(0) ?? []) release();
   const releasedByTest = next.holdUntilReleased && scenario.heldForTest;
   // A hang with chunks answers (an open event stream): not a stall.
-  if ((next.hang && !next.chunks) || next.holdUntilNext || releasedByTest) stall(req);
+  if ((next.hang && !next.chunks) || next.holdUntilNext || releasedByTest) stall(req, scenario.runtime);
   if (next.holdUntilNext) await new Promise<void>((resolve) => scenario.held.set(action, [...(scenario.held.get(action) ?? []), resolve]));
   if (releasedByTest) await new Promise<void>((resolve) => releasedByTest.push(resolve));
   if (next.delayMs) await new Promise((resolve) => setTimeout(resolve, next.delayMs));
@@ -92,14 +96,17 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const text = await readBody(req);
   if (req.method === "POST" && url.pathname === "/__scenarios") {
     const id = crypto.randomUUID();
-    scenarios.set(id, { replies: JSON.parse(text).replies ?? {}, calls: [], held: new Map(), heldForTest: [] });
+    const { replies = {}, runtime } = JSON.parse(text) as { replies?: Record<string, Reply[]>; runtime: string };
+    scenarios.set(id, { runtime, replies, calls: [], held: new Map(), heldForTest: [] });
     return sendJson(res, 201, { id });
   }
   if (url.pathname === "/__stalls") {
-    // Answers once there are more than `after` stalls (at once without `after`): the stalls since then, and the count.
+    // Answers once the runtime has more than `after` stalls (at once without `after`): the stalls since then, and the count.
     const after = Number(url.searchParams.get("after") ?? -1);
-    if (stalls.length <= after) await new Promise<void>((resolve) => stallWaiters.push(resolve));
-    if (!res.destroyed) sendJson(res, 200, { count: stalls.length, stalls: stalls.slice(Math.max(0, after)) });
+    const runtime = url.searchParams.get("runtime") ?? "";
+    const own = () => stalls.get(runtime) ?? [];
+    while (own().length <= after && !res.destroyed) await new Promise<void>((resolve) => stallWaiters.push(resolve));
+    if (!res.destroyed) sendJson(res, 200, { count: own().length, stalls: own().slice(Math.max(0, after)) });
     return;
   }
   const releaseMatch = /^\/__release\/([\w-]+)$/.exec(url.pathname);

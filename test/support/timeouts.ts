@@ -19,6 +19,16 @@ export interface HeldTimeouts {
   restore(): void;
 }
 
+let runtime: string | undefined;
+/**
+ * This test runtime, as the fake upstream knows it: files run in parallel, one runtime each, and a
+ * runtime's scenarios report their stalls to it alone. Made on first use (no random values at a
+ * module's top level in workerd), then kept for the runtime's life.
+ */
+export function testRuntime(): string {
+  return (runtime ??= crypto.randomUUID());
+}
+
 // The fetch of the test's own calls to the fake, untouched by the spies below.
 const realFetch: typeof fetch = globalThis.fetch.bind(globalThis);
 
@@ -28,11 +38,12 @@ const realFetch: typeof fetch = globalThis.fetch.bind(globalThis);
  */
 export async function stallWatch(): Promise<{ next(signal?: AbortSignal): Promise<Stall[]> }> {
   const fake = inject("fakeUpstreamUrl");
-  const read = async (query: string, signal?: AbortSignal) => (await (await realFetch(`${fake}/__stalls${query}`, { signal })).json()) as { count: number; stalls: Stall[] };
+  const read = async (query: string, signal?: AbortSignal) =>
+    (await (await realFetch(`${fake}/__stalls?runtime=${testRuntime()}${query}`, { signal })).json()) as { count: number; stalls: Stall[] };
   let seen = (await read("")).count;
   return {
     async next(signal) {
-      const { count, stalls } = await read(`?after=${seen}`, signal);
+      const { count, stalls } = await read(`&after=${seen}`, signal);
       seen = count;
       return stalls;
     },

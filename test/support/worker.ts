@@ -10,6 +10,7 @@ import { OPERATIONS } from "../../src/docs/openapi";
 import { FAILURES } from "../../src/failures";
 import { ProblemResponse } from "../../src/schemas/responses";
 import type { Reply, RecordedCall } from "./fake-upstream";
+import { testRuntime } from "./timeouts";
 
 export const BASE = "http://api.test";
 /** Meets Cognito's default policy: upper, lower, number, symbol, 8+. */
@@ -162,7 +163,7 @@ export interface Scenario {
 /** Upstream replies scripted per action (Cognito's, JWKS, or REST "METHOD /path/{id}"); the last reply of a list repeats. */
 export async function scenario(replies: Record<string, Reply[]>): Promise<Scenario> {
   const fake = inject("fakeUpstreamUrl");
-  const res = await fetch(`${fake}/__scenarios`, { method: "POST", body: JSON.stringify({ replies }) });
+  const res = await fetch(`${fake}/__scenarios`, { method: "POST", body: JSON.stringify({ replies, runtime: testRuntime() }) });
   const { id } = (await res.json()) as { id: string };
   const endpoint = `${fake}/s/${id}/`;
   return {
