@@ -3,6 +3,8 @@
 import app from "../src/index";
 import { createAccessTokenVerifier, type VerifierSettings } from "../src/auth/verifier";
 import { OPEN_ACCOUNT_EXAMPLE } from "../src/docs/routes/brokerage";
+// The Worker's Durable Object classes: wrangler.toml binds them, so a Worker started with it must export them.
+export { BrokerStreamConsumer, UserEventStreams } from "../src/index";
 
 /** The pool and app client the tokens are for, and the JWKS (JSON text) that verifies them. */
 export interface PoolSettings {

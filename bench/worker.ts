@@ -18,6 +18,9 @@ import { installFakeMarketData } from "./fake-market";
 import { OPENING_EXAMPLE, RATE_LIMIT_BINDINGS, handler, verifierFor } from "./subject";
 import { alternatives, type BenchPool, type Verify } from "./verifiers";
 
+// unstable_startWorker reads wrangler.toml, whose Durable Object bindings need their classes here (unused by the bench).
+export { BrokerStreamConsumer, UserEventStreams } from "./subject";
+
 interface Setup extends BenchPool {
   region: string;
   /** The token a client sends again and again (me, "ours, repeated"). */
