@@ -1,8 +1,8 @@
 // The Broker API inside the bench isolate, as fake-cognito.ts is Cognito: globalThis.fetch answers
-// the account and order calls the brokerage routes make with the Broker API's recorded answers
+// the account, asset list and order calls the brokerage routes make with the Broker API's recorded answers
 // (test/fixtures/broker.ts), each account and order with an id of its own, and counts every call by action.
 // A bench tool, not the Broker API: it checks nothing and keeps only the accounts it made.
-import { accountActive, accountCreated, notionalMarketOrderAccepted } from "../test/fixtures/broker";
+import { accountActive, accountCreated, assetsActive, notionalMarketOrderAccepted } from "../test/fixtures/broker";
 import type { CallCounts } from "./fake-cognito";
 
 const ACCOUNT = /^\/v1\/accounts\/([0-9a-f-]{36})$/;
@@ -27,6 +27,8 @@ export function installFakeBroker(baseUrl: string, counts: CallCounts): void {
       emails.set(id, contact.email_address);
       return answer("CreateAccount", { ...accountCreated, id, contact: { ...accountCreated.contact, email_address: contact.email_address } });
     }
+    // The asset list an order is checked against, loaded into D1 on the first order.
+    if (request.method === "GET" && path === "/v1/assets") return answer("ListAssets", assetsActive);
     const orderAccount = ORDERS.exec(path)?.[1];
     if (request.method === "POST" && orderAccount && emails.has(orderAccount)) {
       const order = (await request.json()) as Record<string, string>;

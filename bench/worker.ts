@@ -5,7 +5,7 @@
 //   POST /setup                         keys, tokens and pool settings (signed by the script in Node)
 //   GET  /noop                          an empty request: the overhead subtracted from every sample
 //   GET  /verify?impl=NAME&n=N          N verifications; a "..., first sight" verifier takes a new token each time
-//   GET  /app?app=ours|bare&route=R&n=N N requests to the app's fetch, Cognito and the Broker API
+//   GET  /sample?app=ours|bare&route=R&n=N N requests to the app's fetch, Cognito and the Broker API
 //                                       faked in the isolate, D1 the Worker's own (in memory)
 //   GET  /counts                        every upstream call (JWKS included) since setup
 //
@@ -359,7 +359,7 @@ export default {
     const n = Number(url.searchParams.get("n") ?? "0");
     if (url.pathname === "/verify") return runVerify(bench, url.searchParams.get("impl") ?? "", n);
     if (url.pathname === "/counts") return Response.json({ upstream: bench.upstream, limiter: bench.limiter, logLines: bench.logLines });
-    if (url.pathname === "/app") return runApp(bench, url.searchParams.get("app") ?? "", url.searchParams.get("route") ?? "", n, ctx, url.searchParams.has("roundTrip"));
+    if (url.pathname === "/sample") return runApp(bench, url.searchParams.get("app") ?? "", url.searchParams.get("route") ?? "", n, ctx, url.searchParams.has("roundTrip"));
     return new Response("not found", { status: 404 });
   },
 };

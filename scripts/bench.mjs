@@ -287,7 +287,7 @@ async function timed(worker, url) {
 }
 
 const verifyUrl = (impl, n) => `http://bench.local/verify?impl=${encodeURIComponent(impl)}&n=${n}`;
-const appUrl = (app, route, n) => `http://bench.local/app?app=${app}&route=${encodeURIComponent(route)}&n=${n}`;
+const appUrl = (app, route, n) => `http://bench.local/sample?app=${app}&route=${encodeURIComponent(route)}&n=${n}`;
 
 /** What an empty request costs, in both clocks: subtracted from every sample. */
 async function overhead(worker) {
