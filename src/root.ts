@@ -11,7 +11,7 @@ import { BrokerClient } from "./broker/client";
 import { BrokerFunding } from "./broker/funding";
 import { MarketHours } from "./broker/market-hours";
 import { BrokerTrading } from "./broker/trading";
-import { openUserPool } from "./cognito/user-pool";
+import { openUserPool, type UserPool } from "./cognito/user-pool";
 import { loadBrokerConfig, loadConfig, loadMarketDataConfig, notConfigured, loadFundingConfig, loadPlaidConfig, loadTimeouts, type BrokerConfig, type Config } from "./config";
 import type { Broker, Clients, Keys, Root } from "./deps";
 import { liveStreamsOf } from "./events/live-streams";
@@ -23,7 +23,7 @@ import { countPasswordGuess } from "./limits";
 import { acceptedCodesIn, acceptedCodesInIsolate, codeKey, stepUpCheck, type AcceptedCodes } from "./services/step-up";
 import { securityNotice, sendSecurityNotice } from "./services/notices";
 import { tellThrough } from "./services/event-notices";
-import { openSes } from "./ses/client";
+import { openSes, type Ses } from "./ses/client";
 import { storesOf } from "./stores";
 import type { RequestScope } from "./upstream";
 
@@ -79,9 +79,16 @@ function build(env: Env): Root {
     let broker: Broker | undefined;
     let market: MarketData | undefined;
     let marketHours: MarketHours | undefined;
+    let cognito: UserPool | undefined;
+    let ses: { client: Ses | undefined } | undefined;
     return {
-      cognito: openUserPool(config(), scope),
-      ses: openSes(config(), scope),
+      // Made when first asked for: an event consumer or a heal pass needs no Cognito settings.
+      get cognito() {
+        return (cognito ??= openUserPool(config(), scope));
+      },
+      get ses() {
+        return (ses ??= { client: openSes(config(), scope) }).client;
+      },
       // One Broker client per invocation: its account, funding and trading calls share it.
       get broker() {
         if (!broker) {
@@ -154,7 +161,8 @@ function build(env: Env): Root {
     },
     eventDeps: (scope) => {
       const clients = clientsOf(scope);
-      return { stores: brokerage().stores, now: Date.now, tell: tellThrough(() => clients.broker.accounts, clients.ses) };
+      // SES's credentials are the Cognito settings' (Config): without them, events are applied and no notice is sent.
+      return { stores: brokerage().stores, now: Date.now, tell: configResult.ok ? tellThrough(() => clients.broker.accounts, clients.ses) : undefined };
     },
     flowDeps: (scope, { allow, stepUp, notify }) => {
       const clients = clientsOf(scope);

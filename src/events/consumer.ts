@@ -384,6 +384,9 @@ export class BrokerStreamConsumer extends DurableObject<Env> {
   }
 }
 
+/** How long one event's notice may spend upstream (the owner's account, then SES). */
+const EVENT_BUDGET_MS = 10_000;
+
 /** A consumer's dependencies from the composition root: the Broker API's settings (not_configured without them, retried as any failure), D1's ledger and the live streams. */
 function consumerDeps(ctx: DurableObjectState, env: Env, stream: EventStream): ConsumerDeps {
   const root = depsFrom(env);
@@ -399,8 +402,8 @@ function consumerDeps(ctx: DurableObjectState, env: Env, stream: EventStream): C
       const scope = { budgetEndsAt: Date.now(), calls: [], clearance: Promise.resolve() };
       return new BrokerClient(broker, scope, timeoutMs).stream(action, path, { signal, query });
     },
-    // Each event its own invocation: the request budget for its notice's Broker and SES calls.
-    apply: (event) => applyEvent(root.eventDeps(root.scope(Promise.resolve())), event),
+    // Each event its own invocation, with a budget of its own for its notice's Broker and SES calls (as the heal pass has): no request's, so no Cognito settings.
+    apply: (event) => applyEvent(root.eventDeps({ budgetEndsAt: Date.now() + EVENT_BUDGET_MS, calls: [], clearance: Promise.resolve() }), event),
     publish: (changes) => publishChanges(env, changes),
   };
 }

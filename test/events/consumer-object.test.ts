@@ -12,10 +12,10 @@ import { idAt } from "./stream-support";
 const SSE = { "content-type": "text/event-stream" };
 
 /** A fresh consumer whose Broker API is `base` (its own environment: the test's has no Broker settings). */
-async function consumerOn(base: string) {
+async function consumerOn(base: string, vars: Record<string, unknown> = {}) {
   const stub = env.BROKER_STREAMS.get(env.BROKER_STREAMS.idFromName(`trades-${crypto.randomUUID()}`));
   await runInDurableObject(stub, (instance: BrokerStreamConsumer) => {
-    Object.assign(instance, { env: { ...env, ...BROKER_KEYS, BROKER_API_URL: base } });
+    Object.assign(instance, { env: { ...env, ...BROKER_KEYS, BROKER_API_URL: base, ...vars } });
   });
   return stub;
 }
@@ -60,5 +60,21 @@ describe("BrokerStreamConsumer, a Durable Object on the Broker's trades stream",
     expect(audit.map((row) => [row.source, row.request_id])).toEqual(ids.map((id) => ["broker_event", id]));
     const { results } = await env.DB.prepare("SELECT status, filled_qty FROM orders WHERE id = ?").bind(order.id).all();
     expect(results).toEqual([{ status: "filled", filled_qty: "10" }]);
+  });
+
+  it("applies events with the Broker's settings and D1 alone: no Cognito settings are needed (and no notice is sent without them)", async () => {
+    const { sub, accountId } = await heldAccount();
+    const order = brokerOrder({ type: "limit", limit_price: "100", qty: "10" });
+    const id = idAt(Date.now() - 1000, 1);
+    const fill = `data: ${JSON.stringify({ account_id: accountId, event: "fill", event_id: id, at: new Date().toISOString(), timestamp: new Date().toISOString(), order: { ...order, status: "filled", filled_qty: "10", filled_avg_price: "100" }, price: "100", qty: "10", position_qty: "10" })}\n\n`;
+    const upstream = await scenario({ "GET /v2/events/trades": [{ status: 200, headers: SSE, chunks: [fill] }] });
+    const stub = await consumerOn(upstream.base, { USER_POOL_ID: undefined, COGNITO_USER_CLIENT_ID: undefined, COGNITO_REGION_NAME: undefined });
+
+    await stub.ensureRunning("trades");
+    await stub.closed();
+    await stub.stop();
+    expect(await stub.status()).toMatchObject({ cursor: id, counts: { applied: 1 } });
+    expect((await ledgerAudit(sub)).map((row) => [row.source, row.request_id])).toEqual([["broker_event", id]]);
+    expect((await upstream.calls()).map((call) => call.path)).toEqual(["/v2/events/trades"]);
   });
 });
