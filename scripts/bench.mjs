@@ -17,7 +17,7 @@ process.env.WRANGLER_SEND_METRICS ??= "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
 import { spawn, execFile } from "node:child_process";
-import { createWriteStream, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import os from "node:os";
@@ -41,6 +41,9 @@ const onlyRoutes = process.argv.find((arg) => arg.startsWith("--routes="))?.slic
 const verifyOnly = process.argv.includes("--verify");
 /** Only the event consumer's burst. */
 const eventsOnly = process.argv.includes("--events");
+/** A V8 CPU profile of one app's route inside workerd (ours unless `--app=bare`), through the inspector. */
+const profileRoute = process.argv.find((arg) => arg.startsWith("--profile="))?.slice("--profile=".length);
+const profileApp = process.argv.find((arg) => arg.startsWith("--app="))?.slice("--app=".length) ?? "ours";
 
 const SETTINGS = {
   rounds: quick ? 3 : verifyOnly ? 41 : 21,
@@ -255,7 +258,7 @@ async function stopGroup(child) {
 // ---------------------------------------------------------------------------------------------
 // Inside workerd: verification and app CPU, timed from here, one request per sample.
 
-async function startBenchWorker() {
+async function startBenchWorker({ inspectorPort } = {}) {
   const { unstable_startWorker } = await import("wrangler");
   const worker = await unstable_startWorker({
     name: "auth-bench",
@@ -263,7 +266,7 @@ async function startBenchWorker() {
     compatibilityDate: COMPATIBILITY_DATE,
     // A real local D1, kept in memory: the set-up request applies the migrations to it.
     bindings: { DB: { type: "d1", database_id: "bench" } },
-    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "warn" },
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: inspectorPort ? { hostname: "127.0.0.1", port: inspectorPort } : false, watch: false, persist: false, logLevel: "warn" },
   });
   cleanups.push(() => worker.dispose());
   await worker.ready;
@@ -324,7 +327,8 @@ async function migrationStatements() {
   return files.flatMap((file) => unstable_splitSqlQuery(readFileSync(path.join("migrations", file), "utf8")));
 }
 
-async function measureInWorkerd(worker, tokens, { verificationOnly = false } = {}) {
+/** Sends the bench Worker its keys, tokens, pool settings and migrations; its answer names the verifiers, routes and how each is sampled. */
+async function setUpBenchWorker(worker, tokens) {
   const cycleEnd = SETTINGS.freshTokens + 400;
   const setup = {
     ...BENCH_POOL,
@@ -340,7 +344,11 @@ async function measureInWorkerd(worker, tokens, { verificationOnly = false } = {
   };
   const response = await worker.fetch("http://bench.local/setup", { method: "POST", body: JSON.stringify(setup) });
   if (!response.ok) throw new Error(`bench worker setup: ${response.status} ${await response.text()}`);
-  const answer = await response.json();
+  return response.json();
+}
+
+async function measureInWorkerd(worker, tokens, { verificationOnly = false } = {}) {
+  const answer = await setUpBenchWorker(worker, tokens);
   const { primed, newUserEach, opening } = answer;
   const verifiers = onlyRoutes ? [] : answer.verifiers;
   const routes = onlyRoutes ?? answer.routes;
@@ -615,7 +623,80 @@ async function eventsMain() {
   console.log(eventsRow(await measureEvents(api, broker, dir)));
 }
 
+/**
+ * `--profile=ROUTE`: V8's sampling profiler on the bench Worker's isolate (the DevTools protocol, as
+ * `wrangler dev`'s inspector serves it) while the app serves ROUTE a few thousand times. Prints the
+ * functions with the most self time and by source file; the whole profile is written to
+ * test-artifacts/ for DevTools. Time spent in workerd's own APIs (Headers, Request, crypto) is
+ * counted to the JavaScript function that called them.
+ */
+async function profileMain() {
+  const inspectorPort = await freePort();
+  const [worker, tokens] = await Promise.all([startBenchWorker({ inspectorPort }), signTokens(SETTINGS.freshTokens + 400 + SETTINGS.openingTokens)]);
+  const { primed } = await setUpBenchWorker(worker, tokens);
+  // A "first sight" verifier takes a new token each time: the signed ones must last the warm-up and the rounds.
+  const n = profileRoute.endsWith("first sight") ? Math.floor(SETTINGS.freshTokens / 12) : 1_500;
+  // `--profile=verify:NAME`: a verifier (as the verification table names it) instead of a route.
+  const verifier = profileRoute.startsWith("verify:") ? profileRoute.slice("verify:".length) : undefined;
+  const send = async () => {
+    if (primed.includes(profileRoute)) await worker.fetch(appUrl(profileApp, profileRoute, 1));
+    const response = await worker.fetch(verifier ? verifyUrl(verifier, n) : appUrl(profileApp, profileRoute, n));
+    if (!response.ok) throw new Error(`${profileRoute}: HTTP ${response.status} ${await response.text()}`);
+  };
+  for (let i = 0; i < 3; i++) await send(); // JIT
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
+  const target = targets.find((t) => t.title?.includes("auth-bench")) ?? targets[0];
+  // The inspector proxy (miniflare) refuses a client that sends a User-Agent without an Origin of localhost.
+  const socket = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: "http://localhost" } });
+  await new Promise((resolve, reject) => ((socket.onopen = resolve), (socket.onerror = reject)));
+  let nextId = 1;
+  const pending = new Map();
+  socket.onmessage = (message) => {
+    const reply = JSON.parse(message.data);
+    if (reply.id && pending.has(reply.id)) pending.get(reply.id)(reply);
+  };
+  const call = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, (reply) => (reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result)));
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 50 });
+  await call("Profiler.start");
+  const rounds = 8;
+  for (let i = 0; i < rounds; i++) await send();
+  const { profile } = await call("Profiler.stop");
+  socket.close();
+  const out = path.join("test-artifacts", `${verifier ? "verify" : profileApp}-${(verifier ?? profileRoute).replace(/\W+/g, "_")}.cpuprofile`);
+  mkdirSync("test-artifacts", { recursive: true });
+  writeFileSync(out, JSON.stringify(profile));
+  // Self time per node, from the samples' time deltas.
+  const selfUs = new Map();
+  profile.samples.forEach((nodeId, i) => selfUs.set(nodeId, (selfUs.get(nodeId) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFunction = new Map();
+  const byFile = new Map();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0;
+    total += us;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url ? url.split("/").slice(-2).join("/") : "(native)";
+    const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+  }
+  const requests = rounds * n;
+  const top = (map, count) => [...map].sort((a, b) => b[1] - a[1]).slice(0, count);
+  console.log(`\n${verifier ? "" : `${profileApp} `}${profileRoute}: ${requests} ${verifier ? "tokens" : "requests"}, ${(total / requests).toFixed(1)} us sampled per request (profiler on; idle included)\n`);
+  for (const [name, us] of top(byFunction, 40)) console.log(`${(us / requests).toFixed(2).padStart(8)} us  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+  console.log("\nby file:");
+  for (const [name, us] of top(byFile, 15)) console.log(`${(us / requests).toFixed(2).padStart(8)} us  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+  console.log(`\nwhole profile: ${out}`);
+}
+
 async function main() {
+  if (profileRoute) return profileMain();
   if (verifyOnly) return verifyMain();
   if (eventsOnly) return eventsMain();
   const env = environment();
