@@ -255,6 +255,16 @@ function nextOpeningToken(setup: Setup): string {
   return token;
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * A JSON POST as clients send one: with its Content-Length, which browsers, curl and HTTP libraries
+ * send for a body of known size (a Request made here with a string body has none of its own).
+ */
+function post(url: string, headers: Record<string, string>, body: string): Request {
+  return new Request(url, { method: "POST", headers: { ...headers, "content-length": String(utf8.encode(body).byteLength) }, body });
+}
+
 /** `app` keeps the replayed key of each app apart: both write the same user's keys. */
 function routeRequest(b: Bench, route: Route, app: "ours" | "bare", openingToken?: string): Request {
   const base = "https://api.bench.local";
@@ -265,33 +275,25 @@ function routeRequest(b: Bench, route: Route, app: "ours" | "bare", openingToken
     case "GET /platform/me":
       return new Request(`${base}/platform/me`, { headers: { authorization: `Bearer ${b.setup.repeatedToken}` } });
     case "POST /platform/login":
-      return new Request(`${base}/platform/login`, { method: "POST", headers, body: JSON.stringify({ email: b.setup.email, password: b.setup.password }) });
+      return post(`${base}/platform/login`, headers, JSON.stringify({ email: b.setup.email, password: b.setup.password }));
     case "POST /platform/signup":
-      return new Request(`${base}/platform/signup`, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ email: `bench-${++signupCounter}@example.com`, password: b.setup.password }),
-      });
+      return post(`${base}/platform/signup`, headers, JSON.stringify({ email: `bench-${++signupCounter}@example.com`, password: b.setup.password }));
     case "GET /platform/accounts/me":
       return new Request(`${base}/platform/accounts/me`, { headers: { authorization: `Bearer ${b.setup.repeatedToken}` } });
     case "POST /platform/accounts":
-      return new Request(`${base}/platform/accounts`, {
-        method: "POST",
-        headers: { ...headers, authorization: `Bearer ${openingToken ?? nextOpeningToken(b.setup)}` },
-        body: OPENING,
-      });
+      return post(`${base}/platform/accounts`, { ...headers, authorization: `Bearer ${openingToken ?? nextOpeningToken(b.setup)}` }, OPENING);
     case "POST /platform/accounts/me/orders":
     case "POST /platform/accounts/me/orders, replayed":
-      return new Request(`${base}/platform/accounts/me/orders`, {
-        method: "POST",
-        headers: {
+      return post(
+        `${base}/platform/accounts/me/orders`,
+        {
           ...headers,
           authorization: `Bearer ${b.setup.repeatedToken}`,
           // A new key each time, or the same key (and body) again: every request after the first is a replay.
           "idempotency-key": route === "POST /platform/accounts/me/orders" ? `bench-order-${++orderCounter}` : `bench-order-replayed-${app}`,
         },
-        body: ORDER,
-      });
+        ORDER,
+      );
     // The same pair again and again (the first request of a sample's priming fills the 2 s entry), or a new pair each time: every one a miss.
     case "GET /platform/market/snapshots (cached)":
     case "GET /platform/market/snapshots (uncached)": {
