@@ -57,8 +57,10 @@ function noAnswer(upstream: Upstream, error: unknown, timedOut: boolean, log: Re
 /**
  * One HTTP exchange, limited by the call's own timeout or what is left of the request's budget,
  * whichever is less (one timer). No answer in time is upstream_timeout; no connection, upstream_unavailable.
+ * `input` and `init` are fetch's own: a URL with its init costs fetch one Request, where a Request
+ * made first costs two (fetch copies it to add the signal); only a SigV4-signed call comes as one.
  */
-export async function exchange(scope: RequestScope, upstream: Upstream, action: string, request: Request): Promise<Exchange> {
+export async function exchange(scope: RequestScope, upstream: Upstream, action: string, input: Request | string, init?: RequestInit): Promise<Exchange> {
   await scope.clearance;
   const started = Date.now();
   const log = callLog(scope.calls, action, started);
@@ -66,7 +68,7 @@ export async function exchange(scope: RequestScope, upstream: Upstream, action: 
   if (timeoutMs <= 0) throw noAnswer(upstream, new Error(`no time left for ${action}`), true, log);
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(request, { signal: timeout });
+    const response = await fetch(input, { ...init, signal: timeout });
     const text = await response.text();
     noteRateLimit(scope, response.headers);
     return { response, text, logCall: (errorType) => log(response.status, errorType) };

@@ -54,8 +54,8 @@ export class BrokerClient {
    */
   async redirectOf(action: string, path: string): Promise<URL> {
     const once = async () => {
-      const request = new Request(this.#config.url + path, { headers: { authorization: keptFor(this.#config, basicAuthOf) }, redirect: "manual" });
-      const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, request);
+      const init: RequestInit = { headers: { authorization: keptFor(this.#config, basicAuthOf) }, redirect: "manual" };
+      const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, this.#config.url + path, init);
       const redirected = response.status >= 300 && response.status <= 399;
       if (!redirected && !response.ok) throw refusalOf(action, response, text, logCall);
       logCall();
@@ -103,8 +103,8 @@ export class BrokerClient {
   async #send(action: string, method: Method, path: string, body: object | undefined, own: Record<string, string>, parse: (text: string) => unknown = parseJson): Promise<{ body: unknown; headers: Headers }> {
     const headers: Record<string, string> = { ...own, authorization: keptFor(this.#config, basicAuthOf), accept: "application/json" };
     if (body) headers["content-type"] = "application/json";
-    const request = new Request(this.#config.url + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-    const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, request);
+    const init = { method, headers, body: body ? JSON.stringify(body) : undefined };
+    const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, this.#config.url + path, init);
     if (!response.ok) throw refusalOf(action, response, text, logCall);
     logCall();
     return { body: text === "" ? undefined : parse(text), headers: response.headers };

@@ -42,8 +42,9 @@ export class CognitoClient {
       headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${action}` },
       body: JSON.stringify(input),
     };
-    const request = signed ? await this.#signer.sign(this.#endpoint, init) : new Request(this.#endpoint, init);
-    const { response, text, logCall } = await exchange(scope, this.#upstream, action, request);
+    const { response, text, logCall } = signed
+      ? await exchange(scope, this.#upstream, action, await this.#signer.sign(this.#endpoint, init))
+      : await exchange(scope, this.#upstream, action, this.#endpoint, init);
     const body = parseJson(text);
     if (!response.ok) {
       const type = awsErrorType(response, body);

@@ -105,7 +105,7 @@ export class MarketData {
   async #get<T extends z.ZodMiniType>(action: string, { url }: MarketRequest, schema: T): Promise<z.output<T>> {
     const once = async () => {
       const headers = { authorization: keptFor(this.#broker, basicAuthOf), accept: "application/json" };
-      const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, new Request(url, { headers }));
+      const { response, text, logCall } = await exchange(this.#scope, this.#upstream, action, url, { headers });
       if (!response.ok) throw refusalOf(action, response, text, logCall);
       logCall();
       let body: unknown;

@@ -86,13 +86,12 @@ export function openPlaid(config: PlaidConfig, scope: RequestScope, timeoutMs: n
   const upstream: Upstream = { name: PLAID, timeoutMs };
 
   async function call<T extends z.ZodMiniType>(action: string, path: string, body: object, answer: T): Promise<z.infer<T>> {
-    const request = new Request(config.url + path, {
+    const { response, text, logCall } = await exchange(scope, upstream, action, config.url + path, {
       method: "POST",
       // The credentials as headers (Plaid takes either): the body stays free of secrets.
       headers: { "content-type": "application/json", "plaid-client-id": config.clientId, "plaid-secret": config.secret, "plaid-version": PLAID_VERSION },
       body: JSON.stringify(body),
     });
-    const { response, text, logCall } = await exchange(scope, upstream, action, request);
     const parsed = parseJson(text);
     if (!response.ok) {
       const [errorType, errorCode] = [errorField(parsed, "error_type"), errorField(parsed, "error_code")];
