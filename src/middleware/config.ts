@@ -1,9 +1,6 @@
-import type { ConfigResult } from "../config";
 import type { Root } from "../deps";
 
 export interface ConfigVariables {
-  /** The isolate's dependencies (root.ts), built on its first request. */
+  /** The isolate's dependencies (root.ts), built on its first request; its `configResult` must be `ok` for routes under /platform (see forPlatform). */
   root: Root;
-  /** Parsed once per isolate; routes under /platform need it to be `ok` (see forPlatform). */
-  configResult: ConfigResult;
 }

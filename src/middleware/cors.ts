@@ -22,7 +22,7 @@ const ANY_METHOD = "ALL";
 function corsForOrigins(routes: readonly RouterRoute[]): MiddlewareHandler {
   return cors({
     origin: (origin, c: Context<{ Variables: ConfigVariables }>) => {
-      const result = c.get("configResult");
+      const result = c.get("root").configResult;
       return result.ok && result.config.corsOrigins.includes(origin) ? origin : null;
     },
     allowMethods: [...new Set(routes.map((route) => route.method).filter((method) => method !== ANY_METHOD))],

@@ -19,13 +19,12 @@ export function everyRequest(depsFrom: (env: Env) => Root, routes: readonly Rout
   const cors = corsFor(routes);
   const handler = createMiddleware<{ Bindings: Env; Variables: AccessLogVariables & ConfigVariables }>(async (c, next) => {
     const started = Date.now();
-    giveRequestIds(c);
-    const root = depsFrom(c.env);
-    c.set("root", root);
-    c.set("configResult", root.configResult);
+    const requestId = giveRequestIds(c);
+    c.set("root", depsFrom(c.env));
     const preflight = await cors(c, next);
     if (preflight) c.res = preflight;
     else setSecurityHeaders(c.res.headers);
+    c.res.headers.set("x-request-id", requestId);
     await logAccess(c, started);
   });
   readsHeaders(handler, "x-request-id");

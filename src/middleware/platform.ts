@@ -33,7 +33,7 @@ function answerOverLimit(c: PlatformContext, error: unknown): void {
   if (!(error instanceof Error)) throw error;
   c.error = error;
   const problem = handleError(error, c);
-  const headers = new Headers({ "x-request-id": c.get("requestId") });
+  const headers = new Headers();
   for (const name of PROBLEM_HEADERS) {
     const value = problem.headers.get(name);
     if (value !== null) headers.set(name, value);

@@ -13,12 +13,14 @@ export interface RequestIdVariables {
 /**
  * Every request gets an id the server makes: a client's header is never an id of ours, since what
  * is keyed by it (a lease's holder, an audit row) must not be chosen by the client. The client's own
- * id is kept beside it, for tracing across its services.
+ * id is kept beside it, for tracing across its services. The answer's X-Request-Id is set once it
+ * is made (every-request.ts), with the security headers: set before, it would give Hono a Headers
+ * object of its own to copy into every answer.
  */
-export function giveRequestIds<E extends { Variables: RequestIdVariables }>(c: Context<E>): void {
+export function giveRequestIds<E extends { Variables: RequestIdVariables }>(c: Context<E>): string {
   const id = crypto.randomUUID();
   c.set("requestId", id);
   const theirs = c.req.header("x-request-id");
   if (theirs !== undefined && CORRELATION_ID.test(theirs)) c.set("correlationId", theirs);
-  c.header("x-request-id", id);
+  return id;
 }
