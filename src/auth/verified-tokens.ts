@@ -18,13 +18,12 @@ interface Entry<Claims> extends VerifiedToken<Claims> {
 
 export class VerifiedTokens<Claims> {
   /**
-   * By signature: a lookup hashes the token's string, and each request's header is a new string, so
-   * the key is the signature alone, a third of an access token. A hit still needs the whole token equal.
+   * By the token's last KEY_LENGTH characters, all of them signature: a lookup hashes its key, and
+   * each request's header is a new string, so a short key is hashed in a fraction of the time of the
+   * whole signature (342 characters under RS256), which a token seen for the first time pays for
+   * nothing. A hit still needs the whole token equal, so two tokens sharing an end only cost a verification.
    */
   readonly #entries: BoundedMap<string, Entry<Claims>>;
-  /** The last token looked up and its signature, whose hash a `set` of the same token reuses. */
-  #lastToken = "";
-  #lastSignature = "";
 
   constructor(maxEntries: number) {
     this.#entries = new BoundedMap(maxEntries);
@@ -32,18 +31,16 @@ export class VerifiedTokens<Claims> {
 
   /** The entry for `token` while `nowSeconds` is before its expiry. */
   get(token: string, nowSeconds: number): VerifiedToken<Claims> | undefined {
-    const signature = signatureOf(token);
-    this.#lastToken = token;
-    this.#lastSignature = signature;
-    const entry = this.#entries.get(signature);
+    const key = keyOf(token);
+    const entry = this.#entries.get(key);
     if (entry === undefined || entry.token !== token) return undefined;
     if (nowSeconds < entry.exp) return entry;
-    this.#entries.delete(signature);
+    this.#entries.delete(key);
     return undefined;
   }
 
-  set(token: string, entry: VerifiedToken<Claims>): void {
-    this.#entries.set(token === this.#lastToken ? this.#lastSignature : signatureOf(token), { ...entry, token });
+  set(token: string, { claims, kid, exp }: VerifiedToken<Claims>): void {
+    this.#entries.set(keyOf(token), { claims, kid, exp, token });
   }
 
   get size(): number {
@@ -51,4 +48,7 @@ export class VerifiedTokens<Claims> {
   }
 }
 
-const signatureOf = (token: string): string => token.slice(token.lastIndexOf(".") + 1);
+/** 24 base64url characters: 144 bits of an RSA signature, which no two tokens share by chance. */
+const KEY_LENGTH = 24;
+
+const keyOf = (token: string): string => token.slice(-KEY_LENGTH);
