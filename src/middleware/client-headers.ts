@@ -8,9 +8,9 @@ import type { RouterRoute } from "hono/types";
  */
 const declared = new WeakMap<object, readonly string[]>();
 
-/** Declares that `handler` reads the client headers `names` (lower case). */
+/** Declares that `handler` reads the client headers `names` (lower case), besides any declared before. */
 export function readsHeaders(handler: object, ...names: string[]): void {
-  declared.set(handler, names);
+  declared.set(handler, [...(declared.get(handler) ?? []), ...names]);
 }
 
 /** The client headers the routes' handlers read, each once. */

@@ -45,12 +45,17 @@ type LimitEnv = { Bindings: Env; Variables: AddressLimitVariables };
  */
 export function limit<E extends LimitEnv, I extends Input = {}>(...rules: Rule<E, I>[]): MiddlewareHandler<E, string, I> {
   return createMiddleware<E, string, I>(async (c, next) => {
-    const counted = (async () => {
-      for (const rule of rules) await count(c.env, rule.counter, rule.key(c), rule.detail ?? "Too many requests; retry later.");
-    })();
-    await Promise.all([c.get("addressCheck"), counted]);
+    await countRules(c, rules);
     await next();
   });
+}
+
+/** Counts `rules` as `limit` does, for a step that is not a middleware of its own (a route's declared rules, routes/rules.ts). */
+export async function countRules<E extends LimitEnv, I extends Input = {}>(c: Context<E, string, I>, rules: readonly Rule<E, I>[]): Promise<void> {
+  const counted = (async () => {
+    for (const rule of rules) await count(c.env, rule.counter, rule.key(c), rule.detail ?? "Too many requests; retry later.");
+  })();
+  await Promise.all([c.get("addressCheck"), counted]);
 }
 
 /**
@@ -102,9 +107,9 @@ export function limitGuesses(kind: GuessKind) {
   return limit<LimitEnv, EmailInput>(...guessRules<LimitEnv, EmailInput>(kind, (c) => c.req.valid("json").email));
 }
 
-/** A bearer route that checks a password or a code of the signed-in user (after requireAuth). */
-export function limitGuessesOfUser(kind: GuessKind) {
-  return limit<SignedIn>(...guessRules<SignedIn>(kind, (c) => c.get("user").sub));
+/** The rules of a bearer route that checks a password or a code of the signed-in user (after its body). */
+export function guessesOfUser(kind: GuessKind): Rule<SignedIn>[] {
+  return guessRules<SignedIn>(kind, (c) => c.get("user").sub);
 }
 
 const MAIL_DETAIL = "Too many codes sent to this email; retry later.";
@@ -115,14 +120,21 @@ export const limitMail = limit<LimitEnv, EmailInput>(
   { counter: "RECIPIENT_RATE_LIMITER", key: (c) => c.req.valid("json").email, detail: MAIL_DETAIL },
 );
 
-/** A bearer route that sends mail to the signed-in user's own address (after requireAuth). */
-export const limitMailOfUser = limit<SignedIn>({ counter: "MAIL_RATE_LIMITER", key: (c) => `user|${c.get("user").sub}`, detail: "Too many codes sent; retry later." });
+const MAIL_OF_USER: Rule<SignedIn> = { counter: "MAIL_RATE_LIMITER", key: (c) => `user|${c.get("user").sub}`, detail: "Too many codes sent; retry later." };
+
+/** The rule of a bearer route that sends mail to the signed-in user's own address. */
+export const MAIL_TO_USER: readonly Rule<SignedIn>[] = [MAIL_OF_USER];
 
 /**
- * A bearer route that sends mail to a new address in its body (email change): per account, and per
- * target address whichever account asks, so many accounts cannot flood one inbox.
+ * The rules of a bearer route that sends mail to a new address in its body (email change, after its
+ * body): per account, and per target address whichever account asks, so many accounts cannot flood one inbox.
  */
-export const limitMailToNewAddress = limit<SignedIn, EmailInput>(
-  { counter: "MAIL_RATE_LIMITER", key: (c) => `user|${c.get("user").sub}`, detail: "Too many codes sent; retry later." },
+export const MAIL_TO_NEW_ADDRESS: readonly Rule<SignedIn, EmailInput>[] = [
+  MAIL_OF_USER as Rule<SignedIn, EmailInput>,
   { counter: "MAIL_RATE_LIMITER", key: (c) => `target|${c.req.valid("json").email}`, detail: MAIL_DETAIL },
-);
+];
+
+/** The rule of a bearer route counted per user and `route` on `counter` (the brokerage's or the market's): one user's polling cannot spend another's. */
+export function perUser(counter: "BROKERAGE_RATE_LIMITER" | "MARKET_RATE_LIMITER", route: string): Rule<SignedIn> {
+  return { counter, key: (c) => `${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." };
+}

@@ -1,23 +1,15 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { Deps } from "../deps";
-import { withBroker } from "../middleware/broker";
-import { limit } from "../middleware/rate-limit";
-import { requireAuth, type AuthVariables } from "../middleware/require-auth";
 import { validJson } from "../middleware/validate";
 import { ChangeContact, OpenAccount } from "../schemas/brokerage";
 import { StepUp } from "../schemas/requests";
 import { accountStatus, accountView, changeContact, closeAccount, openAccount, tradingAccount, verifiedEmailOf } from "../services/brokerage";
 import { requestActor, signedInActor } from "./actor";
 import type { PlatformEnv } from "./env";
-import { requireVerifiedEmail } from "./guards";
-
-type Signed = PlatformEnv & { Variables: AuthVariables };
+import { rules } from "./rules";
 
 const depsOf = (c: { get(name: "deps"): Deps }) => c.get("deps");
-
-/** Per user and route; opening counts apart, so that a form sent twice is answered 409, not 429. */
-const perUser = (route: string) => limit<Signed>({ counter: "BROKERAGE_RATE_LIMITER", key: (c) => `${route}|${c.get("user").sub}`, detail: "Too many requests for this account; retry later." });
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -38,26 +30,28 @@ function agreementAddress(c: Context): string {
 
 /**
  * The signed-in user's one brokerage account. No route takes an account id: the account is always
- * the one D1 records for the token's `sub`.
+ * the one D1 records for the token's `sub`. Counted per user and route; opening counts apart, so
+ * that a form sent twice is answered 409, not 429.
  */
 export const brokerageRoutes = new Hono<PlatformEnv>()
-  .post("/accounts", withBroker, requireAuth, perUser("open"), validJson(OpenAccount), requireVerifiedEmail, async (c) => {
+    // The form is checked before the email (a Cognito call): every field at fault is named first.
+  .post("/accounts", ...rules({ uses: "broker", limit: { brokerage: "open" }, body: validJson(OpenAccount), verifiedEmail: "after body" }), async (c) => {
     const opening = { request: c.req.valid("json"), address: agreementAddress(c), verifiedEmail: verifiedEmailOf(c.get("loginDeps"), signedInActor(c)) };
     return c.json(await openAccount(depsOf(c), requestActor(c), opening), 201);
   })
-  .get("/accounts/me", withBroker, requireAuth, perUser("read"), async (c) => {
+  .get("/accounts/me", ...rules({ uses: "broker", limit: { brokerage: "read" } }), async (c) => {
     return c.json(await accountView(depsOf(c), requestActor(c), verifiedEmailOf(c.get("loginDeps"), signedInActor(c))), 200);
   })
-  .patch("/accounts/me", withBroker, requireAuth, perUser("update"), validJson(ChangeContact), async (c) => {
+  .patch("/accounts/me", ...rules({ uses: "broker", limit: { brokerage: "update" } }), validJson(ChangeContact), async (c) => {
     const { contact, password, code } = c.req.valid("json");
     return c.json(await changeContact(depsOf(c), requestActor(c), { contact, proof: { password, code } }), 200);
   })
-  .get("/accounts/me/status", withBroker, requireAuth, perUser("read"), async (c) => {
+  .get("/accounts/me/status", ...rules({ uses: "broker", limit: { brokerage: "read" } }), async (c) => {
     return c.json(await accountStatus(depsOf(c), requestActor(c)), 200);
   })
-  .get("/accounts/me/trading", withBroker, requireAuth, perUser("trading"), async (c) => {
+  .get("/accounts/me/trading", ...rules({ uses: "broker", limit: { brokerage: "trading" } }), async (c) => {
     return c.json(await tradingAccount(depsOf(c), requestActor(c)), 200);
   })
-  .post("/accounts/me/close", withBroker, requireAuth, perUser("close"), validJson(StepUp), async (c) => {
+  .post("/accounts/me/close", ...rules({ uses: "broker", limit: { brokerage: "close" } }), validJson(StepUp), async (c) => {
     return c.json(await closeAccount(depsOf(c), requestActor(c), c.req.valid("json")), 200);
   });

@@ -9,8 +9,8 @@ import { EventsHeaders, EventsQuery } from "../schemas/live-events";
 import { openLiveStream, streamTicket, ticketHolder, type StreamHolder } from "../services/live-events";
 import { requestActor } from "./actor";
 import type { PlatformEnv } from "./env";
+import { rules } from "./rules";
 
-type Signed = PlatformEnv & { Variables: AuthVariables & BrokerVariables };
 type Streaming = PlatformEnv & { Variables: BrokerVariables & { holder: StreamHolder } };
 
 const DETAIL = "Too many requests for this account; retry later.";
@@ -42,6 +42,8 @@ readsHeaders(lastEventId, "last-event-id");
  * EventSource. No route takes an account or user id: the stream is the holder's own.
  */
 export const liveEventRoutes = new Hono<PlatformEnv>()
+  // Its rules by hand, not rules(): its holder is a ticket's or the bearer token's, and the query and
+  // Last-Event-ID are checked before the holder, so that a malformed request does not use up its ticket.
   .get(
     "/accounts/me/events",
     withBroker,
@@ -55,6 +57,6 @@ export const liveEventRoutes = new Hono<PlatformEnv>()
       return c.body(stream, 200, { "content-type": "text/event-stream" });
     },
   )
-  .post("/accounts/me/events/ticket", withBroker, requireAuth, limit<Signed>({ counter: "BROKERAGE_RATE_LIMITER", key: (c) => `ticket|${c.get("user").sub}`, detail: DETAIL }), async (c) => {
+  .post("/accounts/me/events/ticket", ...rules({ uses: "broker", limit: { brokerage: "ticket" } }), async (c) => {
     return c.json(await streamTicket(c.get("deps"), requestActor(c), c.get("auth").exp * 1000), 200);
   });

@@ -5,8 +5,7 @@ import { everyRequest } from "../../src/middleware/every-request";
 import { depsFrom } from "../../src/root";
 import { handleError } from "../../src/middleware/error-handler";
 import { forPlatform } from "../../src/middleware/platform";
-import { requireAuth } from "../../src/middleware/require-auth";
-import { requireVerifiedEmail } from "../../src/routes/guards";
+import { rules } from "../../src/routes/rules";
 import { authenticationResult, challenge, codeDeliveryResult, emptyResult, getUserResult, RECORDED } from "../fixtures/cognito";
 import { bearer, ownPool } from "../support/own-pool";
 import { api, apiWith, inOneLimitWindow, jsonInit, postJson, problemOf, randomIp, STRONG_PASSWORD, uniqueEmail, visibleAnswer, withoutRequestId } from "../support/worker";
@@ -230,10 +229,10 @@ describe("a step-up code on the account's routes", () => {
 });
 
 describe("requireVerifiedEmail, for routes that move money", () => {
-  /** A route of a brokerage app behind the middleware, as an app would mount it. */
+  /** A route of a brokerage app behind the middleware, as an app would mount it: the signed-in user, a verified email. */
   const trading = new Hono<{ Bindings: Env; Variables: AccessLogVariables }>();
   trading.onError(handleError);
-  trading.use(everyRequest(depsFrom, []), forPlatform).post("/orders", requireAuth, requireVerifiedEmail, (c) => c.json({ placed: true }, 201));
+  trading.use(everyRequest(depsFrom, []), forPlatform).post("/orders", ...rules({ limit: "none", verifiedEmail: true }), (c) => c.json({ placed: true }, 201));
   // One env per pool, as workerd keeps one env per isolate: the config, and the verifier with its keys, are made once.
   const envs = new WeakMap<object, object>();
   const envFor = (vars: Record<string, string>) => envs.get(vars) ?? envs.set(vars, { ...env, ...vars }).get(vars)!;
