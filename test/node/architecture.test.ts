@@ -5,6 +5,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { OPERATIONS } from "../../src/docs/openapi";
+import { app } from "../../src/index";
+import { withBroker } from "../../src/middleware/broker";
+import { requireAuth } from "../../src/middleware/require-auth";
+import { declarationOf } from "../../src/routes/rules";
 
 const SRC = path.resolve(import.meta.dirname, "../../src");
 
@@ -112,7 +117,7 @@ describe("layers", () => {
   });
 
   it("lets a route call a flow only with the request's deps first: (deps, actor, input), or (deps, input) for no signed-in user", () => {
-    // The route declaration's refusal row (money() in routes/funding.ts): not a flow.
+    // A money route's refusal row (auditRefusals in routes/rules.ts): not a flow.
     const notFlows = new Set(["auditFailure"]);
     const routes = readdirSync(path.join(SRC, "routes")).filter((file) => file.endsWith(".ts"));
     const calls = routes.flatMap((file) => {
@@ -141,5 +146,63 @@ describe("layers", () => {
     const worker = imports().filter(({ file }) => !file.startsWith("docs/"));
     const offending = worker.flatMap(({ file, imported, typesOnly }) => [...imported, ...typesOnly].filter((target) => target.startsWith("docs/")).map((target) => `${file} imports ${target}`));
     expect(offending).toEqual([]);
+  });
+});
+
+/** The one route whose rules are its own (routes/live-events.ts): its holder is a one-use ticket's or the bearer token's. */
+const OWN_RULES = ["GET /platform/accounts/me/events"];
+/** The routes that move or show money: each declares `uses: "money"` and its audit action. */
+const MONEY = /^\/platform\/(accounts\/me\/(bank-links|transfers|orders|positions)|plaid\/)/;
+
+/** Each route of the app's route list under /platform ("METHOD /path"), with its handlers in order. */
+function platformRoutes(): Map<string, unknown[]> {
+  const routes = new Map<string, unknown[]>();
+  for (const { method, path: routePath, handler } of app.routes) {
+    if (method === "ALL" || !routePath.startsWith("/platform/")) continue;
+    const route = `${method} ${routePath}`;
+    routes.set(route, [...(routes.get(route) ?? []), handler]);
+  }
+  return routes;
+}
+
+// Issue 22: cross-cutting rules declared once per route, so that no route can forget one.
+describe("route rules", () => {
+  it("are declared through rules() by every route that needs a signed-in user, and only those, as the docs list them", () => {
+    const routes = platformRoutes();
+    const declared = [...routes].filter(([, handlers]) => handlers.some((handler) => declarationOf(handler))).map(([route]) => route);
+    const signedIn = OPERATIONS.filter((op) => op.auth).map((op) => `${op.method.toUpperCase()} ${op.path}`);
+    expect(declared.length).toBeGreaterThan(40);
+    expect(declared.sort()).toEqual(signedIn.filter((route) => !OWN_RULES.includes(route)).sort());
+    // One declaration per route, and none of the rules' middleware added beside it by hand.
+    for (const route of declared) expect([route, routes.get(route)!.filter((handler) => declarationOf(handler)).length]).toEqual([route, 1]);
+    const byHand = [...routes].filter(([, handlers]) => handlers.some((handler) => handler === requireAuth || handler === withBroker)).map(([route]) => route);
+    expect(byHand).toEqual(OWN_RULES);
+  });
+
+  it("give every money route its audit action, and the funding limits", () => {
+    const declarations = [...platformRoutes()].flatMap(([route, handlers]) => handlers.map(declarationOf).filter((found) => found !== undefined).map((found) => [route, found] as const));
+    const money = declarations.filter(([route]) => MONEY.test(route.split(" ")[1]!));
+    expect(money.length).toBeGreaterThan(15);
+    expect(money.filter(([, found]) => found.uses !== "money" || !found.action).map(([route]) => route)).toEqual([]);
+    // And only those: an audit action elsewhere would write rows the flows there do not expect.
+    expect(declarations.filter(([route, found]) => found.uses === "money" && !MONEY.test(route.split(" ")[1]!)).map(([route]) => route)).toEqual([]);
+  });
+
+  it("are the only way a route file reaches the rules' middleware: the user, the dependencies, the limits, the key, the recent sign-in", () => {
+    // What a route file may still import from those modules: the anonymous routes' limits (keyed by
+    // the email in their body), and the live stream's own rules (OWN_RULES).
+    const allowed: Record<string, string[]> = { "live-events.ts": ["withBroker", "requireAuth", "limit"] };
+    const anonymous = ["limitGuesses", "limitMail"];
+    const rulesModules = /^\.\.\/middleware\/(require-auth|broker|money|rate-limit|recent-sign-in)$/;
+    const files = readdirSync(path.join(SRC, "routes")).filter((file) => file.endsWith(".ts") && file !== "rules.ts");
+    const imported = files.flatMap((file) =>
+      [...readFileSync(path.join(SRC, "routes", file), "utf8").matchAll(/^import \{([^}]*)\} from "([^"]+)";/gm)]
+        .filter((match) => rulesModules.test(match[2]!))
+        .flatMap((match) => match[1]!.split(",").map((name) => name.trim()).filter((name) => name && !name.startsWith("type ")))
+        .filter((name) => !anonymous.includes(name) && !(allowed[file] ?? []).includes(name))
+        .map((name) => `${file} imports ${name}`),
+    );
+    expect(files.length).toBeGreaterThan(10);
+    expect(imported).toEqual([]);
   });
 });
