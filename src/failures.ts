@@ -223,7 +223,7 @@ export const FAILURES = {
     title: "Email not verified",
     detail: "Verify the account's email address first.",
     page: PROBLEM_PAGE_TEXT && {
-      when: "A route guarded by `requireVerifiedEmail` (one that moves money: opening a brokerage account, linking a bank, a transfer, an order, closing a position) was called by a user whose email address is not verified.",
+      when: "A route that declares `verifiedEmail` (one that moves money: opening a brokerage account, linking a bank, a transfer, an order, closing a position) was called by a user whose email address is not verified.",
       action: "Verify the email: POST /platform/email/verify/send, then POST /platform/email/verify with the emailed code; retry after that.",
     },
   },

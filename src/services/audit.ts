@@ -74,7 +74,7 @@ export function failureRow(audit: AuditEventStore, actor: Actor, action: AuditAc
 
 /**
  * The row of a failed flow, or of a request refused before its flow ran (its body, its key, a limit:
- * the route declaration's auditRefusals, routes/funding.ts money()). A request answered 429 writes
+ * the route declaration's auditRefusals, routes/rules.ts). A request answered 429 writes
  * none: the rows a user can cause a minute stay within the limits, whatever a flood sends.
  */
 export async function auditFailure(audit: AuditEventStore, actor: Actor, action: AuditAction, error: unknown, details: AuditDetails = {}): Promise<unknown> {
