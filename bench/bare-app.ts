@@ -150,7 +150,8 @@ export function bareApp(settings: BareSettings): Hono<{ Bindings: { DB: D1Databa
     })
     .post("/platform/accounts/me/orders", async (c) => {
       // The API's calls: the account's row; the key claimed and read back in one batch; then the
-      // stored answer (a replay: no Broker call), or CreateOrder and the answer stored with the audit row.
+      // stored answer (a replay: no Broker call), or the asset's row (with the list's sync mark, in
+      // one batch), CreateOrder, and the answer stored with the audit row and the order's own row.
       const { sub } = await verify(c.req.header("authorization"));
       const key = c.req.header("idempotency-key") ?? "";
       const text = await c.req.text();
@@ -169,15 +170,24 @@ export function bareApp(settings: BareSettings): Hono<{ Bindings: { DB: D1Databa
         await audit(db, sub, "order.create").run();
         return c.body(stored.response_body!, 201, json);
       }
+      const [, asset] = await db.batch<{ tradable: number }>([
+        db.prepare("SELECT synced_at FROM asset_sync WHERE id = 1"),
+        db.prepare("SELECT tradable, fractionable FROM assets WHERE symbol = ?").bind((order as { symbol: string }).symbol),
+      ]);
+      if (!asset!.results[0]?.tradable) return c.json({ error: "not tradable" }, 422);
       const response = await fetch(`${settings.brokerUrl}/v1/trading/accounts/${row.broker_account_id}/orders`, {
         method: "POST",
         headers: brokerHeaders,
         body: JSON.stringify({ ...order, client_order_id: hash.slice(0, 43) }),
       });
       const answer = await response.text();
+      const placed = JSON.parse(answer) as { id: string; status: string; created_at: string };
       await db.batch([
         db.prepare("UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = ? WHERE sub = ? AND key = ?").bind(answer, sub, key),
         audit(db, sub, "order.create"),
+        db
+          .prepare("INSERT INTO orders (id, sub, status, open, created_at, view, heard_at, version) VALUES (?, ?, ?, 1, ?, ?, ?, 1) ON CONFLICT (sub, id) DO NOTHING")
+          .bind(placed.id, sub, placed.status, placed.created_at, answer, now),
       ]);
       return c.body(answer, 201, json);
     })

@@ -94,14 +94,21 @@ function keySetOf(document: unknown): KeySet | undefined {
   };
 }
 
-/** jose's answer for a kid, in this library's errors: no such key, or a key that cannot be imported. */
+/** RFC 7518 section 3.3: an RS256 key is at least 2048 bits (jose checks it on every verification; here, once per key). */
+const MIN_RSA_BITS = 2048;
+
+/** jose's answer for a kid, in this library's errors: no such key, or a key that cannot be imported or is too weak. */
 async function resolveKey(resolve: ReturnType<typeof createLocalJWKSet>, kid: string): Promise<CryptoKey> {
+  let key: CryptoKey;
   try {
-    return (await resolve({ alg: "RS256", kid })) as CryptoKey;
+    key = (await resolve({ alg: "RS256", kid })) as CryptoKey;
   } catch (error) {
     if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw new JwtUnknownKeyError();
     throw new JwtKeyUnusableError({ cause: error });
   }
+  const { modulusLength } = key.algorithm as { modulusLength?: number };
+  if (modulusLength === undefined || modulusLength < MIN_RSA_BITS) throw new JwtKeyUnusableError({ cause: new Error(`the key of kid ${kid} has ${modulusLength} bits`) });
+  return key;
 }
 
 export function inlineKeySource(json: string): KeySource {

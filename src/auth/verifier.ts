@@ -2,20 +2,10 @@
  * Local, strict verification of Cognito user pool access tokens: RS256 only, a `kid` from the pool's
  * JWKS, the pool as issuer, this app client, `token_use` access, and the times with 60 s of leeway.
  */
-import { compactVerify, errors, type CompactJWSHeaderParameters, type VerifyOptions } from "jose";
+import type { CompactJWSHeaderParameters } from "jose";
 import type { Config } from "../config";
-import {
-  JwksUnavailableError,
-  JwtAlgorithmNotAllowedError,
-  JwtClaimInvalidError,
-  JwtExpiredError,
-  JwtInvalidError,
-  JwtIssuedInFutureError,
-  JwtKeyUnusableError,
-  JwtMalformedError,
-  JwtNotYetValidError,
-  JwtSignatureInvalidError,
-} from "./errors";
+import { verifyCompactRs256 } from "./compact-jws";
+import { JwtClaimInvalidError, JwtExpiredError, JwtIssuedInFutureError, JwtMalformedError, JwtNotYetValidError } from "./errors";
 import { DEFAULT_JWKS_OPTIONS, inlineKeySource, remoteKeySource, type JwksOptions, type KeySource } from "./jwks";
 import { VerifiedTokens } from "./verified-tokens";
 
@@ -64,8 +54,8 @@ export function createAccessTokenVerifier(settings: VerifierSettings, options: V
       ? inlineKeySource(settings.jwks)
       : remoteKeySource(settings.jwksUrl, { ...DEFAULT_JWKS_OPTIONS, ...options.jwks, now });
   const verified = new VerifiedTokens<AccessTokenClaims>(options.maxCachedTokens ?? MAX_CACHED_TOKENS);
-  // jose checks `alg` against `algorithms` before it asks for a key, so a token with another
-  // alg (none, HS256 keyed with the public key) never reaches the key lookup.
+  // `alg` is checked before a key is asked for, so a token with another alg (none, HS256 keyed
+  // with the public key) never reaches the key lookup.
   const keyFor = (header: CompactJWSHeaderParameters): Promise<CryptoKey> => {
     if (typeof header.kid !== "string" || header.kid === "") throw new JwtMalformedError("The token header has no kid.");
     return keys.keyFor(header.kid);
@@ -78,15 +68,8 @@ export function createAccessTokenVerifier(settings: VerifierSettings, options: V
       // Time only moves forward in production, but the checks that depend on it are re-applied anyway.
       if (hit && keys.holds(hit.kid) && timesAcceptable(hit.claims, nowMs / 1000)) return hit.claims;
 
-      let signed: { payload: Uint8Array; protectedHeader: CompactJWSHeaderParameters };
-      try {
-        // The JWS (header, alg, crit, key, signature) is jose's; the claims are read once, below.
-        signed = await compactVerify(token, keyFor, JWS_OPTIONS);
-      } catch (error) {
-        throw invalidTokenError(error);
-      }
-      // A JWT's payload is base64url: the unencoded form (RFC 7797) is jwtVerify's refusal too.
-      if (signed.protectedHeader.b64 === false) throw new JwtMalformedError("The token is not a well-formed JWS.");
+      // The JWS (header, alg, key, signature); the claims are read once, below.
+      const signed = await verifyCompactRs256(token, keyFor);
       const claims = accessTokenClaims(claimsSet(signed.payload), settings, nowMs);
       verified.set(token, { claims, kid: signed.protectedHeader.kid!, exp: claims.exp });
       return claims;
@@ -94,25 +77,12 @@ export function createAccessTokenVerifier(settings: VerifierSettings, options: V
   };
 }
 
-const JWS_OPTIONS: VerifyOptions = { algorithms: ["RS256"] };
-
 function timesAcceptable(claims: AccessTokenClaims, nowSeconds: number): boolean {
   return (
     nowSeconds < claims.exp &&
     (claims.nbf === undefined || claims.nbf <= nowSeconds + CLOCK_LEEWAY_SECONDS) &&
     claims.iat <= nowSeconds + CLOCK_LEEWAY_SECONDS
   );
-}
-
-/** jose's errors, told apart by class, become ours; jose's messages can quote claim values and are not kept. */
-function invalidTokenError(error: unknown): unknown {
-  if (error instanceof JwtInvalidError || error instanceof JwksUnavailableError) return error;
-  if (error instanceof errors.JOSEAlgNotAllowed) return new JwtAlgorithmNotAllowedError();
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new JwtSignatureInvalidError();
-  if (error instanceof errors.JOSEError) return new JwtMalformedError("The token is not a well-formed JWS.");
-  // jose refuses a key it was handed (an RSA modulus under 2048 bits) with a TypeError.
-  if (error instanceof TypeError) return new JwtKeyUnusableError({ cause: error });
-  return error;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
