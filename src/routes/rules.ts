@@ -64,15 +64,15 @@ type VariablesOf<D> = AuthVariables &
   (D extends { uses: "broker" | "money" } ? BrokerVariables : {}) &
   (D extends { uses: "money" } ? { fundingConfig: FundingConfig; flowRan?: boolean } : {}) &
   (D extends { idempotent: true } ? { idempotencyKey: string } : {});
-type CountedBeforeBody<D> = D extends { limit: { brokerage: string } | { market: string } | "mail" } ? true : D extends { verifiedEmail: true } ? true : D extends { idempotent: true } ? true : false;
-type CountedAfterBody<D> = D extends { limit: { guesses: GuessKind } | "mail to new address" } ? true : D extends { verifiedEmail: "after body" } ? true : false;
+type ChecksBeforeBody<D> = D extends { limit: { brokerage: string } | { market: string } | "mail" } ? true : D extends { verifiedEmail: true } ? true : D extends { idempotent: true } ? true : false;
+type ChecksAfterBody<D> = D extends { limit: { guesses: GuessKind } | "mail to new address" } ? true : D extends { verifiedEmail: "after body" } ? true : false;
 
 /** The middleware `rules(declaration)` gives, as Hono's types see them: their variables, the Idempotency-Key input, the body's validator. */
 export type Rules<D> = readonly [
   Step<VariablesOf<D>, D extends { idempotent: true } ? IdempotencyKeyInput : {}>,
-  ...(D extends { action: AuditAction } ? (CountedBeforeBody<D> extends true ? [Step, Step] : [Step]) : []),
+  ...(D extends { action: AuditAction } ? (ChecksBeforeBody<D> extends true ? [Step, Step] : [Step]) : []),
   ...(D extends { body: infer Body } ? [Body] : []),
-  ...(CountedAfterBody<D> extends true ? [Step] : []),
+  ...(ChecksAfterBody<D> extends true ? [Step] : []),
 ];
 
 /** Rules that run one after another as one middleware: a throw is answered as a middleware's own. */
