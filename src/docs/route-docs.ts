@@ -28,7 +28,7 @@ export interface RouteDoc {
 }
 
 /** Docs for exactly the routes of `Router`: { "/signup": { $post: RouteDoc } }. */
-// biome-ignore lint: Hono's own type parameters
+// `any`: Hono's own type parameters.
 export type RouterDocs<Router> = Router extends Hono<any, infer Routes, any> ? { [Path in keyof Routes]: { [Method in keyof Routes[Path]]: RouteDoc } } : never;
 
 // Problems by where they come from, so that each route lists them as its middleware raises them.

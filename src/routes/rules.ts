@@ -54,9 +54,9 @@ export type Declaration = Common & ({ uses: "money"; action: AuditAction } | { u
 type RulesEnv = PlatformEnv & { Variables: AuthVariables & BrokerVariables & MoneyVariables & { flowRan?: boolean } };
 type RulesContext = Context<RulesEnv>;
 /** One rule: sets what it gives, or throws the failure the request is answered with. Each is typed by the context it reads. */
-// biome-ignore lint: each rule's own context type
+// `any`: each rule reads its own context type.
 type Check = (c: Context<any, string, any>) => void | Promise<void>;
-// biome-ignore lint: the limits' own context types
+// `any`: each limit reads its own context type.
 type AnyRule = Rule<any, any>;
 
 type Step<V extends object = {}, I extends Input = {}> = MiddlewareHandler<{ Bindings: Env; Variables: V }, string, I>;
