@@ -28,12 +28,17 @@ function run(command, args, { buffered, background = false }) {
 
 // The packages' own entry points, run by this Node: no npm or npx process in between.
 const bin = (file) => path.join(root, "node_modules", file);
+// Each tsc run keeps its incremental state in dist/typecheck/ (ignored by git): the next run checks
+// again only what changed since, and reports the errors of files it did not check again too. A fresh
+// clone has none, and checks everything. (An incremental run does not write again the declarations
+// of unchanged sources: the build that `wrangler types` runs first has just written them all.)
+const tsc = (name, ...args) => [bin("typescript/bin/tsc"), ...args, "--incremental", "--tsBuildInfoFile", path.join("dist/typecheck", `${name}.tsbuildinfo`)];
 // The Worker's types, then the web app's against the routes' declarations (scripts/build-assets.mjs).
 const typecheckSteps = [
   [bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"],
-  [bin("typescript/bin/tsc"), "--noEmit"],
-  [bin("typescript/bin/tsc"), "-p", "tsconfig.app-types.json"],
-  [bin("typescript/bin/tsc"), "-p", "site/app/tsconfig.json"],
+  tsc("worker", "--noEmit"),
+  tsc("app-types", "-p", "tsconfig.app-types.json"),
+  tsc("app", "-p", "site/app/tsconfig.json"),
 ];
 async function typecheckAll() {
   for (const args of typecheckSteps) {
