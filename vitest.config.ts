@@ -25,6 +25,11 @@ export default defineConfig(async () => {
     test: {
       // The Worker logs a JSON line per request: shown only for failing tests.
       silent: "passed-only" as const,
+      // Each module as transformed, kept on disk (ignored by git) by its path, content and this config:
+      // a run after the first starts each Workers runtime without transforming its hundreds of
+      // modules again (a one-file run, load 4.2: 10.4 s, then 6.3 s). A fresh clone transforms them all.
+      fsModuleCache: true,
+      fsModuleCachePath: "dist/vitest-cache",
       // Two at once on the 2-core machines this runs on (the default there is one): the Node project's
       // files beside the Workers runtime's instead of before them, and two Workers runtimes, each
       // taking whole files (its own D1, Durable Objects and isolate; the servers of the global setup

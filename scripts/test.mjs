@@ -10,9 +10,9 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-function run(command, args, { buffered, background = false }) {
+function run(command, args, { buffered, background = false, env }) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: buffered ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(command, args, { cwd: root, stdio: buffered ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, ...env } });
     if (background) {
       try {
         setPriority(child.pid, 10);
@@ -28,16 +28,22 @@ function run(command, args, { buffered, background = false }) {
 
 // The packages' own entry points, run by this Node: no npm or npx process in between.
 const bin = (file) => path.join(root, "node_modules", file);
-// The Worker's types, then the web app's against the routes' declarations (scripts/build-assets.mjs).
+// Each tsc run keeps its incremental state (ignored by git): the next run checks again only what
+// changed since, and reports the errors of files it did not check again too. A fresh clone has none,
+// and checks everything. The declarations' state is kept with them, in dist/app-types/: whatever
+// removes them (a build) removes it too, and the next run writes them all.
+const tsc = (buildInfo, ...args) => [bin("typescript/bin/tsc"), ...args, "--incremental", "--tsBuildInfoFile", buildInfo];
+// The Worker's types (wrangler runs the assets' build, without the app's typecheck: the two tsc runs
+// after it are that typecheck), then the web app's against the routes' declarations (scripts/build-assets.mjs).
 const typecheckSteps = [
-  [bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"],
-  [bin("typescript/bin/tsc"), "--noEmit"],
-  [bin("typescript/bin/tsc"), "-p", "tsconfig.app-types.json"],
-  [bin("typescript/bin/tsc"), "-p", "site/app/tsconfig.json"],
+  [[bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"], { BUILD_ASSETS_NO_TYPECHECK: "1" }],
+  [tsc("dist/typecheck/worker.tsbuildinfo", "--noEmit")],
+  [tsc("dist/app-types/.tsbuildinfo", "-p", "tsconfig.app-types.json")],
+  [tsc("dist/typecheck/app.tsbuildinfo", "-p", "site/app/tsconfig.json")],
 ];
 async function typecheckAll() {
-  for (const args of typecheckSteps) {
-    const step = await run(process.execPath, args, { buffered: true, background: true });
+  for (const [args, env] of typecheckSteps) {
+    const step = await run(process.execPath, args, { buffered: true, background: true, env });
     if (!step.ok) return step;
   }
   return { ok: true, output: "" };
