@@ -29,6 +29,13 @@ import type { RequestScope } from "./upstream";
 
 export type { Root };
 
+/**
+ * A scope's clients, kept on the scope under a key of this module's own: a WeakMap entry per
+ * invocation, as before, was an ephemeron for the collector to trace on every request.
+ */
+const CLIENTS = Symbol("clients");
+type ScopeWithClients = RequestScope & { [CLIENTS]?: Clients };
+
 // One key of each per isolate: kept for the settings object its secret comes from.
 const fingerprintKeyOf = (config: BrokerConfig) => fingerprintKey(config.secret);
 const codeKeyOf = (config: Config) => codeKey(config.awsCredentials.secretAccessKey);
@@ -60,12 +67,7 @@ function build(env: Env): Root {
   let acceptedCodes: AcceptedCodes | undefined;
   const acceptedCodesOf = () => (acceptedCodes ??= stores ? acceptedCodesIn(stores.stepUpCodes, keys.stepUpCode()) : acceptedCodesInIsolate(keys.stepUpCode()));
   // One set per scope: every part of an invocation that asks gets the same clients.
-  const clientsByScope = new WeakMap<RequestScope, Clients>();
-  const clientsOf = (scope: RequestScope): Clients => {
-    let clients = clientsByScope.get(scope);
-    if (!clients) clientsByScope.set(scope, (clients = newClients(scope)));
-    return clients;
-  };
+  const clientsOf = (scope: ScopeWithClients): Clients => (scope[CLIENTS] ??= newClients(scope));
   /** The Market Data API's settings with the Broker API's key pair and both timeouts: no D1 needed. */
   const marketData = () => {
     const market = loadMarketDataConfig(env);
