@@ -388,12 +388,20 @@ async function measureInWorkerd(worker, tokens, { verificationOnly = false } = {
   const openingPerSample = Math.floor((SETTINGS.openingTokens - 21 - 2 * (newUserWarmUp + newUserEstimate)) / (2 * SETTINGS.rounds));
   for (const route of verificationOnly ? [] : routes) {
     const newUser = newUserEach.includes(route);
+    const msPerRequest = {};
     for (const app of ["ours", "bare"]) {
       await timed(worker, appUrl(app, route, newUser ? newUserWarmUp : 50));
-      const msPerRequest = await estimate((k) => appUrl(app, route, k), newUser ? newUserEstimate : 200);
-      log(`calibration ${app} ${route}: ${(msPerRequest * 1000).toFixed(0)} us per request`);
-      // workerd allows 10,000 pending timeouts per request; the app sets up to four per request.
-      const n = Math.min(newUser ? openingPerSample : 1_500, iterationsFor(msPerRequest));
+      msPerRequest[app] = await estimate((k) => appUrl(app, route, k), newUser ? newUserEstimate : 200);
+      log(`calibration ${app} ${route}: ${(msPerRequest[app] * 1000).toFixed(0)} us per request`);
+    }
+    // Both apps of a route serve the same number of requests per sample, as many as fill the bare
+    // app's: the empty request's cost, subtracted from each sample, and the collector's pauses are
+    // then spread over the same count on both sides of the ratio. (Sized by each app's own estimate,
+    // the slower app took fewer requests, each sample a few ms of CPU, whose figure then turned on
+    // whether a collection fell in it.) workerd allows 10,000 pending timeouts per request; the app
+    // sets up to four per request.
+    const n = Math.min(newUser ? openingPerSample : 1_500, iterationsFor(msPerRequest.bare));
+    for (const app of ["ours", "bare"]) {
       const prime = primed.includes(route) ? appUrl(app, route, 1) : undefined;
       sampleUrls.push({ kind: "app", name: `${app} ${route}`, app, route, n, url: appUrl(app, route, n), prime });
     }
