@@ -31,15 +31,30 @@ export interface LogIds {
 }
 
 /**
+ * `value` with every string in it, at any depth, redacted; what JSON.stringify would turn into a
+ * string first (a Date, through its toJSON) too. A copy: JSON.stringify with a replacer calls back
+ * into JavaScript for every value, and costs a request's log line about half as much again.
+ */
+function redacted(value: unknown): unknown {
+  if (typeof value === "string") return redact(value);
+  if (typeof value !== "object" || value === null) return value;
+  if ("toJSON" in value && typeof value.toJSON === "function") return redacted(value.toJSON());
+  if (Array.isArray(value)) return value.map(redacted);
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) copy[key] = redacted(field);
+  return copy;
+}
+
+/**
  * One JSON line. The ids are written as they are: they are made or validated where they come in
  * (middleware/request-id.ts), and redacting a long correlation id would break correlation.
  */
 export function log(level: "info" | "warn" | "error", message: string, fields: LogFields = {}, ids: LogIds = {}): void {
-  const entry = { level, message, ...fields, request_id: ids.requestId, correlation_id: ids.correlationId };
-  const line = JSON.stringify(entry, function (this: unknown, key, value: unknown) {
-    if (this === entry && (key === "request_id" || key === "correlation_id")) return value;
-    return typeof value === "string" ? redact(value) : value;
-  });
+  const entry: Record<string, unknown> = { level, message: redact(message) };
+  for (const [key, value] of Object.entries(fields)) entry[key] = redacted(value);
+  entry.request_id = ids.requestId;
+  entry.correlation_id = ids.correlationId;
+  const line = JSON.stringify(entry);
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);
