@@ -34,7 +34,7 @@ function agreementAddress(c: Context): string {
  * that a form sent twice is answered 409, not 429.
  */
 export const brokerageRoutes = new Hono<PlatformEnv>()
-    // The form is checked before the email (a Cognito call): every field at fault is named first.
+  // The form is checked before the email (a Cognito call): every field at fault is named first.
   .post("/accounts", ...rules({ uses: "broker", limit: { brokerage: "open" }, body: validJson(OpenAccount), verifiedEmail: "after body" }), async (c) => {
     const opening = { request: c.req.valid("json"), address: agreementAddress(c), verifiedEmail: verifiedEmailOf(c.get("loginDeps"), signedInActor(c)) };
     return c.json(await openAccount(depsOf(c), requestActor(c), opening), 201);
