@@ -27,6 +27,8 @@
 //   every `heartbeatMs`;
 // - development controls, not the Broker API's (POST, no key, `scripts/standin.mjs` calls them):
 //   /_standin/orders/{id}/fill fills a resting limit or stop order (at its limit, else stop, price),
+//   /_standin/transfers/{id}/settle settles a QUEUED transfer now (COMPLETE, the money moved; a COMPLETE
+//   one is answered as it is), without waiting for `settleTransfersAfterMs` (by default `activateAfterMs`),
 //   /_standin/transfers/{id}/return returns a COMPLETE transfer (RETURNED, the money back out),
 //   /_standin/accounts/{id}/age moves an account's opening `months` back (its statements then exist);
 // - activities, the portfolio history, statements and KYC uploads follow standin-account-data.mjs;
@@ -348,6 +350,7 @@ export async function startBrokerStandin({
   plaidClientId = LOCAL_PLAID_CLIENT_ID,
   plaidSecret = LOCAL_PLAID_SECRET,
   activateAfterMs = 3000,
+  settleTransfersAfterMs = activateAfterMs,
   rateLimitPerMinute = 1000,
   heartbeatMs = 15_000,
   log = console.log,
@@ -567,6 +570,21 @@ export async function startBrokerStandin({
         account.created_at = opened.toISOString();
         log(`[broker-standin] account ${id} now opened ${account.created_at} by the control: ${months} month(s) of statements`);
         return { id, created_at: account.created_at };
+      },
+    ],
+    [
+      // The bank's answer now: the pending QUEUED -> COMPLETE change applied at once, as its timer would.
+      new RegExp("^/_standin/transfers/([0-9a-fA-F-]{36})/settle$"),
+      ([, id]) => {
+        const transfer = state.transfers[id];
+        if (!transfer) throw notFound("transfer not found");
+        if (transfer.status === "QUEUED") {
+          state.pending = state.pending.filter((change) => !(change.kind === "transfer" && change.id === id));
+          applyChange({ kind: "transfer", id, to: "COMPLETE" });
+          schedule();
+        }
+        if (transfer.status !== "COMPLETE") throw unprocessable(`transfer is ${transfer.status}: only a QUEUED transfer can be settled`);
+        return transfer;
       },
     ],
     [
@@ -885,7 +903,7 @@ export async function startBrokerStandin({
       instant_amount: "0",
     };
     state.transfers[transfer.id] = transfer;
-    later("transfer", transfer.id, "QUEUED", "COMPLETE");
+    later("transfer", transfer.id, "QUEUED", "COMPLETE", settleTransfersAfterMs);
     return transfer;
   }
 

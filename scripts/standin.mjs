@@ -2,6 +2,7 @@
 // real Broker does on its own time (scripts/broker-standin.mjs). Finds the stand-in `npm run dev`
 // started through the `url` file in its data folder (.local/broker-standin/, or DEV_DATA_DIR's).
 //   npm run standin -- fill <order-id> [price]   fills a resting limit or stop order
+//   npm run standin -- settle <transfer-id>      settles a QUEUED transfer now (COMPLETE)
 //   npm run standin -- return <transfer-id>      returns a COMPLETE transfer (RETURNED)
 //   npm run standin -- age <account-id> <months> opens the account that many months earlier (statements)
 import { readFileSync } from "node:fs";
@@ -11,13 +12,14 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CONTROLS = {
   fill: (id, price) => [`/_standin/orders/${id}/fill`, price === undefined ? undefined : { price }],
+  settle: (id) => [`/_standin/transfers/${id}/settle`, undefined],
   return: (id) => [`/_standin/transfers/${id}/return`, undefined],
   age: (id, months) => [`/_standin/accounts/${id}/age`, { months: Number(months) }],
 };
 
 const [name, id, ...rest] = process.argv.slice(2);
 if (!CONTROLS[name] || !id) {
-  console.error("usage: npm run standin -- fill <order-id> [price] | return <transfer-id> | age <account-id> <months>");
+  console.error("usage: npm run standin -- fill <order-id> [price] | settle <transfer-id> | return <transfer-id> | age <account-id> <months>");
   process.exit(2);
 }
 const urlFile = path.join(path.resolve(process.env.DEV_DATA_DIR ?? root), ".local", "broker-standin", "url");

@@ -23,7 +23,7 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-async function start(options: { dir?: string; activateAfterMs?: number; rateLimitPerMinute?: number; heartbeatMs?: number } = {}) {
+async function start(options: { dir?: string; activateAfterMs?: number; settleTransfersAfterMs?: number; rateLimitPerMinute?: number; heartbeatMs?: number } = {}) {
   const lines: string[] = [];
   const dir = options.dir ?? (await tempDir());
   const standin = await startBrokerStandin({ dir, keyId: KEY_ID, secret: SECRET, activateAfterMs: 30, ...options, log: (line) => lines.push(line) });
@@ -97,7 +97,8 @@ async function fundedAccount(call: ReturnType<typeof caller>, deposit: string) {
   });
   await statusBecomes(call, `/v1/accounts/${account.id}/ach_relationships`, "APPROVED", (list) => list[0]);
   const { body: transfer } = await call("POST", `/v1/accounts/${account.id}/transfers`, { transfer_type: "ach", relationship_id: bank.id, amount: deposit, direction: "INCOMING" });
-  await statusBecomes(call, `/v1/accounts/${account.id}/transfers`, "COMPLETE", (list) => list.find((t: any) => t.id === transfer.id));
+  // Settled by the control: a stand-in started to hold its transfers (settleTransfersAfterMs) holds the test's own, not this one.
+  expect((await call("POST", `/_standin/transfers/${transfer.id}/settle`, undefined, null)).body).toMatchObject({ id: transfer.id, status: "COMPLETE" });
   return { id: account.id as string, bankId: bank.id as string };
 }
 
@@ -197,7 +198,8 @@ describe("the Broker API stand-in", () => {
   });
 
   it("refuses what the Broker API refuses, with its error bodies", async () => {
-    const { call } = await start();
+    // Transfers settle only by the control: the withdrawal's pending state is read before it, however slow the machine.
+    const { call } = await start({ settleTransfersAfterMs: 3_600_000 });
     const { id, bankId } = await fundedAccount(call, "300.10");
     const order = (body: object) => call("POST", `/v1/trading/accounts/${id}/orders`, { side: "buy", type: "market", time_in_force: "day", ...body });
     expect(await order({ symbol: "AAPL", qty: "2" })).toMatchObject({
@@ -217,9 +219,13 @@ describe("the Broker API stand-in", () => {
     expect(await withdraw("300.11")).toMatchObject({ status: 403, body: { code: 40310000 } });
     expect(await withdraw("0")).toMatchObject({ status: 422, body: { code: 40010001, message: "amount must be greater than 0.00" } });
     expect(await withdraw("1.005")).toMatchObject({ status: 422, body: { code: 40010001 } });
-    expect((await withdraw("100.05")).body).toMatchObject({ status: "QUEUED", amount: "100.05" });
+    const withdrawal = (await withdraw("100.05")).body;
+    expect(withdrawal).toMatchObject({ status: "QUEUED", amount: "100.05" });
     expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "300.1", cash_withdrawable: "200.05", pending_transfer_out: "100.05" });
-    await statusBecomes(call, `/v1/accounts/${id}/transfers?direction=OUTGOING`, "COMPLETE", (list) => list[0]);
+    expect((await call("POST", `/_standin/transfers/${withdrawal.id}/settle`, undefined, null)).body).toMatchObject({ id: withdrawal.id, status: "COMPLETE" });
+    // Settled already: answered as it is; an unknown transfer: 404.
+    expect(await call("POST", `/_standin/transfers/${withdrawal.id}/settle`, undefined, null)).toMatchObject({ status: 200, body: { id: withdrawal.id, status: "COMPLETE", amount: "100.05" } });
+    expect((await call("POST", `/_standin/transfers/${crypto.randomUUID()}/settle`, undefined, null)).status).toBe(404);
     expect((await call("GET", `/v1/trading/accounts/${id}/account`)).body).toMatchObject({ cash: "200.05", cash_withdrawable: "200.05" });
     expect(await call("POST", `/v1/accounts/${id}/ach_relationships`, { account_owner_name: "Ann Lee", bank_account_type: "SAVINGS", bank_account_number: "99887766", bank_routing_number: "121000358" })).toMatchObject({
       status: 409,
