@@ -15,11 +15,12 @@ import { parseArgs } from "node:util";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // `--outdir DIR`: elsewhere than public/ (a test's own build); `--no-typecheck`: the bundles only.
-// BUILD_ASSETS_NO_TYPECHECK=1 is `--no-typecheck` for the build wrangler runs ([build] takes no
-// arguments): `npm test` sets it for `wrangler types`, then runs the same two tsc checks itself.
+// BUILD_ASSETS_NO_TYPECHECK=1 and BUILD_ASSETS_OUTDIR=DIR are the two for the build wrangler runs
+// ([build] takes no arguments): `npm test` sets both for `wrangler types`, whose build it does not use
+// (it builds public/ itself first, and runs the same two tsc checks itself).
 const { values: args } = parseArgs({ options: { outdir: { type: "string" }, "no-typecheck": { type: "boolean" } } });
 if (process.env.BUILD_ASSETS_NO_TYPECHECK === "1") args["no-typecheck"] = true;
-const target = path.resolve(args.outdir ?? path.join(root, "public"));
+const target = path.resolve(args.outdir ?? process.env.BUILD_ASSETS_OUTDIR ?? path.join(root, "public"));
 // Written beside it, then put in its place at once: a server or a test reading public/ meanwhile (a
 // second build runs when `npm test` starts wrangler's) never finds it half written.
 const out = `${target}.building-${process.pid}`;

@@ -1,5 +1,5 @@
-// `npm test`: the Worker's types and the assets first, then the typecheck and the tests at once, so
-// the wall time is the longer of the two rather than their sum (the tests keep one core busy with workerd, tsc takes the other). Arguments go to
+// `npm test`: the assets first, then the typecheck and the tests at once, so the wall time is the
+// longer of the two rather than their sum (the tests keep one core busy with workerd, tsc takes the other). Arguments go to
 // vitest (CI adds its reporters). Fails if either fails; the typecheck's output comes whole, after
 // it ends, so the two never interleave. The typecheck runs at a lower priority: it ends well within
 // the tests' time on spare CPU, while the tests, the longer of the two, are not slowed by it.
@@ -33,13 +33,15 @@ const bin = (file) => path.join(root, "node_modules", file);
 // and checks everything. The declarations' state is kept with them, in dist/app-types/: whatever
 // removes them (a build) removes it too, and the next run writes them all.
 const tsc = (buildInfo, ...args) => [bin("typescript/bin/tsc"), ...args, "--incremental", "--tsBuildInfoFile", buildInfo];
-// The Worker's types, first and alone: wrangler runs the assets' build with them (without the app's
-// typecheck: the two tsc runs below are that typecheck), and the tests read public/ (the static
-// assets, the app's page), which a fresh clone does not have and which a build run beside them
-// would remove and write again under them. About 2 s.
-const prepare = [bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"];
-// Then, beside the tests, the Worker's typecheck and the web app's against the routes' declarations (scripts/build-assets.mjs).
+// The static assets first and alone (the bundles, about 0.5 s): the tests read public/ (the app's
+// page, the problem pages), which a fresh clone does not have.
+const prepare = [path.join(root, "scripts/build-assets.mjs"), "--no-typecheck"];
+// Then, beside the tests: the Worker's types, then its typecheck and the web app's against the
+// routes' declarations. wrangler runs the assets' build with its types ([build]); that one is built
+// elsewhere, without the app's typecheck (the tsc runs after it are that), for public/ to stay as
+// the tests read it.
 const typecheckSteps = [
+  [[bin("wrangler/bin/wrangler.js"), "types", "--env-interface", "Env"], { BUILD_ASSETS_NO_TYPECHECK: "1", BUILD_ASSETS_OUTDIR: path.join(root, "dist/types-build") }],
   [tsc("dist/typecheck/worker.tsbuildinfo", "--noEmit")],
   [tsc("dist/app-types/.tsbuildinfo", "-p", "tsconfig.app-types.json")],
   [tsc("dist/typecheck/app.tsbuildinfo", "-p", "site/app/tsconfig.json")],
@@ -51,9 +53,9 @@ async function typecheckAll() {
   }
   return { ok: true, output: "" };
 }
-const prepared = await run(process.execPath, prepare, { buffered: true, env: { BUILD_ASSETS_NO_TYPECHECK: "1" } });
+const prepared = await run(process.execPath, prepare, { buffered: true });
 if (!prepared.ok) {
-  process.stderr.write(`wrangler types (and the assets' build) failed:\n${prepared.output}\n`);
+  process.stderr.write(`the assets' build failed:\n${prepared.output}\n`);
   process.exit(1);
 }
 const [typecheck, tests] = await Promise.all([
