@@ -12,10 +12,9 @@ import type { AssetResponse } from "../schemas/assets";
 import type { AssetRow, AssetsRead } from "../stores/assets";
 import { leaseMsFor } from "../stores/lease";
 import { withBrokerFailures } from "./broker-errors";
+import { iso } from "../time";
 
 export type AssetDeps = Pick<Deps, "stores" | "broker" | "now" | "requestBudgetMs">;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Loads the list whole under the sync's lease, held by `holder` for `leaseMs`: "busy" when another

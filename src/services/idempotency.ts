@@ -8,6 +8,7 @@
 import { Failure } from "../failures";
 import type { IdempotencyKeyStore, KeyUse } from "../stores/idempotency-keys";
 import { leaseMsFor, releaseAfter } from "../stores/lease";
+import { iso } from "../time";
 
 /** Keys are kept at least this long (the issue: 24 hours), then cleaned up on the way. */
 export const KEY_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -86,8 +87,6 @@ export async function clientOrderId(sub: string, key: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`client_order_id\n${sub}\n${key}`)));
   return btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export class IdempotencyKeys {
   readonly #store: IdempotencyKeyStore;

@@ -9,12 +9,11 @@ import { isNameTaken, WATCHLIST_LIMITS, type WatchlistRow } from "../stores/watc
 import { assetsOf, assetView, type AssetDeps } from "./assets";
 import { keyUseOf, type Created, type Keyed } from "./funding";
 import { IdempotencyKeys } from "./idempotency";
+import { iso } from "../time";
 
 type WatchlistDeps = AssetDeps & Pick<Deps, "keys" | "cleared">;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function view(row: WatchlistRow): WatchlistResponse {
   return { id: row.id, name: row.name, assets: row.assets.map(assetView), created_at: row.created_at, updated_at: row.updated_at };

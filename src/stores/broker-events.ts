@@ -3,6 +3,7 @@
 // version): a replay finds the row and does nothing, and a write that raced it makes the applier
 // read again. ledger_changes numbers each applied change of a user (the live stream's `id:`).
 import type { EventStream, ChangeKind } from "../events/types";
+import { iso } from "../time";
 
 /** The event as D1 keeps it: the fields we use, never a name, an address, a tax id or KYC text. */
 export interface EventRow {
@@ -32,8 +33,6 @@ export interface ChangeRow {
   kind: ChangeKind;
   object_id: string;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export class BrokerEventStore {
   readonly #db: D1Database;

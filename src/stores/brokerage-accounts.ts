@@ -2,6 +2,7 @@
 // account is theirs, the status last seen, the tax id's last 4. A row without a Broker account is an
 // opening in flight (PENDING, leased by updated_at: stores/lease.ts) or a login being deleted.
 import type { Lease } from "./lease";
+import { iso } from "../time";
 
 /** The D1 row of a user. */
 export interface AccountRow {
@@ -46,8 +47,6 @@ const PENDING = "PENDING";
 export const CLOSED = "ACCOUNT_CLOSED";
 /** The row of a user whose login is being (or was) deleted: no opening takes it over. */
 export const LOGIN_DELETED = "LOGIN_DELETED";
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export class BrokerageAccountStore {
   readonly #db: D1Database;

@@ -1,6 +1,7 @@
 // What the tables of a user's Broker objects (orders, transfers, bank_links) share: a row by its owner and id,
 // written only while it is as it was read (its version), and the rows the heal pass asks after.
 // Each table's own store (orders.ts, transfers.ts, bank-links.ts) adds its lists.
+import { iso } from "../time";
 
 /** What every such row has besides its own fields. */
 export interface LedgerRow {
@@ -14,8 +15,6 @@ export interface LedgerRow {
 }
 
 export type LedgerTableName = "orders" | "transfers" | "bank_links";
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export class LedgerTable<Row extends LedgerRow> {
   readonly #db: D1Database;

@@ -1,11 +1,10 @@
 // plaid_items: every statement on the table. One row per Plaid Item this API made: its access token
 // sealed, 'linking' until its bank link exists, 'linked' to it, 'remove' while its removal is owed.
+import { iso } from "../time";
 export interface ItemRow {
   id: number;
   sealed_access_token: string;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export class PlaidItemStore {
   readonly #db: D1Database;

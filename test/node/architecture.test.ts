@@ -30,7 +30,7 @@ function imports(): { file: string; imported: string[]; typesOnly: string[] }[] 
 
 const UPSTREAM_CLIENTS = ["cognito/", "broker/", "ses/", "plaid/", "market/"];
 const ABOVE_CLIENTS = ["hono", "middleware/", "services/", "routes/", "docs/", "index"];
-const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "json-numbers", "log", "decimal", "actor", "limits"];
+const BOTTOM = ["config", "failures", "upstream", "isolate", "bounded-map", "json", "json-numbers", "log", "decimal", "actor", "limits", "time"];
 
 /** For each area: what its modules must not import (by prefix). */
 const FORBIDDEN: [area: string, forbidden: string[]][] = [
