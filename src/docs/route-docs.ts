@@ -38,7 +38,7 @@ export const ANY: FailureCode[] = ["internal_error"];
 export const PLATFORM: FailureCode[] = ["rate_limited", "misconfigured", "not_configured"];
 /** Routes with a JSON body: the body limit, the JSON parser and the zod validator. */
 export const BODY: FailureCode[] = ["malformed_json", "validation_failed", "payload_too_large", "unsupported_media_type"];
-/** requireAuth. */
+/** The signed-in user (a route's rules, or requireAuth). */
 export const TOKEN: FailureCode[] = ["invalid_token", "jwks_unavailable"];
 /** Any Cognito call: throttling, WAF, rejected parameters, our own setup, faults. */
 export const COGNITO: FailureCode[] = [
@@ -68,7 +68,7 @@ export const EXAMPLE = {
 /** The step up (services/step-up.ts): a missing password or code, a wrong password, a wrong or used TOTP code, an account that cannot sign in. */
 export const STEP_UP: FailureCode[] = ["step_up_required", "invalid_credentials", "invalid_mfa_code", "mfa_session_expired", ...SIGN_IN];
 
-/** What the account's routes for the signed-in user can answer besides their own problems: requireAuth, Cognito, GetUser's states. */
+/** What the account's routes for the signed-in user can answer besides their own problems: the signed-in user, Cognito, GetUser's states. */
 export const SIGNED_IN: FailureCode[] = ["invalid_token", "jwks_unavailable", "account_not_confirmed", "password_reset_required"];
 
 export const REFRESHED_EXAMPLE = {

@@ -16,7 +16,7 @@ export interface CognitoVariables {
   /** This request's upstream clients (root.ts), each lent its scope: one Broker client per request. */
   clients: Clients;
   upstreamCalls: UpstreamCall[];
-  /** What the request's login flows run with (root.ts loginDeps); the brokerage routes' withBroker gives the money flows' Deps. */
+  /** What the request's login flows run with (root.ts loginDeps); the brokerage routes' declared rules (routes/rules.ts) give the money flows' Deps. */
   loginDeps: LoginDeps;
 }
 
@@ -26,7 +26,7 @@ export type PlatformVariables = AccessLogVariables & ConfigVariables & AddressLi
 /**
  * Gives routes the config, the request's scope, clients and flow dependencies, or a 503 naming the
  * variables to fix (never their values). What only the request knows goes into the dependencies here:
- * the user's step up (requireAuth, after this, has set the user by the time a flow asks), the
+ * the user's step up (the route's rules, after this, have set the user by the time a flow asks), the
  * address a password guess is counted from, and where a security notice's outcome goes (the
  * request's log line, written once the send settles: middleware/access-log.ts).
  */

@@ -59,7 +59,7 @@ interface Opener extends Actor {
   address: string;
 }
 
-/** An opening: the body, the address the user consents from (routes/brokerage.ts agreementAddress), and their verified email (requireVerifiedEmail checked it; this reads the same cached answer). */
+/** An opening: the body, the address the user consents from (routes/brokerage.ts agreementAddress), and their verified email (the route's verifiedEmail rule, routes/rules.ts, checked it; this reads the same cached answer). */
 export interface Opening {
   request: OpenAccount;
   address: string;

@@ -17,7 +17,7 @@ export type MfaFactor = "totp" | "sms" | "email";
 
 const FACTORS: Record<string, MfaFactor> = { SOFTWARE_TOKEN_MFA: "totp", SMS_MFA: "sms", EMAIL_OTP: "email" };
 
-/** How long an isolate answers `me` (and requireVerifiedEmail) from its copy: at most this stale elsewhere. */
+/** How long an isolate answers `me` (and the routes' verifiedEmail rule) from its copy: at most this stale elsewhere. */
 const PROFILE_TTL_MS = 60_000;
 
 interface CachedProfile {

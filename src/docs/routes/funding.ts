@@ -24,7 +24,7 @@ const ACCOUNT: FailureCode[] = ["brokerage_account_not_found", "brokerage_accoun
 const IDEMPOTENT: FailureCode[] = ["idempotency_key_required", "idempotency_key_reused", "request_in_progress"];
 /** The step up of money moving out: what is missing (403), or wrong (401), and Cognito's own faults. */
 const MONEY_STEP_UP: FailureCode[] = [...STEP_UP, ...COGNITO];
-/** requireVerifiedEmail, on every route that moves money: Cognito's GetUser. */
+/** The verifiedEmail rule (routes/rules.ts), on every route that moves money: Cognito's GetUser. */
 const VERIFIED: FailureCode[] = ["email_not_verified", "account_not_confirmed", "password_reset_required", ...COGNITO];
 /** A signed-in money route: the token, the address limit and the user's own limit. */
 const SIGNED: FailureCode[] = [...PLATFORM, ...TOKEN];
