@@ -55,11 +55,13 @@ export async function healPass(deps: HealDeps, limits = HEAL_LIMITS): Promise<He
   const { stores } = deps;
   const report: HealReport = { checked: 0, fixed: 0, failed: 0, calls: 0, changes: [] };
   const before = deps.now() - limits.silentMs;
-  /** One Broker call, if the run may still make one. */
+  /** The calls the kind under way may reach: its share of what is left (kinds()). */
+  let share = limits.maxCalls;
+  /** One Broker call, if the run (and the kind under way) may still make one. */
   const ask = async <T>(call: () => Promise<T>): Promise<T> => {
     const left = deps.scope.rateLimit;
     if (left && left.remaining < left.limit * limits.reserveShare) throw new Stop("rate_limit");
-    if (report.calls >= limits.maxCalls) throw new Stop("max_calls");
+    if (report.calls >= share) throw new Stop("max_calls");
     report.calls++;
     return call();
   };
@@ -95,12 +97,13 @@ export async function healPass(deps: HealDeps, limits = HEAL_LIMITS): Promise<He
   const at = () => new Date(deps.now()).toISOString();
   /** Rows of a kind the Broker API only lists: each silent account's list asked once, each row fixed from it or heard. */
   const listed = async <Row extends LedgerRow & { reason: string | null }>(
-    silent: Row[],
+    silentRows: Promise<Row[]>,
     table: "transfers" | "bankLinks",
     lifecycle: Lifecycle,
     change: (stores: HealDeps["stores"], owner: OwnedAccountRow, held: Row, to: StatusChange, now: number) => Change,
     list: (accountId: string) => Promise<{ id: string; status: string }[]>,
   ) => {
+    const silent = await silentRows;
     for (const sub of new Set(silent.map((row) => row.sub))) {
       const rows = silent.filter((row) => row.sub === sub);
       report.checked += rows.length;
@@ -117,7 +120,7 @@ export async function healPass(deps: HealDeps, limits = HEAL_LIMITS): Promise<He
     }
   };
 
-  try {
+  const accounts = async () => {
     for (const account of await stores.accounts.silent(FINAL.account, before, limits.rowsPerKind)) {
       report.checked++;
       await item("account", async () => {
@@ -127,6 +130,8 @@ export async function healPass(deps: HealDeps, limits = HEAL_LIMITS): Promise<He
         else await fix(first, accountChange(stores, account, { status, status_at: at(), account_blocked: account.account_blocked, trading_blocked: account.trading_blocked }, deps.now()));
       });
     }
+  };
+  const orders = async () => {
     for (const row of await stores.orders.silent(FINAL.order, before, limits.rowsPerKind)) {
       report.checked++;
       await item("order", async () => {
@@ -139,11 +144,27 @@ export async function healPass(deps: HealDeps, limits = HEAL_LIMITS): Promise<He
         else await fix(heard(row, "orders"), orderChange(stores, owner, row, next, deps.now()));
       });
     }
-    // The Broker API has no GET of one transfer (the account's newest 100) nor of one bank link: a list, once per account.
-    await listed(await stores.transfers.silent(FINAL.transfer, before, limits.rowsPerKind), "transfers", TRANSFER, transferChange, (accountId) =>
+  };
+  // The Broker API has no GET of one transfer (the account's newest 100) nor of one bank link: a list, once per account.
+  const transfers = () =>
+    listed(stores.transfers.silent(FINAL.transfer, before, limits.rowsPerKind), "transfers", TRANSFER, transferChange, (accountId) =>
       deps.broker.funding.transfers(accountId, { limit: 100, offset: 0 }),
     );
-    await listed(await stores.bankLinks.silent(FINAL.bankLink, before, limits.rowsPerKind), "bankLinks", BANK_LINK, bankLinkChange, (accountId) => deps.broker.funding.relationships(accountId));
+  const bankLinks = () => listed(stores.bankLinks.silent(FINAL.bankLink, before, limits.rowsPerKind), "bankLinks", BANK_LINK, bankLinkChange, (accountId) => deps.broker.funding.relationships(accountId));
+
+  // Each kind may use its share of the calls left (what one leaves, the next may use): open orders
+  // and pending accounts that stay silent for days must not keep every run from reaching the transfers.
+  const kinds = [accounts, orders, transfers, bankLinks];
+  try {
+    for (const [index, kind] of kinds.entries()) {
+      share = report.calls + Math.ceil((limits.maxCalls - report.calls) / (kinds.length - index));
+      try {
+        await kind();
+      } catch (error) {
+        if (!(error instanceof Stop && error.reason === "max_calls" && report.calls < limits.maxCalls)) throw error;
+        report.stopped = "max_calls";
+      }
+    }
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
     report.stopped = error.reason;

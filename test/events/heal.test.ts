@@ -92,6 +92,24 @@ describe("the heal pass", () => {
     expect(await bounded.brokerCalls()).toHaveLength(1);
   });
 
+  it("shares a run's calls between the kinds: silent open orders do not keep a lost deposit from being corrected", async () => {
+    const { sub, accountId } = await heldAccount();
+    for (const order of [brokerOrder(), brokerOrder(), brokerOrder()]) await applyEvent(eventDeps().deps, tradeEvent(accountId, "new", order, "2026-03-02T15:00:01Z"));
+    await silence("orders", sub);
+    const transferId = crypto.randomUUID();
+    await env.DB.prepare("INSERT INTO transfers (id, sub, status, amount, direction, created_at, heard_at, version) VALUES (?, ?, 'QUEUED', '75', 'INCOMING', ?, ?, 1)")
+      .bind(transferId, sub, "2026-03-02T15:00:00Z", LONG_AGO)
+      .run();
+    const { heal } = await healWith({
+      "GET /v1/trading/accounts/{id}/orders/{id}": [{ body: notionalMarketOrderAccepted }],
+      "GET /v1/accounts/{id}/transfers": [{ body: [{ ...transferQueued, id: transferId, amount: "75", status: "COMPLETE" }] }],
+    });
+    // Fewer calls than silent orders: the orders must not take them all.
+    const report = await healPass(heal, { ...HEAL_LIMITS, maxCalls: 2 });
+    expect(report).toMatchObject({ calls: 2, stopped: "max_calls" });
+    expect(await env.DB.prepare("SELECT status FROM transfers WHERE sub = ? AND id = ?").bind(sub, transferId).first()).toEqual({ status: "COMPLETE" });
+  });
+
   it("runs as the Worker's Cron Trigger */10 (GET /__scheduled under wrangler dev --test-scheduled)", async () => {
     const { sub, accountId } = await heldAccount("SUBMITTED");
     await env.DB.prepare("UPDATE brokerage_accounts SET updated_at = ? WHERE sub = ?").bind(LONG_AGO, sub).run();
