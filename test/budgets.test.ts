@@ -226,6 +226,15 @@ describe("account data: D1 round trips and Broker API calls", () => {
     expect((await user.brokerCalls()).length).toBe(3);
   });
 
+  it("portfolio history since the account was opened (period=all): 1 Broker call and 2 D1 round trips too (the account read once)", async () => {
+    const { db, trips } = observedDb();
+    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/account/portfolio/history": [jsonText(PORTFOLIO_HISTORY_TEXT)] }, { vars: { DB: db } });
+    trips.length = 0;
+    expect((await user.call("/platform/accounts/me/portfolio/history?period=all")).status).toBe(200);
+    expect(trips).toEqual([["SELECT * FROM"], ["INSERT INTO audit_events"]]);
+    expect((await user.brokerCalls()).length).toBe(1);
+  });
+
   it("a document's PDF: 1 Broker call, 1 fetch of its link, 2 D1 round trips (the account, the audit row)", async () => {
     const link = await scenario({ "GET /statement.pdf": [{ body: STATEMENT_PDF, headers: { "content-type": "application/pdf" } }] });
     const { db, trips } = observedDb();
