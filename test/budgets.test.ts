@@ -131,6 +131,24 @@ describe("orders, assets and watchlists: D1 round trips and Broker API calls", (
     expect(trips.map((trip) => trip.length)).toEqual([1, 4, 3]);
   });
 
+  it("a cancel-all of many open orders: 1 Broker call and 3 D1 round trips (the account, every accepted cancel marked in one statement, the audit row)", async () => {
+    const { db, trips } = observedDb();
+    const order = { ...notionalMarketOrderAccepted, id: crypto.randomUUID() };
+    const outcomes = [{ id: order.id, status: 200 }, ...Array.from({ length: 60 }, () => ({ id: crypto.randomUUID(), status: 200 })), { id: crypto.randomUUID(), status: 500 }];
+    const user = await accountHolder(
+      { "POST /v1/trading/accounts/{id}/orders": [{ status: 200, body: order }], "DELETE /v1/trading/accounts/{id}/orders": [{ status: 207, body: outcomes }] },
+      { vars: { DB: db } },
+    );
+    expect((await user.post("/platform/accounts/me/orders", { symbol: "AAPL", side: "buy", type: "market", time_in_force: "day", notional: "500.00" }, crypto.randomUUID())).status).toBe(201);
+    trips.length = 0;
+    const res = await user.call("/platform/accounts/me/orders", { method: "DELETE" });
+    expect(res.status).toBe(200);
+    expect((await user.brokerCalls()).map((call) => call.action)).toEqual(["POST /v1/trading/accounts/{id}/orders", "DELETE /v1/trading/accounts/{id}/orders"]);
+    expect(trips).toEqual([["SELECT * FROM"], ["UPDATE orders SET"], ["INSERT INTO audit_events"]]);
+    // The order D1 holds is marked: its cancellation, when it comes, is the user's.
+    expect(await env.DB.prepare("SELECT cancel_asked FROM orders WHERE id = ?").bind(order.id).first("cancel_asked")).toBe(1);
+  });
+
   it("an asset read or search: 1 D1 round trip, no Broker call; a watchlist's symbol added: 2 (the asset, the change with the list read back)", async () => {
     const { db, trips } = observedDb();
     const user = await accountHolder({}, { vars: { DB: db } });
@@ -206,6 +224,15 @@ describe("account data: D1 round trips and Broker API calls", () => {
       expect(trips, path).toEqual([["SELECT * FROM"], ["INSERT INTO audit_events"]]);
     }
     expect((await user.brokerCalls()).length).toBe(3);
+  });
+
+  it("portfolio history since the account was opened (period=all): 1 Broker call and 2 D1 round trips too (the account read once)", async () => {
+    const { db, trips } = observedDb();
+    const user = await accountHolder({ "GET /v1/trading/accounts/{id}/account/portfolio/history": [jsonText(PORTFOLIO_HISTORY_TEXT)] }, { vars: { DB: db } });
+    trips.length = 0;
+    expect((await user.call("/platform/accounts/me/portfolio/history?period=all")).status).toBe(200);
+    expect(trips).toEqual([["SELECT * FROM"], ["INSERT INTO audit_events"]]);
+    expect((await user.brokerCalls()).length).toBe(1);
   });
 
   it("a document's PDF: 1 Broker call, 1 fetch of its link, 2 D1 round trips (the account, the audit row)", async () => {

@@ -13,7 +13,7 @@ import { unusableAnswer } from "../upstream";
 import { audited, type Actor } from "./audit";
 import { withBrokerFailures } from "./broker-errors";
 import { accountRowOf, noteStatus } from "./brokerage";
-import { activeAccount, knownShape, objectIdOf, PAGE_SIZE } from "./funding";
+import { activeRow, knownShape, objectIdOf, PAGE_SIZE } from "./funding";
 
 /** The Broker API refused a query's values (an activity type it takes only in answers, a stale cursor, a date): the client's to fix. */
 const queryRefused = (what: string) => (error: BrokerError) => new Failure("validation_failed", { detail: `The broker refused the query's values (${what}).`, cause: error });
@@ -74,10 +74,10 @@ function historyView(history: BrokerPortfolioHistory): PortfolioHistoryResponse 
  */
 export async function portfolioHistory(deps: Deps, actor: Actor, query: { period?: string; timeframe?: string }): Promise<PortfolioHistoryResponse> {
   return audited(deps.stores.audit, actor, "account.portfolio_history.read", async () => {
-    const accountId = await activeAccount(deps, actor.sub);
-    const window = query.period === "all" ? { start: `${(await accountRowOf(deps.stores.accounts, actor.sub)).created_at.slice(0, 10)}T00:00:00Z` } : { period: query.period };
+    const row = await activeRow(deps, actor.sub);
+    const window = query.period === "all" ? { start: `${row.created_at.slice(0, 10)}T00:00:00Z` } : { period: query.period };
     const refused = queryRefused("the period or the timeframe");
-    return historyView(await withBrokerFailures(deps.broker.accountData.portfolioHistory(accountId, { ...window, timeframe: query.timeframe }), { 400: refused, 422: refused }));
+    return historyView(await withBrokerFailures(deps.broker.accountData.portfolioHistory(row.broker_account_id, { ...window, timeframe: query.timeframe }), { 400: refused, 422: refused }));
   });
 }
 

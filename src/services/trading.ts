@@ -123,7 +123,8 @@ export async function cancelAllOrders(deps: Deps, actor: Actor): Promise<CancelA
     await deps.allow("order.cancel");
     const outcomes = await withBrokerFailures(deps.broker.trading.cancelAllOrders(accountId));
     // Their cancellations, when they come, are the user's: no notice of them (as cancelOrder's).
-    await Promise.all(outcomes.filter(({ status }) => status >= 200 && status < 300).map(({ id }) => deps.stores.orders.cancelAsked(actor.sub, id)));
+    const asked = outcomes.filter(({ status }) => status >= 200 && status < 300).map(({ id }) => id);
+    if (asked.length) await deps.stores.orders.cancelAsked(actor.sub, ...asked);
     return { orders: outcomes.map(({ id, status }) => ({ id, cancel: status >= 200 && status < 300 ? ("requested" as const) : ("failed" as const) })) };
   });
 }

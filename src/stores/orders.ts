@@ -34,8 +34,8 @@ export class OrderStore extends LedgerTable<OrderRow> {
     return results;
   }
 
-  /** The user asked for the order to be canceled: its cancellation is not the Broker's own. */
-  cancelAsked(sub: string, id: string): Promise<D1Result> {
-    return this.db.prepare("UPDATE orders SET cancel_asked = 1 WHERE sub = ? AND id = ?").bind(sub, id).run();
+  /** The user asked for these orders to be canceled: their cancellation is not the Broker's own. One statement however many (a cancel-all). */
+  cancelAsked(sub: string, ...ids: string[]): Promise<D1Result> {
+    return this.db.prepare("UPDATE orders SET cancel_asked = 1 WHERE sub = ? AND id IN (SELECT value FROM json_each(?))").bind(sub, JSON.stringify(ids)).run();
   }
 }
