@@ -222,15 +222,26 @@ export async function checkApp({ dev, check, launch, codePrinted, artifacts, tim
       // The market reaches the limit: the stand-in's control fills it, as the Broker would. The page
       // learns it from the live stream (the Broker's trade event, applied to D1, pushed to the user's
       // stream), not by asking for the orders again.
-      // The stream is open (the page says "Live"): from here on, no order list is asked for.
+      // The stream is open (the page says "Live"). Every order list the page asks for from here on is
+      // held unanswered until the page shows the fill, so it can only have learned it from the
+      // stream. (Counting the lists asked for instead raced the page: a stream that has just opened
+      // asks once for what changed meanwhile, in an effect that can run after "Live" is shown.)
       await page.getByTestId("live-status").filter({ hasText: /^Live$/ }).waitFor();
-      const asked = [];
-      const onRequest = (request) => /\/platform\/accounts\/me\/orders(\?|$)/.test(request.url()) && request.method() === "GET" && asked.push(request.url());
-      page.on("request", onRequest);
-      await standinControl(dev, `/_standin/orders/${await resting.getAttribute("data-order-id")}/fill`);
-      await resting.getByTestId("order-status").filter({ hasText: "filled" }).waitFor();
-      page.off("request", onRequest);
-      if (asked.length > 0) throw new Error(`the page asked for the orders again (${asked.length} times) instead of hearing the fill on its stream`);
+      let shown;
+      const filledShown = new Promise((resolve) => (shown = resolve));
+      const ORDER_LIST = /\/platform\/accounts\/me\/orders(\?|$)/;
+      const hold = async (route) => {
+        if (route.request().method() === "GET") await filledShown;
+        await route.continue();
+      };
+      await page.route(ORDER_LIST, hold);
+      try {
+        await standinControl(dev, `/_standin/orders/${await resting.getAttribute("data-order-id")}/fill`);
+        await resting.getByTestId("order-status").filter({ hasText: "filled" }).waitFor();
+      } finally {
+        shown();
+        await page.unroute(ORDER_LIST, hold);
+      }
     });
 
     ok &&= await step("a limit order far below the price rests, and is cancelled from the page", async () => {
