@@ -30,6 +30,8 @@ export class BrokerAssets {
   /** Every active US equity (no exchange filter exists; the list is large: one call a day). */
   async active(): Promise<BrokerAsset[]> {
     const answer = await this.#client.call("ListAssets", "GET", "/v1/assets?status=active&asset_class=us_equity");
-    return read(z.array(BrokerAsset), answer, "ListAssets");
+    // Thousands of assets are active on any day: an empty list is a fault upstream, and kept, it
+    // would mark every asset inactive (every order refused until the next sync).
+    return read(z.array(BrokerAsset).check(z.minLength(1)), answer, "ListAssets");
   }
 }

@@ -120,4 +120,13 @@ describe("the daily sync (Cron Trigger 17 4 * * *)", () => {
     expect(await (await user.call(`${ASSETS}/AMZN`)).json()).toMatchObject({ status: "active", tradable: true });
     expect(await env.DB.prepare("SELECT holder FROM asset_sync").first()).toEqual({ holder: null });
   });
+
+  it("answered with an empty list keeps the list as it was: no asset becomes inactive", async () => {
+    const user = await accountHolder({ "GET /v1/assets": [{ body: [] }] });
+    const lines = consoleLines();
+    await expect(worker.scheduled({ cron: "17 4 * * *", scheduledTime: Date.now(), noRetry() {} } as ScheduledController, envWith(user.vars) as unknown as Env)).rejects.toThrow();
+    expect(lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ level: "error", message: "asset sync failed" }));
+    expect(await (await user.call(`${ASSETS}/AMZN`)).json()).toMatchObject({ status: "active", tradable: true });
+    expect(await env.DB.prepare("SELECT holder FROM asset_sync").first()).toEqual({ holder: null });
+  });
 });
